@@ -1,0 +1,1 @@
+//! The on-disk activity format: pure parsing and encoding, no git.

@@ -1,0 +1,3 @@
+//! gtm-tui: read the activity history of Gigantum projects.
+
+pub mod activity;

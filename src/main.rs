@@ -1,0 +1,3 @@
+//! The gtm-tui binary.
+
+fn main() {}
