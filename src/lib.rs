@@ -1,3 +1,14 @@
 //! gtm-tui: read the activity history of Gigantum projects.
+//!
+//! `activity` is the on-disk format (pure, no git); `repo` reads it out of a
+//! git repository; `export` shapes records as JSON; `commands` are the
+//! non-interactive commands; `synth` writes projects the way the Gigantum
+//! client did, for tests, benchmarks and the demo.
 
 pub mod activity;
+pub mod cli;
+pub mod commands;
+pub mod export;
+pub mod repo;
+pub mod synth;
+pub mod timefmt;

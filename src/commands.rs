@@ -1,0 +1,261 @@
+//! The non-interactive commands (`log`, `show`, `export`), writing to any `Write`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::activity::kinds::{ActionKind, DetailKind, RecordKind, detail_name, record_name};
+use crate::activity::{Content, Detail};
+use crate::export;
+use crate::repo::{Project, RecordRow, RepoError};
+use crate::timefmt;
+
+/// What a command can fail with: the repository, or the output stream.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    #[error("writing output: {0}")]
+    Io(#[from] io::Error),
+}
+
+impl CommandError {
+    /// The reader went away (`| head`): not a failure worth reporting.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CommandError::Io(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// Runs a walk that writes as it goes; the first write error stops the walk.
+fn walk_writing(
+    project: &Project,
+    mut each: impl FnMut(&RecordRow) -> io::Result<bool>,
+) -> Result<usize, CommandError> {
+    let mut failure = None;
+    let stats = project.walk(|row| match each(&row) {
+        Ok(more) => more,
+        Err(e) => {
+            failure = Some(e);
+            false
+        }
+    })?;
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    if stats.records == 0 {
+        return Err(RepoError::NoRecords {
+            rev: project.rev.clone(),
+            path: project.path.clone(),
+        }
+        .into());
+    }
+    if let Some(why) = &stats.incomplete {
+        eprintln!("gtm-tui: history is incomplete ({why}); showing what could be read");
+    }
+    Ok(stats.records)
+}
+
+#[derive(Serialize)]
+struct LogLine<'a> {
+    commit: String,
+    time: String,
+    author: &'a str,
+    email: &'a str,
+    #[serde(rename = "type")]
+    type_name: Option<&'static str>,
+    type_id: i64,
+    message: &'a str,
+    details: usize,
+    error: Option<String>,
+}
+
+/// `log`: one line per record, newest first, printed as the walk reads them.
+pub fn log(
+    project: &Project,
+    limit: Option<usize>,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<usize, CommandError> {
+    let mut printed = 0usize;
+    if limit == Some(0) {
+        return Ok(0);
+    }
+    walk_writing(project, |row| {
+        let r = &row.record;
+        if json {
+            let line = LogLine {
+                commit: row.commit.to_string(),
+                time: timefmt::rfc3339_utc(row.time),
+                author: &row.author,
+                email: &row.email,
+                type_name: RecordKind::from_id(r.meta.type_id).map(RecordKind::name),
+                type_id: r.meta.type_id,
+                message: &r.message,
+                details: r.details.len(),
+                error: (!r.errors.is_empty()).then(|| r.errors.join("; ")),
+            };
+            serde_json::to_writer(&mut *out, &line).map_err(io::Error::other)?;
+            writeln!(out)?;
+        } else {
+            let flag = if r.errors.is_empty() { "" } else { "  !" };
+            writeln!(
+                out,
+                "{}  {}  {:<14} {:<11} {}  [{}]{flag}",
+                crate::repo::short_id(row.commit),
+                timefmt::local_minutes(row.time),
+                clip(&row.author, 14),
+                record_name(r.meta.type_id),
+                r.message,
+                r.details.len(),
+            )?;
+        }
+        printed += 1;
+        // The first line goes out at once, so a pager shows something immediately.
+        if printed == 1 {
+            out.flush()?;
+        }
+        Ok(limit.is_none_or(|l| printed < l))
+    })?;
+    out.flush()?;
+    Ok(printed)
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut c: String = s.chars().take(n - 1).collect();
+        c.push('…');
+        c
+    }
+}
+
+/// Decodes every detail of a record, in line order.
+pub fn decode_all(project: &Project, store: &crate::repo::DetailStore, row: &RecordRow) -> Vec<Detail> {
+    let _ = project;
+    row.record
+        .details
+        .iter()
+        .map(|line| store.detail(row.commit, line))
+        .collect()
+}
+
+/// `show`: one record with every detail decoded.
+pub fn show(project: &Project, spec: &str, out: &mut impl Write) -> Result<(), CommandError> {
+    let row = project.record(spec)?;
+    let store = project.details();
+    let details = decode_all(project, &store, &row);
+    let r = &row.record;
+    writeln!(out, "commit   {}", row.commit)?;
+    writeln!(out, "author   {} <{}>", row.author, row.email)?;
+    writeln!(out, "date     {}", timefmt::local_full(row.time, row.tz_minutes))?;
+    writeln!(
+        out,
+        "type     {} ({})   {}   importance {}",
+        record_name(r.meta.type_id),
+        r.meta.type_id,
+        if r.meta.show { "shown" } else { "hidden" },
+        r.meta.importance
+    )?;
+    if !r.meta.linked_commit.is_empty() {
+        writeln!(out, "linked   {}", r.meta.linked_commit)?;
+    }
+    if !r.meta.tags.is_empty() {
+        writeln!(out, "tags     {}", r.meta.tags.join(", "))?;
+    }
+    writeln!(out, "message  {}", r.message)?;
+    for e in &r.errors {
+        writeln!(out, "error    {e}")?;
+    }
+    let total = r.details.len();
+    for (i, (line, d)) in r.details.iter().zip(&details).enumerate() {
+        writeln!(out)?;
+        let action = ActionKind::from_id(line.action_id).map_or("?", ActionKind::name);
+        let mut head = format!(
+            "── detail {}/{total}: {} ({}) · {action} · {} · importance {}",
+            i + 1,
+            detail_name(line.type_id),
+            line.type_id,
+            if line.show { "shown" } else { "hidden" },
+            line.importance
+        );
+        if !d.tags.is_empty() {
+            head.push_str(&format!(" · tags {}", d.tags.join(", ")));
+        }
+        if d.compressed {
+            head.push_str(" · blosc");
+        }
+        writeln!(out, "{head}")?;
+        for e in &d.errors {
+            writeln!(out, "error: {e} (key {})", line.key)?;
+        }
+        let code = DetailKind::from_id(line.type_id) == Some(DetailKind::CodeExecuted);
+        for c in &d.content {
+            match c {
+                Content::Text { mime, text } => {
+                    let text = if code && mime == "text/markdown" {
+                        crate::activity::detail::code_in_fence(text)
+                    } else {
+                        text
+                    };
+                    writeln!(out, "{mime}:")?;
+                    for l in text.lines() {
+                        writeln!(out, "    {l}")?;
+                    }
+                }
+                Content::Image { mime, image } => writeln!(
+                    out,
+                    "{mime}: {} image {}×{}, {} bytes{}",
+                    image.format.name(),
+                    image.width,
+                    image.height,
+                    image.data.len(),
+                    if image.base64_text { " (stored as base64 text)" } else { "" }
+                )?,
+                Content::Binary { mime, len } => writeln!(out, "{mime}: {len} bytes")?,
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Output shape of `export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// One JSON array.
+    Json,
+}
+
+/// `export`: every record with every detail decoded, newest first.
+pub fn export(
+    project: &Project,
+    format: ExportFormat,
+    out: &mut impl Write,
+) -> Result<usize, CommandError> {
+    let store = project.details();
+    let mut n = 0usize;
+    if format == ExportFormat::Json {
+        out.write_all(b"[\n")?;
+    }
+    let count = walk_writing(project, |row| {
+        let details = decode_all(project, &store, row);
+        let rec = export::record(row, &details);
+        if format == ExportFormat::Json && n > 0 {
+            out.write_all(b",\n")?;
+        }
+        serde_json::to_writer(&mut *out, &rec).map_err(io::Error::other)?;
+        if format == ExportFormat::Jsonl {
+            out.write_all(b"\n")?;
+        }
+        n += 1;
+        Ok(true)
+    })?;
+    if format == ExportFormat::Json {
+        out.write_all(b"\n]\n")?;
+    }
+    out.flush()?;
+    Ok(count)
+}

@@ -1,0 +1,182 @@
+//! The git side: finding and opening a project, walking its records, reading log blobs.
+
+mod store;
+mod walk;
+
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository};
+
+pub use store::DetailStore;
+pub use walk::{RecordRow, WalkStats, short as short_id};
+
+/// Where the client kept the detail log files.
+pub const LOG_DIR: &str = ".gigantum/activity/log";
+
+/// Why a project could not be opened or read. Each names the path or ref involved.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    #[error("{path} is not inside a git repository")]
+    NotARepository { path: PathBuf },
+    #[error("cannot open the git repository at {path}: {message}")]
+    Open { path: PathBuf, message: String },
+    #[error("unknown ref or commit '{rev}' in {path}")]
+    UnknownRev { rev: String, path: PathBuf },
+    #[error("'{rev}' in {path} has no commits")]
+    Empty { rev: String, path: PathBuf },
+    #[error("no Gigantum activity records in the history of '{rev}' in {path}")]
+    NoRecords { rev: String, path: PathBuf },
+    #[error("commit {commit} is not a Gigantum activity record")]
+    NotARecord { commit: String },
+    #[error("git error while {doing}: {message}")]
+    Git { doing: String, message: String },
+}
+
+impl RepoError {
+    pub(crate) fn git(doing: impl Into<String>, e: git2::Error) -> Self {
+        RepoError::Git {
+            doing: doing.into(),
+            message: e.message().to_string(),
+        }
+    }
+}
+
+/// An opened project at one ref.
+pub struct Project {
+    repo: Repository,
+    /// What the user gave (or `HEAD`).
+    pub rev: String,
+    /// The commit `rev` resolved to.
+    pub tip: Oid,
+    /// Project name from `.gigantum/project.yaml` (or `labbook.yaml`), else the folder name.
+    pub name: String,
+    /// The repository's directory (work tree, or the git dir when bare).
+    pub path: PathBuf,
+}
+
+impl Project {
+    /// Finds the repository by walking up from `path` like git does, and resolves `rev`.
+    pub fn open(path: &Path, rev: Option<&str>) -> Result<Self, RepoError> {
+        let repo = match Repository::discover(path) {
+            Ok(r) => r,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => {
+                return Err(RepoError::NotARepository {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(e) => {
+                return Err(RepoError::Open {
+                    path: path.to_path_buf(),
+                    message: e.message().to_string(),
+                });
+            }
+        };
+        let root = repo
+            .workdir()
+            .unwrap_or_else(|| repo.path())
+            .components()
+            .collect::<PathBuf>();
+        let rev_name = rev.unwrap_or("HEAD").to_string();
+        let tip = match repo.revparse_single(&rev_name).and_then(|o| o.peel_to_commit()) {
+            Ok(c) => c.id(),
+            Err(e) => {
+                let unborn = rev.is_none()
+                    && matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound)
+                    && repo.head().is_err();
+                return Err(if unborn {
+                    RepoError::Empty {
+                        rev: rev_name,
+                        path: root,
+                    }
+                } else {
+                    RepoError::UnknownRev {
+                        rev: rev_name,
+                        path: root,
+                    }
+                });
+            }
+        };
+        let name = project_name(&repo, tip).unwrap_or_else(|| {
+            root.file_name()
+                .map(|n| n.to_string_lossy().trim_end_matches(".git").to_string())
+                .unwrap_or_else(|| "project".into())
+        });
+        Ok(Project {
+            repo,
+            rev: rev_name,
+            tip,
+            name,
+            path: root,
+        })
+    }
+
+    pub fn repo(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// A reader of detail objects for records of this ref.
+    pub fn details(&self) -> DetailStore<'_> {
+        DetailStore::new(&self.repo, self.tip)
+    }
+
+    /// Resolves a commit given by the user (full or abbreviated hash, or any rev) to a record row.
+    pub fn record(&self, spec: &str) -> Result<RecordRow, RepoError> {
+        let commit = self
+            .repo
+            .revparse_single(spec)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|_| RepoError::UnknownRev {
+                rev: spec.to_string(),
+                path: self.path.clone(),
+            })?;
+        walk::row_of(&commit).ok_or_else(|| RepoError::NotARecord {
+            commit: commit.id().to_string(),
+        })
+    }
+}
+
+/// `name:` from the project's yaml at `tip`, read without a yaml parser: the
+/// client wrote it as a plain top-level `name: value` line.
+fn project_name(repo: &Repository, tip: Oid) -> Option<String> {
+    let tree = repo.find_commit(tip).ok()?.tree().ok()?;
+    for path in [".gigantum/project.yaml", ".gigantum/labbook.yaml"] {
+        let Ok(entry) = tree.get_path(Path::new(path)) else {
+            continue;
+        };
+        let Ok(blob) = repo.find_blob(entry.id()) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(blob.content());
+        if let Some(name) = yaml_top_level(&text, "name") {
+            return Some(name);
+        }
+    }
+    None
+}
+
+/// The value of a top-level scalar key in simple yaml, quotes removed.
+pub fn yaml_top_level(text: &str, key: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let rest = line.strip_prefix(key)?.strip_prefix(':')?;
+        let v = rest.trim();
+        let v = v
+            .strip_prefix('"')
+            .and_then(|s| s.strip_suffix('"'))
+            .or_else(|| v.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))
+            .unwrap_or(v);
+        (!v.is_empty()).then(|| v.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_names() {
+        let y = "schema: 2\nname: my-project\ndescription: x\n  name: nested\n";
+        assert_eq!(yaml_top_level(y, "name").as_deref(), Some("my-project"));
+        assert_eq!(yaml_top_level("name: 'q'\n", "name").as_deref(), Some("q"));
+        assert_eq!(yaml_top_level("names: x\n", "name"), None);
+    }
+}

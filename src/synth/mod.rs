@@ -1,0 +1,3 @@
+//! Writes Gigantum-format projects exactly as the client did: tests, benchmarks and the demo use it.
+
+pub mod pack;

@@ -1,0 +1,47 @@
+//! Commit times as people read them (local) and as machines do (RFC 3339, UTC).
+
+use chrono::{DateTime, FixedOffset, Local, TimeZone, Utc};
+
+/// RFC 3339 in UTC, to the second: `2019-05-01T12:00:00Z`.
+pub fn rfc3339_utc(secs: i64) -> String {
+    DateTime::<Utc>::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| format!("@{secs}"))
+}
+
+/// `2019-05-01 14:02` in the machine's local time zone.
+pub fn local_minutes(secs: i64) -> String {
+    Local
+        .timestamp_opt(secs, 0)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| format!("@{secs}"))
+}
+
+/// Full local date and time with the author's own offset beside it, for `show`.
+pub fn local_full(secs: i64, tz_minutes: i32) -> String {
+    let local = Local
+        .timestamp_opt(secs, 0)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S %z").to_string());
+    let own = FixedOffset::east_opt(tz_minutes * 60)
+        .and_then(|tz| tz.timestamp_opt(secs, 0).single())
+        .map(|t| t.format("%H:%M %z").to_string());
+    match (local, own) {
+        (Some(l), Some(o)) => format!("{l} (author's clock {o})"),
+        (Some(l), None) => l,
+        _ => format!("@{secs}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_is_exact() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_556_712_000), "2019-05-01T12:00:00Z");
+        assert_eq!(rfc3339_utc(i64::MAX), format!("@{}", i64::MAX));
+    }
+}
