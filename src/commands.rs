@@ -131,7 +131,11 @@ fn clip(s: &str, n: usize) -> String {
 }
 
 /// Decodes every detail of a record, in line order.
-pub fn decode_all(project: &Project, store: &crate::repo::DetailStore, row: &RecordRow) -> Vec<Detail> {
+pub fn decode_all(
+    project: &Project,
+    store: &crate::repo::DetailStore,
+    row: &RecordRow,
+) -> Vec<Detail> {
     let _ = project;
     row.record
         .details
@@ -148,7 +152,11 @@ pub fn show(project: &Project, spec: &str, out: &mut impl Write) -> Result<(), C
     let r = &row.record;
     writeln!(out, "commit   {}", row.commit)?;
     writeln!(out, "author   {} <{}>", row.author, row.email)?;
-    writeln!(out, "date     {}", timefmt::local_full(row.time, row.tz_minutes))?;
+    writeln!(
+        out,
+        "date     {}",
+        timefmt::local_full(row.time, row.tz_minutes)
+    )?;
     writeln!(
         out,
         "type     {} ({})   {}   importance {}",
@@ -210,7 +218,11 @@ pub fn show(project: &Project, spec: &str, out: &mut impl Write) -> Result<(), C
                     image.width,
                     image.height,
                     image.data.len(),
-                    if image.base64_text { " (stored as base64 text)" } else { "" }
+                    if image.base64_text {
+                        " (stored as base64 text)"
+                    } else {
+                        ""
+                    }
                 )?,
                 Content::Binary { mime, len } => writeln!(out, "{mime}: {len} bytes")?,
             }

@@ -24,7 +24,11 @@ fn real_records_decode_exactly() {
         let parsed = activity::parse_message(msg.as_bytes()).unwrap();
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         assert_eq!(parsed.to_message(), msg, "written back byte for byte");
-        for (line, sample) in parsed.details.iter().zip(rec["details"].as_array().unwrap()) {
+        for (line, sample) in parsed
+            .details
+            .iter()
+            .zip(rec["details"].as_array().unwrap())
+        {
             assert_eq!(line.to_line(), sample["detail_line"].as_str().unwrap());
             let key = DetailKey::parse(&line.key).unwrap();
             let stored = STANDARD

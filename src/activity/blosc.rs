@@ -50,20 +50,16 @@ pub fn decompress(chunk: &[u8]) -> Result<Vec<u8>, BloscError> {
         Ok(n) => Err(BloscError::Corrupt(format!(
             "decoder returned {n}, expected {nbytes} bytes"
         ))),
-        Err(_) => Err(BloscError::Corrupt("decoder failed on malformed blocks".into())),
+        Err(_) => Err(BloscError::Corrupt(
+            "decoder failed on malformed blocks".into(),
+        )),
     }
 }
 
 /// Compresses bytes the way the Gigantum client did: blosclz, level 9, typesize 8, byte shuffle.
 pub fn compress(data: &[u8]) -> Vec<u8> {
     let mut out = vec![0u8; data.len() + HEADER];
-    let n = blusc::api::blosc1_compress(
-        9,
-        i32::from(blusc::BLOSC_SHUFFLE),
-        8,
-        data,
-        &mut out,
-    );
+    let n = blusc::api::blosc1_compress(9, i32::from(blusc::BLOSC_SHUFFLE), 8, data, &mut out);
     out.truncate(usize::try_from(n).unwrap_or(0));
     out
 }
@@ -74,7 +70,9 @@ mod tests {
 
     #[test]
     fn round_trip_with_client_settings() {
-        let data: Vec<u8> = (0..20_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        let data: Vec<u8> = (0..20_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
         let c = compress(&data);
         assert!(c.len() < data.len() / 2, "compresses: {}", c.len());
         assert_eq!(c[0], 2, "Blosc 1 format version");
@@ -90,11 +88,18 @@ mod tests {
         let data = vec![7u8; 10_000];
         let mut c = compress(&data);
         c.truncate(c.len() - 1);
-        assert!(matches!(decompress(&c), Err(BloscError::CompressedSize { .. })));
+        assert!(matches!(
+            decompress(&c),
+            Err(BloscError::CompressedSize { .. })
+        ));
         let mut c = compress(&data);
         c[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(matches!(decompress(&c), Err(BloscError::TooLarge(_))));
-        let mut c = compress(&(0..9_000u32).map(|i| (i * 7 % 13) as u8).collect::<Vec<_>>());
+        let mut c = compress(
+            &(0..9_000u32)
+                .map(|i| (i * 7 % 13) as u8)
+                .collect::<Vec<_>>(),
+        );
         let n = c.len();
         for b in &mut c[20..n] {
             *b = b.wrapping_mul(31).wrapping_add(3);

@@ -19,7 +19,11 @@ pub enum DetailError {
     #[error("log file {0} is missing")]
     MissingFile(String),
     #[error("offset {offset} is past the end of {file} ({len} bytes)")]
-    OffsetPastEnd { file: String, offset: u32, len: usize },
+    OffsetPastEnd {
+        file: String,
+        offset: u32,
+        len: usize,
+    },
     #[error("header at offset {offset} of {file} does not match the key: {what}")]
     HeaderMismatch {
         file: String,
@@ -99,18 +103,27 @@ pub struct ImageInfo {
 /// One entry of a detail's `d` map, decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Content {
-    Text { mime: String, text: String },
-    Image { mime: String, image: ImageInfo },
+    Text {
+        mime: String,
+        text: String,
+    },
+    Image {
+        mime: String,
+        image: ImageInfo,
+    },
     /// Bytes under a MIME type that is neither text nor an image we know.
-    Binary { mime: String, len: usize },
+    Binary {
+        mime: String,
+        len: usize,
+    },
 }
 
 impl Content {
     pub fn mime(&self) -> &str {
         match self {
-            Content::Text { mime, .. } | Content::Image { mime, .. } | Content::Binary { mime, .. } => {
-                mime
-            }
+            Content::Text { mime, .. }
+            | Content::Image { mime, .. }
+            | Content::Binary { mime, .. } => mime,
         }
     }
 
@@ -223,7 +236,9 @@ pub fn decode_value(value: &[u8]) -> Detail {
     };
     for (mime, v) in entries {
         let serde_json::Value::String(b64) = v else {
-            detail.errors.push(format!("{mime}: entry is not a base64 string"));
+            detail
+                .errors
+                .push(format!("{mime}: entry is not a base64 string"));
             continue;
         };
         let bytes = match STANDARD.decode(b64.as_bytes()) {
@@ -304,7 +319,12 @@ fn decode_image(mime: &str, bytes: Vec<u8>) -> EntryResult {
         };
         match STANDARD.decode(text) {
             Ok(d) => (d, true),
-            Err(e) => return Err((None, format!("neither image bytes nor base64 text of one: {e}"))),
+            Err(e) => {
+                return Err((
+                    None,
+                    format!("neither image bytes nor base64 text of one: {e}"),
+                ));
+            }
         }
     };
     let Some(format) = image::sniff(&data) else {
@@ -333,10 +353,12 @@ fn not_an_image(b: &[u8]) -> String {
 /// Lowercase hex of some bytes.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// The code inside a markdown fence, as executed-code details store it.
@@ -376,7 +398,10 @@ pub fn encode_value(
     compress: bool,
 ) -> Vec<u8> {
     let mut out = vec![u8::from(compress)];
-    let mut json = format!("{{\"t\":{type_id},\"i\":{importance},\"s\":{},\"d\":{{", u8::from(show));
+    let mut json = format!(
+        "{{\"t\":{type_id},\"i\":{importance},\"s\":{},\"d\":{{",
+        u8::from(show)
+    );
     for (n, e) in entries.iter().enumerate() {
         if n > 0 {
             json.push(',');
@@ -430,9 +455,15 @@ mod tests {
         ));
         let err = value_at(&file, &key(3, 5)).unwrap_err();
         assert!(err.to_string().contains("length 4 vs 5"), "{err}");
-        assert!(matches!(value_at(&file, &key(0, 4)), Err(DetailError::HeaderMismatch { .. })));
+        assert!(matches!(
+            value_at(&file, &key(0, 4)),
+            Err(DetailError::HeaderMismatch { .. })
+        ));
         file.truncate(file.len() - 1);
-        assert!(matches!(value_at(&file, &k), Err(DetailError::Truncated { .. })));
+        assert!(matches!(
+            value_at(&file, &k),
+            Err(DetailError::Truncated { .. })
+        ));
     }
 
     #[test]
@@ -480,7 +511,11 @@ mod tests {
         let d = decode_value(br#"{"t":2}"#);
         assert!(!d.errors.is_empty());
         let d = decode_value(b"\0{\"t\":2,\"d\":{\"text/plain\":\"!!\",\"text/html\":\"aGk=\"}}");
-        assert!(d.errors[0].starts_with("text/plain: bad base64"), "{:?}", d.errors);
+        assert!(
+            d.errors[0].starts_with("text/plain: bad base64"),
+            "{:?}",
+            d.errors
+        );
         assert_eq!(d.content.len(), 1, "the good entry survives");
         let d = decode_value(b"\x01{\"d\":{\"text/plain\":\"aGk=\"}}");
         assert!(d.errors[0].contains("Blosc"), "{:?}", d.errors);
@@ -497,7 +532,10 @@ mod tests {
         let Content::Image { image, .. } = decode_entry("image/png", gif.clone()).unwrap() else {
             panic!("not an image")
         };
-        assert_eq!((image.format, image.width, image.height), (ImageFormat::Gif, 2, 3));
+        assert_eq!(
+            (image.format, image.width, image.height),
+            (ImageFormat::Gif, 2, 3)
+        );
         assert!(!image.base64_text);
         let text = STANDARD.encode(&gif).into_bytes();
         let Content::Image { image, .. } = decode_entry("image/gif", text).unwrap() else {

@@ -101,8 +101,9 @@ mod tests {
 
     #[test]
     fn parses_a_real_key() {
-        let k = DetailKey::parse("log_fe906ce312aafd63700df8aea2fc3aa6X19nX19sc24AAAAA+UMCAGsAAAA=")
-            .unwrap();
+        let k =
+            DetailKey::parse("log_fe906ce312aafd63700df8aea2fc3aa6X19nX19sc24AAAAA+UMCAGsAAAA=")
+                .unwrap();
         assert_eq!(k.family, "log_fe906ce312aafd63700df8aea2fc3aa6");
         assert_eq!(k.file_number, 0);
         assert_eq!(k.offset, 0x0243f9);
@@ -123,7 +124,10 @@ mod tests {
         let bad_hex = good.replacen("fe90", "zz90", 1);
         assert_eq!(DetailKey::parse(&bad_hex), Err(KeyError::Family));
         let bad_b64 = good.replacen("X19n", "!!!!", 1);
-        assert!(matches!(DetailKey::parse(&bad_b64), Err(KeyError::Base64(_))));
+        assert!(matches!(
+            DetailKey::parse(&bad_b64),
+            Err(KeyError::Base64(_))
+        ));
         // "AAAA..." decodes to zero bytes: wrong magic.
         let zero = format!("{}{}", &good[..36], "AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
         assert_eq!(DetailKey::parse(&zero), Err(KeyError::Magic));

@@ -169,12 +169,21 @@ mod tests {
     #[test]
     fn numbers_map_to_names_both_ways() {
         assert_eq!(RecordKind::from_id(2), Some(RecordKind::Code));
-        assert_eq!(RecordKind::from_id(7).map(RecordKind::name), Some("labbook"));
+        assert_eq!(
+            RecordKind::from_id(7).map(RecordKind::name),
+            Some("labbook")
+        );
         assert_eq!(RecordKind::from_id(9), None);
         assert_eq!(RecordKind::from_id(-1), None);
-        assert_eq!(DetailKind::from_id(3).map(DetailKind::name), Some("code_executed"));
+        assert_eq!(
+            DetailKind::from_id(3).map(DetailKind::name),
+            Some("code_executed")
+        );
         assert_eq!(DetailKind::from_id(2).map(DetailKind::name), Some("result"));
-        assert_eq!(ActionKind::from_id(4).map(ActionKind::name), Some("execute"));
+        assert_eq!(
+            ActionKind::from_id(4).map(ActionKind::name),
+            Some("execute")
+        );
         assert_eq!(ActionKind::from_id(5), None);
         assert_eq!(record_name(12), "unknown(12)");
         for k in RecordKind::ALL {

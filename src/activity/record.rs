@@ -95,14 +95,20 @@ pub fn parse_message(raw: &[u8]) -> Option<Record> {
     let ended = parts.last() == Some(&END);
     if ended {
         parts.pop();
+    } else if let Some(last) = parts.last_mut() {
+        // Cut right after a separator whose newline was trimmed.
+        *last = last.strip_suffix("**").unwrap_or(last);
     }
     let mut lines = parts.into_iter();
     match lines.next() {
         Some(l) if l.starts_with("msg:") => rec.message = l["msg:".len()..].to_string(),
         Some(l) => {
-            rec.errors.push(format!("expected msg: line, found {:?}", clip(l)));
+            rec.errors
+                .push(format!("expected msg: line, found {:?}", clip(l)));
         }
-        None => rec.errors.push("record breaks off before its msg: line".into()),
+        None => rec
+            .errors
+            .push("record breaks off before its msg: line".into()),
     }
     match lines.next() {
         Some(l) if l.starts_with("metadata:") => {
@@ -325,7 +331,11 @@ mod tests {
         let cut = &REAL[..REAL.find("3,0,254").unwrap()];
         let r = parse_message(cut.as_bytes()).unwrap();
         assert_eq!(r.details.len(), 1, "the complete line is kept");
-        assert!(r.errors.iter().any(|e| e.contains("breaks off")), "{:?}", r.errors);
+        assert!(
+            r.errors.iter().any(|e| e.contains("breaks off")),
+            "{:?}",
+            r.errors
+        );
 
         let bad = REAL.replace("\"type\":2", "\"type\":2,");
         let r = parse_message(bad.as_bytes()).unwrap();
@@ -339,7 +349,10 @@ mod tests {
         let bad_detail = REAL.replace("\n2,1,155,", "\n11,x,155,");
         let r = parse_message(bad_detail.as_bytes()).unwrap();
         let e = r.details[0].error.as_deref().unwrap();
-        assert!(e.contains("unknown detail type 11") && e.contains("show \"x\""), "{e}");
+        assert!(
+            e.contains("unknown detail type 11") && e.contains("show \"x\""),
+            "{e}"
+        );
 
         let r = parse_message(b"_GTM_ACTIVITY_START_").unwrap();
         assert!(!r.errors.is_empty());

@@ -77,11 +77,17 @@ impl Project {
             .components()
             .collect::<PathBuf>();
         let rev_name = rev.unwrap_or("HEAD").to_string();
-        let tip = match repo.revparse_single(&rev_name).and_then(|o| o.peel_to_commit()) {
+        let tip = match repo
+            .revparse_single(&rev_name)
+            .and_then(|o| o.peel_to_commit())
+        {
             Ok(c) => c.id(),
             Err(e) => {
                 let unborn = rev.is_none()
-                    && matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound)
+                    && matches!(
+                        e.code(),
+                        git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+                    )
                     && repo.head().is_err();
                 return Err(if unborn {
                     RepoError::Empty {
@@ -147,7 +153,10 @@ fn project_name(repo: &Repository, tip: Oid) -> Option<String> {
             continue;
         };
         let text = String::from_utf8_lossy(blob.content());
-        if let Some(name) = yaml_top_level(&text, "name") {
+        // Old labbook.yaml files nest the name under `labbook:`.
+        if let Some(name) =
+            yaml_top_level(&text, "name").or_else(|| yaml_nested(&text, "labbook", "name"))
+        {
             return Some(name);
         }
     }
@@ -156,16 +165,31 @@ fn project_name(repo: &Repository, tip: Oid) -> Option<String> {
 
 /// The value of a top-level scalar key in simple yaml, quotes removed.
 pub fn yaml_top_level(text: &str, key: &str) -> Option<String> {
-    text.lines().find_map(|line| {
-        let rest = line.strip_prefix(key)?.strip_prefix(':')?;
-        let v = rest.trim();
-        let v = v
-            .strip_prefix('"')
-            .and_then(|s| s.strip_suffix('"'))
-            .or_else(|| v.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))
-            .unwrap_or(v);
-        (!v.is_empty()).then(|| v.to_string())
-    })
+    text.lines().find_map(|line| scalar(line, key))
+}
+
+/// The value of `key` inside the top-level block `parent:`.
+pub fn yaml_nested(text: &str, parent: &str, key: &str) -> Option<String> {
+    let mut inside = false;
+    for line in text.lines() {
+        if !line.starts_with([' ', '\t']) {
+            inside = line.trim_end() == format!("{parent}:");
+        } else if inside
+            && let Some(v) = scalar(line.trim_start(), key) {
+                return Some(v);
+            }
+    }
+    None
+}
+
+fn scalar(line: &str, key: &str) -> Option<String> {
+    let v = line.strip_prefix(key)?.strip_prefix(':')?.trim();
+    let v = v
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .or_else(|| v.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))
+        .unwrap_or(v);
+    (!v.is_empty()).then(|| v.to_string())
 }
 
 #[cfg(test)]
@@ -178,5 +202,11 @@ mod tests {
         assert_eq!(yaml_top_level(y, "name").as_deref(), Some("my-project"));
         assert_eq!(yaml_top_level("name: 'q'\n", "name").as_deref(), Some("q"));
         assert_eq!(yaml_top_level("names: x\n", "name"), None);
+        let old = "labbook:\n  description: d\n  name: old-one\nowner:\n  name: bob\n";
+        assert_eq!(yaml_top_level(old, "name"), None);
+        assert_eq!(
+            yaml_nested(old, "labbook", "name").as_deref(),
+            Some("old-one")
+        );
     }
 }

@@ -48,7 +48,9 @@ impl Project {
     /// as it is read. `each` returns false to stop early.
     pub fn walk(&self, mut each: impl FnMut(RecordRow) -> bool) -> Result<WalkStats, RepoError> {
         let repo = self.repo();
-        let mut walk = repo.revwalk().map_err(|e| RepoError::git("starting the walk", e))?;
+        let mut walk = repo
+            .revwalk()
+            .map_err(|e| RepoError::git("starting the walk", e))?;
         walk.set_sorting(Sort::TIME)
             .map_err(|e| RepoError::git("sorting the walk", e))?;
         walk.push(self.tip)

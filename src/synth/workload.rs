@@ -1,0 +1,2410 @@
+//! `Workload`: realistic, seeded data-science sessions (Jupyter notebooks, RStudio console, environment and file changes, notes, milestones, workspace branches and merges) written through `ProjectWriter`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::writer::{
+    CellRef, DEFAULT_BRANCH, DetailSpec, Linked, ProjectWriter, RecordSpec, SynthError,
+    WriterOptions, Written,
+};
+use crate::activity::detail::{EntryOut, fence_code};
+
+/// A small seeded PRNG (SplitMix64): fast, reproducible, good enough for test data.
+#[derive(Debug, Clone)]
+pub struct Rng {
+    state: u64,
+}
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng { state: seed }
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// Uniform in `lo..hi` (`lo` when the range is empty).
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        if hi <= lo {
+            lo
+        } else {
+            lo + self.below(hi.abs_diff(lo)) as i64
+        }
+    }
+
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+
+    /// True about once in `n` calls (never when `n` is 0).
+    pub fn one_in(&mut self, n: u32) -> bool {
+        n > 0 && self.below(u64::from(n)) == 0
+    }
+
+    /// A uniformly chosen element. `items` must not be empty.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
+    /// 32 lowercase hex digits (an md5-like id or uuid).
+    pub fn hex32(&mut self) -> String {
+        format!("{:016x}{:016x}", self.next_u64(), self.next_u64())
+    }
+}
+
+/// A user of the project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    pub name: String,
+    pub email: String,
+    /// Minutes east of UTC.
+    pub tz_minutes: i32,
+}
+
+impl Author {
+    pub fn new(name: &str, email: &str, tz_minutes: i32) -> Self {
+        Author {
+            name: name.into(),
+            email: email.into(),
+            tz_minutes,
+        }
+    }
+
+    /// The user name in `gm.workspace-<user>`: the email's local part.
+    pub fn username(&self) -> String {
+        let local = self.email.split('@').next().unwrap_or_default();
+        let user: String = local
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        if user.is_empty() { "user".into() } else { user }
+    }
+}
+
+/// A small real JPEG (the client re-encoded every image output as JPEG).
+pub fn sample_jpeg() -> &'static [u8] {
+    include_bytes!("../../assets/plot.jpg")
+}
+
+/// A valid 1×1 GIF.
+pub const TINY_GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+
+/// Text results longer than this were cut by the client.
+pub const MAX_RESULT_BYTES: usize = 64 * 1024;
+/// What a cut text result ends with.
+pub const TRUNCATED_MARK: &str = "<result truncated>";
+
+/// Cuts a text result the way the client did: at most 64 kB, ending with `<result truncated>`.
+pub fn truncate_result(text: &str) -> String {
+    if text.len() <= MAX_RESULT_BYTES {
+        return text.to_string();
+    }
+    let mut cut = MAX_RESULT_BYTES - TRUNCATED_MARK.len() - 1;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}\n{TRUNCATED_MARK}", &text[..cut])
+}
+
+/// What to generate. `Workload::default()` is a small two-person project
+/// with everything switched on; change the fields you care about.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub name: String,
+    /// Activity records to write (every record counts: code, environment, notes, branch…).
+    pub records: usize,
+    pub seed: u64,
+    /// At least one; the first owns the project and works on `master`.
+    pub authors: Vec<Author>,
+    /// Python notebooks to start with (more are opened when one grows long).
+    /// 0: no Jupyter work.
+    pub notebooks: usize,
+    /// RStudio console work (`Executed code in console`).
+    pub r_console: bool,
+    /// Old format: four-field detail lines, values without `a`/`n`.
+    pub legacy: bool,
+    /// The old `.gigantum/labbook.yaml` instead of `project.yaml`.
+    pub labbook_yaml: bool,
+    /// Store images as base64 text of the JPEG (older projects) rather than raw bytes.
+    pub base64_images: bool,
+    /// nbformat 4.5 notebooks with cell `id`s (else 4.4 without).
+    pub cell_ids: bool,
+    /// Other authors work on `gm.workspace-<user>` branches and merge into
+    /// `master`; with one author, some of their sessions go to a workspace branch.
+    pub branches: bool,
+    /// Chance that a workspace session ends with a merge into `master`.
+    pub merge_probability: f64,
+    /// Log file rotation size (client: 8 MB; smaller keeps large workloads fast).
+    pub rotate_bytes: u64,
+    /// Checkout families (`log_<32 hex>`); raised to the number of
+    /// (author, branch) writers when smaller. A writer with several
+    /// families switches to its next one partway through (a fresh clone).
+    pub families: usize,
+    /// About one new cell in N is a plot (an image result). 0: never.
+    pub image_every: u32,
+    /// About one new cell in N prints a large output (> 4000 bytes, compressed). 0: never.
+    pub large_every: u32,
+    /// About one large-output cell in N prints more than 64 kB (truncated). 0: never.
+    pub truncated_every: u32,
+    /// Chance that the notebook on disk is not saved after a run, so the
+    /// auto-commit holds an older version (Jupyter autosaves now and then).
+    pub notebook_lag: f64,
+    pub bare: bool,
+    /// Unix time of the first commit.
+    pub start_time: i64,
+}
+
+impl Default for Workload {
+    fn default() -> Self {
+        Workload {
+            name: "customer-analysis".into(),
+            records: 200,
+            seed: 42,
+            authors: vec![
+                Author::new("Alice Example", "alice@example.com", -300),
+                Author::new("Bob Chen", "bob@example.org", 60),
+            ],
+            notebooks: 2,
+            r_console: true,
+            legacy: false,
+            labbook_yaml: false,
+            base64_images: false,
+            cell_ids: true,
+            branches: true,
+            merge_probability: 0.8,
+            rotate_bytes: 1 << 20,
+            families: 2,
+            image_every: 12,
+            large_every: 20,
+            truncated_every: 40,
+            notebook_lag: 0.3,
+            bare: false,
+            start_time: 1_551_690_000, // 2019-03-04 09:00 UTC
+        }
+    }
+}
+
+impl Workload {
+    /// Writes the project into `dir` (created if needed) and returns the truth about it.
+    pub fn generate(&self, dir: &Path) -> Result<Written, SynthError> {
+        let mut sim = Sim::new(self);
+        sim.run();
+        sim.w.finish(dir)
+    }
+}
+
+// ---------------------------------------------------------------- data
+
+struct Dataset {
+    file: &'static str,
+    nums: &'static [&'static str],
+    cat: &'static str,
+    levels: &'static [&'static str],
+    rows: u32,
+}
+
+const DATASETS: &[Dataset] = &[
+    Dataset {
+        file: "input/sales.csv",
+        nums: &["units", "price", "revenue", "discount"],
+        cat: "region",
+        levels: &["north", "south", "east", "west"],
+        rows: 5120,
+    },
+    Dataset {
+        file: "input/iris.csv",
+        nums: &["sepal_length", "sepal_width", "petal_length", "petal_width"],
+        cat: "species",
+        levels: &["setosa", "versicolor", "virginica"],
+        rows: 150,
+    },
+    Dataset {
+        file: "input/weather.csv",
+        nums: &["temp", "humidity", "wind", "pressure"],
+        cat: "station",
+        levels: &["KBOS", "KJFK", "KSFO", "KORD", "KSEA"],
+        rows: 8760,
+    },
+    Dataset {
+        file: "input/survey.csv",
+        nums: &["age", "income", "score", "hours"],
+        cat: "country",
+        levels: &["US", "DE", "IN", "BR", "JP", "NG"],
+        rows: 2400,
+    },
+];
+
+const NOTEBOOK_STEMS: &[&str] = &[
+    "analysis",
+    "explore-data",
+    "model",
+    "plots",
+    "cleaning",
+    "report",
+];
+
+const PIP: &[(&str, &str)] = &[
+    ("pandas", "1.1.5"),
+    ("numpy", "1.19.5"),
+    ("matplotlib", "3.3.4"),
+    ("seaborn", "0.11.1"),
+    ("scikit-learn", "0.24.1"),
+    ("scipy", "1.6.0"),
+    ("statsmodels", "0.12.2"),
+    ("plotly", "4.14.3"),
+    ("requests", "2.25.1"),
+    ("tqdm", "4.56.0"),
+    ("xgboost", "1.3.3"),
+    ("nltk", "3.5"),
+];
+const APT: &[(&str, &str)] = &[
+    ("r-cran-stm", "1.3.6-1cran1.1804.0"),
+    ("libxml2-dev", "2.9.4+dfsg1-6.1ubuntu1.3"),
+    ("graphviz", "2.40.1-2"),
+    ("r-cran-tidytext", "0.2.6-1cran1.1804.0"),
+    ("libgdal-dev", "2.2.3+dfsg-2"),
+    ("htop", "2.1.0-3"),
+];
+const CONDA: &[(&str, &str)] = &[
+    ("pytorch", "1.7.1"),
+    ("networkx", "2.5"),
+    ("bokeh", "2.2.3"),
+];
+
+const BASES: &[(&str, &str)] = &[
+    ("python3-data-science", "Python 3 Data Science Quickstart"),
+    ("r-tidyverse", "R Tidyverse in Jupyterlab"),
+    ("python3-minimal", "Python 3 Minimal"),
+];
+
+const NOTE_TITLES: &[&str] = &[
+    "Outliers in the raw data",
+    "Tried a log transform",
+    "Meeting notes: next steps",
+    "Data quality issues",
+    "Why the model overfits",
+    "Ideas for features",
+    "Summary of results so far",
+    "TODO before the review",
+];
+const NOTE_TAGS: &[&str] = &[
+    "exploration",
+    "idea",
+    "todo",
+    "results",
+    "data-quality",
+    "meeting",
+];
+const MILESTONES: &[&str] = &[
+    "baseline model",
+    "cleaned dataset",
+    "first draft of figures",
+    "results for review",
+    "final report",
+];
+
+// ---------------------------------------------------------------- cells
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Py {
+    Imports,
+    Load,
+    Head,
+    Describe,
+    GroupBy,
+    ValueCounts,
+    Corr,
+    Assign,
+    Hist,
+    Scatter,
+    Regress,
+    Loop,
+    PrintRows,
+    PrintAll,
+    Animate,
+    Plain,
+}
+
+const PY_ORDINARY: &[Py] = &[
+    Py::Head,
+    Py::Describe,
+    Py::GroupBy,
+    Py::ValueCounts,
+    Py::Corr,
+    Py::Assign,
+    Py::Regress,
+    Py::Loop,
+    Py::Plain,
+    Py::Head,
+    Py::GroupBy,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rt {
+    Arith,
+    Libs,
+    Read,
+    Summary,
+    Head,
+    Mean,
+    Ggplot,
+    Lm,
+    Table,
+}
+
+const R_ORDINARY: &[Rt] = &[
+    Rt::Arith,
+    Rt::Summary,
+    Rt::Head,
+    Rt::Mean,
+    Rt::Lm,
+    Rt::Table,
+    Rt::Mean,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Template {
+    Py(Py),
+    R(Rt),
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    None,
+    Ignore,
+    Hide,
+    Show,
+}
+
+#[derive(Debug, Clone)]
+enum Out {
+    Stream(String),
+    Result(String),
+    Image(u64),
+    Gif,
+}
+
+#[derive(Debug, Clone)]
+struct Cell {
+    id: u64,
+    template: Template,
+    params: [u32; 3],
+    marker: Marker,
+    source: String,
+    count: Option<u32>,
+    /// Outputs as kept in the notebook (long texts shortened).
+    outputs: Vec<Out>,
+}
+
+impl Cell {
+    fn is_code(&self) -> bool {
+        self.template != Template::Markdown
+    }
+}
+
+struct Notebook {
+    path: String,
+    writer: usize,
+    dataset: usize,
+    cells: Vec<Cell>,
+    kernel: u32,
+    /// The kernel state differs from the file on disk.
+    unsaved: bool,
+}
+
+impl Notebook {
+    fn code_cells(&self) -> usize {
+        self.cells.iter().filter(|c| c.is_code()).count()
+    }
+}
+
+/// Who writes where: an author on a branch, with their checkout families.
+struct WriterSlot {
+    author: usize,
+    branch: String,
+    families: Vec<usize>,
+    console: Vec<Cell>,
+    last_sync: Option<git2::Oid>,
+}
+
+struct Sim<'a> {
+    cfg: &'a Workload,
+    w: ProjectWriter,
+    rng: Rng,
+    left: usize,
+    total: usize,
+    slots: Vec<WriterSlot>,
+    notebooks: Vec<Notebook>,
+    next_cell: u64,
+    packages: BTreeMap<(String, String), String>,
+    base: (usize, u32),
+    snippets: Vec<String>,
+    uploads: Vec<String>,
+    outputs_written: usize,
+    utils_version: usize,
+    png_b64: String,
+    gif_b64: String,
+}
+
+const MAX_CELLS: usize = 24;
+/// Notebook text outputs are kept to this many bytes (keeps notebooks small).
+const NOTEBOOK_TEXT_CAP: usize = 4096;
+
+impl<'a> Sim<'a> {
+    fn new(cfg: &'a Workload) -> Self {
+        let authors = if cfg.authors.is_empty() {
+            vec![Author::new("Alice Example", "alice@example.com", -300)]
+        } else {
+            cfg.authors.clone()
+        };
+        let mut slots: Vec<(usize, String)> = vec![(0, DEFAULT_BRANCH.to_string())];
+        for (i, a) in authors.iter().enumerate().skip(1) {
+            let branch = if cfg.branches {
+                format!("gm.workspace-{}", a.username())
+            } else {
+                DEFAULT_BRANCH.to_string()
+            };
+            slots.push((i, branch));
+        }
+        if cfg.branches && authors.len() == 1 {
+            slots.push((0, format!("gm.workspace-{}", authors[0].username())));
+        }
+        let families = cfg.families.max(slots.len());
+        let n_slots = slots.len();
+        let slots: Vec<WriterSlot> = slots
+            .into_iter()
+            .enumerate()
+            .map(|(i, (author, branch))| WriterSlot {
+                author,
+                branch,
+                families: (0..families).filter(|f| f % n_slots == i).collect(),
+                console: Vec::new(),
+                last_sync: None,
+            })
+            .collect();
+        let opts = WriterOptions {
+            name: cfg.name.clone(),
+            description: "Exploring the data and building a first model".into(),
+            owner: authors[0].username(),
+            labbook_yaml: cfg.labbook_yaml,
+            legacy: cfg.legacy,
+            rotate_bytes: cfg.rotate_bytes,
+            families,
+            seed: cfg.seed,
+            bare: cfg.bare,
+            skeleton: true,
+            start_time: cfg.start_time,
+            ..WriterOptions::default()
+        };
+        let mut w = ProjectWriter::new(opts);
+        let a = &authors[0];
+        w.set_author(&a.name, &a.email, a.tz_minutes);
+        let mut sim = Sim {
+            cfg,
+            w,
+            rng: Rng::new(cfg.seed),
+            left: cfg.records,
+            total: cfg.records.max(1),
+            slots,
+            notebooks: Vec::new(),
+            next_cell: 1,
+            packages: BTreeMap::new(),
+            base: (0, 1),
+            snippets: Vec::new(),
+            uploads: Vec::new(),
+            outputs_written: 0,
+            utils_version: 0,
+            png_b64: STANDARD.encode(tiny_png()),
+            gif_b64: STANDARD.encode(TINY_GIF),
+        };
+        for i in 0..cfg.notebooks {
+            let writer = i % sim.slots.len();
+            sim.open_notebook(writer, i);
+        }
+        sim
+    }
+
+    fn author(&self, slot: usize) -> Author {
+        let i = self.slots[slot].author;
+        self.cfg
+            .authors
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| Author::new("Alice Example", "alice@example.com", -300))
+    }
+
+    fn open_notebook(&mut self, writer: usize, index: usize) -> usize {
+        let stem = NOTEBOOK_STEMS[index % NOTEBOOK_STEMS.len()];
+        let mut path = if index < NOTEBOOK_STEMS.len() {
+            format!("code/{stem}.ipynb")
+        } else {
+            format!("code/{stem}-{}.ipynb", index / NOTEBOOK_STEMS.len() + 1)
+        };
+        if self.notebooks.iter().any(|n| n.path == path) {
+            path = format!("code/{stem}-{}.ipynb", self.notebooks.len() + 1);
+        }
+        self.notebooks.push(Notebook {
+            path,
+            writer,
+            dataset: index % DATASETS.len(),
+            cells: Vec::new(),
+            kernel: 0,
+            unsaved: false,
+        });
+        self.notebooks.len() - 1
+    }
+
+    // ------------------------------------------------------------ driver
+
+    fn run(&mut self) {
+        self.create_project();
+        while self.left > 0 {
+            self.session();
+            self.next_session();
+        }
+    }
+
+    fn write(&mut self, spec: RecordSpec) {
+        if self.left == 0 {
+            return;
+        }
+        self.left -= 1;
+        self.w.record(spec);
+    }
+
+    fn create_project(&mut self) {
+        let fam = self.family_for(0);
+        self.w.use_family(fam);
+        let name = self.cfg.name.clone();
+        let mut spec = RecordSpec::new(7, format!("Created new Project: {name}"));
+        spec.details.push(detail(
+            6,
+            true,
+            255,
+            1,
+            "text/markdown",
+            format!("Created new Project `{name}`").into_bytes(),
+        ));
+        self.write(spec);
+        self.w.advance(self.rng.range(20, 90));
+        let base = if self.cfg.notebooks == 0 && self.cfg.r_console {
+            1
+        } else {
+            0
+        };
+        self.base = (base, 1 + self.rng.below(3) as u32);
+        self.write_base(None);
+        self.w.advance(self.rng.range(30, 300));
+        let mut files: Vec<&'static str> = Vec::new();
+        for nb in &self.notebooks {
+            files.push(DATASETS[nb.dataset].file);
+        }
+        if self.cfg.r_console || files.is_empty() {
+            files.push(DATASETS[0].file);
+        }
+        files.sort_unstable();
+        files.dedup();
+        let files: Vec<String> = files.into_iter().map(String::from).collect();
+        self.upload(files);
+    }
+
+    fn family_for(&self, slot: usize) -> usize {
+        let fams = &self.slots[slot].families;
+        let done = self.total - self.left;
+        let k = (done * fams.len() / self.total).min(fams.len().saturating_sub(1));
+        fams.get(k).copied().unwrap_or(0)
+    }
+
+    fn session(&mut self) {
+        let slot = if self.slots.len() == 1 || self.rng.chance(0.5) {
+            0
+        } else {
+            1 + self.rng.below(self.slots.len() as u64 - 1) as usize
+        };
+        let author = self.author(slot);
+        self.w
+            .set_author(&author.name, &author.email, author.tz_minutes);
+        let branch = self.slots[slot].branch.clone();
+        if branch != DEFAULT_BRANCH {
+            if !self.w.has_branch(&branch) {
+                self.w.checkout(DEFAULT_BRANCH);
+                self.w.branch(&branch);
+                self.w.checkout(&branch);
+                self.slots[slot].last_sync = self.w.head_of(DEFAULT_BRANCH);
+                let fam = self.family_for(slot);
+                self.w.use_family(fam);
+                let mut spec = RecordSpec::new(6, format!("Created new branch {branch}"));
+                spec.details.push(detail(
+                    6,
+                    true,
+                    0,
+                    1,
+                    "text/plain",
+                    format!("Created new branch {branch}").into_bytes(),
+                ));
+                self.write(spec);
+                self.w.advance(self.rng.range(10, 60));
+            } else {
+                self.w.checkout(&branch);
+                let master = self.w.head_of(DEFAULT_BRANCH);
+                if master != self.slots[slot].last_sync {
+                    self.w.merge(
+                        DEFAULT_BRANCH,
+                        &format!("Merged {DEFAULT_BRANCH} into {branch}"),
+                    );
+                    self.slots[slot].last_sync = master;
+                    self.w.advance(self.rng.range(5, 60));
+                }
+            }
+        } else {
+            self.w.checkout(DEFAULT_BRANCH);
+        }
+        let fam = self.family_for(slot);
+        self.w.use_family(fam);
+        for nb in self.notebooks.iter_mut().filter(|n| n.writer == slot) {
+            if self.rng.chance(0.7) {
+                nb.kernel = 0;
+            }
+        }
+        let steps = self.rng.range(5, 40);
+        for _ in 0..steps {
+            if self.left == 0 {
+                break;
+            }
+            self.step(slot);
+        }
+        if branch != DEFAULT_BRANCH && self.rng.chance(self.cfg.merge_probability) {
+            self.w.advance(self.rng.range(60, 600));
+            self.w.checkout(DEFAULT_BRANCH);
+            let merge = self
+                .w
+                .merge(&branch, &format!("Merged {branch} into {DEFAULT_BRANCH}"));
+            if self.left > 0 && self.rng.chance(0.6) {
+                // Records on master go to master's checkout family.
+                let fam = self.family_for(0);
+                self.w.use_family(fam);
+                let mut spec = RecordSpec::new(6, format!("Merged from branch {branch}"));
+                spec.linked = Linked::Hash(merge.to_string());
+                spec.details.push(detail(
+                    6,
+                    true,
+                    0,
+                    2,
+                    "text/plain",
+                    format!("Merged from branch {branch}").into_bytes(),
+                ));
+                self.w.advance(1);
+                self.write(spec);
+            }
+        }
+    }
+
+    fn next_session(&mut self) {
+        if self.rng.chance(0.35) {
+            self.w.advance(self.rng.range(3600, 4 * 3600));
+            return;
+        }
+        // Next working day, 8:30–10:30 local time of the project owner.
+        let tz = i64::from(self.author(0).tz_minutes) * 60;
+        let local = self.w.now() + tz;
+        let mut day = local.div_euclid(86_400) + 1 + self.rng.below(2) as i64;
+        // 1970-01-01 was a Thursday: weekday 0 = Monday.
+        while (day + 3).rem_euclid(7) >= 5 && !self.rng.chance(0.1) {
+            day += 1;
+        }
+        let start = day * 86_400 + 8 * 3600 + 1800 + self.rng.range(0, 7200) - tz;
+        self.w.set_time(start.max(self.w.now() + 60));
+    }
+
+    fn step(&mut self, slot: usize) {
+        // Time passes between actions: seconds to minutes.
+        let secs = self.rng.range(8, 240);
+        self.w.advance(secs);
+        let can_code = self.cfg.notebooks > 0 || self.cfg.r_console;
+        let r = self.rng.below(1000);
+        match r {
+            _ if r < 780 && can_code => self.code_step(slot),
+            _ if r < 780 => self.note(),
+            780..=829 => self.env_packages(),
+            830..=859 => self.save_code_file(),
+            860..=884 => {
+                let n = 1 + self.rng.below(4) as usize;
+                let files = (0..n)
+                    .map(|_| {
+                        let d = self.rng.pick(DATASETS);
+                        let stem = d.file.trim_start_matches("input/").trim_end_matches(".csv");
+                        format!(
+                            "input/{stem}_{}.csv",
+                            self.uploads.len() + self.rng.below(1000) as usize
+                        )
+                    })
+                    .collect();
+                self.upload(files)
+            }
+            885..=899 => self.output_file(),
+            900..=939 => self.note(),
+            940..=949 => self.milestone(),
+            950..=957 => self.dataset(),
+            958..=965 => self.readme(),
+            966..=969 => {
+                self.base.1 += 1;
+                let old = self.base;
+                self.write_base(Some(old));
+            }
+            970..=975 => self.docker_snippet(),
+            _ => self.save_notebook(slot),
+        }
+    }
+
+    // ------------------------------------------------------------ code
+
+    fn code_step(&mut self, slot: usize) {
+        let use_r = self.cfg.r_console && (self.cfg.notebooks == 0 || self.rng.chance(0.25));
+        if use_r {
+            return self.console_step(slot);
+        }
+        let mine: Vec<usize> = (0..self.notebooks.len())
+            .filter(|i| self.notebooks[*i].writer == slot)
+            .collect();
+        let nb = match mine.last() {
+            None => {
+                let index = self.notebooks.len();
+                self.open_notebook(slot, index)
+            }
+            Some(&last) if mine.len() == 1 || self.rng.chance(0.7) => last,
+            Some(_) => *self.rng.pick(&mine),
+        };
+        let code = self.notebooks[nb].code_cells();
+        let action = self.rng.below(100);
+        if code < 2 || action < 40 {
+            let nb = if code >= MAX_CELLS {
+                let index = self.notebooks.len();
+                self.open_notebook(slot, index)
+            } else {
+                nb
+            };
+            let idx = self.new_cell(nb);
+            self.run_cells(nb, &[idx]);
+        } else if action < 62 {
+            let idx = self.recent_code_cell(nb);
+            self.w.advance(self.rng.range(0, 30));
+            self.run_cells(nb, &[idx]);
+        } else if action < 90 {
+            let idx = self.recent_code_cell(nb);
+            self.edit_cell(nb, idx);
+            self.run_cells(nb, &[idx]);
+        } else {
+            let code_idx: Vec<usize> = (0..self.notebooks[nb].cells.len())
+                .filter(|i| self.notebooks[nb].cells[*i].is_code())
+                .collect();
+            let n = (2 + self.rng.below(4) as usize).min(code_idx.len());
+            let start = self.rng.below((code_idx.len() - n + 1) as u64) as usize;
+            self.run_cells(nb, &code_idx[start..start + n]);
+        }
+    }
+
+    fn recent_code_cell(&mut self, nb: usize) -> usize {
+        let code: Vec<usize> = (0..self.notebooks[nb].cells.len())
+            .filter(|i| self.notebooks[nb].cells[*i].is_code())
+            .collect();
+        let mut back = 0;
+        while back + 1 < code.len() && self.rng.chance(0.45) {
+            back += 1;
+        }
+        code[code.len() - 1 - back]
+    }
+
+    fn params(&mut self) -> [u32; 3] {
+        [
+            self.rng.next_u64() as u32 % 1000,
+            self.rng.next_u64() as u32 % 1000,
+            self.rng.next_u64() as u32 % 1000,
+        ]
+    }
+
+    fn new_cell(&mut self, nb: usize) -> usize {
+        let code = self.notebooks[nb].code_cells();
+        let t = if code == 0 {
+            Py::Imports
+        } else if code == 1 {
+            Py::Load
+        } else if self.rng.one_in(self.cfg.image_every) {
+            if self.rng.one_in(12) {
+                Py::Animate
+            } else if self.rng.chance(0.5) {
+                Py::Hist
+            } else {
+                Py::Scatter
+            }
+        } else if self.rng.one_in(self.cfg.large_every) {
+            if self.rng.one_in(self.cfg.truncated_every) {
+                Py::PrintAll
+            } else {
+                Py::PrintRows
+            }
+        } else {
+            *self.rng.pick(PY_ORDINARY)
+        };
+        let marker = match self.rng.below(1000) {
+            0..=14 if code >= 2 => Marker::Ignore,
+            15..=44 if code >= 2 => Marker::Hide,
+            45..=64 if code >= 2 => Marker::Show,
+            _ => Marker::None,
+        };
+        if code >= 2 && self.rng.chance(0.1) {
+            let id = self.cell_id();
+            let params = self.params();
+            let title = *self.rng.pick(NOTE_TITLES);
+            self.notebooks[nb].cells.push(Cell {
+                id,
+                template: Template::Markdown,
+                params,
+                marker: Marker::None,
+                source: format!("## {title}"),
+                count: None,
+                outputs: Vec::new(),
+            });
+        }
+        let id = self.cell_id();
+        let params = self.params();
+        let mut cell = Cell {
+            id,
+            template: Template::Py(t),
+            params,
+            marker,
+            source: String::new(),
+            count: None,
+            outputs: Vec::new(),
+        };
+        cell.source = render_source(&cell, self.notebooks[nb].dataset);
+        self.notebooks[nb].cells.push(cell);
+        self.notebooks[nb].cells.len() - 1
+    }
+
+    fn cell_id(&mut self) -> u64 {
+        self.next_cell += 1;
+        self.next_cell - 1
+    }
+
+    fn edit_cell(&mut self, nb: usize, idx: usize) {
+        let which = self.rng.below(3) as usize;
+        let bump = 1 + self.rng.below(7) as u32;
+        let ds = self.notebooks[nb].dataset;
+        let cell = &mut self.notebooks[nb].cells[idx];
+        let before = cell.source.clone();
+        cell.params[which] = (cell.params[which] + bump) % 1000;
+        cell.source = render_source(cell, ds);
+        if cell.source == before {
+            // Templates that ignore this parameter: a small edit by hand.
+            cell.source.push_str("\n# checked");
+        }
+    }
+
+    /// Runs cells in the kernel and writes their record.
+    fn run_cells(&mut self, nb: usize, cells: &[usize]) {
+        let mut details = Vec::new();
+        let mut results = 0;
+        let path = self.notebooks[nb].path.clone();
+        for &idx in cells {
+            let ds = self.notebooks[nb].dataset;
+            self.notebooks[nb].kernel += 1;
+            let count = self.notebooks[nb].kernel;
+            let cell = &self.notebooks[nb].cells[idx];
+            let (outs, full) = run_outputs(cell, ds, self.cfg.seed);
+            let cell_ref = CellRef {
+                notebook: path.clone(),
+                cell: cell.id,
+            };
+            let marker = cell.marker;
+            let source = cell.source.clone();
+            let cell = &mut self.notebooks[nb].cells[idx];
+            cell.count = Some(count);
+            cell.outputs = outs;
+            if marker == Marker::Ignore {
+                continue;
+            }
+            let tags = vec![format!("ex:{count}")];
+            for out in &full {
+                results += 1;
+                details.push(DetailSpec::Object {
+                    type_id: 2,
+                    show: marker != Marker::Hide,
+                    importance: 255,
+                    action: 1,
+                    tags: tags.clone(),
+                    entries: self.result_entries(out),
+                    compress: None,
+                    cell: Some(cell_ref.clone()),
+                });
+            }
+            details.push(DetailSpec::Object {
+                type_id: 3,
+                show: marker == Marker::Show,
+                importance: 255,
+                action: 4,
+                tags,
+                entries: vec![EntryOut {
+                    mime: "text/markdown".into(),
+                    bytes: fence_code(&source).into_bytes(),
+                }],
+                compress: None,
+                cell: Some(cell_ref),
+            });
+        }
+        self.notebooks[nb].unsaved = true;
+        if !self.rng.chance(self.cfg.notebook_lag) {
+            self.save(nb);
+        }
+        let mut message = if cells.len() == 1 {
+            format!("Executed cell in notebook {path}")
+        } else {
+            format!("Executed {} cells in notebook {path}", cells.len())
+        };
+        match results {
+            0 => {}
+            1 => message.push_str(" and generated a result"),
+            n => {
+                let _ = write!(message, " and generated {n} results");
+            }
+        }
+        let mut spec = RecordSpec::new(2, message);
+        spec.details = client_order(details);
+        self.write(spec);
+    }
+
+    fn result_entries(&self, out: &Out) -> Vec<EntryOut> {
+        match out {
+            Out::Stream(t) | Out::Result(t) => vec![EntryOut {
+                mime: "text/plain".into(),
+                bytes: truncate_result(t).into_bytes(),
+            }],
+            Out::Image(tag) => {
+                let jpeg = jpeg_variant(*tag);
+                let bytes = if self.cfg.base64_images {
+                    STANDARD.encode(&jpeg).into_bytes()
+                } else {
+                    jpeg
+                };
+                vec![EntryOut {
+                    mime: "image/png".into(),
+                    bytes,
+                }]
+            }
+            Out::Gif => vec![EntryOut {
+                mime: "image/gif".into(),
+                bytes: self.gif_b64.clone().into_bytes(),
+            }],
+        }
+    }
+
+    fn save(&mut self, nb: usize) {
+        let json = notebook_json(
+            &self.notebooks[nb],
+            self.cfg.cell_ids,
+            &self.png_b64,
+            &self.gif_b64,
+        );
+        let path = self.notebooks[nb].path.clone();
+        self.w.write_file(&path, &json);
+        self.notebooks[nb].unsaved = false;
+    }
+
+    fn console_step(&mut self, slot: usize) {
+        let chunks = if self.rng.chance(0.2) {
+            2 + self.rng.below(2) as usize
+        } else {
+            1
+        };
+        let mut details = Vec::new();
+        for _ in 0..chunks {
+            let len = self.slots[slot].console.len();
+            let action = self.rng.below(100);
+            let idx = if len < 2 || action < 50 {
+                let t = if len == 0 {
+                    Rt::Libs
+                } else if len == 1 {
+                    Rt::Read
+                } else if self.rng.one_in(self.cfg.image_every) {
+                    Rt::Ggplot
+                } else {
+                    *self.rng.pick(R_ORDINARY)
+                };
+                let id = self.cell_id();
+                let params = self.params();
+                let mut cell = Cell {
+                    id,
+                    template: Template::R(t),
+                    params,
+                    marker: Marker::None,
+                    source: String::new(),
+                    count: None,
+                    outputs: Vec::new(),
+                };
+                cell.source = render_source(&cell, 0);
+                self.slots[slot].console.push(cell);
+                len
+            } else {
+                let back = self.rng.below(len.min(4) as u64) as usize;
+                let idx = len - 1 - back;
+                if action >= 75 {
+                    let which = self.rng.below(3) as usize;
+                    let bump = 1 + self.rng.below(7) as u32;
+                    let cell = &mut self.slots[slot].console[idx];
+                    let before = cell.source.clone();
+                    cell.params[which] = (cell.params[which] + bump) % 1000;
+                    cell.source = render_source(cell, 0);
+                    if cell.source == before {
+                        cell.source.push_str("\n# again");
+                    }
+                }
+                idx
+            };
+            let cell = &self.slots[slot].console[idx];
+            let (_, full) = run_outputs(cell, 0, self.cfg.seed);
+            let cell_ref = CellRef {
+                notebook: "console".into(),
+                cell: cell.id,
+            };
+            let tags = vec!["console".to_string()];
+            let source = cell.source.clone();
+            for out in &full {
+                details.push(DetailSpec::Object {
+                    type_id: 2,
+                    show: true,
+                    importance: 155,
+                    action: 1,
+                    tags: tags.clone(),
+                    entries: self.result_entries(out),
+                    compress: None,
+                    cell: Some(cell_ref.clone()),
+                });
+            }
+            details.push(DetailSpec::Object {
+                type_id: 3,
+                show: false,
+                importance: 254,
+                action: 4,
+                tags,
+                entries: vec![EntryOut {
+                    mime: "text/markdown".into(),
+                    bytes: fence_code(&format!("{source}\n")).into_bytes(),
+                }],
+                compress: None,
+                cell: Some(cell_ref),
+            });
+        }
+        let mut spec = RecordSpec::new(2, "Executed code in console");
+        spec.details = client_order(details);
+        self.write(spec);
+    }
+
+    // ------------------------------------------------------------ other records
+
+    fn write_base(&mut self, old: Option<(usize, u32)>) {
+        let (b, rev) = self.base;
+        let (id, name) = BASES[b % BASES.len()];
+        if let Some((ob, orev)) = old {
+            let (oid, _) = BASES[ob % BASES.len()];
+            let _ = orev;
+            self.w
+                .remove_file(&format!(".gigantum/env/base/{oid}.yaml"));
+        }
+        let yaml = format!(
+            "id: {id}\nname: {name}\nrevision: {rev}\nschema: 1\nos_class: ubuntu\nos_release: '18.04'\nimage:\n  namespace: gigantum\n  repository: {id}\n  tag: {}\npackage_managers:\n- pip\n- apt\n",
+            &self.rng.hex32()[..10]
+        );
+        self.w
+            .write_file(&format!(".gigantum/env/base/{id}.yaml"), yaml.as_bytes());
+        let mut spec = RecordSpec::new(1, format!("Added base: {id} r{rev}"));
+        spec.tags = tags(&["environment", "base"]);
+        spec.details.push(detail(
+            0,
+            true,
+            0,
+            if old.is_some() { 2 } else { 1 },
+            "text/markdown",
+            fence_code(yaml.trim_end()).into_bytes(),
+        ));
+        self.write(spec);
+    }
+
+    fn env_packages(&mut self) {
+        let manager = match self.rng.below(10) {
+            0..=5 => "pip",
+            6..=8 => "apt",
+            _ => "conda3",
+        };
+        let pool = match manager {
+            "pip" => PIP,
+            "apt" => APT,
+            _ => CONDA,
+        };
+        let installed: Vec<&(&str, &str)> = pool
+            .iter()
+            .filter(|(p, _)| {
+                self.packages
+                    .contains_key(&(manager.to_string(), p.to_string()))
+            })
+            .collect();
+        let remove =
+            !installed.is_empty() && (installed.len() == pool.len() || self.rng.chance(0.2));
+        let mut details = Vec::new();
+        if remove {
+            let n = (1 + self.rng.below(2) as usize).min(installed.len());
+            let start = self.rng.below((installed.len() - n + 1) as u64) as usize;
+            for (p, _) in &installed[start..start + n] {
+                self.packages.remove(&(manager.to_string(), p.to_string()));
+                self.w
+                    .remove_file(&format!(".gigantum/env/package_manager/{manager}_{p}.yaml"));
+                details.push(detail(
+                    0,
+                    false,
+                    0,
+                    3,
+                    "text/plain",
+                    format!("Removed {manager} managed package: {p}").into_bytes(),
+                ));
+            }
+            let mut spec = RecordSpec::new(1, format!("Removed {n} {manager} managed package(s)"));
+            spec.tags = tags(&["environment", "package_manager", manager]);
+            spec.details = details;
+            self.write(spec);
+        } else {
+            let free: Vec<&(&str, &str)> = pool
+                .iter()
+                .filter(|(p, _)| {
+                    !self
+                        .packages
+                        .contains_key(&(manager.to_string(), p.to_string()))
+                })
+                .collect();
+            let n = (1 + self.rng.below(3) as usize).min(free.len());
+            for &&(p, v) in free.iter().take(n) {
+                self.packages
+                    .insert((manager.to_string(), p.to_string()), v.to_string());
+                let yaml = format!(
+                    "manager: {manager}\npackage: {p}\nversion: {v}\nfrom_base: false\nschema: 1\n"
+                );
+                self.w.write_file(
+                    &format!(".gigantum/env/package_manager/{manager}_{p}.yaml"),
+                    yaml.as_bytes(),
+                );
+                details.push(detail(
+                    0,
+                    false,
+                    0,
+                    1,
+                    "text/plain",
+                    format!("Added {manager} managed package: {p} {v}").into_bytes(),
+                ));
+            }
+            let mut spec = RecordSpec::new(1, format!("Added {n} {manager} package(s)."));
+            spec.tags = tags(&["environment", "package_manager", manager]);
+            spec.details = details;
+            self.write(spec);
+        }
+    }
+
+    fn docker_snippet(&mut self) {
+        let name = *self.rng.pick(&[
+            "install-tools",
+            "jupyter-extensions",
+            "locale-setup",
+            "fonts",
+        ]);
+        let pkg = *self
+            .rng
+            .pick(&["curl", "vim", "git-lfs", "fonts-dejavu", "locales"]);
+        let body = format!("RUN apt-get update && apt-get install -y {pkg}");
+        let existed = self.snippets.iter().any(|s| s == name);
+        if !existed {
+            self.snippets.push(name.to_string());
+        }
+        let yaml = format!(
+            "name: {name}\ndescription: Added by hand\ntimestamp: {}\ncontent: |\n  {body}\n",
+            self.w.now()
+        );
+        self.w.write_file(
+            &format!(".gigantum/env/custom/{name}.yaml"),
+            yaml.as_bytes(),
+        );
+        let mut spec = RecordSpec::new(1, format!("Wrote custom Docker snippet {name}"));
+        spec.tags = tags(&["environment", "docker"]);
+        spec.details.push(detail(
+            0,
+            false,
+            0,
+            if existed { 2 } else { 1 },
+            "text/markdown",
+            fence_code(&body).into_bytes(),
+        ));
+        self.write(spec);
+    }
+
+    fn upload(&mut self, files: Vec<String>) {
+        let mut details = Vec::new();
+        for f in &files {
+            let ds = DATASETS
+                .iter()
+                .find(|d| {
+                    let stem = d.file.trim_end_matches(".csv");
+                    f.starts_with(stem)
+                })
+                .unwrap_or(&DATASETS[0]);
+            let csv = dataset_csv(ds, (ds.rows as usize).min(300), &mut self.rng);
+            self.w.write_file(f, csv.as_bytes());
+            self.uploads.push(f.clone());
+            details.push(detail(
+                5,
+                false,
+                0,
+                1,
+                "text/plain",
+                format!("Created new Input Data file `{f}`").into_bytes(),
+            ));
+        }
+        let mut spec = RecordSpec::new(3, format!("Uploaded {} new file(s).", files.len()));
+        spec.tags = tags(&["save", "upload"]);
+        spec.details = details;
+        self.write(spec);
+    }
+
+    fn output_file(&mut self) {
+        if !self.uploads.is_empty() && self.rng.chance(0.2) {
+            let i = self.rng.below(self.uploads.len() as u64) as usize;
+            let f = self.uploads.swap_remove(i);
+            self.w.remove_file(&f);
+            let mut spec = RecordSpec::new(3, "1 deleted file(s).");
+            spec.tags = tags(&["save"]);
+            spec.details.push(detail(
+                5,
+                false,
+                0,
+                3,
+                "text/plain",
+                format!("Deleted Input Data file `{f}`").into_bytes(),
+            ));
+            return self.write(spec);
+        }
+        self.outputs_written += 1;
+        let f = format!("output/figure_{}.jpg", self.outputs_written);
+        self.w
+            .write_file(&f, &jpeg_variant(self.outputs_written as u64));
+        let mut spec = RecordSpec::new(4, "1 new file(s).");
+        spec.tags = tags(&["save"]);
+        spec.details.push(detail(
+            1,
+            false,
+            0,
+            1,
+            "text/plain",
+            format!("Created new Output Data file `{f}`").into_bytes(),
+        ));
+        self.write(spec);
+    }
+
+    fn save_code_file(&mut self) {
+        let path = if self.cfg.notebooks == 0 {
+            "code/helpers.R"
+        } else {
+            "code/utils.py"
+        };
+        self.utils_version += 1;
+        let mut text = String::new();
+        for i in 0..self.utils_version {
+            if path.ends_with(".R") {
+                let _ = write!(
+                    text,
+                    "helper_{i} <- function(x) {{\n  x * {}\n}}\n\n",
+                    i + 2
+                );
+            } else {
+                let _ = write!(text, "def helper_{i}(x):\n    return x * {}\n\n\n", i + 2);
+            }
+        }
+        let new = self.w.file(path).is_none();
+        self.w.write_file(path, text.as_bytes());
+        let (message, what, action) = if new {
+            ("1 new file(s).", "Created new Code file", 1)
+        } else {
+            ("1 modified file(s).", "Modified Code file", 2)
+        };
+        let mut spec = RecordSpec::new(2, message);
+        spec.tags = tags(&["save"]);
+        spec.details.push(detail(
+            4,
+            false,
+            0,
+            action,
+            "text/plain",
+            format!("{what} `{path}`").into_bytes(),
+        ));
+        self.write(spec);
+    }
+
+    fn save_notebook(&mut self, slot: usize) {
+        let Some(nb) = (0..self.notebooks.len())
+            .find(|i| self.notebooks[*i].writer == slot && self.notebooks[*i].unsaved)
+        else {
+            return self.note();
+        };
+        self.save(nb);
+        let path = self.notebooks[nb].path.clone();
+        let mut spec = RecordSpec::new(2, "1 modified file(s).");
+        spec.tags = tags(&["save"]);
+        spec.details.push(detail(
+            4,
+            false,
+            0,
+            2,
+            "text/plain",
+            format!("Modified Code file `{path}`").into_bytes(),
+        ));
+        self.write(spec);
+    }
+
+    fn note(&mut self) {
+        let title = *self.rng.pick(NOTE_TITLES);
+        let mut spec = RecordSpec::new(0, title);
+        let n = self.rng.below(3) as usize;
+        let mut t: Vec<String> = Vec::new();
+        for _ in 0..n {
+            let tag = (*self.rng.pick(NOTE_TAGS)).to_string();
+            if !t.contains(&tag) {
+                t.push(tag);
+            }
+        }
+        spec.tags = t;
+        spec.linked = if self.rng.chance(0.8) {
+            Linked::Uuid
+        } else {
+            Linked::Empty
+        };
+        let body = format!(
+            "# {title}\n\nLooked at `{}` again today. {}\n\n- check the {} column\n- rerun the plots with {} bins\n",
+            self.rng.pick(DATASETS).file,
+            self.rng.pick(&[
+                "Numbers look plausible.",
+                "Something is off with the units.",
+                "The trend holds after cleaning.",
+                "Need more data for the smaller groups.",
+            ]),
+            self.rng.pick(DATASETS).cat,
+            10 + self.rng.below(40)
+        );
+        spec.details
+            .push(detail(7, true, 255, 1, "text/markdown", body.into_bytes()));
+        self.write(spec);
+    }
+
+    fn milestone(&mut self) {
+        let name = *self.rng.pick(MILESTONES);
+        let mut spec = RecordSpec::new(5, format!("Milestone: {name}"));
+        spec.details.push(detail(
+            7,
+            true,
+            255,
+            1,
+            "text/markdown",
+            format!("Reached **{name}**.\n\nEverything needed to reproduce it is committed.")
+                .into_bytes(),
+        ));
+        self.write(spec);
+    }
+
+    fn dataset(&mut self) {
+        let owner = self.author(0).username();
+        let name = *self.rng.pick(&[
+            "census-2010",
+            "sales-raw",
+            "weather-stations",
+            "survey-wave-2",
+        ]);
+        let rev = &self.rng.hex32()[..8];
+        let mut spec = RecordSpec::new(8, format!("Linked Dataset {owner}/{name} to project"));
+        spec.tags = tags(&["dataset"]);
+        spec.details.push(detail(
+            8,
+            true,
+            0,
+            1,
+            "text/markdown",
+            format!("Linked Dataset `{owner}/{name}` at revision `{rev}`").into_bytes(),
+        ));
+        self.write(spec);
+    }
+
+    fn readme(&mut self) {
+        let text = format!(
+            "# {}\n\nAnalysis of {} datasets. Start with `code/analysis.ipynb`.\n\nUpdated {} times.\n",
+            self.cfg.name,
+            DATASETS.len(),
+            1 + self.rng.below(20)
+        );
+        self.w.write_file("README.md", text.as_bytes());
+        let mut spec = RecordSpec::new(7, "Updated project README");
+        spec.tags = tags(&["readme"]);
+        spec.details
+            .push(detail(6, false, 0, 2, "text/markdown", text.into_bytes()));
+        self.write(spec);
+    }
+}
+
+fn tags(t: &[&str]) -> Vec<String> {
+    t.iter().map(|s| s.to_string()).collect()
+}
+
+fn detail(
+    type_id: i64,
+    show: bool,
+    importance: i64,
+    action: i64,
+    mime: &str,
+    bytes: Vec<u8>,
+) -> DetailSpec {
+    DetailSpec::Object {
+        type_id,
+        show,
+        importance,
+        action,
+        tags: Vec::new(),
+        entries: vec![EntryOut {
+            mime: mime.to_string(),
+            bytes,
+        }],
+        compress: None,
+        cell: None,
+    }
+}
+
+/// The client's order of details in a record (and in the log): shown first,
+/// then by importance, both descending, otherwise as created (results before
+/// their code).
+fn client_order(mut details: Vec<DetailSpec>) -> Vec<DetailSpec> {
+    let key = |d: &DetailSpec| match d {
+        DetailSpec::Object {
+            show, importance, ..
+        } => (!*show, -*importance),
+        DetailSpec::RawLine(_) => (true, 0),
+    };
+    details.sort_by_key(key);
+    details
+}
+
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The sample JPEG with a comment segment naming `tag`, so different plots have different bytes.
+pub fn jpeg_variant(tag: u64) -> Vec<u8> {
+    let jpeg = sample_jpeg();
+    let comment = format!("gtm-tui synth plot {tag:016x}");
+    let len = (comment.len() + 2) as u16;
+    let mut out = Vec::with_capacity(jpeg.len() + comment.len() + 4);
+    out.extend_from_slice(&jpeg[..2]);
+    out.extend_from_slice(&[0xFF, 0xFE]);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(comment.as_bytes());
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// A tiny valid PNG (what the notebook itself holds for a plot).
+fn tiny_png() -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(&crc.sum().to_be_bytes());
+    }
+    let (w, h) = (8u32, 6u32);
+    let mut raw = Vec::new();
+    for y in 0..h {
+        raw.push(0);
+        for x in 0..w {
+            raw.extend_from_slice(&[(x * 32) as u8, (y * 40) as u8, 200]);
+        }
+    }
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    let idat = match z.write_all(&raw) {
+        Ok(()) => z.finish().unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut png, b"IHDR", &ihdr);
+    chunk(&mut png, b"IDAT", &idat);
+    chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+fn render_source(cell: &Cell, dataset: usize) -> String {
+    let ds = &DATASETS[dataset % DATASETS.len()];
+    let p = cell.params;
+    let num = |i: u32| ds.nums[i as usize % ds.nums.len()];
+    let body = match cell.template {
+        Template::Markdown => return cell.source.clone(),
+        Template::Py(t) => match t {
+            Py::Imports => {
+                let extra = if p[0].is_multiple_of(2) {
+                    "import seaborn as sns\n"
+                } else {
+                    ""
+                };
+                format!(
+                    "import pandas as pd\nimport numpy as np\nimport matplotlib.pyplot as plt\n{extra}%matplotlib inline"
+                )
+            }
+            Py::Load => {
+                if p[0].is_multiple_of(3) {
+                    format!(
+                        "df = pd.read_csv('../{}', nrows={})\ndf.shape",
+                        ds.file,
+                        100 * (1 + p[1] % 50)
+                    )
+                } else {
+                    format!("df = pd.read_csv('../{}')\ndf.shape", ds.file)
+                }
+            }
+            Py::Head => format!("df.head({})", 3 + p[0] % 8),
+            Py::Describe => {
+                if p[0].is_multiple_of(2) {
+                    "df.describe()".to_string()
+                } else {
+                    format!(
+                        "df[['{}', '{}']].describe()",
+                        num(p[1]),
+                        num(p[1] + 1 + p[2] % 3)
+                    )
+                }
+            }
+            Py::GroupBy => format!(
+                "df.groupby('{}')['{}'].{}()",
+                ds.cat,
+                num(p[0]),
+                ["mean", "sum", "median", "max"][p[1] as usize % 4]
+            ),
+            Py::ValueCounts => format!(
+                "df['{}'].value_counts(normalize={})",
+                ds.cat,
+                if p[0].is_multiple_of(2) { "False" } else { "True" }
+            ),
+            Py::Corr => format!(
+                "df.corr(method='{}')",
+                ["pearson", "spearman", "kendall"][p[0] as usize % 3]
+            ),
+            Py::Assign => format!(
+                "df['{n}_scaled'] = df['{n}'] / {k}\ndf['{n}_scaled'].mean()",
+                n = num(p[0]),
+                k = 10 + p[1] % 90
+            ),
+            Py::Hist => format!(
+                "fig, ax = plt.subplots(figsize=({w}, 4))\ndf['{n}'].hist(bins={b}, ax=ax)\nax.set_title('Distribution of {n}')\nplt.show()",
+                w = 4 + p[2] % 6,
+                n = num(p[0]),
+                b = 5 + p[1] % 45
+            ),
+            Py::Scatter => format!(
+                "plt.scatter(df['{a}'], df['{b}'], alpha={al:.1})\nplt.xlabel('{a}')\nplt.ylabel('{b}')\nplt.show()",
+                a = num(p[0]),
+                b = num(p[0] + 1 + p[1] % 3),
+                al = f64::from(1 + p[2] % 9) / 10.0
+            ),
+            Py::Regress => format!(
+                "from sklearn.linear_model import LinearRegression\nX = df[['{a}']]\ny = df['{b}']\nmodel = LinearRegression(fit_intercept={fi}).fit(X, y)\nmodel.score(X, y)",
+                a = num(p[0]),
+                b = num(p[0] + 1 + p[1] % 3),
+                fi = if p[2].is_multiple_of(2) { "True" } else { "False" }
+            ),
+            Py::Loop => format!(
+                "for i in range({}):\n    print(i, round(np.sqrt(i * {}), 4))",
+                5 + p[0] % 20,
+                1 + p[1] % 9
+            ),
+            Py::PrintRows => format!("print(df.head({}).to_string())", 60 + p[0] % 140),
+            Py::PrintAll => format!(
+                "pd.set_option('display.max_rows', {})\nprint(df.to_string())",
+                2000 + p[0]
+            ),
+            Py::Animate => format!(
+                "from IPython.display import Image\nImage(filename='../output/animation_{}.gif')",
+                p[0] % 10
+            ),
+            Py::Plain => format!(
+                "threshold = {}\ncolumns = ['{}', '{}']",
+                p[0] % 100,
+                num(p[1]),
+                num(p[2])
+            ),
+        },
+        Template::R(t) => match t {
+            Rt::Arith => format!("{} + {}", p[0] % 10, p[1] % 10),
+            Rt::Libs => "library(dplyr)\nlibrary(ggplot2)".to_string(),
+            Rt::Read => format!("df <- read.csv('{}')\ndim(df)", ds.file),
+            Rt::Summary => format!("summary(df${})", num(p[0])),
+            Rt::Head => format!("head(df, {})", 3 + p[0] % 8),
+            Rt::Mean => format!(
+                "mean(df${}, na.rm = {})",
+                num(p[0]),
+                if p[1].is_multiple_of(2) { "TRUE" } else { "FALSE" }
+            ),
+            Rt::Ggplot => format!(
+                "ggplot(df, aes(x = {})) +\n  geom_histogram(bins = {}) +\n  theme_minimal()",
+                num(p[0]),
+                5 + p[1] % 45
+            ),
+            Rt::Lm => format!(
+                "model <- lm({} ~ {}, data = df)\nsummary(model)$r.squared",
+                num(p[0]),
+                num(p[0] + 1 + p[1] % 3)
+            ),
+            Rt::Table => format!("table(df${})", ds.cat),
+        },
+    };
+    match cell.marker {
+        Marker::None => body,
+        Marker::Ignore => format!("# gtm:ignore\n{body}"),
+        Marker::Hide => format!("# gtm:hide\n{body}"),
+        Marker::Show => format!("# gtm:show\n{body}"),
+    }
+}
+
+fn col_scale(col: &str) -> f64 {
+    1.0 + (fnv(col) % 900) as f64
+}
+
+fn df_table(ds: &Dataset, rows: usize, rng: &mut Rng) -> String {
+    let mut s = format!("{:>6}", "");
+    for c in ds.nums {
+        let _ = write!(s, "{c:>14}");
+    }
+    let _ = writeln!(s, "{:>10}", ds.cat);
+    for i in 0..rows {
+        let _ = write!(s, "{i:<6}");
+        for c in ds.nums {
+            let v = col_scale(c) * (0.5 + rng.unit());
+            let _ = write!(s, "{v:>14.4}");
+        }
+        let _ = writeln!(s, "{:>10}", rng.pick(ds.levels));
+    }
+    s
+}
+
+fn dataset_csv(ds: &Dataset, rows: usize, rng: &mut Rng) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{},{}", ds.nums.join(","), ds.cat);
+    for _ in 0..rows {
+        for c in ds.nums {
+            let _ = write!(s, "{:.3},", col_scale(c) * (0.5 + rng.unit()));
+        }
+        let _ = writeln!(s, "{}", rng.pick(ds.levels));
+    }
+    s
+}
+
+fn describe(ds: &Dataset, rng: &mut Rng) -> String {
+    let mut s = format!("{:>6}", "");
+    for c in ds.nums {
+        let _ = write!(s, "{c:>14}");
+    }
+    s.push('\n');
+    for stat in ["count", "mean", "std", "min", "25%", "50%", "75%", "max"] {
+        let _ = write!(s, "{stat:<6}");
+        for c in ds.nums {
+            let v = if stat == "count" {
+                f64::from(ds.rows)
+            } else {
+                col_scale(c) * (0.2 + rng.unit())
+            };
+            let _ = write!(s, "{v:>14.6}");
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn series(ds: &Dataset, name: &str, rng: &mut Rng, int: bool) -> String {
+    let mut s = format!("{}\n", ds.cat);
+    for l in ds.levels {
+        if int {
+            let _ = writeln!(s, "{l:<12}{}", 10 + rng.below(u64::from(ds.rows)));
+        } else {
+            let _ = writeln!(s, "{l:<12}{:.6}", col_scale(name) * (0.5 + rng.unit()));
+        }
+    }
+    let _ = write!(
+        s,
+        "Name: {name}, dtype: {}",
+        if int { "int64" } else { "float64" }
+    );
+    s
+}
+
+/// Runs a cell: its outputs as the notebook keeps them, and in full (for the details).
+fn run_outputs(cell: &Cell, dataset: usize, seed: u64) -> (Vec<Out>, Vec<Out>) {
+    let ds = &DATASETS[dataset % DATASETS.len()];
+    let mut rng = Rng::new(fnv(&cell.source) ^ seed);
+    let p = cell.params;
+    let num = |i: u32| ds.nums[i as usize % ds.nums.len()];
+    let image = || Out::Image(fnv(&cell.source));
+    let full: Vec<Out> = match cell.template {
+        Template::Markdown => Vec::new(),
+        Template::Py(t) => match t {
+            Py::Imports | Py::Plain => Vec::new(),
+            Py::Load => vec![Out::Result(format!("({}, {})", ds.rows, ds.nums.len() + 1))],
+            Py::Head => vec![Out::Result(df_table(ds, 3 + p[0] as usize % 8, &mut rng))],
+            Py::Describe => vec![Out::Result(describe(ds, &mut rng))],
+            Py::GroupBy => vec![Out::Result(series(ds, num(p[0]), &mut rng, false))],
+            Py::ValueCounts => vec![Out::Result(series(ds, ds.cat, &mut rng, p[0].is_multiple_of(2)))],
+            Py::Corr => {
+                let mut s = format!("{:>14}", "");
+                for c in ds.nums {
+                    let _ = write!(s, "{c:>14}");
+                }
+                s.push('\n');
+                for a in ds.nums {
+                    let _ = write!(s, "{a:>14}");
+                    for b in ds.nums {
+                        let v = if a == b { 1.0 } else { rng.unit() * 2.0 - 1.0 };
+                        let _ = write!(s, "{v:>14.6}");
+                    }
+                    s.push('\n');
+                }
+                vec![Out::Result(s)]
+            }
+            Py::Assign => vec![Out::Result(format!("{:.6}", rng.unit() * 50.0))],
+            Py::Regress => vec![Out::Result(format!("{:.16}", rng.unit()))],
+            Py::Hist | Py::Scatter => vec![image()],
+            Py::Loop => {
+                let mut s = String::new();
+                for i in 0..(5 + p[0] % 20) {
+                    let _ = writeln!(s, "{i} {:.4}", f64::from(i * (1 + p[1] % 9)).sqrt());
+                }
+                vec![Out::Stream(s)]
+            }
+            Py::PrintRows => vec![Out::Stream(df_table(
+                ds,
+                60 + p[0] as usize % 140,
+                &mut rng,
+            ))],
+            Py::PrintAll => vec![Out::Stream(df_table(ds, 900 + p[0] as usize, &mut rng))],
+            Py::Animate => vec![Out::Gif],
+        },
+        Template::R(t) => match t {
+            Rt::Libs => Vec::new(),
+            Rt::Arith => vec![Out::Result(format!("[1] {}\n", p[0] % 10 + p[1] % 10))],
+            Rt::Read => vec![Out::Result(format!(
+                "[1] {}    {}\n",
+                ds.rows,
+                ds.nums.len() + 1
+            ))],
+            Rt::Summary => {
+                let v: Vec<f64> = (0..6)
+                    .map(|i| col_scale(num(p[0])) * (0.2 + 0.2 * f64::from(i)) + rng.unit())
+                    .collect();
+                vec![Out::Result(format!(
+                    "   Min. 1st Qu.  Median    Mean 3rd Qu.    Max. \n{:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} \n",
+                    v[0], v[1], v[2], v[3], v[4], v[5]
+                ))]
+            }
+            Rt::Head => vec![Out::Result(df_table(ds, 3 + p[0] as usize % 8, &mut rng))],
+            Rt::Mean => vec![Out::Result(format!(
+                "[1] {:.4}\n",
+                col_scale(num(p[0])) * (0.5 + rng.unit())
+            ))],
+            Rt::Ggplot => vec![image()],
+            Rt::Lm => vec![Out::Result(format!("[1] {:.7}\n", rng.unit()))],
+            Rt::Table => {
+                let mut s = "\n".to_string();
+                for l in ds.levels {
+                    let _ = write!(s, "{l:>10}");
+                }
+                s.push('\n');
+                for _ in ds.levels {
+                    let _ = write!(s, "{:>10}", rng.below(u64::from(ds.rows)));
+                }
+                s.push('\n');
+                vec![Out::Result(s)]
+            }
+        },
+    };
+    let kept = full
+        .iter()
+        .map(|o| match o {
+            Out::Stream(t) if t.len() > NOTEBOOK_TEXT_CAP => Out::Stream(shorten(t)),
+            Out::Result(t) if t.len() > NOTEBOOK_TEXT_CAP => Out::Result(shorten(t)),
+            other => other.clone(),
+        })
+        .collect();
+    (kept, full)
+}
+
+fn shorten(t: &str) -> String {
+    let mut cut = NOTEBOOK_TEXT_CAP;
+    while !t.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}\n...", &t[..cut])
+}
+
+fn lines(text: &str) -> serde_json::Value {
+    let parts: Vec<serde_json::Value> = text
+        .split_inclusive('\n')
+        .map(|l| serde_json::Value::String(l.to_string()))
+        .collect();
+    serde_json::Value::Array(parts)
+}
+
+/// The notebook as Jupyter saves it: nbformat 4 JSON, one-space indent, sorted keys.
+fn notebook_json(nb: &Notebook, cell_ids: bool, png_b64: &str, gif_b64: &str) -> Vec<u8> {
+    use serde_json::{Value, json};
+    let cells: Vec<Value> = nb
+        .cells
+        .iter()
+        .map(|c| {
+            let mut m = serde_json::Map::new();
+            if cell_ids {
+                m.insert("id".into(), json!(format!("{:08x}", fnv(&c.id.to_string()) as u32)));
+            }
+            m.insert("metadata".into(), json!({}));
+            m.insert("source".into(), lines(&c.source));
+            if c.is_code() {
+                m.insert("cell_type".into(), json!("code"));
+                m.insert("execution_count".into(), json!(c.count));
+                let outs: Vec<Value> = c
+                    .outputs
+                    .iter()
+                    .map(|o| match o {
+                        Out::Stream(t) => json!({"name": "stdout", "output_type": "stream", "text": lines(t)}),
+                        Out::Result(t) => json!({
+                            "data": {"text/plain": lines(t)},
+                            "execution_count": c.count,
+                            "metadata": {},
+                            "output_type": "execute_result"
+                        }),
+                        Out::Image(_) => json!({
+                            "data": {"image/png": png_b64, "text/plain": ["<Figure size 432x288 with 1 Axes>"]},
+                            "metadata": {"needs_background": "light"},
+                            "output_type": "display_data"
+                        }),
+                        Out::Gif => json!({
+                            "data": {"image/gif": gif_b64, "text/plain": ["<IPython.core.display.Image object>"]},
+                            "execution_count": c.count,
+                            "metadata": {},
+                            "output_type": "execute_result"
+                        }),
+                    })
+                    .collect();
+                m.insert("outputs".into(), Value::Array(outs));
+            } else {
+                m.insert("cell_type".into(), json!("markdown"));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    let doc = json!({
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {
+                "codemirror_mode": {"name": "ipython", "version": 3},
+                "file_extension": ".py",
+                "mimetype": "text/x-python",
+                "name": "python",
+                "nbconvert_exporter": "python",
+                "pygments_lexer": "ipython3",
+                "version": "3.7.6"
+            }
+        },
+        "nbformat": 4,
+        "nbformat_minor": if cell_ids { 5 } else { 4 }
+    });
+    let mut out = Vec::with_capacity(4096);
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b" ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+    if serde::Serialize::serialize(&doc, &mut ser).is_err() {
+        out = doc.to_string().into_bytes();
+    }
+    out.push(b'\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activity::image::ImageFormat;
+    use crate::activity::{self, Content, DetailKey, detail};
+    use crate::synth::writer::{LOG_DIR, Written};
+    use git2::{Oid, Repository};
+    use std::collections::BTreeSet;
+
+    #[derive(Default, Debug)]
+    struct Seen {
+        families: BTreeSet<String>,
+        max_file: u32,
+        compressed: usize,
+        images: usize,
+        base64_images: usize,
+        gifs: usize,
+        truncated: usize,
+        legacy_lines: usize,
+        five_field_lines: usize,
+        empty_code_records: usize,
+        hidden: usize,
+        merges: usize,
+        record_types: BTreeSet<i64>,
+        console: usize,
+        multi_cell: usize,
+    }
+
+    fn fsck(dir: &Path) {
+        let out = std::process::Command::new("git")
+            .args(["fsck", "--full", "--strict", "--no-dangling"])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git fsck: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Reads everything back with git2 and checks it against the truth.
+    fn verify(written: &Written) -> Seen {
+        let repo = Repository::open(&written.path).unwrap();
+        let mut seen = Seen::default();
+        let mut blobs: std::collections::HashMap<(Oid, String), Vec<u8>> = Default::default();
+        for rec in &written.records {
+            seen.record_types.insert(rec.meta.type_id);
+            let commit = repo.find_commit(rec.activity).unwrap();
+            assert_eq!(commit.author().when().seconds(), rec.time);
+            let parsed = activity::parse_message(commit.message_raw_bytes()).unwrap();
+            assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+            assert_eq!(parsed.to_message(), rec.commit_message);
+            assert_eq!(parsed.message, rec.message);
+            assert_eq!(parsed.meta, rec.meta);
+            assert_eq!(parsed.details.len(), rec.details.len());
+            if let Some(auto) = rec.auto {
+                assert_eq!(commit.parent_id(0).unwrap(), auto);
+                let a = repo.find_commit(auto).unwrap();
+                assert_eq!(
+                    a.message().unwrap(),
+                    crate::synth::writer::AUTO_COMMIT_MESSAGE
+                );
+                if rec.meta.type_id <= 4 {
+                    assert_eq!(rec.meta.linked_commit, auto.to_string());
+                }
+            }
+            if rec.message.starts_with("Executed") {
+                if rec.details.is_empty() {
+                    seen.empty_code_records += 1;
+                }
+                if rec.message.contains(" cells in notebook") {
+                    seen.multi_cell += 1;
+                }
+                for c in rec.cells() {
+                    assert!(rec.message.contains(&c.notebook) || c.notebook == "console");
+                }
+            }
+            let tree = commit.tree().unwrap();
+            for (d, p) in rec.details.iter().zip(&parsed.details) {
+                assert!(p.error.is_none(), "{:?}", p.error);
+                assert_eq!(p.to_line(), d.line);
+                if p.legacy {
+                    seen.legacy_lines += 1;
+                    assert_eq!(d.line.split(',').count(), 4);
+                } else {
+                    seen.five_field_lines += 1;
+                    assert_eq!(p.action_id, d.action);
+                }
+                if !d.show {
+                    seen.hidden += 1;
+                }
+                let key = DetailKey::parse(&p.key).unwrap();
+                assert_eq!(Some(&key), d.key.as_ref());
+                seen.families.insert(key.family.clone());
+                seen.max_file = seen.max_file.max(key.file_number);
+                let path = format!("{LOG_DIR}/{}", key.file_name());
+                let blob = blobs
+                    .entry((rec.activity, path.clone()))
+                    .or_insert_with(|| {
+                        let e = tree.get_path(Path::new(&path)).unwrap();
+                        repo.find_blob(e.id()).unwrap().content().to_vec()
+                    });
+                let start = key.offset as usize;
+                assert_eq!(&blob[start..start + 20], &key.header());
+                let value = detail::value_at(blob, &key).unwrap();
+                let decoded = detail::decode_value(value);
+                assert!(decoded.errors.is_empty(), "{:?}", decoded.errors);
+                assert_eq!(decoded.compressed, d.compressed);
+                let total: usize = d.entries.iter().map(|e| e.bytes.len()).sum();
+                assert_eq!(d.compressed, total >= 4000);
+                if d.compressed {
+                    seen.compressed += 1;
+                }
+                assert_eq!(decoded.type_id, Some(d.type_id));
+                assert_eq!(decoded.show, Some(d.show));
+                if d.legacy {
+                    assert_eq!(decoded.action_id, None);
+                    assert!(decoded.tags.is_empty());
+                } else {
+                    assert_eq!(decoded.action_id, Some(d.action));
+                    assert_eq!(decoded.tags, d.tags);
+                }
+                assert_eq!(decoded.content.len(), d.entries.len());
+                for (c, e) in decoded.content.iter().zip(&d.entries) {
+                    assert_eq!(c.mime(), e.mime);
+                    match c {
+                        Content::Text { text, .. } => {
+                            assert_eq!(text.as_bytes(), &e.bytes[..]);
+                            assert!(text.len() <= MAX_RESULT_BYTES);
+                            if text.ends_with(TRUNCATED_MARK) {
+                                seen.truncated += 1;
+                            }
+                        }
+                        Content::Image { image, .. } => {
+                            if image.base64_text {
+                                assert_eq!(image.data, STANDARD.decode(&e.bytes).unwrap());
+                            } else {
+                                assert_eq!(image.data, e.bytes);
+                            }
+                            if image.format == ImageFormat::Gif {
+                                seen.gifs += 1;
+                                assert!(image.base64_text);
+                            } else {
+                                assert_eq!(image.format, ImageFormat::Jpeg);
+                                assert!(image.data.starts_with(&[0xFF, 0xD8, 0xFF]));
+                                assert_eq!((image.width, image.height), (320, 240));
+                                seen.images += 1;
+                                if image.base64_text {
+                                    seen.base64_images += 1;
+                                }
+                            }
+                        }
+                        Content::Binary { .. } => panic!("binary content {}", e.mime),
+                    }
+                }
+                if d.tags.iter().any(|t| t == "console") {
+                    seen.console += 1;
+                }
+                if d.type_id == 3 {
+                    let cell = d.cell.as_ref().unwrap();
+                    assert!(cell.cell > 0);
+                    let text = decoded.text().unwrap();
+                    assert!(text.starts_with("```\n") && text.ends_with("```"));
+                }
+            }
+        }
+        // Merge commits, reachable from every branch.
+        let mut walk = repo.revwalk().unwrap();
+        for (_, head) in &written.branches {
+            walk.push(*head).unwrap();
+        }
+        let mut commits = 0;
+        for id in walk {
+            let c = repo.find_commit(id.unwrap()).unwrap();
+            commits += 1;
+            assert!(c.parent_count() <= 2);
+            if c.parent_count() == 2 {
+                seen.merges += 1;
+            }
+            for p in c.parents() {
+                assert!(
+                    p.time().seconds() <= c.time().seconds(),
+                    "time goes forward"
+                );
+            }
+        }
+        assert_eq!(commits, written.commits);
+        fsck(&written.path);
+        seen
+    }
+
+    #[test]
+    fn default_workload_reads_back_exactly() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let wl = Workload {
+            records: 400,
+            rotate_bytes: 64 << 10,
+            ..Workload::default()
+        };
+        let written = wl.generate(dir.path()).unwrap();
+        assert_eq!(written.records.len(), 400);
+        let seen = verify(&written);
+        assert_eq!(seen.families.len(), 2, "{seen:?}");
+        assert!(seen.max_file >= 1, "rotation produced _1 files: {seen:?}");
+        assert!(seen.compressed > 0 && seen.images > 0, "{seen:?}");
+        assert!(seen.merges > 0, "{seen:?}");
+        assert!(seen.console > 0 && seen.multi_cell > 0, "{seen:?}");
+        assert_eq!(seen.legacy_lines, 0);
+        for t in [0, 1, 2, 3, 5, 6, 7] {
+            assert!(seen.record_types.contains(&t), "record type {t}: {seen:?}");
+        }
+        // Times strictly increase in writing order.
+        for pair in written.records.windows(2) {
+            assert!(
+                pair[0].time < pair[1].time,
+                "{} {} {} -> {} {} {}",
+                pair[0].message,
+                pair[0].branch,
+                pair[0].time,
+                pair[1].message,
+                pair[1].branch,
+                pair[1].time
+            );
+        }
+        // Workspace branches with their own records.
+        assert!(
+            written
+                .records
+                .iter()
+                .any(|r| r.branch.starts_with("gm.workspace-"))
+        );
+        assert_eq!(written.head_branch, "master");
+        // The work tree is checked out: notebooks are nbformat 4.5 JSON with cell ids.
+        let nb = std::fs::read(dir.path().join("code/analysis.ipynb")).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&nb).unwrap();
+        assert_eq!(v["nbformat"], 4);
+        assert_eq!(v["nbformat_minor"], 5);
+        let cells = v["cells"].as_array().unwrap();
+        assert!(!cells.is_empty());
+        assert!(cells.iter().all(|c| c["id"].is_string()));
+        assert!(cells.iter().any(|c| c["execution_count"].is_u64()));
+        assert!(dir.path().join(".gigantum/project.yaml").exists());
+        assert!(dir.path().join(".gigantum/env/base").is_dir());
+        let status = std::process::Command::new("git")
+            .args(["status", "--porcelain"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            status.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&status.stdout)
+        );
+    }
+
+    #[test]
+    fn legacy_base64_single_author_bare() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let wl = Workload {
+            records: 250,
+            seed: 7,
+            authors: vec![Author::new("Carol Data", "carol@example.net", 120)],
+            legacy: true,
+            labbook_yaml: true,
+            base64_images: true,
+            cell_ids: false,
+            branches: false,
+            families: 2,
+            image_every: 4,
+            notebook_lag: 0.0,
+            bare: true,
+            ..Workload::default()
+        };
+        let written = wl.generate(dir.path()).unwrap();
+        let seen = verify(&written);
+        assert_eq!(seen.five_field_lines, 0);
+        assert!(seen.legacy_lines > 0);
+        assert!(
+            seen.base64_images > 0 && seen.base64_images == seen.images,
+            "{seen:?}"
+        );
+        assert_eq!(seen.families.len(), 2, "one clone after another: {seen:?}");
+        assert_eq!(seen.merges, 0);
+        assert_eq!(seen.max_file, 0, "1 MB rotation not reached");
+        let repo = Repository::open_bare(dir.path()).unwrap();
+        let head = repo.head().unwrap().peel_to_tree().unwrap();
+        assert!(head.get_path(Path::new(".gigantum/labbook.yaml")).is_ok());
+        assert!(head.get_path(Path::new(".gigantum/project.yaml")).is_err());
+        let nb = head.get_path(Path::new("code/analysis.ipynb")).unwrap();
+        let nb = repo.find_blob(nb.id()).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(nb.content()).unwrap();
+        assert_eq!(v["nbformat_minor"], 4);
+        assert!(
+            v["cells"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c.get("id").is_none())
+        );
+    }
+
+    #[test]
+    fn rare_outputs_and_markers_appear() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let wl = Workload {
+            records: 600,
+            seed: 3,
+            r_console: false,
+            notebooks: 1,
+            large_every: 3,
+            truncated_every: 4,
+            image_every: 3,
+            rotate_bytes: 256 << 10,
+            bare: true,
+            ..Workload::default()
+        };
+        let written = wl.generate(dir.path()).unwrap();
+        let seen = verify(&written);
+        assert!(seen.truncated > 0, "{seen:?}");
+        assert!(seen.gifs > 0, "{seen:?}");
+        assert!(seen.empty_code_records > 0, "gtm:ignore: {seen:?}");
+        assert_eq!(seen.console, 0);
+        // gtm:hide → results not shown; gtm:show → code shown.
+        let mut hidden_result = false;
+        let mut shown_code = false;
+        for r in &written.records {
+            for d in &r.details {
+                let code = d.type_id == 3;
+                let src = String::from_utf8_lossy(&d.entries[0].bytes).to_string();
+                if code && src.contains("# gtm:show") {
+                    assert!(d.show);
+                    shown_code = true;
+                }
+                if code && src.contains("# gtm:hide") {
+                    assert!(!d.show);
+                }
+                if d.type_id == 2 && !d.show {
+                    hidden_result = true;
+                }
+            }
+        }
+        assert!(hidden_result && shown_code);
+    }
+
+    #[test]
+    fn cells_keep_their_identity_over_reruns_and_edits() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let written = Workload {
+            records: 300,
+            bare: true,
+            ..Workload::default()
+        }
+        .generate(dir.path())
+        .unwrap();
+        let mut sources: std::collections::HashMap<u64, BTreeSet<String>> = Default::default();
+        let mut runs: std::collections::HashMap<u64, usize> = Default::default();
+        for r in &written.records {
+            for d in r.details.iter().filter(|d| d.type_id == 3) {
+                let cell = d.cell.as_ref().unwrap().cell;
+                *runs.entry(cell).or_default() += 1;
+                let src = String::from_utf8(d.entries[0].bytes.clone()).unwrap();
+                sources.entry(cell).or_default().insert(src);
+            }
+        }
+        assert!(runs.values().any(|n| *n > 2), "cells are re-run");
+        assert!(sources.values().any(|s| s.len() > 1), "cells are edited");
+        // Same seed, same project.
+        let dir2 = tempfile::TempDir::new().unwrap();
+        let again = Workload {
+            records: 300,
+            bare: true,
+            ..Workload::default()
+        }
+        .generate(dir2.path())
+        .unwrap();
+        assert_eq!(again.head, written.head);
+    }
+
+    #[test]
+    fn prng_and_helpers() {
+        let mut r = Rng::new(1);
+        let mut s = Rng::new(1);
+        assert_eq!(r.next_u64(), s.next_u64());
+        for _ in 0..1000 {
+            assert!(r.below(7) < 7);
+            let x = r.range(-3, 4);
+            assert!((-3..4).contains(&x));
+            let u = r.unit();
+            assert!((0.0..1.0).contains(&u));
+        }
+        assert_eq!(r.below(0), 0);
+        assert_eq!(r.range(5, 5), 5);
+        assert_eq!(r.hex32().len(), 32);
+        let long = "é".repeat(40_000);
+        let cut = truncate_result(&long);
+        assert!(cut.len() <= MAX_RESULT_BYTES && cut.ends_with(TRUNCATED_MARK));
+        assert_eq!(truncate_result("short"), "short");
+        let png = tiny_png();
+        assert_eq!(
+            crate::activity::image::dimensions(&png, ImageFormat::Png),
+            Ok((8, 6))
+        );
+        let j = jpeg_variant(9);
+        assert_eq!(crate::activity::image::sniff(&j), Some(ImageFormat::Jpeg));
+        assert_eq!(
+            crate::activity::image::sniff(TINY_GIF),
+            Some(ImageFormat::Gif)
+        );
+        assert_eq!(Author::new("X", "x.y-z@q", 0).username(), "xy-z");
+    }
+
+    /// `cargo test --release --lib synth::workload::tests::hundred_thousand -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn hundred_thousand_records() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let records = std::env::var("GTM_SYNTH_RECORDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(100_000);
+        let rotate = std::env::var("GTM_SYNTH_ROTATE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(Workload::default().rotate_bytes);
+        let t = std::time::Instant::now();
+        let written = Workload {
+            records,
+            rotate_bytes: rotate,
+            ..Workload::default()
+        }
+        .generate(dir.path())
+        .unwrap();
+        let el = t.elapsed();
+        let pack: u64 = std::fs::read_dir(dir.path().join(".git/objects/pack"))
+            .unwrap()
+            .map(|e| e.unwrap().metadata().unwrap().len())
+            .sum();
+        println!(
+            "{} records, {} commits, {} objects, pack {} MB, rotate {rotate}: {:.1?}",
+            written.records.len(),
+            written.commits,
+            written.objects,
+            pack >> 20,
+            el
+        );
+        assert_eq!(written.records.len(), records);
+    }
+}

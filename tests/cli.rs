@@ -1,0 +1,296 @@
+//! The binary as a user runs it: opening projects, refs, exit codes, log/show/export output.
+
+mod common;
+
+use common::gtm;
+use gtm_tui::synth::{DetailSpec, ProjectWriter, RecordSpec, Workload, WriterOptions};
+
+fn small(dir: &std::path::Path, w: Workload) -> gtm_tui::synth::Written {
+    common::workload(dir, Workload { records: 60, ..w })
+}
+
+#[test]
+fn clear_errors_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().to_str().unwrap();
+    let (code, out, err) = gtm(&["log", p]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(err.lines().count(), 1);
+    assert!(
+        err.contains(p) && err.contains("not inside a git repository"),
+        "{err}"
+    );
+
+    git2::Repository::init(dir.path()).unwrap();
+    let (code, _, err) = gtm(&["log", p]);
+    assert_eq!(code, 2);
+    assert!(err.contains("has no commits"), "{err}");
+
+    // A repository whose commits are not activity records.
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    w.write_file("code/x.py", b"print(1)\n");
+    w.raw_commit(b"Auto-commit from activity monitoring");
+    let plain = tempfile::tempdir().unwrap();
+    w.finish(plain.path()).unwrap();
+    let pp = plain.path().to_str().unwrap();
+    let (code, _, err) = gtm(&["log", pp]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no Gigantum activity records") && err.contains("HEAD"),
+        "{err}"
+    );
+
+    let proj = tempfile::tempdir().unwrap();
+    small(proj.path(), Workload::default());
+    let pp = proj.path().to_str().unwrap();
+    let (code, _, err) = gtm(&["log", "--rev", "no-such-branch", pp]);
+    assert_eq!(code, 2);
+    assert!(err.contains("'no-such-branch'"), "{err}");
+    let (code, _, err) = gtm(&["show", "deadbeef", pp]);
+    assert_eq!(code, 2);
+    assert!(err.contains("deadbeef"), "{err}");
+}
+
+#[test]
+fn finds_the_repository_like_git_and_reads_bare_and_worktree_less_clones() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = small(
+        dir.path(),
+        Workload {
+            branches: false,
+            ..Workload::default()
+        },
+    );
+    let n = written.records.len();
+    let root = dir.path().to_str().unwrap();
+    let (code, out, _) = gtm(&["log", root]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), n);
+
+    let sub = dir.path().join("code");
+    assert!(sub.is_dir());
+    let (_, from_sub, _) = gtm(&["log", sub.to_str().unwrap()]);
+    assert_eq!(from_sub, out, "walks up from a subdirectory");
+
+    // The work tree gone, only .git left.
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let e = e.unwrap();
+        if e.file_name() != ".git" {
+            let p = e.path();
+            if p.is_dir() {
+                std::fs::remove_dir_all(p).unwrap()
+            } else {
+                std::fs::remove_file(p).unwrap()
+            }
+        }
+    }
+    let (code, without, _) = gtm(&["log", root]);
+    assert_eq!(code, 0);
+    assert_eq!(without, out);
+
+    let bare = tempfile::tempdir().unwrap();
+    let wb = small(
+        bare.path(),
+        Workload {
+            bare: true,
+            branches: false,
+            ..Workload::default()
+        },
+    );
+    let (code, out, err) = gtm(&["log", bare.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), wb.records.len());
+}
+
+#[test]
+fn rev_picks_a_workspace_branch() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = common::workload(
+        dir.path(),
+        Workload {
+            records: 150,
+            merge_probability: 0.0,
+            ..Workload::default()
+        },
+    );
+    let p = dir.path().to_str().unwrap();
+    let ws = written
+        .branches
+        .iter()
+        .map(|(b, _)| b.as_str())
+        .find(|b| b.starts_with("gm.workspace-"))
+        .expect("a workspace branch");
+    let (code, out, _) = gtm(&["log", "--json", "--rev", ws, p]);
+    assert_eq!(code, 0);
+    let commits: Vec<String> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["commit"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    for r in written.on_branch(ws) {
+        assert!(
+            commits.contains(&r.activity.to_string()),
+            "record on {ws} listed"
+        );
+    }
+    let (_, master, _) = gtm(&["log", "--json", p]);
+    let on_ws_only = written.on_branch(ws).next().unwrap().activity.to_string();
+    assert!(
+        !master.contains(&on_ws_only),
+        "unmerged work is not on master"
+    );
+}
+
+#[test]
+fn log_show_and_export_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = small(
+        dir.path(),
+        Workload {
+            image_every: 2,
+            ..Workload::default()
+        },
+    );
+    let p = dir.path().to_str().unwrap();
+
+    let (code, out, _) = gtm(&["log", "--limit", "3", p]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3);
+    let (_, all, _) = gtm(&["log", "--json", p]);
+    let all: Vec<serde_json::Value> = all
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let times: Vec<&str> = all.iter().map(|v| v["time"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    let newest_id = all[0]["commit"].as_str().unwrap();
+    let newest = written
+        .records
+        .iter()
+        .find(|r| r.activity.to_string() == newest_id)
+        .unwrap();
+    let first = lines[0];
+    assert!(
+        first.starts_with(&newest.activity.to_string()[..7]),
+        "{first}"
+    );
+    assert!(first.contains(&newest.message), "{first}");
+    assert!(
+        first.ends_with(&format!("[{}]", newest.details.len())),
+        "{first}"
+    );
+
+    let (_, json, _) = gtm(&["log", "--json", "--limit", "1", p]);
+    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    for f in [
+        "commit", "time", "author", "email", "type", "type_id", "message", "details", "error",
+    ] {
+        assert!(v.get(f).is_some(), "log --json has {f}");
+    }
+
+    let (code, jsonl, _) = gtm(&["export", p]);
+    assert_eq!(code, 0);
+    let (_, arr, _) = gtm(&["export", "--format", "json", p]);
+    let arr: Vec<serde_json::Value> = serde_json::from_str(&arr).unwrap();
+    let lines: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(arr, lines, "json and jsonl hold the same records");
+    let rec_fields = [
+        "commit",
+        "linked_commit",
+        "time",
+        "author",
+        "type",
+        "type_id",
+        "message",
+        "show",
+        "importance",
+        "tags",
+        "error",
+        "details",
+    ];
+    let det_fields = [
+        "type",
+        "type_id",
+        "action",
+        "action_id",
+        "show",
+        "importance",
+        "tags",
+        "key",
+        "error",
+        "content",
+    ];
+    let mut image = None;
+    for r in &lines {
+        for f in rec_fields {
+            assert!(r.get(f).is_some(), "record has {f}");
+        }
+        assert!(r["time"].as_str().unwrap().ends_with('Z'));
+        for d in r["details"].as_array().unwrap() {
+            for f in det_fields {
+                assert!(d.get(f).is_some(), "detail has {f}");
+            }
+            for c in d["content"].as_array().unwrap() {
+                if c.get("image").is_some() {
+                    image = Some((
+                        r["commit"].as_str().unwrap().to_string(),
+                        c["image"].clone(),
+                    ));
+                }
+            }
+        }
+    }
+    let (commit, img) = image.expect("an image output");
+    assert_eq!(img["format"], "jpeg");
+    assert_eq!(img["sha256"].as_str().unwrap().len(), 64);
+
+    let (code, show, _) = gtm(&["show", &commit[..10], p]);
+    assert_eq!(code, 0);
+    assert!(show.starts_with(&format!("commit   {commit}")));
+    let dims = format!("jpeg image {}×{}", img["width"], img["height"]);
+    assert!(show.contains(&dims), "{show}");
+    assert!(show.contains("code_executed (3)"), "{show}");
+
+    // The command without a subcommand is log.
+    let (_, bare_log, _) = gtm(&[p]);
+    let (_, log, _) = gtm(&["log", p]);
+    assert_eq!(bare_log, log);
+
+    let auto = written.records.iter().find_map(|r| r.auto).unwrap();
+    let (code, _, err) = gtm(&["show", &auto.to_string(), p]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a Gigantum activity record"), "{err}");
+}
+
+#[test]
+fn details_fall_back_to_the_records_own_commit() {
+    // The log file is deleted later in history: older details must still read.
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    let first = w.record({
+        let mut r = RecordSpec::new(2, "Executed cell in notebook code/a.ipynb");
+        r.details = vec![DetailSpec::text(2, 1, "text/plain", "early output")];
+        r
+    });
+    let family = w.families()[0].clone();
+    w.remove_file(&format!(".gigantum/activity/log/{family}_0"));
+    w.raw_commit(b"Remove the old log");
+    w.use_family(0);
+    w.finish(dir.path()).unwrap();
+    let (code, out, err) = gtm(&[
+        "show",
+        &first.activity.to_string(),
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("early output"), "{out}");
+    assert!(!out.contains("error"), "{out}");
+}
