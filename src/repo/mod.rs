@@ -174,10 +174,9 @@ pub fn yaml_nested(text: &str, parent: &str, key: &str) -> Option<String> {
     for line in text.lines() {
         if !line.starts_with([' ', '\t']) {
             inside = line.trim_end() == format!("{parent}:");
-        } else if inside
-            && let Some(v) = scalar(line.trim_start(), key) {
-                return Some(v);
-            }
+        } else if inside && let Some(v) = scalar(line.trim_start(), key) {
+            return Some(v);
+        }
     }
     None
 }

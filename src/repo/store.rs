@@ -60,9 +60,10 @@ impl<'r> DetailStore<'r> {
             None => None,
         };
         if activity_commit != self.tip
-            && let Some(blob) = self.file(activity_commit, &name) {
-                return value_at(&blob, key).map(<[u8]>::to_vec);
-            }
+            && let Some(blob) = self.file(activity_commit, &name)
+        {
+            return value_at(&blob, key).map(<[u8]>::to_vec);
+        }
         Err(first.unwrap_or_else(|| {
             DetailError::MissingFile(format!(
                 "{LOG_DIR}/{name} (looked in {} and in the record's commit {})",
@@ -91,14 +92,16 @@ impl<'r> DetailStore<'r> {
         let tree = self.repo.find_commit(commit).ok()?.tree().ok()?;
         let mut files = HashMap::new();
         if let Ok(entry) = tree.get_path(Path::new(LOG_DIR))
-            && let Ok(dir) = self.repo.find_tree(entry.id()) {
-                for e in dir.iter() {
-                    if let Ok(n) = e.name()
-                        && e.kind() == Some(git2::ObjectType::Blob) {
-                            files.insert(n.to_string(), e.id());
-                        }
+            && let Ok(dir) = self.repo.find_tree(entry.id())
+        {
+            for e in dir.iter() {
+                if let Ok(n) = e.name()
+                    && e.kind() == Some(git2::ObjectType::Blob)
+                {
+                    files.insert(n.to_string(), e.id());
                 }
             }
+        }
         let files = Rc::new(files);
         self.listings.borrow_mut().insert(commit, Rc::clone(&files));
         Some(files)

@@ -6,6 +6,7 @@
 //! - [`workload`]: [`Workload`], realistic seeded data-science sessions
 //!   written through the builder.
 
+pub mod demo;
 pub mod pack;
 pub mod workload;
 pub mod writer;

@@ -1616,7 +1616,11 @@ fn render_source(cell: &Cell, dataset: usize) -> String {
             Py::ValueCounts => format!(
                 "df['{}'].value_counts(normalize={})",
                 ds.cat,
-                if p[0].is_multiple_of(2) { "False" } else { "True" }
+                if p[0].is_multiple_of(2) {
+                    "False"
+                } else {
+                    "True"
+                }
             ),
             Py::Corr => format!(
                 "df.corr(method='{}')",
@@ -1643,7 +1647,11 @@ fn render_source(cell: &Cell, dataset: usize) -> String {
                 "from sklearn.linear_model import LinearRegression\nX = df[['{a}']]\ny = df['{b}']\nmodel = LinearRegression(fit_intercept={fi}).fit(X, y)\nmodel.score(X, y)",
                 a = num(p[0]),
                 b = num(p[0] + 1 + p[1] % 3),
-                fi = if p[2].is_multiple_of(2) { "True" } else { "False" }
+                fi = if p[2].is_multiple_of(2) {
+                    "True"
+                } else {
+                    "False"
+                }
             ),
             Py::Loop => format!(
                 "for i in range({}):\n    print(i, round(np.sqrt(i * {}), 4))",
@@ -1675,7 +1683,11 @@ fn render_source(cell: &Cell, dataset: usize) -> String {
             Rt::Mean => format!(
                 "mean(df${}, na.rm = {})",
                 num(p[0]),
-                if p[1].is_multiple_of(2) { "TRUE" } else { "FALSE" }
+                if p[1].is_multiple_of(2) {
+                    "TRUE"
+                } else {
+                    "FALSE"
+                }
             ),
             Rt::Ggplot => format!(
                 "ggplot(df, aes(x = {})) +\n  geom_histogram(bins = {}) +\n  theme_minimal()",
@@ -1784,7 +1796,12 @@ fn run_outputs(cell: &Cell, dataset: usize, seed: u64) -> (Vec<Out>, Vec<Out>) {
             Py::Head => vec![Out::Result(df_table(ds, 3 + p[0] as usize % 8, &mut rng))],
             Py::Describe => vec![Out::Result(describe(ds, &mut rng))],
             Py::GroupBy => vec![Out::Result(series(ds, num(p[0]), &mut rng, false))],
-            Py::ValueCounts => vec![Out::Result(series(ds, ds.cat, &mut rng, p[0].is_multiple_of(2)))],
+            Py::ValueCounts => vec![Out::Result(series(
+                ds,
+                ds.cat,
+                &mut rng,
+                p[0].is_multiple_of(2),
+            ))],
             Py::Corr => {
                 let mut s = format!("{:>14}", "");
                 for c in ds.nums {
@@ -2375,7 +2392,8 @@ mod tests {
     #[test]
     #[ignore]
     fn hundred_thousand_records() {
-        let dir = tempfile::TempDir::new().unwrap();
+        let tmp = tempfile::TempDir::new().unwrap();
+        let dir = std::env::var_os("GTM_SYNTH_DIR").map_or(tmp.path().to_path_buf(), Into::into);
         let records = std::env::var("GTM_SYNTH_RECORDS")
             .ok()
             .and_then(|s| s.parse().ok())
@@ -2390,10 +2408,10 @@ mod tests {
             rotate_bytes: rotate,
             ..Workload::default()
         }
-        .generate(dir.path())
+        .generate(&dir)
         .unwrap();
         let el = t.elapsed();
-        let pack: u64 = std::fs::read_dir(dir.path().join(".git/objects/pack"))
+        let pack: u64 = std::fs::read_dir(dir.join(".git/objects/pack"))
             .unwrap()
             .map(|e| e.unwrap().metadata().unwrap().len())
             .sum();
