@@ -1,6 +1,8 @@
 //! Streaming walk over a ref's history, newest first, yielding activity records.
 
-use git2::{Commit, Oid, Sort};
+use std::collections::{BinaryHeap, HashSet};
+
+use git2::{Commit, Oid};
 
 use super::{Project, RepoError};
 use crate::activity::{Record, parse_message};
@@ -42,37 +44,78 @@ pub(crate) fn row_of(commit: &Commit) -> Option<RecordRow> {
     })
 }
 
+/// A commit waiting in the walk's queue: newest commit time first, and among
+/// equal times the one queued first.
+struct Queued<'r> {
+    time: i64,
+    seq: u64,
+    commit: Commit<'r>,
+}
+
+impl PartialEq for Queued<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time, self.seq) == (other.time, other.seq)
+    }
+}
+impl Eq for Queued<'_> {}
+impl PartialOrd for Queued<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Queued<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.time
+            .cmp(&other.time)
+            .then_with(|| other.seq.cmp(&self.seq))
+    }
+}
+
 impl Project {
-    /// Walks the history of the ref, newest first (commit time order, as
-    /// `git log` shows it), calling `each` for every activity record as soon
-    /// as it is read. `each` returns false to stop early.
+    /// Walks the history of the ref newest first, calling `each` for every
+    /// activity record as soon as it is read; `each` returns false to stop.
+    ///
+    /// The order is git log's default: a queue by commit time. Unlike
+    /// libgit2's sorted revwalk, which reads the whole history before
+    /// yielding anything, this yields the first record at once; and each
+    /// commit is read only once.
     pub fn walk(&self, mut each: impl FnMut(RecordRow) -> bool) -> Result<WalkStats, RepoError> {
         let repo = self.repo();
-        let mut walk = repo
-            .revwalk()
-            .map_err(|e| RepoError::git("starting the walk", e))?;
-        walk.set_sorting(Sort::TIME)
-            .map_err(|e| RepoError::git("sorting the walk", e))?;
-        walk.push(self.tip)
-            .map_err(|e| RepoError::git(format!("walking from {}", self.tip), e))?;
+        let tip = repo
+            .find_commit(self.tip)
+            .map_err(|e| RepoError::git(format!("reading commit {}", self.tip), e))?;
         let mut stats = WalkStats::default();
-        for oid in walk {
-            // A shallow or damaged clone can miss parents: stop there, keep what was read.
-            let oid = match oid {
-                Ok(oid) => oid,
-                Err(e) => {
-                    stats.incomplete = Some(e.message().to_string());
-                    break;
-                }
-            };
+        let mut seen: HashSet<Oid> = HashSet::from([self.tip]);
+        let mut queue = BinaryHeap::new();
+        let mut seq = 0u64;
+        queue.push(Queued {
+            time: tip.time().seconds(),
+            seq,
+            commit: tip,
+        });
+        while let Some(Queued { commit, .. }) = queue.pop() {
             stats.commits += 1;
-            let commit = match repo.find_commit(oid) {
-                Ok(c) => c,
-                Err(e) => {
-                    stats.incomplete = Some(format!("commit {oid}: {}", e.message()));
+            for parent in commit.parent_ids() {
+                if !seen.insert(parent) {
                     continue;
                 }
-            };
+                match repo.find_commit(parent) {
+                    Ok(c) => {
+                        seq += 1;
+                        queue.push(Queued {
+                            time: c.time().seconds(),
+                            seq,
+                            commit: c,
+                        });
+                    }
+                    // A shallow or damaged clone misses parents: keep what can be read.
+                    Err(e) => {
+                        stats.incomplete.get_or_insert_with(|| {
+                            format!("parent {parent} of {}: {}", commit.id(), e.message())
+                        });
+                    }
+                }
+            }
             if let Some(row) = row_of(&commit) {
                 stats.records += 1;
                 if !each(row) {
