@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::activity::kinds::{ActionKind, DetailKind, RecordKind, detail_name, record_name};
 use crate::activity::{Content, Detail};
 use crate::export;
-use crate::repo::{Project, RecordRow, RepoError};
+use crate::repo::{Project, RecordRow, RepoError, WalkMsg, WalkStats};
 use crate::timefmt;
 
 /// What a command can fail with: the repository, or the output stream.
@@ -42,6 +42,11 @@ fn walk_writing(
     if let Some(e) = failure {
         return Err(e.into());
     }
+    finish_walk(project, stats)
+}
+
+/// After a walk: no records is an error; an incomplete history is said on stderr.
+fn finish_walk(project: &Project, stats: WalkStats) -> Result<usize, CommandError> {
     if stats.records == 0 {
         return Err(RepoError::NoRecords {
             rev: project.rev.clone(),
@@ -241,33 +246,43 @@ pub enum ExportFormat {
     Json,
 }
 
-/// `export`: every record with every detail decoded, newest first.
+/// `export`: every record with every detail decoded, newest first. The walk
+/// runs on its own thread while this one decodes and writes.
 pub fn export(
     project: &Project,
     format: ExportFormat,
     out: &mut impl Write,
 ) -> Result<usize, CommandError> {
     let store = project.details();
+    let rx = project.walk_in_background(256)?;
     let mut n = 0usize;
     if format == ExportFormat::Json {
         out.write_all(b"[\n")?;
     }
-    let count = walk_writing(project, |row| {
-        let details = decode_all(project, &store, row);
-        let rec = export::record(row, &details);
-        if format == ExportFormat::Json && n > 0 {
-            out.write_all(b",\n")?;
+    let mut stats = None;
+    for msg in rx {
+        match msg {
+            WalkMsg::Rows(rows) => {
+                for row in &rows {
+                    let details = decode_all(project, &store, row);
+                    let rec = export::record(row, &details);
+                    if format == ExportFormat::Json && n > 0 {
+                        out.write_all(b",\n")?;
+                    }
+                    serde_json::to_writer(&mut *out, &rec).map_err(io::Error::other)?;
+                    if format == ExportFormat::Jsonl {
+                        out.write_all(b"\n")?;
+                    }
+                    n += 1;
+                }
+            }
+            WalkMsg::Done(result) => stats = Some(result?),
         }
-        serde_json::to_writer(&mut *out, &rec).map_err(io::Error::other)?;
-        if format == ExportFormat::Jsonl {
-            out.write_all(b"\n")?;
-        }
-        n += 1;
-        Ok(true)
-    })?;
+    }
     if format == ExportFormat::Json {
         out.write_all(b"\n]\n")?;
     }
     out.flush()?;
-    Ok(count)
+    finish_walk(project, stats.unwrap_or_default())?;
+    Ok(n)
 }

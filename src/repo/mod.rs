@@ -54,6 +54,13 @@ pub struct Project {
     pub path: PathBuf,
 }
 
+/// What a background walk sends: batches of records, newest first, then the end.
+#[derive(Debug)]
+pub enum WalkMsg {
+    Rows(Vec<RecordRow>),
+    Done(Result<WalkStats, RepoError>),
+}
+
 impl Project {
     /// Finds the repository by walking up from `path` like git does, and resolves `rev`.
     pub fn open(path: &Path, rev: Option<&str>) -> Result<Self, RepoError> {
@@ -122,6 +129,54 @@ impl Project {
 
     pub fn repo(&self) -> &Repository {
         &self.repo
+    }
+
+    /// The same repository and commit, opened again (a `Repository` serves one thread).
+    pub fn reopen(&self) -> Result<Project, RepoError> {
+        let repo = Repository::open(self.repo.path()).map_err(|e| RepoError::Open {
+            path: self.path.clone(),
+            message: e.message().to_string(),
+        })?;
+        Ok(Project {
+            repo,
+            rev: self.rev.clone(),
+            tip: self.tip,
+            name: self.name.clone(),
+            path: self.path.clone(),
+        })
+    }
+
+    /// Walks on another thread, sending records in batches of `batch` as they
+    /// are read; the receiver sees the first batch before the walk ends.
+    pub fn walk_in_background(
+        &self,
+        batch: usize,
+    ) -> Result<std::sync::mpsc::Receiver<WalkMsg>, RepoError> {
+        let project = self.reopen()?;
+        let batch = batch.max(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel(64);
+        std::thread::Builder::new()
+            .name("gtm-walk".into())
+            .spawn(move || {
+                let mut rows = Vec::with_capacity(batch);
+                let result = project.walk(|row| {
+                    rows.push(row);
+                    if rows.len() >= batch {
+                        let full = std::mem::replace(&mut rows, Vec::with_capacity(batch));
+                        return tx.send(WalkMsg::Rows(full)).is_ok();
+                    }
+                    true
+                });
+                if !rows.is_empty() {
+                    let _ = tx.send(WalkMsg::Rows(rows));
+                }
+                let _ = tx.send(WalkMsg::Done(result));
+            })
+            .map_err(|e| RepoError::Git {
+                doing: "starting the walk thread".into(),
+                message: e.to_string(),
+            })?;
+        Ok(rx)
     }
 
     /// A reader of detail objects for records of this ref.

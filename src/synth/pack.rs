@@ -3,10 +3,10 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
-use flate2::{Compress, Compression, FlushCompress, Status};
+use flate2::{Compress, Compression, Crc, FlushCompress, Status};
 use git2::{ObjectType, Oid};
 use sha1::{Digest, Sha1};
 
@@ -16,6 +16,8 @@ const MAX_DELTA_DEPTH: u8 = 50;
 const BASE_CACHE_BUDGET: usize = 256 << 20;
 /// Size of the pack header ("PACK", version, object count).
 const PACK_HEADER_LEN: u64 = 12;
+/// Offsets from this one on go to the idx's table of 8-byte offsets.
+const IDX_LARGE_OFFSET: u64 = 0x8000_0000;
 /// Largest size one delta copy instruction can encode.
 const MAX_COPY: usize = 0x00FF_FFFF;
 /// Largest size one delta insert instruction can encode.
@@ -29,10 +31,10 @@ const OBJ_OFS_DELTA: u8 = 6;
 /// An error while building or storing a pack.
 #[derive(Debug, thiserror::Error)]
 pub enum PackError {
-    /// libgit2 failed (hashing, opening the object database or indexing the pack).
+    /// libgit2 failed (making an object id or refreshing the object database).
     #[error("git error: {0}")]
     Git(#[from] git2::Error),
-    /// Reading or writing the temporary pack data failed.
+    /// Reading or writing the temporary pack data, or the `.pack`/`.idx` files, failed.
     #[error("i/o error while writing the pack: {0}")]
     Io(#[from] io::Error),
     /// zlib compression of an object failed.
@@ -64,11 +66,12 @@ impl EntryMode {
     }
 }
 
-/// Writes git objects into a single packfile, then hands it to libgit2's indexer.
+/// Writes git objects into a single packfile and its index (`.idx` version 2).
 ///
 /// The entries are spooled to an anonymous file in the system temp directory, so
-/// memory holds only the object ids, the contents of recent blobs that may serve as
-/// delta bases (at most 256 MiB) and some fixed-size buffers.
+/// memory holds only the object ids (with each entry's offset and CRC32), the
+/// contents of recent blobs that may serve as delta bases (at most 256 MiB) and
+/// some fixed-size buffers.
 ///
 /// The adding methods never fail: they always return the id git would give the
 /// object. Any I/O or libgit2 failure on the way is remembered and returned by
@@ -76,6 +79,8 @@ impl EntryMode {
 pub struct PackWriter {
     /// Ids of all objects in the pack.
     ids: HashSet<Oid>,
+    /// Id, offset and CRC32 of every entry written, in pack order.
+    entries: Vec<IndexEntry>,
     /// Blobs that can still serve as delta bases.
     bases: BaseCache,
     /// The pack entries (without the pack header).
@@ -98,6 +103,7 @@ impl PackWriter {
     pub fn new() -> Self {
         PackWriter {
             ids: HashSet::new(),
+            entries: Vec::new(),
             bases: BaseCache::default(),
             spool: Spool::default(),
             error: None,
@@ -145,14 +151,14 @@ impl PackWriter {
                 let mut header = Vec::with_capacity(24);
                 entry_header(&mut header, OBJ_OFS_DELTA, delta.len() as u64);
                 ofs_delta_offset(&mut header, offset - base_offset);
-                self.write_entry(&header, &delta);
+                self.write_entry(id, &header, &delta);
                 self.scratch = delta;
                 base_depth + 1
             }
             _ => {
                 let mut header = Vec::with_capacity(16);
                 entry_header(&mut header, OBJ_BLOB, data.len() as u64);
-                self.write_entry(&header, data);
+                self.write_entry(id, &header, data);
                 0
             }
         };
@@ -233,8 +239,14 @@ impl PackWriter {
         self.ids.is_empty()
     }
 
-    /// Writes the pack into `repo` through libgit2's indexer
-    /// (`repo.odb()?.packwriter()?`), so it gets a proper `.idx`.
+    /// Writes the pack and its index into `repo`'s object database, as
+    /// `objects/pack/pack-<checksum>.pack` and `.idx` (version 2), where `<checksum>`
+    /// is the SHA-1 trailer of the pack.
+    ///
+    /// Both files are written under temporary names in that directory and renamed
+    /// into place, the pack first and the index last, so readers (which find packs
+    /// through their index) never see a partial pack. If a pack with the same name
+    /// already exists, it holds the same objects and is kept as is.
     ///
     /// Returns the first error met while adding objects, if any (nothing is written
     /// then). An empty writer writes nothing.
@@ -242,39 +254,34 @@ impl PackWriter {
         if let Some(err) = self.error.take() {
             return Err(err);
         }
-        if self.ids.is_empty() {
+        if self.entries.is_empty() {
             return Ok(());
         }
-        let count =
-            u32::try_from(self.ids.len()).map_err(|_| PackError::TooManyObjects(self.ids.len()))?;
-        // Free the base contents before libgit2 starts resolving deltas.
+        let count = u32::try_from(self.entries.len())
+            .map_err(|_| PackError::TooManyObjects(self.entries.len()))?;
+        // Free the base contents before writing the files.
         self.bases = BaseCache::default();
 
-        let odb = repo.odb()?;
-        let mut out = odb.packwriter()?;
-        let mut hasher = Sha1::new();
+        let dir = repo.commondir().join("objects").join("pack");
+        std::fs::create_dir_all(&dir)?;
 
-        let mut header = [0u8; PACK_HEADER_LEN as usize];
-        header[..4].copy_from_slice(b"PACK");
-        header[4..8].copy_from_slice(&2u32.to_be_bytes());
-        header[8..].copy_from_slice(&count.to_be_bytes());
-        hasher.update(header);
-        out.write_all(&header)?;
+        let mut spool = self.spool.rewind()?;
+        let mut pack = TempFile::create(&dir, "tmp_pack_")?;
+        let checksum = write_pack(&mut spool, count, self.spool.len, pack.file()?)?;
+        drop(spool);
+        let mut idx = TempFile::create(&dir, "tmp_idx_")?;
+        write_idx(
+            &mut self.entries,
+            &checksum,
+            BufWriter::with_capacity(1 << 20, idx.file()?),
+        )?;
 
-        let mut file = self.spool.rewind()?;
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = match file.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e.into()),
-            };
-            hasher.update(&buf[..n]);
-            out.write_all(&buf[..n])?;
-        }
-        out.write_all(&hasher.finalize())?;
-        out.commit()?;
+        let name: String = checksum.iter().map(|b| format!("{b:02x}")).collect();
+        pack.persist(&dir.join(format!("pack-{name}.pack")))?;
+        idx.persist(&dir.join(format!("pack-{name}.idx")))?;
+        // libgit2 would also rescan on a miss; this makes the new pack visible at once
+        // (to `Odb::foreach` too).
+        repo.odb()?.refresh()?;
         Ok(())
     }
 
@@ -303,23 +310,29 @@ impl PackWriter {
         if self.ids.insert(id) {
             let mut header = Vec::with_capacity(16);
             entry_header(&mut header, code, body.len() as u64);
-            self.write_entry(&header, body);
+            self.write_entry(id, &header, body);
         }
         id
     }
 
-    /// Appends one pack entry: `header` as is, then `payload` zlib-compressed.
-    fn write_entry(&mut self, header: &[u8], payload: &[u8]) {
+    /// Appends the pack entry of object `id`: `header` as is, then `payload`
+    /// zlib-compressed; records its offset and CRC32 for the index.
+    fn write_entry(&mut self, id: Oid, header: &[u8], payload: &[u8]) {
         if self.error.is_some() {
             // The pack is lost anyway; `finish` reports the first error.
             return;
         }
-        if let Err(e) = self.try_write_entry(header, payload) {
-            self.fail(e);
+        let offset = self.spool.position();
+        match self.try_write_entry(header, payload) {
+            Ok(crc) => self.entries.push(IndexEntry { id, offset, crc }),
+            Err(e) => self.fail(e),
         }
     }
 
-    fn try_write_entry(&mut self, header: &[u8], payload: &[u8]) -> Result<(), PackError> {
+    /// Writes one entry to the spool; returns the CRC32 of its bytes as stored.
+    fn try_write_entry(&mut self, header: &[u8], payload: &[u8]) -> Result<u32, PackError> {
+        let mut crc = Crc::new();
+        crc.update(header);
         self.spool.write_all(header)?;
         self.zlib.reset();
         let mut consumed = 0usize;
@@ -331,9 +344,10 @@ impl PackWriter {
                     .compress(&payload[consumed..], &mut self.zbuf, FlushCompress::Finish)?;
             consumed += (self.zlib.total_in() - in_before) as usize;
             let produced = (self.zlib.total_out() - out_before) as usize;
+            crc.update(&self.zbuf[..produced]);
             self.spool.write_all(&self.zbuf[..produced])?;
             if status == Status::StreamEnd {
-                return Ok(());
+                return Ok(crc.sum());
             }
             if produced == 0 && self.zlib.total_in() == in_before {
                 // Cannot happen with a non-empty output buffer; avoid looping forever.
@@ -413,8 +427,205 @@ impl BaseCache {
     }
 }
 
+/// What the index needs to know about one pack entry.
+struct IndexEntry {
+    id: Oid,
+    /// Offset of the entry from the start of the pack.
+    offset: u64,
+    /// CRC32 of the entry's bytes as stored (header, delta base offset, zlib data).
+    crc: u32,
+}
+
+/// Writes the pack: the header, the `len` entry bytes read from `spool`, and the
+/// SHA-1 of all that. Returns the SHA-1 (which also names the pack).
+fn write_pack(spool: &mut File, count: u32, len: u64, out: &mut File) -> io::Result<[u8; 20]> {
+    let mut hasher = Sha1::new();
+    let mut header = [0u8; PACK_HEADER_LEN as usize];
+    header[..4].copy_from_slice(b"PACK");
+    header[4..8].copy_from_slice(&2u32.to_be_bytes());
+    header[8..].copy_from_slice(&count.to_be_bytes());
+    hasher.update(header);
+    out.write_all(&header)?;
+
+    let mut buf = vec![0u8; 1 << 20];
+    let mut copied = 0u64;
+    loop {
+        let n = match spool.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n])?;
+        copied += n as u64;
+    }
+    if copied != len {
+        // The recorded offsets would not match the pack.
+        return Err(io::Error::other(format!(
+            "pack spool holds {copied} bytes, {len} were written"
+        )));
+    }
+    let checksum: [u8; 20] = hasher.finalize().into();
+    out.write_all(&checksum)?;
+    Ok(checksum)
+}
+
+/// Writes a version 2 pack index of `entries` (sorting them by id) for the pack
+/// whose trailer is `pack_checksum`, then flushes `out`.
+///
+/// Layout: magic `\xfftOc`, version 2, 256 cumulative counts by first id byte,
+/// the sorted ids, their CRC32s, their 4-byte offsets (offsets from 2^31 on are
+/// stored as MSB | index into a following table of 8-byte offsets), the pack's
+/// SHA-1 and finally the SHA-1 of everything before it.
+fn write_idx<W: Write>(
+    entries: &mut [IndexEntry],
+    pack_checksum: &[u8; 20],
+    out: W,
+) -> io::Result<()> {
+    if u32::try_from(entries.len()).is_err() {
+        return Err(io::Error::other("too many objects for one pack index"));
+    }
+    entries.sort_unstable_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
+    let mut out = HashWriter {
+        inner: out,
+        hasher: Sha1::new(),
+    };
+    out.write_all(b"\xfftOc")?;
+    out.write_all(&2u32.to_be_bytes())?;
+
+    let mut fanout = [0u32; 256];
+    for entry in entries.iter() {
+        let first = entry.id.as_bytes().first().copied().unwrap_or(0);
+        fanout[usize::from(first)] += 1;
+    }
+    let mut total = 0u32;
+    for n in fanout {
+        total += n;
+        out.write_all(&total.to_be_bytes())?;
+    }
+    for entry in entries.iter() {
+        out.write_all(entry.id.as_bytes())?;
+    }
+    for entry in entries.iter() {
+        out.write_all(&entry.crc.to_be_bytes())?;
+    }
+    let mut large: Vec<u64> = Vec::new();
+    for entry in entries.iter() {
+        let word = match u32::try_from(entry.offset) {
+            Ok(small) if entry.offset < IDX_LARGE_OFFSET => small,
+            _ => {
+                let index = u32::try_from(large.len())
+                    .ok()
+                    .filter(|i| i & 0x8000_0000 == 0)
+                    .ok_or_else(|| io::Error::other("too many large offsets for a pack index"))?;
+                large.push(entry.offset);
+                0x8000_0000 | index
+            }
+        };
+        out.write_all(&word.to_be_bytes())?;
+    }
+    for offset in large {
+        out.write_all(&offset.to_be_bytes())?;
+    }
+    out.write_all(pack_checksum)?;
+    let checksum = std::mem::take(&mut out.hasher).finalize();
+    out.inner.write_all(&checksum)?;
+    out.inner.flush()
+}
+
+/// Passes writes through to `inner` while hashing them.
+struct HashWriter<W> {
+    inner: W,
+    hasher: Sha1,
+}
+
+impl<W: Write> Write for HashWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A file in the pack directory under a temporary name (`tmp_pack_*`/`tmp_idx_*`,
+/// which `git prune` cleans up if left behind); removed on drop unless persisted.
+struct TempFile {
+    file: Option<File>,
+    path: Option<PathBuf>,
+}
+
+impl TempFile {
+    fn create(dir: &Path, prefix: &str) -> io::Result<Self> {
+        let path = dir.join(unique_name(prefix));
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Ok(TempFile {
+            file: Some(file),
+            path: Some(path),
+        })
+    }
+
+    fn file(&mut self) -> io::Result<&mut File> {
+        self.file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("temporary pack file already closed"))
+    }
+
+    /// Syncs the data, makes the file read-only (as git does) and renames it to
+    /// `target`, unless `target` exists already: files there are named by their
+    /// content's checksum, so it is kept and the temporary file removed.
+    fn persist(mut self, target: &Path) -> io::Result<()> {
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("temporary pack file already closed"))?;
+        if target.try_exists()? {
+            return Ok(());
+        }
+        file.sync_all()?;
+        let mut permissions = file.metadata()?.permissions();
+        permissions.set_readonly(true);
+        file.set_permissions(permissions)?;
+        drop(file);
+        if let Some(path) = &self.path {
+            std::fs::rename(path, target)?;
+            self.path = None;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        self.file = None;
+        if let Some(path) = self.path.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
 /// Counter making temp file names unique within the process.
-static SPOOL_COUNTER: AtomicU64 = AtomicU64::new(0);
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// `<prefix><pid>-<counter>-<nanoseconds>`: unique among this process's files and
+/// unlikely to collide with another's (files are created with `create_new` anyway).
+fn unique_name(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "{prefix}{}-{}-{nanos}",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, AtomicOrdering::Relaxed),
+    )
+}
 
 /// The pack entries, buffered into a temporary file created on first use.
 #[derive(Default)]
@@ -444,14 +655,7 @@ impl Spool {
     }
 
     fn create(&mut self) -> io::Result<File> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "gtm-tui-pack-{}-{}-{nanos}.tmp",
-            std::process::id(),
-            SPOOL_COUNTER.fetch_add(1, AtomicOrdering::Relaxed),
-        ));
+        let path = std::env::temp_dir().join(format!("{}.tmp", unique_name("gtm-tui-pack-")));
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -977,6 +1181,241 @@ mod tests {
         );
         assert_eq!(pack_files(dir.path()).len(), 4);
         assert_fsck_clean(dir.path());
+    }
+
+    /// `git verify-pack -v` accepts the index (checksums and every entry's CRC32),
+    /// lists exactly the objects written at the offsets recorded, the index is
+    /// byte-identical to the one `git index-pack` builds for the same pack, and a
+    /// freshly opened repository reads every object back.
+    #[test]
+    fn verify_pack_accepts_index_and_git2_reads_every_object() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let mut w = PackWriter::new();
+        let mut blobs: Vec<(Oid, Vec<u8>)> = Vec::new();
+        let mut log = Vec::new();
+        let mut prev = None;
+        for i in 0..120u64 {
+            if i % 40 == 0 {
+                prev = None; // a new chain every 40 versions
+            }
+            log.extend_from_slice(&noise(i, 50 + (i as usize * 37) % 500));
+            let id = w.blob(&log, prev);
+            blobs.push((id, log.clone()));
+            prev = Some(id);
+        }
+        let big = noise(99, 200 * 1024);
+        let big_id = w.blob(&big, None);
+        blobs.push((big_id, big));
+        let mut parent = Vec::new();
+        for (i, (id, _)) in blobs.iter().enumerate().step_by(7) {
+            let tree = w.tree(&[
+                ("log".to_string(), EntryMode::File, *id),
+                ("big.bin".to_string(), EntryMode::Executable, big_id),
+            ]);
+            let root = w.tree(&[("dir".to_string(), EntryMode::Tree, tree)]);
+            let t = 1_600_000_000 + i as i64;
+            let sig = ("N", "n@example.com", t, 60);
+            let c = w.commit(root, &parent, sig, sig, &format!("commit {i}\n"));
+            parent = vec![c];
+        }
+        let expected: HashMap<Oid, u64> = w.entries.iter().map(|e| (e.id, e.offset)).collect();
+        assert_eq!(expected.len(), w.len());
+        w.finish(&repo).unwrap();
+
+        let files = pack_files(dir.path());
+        assert_eq!(files.len(), 2, "{files:?}");
+        let idx = files
+            .iter()
+            .find(|p| p.extension().is_some_and(|e| e == "idx"))
+            .unwrap();
+        let pack = idx.with_extension("pack");
+        let pack_bytes = std::fs::read(&pack).unwrap();
+        let idx_bytes = std::fs::read(idx).unwrap();
+        // Named by the pack trailer, which the index repeats before its own SHA-1.
+        let trailer = &pack_bytes[pack_bytes.len() - 20..];
+        let name: String = trailer.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            pack.file_name().unwrap().to_str().unwrap(),
+            format!("pack-{name}.pack")
+        );
+        assert_eq!(
+            &idx_bytes[idx_bytes.len() - 40..idx_bytes.len() - 20],
+            trailer
+        );
+        assert_eq!(
+            &idx_bytes[idx_bytes.len() - 20..],
+            &Sha1::digest(&idx_bytes[..idx_bytes.len() - 20])[..]
+        );
+
+        let out = Command::new("git")
+            .arg("--git-dir")
+            .arg(dir.path())
+            .args(["verify-pack", "-v"])
+            .arg(idx)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.trim_end().ends_with(": ok"), "{stdout}");
+        let mut listed = HashMap::new();
+        for line in stdout.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.first().is_some_and(|f| f.len() == 40) {
+                let id = Oid::from_str(fields[0]).unwrap();
+                listed.insert(id, fields[4].parse::<u64>().unwrap());
+            }
+        }
+        assert_eq!(listed, expected);
+
+        // git's own indexer builds exactly the same index from the pack.
+        let scratch = tempfile::TempDir::new().unwrap();
+        let copy = scratch.path().join("copy.pack");
+        std::fs::copy(&pack, &copy).unwrap();
+        let status = Command::new("git")
+            .args(["index-pack", "-o"])
+            .arg(scratch.path().join("copy.idx"))
+            .arg(&copy)
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "{status:?}");
+        assert!(std::fs::read(scratch.path().join("copy.idx")).unwrap() == idx_bytes);
+
+        // A fresh handle reads every object, and each hashes to its id.
+        let fresh = Repository::open_bare(dir.path()).unwrap();
+        let odb = fresh.odb().unwrap();
+        for id in expected.keys() {
+            let object = odb.read(*id).unwrap();
+            assert_eq!(Oid::hash_object(object.kind(), object.data()).unwrap(), *id);
+        }
+        for (id, data) in &blobs {
+            assert!(fresh.find_blob(*id).unwrap().content() == &data[..]);
+        }
+        let mut stored = 0;
+        odb.foreach(|_| {
+            stored += 1;
+            true
+        })
+        .unwrap();
+        assert_eq!(stored, expected.len());
+        fresh
+            .reference("refs/heads/main", parent[0], true, "test")
+            .unwrap();
+        assert_fsck_clean(dir.path());
+    }
+
+    /// Offsets from 2^31 on go to the 8-byte table, in index order; checked by
+    /// decoding the index (a real pack that large would make a slow test).
+    #[test]
+    fn index_stores_large_offsets_in_their_own_table() {
+        let offsets = [
+            12,
+            0x7FFF_FFFF,
+            0x8000_0000,
+            0x1_2345_6789,
+            0xFFFF_FFFF,
+            1 << 40,
+            4096,
+        ];
+        let mut entries: Vec<IndexEntry> = offsets
+            .iter()
+            .enumerate()
+            .map(|(i, &offset)| IndexEntry {
+                id: Oid::hash_object(ObjectType::Blob, &[i as u8]).unwrap(),
+                offset,
+                crc: 0xC0DE_0000 + i as u32,
+            })
+            .collect();
+        let pack_checksum = [0xAB; 20];
+        let mut idx = Vec::new();
+        write_idx(&mut entries, &pack_checksum, &mut idx).unwrap();
+
+        let n = offsets.len();
+        let word = |at: usize| u32::from_be_bytes(idx[at..at + 4].try_into().unwrap());
+        assert_eq!(&idx[..4], b"\xfftOc");
+        assert_eq!(word(4), 2);
+        let fanout: Vec<u32> = (0..256).map(|b| word(8 + 4 * b)).collect();
+        assert_eq!(fanout[255] as usize, n);
+        let ids_at = 8 + 1024;
+        let ids: Vec<&[u8]> = (0..n)
+            .map(|i| &idx[ids_at + 20 * i..ids_at + 20 * (i + 1)])
+            .collect();
+        assert!(ids.windows(2).all(|p| p[0] < p[1]), "ids sorted");
+        for (b, &count) in fanout.iter().enumerate() {
+            let below = ids.iter().filter(|id| usize::from(id[0]) <= b).count();
+            assert_eq!(count as usize, below);
+        }
+        let crc_at = ids_at + 20 * n;
+        let ofs_at = crc_at + 4 * n;
+        let large_at = ofs_at + 4 * n;
+        let large_count = offsets.iter().filter(|&&o| o >= 1 << 31).count();
+        assert_eq!(idx.len(), large_at + 8 * large_count + 40);
+        let mut next_large = 0;
+        for (i, id) in ids.iter().enumerate() {
+            let source = (0..n)
+                .find(|&k| {
+                    Oid::hash_object(ObjectType::Blob, &[k as u8])
+                        .unwrap()
+                        .as_bytes()
+                        == *id
+                })
+                .unwrap();
+            assert_eq!(word(crc_at + 4 * i), 0xC0DE_0000 + source as u32);
+            let w = word(ofs_at + 4 * i);
+            let offset = if w & 0x8000_0000 == 0 {
+                u64::from(w)
+            } else {
+                // git requires the table to be filled in index order.
+                assert_eq!((w & 0x7FFF_FFFF) as usize, next_large);
+                next_large += 1;
+                let at = large_at + 8 * (w & 0x7FFF_FFFF) as usize;
+                u64::from_be_bytes(idx[at..at + 8].try_into().unwrap())
+            };
+            assert_eq!(offset, offsets[source]);
+        }
+        assert_eq!(next_large, large_count);
+        let end = idx.len();
+        assert_eq!(&idx[end - 40..end - 20], &pack_checksum);
+        assert_eq!(&idx[end - 20..], &Sha1::digest(&idx[..end - 20])[..]);
+    }
+
+    /// Writing the same objects twice gives the same pack name; the existing files
+    /// are kept, nothing temporary is left behind, and a non-bare repository gets
+    /// its pack under `.git`.
+    #[test]
+    fn same_pack_twice_into_a_worktree_repository() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let write = || {
+            let mut w = PackWriter::new();
+            let a = w.blob(b"one\n", None);
+            let b = w.blob(b"one\ntwo\n", Some(a));
+            let tree = w.tree(&[("f".to_string(), EntryMode::File, b)]);
+            let sig = ("N", "n@example.com", 1_600_000_000, 0);
+            let c = w.commit(tree, &[], sig, sig, "msg\n");
+            w.finish(&repo).unwrap();
+            (a, b, c)
+        };
+        let (a, b, c) = write();
+        let git_dir = dir.path().join(".git");
+        let first = pack_files(&git_dir);
+        assert_eq!(first.len(), 2, "{first:?}");
+        assert_eq!(write(), (a, b, c));
+        assert_eq!(pack_files(&git_dir), first, "no temporary files left");
+        assert_eq!(repo.find_blob(b).unwrap().content(), b"one\ntwo\n");
+        assert_eq!(repo.find_commit(c).unwrap().message_raw_bytes(), b"msg\n");
+        #[cfg(unix)]
+        for file in &first {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o222, 0, "{} is read-only", file.display());
+        }
+        repo.reference("refs/heads/main", c, true, "test").unwrap();
+        assert_fsck_clean(&git_dir);
     }
 
     #[test]
