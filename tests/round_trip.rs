@@ -132,3 +132,45 @@ fn legacy_projects_read_back_exactly() {
     let project = Project::open(dir.path(), None).unwrap();
     assert_eq!(project.name, "customer-analysis", "name from labbook.yaml");
 }
+
+#[test]
+fn the_walk_streams_and_covers_every_linked_commit_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = common::workload(dir.path(), Workload { records: 300, ..Workload::default() });
+    let project = Project::open(dir.path(), None).unwrap();
+    // Stopping at the first record reads only the commits on the way to it.
+    let mut first = None;
+    let stats = project
+        .walk(|row| {
+            first = Some(row.commit);
+            false
+        })
+        .unwrap();
+    assert!(first.is_some());
+    assert!(stats.commits <= 3, "read {} commits for the first record", stats.commits);
+
+    // The background walk delivers batches before the end, then the stats.
+    let rx = project.walk_in_background(16).unwrap();
+    let mut batches = 0;
+    let mut rows = 0;
+    let mut done = false;
+    for msg in rx {
+        match msg {
+            gtm_tui::repo::WalkMsg::Rows(r) => {
+                assert!(!done);
+                batches += 1;
+                rows += r.len();
+            }
+            gtm_tui::repo::WalkMsg::Done(s) => {
+                done = true;
+                assert_eq!(s.unwrap().records, rows);
+            }
+        }
+    }
+    assert!(done && batches > 1);
+
+    let linked: Vec<&str> = written.records.iter().map(|r| r.meta.linked_commit.as_str()).collect();
+    assert!(linked.iter().any(|l| l.len() == 40), "a commit hash");
+    assert!(linked.iter().any(|l| l.len() == 32), "a uuid");
+    assert!(linked.iter().any(|l| l.is_empty()), "empty");
+}
