@@ -21,6 +21,14 @@ pub struct Cli {
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
 
+    /// Draw only ASCII characters (no glyphs, no rounded borders).
+    #[arg(long, global = true)]
+    pub ascii: bool,
+
+    /// Colour theme: dark or light (default from the config file, else dark).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -51,6 +59,8 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         into: Option<PathBuf>,
     },
+    /// Print the default keys and colours as a config file, and where it goes.
+    Config,
     /// Every record with every detail decoded, as JSON (fields in README).
     Export {
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
@@ -74,13 +84,42 @@ fn demo_dir() -> PathBuf {
     std::env::temp_dir().join(format!("gtm-tui-demo-{}-{stamp}", std::process::id()))
 }
 
+/// The timeline on a terminal; the plain log when output goes to a pipe or file.
+fn interactive(cli: &Cli, path: PathBuf, out: &mut impl Write) -> Result<(), CommandError> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        let opts = crate::tui::TuiOptions {
+            path,
+            rev: cli.rev.clone(),
+            ascii: cli.ascii,
+            theme: cli.theme.clone(),
+        };
+        crate::tui::run(&opts)?;
+    } else {
+        let project = open(Some(&path), cli.rev.as_deref())?;
+        commands::log(&project, None, false, out)?;
+    }
+    Ok(())
+}
+
 /// Runs what the arguments ask for, writing to `out`.
 pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
     let rev = cli.rev.as_deref();
     match &cli.command {
         None => {
-            let project = open(cli.path.as_deref(), rev)?;
-            commands::log(&project, None, false, out)?;
+            let path = cli.path.clone().unwrap_or_else(|| PathBuf::from("."));
+            interactive(cli, path, out)?;
+        }
+        Some(Command::Config) => {
+            match crate::tui::config::Config::path() {
+                Some(p) => writeln!(out, "# config file: {}", p.display())?,
+                None => writeln!(out, "# no config directory on this system")?,
+            }
+            writeln!(
+                out,
+                "# copy what you want to change there; the rest keeps its default\n"
+            )?;
+            out.write_all(crate::tui::config::Config::defaults_toml().as_bytes())?;
         }
         Some(Command::Log { limit, json, path }) => {
             let project = open(path.as_deref(), rev)?;
@@ -115,8 +154,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
                 dir.display(),
                 dir.display()
             );
-            let project = open(Some(&dir), rev)?;
-            commands::log(&project, None, false, out)?;
+            interactive(cli, dir, out)?;
         }
         Some(Command::Export { format, path }) => {
             let project = open(path.as_deref(), rev)?;

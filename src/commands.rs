@@ -17,9 +17,19 @@ pub enum CommandError {
     Repo(#[from] RepoError),
     #[error("writing output: {0}")]
     Io(#[from] io::Error),
+    #[error(transparent)]
+    Tui(#[from] crate::tui::TuiError),
 }
 
 impl CommandError {
+    /// A problem with what the user asked for (path, ref, records): exit code 2.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            CommandError::Repo(_) | CommandError::Tui(crate::tui::TuiError::Repo(_))
+        )
+    }
+
     /// The reader went away (`| head`): not a failure worth reporting.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, CommandError::Io(e) if e.kind() == io::ErrorKind::BrokenPipe)

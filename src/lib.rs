@@ -12,3 +12,4 @@ pub mod export;
 pub mod repo;
 pub mod synth;
 pub mod timefmt;
+pub mod tui;

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use gtm_tui::cli::{self, Cli};
-use gtm_tui::commands::CommandError;
 
 fn main() -> ExitCode {
     let args = Cli::parse();
@@ -14,7 +13,7 @@ fn main() -> ExitCode {
     match cli::run(&args, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
-        Err(CommandError::Repo(e)) => {
+        Err(e) if e.is_usage() => {
             let _ = io::Write::flush(&mut out);
             eprintln!("gtm-tui: {e}");
             ExitCode::from(2)

@@ -11,11 +11,30 @@ pub fn rfc3339_utc(secs: i64) -> String {
 
 /// `2019-05-01 14:02` in the machine's local time zone.
 pub fn local_minutes(secs: i64) -> String {
+    local_format(secs, "%Y-%m-%d %H:%M")
+}
+
+fn local_format(secs: i64, fmt: &str) -> String {
     Local
         .timestamp_opt(secs, 0)
         .single()
-        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .map(|t| t.format(fmt).to_string())
         .unwrap_or_else(|| format!("@{secs}"))
+}
+
+/// The local day, `2019-05-01`: day separators and date filters use it.
+pub fn local_day(secs: i64) -> String {
+    local_format(secs, "%Y-%m-%d")
+}
+
+/// The local day with its weekday, `Wed 2019-05-01`.
+pub fn local_weekday(secs: i64) -> String {
+    local_format(secs, "%a %Y-%m-%d")
+}
+
+/// The local time of day, `14:02`.
+pub fn local_hm(secs: i64) -> String {
+    local_format(secs, "%H:%M")
 }
 
 /// Full local date and time with the author's own offset beside it, for `show`.

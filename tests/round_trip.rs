@@ -136,7 +136,13 @@ fn legacy_projects_read_back_exactly() {
 #[test]
 fn the_walk_streams_and_covers_every_linked_commit_form() {
     let dir = tempfile::tempdir().unwrap();
-    let written = common::workload(dir.path(), Workload { records: 300, ..Workload::default() });
+    let written = common::workload(
+        dir.path(),
+        Workload {
+            records: 300,
+            ..Workload::default()
+        },
+    );
     let project = Project::open(dir.path(), None).unwrap();
     // Stopping at the first record reads only the commits on the way to it.
     let mut first = None;
@@ -147,7 +153,11 @@ fn the_walk_streams_and_covers_every_linked_commit_form() {
         })
         .unwrap();
     assert!(first.is_some());
-    assert!(stats.commits <= 3, "read {} commits for the first record", stats.commits);
+    assert!(
+        stats.commits <= 3,
+        "read {} commits for the first record",
+        stats.commits
+    );
 
     // The background walk delivers batches before the end, then the stats.
     let rx = project.walk_in_background(16).unwrap();
@@ -169,7 +179,11 @@ fn the_walk_streams_and_covers_every_linked_commit_form() {
     }
     assert!(done && batches > 1);
 
-    let linked: Vec<&str> = written.records.iter().map(|r| r.meta.linked_commit.as_str()).collect();
+    let linked: Vec<&str> = written
+        .records
+        .iter()
+        .map(|r| r.meta.linked_commit.as_str())
+        .collect();
     assert!(linked.iter().any(|l| l.len() == 40), "a commit hash");
     assert!(linked.iter().any(|l| l.len() == 32), "a uuid");
     assert!(linked.iter().any(|l| l.is_empty()), "empty");

@@ -154,7 +154,12 @@ pub struct Workload {
     pub branches: bool,
     /// Chance that a workspace session ends with a merge into `master`.
     pub merge_probability: f64,
-    /// Log file rotation size (client: 8 MB; smaller keeps large workloads fast).
+    /// Log file rotation size. The client rotated at 8 MB
+    /// ([`CLIENT_ROTATE_BYTES`](super::writer::CLIENT_ROTATE_BYTES)); the
+    /// default 256 kB keeps large workloads fast (every activity commit
+    /// stores the whole current log file, and the log directory's tree grows
+    /// with the number of files: 256 kB balances the two) and makes `_1`,
+    /// `_2`… files appear within a few hundred records.
     pub rotate_bytes: u64,
     /// Checkout families (`log_<32 hex>`); raised to the number of
     /// (author, branch) writers when smaller. A writer with several
@@ -192,10 +197,10 @@ impl Default for Workload {
             cell_ids: true,
             branches: true,
             merge_probability: 0.8,
-            rotate_bytes: 1 << 20,
+            rotate_bytes: 256 << 10,
             families: 2,
-            image_every: 12,
-            large_every: 20,
+            image_every: 20,
+            large_every: 30,
             truncated_every: 40,
             notebook_lag: 0.3,
             bare: false,
@@ -415,6 +420,8 @@ struct Cell {
     count: Option<u32>,
     /// Outputs as kept in the notebook (long texts shortened).
     outputs: Vec<Out>,
+    /// This cell's JSON in the saved notebook, until it changes.
+    json: Option<String>,
 }
 
 impl Cell {
@@ -462,14 +469,22 @@ struct Sim<'a> {
     snippets: Vec<String>,
     uploads: Vec<String>,
     outputs_written: usize,
+    upload_seq: usize,
     utils_version: usize,
     png_b64: String,
     gif_b64: String,
 }
 
-const MAX_CELLS: usize = 24;
+/// Code cells in a notebook before the user opens another one (or tidies up).
+const MAX_CELLS: usize = 20;
+/// Notebooks one writer keeps; after that, long notebooks lose old cells.
+const MAX_NOTEBOOKS: usize = 6;
+/// Uploaded files kept in input/; after that, uploads give way to deletions.
+const MAX_UPLOADS: usize = 60;
+/// Figure files in output/ (later figures overwrite earlier ones).
+const MAX_OUTPUTS: usize = 25;
 /// Notebook text outputs are kept to this many bytes (keeps notebooks small).
-const NOTEBOOK_TEXT_CAP: usize = 4096;
+const NOTEBOOK_TEXT_CAP: usize = 2048;
 
 impl<'a> Sim<'a> {
     fn new(cfg: &'a Workload) -> Self {
@@ -534,6 +549,7 @@ impl<'a> Sim<'a> {
             snippets: Vec::new(),
             uploads: Vec::new(),
             outputs_written: 0,
+            upload_seq: 0,
             utils_version: 0,
             png_b64: STANDARD.encode(tiny_png()),
             gif_b64: STANDARD.encode(TINY_GIF),
@@ -627,6 +643,8 @@ impl<'a> Sim<'a> {
         files.dedup();
         let files: Vec<String> = files.into_iter().map(String::from).collect();
         self.upload(files);
+        // The datasets the notebooks read stay; later uploads may be deleted.
+        self.uploads.clear();
     }
 
     fn family_for(&self, slot: usize) -> usize {
@@ -748,16 +766,15 @@ impl<'a> Sim<'a> {
             _ if r < 780 => self.note(),
             780..=829 => self.env_packages(),
             830..=859 => self.save_code_file(),
+            860..=884 if self.uploads.len() >= MAX_UPLOADS => self.delete_uploads(),
             860..=884 => {
                 let n = 1 + self.rng.below(4) as usize;
                 let files = (0..n)
                     .map(|_| {
                         let d = self.rng.pick(DATASETS);
                         let stem = d.file.trim_start_matches("input/").trim_end_matches(".csv");
-                        format!(
-                            "input/{stem}_{}.csv",
-                            self.uploads.len() + self.rng.below(1000) as usize
-                        )
+                        self.upload_seq += 1;
+                        format!("input/{stem}_{}.csv", self.upload_seq)
                     })
                     .collect();
                 self.upload(files)
@@ -798,10 +815,13 @@ impl<'a> Sim<'a> {
         let code = self.notebooks[nb].code_cells();
         let action = self.rng.below(100);
         if code < 2 || action < 40 {
-            let nb = if code >= MAX_CELLS {
+            let nb = if code < MAX_CELLS {
+                nb
+            } else if mine.len() < MAX_NOTEBOOKS {
                 let index = self.notebooks.len();
                 self.open_notebook(slot, index)
             } else {
+                self.drop_old_cell(nb);
                 nb
             };
             let idx = self.new_cell(nb);
@@ -821,6 +841,25 @@ impl<'a> Sim<'a> {
             let n = (2 + self.rng.below(4) as usize).min(code_idx.len());
             let start = self.rng.below((code_idx.len() - n + 1) as u64) as usize;
             self.run_cells(nb, &code_idx[start..start + n]);
+        }
+    }
+
+    /// The user tidies a long notebook: the oldest cell after the setup
+    /// (imports, loading) goes, with a markdown cell right before it.
+    fn drop_old_cell(&mut self, nb: usize) {
+        let cells = &mut self.notebooks[nb].cells;
+        let Some(victim) = cells
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.is_code())
+            .nth(2)
+            .map(|(i, _)| i)
+        else {
+            return;
+        };
+        cells.remove(victim);
+        if victim > 0 && !cells[victim - 1].is_code() {
+            cells.remove(victim - 1);
         }
     }
 
@@ -884,6 +923,7 @@ impl<'a> Sim<'a> {
                 source: format!("## {title}"),
                 count: None,
                 outputs: Vec::new(),
+                json: None,
             });
         }
         let id = self.cell_id();
@@ -896,6 +936,7 @@ impl<'a> Sim<'a> {
             source: String::new(),
             count: None,
             outputs: Vec::new(),
+            json: None,
         };
         cell.source = render_source(&cell, self.notebooks[nb].dataset);
         self.notebooks[nb].cells.push(cell);
@@ -915,6 +956,7 @@ impl<'a> Sim<'a> {
         let before = cell.source.clone();
         cell.params[which] = (cell.params[which] + bump) % 1000;
         cell.source = render_source(cell, ds);
+        cell.json = None;
         if cell.source == before {
             // Templates that ignore this parameter: a small edit by hand.
             cell.source.push_str("\n# checked");
@@ -941,6 +983,7 @@ impl<'a> Sim<'a> {
             let cell = &mut self.notebooks[nb].cells[idx];
             cell.count = Some(count);
             cell.outputs = outs;
+            cell.json = None;
             if marker == Marker::Ignore {
                 continue;
             }
@@ -1020,7 +1063,7 @@ impl<'a> Sim<'a> {
 
     fn save(&mut self, nb: usize) {
         let json = notebook_json(
-            &self.notebooks[nb],
+            &mut self.notebooks[nb],
             self.cfg.cell_ids,
             &self.png_b64,
             &self.gif_b64,
@@ -1060,6 +1103,7 @@ impl<'a> Sim<'a> {
                     source: String::new(),
                     count: None,
                     outputs: Vec::new(),
+                    json: None,
                 };
                 cell.source = render_source(&cell, 0);
                 self.slots[slot].console.push(cell);
@@ -1308,19 +1352,47 @@ impl<'a> Sim<'a> {
             return self.write(spec);
         }
         self.outputs_written += 1;
-        let f = format!("output/figure_{}.jpg", self.outputs_written);
+        let f = format!("output/figure_{}.jpg", self.outputs_written % MAX_OUTPUTS);
+        let new = self.w.file(&f).is_none();
         self.w
             .write_file(&f, &jpeg_variant(self.outputs_written as u64));
-        let mut spec = RecordSpec::new(4, "1 new file(s).");
+        let (message, what, action) = if new {
+            ("1 new file(s).", "Created new", 1)
+        } else {
+            ("1 modified file(s).", "Modified", 2)
+        };
+        let mut spec = RecordSpec::new(4, message);
         spec.tags = tags(&["save"]);
         spec.details.push(detail(
             1,
             false,
             0,
-            1,
+            action,
             "text/plain",
-            format!("Created new Output Data file `{f}`").into_bytes(),
+            format!("{what} Output Data file `{f}`").into_bytes(),
         ));
+        self.write(spec);
+    }
+
+    fn delete_uploads(&mut self) {
+        let n = (1 + self.rng.below(3) as usize).min(self.uploads.len());
+        let mut details = Vec::new();
+        for _ in 0..n {
+            let i = self.rng.below(self.uploads.len() as u64) as usize;
+            let f = self.uploads.swap_remove(i);
+            self.w.remove_file(&f);
+            details.push(detail(
+                5,
+                false,
+                0,
+                3,
+                "text/plain",
+                format!("Deleted Input Data file `{f}`").into_bytes(),
+            ));
+        }
+        let mut spec = RecordSpec::new(3, format!("{n} deleted file(s)."));
+        spec.tags = tags(&["save"]);
+        spec.details = details;
         self.write(spec);
     }
 
@@ -1658,7 +1730,7 @@ fn render_source(cell: &Cell, dataset: usize) -> String {
                 5 + p[0] % 20,
                 1 + p[1] % 9
             ),
-            Py::PrintRows => format!("print(df.head({}).to_string())", 60 + p[0] % 140),
+            Py::PrintRows => format!("print(df.head({}).to_string())", 50 + p[0] % 70),
             Py::PrintAll => format!(
                 "pd.set_option('display.max_rows', {})\nprint(df.to_string())",
                 2000 + p[0]
@@ -1828,11 +1900,7 @@ fn run_outputs(cell: &Cell, dataset: usize, seed: u64) -> (Vec<Out>, Vec<Out>) {
                 }
                 vec![Out::Stream(s)]
             }
-            Py::PrintRows => vec![Out::Stream(df_table(
-                ds,
-                60 + p[0] as usize % 140,
-                &mut rng,
-            ))],
+            Py::PrintRows => vec![Out::Stream(df_table(ds, 50 + p[0] as usize % 70, &mut rng))],
             Py::PrintAll => vec![Out::Stream(df_table(ds, 900 + p[0] as usize, &mut rng))],
             Py::Animate => vec![Out::Gif],
         },
@@ -1901,55 +1969,67 @@ fn lines(text: &str) -> serde_json::Value {
     serde_json::Value::Array(parts)
 }
 
-/// The notebook as Jupyter saves it: nbformat 4 JSON, one-space indent, sorted keys.
-fn notebook_json(nb: &Notebook, cell_ids: bool, png_b64: &str, gif_b64: &str) -> Vec<u8> {
+/// Pretty JSON as Jupyter writes it: one-space indent, sorted keys.
+fn pretty(v: &serde_json::Value) -> String {
+    let mut out = Vec::with_capacity(1024);
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b" ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+    if serde::Serialize::serialize(v, &mut ser).is_err() {
+        return v.to_string();
+    }
+    String::from_utf8(out).unwrap_or_else(|_| v.to_string())
+}
+
+fn cell_value(c: &Cell, cell_ids: bool, png_b64: &str, gif_b64: &str) -> serde_json::Value {
     use serde_json::{Value, json};
-    let cells: Vec<Value> = nb
-        .cells
-        .iter()
-        .map(|c| {
-            let mut m = serde_json::Map::new();
-            if cell_ids {
-                m.insert("id".into(), json!(format!("{:08x}", fnv(&c.id.to_string()) as u32)));
-            }
-            m.insert("metadata".into(), json!({}));
-            m.insert("source".into(), lines(&c.source));
-            if c.is_code() {
-                m.insert("cell_type".into(), json!("code"));
-                m.insert("execution_count".into(), json!(c.count));
-                let outs: Vec<Value> = c
-                    .outputs
-                    .iter()
-                    .map(|o| match o {
-                        Out::Stream(t) => json!({"name": "stdout", "output_type": "stream", "text": lines(t)}),
-                        Out::Result(t) => json!({
-                            "data": {"text/plain": lines(t)},
-                            "execution_count": c.count,
-                            "metadata": {},
-                            "output_type": "execute_result"
-                        }),
-                        Out::Image(_) => json!({
-                            "data": {"image/png": png_b64, "text/plain": ["<Figure size 432x288 with 1 Axes>"]},
-                            "metadata": {"needs_background": "light"},
-                            "output_type": "display_data"
-                        }),
-                        Out::Gif => json!({
-                            "data": {"image/gif": gif_b64, "text/plain": ["<IPython.core.display.Image object>"]},
-                            "execution_count": c.count,
-                            "metadata": {},
-                            "output_type": "execute_result"
-                        }),
-                    })
-                    .collect();
-                m.insert("outputs".into(), Value::Array(outs));
-            } else {
-                m.insert("cell_type".into(), json!("markdown"));
-            }
-            Value::Object(m)
-        })
-        .collect();
-    let doc = json!({
-        "cells": cells,
+    let mut m = serde_json::Map::new();
+    if cell_ids {
+        m.insert(
+            "id".into(),
+            json!(format!("{:08x}", fnv(&c.id.to_string()) as u32)),
+        );
+    }
+    m.insert("metadata".into(), json!({}));
+    m.insert("source".into(), lines(&c.source));
+    if c.is_code() {
+        m.insert("cell_type".into(), json!("code"));
+        m.insert("execution_count".into(), json!(c.count));
+        let outs: Vec<Value> = c
+            .outputs
+            .iter()
+            .map(|o| match o {
+                Out::Stream(t) => {
+                    json!({"name": "stdout", "output_type": "stream", "text": lines(t)})
+                }
+                Out::Result(t) => json!({
+                    "data": {"text/plain": lines(t)},
+                    "execution_count": c.count,
+                    "metadata": {},
+                    "output_type": "execute_result"
+                }),
+                Out::Image(_) => json!({
+                    "data": {"image/png": png_b64, "text/plain": ["<Figure size 432x288 with 1 Axes>"]},
+                    "metadata": {"needs_background": "light"},
+                    "output_type": "display_data"
+                }),
+                Out::Gif => json!({
+                    "data": {"image/gif": gif_b64, "text/plain": ["<IPython.core.display.Image object>"]},
+                    "execution_count": c.count,
+                    "metadata": {},
+                    "output_type": "execute_result"
+                }),
+            })
+            .collect();
+        m.insert("outputs".into(), Value::Array(outs));
+    } else {
+        m.insert("cell_type".into(), json!("markdown"));
+    }
+    Value::Object(m)
+}
+
+/// Everything after the cells: notebook metadata and format version.
+fn notebook_tail(cell_ids: bool) -> serde_json::Value {
+    serde_json::json!({
         "metadata": {
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {
@@ -1964,15 +2044,42 @@ fn notebook_json(nb: &Notebook, cell_ids: bool, png_b64: &str, gif_b64: &str) ->
         },
         "nbformat": 4,
         "nbformat_minor": if cell_ids { 5 } else { 4 }
-    });
-    let mut out = Vec::with_capacity(4096);
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b" ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-    if serde::Serialize::serialize(&doc, &mut ser).is_err() {
-        out = doc.to_string().into_bytes();
+    })
+}
+
+/// The notebook as Jupyter saves it (nbformat 4 JSON, one-space indent,
+/// sorted keys), assembled from each cell's cached JSON.
+fn notebook_json(nb: &mut Notebook, cell_ids: bool, png_b64: &str, gif_b64: &str) -> Vec<u8> {
+    let mut out = String::with_capacity(8192);
+    out.push_str("{\n \"cells\": [");
+    for (i, c) in nb.cells.iter_mut().enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        if c.json.is_none() {
+            // The cell sits two levels deep: indent its lines by two spaces.
+            let mut f = String::new();
+            for (n, line) in pretty(&cell_value(c, cell_ids, png_b64, gif_b64))
+                .lines()
+                .enumerate()
+            {
+                if n > 0 {
+                    f.push('\n');
+                }
+                f.push_str("  ");
+                f.push_str(line);
+            }
+            c.json = Some(f);
+        }
+        out.push_str(c.json.as_deref().unwrap_or_default());
     }
-    out.push(b'\n');
-    out
+    out.push_str(if nb.cells.is_empty() {
+        "],\n"
+    } else {
+        "\n ],\n"
+    });
+    let tail = pretty(&notebook_tail(cell_ids));
+    out.push_str(tail.strip_prefix("{\n").unwrap_or(&tail));
+    out.push('\n');
+    out.into_bytes()
 }
 
 #[cfg(test)]
@@ -2049,6 +2156,14 @@ mod tests {
                 }
                 if rec.message.contains(" cells in notebook") {
                     seen.multi_cell += 1;
+                }
+                // The client's order: results first, the executed code last.
+                if let Some(last) = rec.details.last() {
+                    assert_eq!(last.type_id, 3, "{}", rec.commit_message);
+                    assert_eq!(
+                        rec.details[0].type_id == 2,
+                        rec.message.contains("generated")
+                    );
                 }
                 for c in rec.cells() {
                     assert!(rec.message.contains(&c.notebook) || c.notebook == "console");
@@ -2247,6 +2362,7 @@ mod tests {
             families: 2,
             image_every: 4,
             notebook_lag: 0.0,
+            rotate_bytes: crate::synth::writer::CLIENT_ROTATE_BYTES,
             bare: true,
             ..Workload::default()
         };
@@ -2260,7 +2376,7 @@ mod tests {
         );
         assert_eq!(seen.families.len(), 2, "one clone after another: {seen:?}");
         assert_eq!(seen.merges, 0);
-        assert_eq!(seen.max_file, 0, "1 MB rotation not reached");
+        assert_eq!(seen.max_file, 0, "8 MB rotation not reached");
         let repo = Repository::open_bare(dir.path()).unwrap();
         let head = repo.head().unwrap().peel_to_tree().unwrap();
         assert!(head.get_path(Path::new(".gigantum/labbook.yaml")).is_ok());
@@ -2356,6 +2472,94 @@ mod tests {
     }
 
     #[test]
+    fn notebook_json_is_what_a_full_serialization_gives() {
+        let mut nb = Notebook {
+            path: "code/x.ipynb".into(),
+            writer: 0,
+            dataset: 1,
+            cells: Vec::new(),
+            kernel: 0,
+            unsaved: false,
+        };
+        for cell_ids in [true, false] {
+            nb.cells.clear();
+            let empty = notebook_json(&mut nb, cell_ids, "UE5H", "R0lG");
+            let mut doc = notebook_tail(cell_ids);
+            doc["cells"] = serde_json::json!([]);
+            assert_eq!(String::from_utf8(empty).unwrap(), pretty(&doc) + "\n");
+            for (i, t) in [
+                Template::Py(Py::Head),
+                Template::Markdown,
+                Template::Py(Py::Hist),
+                Template::Py(Py::Loop),
+                Template::Py(Py::Animate),
+                Template::Py(Py::Imports),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let mut c = Cell {
+                    id: i as u64 + 1,
+                    template: t,
+                    params: [i as u32, 2, 3],
+                    marker: Marker::None,
+                    source: "## A \"title\"\nwith two lines".into(),
+                    count: (i % 2 == 0).then_some(i as u32),
+                    outputs: Vec::new(),
+                    json: None,
+                };
+                c.source = render_source(&c, 1);
+                c.outputs = run_outputs(&c, 1, 5).0;
+                nb.cells.push(c);
+            }
+            let fast = notebook_json(&mut nb, cell_ids, "UE5H", "R0lG");
+            let cells: Vec<serde_json::Value> = nb
+                .cells
+                .iter()
+                .map(|c| cell_value(c, cell_ids, "UE5H", "R0lG"))
+                .collect();
+            doc["cells"] = serde_json::Value::Array(cells);
+            let slow = pretty(&doc) + "\n";
+            assert_eq!(String::from_utf8(fast.clone()).unwrap(), slow);
+            assert_eq!(
+                notebook_json(&mut nb, cell_ids, "UE5H", "R0lG"),
+                fast,
+                "cached"
+            );
+        }
+    }
+
+    #[test]
+    fn tiny_and_odd_workloads() {
+        for (records, authors, notebooks, r_console) in [
+            (0, 1, 1, true),
+            (1, 1, 1, true),
+            (30, 0, 0, false),
+            (40, 3, 0, true),
+        ] {
+            let dir = tempfile::TempDir::new().unwrap();
+            let wl = Workload {
+                records,
+                authors: Workload::default()
+                    .authors
+                    .into_iter()
+                    .cycle()
+                    .take(authors)
+                    .collect(),
+                notebooks,
+                r_console,
+                bare: true,
+                ..Workload::default()
+            };
+            let written = wl.generate(dir.path()).unwrap();
+            assert_eq!(written.records.len(), records);
+            if records > 0 {
+                verify(&written);
+            }
+        }
+    }
+
+    #[test]
     fn prng_and_helpers() {
         let mut r = Rng::new(1);
         let mut s = Rng::new(1);
@@ -2424,5 +2628,21 @@ mod tests {
             el
         );
         assert_eq!(written.records.len(), records);
+        if std::env::var_os("GTM_SYNTH_STATS").is_some() {
+            let mut by: BTreeMap<String, (usize, u64)> = BTreeMap::new();
+            for r in &written.records {
+                for d in &r.details {
+                    let Some(k) = &d.key else { continue };
+                    let mime = d.entries.first().map_or("", |e| e.mime.as_str());
+                    let kind = format!("t{} {mime} c{}", d.type_id, u8::from(d.compressed));
+                    let e = by.entry(kind).or_default();
+                    e.0 += 1;
+                    e.1 += u64::from(k.length) + 20;
+                }
+            }
+            for (k, (n, b)) in by {
+                println!("{k:40} {n:8} {b:12} {:8}", b / n as u64);
+            }
+        }
     }
 }

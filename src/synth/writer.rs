@@ -360,6 +360,9 @@ enum Node {
 struct Dir {
     entries: BTreeMap<String, Node>,
     id: Option<Oid>,
+    /// The entries as last written, reused so that rewriting a large
+    /// directory (the log directory) allocates nothing.
+    listing: Vec<(String, EntryMode, Oid)>,
 }
 
 impl Dir {
@@ -445,44 +448,135 @@ impl Dir {
         if let Some(id) = self.id {
             return id;
         }
-        let mut list = Vec::with_capacity(self.entries.len());
-        for (name, node) in &mut self.entries {
-            match node {
-                Node::File(f) => list.push((name.clone(), f.mode, f.blob(pack))),
-                Node::Dir(d) if d.entries.is_empty() => {}
-                Node::Dir(d) => list.push((name.clone(), EntryMode::Tree, d.write(pack))),
+        // Same names in the same order as last time: only the ids change.
+        let mut same = self.listing.len() == self.entries.len();
+        if same {
+            for ((name, node), slot) in self.entries.iter_mut().zip(self.listing.iter_mut()) {
+                if *name != slot.0 {
+                    same = false;
+                    break;
+                }
+                match node {
+                    Node::File(f) => {
+                        slot.1 = f.mode;
+                        slot.2 = f.blob(pack);
+                    }
+                    Node::Dir(d) if d.entries.is_empty() => {
+                        same = false;
+                        break;
+                    }
+                    Node::Dir(d) => slot.2 = d.write(pack),
+                }
             }
         }
-        let id = pack.tree(&list);
+        if !same {
+            self.listing.clear();
+            for (name, node) in &mut self.entries {
+                match node {
+                    Node::File(f) => self.listing.push((name.clone(), f.mode, f.blob(pack))),
+                    Node::Dir(d) if d.entries.is_empty() => {}
+                    Node::Dir(d) => {
+                        self.listing
+                            .push((name.clone(), EntryMode::Tree, d.write(pack)))
+                    }
+                }
+            }
+        }
+        let id = pack.tree(&self.listing);
         self.id = Some(id);
         id
     }
 
-    fn flatten(&self, prefix: &str, out: &mut BTreeMap<String, FileEntry>) {
-        for (name, node) in &self.entries {
-            let path = if prefix.is_empty() {
-                name.clone()
-            } else {
-                format!("{prefix}/{name}")
-            };
-            match node {
-                Node::File(f) => {
-                    out.insert(path, f.clone());
-                }
-                Node::Dir(d) => d.flatten(&path, out),
-            }
+    /// A copy with ids only (no file contents), as a merge base.
+    fn snapshot(&self) -> Dir {
+        let entries = self
+            .entries
+            .iter()
+            .map(|(name, node)| {
+                let node = match node {
+                    Node::File(f) => Node::File(FileEntry {
+                        data: None,
+                        ..f.clone()
+                    }),
+                    Node::Dir(d) => Node::Dir(d.snapshot()),
+                };
+                (name.clone(), node)
+            })
+            .collect();
+        Dir {
+            entries,
+            id: self.id,
+            listing: Vec::new(),
         }
     }
+}
 
-    fn from_flat(files: BTreeMap<String, FileEntry>) -> Dir {
-        let mut root = Dir::default();
-        for (path, entry) in files {
-            if let Some(slot) = root.file_mut(&path, Some(entry.log)) {
-                *slot = entry;
+/// Kind and id of a written node.
+fn node_id(node: Option<&Node>) -> Option<(bool, Option<Oid>)> {
+    node.map(|n| match n {
+        Node::File(f) => (false, f.id),
+        Node::Dir(d) => (true, d.id),
+    })
+}
+
+/// Three-way merge of written directories into `ours`: a side that changed
+/// a path wins; when both changed it, directories merge recursively, a log
+/// file that extends the other wins, otherwise `theirs` wins.
+fn merge_dir(ours: &mut Dir, theirs: &Dir, base: Option<&Dir>) {
+    let b = base.and_then(|b| b.id);
+    if ours.id == theirs.id || theirs.id == b {
+        return;
+    }
+    if ours.id == b {
+        *ours = theirs.clone();
+        return;
+    }
+    let mut names: Vec<String> = ours
+        .entries
+        .keys()
+        .chain(theirs.entries.keys())
+        .cloned()
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        let bn = base.and_then(|b| b.entries.get(&name));
+        let tn = theirs.entries.get(&name);
+        let (o, t, b) = (node_id(ours.entries.get(&name)), node_id(tn), node_id(bn));
+        if o == t || t == b {
+            continue;
+        }
+        let take_theirs = if o == b {
+            true
+        } else {
+            match (ours.entries.get_mut(&name), tn) {
+                (Some(Node::Dir(od)), Some(Node::Dir(td))) => {
+                    let bd = match bn {
+                        Some(Node::Dir(bd)) => Some(bd),
+                        _ => None,
+                    };
+                    merge_dir(od, td, bd);
+                    false
+                }
+                (Some(Node::File(of)), Some(Node::File(tf))) => {
+                    !matches!((of.data.as_deref(), tf.data.as_deref()),
+                        (Some(od), Some(td)) if of.log && od.len() > td.len() && od.starts_with(td))
+                }
+                _ => true,
+            }
+        };
+        if take_theirs {
+            match tn {
+                Some(node) => {
+                    ours.entries.insert(name, node.clone());
+                }
+                None => {
+                    ours.entries.remove(&name);
+                }
             }
         }
-        root
     }
+    ours.id = None;
 }
 
 #[derive(Debug, Clone, Default)]
@@ -530,7 +624,7 @@ pub struct ProjectWriter {
     branches: BTreeMap<String, Branch>,
     current: String,
     /// Files (path → blob id) of the last common state of two branches, by (smaller, larger) name.
-    bases: HashMap<(String, String), BTreeMap<String, Oid>>,
+    bases: HashMap<(String, String), Dir>,
     records: Vec<WrittenRecord>,
     raw_commits: Vec<Oid>,
     /// Commit objects whose message is not UTF-8 (the pack writer takes `&str`): written loose.
@@ -948,7 +1042,7 @@ impl ProjectWriter {
         };
         cur.work.write(&mut self.pack);
         let copy = cur.clone();
-        let base = file_ids(&copy.work);
+        let base = copy.work.snapshot();
         self.bases.insert(pair(&self.current, name), base);
         self.branches.insert(name.to_string(), copy);
     }
@@ -987,30 +1081,22 @@ impl ProjectWriter {
             });
             return Oid::ZERO_SHA1;
         }
-        let mut theirs = BTreeMap::new();
+        let mut theirs = Dir::default();
         let mut theirs_head = None;
         if let Some(b) = self.branches.get_mut(from) {
             b.work.write(&mut self.pack);
-            b.work.flatten("", &mut theirs);
+            theirs = b.work.clone();
             theirs_head = b.head;
         }
-        let mut ours = BTreeMap::new();
+        let key = pair(&into, from);
+        let base = self.bases.remove(&key);
         if let Some(b) = self.branches.get_mut(&into) {
             b.work.write(&mut self.pack);
-            b.work.flatten("", &mut ours);
-        }
-        let key = pair(&into, from);
-        let base = self.bases.get(&key).cloned().unwrap_or_default();
-        let theirs_ids: BTreeMap<String, Oid> = theirs
-            .iter()
-            .filter_map(|(p, f)| Some((p.clone(), f.id?)))
-            .collect();
-        let merged = merge_files(ours, theirs, &base);
-        if let Some(b) = self.branches.get_mut(&into) {
-            b.work = Dir::from_flat(merged);
+            merge_dir(&mut b.work, &theirs, base.as_ref());
             b.log_tip.clear();
+            b.dirty = true;
         }
-        self.bases.insert(key, theirs_ids);
+        self.bases.insert(key, theirs.snapshot());
         let id = self.commit_work(message.as_bytes(), theirs_head);
         self.now += 1;
         id
@@ -1128,51 +1214,6 @@ fn pair(a: &str, b: &str) -> (String, String) {
     } else {
         (b.to_string(), a.to_string())
     }
-}
-
-fn file_ids(work: &Dir) -> BTreeMap<String, Oid> {
-    let mut flat = BTreeMap::new();
-    work.flatten("", &mut flat);
-    flat.into_iter()
-        .filter_map(|(p, f)| Some((p, f.id?)))
-        .collect()
-}
-
-/// Three-way merge of file maps (all ids known).
-fn merge_files(
-    mut ours: BTreeMap<String, FileEntry>,
-    mut theirs: BTreeMap<String, FileEntry>,
-    base: &BTreeMap<String, Oid>,
-) -> BTreeMap<String, FileEntry> {
-    let mut paths: Vec<String> = ours.keys().chain(theirs.keys()).cloned().collect();
-    paths.sort();
-    paths.dedup();
-    let mut out = BTreeMap::new();
-    for p in paths {
-        let o = ours.remove(&p);
-        let t = theirs.remove(&p);
-        let b = base.get(&p).copied();
-        let (oid, tid) = (o.as_ref().and_then(|f| f.id), t.as_ref().and_then(|f| f.id));
-        let pick = if oid == tid || tid == b {
-            o
-        } else if oid == b {
-            t
-        } else {
-            match (o, t) {
-                (Some(o), Some(t)) => match (o.data.as_deref(), t.data.as_deref()) {
-                    (Some(od), Some(td)) if o.log && od.len() > td.len() && od.starts_with(td) => {
-                        Some(o)
-                    }
-                    _ => Some(t),
-                },
-                (_, t) => t,
-            }
-        };
-        if let Some(f) = pick {
-            out.insert(p, f);
-        }
-    }
-    out
 }
 
 fn valid_path(path: &str) -> bool {
@@ -1319,27 +1360,25 @@ mod tests {
     #[test]
     fn non_utf8_raw_commits_and_append_raw() {
         let dir = tempfile::TempDir::new().unwrap();
+        let mut bad = ProjectWriter::new(WriterOptions::default());
+        bad.write_file("../evil", b"x");
+        bad.write_file("fine.txt", b"x");
+        assert!(matches!(bad.finish(dir.path()), Err(SynthError::BadPath(p)) if p == "../evil"));
+        let mut bad = ProjectWriter::new(WriterOptions::default());
+        bad.use_family(5);
+        assert!(matches!(
+            bad.finish(dir.path()),
+            Err(SynthError::Family { index: 5, count: 1 })
+        ));
+
         let mut w = ProjectWriter::new(WriterOptions::default());
         let (name, offset) = w.append_raw(b"\xffjunk");
         assert_eq!(offset, 0);
-        assert!(name.ends_with("_0"));
+        assert_eq!(name, format!("{}_0", w.families()[0]));
+        assert_eq!(w.append_raw(b"more").1, 5);
         let id = w.raw_commit(b"_GTM_ACTIVITY_START_**\nmsg:\xff\xfe**\n");
         w.write_file("a/b/c.txt", b"x");
         let ok = w.raw_commit(b"plain");
-        w.write_file("../evil", b"x");
-        assert!(matches!(
-            ProjectWriter::new(WriterOptions::default()).finish(dir.path()),
-            Ok(_)
-        ));
-        assert!(matches!(w.finish(dir.path()), Err(SynthError::BadPath(_))));
-
-        let dir = tempfile::TempDir::new().unwrap();
-        let mut w = ProjectWriter::new(WriterOptions::default());
-        w.append_raw(b"\xffjunk");
-        let id2 = w.raw_commit(b"_GTM_ACTIVITY_START_**\nmsg:\xff\xfe**\n");
-        assert_eq!(id, id2);
-        w.write_file("a/b/c.txt", b"x");
-        assert_eq!(w.raw_commit(b"plain"), ok);
         let written = w.finish(dir.path()).unwrap();
         let repo = Repository::open(dir.path()).unwrap();
         let c = repo.find_commit(id).unwrap();

@@ -1,0 +1,588 @@
+//! The TUI's state and its one `update` function; views only read it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use git2::Oid;
+
+use super::config::Config;
+use super::filter::{Filter, contains_ci, valid_day};
+use super::keymap::Action;
+use crate::activity::Detail;
+use crate::activity::kinds::RecordKind;
+use crate::repo::{RecordRow, WalkStats};
+use crate::timefmt;
+
+/// Which pane takes the movement keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Timeline,
+    Detail,
+}
+
+/// How the two panes share the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    /// Side by side when wide enough, else stacked.
+    Auto,
+    Side,
+    Stacked,
+}
+
+/// What is drawn over the panes, taking the keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help { scroll: usize },
+    Filter(FilterEdit),
+}
+
+/// The filter panel: which field is selected and, while typing, the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterEdit {
+    pub field: usize,
+    pub editing: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Fields of the filter panel, in order.
+pub const FILTER_FIELDS: [&str; 7] = [
+    "Types",
+    "Path or notebook",
+    "Author",
+    "Since (YYYY-MM-DD)",
+    "Until (YYYY-MM-DD)",
+    "Code runs only",
+    "Show hidden records",
+];
+
+/// Incremental search over messages (here) and code and outputs (the search worker).
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// The query being typed, while the prompt is open.
+    pub typing: Option<String>,
+    /// The active query.
+    pub query: String,
+    /// Record commits that match, by message or by detail content.
+    pub hits: std::collections::HashSet<Oid>,
+    /// Set while the worker is still searching details.
+    pub running: bool,
+    pub generation: u64,
+}
+
+/// Decoded details of one record, or the fact that they are on the way.
+#[derive(Debug, Clone)]
+pub enum Details {
+    Loading,
+    Ready(Arc<Vec<Detail>>),
+}
+
+/// Requests the app makes of its workers; the event loop delivers them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Decode these records' details (most wanted first).
+    Decode(Vec<Oid>),
+    /// Search details for this query (generation cancels older ones).
+    Search {
+        query: String,
+        generation: u64,
+    },
+    Quit,
+}
+
+/// Everything the screen shows.
+pub struct App {
+    pub project: String,
+    pub rev: String,
+    pub config: Config,
+    pub ascii: bool,
+    pub rows: Vec<Arc<RecordRow>>,
+    /// Position in `rows` by commit.
+    pub index: HashMap<Oid, usize>,
+    /// Local day (`YYYY-MM-DD`) of each row, computed once.
+    pub days: Vec<String>,
+    pub loading: bool,
+    pub load_error: Option<String>,
+    pub incomplete: Option<String>,
+    /// Indices into `rows` that pass the filter, newest first.
+    pub view: Vec<usize>,
+    /// Position in `view`.
+    pub selected: usize,
+    /// First record of `view` drawn at the top of the timeline.
+    pub top: usize,
+    pub focus: Focus,
+    pub split: Split,
+    pub detail_scroll: usize,
+    pub show_hidden_details: bool,
+    pub details: HashMap<Oid, Details>,
+    pub search: Search,
+    pub filter: Filter,
+    pub overlay: Overlay,
+    /// A one-line note in the status bar (cleared on the next key).
+    pub flash: Option<String>,
+    /// Rows the timeline has room for, set by the event loop from the terminal size.
+    pub list_height: usize,
+    /// Lines the detail pane has room for.
+    pub detail_height: usize,
+    /// Lines of the current detail text, set after rendering it once.
+    pub detail_lines: usize,
+}
+
+impl App {
+    pub fn new(project: &str, rev: &str, config: Config, ascii: bool) -> Self {
+        App {
+            project: project.to_string(),
+            rev: rev.to_string(),
+            config,
+            ascii,
+            rows: Vec::new(),
+            index: HashMap::new(),
+            days: Vec::new(),
+            loading: true,
+            load_error: None,
+            incomplete: None,
+            view: Vec::new(),
+            selected: 0,
+            top: 0,
+            focus: Focus::Timeline,
+            split: Split::Auto,
+            detail_scroll: 0,
+            show_hidden_details: false,
+            details: HashMap::new(),
+            search: Search::default(),
+            filter: Filter::default(),
+            overlay: Overlay::None,
+            flash: None,
+            list_height: 20,
+            detail_height: 20,
+            detail_lines: 0,
+        }
+    }
+
+    /// A loaded record by commit.
+    pub fn row(&self, commit: Oid) -> Option<&Arc<RecordRow>> {
+        self.index.get(&commit).and_then(|&i| self.rows.get(i))
+    }
+
+    /// The selected record, if any.
+    pub fn current(&self) -> Option<&Arc<RecordRow>> {
+        self.view.get(self.selected).and_then(|&i| self.rows.get(i))
+    }
+
+    /// New records from the walk (older than those already there).
+    pub fn add_rows(&mut self, rows: Vec<RecordRow>) -> Vec<Effect> {
+        let had_selection = self.current().is_some();
+        for row in rows {
+            let day = timefmt::local_day(row.time);
+            let i = self.rows.len();
+            if self.filter.matches(&row, &day) {
+                self.view.push(i);
+            }
+            self.days.push(day);
+            self.index.insert(row.commit, i);
+            self.rows.push(Arc::new(row));
+        }
+        if !had_selection {
+            self.visible_decodes()
+        } else {
+            Vec::new()
+        }
+    }
+
+    pub fn walk_done(&mut self, result: Result<WalkStats, String>) {
+        self.loading = false;
+        match result {
+            Ok(stats) => self.incomplete = stats.incomplete,
+            Err(e) => self.load_error = Some(e),
+        }
+        if self.rows.is_empty() && self.load_error.is_none() {
+            self.load_error = Some(format!(
+                "no Gigantum activity records in the history of '{}'",
+                self.rev
+            ));
+        }
+    }
+
+    pub fn details_ready(&mut self, commit: Oid, details: Vec<Detail>) {
+        self.details
+            .insert(commit, Details::Ready(Arc::new(details)));
+    }
+
+    pub fn search_hits(&mut self, generation: u64, hits: Vec<Oid>, done: bool) {
+        if generation != self.search.generation {
+            return;
+        }
+        self.search.hits.extend(hits);
+        if done {
+            self.search.running = false;
+        }
+    }
+
+    fn refilter(&mut self) {
+        let keep = self.current().map(|r| r.commit);
+        self.view = (0..self.rows.len())
+            .filter(|&i| self.filter.matches(&self.rows[i], &self.days[i]))
+            .collect();
+        self.selected = keep
+            .and_then(|c| self.view.iter().position(|&i| self.rows[i].commit == c))
+            .unwrap_or(0);
+        self.top = self.selected.saturating_sub(self.list_height / 2);
+        self.detail_scroll = 0;
+    }
+
+    /// Records whose details should be decoded now: the selected one first,
+    /// then those on screen (for their badges).
+    pub fn visible_decodes(&mut self) -> Vec<Effect> {
+        let mut want = Vec::new();
+        let end = (self.top + self.list_height).min(self.view.len());
+        let sel = self.current().map(|r| r.commit);
+        let others = self.view.get(self.top..end).unwrap_or(&[]);
+        for c in sel.into_iter().chain(
+            others
+                .iter()
+                .filter_map(|&i| self.rows.get(i).map(|r| r.commit)),
+        ) {
+            if !self.details.contains_key(&c) && !want.contains(&c) {
+                want.push(c);
+            }
+        }
+        if want.is_empty() {
+            return Vec::new();
+        }
+        for c in &want {
+            self.details.insert(*c, Details::Loading);
+        }
+        vec![Effect::Decode(want)]
+    }
+
+    fn select(&mut self, pos: usize) -> Vec<Effect> {
+        if self.view.is_empty() {
+            return Vec::new();
+        }
+        let pos = pos.min(self.view.len() - 1);
+        if pos != self.selected {
+            self.detail_scroll = 0;
+        }
+        self.selected = pos;
+        self.scroll_into_view();
+        self.visible_decodes()
+    }
+
+    /// Keeps the selection on screen with a little context, like tig.
+    fn scroll_into_view(&mut self) {
+        // Day separators take lines too; a row per record is the estimate,
+        // and the view renders from `top`, so keep the selection in the
+        // upper part when scrolling down.
+        let h = self.list_height.max(1);
+        let room = h.saturating_sub(1 + h / 6);
+        if self.selected < self.top {
+            self.top = self.selected;
+        } else if self.selected >= self.top + room.max(1) {
+            self.top = self.selected + 1 - room.max(1);
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) -> Vec<Effect> {
+        let pos = self.selected.saturating_add_signed(delta);
+        self.select(pos)
+    }
+
+    fn scroll_detail(&mut self, delta: isize) {
+        let max = self
+            .detail_lines
+            .saturating_sub(self.detail_height.max(1) / 2);
+        self.detail_scroll = self.detail_scroll.saturating_add_signed(delta).min(max);
+    }
+
+    /// Jump to the next (or previous) search hit, wrapping around.
+    fn step_match(&mut self, forward: bool) -> Vec<Effect> {
+        if self.search.query.is_empty() {
+            self.flash = Some("no search: press / to search".into());
+            return Vec::new();
+        }
+        let n = self.view.len();
+        for k in 1..=n {
+            let pos = if forward {
+                (self.selected + k) % n
+            } else {
+                (self.selected + n - k % n) % n
+            };
+            if self.is_hit(pos) {
+                if (forward && pos <= self.selected) || (!forward && pos >= self.selected) {
+                    self.flash = Some("search wrapped".into());
+                }
+                return self.select(pos);
+            }
+        }
+        self.flash = Some(if self.search.running {
+            format!("searching for '{}'…", self.search.query)
+        } else {
+            format!("'{}' not found", self.search.query)
+        });
+        Vec::new()
+    }
+
+    /// Does the record at a view position match the search?
+    pub fn is_hit(&self, pos: usize) -> bool {
+        let Some(row) = self.view.get(pos).and_then(|&i| self.rows.get(i)) else {
+            return false;
+        };
+        !self.search.query.is_empty()
+            && (self.search.hits.contains(&row.commit)
+                || contains_ci(&row.record.message, &self.search.query))
+    }
+
+    /// Number of records in view that match the search so far.
+    pub fn hit_count(&self) -> usize {
+        (0..self.view.len()).filter(|&p| self.is_hit(p)).count()
+    }
+
+    fn start_search(&mut self, query: String) -> Vec<Effect> {
+        self.search.generation += 1;
+        self.search.hits.clear();
+        self.search.query = query.clone();
+        self.search.running = !query.is_empty();
+        if query.is_empty() {
+            return Vec::new();
+        }
+        let mut fx = vec![Effect::Search {
+            query,
+            generation: self.search.generation,
+        }];
+        // Incremental: jump to the first message match from the selection on.
+        if !self.is_hit(self.selected) {
+            fx.extend(self.step_match(true));
+            self.flash = None;
+        }
+        fx
+    }
+
+    /// Typing into the search prompt.
+    pub fn search_input(&mut self, key: &crossterm::event::KeyEvent) -> Vec<Effect> {
+        use crossterm::event::{KeyCode, KeyModifiers};
+        let Some(mut text) = self.search.typing.take() else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Esc => {
+                return self.start_search(String::new());
+            }
+            KeyCode::Enter => {
+                self.search.typing = None;
+                return Vec::new();
+            }
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                return vec![Effect::Quit];
+            }
+            KeyCode::Char(c) => text.push(c),
+            _ => {}
+        }
+        self.search.typing = Some(text.clone());
+        self.start_search(text)
+    }
+
+    /// Keys while the filter panel is open.
+    pub fn filter_input(&mut self, key: &crossterm::event::KeyEvent) -> Vec<Effect> {
+        use crossterm::event::KeyCode;
+        let Overlay::Filter(mut edit) = std::mem::replace(&mut self.overlay, Overlay::None) else {
+            return Vec::new();
+        };
+        if let Some(mut text) = edit.editing.take() {
+            match key.code {
+                KeyCode::Esc => {}
+                KeyCode::Enter => {
+                    edit.error = self.set_filter_text(edit.field, text);
+                    if edit.error.is_some() {
+                        self.overlay = Overlay::Filter(edit);
+                        return Vec::new();
+                    }
+                    self.refilter();
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                    edit.editing = Some(text);
+                }
+                KeyCode::Char(c) => {
+                    text.push(c);
+                    edit.editing = Some(text);
+                }
+                _ => edit.editing = Some(text),
+            }
+            self.overlay = Overlay::Filter(edit);
+            return self.visible_decodes();
+        }
+        edit.error = None;
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('f') => {
+                return self.visible_decodes();
+            }
+            KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => {
+                edit.field = (edit.field + 1) % FILTER_FIELDS.len();
+            }
+            KeyCode::Up | KeyCode::Char('k') | KeyCode::BackTab => {
+                edit.field = (edit.field + FILTER_FIELDS.len() - 1) % FILTER_FIELDS.len();
+            }
+            KeyCode::Char('F') | KeyCode::Char('x') => {
+                self.filter = Filter::default();
+                self.refilter();
+            }
+            KeyCode::Char(c @ '1'..='9') if edit.field == 0 => {
+                let id = i64::from(c as u8 - b'1');
+                if let Some(k) = RecordKind::from_id(id) {
+                    if !self.filter.types.remove(&k) {
+                        self.filter.types.insert(k);
+                    }
+                    self.refilter();
+                }
+            }
+            KeyCode::Char('0') if edit.field == 0 => {
+                self.filter.types.clear();
+                self.refilter();
+            }
+            KeyCode::Enter | KeyCode::Char(' ') => match edit.field {
+                5 => {
+                    self.filter.code_only = !self.filter.code_only;
+                    self.refilter();
+                }
+                6 => {
+                    self.filter.show_hidden = !self.filter.show_hidden;
+                    self.refilter();
+                }
+                0 => {}
+                f => edit.editing = Some(self.filter_text(f)),
+            },
+            _ => {}
+        }
+        self.overlay = Overlay::Filter(edit);
+        self.visible_decodes()
+    }
+
+    /// The text of a text field of the filter panel.
+    pub fn filter_text(&self, field: usize) -> String {
+        match field {
+            1 => self.filter.path.clone(),
+            2 => self.filter.author.clone(),
+            3 => self.filter.since.clone(),
+            4 => self.filter.until.clone(),
+            _ => String::new(),
+        }
+    }
+
+    fn set_filter_text(&mut self, field: usize, text: String) -> Option<String> {
+        let text = text.trim().to_string();
+        if (field == 3 || field == 4) && !valid_day(&text) {
+            return Some(format!("'{text}' is not a date like 2019-03-04"));
+        }
+        match field {
+            1 => self.filter.path = text,
+            2 => self.filter.author = text,
+            3 => self.filter.since = text,
+            4 => self.filter.until = text,
+            _ => {}
+        }
+        None
+    }
+
+    /// Applies one action from the keymap (or the mouse).
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        self.flash = None;
+        if let Overlay::Help { scroll } = &mut self.overlay {
+            match action {
+                Action::Down => *scroll += 1,
+                Action::Up => *scroll = scroll.saturating_sub(1),
+                Action::PageDown => *scroll += 10,
+                Action::PageUp => *scroll = scroll.saturating_sub(10),
+                Action::Top => *scroll = 0,
+                _ => self.overlay = Overlay::None,
+            }
+            return Vec::new();
+        }
+        let page = match self.focus {
+            Focus::Timeline => self.list_height.saturating_sub(2).max(1) as isize,
+            Focus::Detail => self.detail_height.saturating_sub(2).max(1) as isize,
+        };
+        match (action, self.focus) {
+            (Action::Quit, _) => return vec![Effect::Quit],
+            (Action::Back, Focus::Detail) => self.focus = Focus::Timeline,
+            (Action::Back, Focus::Timeline) if !self.search.query.is_empty() => {
+                return self.start_search(String::new());
+            }
+            (Action::Help, _) => self.overlay = Overlay::Help { scroll: 0 },
+            (
+                Action::FocusNext | Action::FocusPrev | Action::Open | Action::Right,
+                Focus::Timeline,
+            ) if self.current().is_some() => self.focus = Focus::Detail,
+            (Action::FocusNext | Action::FocusPrev | Action::Left, Focus::Detail) => {
+                self.focus = Focus::Timeline;
+            }
+            (Action::Down, Focus::Timeline) => return self.move_by(1),
+            (Action::Up, Focus::Timeline) => return self.move_by(-1),
+            (Action::PageDown, Focus::Timeline) => return self.move_by(page),
+            (Action::PageUp, Focus::Timeline) => return self.move_by(-page),
+            (Action::Top, Focus::Timeline) => return self.select(0),
+            (Action::Bottom, Focus::Timeline) => return self.select(usize::MAX),
+            (Action::Down, Focus::Detail) => self.scroll_detail(1),
+            (Action::Up, Focus::Detail) => self.scroll_detail(-1),
+            (Action::PageDown, Focus::Detail) => self.scroll_detail(page),
+            (Action::PageUp, Focus::Detail) => self.scroll_detail(-page),
+            (Action::Top, Focus::Detail) => self.detail_scroll = 0,
+            (Action::Bottom, Focus::Detail) => self.scroll_detail(isize::MAX / 2),
+            (Action::ToggleHidden, _) => {
+                self.show_hidden_details = !self.show_hidden_details;
+                self.flash = Some(if self.show_hidden_details {
+                    "showing hidden details".into()
+                } else {
+                    "hiding hidden details".into()
+                });
+            }
+            (Action::Search, _) => {
+                self.search.typing = Some(String::new());
+            }
+            (Action::NextMatch, _) => return self.step_match(true),
+            (Action::PrevMatch, _) => return self.step_match(false),
+            (Action::Filter, _) => {
+                self.overlay = Overlay::Filter(FilterEdit {
+                    field: 0,
+                    editing: None,
+                    error: None,
+                })
+            }
+            (Action::ClearFilter, _) => {
+                self.filter = Filter::default();
+                self.refilter();
+                self.flash = Some("filters cleared".into());
+                return self.visible_decodes();
+            }
+            (Action::ToggleLayout, _) => {
+                self.split = match self.split {
+                    Split::Auto => Split::Side,
+                    Split::Side => Split::Stacked,
+                    Split::Stacked => Split::Auto,
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Mouse wheel over a pane.
+    pub fn wheel(&mut self, down: bool, over_detail: bool) -> Vec<Effect> {
+        let step = if down { 3 } else { -3 };
+        if over_detail {
+            self.scroll_detail(step);
+            Vec::new()
+        } else {
+            self.move_by(step)
+        }
+    }
+
+    /// A click on the timeline at a view position.
+    pub fn click_record(&mut self, pos: usize) -> Vec<Effect> {
+        self.focus = Focus::Timeline;
+        self.select(pos)
+    }
+}

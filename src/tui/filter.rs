@@ -1,0 +1,185 @@
+//! Timeline filters: which records a reader wants to see. Pure data and matching.
+
+use std::collections::BTreeSet;
+
+use crate::activity::kinds::{DetailKind, RecordKind};
+use crate::repo::RecordRow;
+
+/// Every filter the timeline supports; they combine (all must match).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Record types to keep; empty keeps all.
+    pub types: BTreeSet<RecordKind>,
+    /// Substring of a notebook or file path (or any part of the message).
+    pub path: String,
+    /// Substring of the author's name or email, case-insensitive.
+    pub author: String,
+    /// Inclusive day bounds, `YYYY-MM-DD` in local time.
+    pub since: String,
+    pub until: String,
+    /// Only records with executed code.
+    pub code_only: bool,
+    /// Show records the client marked as not shown (`show: false`).
+    pub show_hidden: bool,
+}
+
+impl Filter {
+    /// True when no filter narrows the timeline (showing hidden records widens it).
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+            && self.path.is_empty()
+            && self.author.is_empty()
+            && self.since.is_empty()
+            && self.until.is_empty()
+            && !self.code_only
+    }
+
+    /// Does a record pass? `day` is its local date as `YYYY-MM-DD`.
+    pub fn matches(&self, row: &RecordRow, day: &str) -> bool {
+        let r = &row.record;
+        if !self.show_hidden && !r.meta.show {
+            return false;
+        }
+        if !self.types.is_empty()
+            && !RecordKind::from_id(r.meta.type_id).is_some_and(|k| self.types.contains(&k))
+        {
+            return false;
+        }
+        if self.code_only
+            && !r
+                .details
+                .iter()
+                .any(|d| DetailKind::from_id(d.type_id) == Some(DetailKind::CodeExecuted))
+        {
+            return false;
+        }
+        if !self.path.is_empty() && !contains_ci(&r.message, &self.path) {
+            return false;
+        }
+        if !self.author.is_empty()
+            && !contains_ci(&row.author, &self.author)
+            && !contains_ci(&row.email, &self.author)
+        {
+            return false;
+        }
+        if !self.since.is_empty() && day < self.since.as_str() {
+            return false;
+        }
+        if !self.until.is_empty() && day > self.until.as_str() {
+            return false;
+        }
+        true
+    }
+
+    /// A short description for the status bar, e.g. `code,note · path:analysis · since 2019-03-05`.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.types.is_empty() {
+            let names: Vec<&str> = self.types.iter().map(|k| k.name()).collect();
+            parts.push(names.join(","));
+        }
+        if !self.path.is_empty() {
+            parts.push(format!("path:{}", self.path));
+        }
+        if !self.author.is_empty() {
+            parts.push(format!("author:{}", self.author));
+        }
+        if !self.since.is_empty() {
+            parts.push(format!("since {}", self.since));
+        }
+        if !self.until.is_empty() {
+            parts.push(format!("until {}", self.until));
+        }
+        if self.code_only {
+            parts.push("code runs".into());
+        }
+        if self.show_hidden {
+            parts.push("+hidden".into());
+        }
+        parts.join(" · ")
+    }
+}
+
+/// Case-insensitive substring test (ASCII folding is enough for paths and names).
+pub fn contains_ci(hay: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let n = needle.to_lowercase();
+    hay.to_lowercase().contains(&n)
+}
+
+/// Is `s` a plausible `YYYY-MM-DD` (or empty)?
+pub fn valid_day(s: &str) -> bool {
+    s.is_empty()
+        || (s.len() == 10
+            && s.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activity::parse_message;
+
+    fn row(msg: &str, type_id: i64, show: bool, author: &str, detail_types: &[i64]) -> RecordRow {
+        let lines: String = detail_types
+            .iter()
+            .map(|t| format!("{t},1,0,log_x,1**\n"))
+            .collect();
+        let m = format!(
+            "_GTM_ACTIVITY_START_**\nmsg:{msg}**\nmetadata:{{\"show\":{show},\"importance\":0,\"type\":{type_id},\"linked_commit\":\"\",\"tags\":[]}}**\ndetails:**\n{lines}_GTM_ACTIVITY_END_"
+        );
+        RecordRow {
+            commit: git2::Oid::ZERO_SHA1,
+            time: 0,
+            tz_minutes: 0,
+            author: author.into(),
+            email: format!("{}@x.org", author.to_lowercase()),
+            record: parse_message(m.as_bytes()).unwrap(),
+        }
+    }
+
+    #[test]
+    fn filters_combine() {
+        let code = row(
+            "Executed cell in notebook code/a.ipynb",
+            2,
+            true,
+            "Alice",
+            &[2, 3],
+        );
+        let note = row("A note", 0, true, "Bob", &[7]);
+        let hidden = row("Hidden thing", 2, false, "Alice", &[]);
+        let mut f = Filter::default();
+        assert!(f.is_empty());
+        assert!(f.matches(&code, "2019-03-04") && f.matches(&note, "2019-03-04"));
+        assert!(!f.matches(&hidden, "2019-03-04"));
+        f.show_hidden = true;
+        assert!(f.matches(&hidden, "2019-03-04"));
+        f.types.insert(RecordKind::Code);
+        assert!(f.matches(&code, "2019-03-04") && !f.matches(&note, "2019-03-04"));
+        f.path = "A.IPYNB".into();
+        assert!(f.matches(&code, "2019-03-04"));
+        f.author = "bob".into();
+        assert!(!f.matches(&code, "2019-03-04"));
+        f.author = "alice@".into();
+        assert!(f.matches(&code, "2019-03-04"));
+        f.since = "2019-03-05".into();
+        assert!(!f.matches(&code, "2019-03-04"));
+        f.since.clear();
+        f.until = "2019-03-03".into();
+        assert!(!f.matches(&code, "2019-03-04"));
+        f.until.clear();
+        f.types.clear();
+        f.code_only = true;
+        assert!(f.matches(&code, "d") && !f.matches(&note, "d"));
+        assert!(f.summary().contains("code runs"));
+        assert!(valid_day("2019-03-04") && !valid_day("2019-3-4") && valid_day(""));
+    }
+}

@@ -1,0 +1,994 @@
+//! Key bindings as data: what each key does, parsed from and written to the
+//! config file, and the source of the help screen.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::config::ConfigError;
+
+/// Something the user can ask the TUI to do. The app decides what an action
+/// means in the current view (e.g. `Quit` versus `Back`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// Leave gtm-tui.
+    Quit,
+    /// Leave the current view, overlay or input.
+    Back,
+    /// Move up one row.
+    Up,
+    /// Move down one row.
+    Down,
+    /// Move up one page.
+    PageUp,
+    /// Move down one page.
+    PageDown,
+    /// Jump to the first row.
+    Top,
+    /// Jump to the last row.
+    Bottom,
+    /// Move left (towards the timeline).
+    Left,
+    /// Move right (into the details).
+    Right,
+    /// Focus the next pane.
+    FocusNext,
+    /// Focus the previous pane.
+    FocusPrev,
+    /// Open the selected record.
+    Open,
+    /// Show or hide hidden records and details.
+    ToggleHidden,
+    /// Start a search.
+    Search,
+    /// Go to the next search match.
+    NextMatch,
+    /// Go to the previous search match.
+    PrevMatch,
+    /// Edit the record filter.
+    Filter,
+    /// Remove the record filter.
+    ClearFilter,
+    /// Show the key help.
+    Help,
+    /// Reload the history from disk.
+    Refresh,
+    /// Switch between side-by-side and stacked panes.
+    ToggleLayout,
+}
+
+/// Help-screen sections, in the order they are shown.
+pub const GROUPS: [&str; 4] = ["Move", "View", "Search & filter", "General"];
+
+impl Action {
+    /// Every action, in help-screen and config-file order (grouped as
+    /// [`GROUPS`]).
+    pub const ALL: [Action; 22] = [
+        Action::Up,
+        Action::Down,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Top,
+        Action::Bottom,
+        Action::Left,
+        Action::Right,
+        Action::FocusNext,
+        Action::FocusPrev,
+        Action::Open,
+        Action::Back,
+        Action::ToggleHidden,
+        Action::ToggleLayout,
+        Action::Search,
+        Action::NextMatch,
+        Action::PrevMatch,
+        Action::Filter,
+        Action::ClearFilter,
+        Action::Help,
+        Action::Refresh,
+        Action::Quit,
+    ];
+
+    /// The snake_case name used in the config file, e.g. `page_down`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Back => "back",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
+            Action::Left => "left",
+            Action::Right => "right",
+            Action::FocusNext => "focus_next",
+            Action::FocusPrev => "focus_prev",
+            Action::Open => "open",
+            Action::ToggleHidden => "toggle_hidden",
+            Action::Search => "search",
+            Action::NextMatch => "next_match",
+            Action::PrevMatch => "prev_match",
+            Action::Filter => "filter",
+            Action::ClearFilter => "clear_filter",
+            Action::Help => "help",
+            Action::Refresh => "refresh",
+            Action::ToggleLayout => "toggle_layout",
+        }
+    }
+
+    /// The action with this config name, exactly as [`Action::name`] spells it.
+    pub fn from_name(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == s)
+    }
+
+    /// One line for the help screen.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "Quit",
+            Action::Back => "Go back / close the current view",
+            Action::Up => "Move up one record",
+            Action::Down => "Move down one record",
+            Action::PageUp => "Move up one page",
+            Action::PageDown => "Move down one page",
+            Action::Top => "Jump to the first record",
+            Action::Bottom => "Jump to the last record",
+            Action::Left => "Move left / to the timeline",
+            Action::Right => "Move right / into the details",
+            Action::FocusNext => "Focus the next pane",
+            Action::FocusPrev => "Focus the previous pane",
+            Action::Open => "Open the selected record",
+            Action::ToggleHidden => "Show or hide hidden records and details",
+            Action::Search => "Search",
+            Action::NextMatch => "Next search match",
+            Action::PrevMatch => "Previous search match",
+            Action::Filter => "Filter records",
+            Action::ClearFilter => "Clear the filter",
+            Action::Help => "Show this help",
+            Action::Refresh => "Reload the history",
+            Action::ToggleLayout => "Switch between side-by-side and stacked panes",
+        }
+    }
+
+    /// The help-screen section this action is listed under (one of
+    /// [`GROUPS`]).
+    pub fn group(self) -> &'static str {
+        match self {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom
+            | Action::Left
+            | Action::Right
+            | Action::FocusNext
+            | Action::FocusPrev => GROUPS[0],
+            Action::Open | Action::Back | Action::ToggleHidden | Action::ToggleLayout => GROUPS[1],
+            Action::Search
+            | Action::NextMatch
+            | Action::PrevMatch
+            | Action::Filter
+            | Action::ClearFilter => GROUPS[2],
+            Action::Help | Action::Refresh | Action::Quit => GROUPS[3],
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A key spelling that [`KeyBinding::parse`] does not understand.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyParseError {
+    /// The empty string.
+    #[error("empty key")]
+    Empty,
+    /// Not a character, a known key name, or modifiers followed by one.
+    #[error(
+        "unknown key {0:?}; expected a character or a name like \"down\", \"pagedown\", \"enter\", \"ctrl-d\", \"f1\""
+    )]
+    Unknown(String),
+}
+
+/// One key with its modifiers, normalised so that equal keys compare equal:
+/// shifted characters are stored as the character they produce (`J`, `?`)
+/// without SHIFT, Ctrl+letter is stored lowercase, and Shift+Tab is
+/// `BackTab`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyBinding {
+    /// The key.
+    pub code: KeyCode,
+    /// Ctrl, Alt, Shift (only for non-character keys), Super.
+    pub modifiers: KeyModifiers,
+}
+
+/// Named keys: config spelling, display, ASCII display. The first spelling
+/// of a code is the one written back out.
+const NAMED: &[(&str, KeyCode, &str, &str)] = &[
+    ("up", KeyCode::Up, "↑", "Up"),
+    ("down", KeyCode::Down, "↓", "Down"),
+    ("left", KeyCode::Left, "←", "Left"),
+    ("right", KeyCode::Right, "→", "Right"),
+    ("pageup", KeyCode::PageUp, "PgUp", "PgUp"),
+    ("pgup", KeyCode::PageUp, "", ""),
+    ("pagedown", KeyCode::PageDown, "PgDn", "PgDn"),
+    ("pgdn", KeyCode::PageDown, "", ""),
+    ("pgdown", KeyCode::PageDown, "", ""),
+    ("home", KeyCode::Home, "Home", "Home"),
+    ("end", KeyCode::End, "End", "End"),
+    ("enter", KeyCode::Enter, "Enter", "Enter"),
+    ("return", KeyCode::Enter, "", ""),
+    ("esc", KeyCode::Esc, "Esc", "Esc"),
+    ("escape", KeyCode::Esc, "", ""),
+    ("tab", KeyCode::Tab, "Tab", "Tab"),
+    // Shown as Shift-Tab because that is what people press; "backtab" is
+    // crossterm's name for it.
+    ("backtab", KeyCode::BackTab, "Shift-Tab", "Shift-Tab"),
+    ("space", KeyCode::Char(' '), "Space", "Space"),
+    ("spc", KeyCode::Char(' '), "", ""),
+    ("backspace", KeyCode::Backspace, "Backspace", "Backspace"),
+    ("bs", KeyCode::Backspace, "", ""),
+    ("delete", KeyCode::Delete, "Del", "Del"),
+    ("del", KeyCode::Delete, "", ""),
+    ("insert", KeyCode::Insert, "Ins", "Ins"),
+    ("ins", KeyCode::Insert, "", ""),
+    ("capslock", KeyCode::CapsLock, "CapsLock", "CapsLock"),
+    (
+        "scrolllock",
+        KeyCode::ScrollLock,
+        "ScrollLock",
+        "ScrollLock",
+    ),
+    ("numlock", KeyCode::NumLock, "NumLock", "NumLock"),
+    (
+        "printscreen",
+        KeyCode::PrintScreen,
+        "PrintScreen",
+        "PrintScreen",
+    ),
+    ("pause", KeyCode::Pause, "Pause", "Pause"),
+    ("menu", KeyCode::Menu, "Menu", "Menu"),
+];
+
+/// Modifier spellings accepted before `-` or `+`.
+const MODIFIERS: &[(&str, KeyModifiers)] = &[
+    ("ctrl", KeyModifiers::CONTROL),
+    ("control", KeyModifiers::CONTROL),
+    ("alt", KeyModifiers::ALT),
+    // Terminals send Meta as Alt (an ESC prefix), so treat them as one.
+    ("meta", KeyModifiers::ALT),
+    ("shift", KeyModifiers::SHIFT),
+    ("super", KeyModifiers::SUPER),
+];
+
+/// Brings an event or a parsed binding to the one form both are compared
+/// in. Terminals disagree on whether a shifted character also reports
+/// SHIFT, and legacy terminals cannot tell Ctrl-Shift-x from Ctrl-x at all,
+/// so those distinctions are dropped.
+fn normalize(code: KeyCode, mut modifiers: KeyModifiers) -> (KeyCode, KeyModifiers) {
+    let code = match code {
+        KeyCode::Char(c) => {
+            let shifted = modifiers.contains(KeyModifiers::SHIFT);
+            modifiers.remove(KeyModifiers::SHIFT);
+            if modifiers.contains(KeyModifiers::CONTROL) && c.is_ascii_alphabetic() {
+                KeyCode::Char(c.to_ascii_lowercase())
+            } else if shifted {
+                KeyCode::Char(shift_char(c))
+            } else {
+                KeyCode::Char(c)
+            }
+        }
+        KeyCode::Tab if modifiers.contains(KeyModifiers::SHIFT) => {
+            modifiers.remove(KeyModifiers::SHIFT);
+            KeyCode::BackTab
+        }
+        KeyCode::BackTab => {
+            modifiers.remove(KeyModifiers::SHIFT);
+            KeyCode::BackTab
+        }
+        other => other,
+    };
+    (code, modifiers)
+}
+
+/// The character Shift turns `c` into, when that is unambiguous (letters).
+fn shift_char(c: char) -> char {
+    let mut upper = c.to_uppercase();
+    match (upper.next(), upper.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    }
+}
+
+impl KeyBinding {
+    /// A binding for `code` with `modifiers`, normalised (see
+    /// [`KeyBinding`]).
+    pub fn new(code: KeyCode, modifiers: KeyModifiers) -> KeyBinding {
+        let (code, modifiers) = normalize(code, modifiers);
+        KeyBinding { code, modifiers }
+    }
+
+    /// Parses a key as written in the config file: a single character
+    /// (`j`, `J`, `?`, `/`, `[`), a name (`down`, `pagedown`/`pgdn`,
+    /// `home`, `end`, `enter`, `esc`, `tab`, `backtab`, `space`, `f1`…),
+    /// optionally after modifiers (`ctrl-`, `alt-`, `shift-`, `super-`, or
+    /// with `+`). Names and modifiers are case-insensitive; single
+    /// characters are not (`G` is not `g`). Accepts everything
+    /// [`KeyBinding::display`] and [`KeyBinding::display_ascii`] produce.
+    pub fn parse(s: &str) -> Result<KeyBinding, KeyParseError> {
+        if s.is_empty() {
+            return Err(KeyParseError::Empty);
+        }
+        let unknown = || KeyParseError::Unknown(s.to_string());
+        let mut rest = s;
+        let mut modifiers = KeyModifiers::NONE;
+        // A modifier needs a key after it, which keeps "-", "+" and
+        // "ctrl--" (Ctrl and the minus key) working.
+        while let Some(i) = rest
+            .find(['-', '+'])
+            .filter(|&i| i > 0 && i + 1 < rest.len())
+        {
+            let prefix = rest[..i].to_ascii_lowercase();
+            let Some(&(_, m)) = MODIFIERS.iter().find(|(name, _)| *name == prefix) else {
+                break;
+            };
+            modifiers |= m;
+            rest = &rest[i + 1..];
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => match NAMED.iter().find(|(_, _, shown, _)| *shown == rest) {
+                // The arrows display as single characters; read them back.
+                Some(&(_, code, _, _)) => code,
+                None if c.is_control() => return Err(unknown()),
+                None => KeyCode::Char(c),
+            },
+            _ => named_key(rest).ok_or_else(unknown)?,
+        };
+        Ok(KeyBinding::new(code, modifiers))
+    }
+
+    /// How the key is shown to the user: `j`, `G`, `↓`, `PgDn`, `Ctrl-C`,
+    /// `Alt-x`, `Shift-Tab`, `Space`, `F1`.
+    pub fn display(&self) -> String {
+        self.show(false)
+    }
+
+    /// Like [`KeyBinding::display`] but plain ASCII for terminals without
+    /// Unicode: `Down` instead of `↓`.
+    pub fn display_ascii(&self) -> String {
+        self.show(true)
+    }
+
+    fn show(&self, ascii: bool) -> String {
+        let mut out = String::new();
+        for (m, label) in [
+            (KeyModifiers::CONTROL, "Ctrl-"),
+            (KeyModifiers::ALT, "Alt-"),
+            (KeyModifiers::SUPER, "Super-"),
+            (KeyModifiers::SHIFT, "Shift-"),
+        ] {
+            if self.modifiers.contains(m) {
+                out.push_str(label);
+            }
+        }
+        match self.code {
+            KeyCode::Char(' ') => out.push_str("Space"),
+            // Ctrl letters are stored lowercase but conventionally shown
+            // uppercase; parsing lowercases them again.
+            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) => {
+                out.push(c.to_ascii_uppercase())
+            }
+            KeyCode::Char(c) => out.push(c),
+            KeyCode::F(n) => out.push_str(&format!("F{n}")),
+            code => match NAMED
+                .iter()
+                .find(|(_, c, shown, _)| *c == code && !shown.is_empty())
+            {
+                Some((_, _, shown, plain)) => out.push_str(if ascii { plain } else { shown }),
+                None => out.push_str(&format!("{code:?}")),
+            },
+        }
+        out
+    }
+
+    /// The canonical config-file spelling: lowercase names and modifiers
+    /// (`ctrl-d`, `pagedown`, `backtab`, `space`), characters as they are.
+    pub fn config_string(&self) -> String {
+        let mut out = String::new();
+        for (m, label) in [
+            (KeyModifiers::CONTROL, "ctrl-"),
+            (KeyModifiers::ALT, "alt-"),
+            (KeyModifiers::SUPER, "super-"),
+            (KeyModifiers::SHIFT, "shift-"),
+        ] {
+            if self.modifiers.contains(m) {
+                out.push_str(label);
+            }
+        }
+        match self.code {
+            KeyCode::Char(' ') => out.push_str("space"),
+            KeyCode::Char(c) => out.push(c),
+            KeyCode::F(n) => out.push_str(&format!("f{n}")),
+            code => match NAMED.iter().find(|(_, c, _, _)| *c == code) {
+                Some((name, ..)) => out.push_str(name),
+                None => out.push_str(&format!("{code:?}").to_ascii_lowercase()),
+            },
+        }
+        out
+    }
+
+    /// Whether this key event is this binding. Key presses and repeats
+    /// match; releases never do, so terminals reporting both do not fire an
+    /// action twice.
+    pub fn matches(&self, ev: &KeyEvent) -> bool {
+        if ev.kind == KeyEventKind::Release {
+            return false;
+        }
+        normalize(ev.code, ev.modifiers) == normalize(self.code, self.modifiers)
+    }
+}
+
+fn named_key(name: &str) -> Option<KeyCode> {
+    let name: String = name
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_' | ' '))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if let Some(n) = name.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+        return (1..=24).contains(&n).then_some(KeyCode::F(n));
+    }
+    NAMED
+        .iter()
+        .find(|(spelling, ..)| *spelling == name)
+        .map(|&(_, code, _, _)| code)
+}
+
+impl FromStr for KeyBinding {
+    type Err = KeyParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        KeyBinding::parse(s)
+    }
+}
+
+impl fmt::Display for KeyBinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+/// Which action each key triggers. No key is bound to two actions; an
+/// action may have several keys, or none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    /// Ordered by [`Action::ALL`], then by the order keys were given, so
+    /// the first key of an action is the one to show in hints, and maps
+    /// built from the same bindings compare equal.
+    bindings: Vec<(KeyBinding, Action)>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap::defaults()
+    }
+}
+
+fn default_keys(a: Action) -> &'static [&'static str] {
+    match a {
+        Action::Up => &["k", "up"],
+        Action::Down => &["j", "down"],
+        Action::PageUp => &["pageup", "ctrl-b", "ctrl-u"],
+        Action::PageDown => &["pagedown", "ctrl-f", "ctrl-d", "space"],
+        Action::Top => &["g", "home"],
+        Action::Bottom => &["G", "end"],
+        Action::Left => &["h", "left"],
+        Action::Right => &["l", "right"],
+        Action::FocusNext => &["tab"],
+        Action::FocusPrev => &["backtab"],
+        Action::Open => &["enter"],
+        Action::Back => &["esc"],
+        Action::ToggleHidden => &["."],
+        Action::ToggleLayout => &["v"],
+        Action::Search => &["/"],
+        Action::NextMatch => &["n"],
+        Action::PrevMatch => &["N"],
+        Action::Filter => &["f"],
+        Action::ClearFilter => &["F"],
+        Action::Help => &["?"],
+        Action::Refresh => &["r"],
+        Action::Quit => &["q", "ctrl-c"],
+    }
+}
+
+impl Keymap {
+    /// Vim keys plus arrows and the usual paging keys.
+    pub fn defaults() -> Keymap {
+        let bindings = Action::ALL
+            .into_iter()
+            .flat_map(|a| {
+                default_keys(a)
+                    .iter()
+                    // The default spellings are fixed and covered by tests;
+                    // skipping rather than panicking keeps this infallible.
+                    .filter_map(move |k| KeyBinding::parse(k).ok().map(|k| (k, a)))
+            })
+            .collect();
+        Keymap { bindings }
+    }
+
+    /// Every binding, grouped by action in [`Action::ALL`] order.
+    pub fn bindings(&self) -> &[(KeyBinding, Action)] {
+        &self.bindings
+    }
+
+    /// The action for a key event, if any. Releases map to nothing.
+    pub fn action(&self, ev: &KeyEvent) -> Option<Action> {
+        self.bindings
+            .iter()
+            .find(|(k, _)| k.matches(ev))
+            .map(|&(_, a)| a)
+    }
+
+    /// The keys bound to `a`, first (the one to show in hints) first.
+    pub fn keys_for(&self, a: Action) -> Vec<&KeyBinding> {
+        self.bindings
+            .iter()
+            .filter(|(_, b)| *b == a)
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// Applies a `[keys]` table: `action_name = "key"` or
+    /// `action_name = ["key", "key2"]` replaces that action's keys (`[]`
+    /// unbinds it). A key taken by an action the table does not mention
+    /// moves to the new action, so `filter = "n"` just works; two entries
+    /// claiming the same key is an error. Nothing changes on error.
+    pub fn patch(&mut self, table: &toml::Table) -> Result<(), ConfigError> {
+        let mut new: Vec<(Action, Vec<KeyBinding>)> = Vec::new();
+        for (name, value) in table {
+            let entry = format!("keys.{name}");
+            let action = Action::from_name(name).ok_or_else(|| {
+                ConfigError::entry(
+                    &entry,
+                    format!(
+                        "unknown action {name:?}; expected one of: {}",
+                        Action::ALL.map(Action::name).join(", ")
+                    ),
+                )
+            })?;
+            let spellings: Vec<&toml::Value> = match value {
+                toml::Value::Array(items) => items.iter().collect(),
+                single => vec![single],
+            };
+            let mut keys = Vec::new();
+            for v in spellings {
+                let s = v.as_str().ok_or_else(|| {
+                    ConfigError::entry(
+                        &entry,
+                        format!(
+                            "expected a key string or a list of them, found {}",
+                            v.type_str()
+                        ),
+                    )
+                })?;
+                let key =
+                    KeyBinding::parse(s).map_err(|e| ConfigError::entry(&entry, e.to_string()))?;
+                if let Some((other, _)) =
+                    new.iter().find(|(a, ks)| *a != action && ks.contains(&key))
+                {
+                    return Err(ConfigError::entry(
+                        &entry,
+                        format!("key {:?} is also given to {}", s, other.name()),
+                    ));
+                }
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+            new.push((action, keys));
+        }
+        let claimed: Vec<KeyBinding> = new.iter().flat_map(|(_, ks)| ks.iter().copied()).collect();
+        let mut bindings = Vec::with_capacity(self.bindings.len());
+        for a in Action::ALL {
+            match new.iter().find(|(b, _)| *b == a) {
+                Some((_, keys)) => bindings.extend(keys.iter().map(|&k| (k, a))),
+                None => bindings.extend(
+                    self.bindings
+                        .iter()
+                        .filter(|(k, b)| *b == a && !claimed.contains(k))
+                        .copied(),
+                ),
+            }
+        }
+        self.bindings = bindings;
+        Ok(())
+    }
+
+    /// The `[keys]` section listing every action, each with a comment from
+    /// [`Action::describe`].
+    pub fn to_toml(&self) -> String {
+        let mut out = String::from(
+            "# Key bindings: action = \"key\" or [\"key\", ...]; [] unbinds.\n\
+             # Keys: a character (j, G, ?, /), a name (up, down, left, right,\n\
+             # pageup, pagedown, home, end, enter, esc, tab, backtab, space,\n\
+             # backspace, delete, insert, f1..f24), optionally after ctrl-,\n\
+             # alt- or shift-.\n\
+             [keys]\n",
+        );
+        for a in Action::ALL {
+            let keys: Vec<String> = self
+                .keys_for(a)
+                .iter()
+                .map(|k| toml::Value::String(k.config_string()).to_string())
+                .collect();
+            let value = match keys.as_slice() {
+                [one] => one.clone(),
+                many => format!("[{}]", many.join(", ")),
+            };
+            out.push_str(&format!("# {}\n{} = {value}\n", a.describe(), a.name()));
+        }
+        out
+    }
+
+    /// Rows for the help screen, generated from the bindings: (group, keys
+    /// joined with ", ", description), grouped in [`GROUPS`] order and
+    /// [`Action::ALL`] order within a group. Unbound actions are left out.
+    pub fn help_rows(&self, ascii: bool) -> Vec<(&'static str, String, &'static str)> {
+        let mut rows = Vec::new();
+        for group in GROUPS {
+            for a in Action::ALL.into_iter().filter(|a| a.group() == group) {
+                let keys: Vec<String> = self
+                    .keys_for(a)
+                    .iter()
+                    .map(|k| {
+                        if ascii {
+                            k.display_ascii()
+                        } else {
+                            k.display()
+                        }
+                    })
+                    .collect();
+                if !keys.is_empty() {
+                    rows.push((group, keys.join(", "), a.describe()));
+                }
+            }
+        }
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyEventState;
+    use std::collections::HashSet;
+
+    fn key(s: &str) -> KeyBinding {
+        KeyBinding::parse(s).unwrap()
+    }
+
+    fn ev(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    fn table(text: &str) -> toml::Table {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn action_names_round_trip() {
+        let names: HashSet<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+        assert_eq!(names.len(), Action::ALL.len());
+        for a in Action::ALL {
+            assert_eq!(Action::from_name(a.name()), Some(a));
+            assert!(GROUPS.contains(&a.group()));
+            assert!(!a.describe().is_empty());
+        }
+        assert_eq!(Action::PageDown.name(), "page_down");
+        assert_eq!(Action::NextMatch.name(), "next_match");
+        assert_eq!(Action::from_name("PageDown"), None);
+        // ALL covers every variant once (Ord is declaration order).
+        let mut sorted = Action::ALL.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 22);
+        assert_eq!(sorted.first(), Some(&Action::Quit));
+        assert_eq!(sorted.last(), Some(&Action::ToggleLayout));
+    }
+
+    #[test]
+    fn parses_characters_names_and_modifiers() {
+        let cases = [
+            ("j", KeyCode::Char('j'), KeyModifiers::NONE),
+            ("J", KeyCode::Char('J'), KeyModifiers::NONE),
+            ("shift-j", KeyCode::Char('J'), KeyModifiers::NONE),
+            ("down", KeyCode::Down, KeyModifiers::NONE),
+            ("Down", KeyCode::Down, KeyModifiers::NONE),
+            ("↓", KeyCode::Down, KeyModifiers::NONE),
+            ("pagedown", KeyCode::PageDown, KeyModifiers::NONE),
+            ("pgdn", KeyCode::PageDown, KeyModifiers::NONE),
+            ("page_down", KeyCode::PageDown, KeyModifiers::NONE),
+            ("PgUp", KeyCode::PageUp, KeyModifiers::NONE),
+            ("home", KeyCode::Home, KeyModifiers::NONE),
+            ("end", KeyCode::End, KeyModifiers::NONE),
+            ("enter", KeyCode::Enter, KeyModifiers::NONE),
+            ("esc", KeyCode::Esc, KeyModifiers::NONE),
+            ("tab", KeyCode::Tab, KeyModifiers::NONE),
+            ("backtab", KeyCode::BackTab, KeyModifiers::NONE),
+            ("shift-tab", KeyCode::BackTab, KeyModifiers::NONE),
+            ("space", KeyCode::Char(' '), KeyModifiers::NONE),
+            (" ", KeyCode::Char(' '), KeyModifiers::NONE),
+            ("ctrl-c", KeyCode::Char('c'), KeyModifiers::CONTROL),
+            ("Ctrl-C", KeyCode::Char('c'), KeyModifiers::CONTROL),
+            ("ctrl+d", KeyCode::Char('d'), KeyModifiers::CONTROL),
+            ("alt-x", KeyCode::Char('x'), KeyModifiers::ALT),
+            ("alt-X", KeyCode::Char('X'), KeyModifiers::ALT),
+            (
+                "ctrl-alt-x",
+                KeyCode::Char('x'),
+                KeyModifiers::CONTROL | KeyModifiers::ALT,
+            ),
+            ("shift-up", KeyCode::Up, KeyModifiers::SHIFT),
+            ("f1", KeyCode::F(1), KeyModifiers::NONE),
+            ("F12", KeyCode::F(12), KeyModifiers::NONE),
+            ("?", KeyCode::Char('?'), KeyModifiers::NONE),
+            ("/", KeyCode::Char('/'), KeyModifiers::NONE),
+            ("[", KeyCode::Char('['), KeyModifiers::NONE),
+            ("-", KeyCode::Char('-'), KeyModifiers::NONE),
+            ("+", KeyCode::Char('+'), KeyModifiers::NONE),
+            ("ctrl--", KeyCode::Char('-'), KeyModifiers::CONTROL),
+            ("c", KeyCode::Char('c'), KeyModifiers::NONE),
+            ("é", KeyCode::Char('é'), KeyModifiers::NONE),
+        ];
+        for (s, code, modifiers) in cases {
+            assert_eq!(key(s), KeyBinding { code, modifiers }, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_keys() {
+        assert_eq!(KeyBinding::parse(""), Err(KeyParseError::Empty));
+        for s in ["pgdwn", "ctrl-", "hyper-x", "f0", "f99", "\t", "ctrl-nope"] {
+            let err = KeyBinding::parse(s).unwrap_err();
+            assert_eq!(err, KeyParseError::Unknown(s.to_string()));
+            assert!(err.to_string().contains(&format!("{s:?}")));
+        }
+    }
+
+    #[test]
+    fn display_forms() {
+        let cases = [
+            ("j", "j", "j"),
+            ("G", "G", "G"),
+            ("down", "↓", "Down"),
+            ("up", "↑", "Up"),
+            ("left", "←", "Left"),
+            ("right", "→", "Right"),
+            ("pgdn", "PgDn", "PgDn"),
+            ("pageup", "PgUp", "PgUp"),
+            ("ctrl-c", "Ctrl-C", "Ctrl-C"),
+            ("alt-x", "Alt-x", "Alt-x"),
+            ("backtab", "Shift-Tab", "Shift-Tab"),
+            ("space", "Space", "Space"),
+            ("f1", "F1", "F1"),
+            ("shift-down", "Shift-↓", "Shift-Down"),
+            ("enter", "Enter", "Enter"),
+            ("esc", "Esc", "Esc"),
+        ];
+        for (s, shown, ascii) in cases {
+            assert_eq!(key(s).display(), shown, "{s:?}");
+            assert_eq!(key(s).display_ascii(), ascii, "{s:?}");
+            assert_eq!(key(s).to_string(), shown, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn display_and_config_strings_parse_back() {
+        let mut all: Vec<KeyBinding> = Keymap::defaults()
+            .bindings()
+            .iter()
+            .map(|(k, _)| *k)
+            .collect();
+        for s in [
+            "alt-X",
+            "ctrl--",
+            "shift-up",
+            "f24",
+            "delete",
+            "insert",
+            "backspace",
+            "ctrl-alt-x",
+            "-",
+            "+",
+            "é",
+            "super-k",
+            "\"",
+            "\\",
+        ] {
+            all.push(key(s));
+        }
+        for k in all {
+            assert_eq!(key(&k.display()), k, "display {:?}", k.display());
+            assert_eq!(key(&k.display_ascii()), k, "ascii {:?}", k.display_ascii());
+            assert_eq!(key(&k.config_string()), k, "config {:?}", k.config_string());
+            assert!(k.display_ascii().is_ascii() || !k.config_string().is_ascii());
+        }
+    }
+
+    #[test]
+    fn defaults_bind_every_action_and_no_key_twice() {
+        let map = Keymap::defaults();
+        for a in Action::ALL {
+            assert!(!map.keys_for(a).is_empty(), "{a} unbound");
+            assert_eq!(map.keys_for(a).len(), default_keys(a).len(), "{a}");
+        }
+        let mut seen = HashSet::new();
+        for (k, a) in map.bindings() {
+            assert!(
+                seen.insert(*k),
+                "{} bound twice (again to {a})",
+                k.display()
+            );
+        }
+    }
+
+    #[test]
+    fn actions_for_key_events() {
+        let map = Keymap::defaults();
+        let none = KeyModifiers::NONE;
+        let shift = KeyModifiers::SHIFT;
+        let ctrl = KeyModifiers::CONTROL;
+        let cases = [
+            (ev(KeyCode::Char('j'), none), Some(Action::Down)),
+            (ev(KeyCode::Down, none), Some(Action::Down)),
+            (ev(KeyCode::Char('k'), none), Some(Action::Up)),
+            (ev(KeyCode::Char('G'), none), Some(Action::Bottom)),
+            (ev(KeyCode::Char('G'), shift), Some(Action::Bottom)),
+            // Some keyboard protocols report the base key plus SHIFT.
+            (ev(KeyCode::Char('g'), shift), Some(Action::Bottom)),
+            (ev(KeyCode::Char('g'), none), Some(Action::Top)),
+            (ev(KeyCode::Char('N'), shift), Some(Action::PrevMatch)),
+            (ev(KeyCode::Char('?'), shift), Some(Action::Help)),
+            (ev(KeyCode::Char('?'), none), Some(Action::Help)),
+            (ev(KeyCode::Char('c'), ctrl), Some(Action::Quit)),
+            (ev(KeyCode::Char('C'), ctrl | shift), Some(Action::Quit)),
+            (ev(KeyCode::Char('c'), none), None),
+            (ev(KeyCode::Char('d'), ctrl), Some(Action::PageDown)),
+            (ev(KeyCode::Char('f'), ctrl), Some(Action::PageDown)),
+            (ev(KeyCode::Char('f'), none), Some(Action::Filter)),
+            (ev(KeyCode::Char('F'), shift), Some(Action::ClearFilter)),
+            (ev(KeyCode::Char(' '), none), Some(Action::PageDown)),
+            (ev(KeyCode::BackTab, shift), Some(Action::FocusPrev)),
+            (ev(KeyCode::Tab, shift), Some(Action::FocusPrev)),
+            (ev(KeyCode::Tab, none), Some(Action::FocusNext)),
+            (ev(KeyCode::Esc, none), Some(Action::Back)),
+            (ev(KeyCode::Char('q'), none), Some(Action::Quit)),
+            (ev(KeyCode::Char('j'), KeyModifiers::ALT), None),
+            (ev(KeyCode::Down, shift), None),
+            (ev(KeyCode::F(5), none), None),
+        ];
+        for (e, want) in cases {
+            assert_eq!(map.action(&e), want, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn releases_are_ignored_and_repeats_match() {
+        let map = Keymap::defaults();
+        let mut e = KeyEvent::new_with_kind_and_state(
+            KeyCode::Char('j'),
+            KeyModifiers::NONE,
+            KeyEventKind::Release,
+            KeyEventState::NONE,
+        );
+        assert_eq!(map.action(&e), None);
+        e.kind = KeyEventKind::Repeat;
+        assert_eq!(map.action(&e), Some(Action::Down));
+    }
+
+    #[test]
+    fn patch_replaces_keys() {
+        let mut map = Keymap::defaults();
+        map.patch(&table(
+            "down = [\"ctrl-n\", \"s\"]\nhelp = \"f1\"\nquit = []",
+        ))
+        .unwrap();
+        assert_eq!(map.keys_for(Action::Down), vec![&key("ctrl-n"), &key("s")]);
+        assert_eq!(map.keys_for(Action::Help), vec![&key("f1")]);
+        assert!(map.keys_for(Action::Quit).is_empty());
+        assert_eq!(
+            map.action(&ev(KeyCode::Char('j'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            map.action(&ev(KeyCode::Char('?'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            map.keys_for(Action::Up),
+            Keymap::defaults().keys_for(Action::Up)
+        );
+        assert!(!map.help_rows(false).iter().any(|(_, _, d)| *d == "Quit"));
+    }
+
+    #[test]
+    fn patch_moves_a_taken_key() {
+        let mut map = Keymap::defaults();
+        map.patch(&table("filter = \"n\"")).unwrap();
+        assert_eq!(
+            map.action(&ev(KeyCode::Char('n'), KeyModifiers::NONE)),
+            Some(Action::Filter)
+        );
+        assert!(map.keys_for(Action::NextMatch).is_empty());
+        // Swapping two keys in one table works too.
+        let mut map = Keymap::defaults();
+        map.patch(&table("filter = \"n\"\nnext_match = \"f\""))
+            .unwrap();
+        assert_eq!(map.keys_for(Action::NextMatch), vec![&key("f")]);
+        assert_eq!(map.keys_for(Action::Filter), vec![&key("n")]);
+    }
+
+    #[test]
+    fn patch_rejects_unknown_names_and_bad_keys() {
+        let cases = [
+            ("page_dwn = \"x\"", "keys.page_dwn", "page_dwn"),
+            ("down = \"pgdwn\"", "keys.down", "pgdwn"),
+            ("down = [\"j\", 3]", "keys.down", "integer"),
+            ("down = \"x\"\nup = \"x\"", "keys.up", "down"),
+        ];
+        for (text, entry, mention) in cases {
+            let mut map = Keymap::defaults();
+            let err = map.patch(&table(text)).unwrap_err();
+            assert_eq!(err.entry_name(), Some(entry), "{text}");
+            let msg = err.to_string();
+            assert!(msg.starts_with(&format!("{entry}: ")), "{msg}");
+            assert!(msg.contains(mention), "{msg}");
+            assert_eq!(map, Keymap::defaults(), "a failed patch changed the map");
+        }
+    }
+
+    #[test]
+    fn patching_with_to_toml_is_identity() {
+        let map = Keymap::defaults();
+        let doc = table(&map.to_toml());
+        let keys = doc["keys"].as_table().unwrap();
+        assert_eq!(keys.len(), Action::ALL.len());
+        let mut patched = Keymap::defaults();
+        patched.patch(keys).unwrap();
+        assert_eq!(patched, map);
+
+        let mut custom = Keymap::defaults();
+        custom
+            .patch(&table("help = [\"\\\"\", \"\\\\\"]\nquit = []"))
+            .unwrap();
+        let mut again = Keymap::defaults();
+        again
+            .patch(table(&custom.to_toml())["keys"].as_table().unwrap())
+            .unwrap();
+        assert_eq!(again, custom);
+    }
+
+    #[test]
+    fn help_rows_follow_the_keymap() {
+        let rows = Keymap::defaults().help_rows(false);
+        assert_eq!(rows.len(), Action::ALL.len());
+        let groups: Vec<&str> = rows.iter().map(|r| r.0).collect();
+        let mut order: Vec<&str> = groups.clone();
+        order.dedup();
+        assert_eq!(order, GROUPS);
+        assert_eq!(rows[0], ("Move", "k, ↑".to_string(), "Move up one record"));
+        assert!(rows.contains(&(
+            "Move",
+            "PgDn, Ctrl-F, Ctrl-D, Space".to_string(),
+            "Move down one page"
+        )));
+        let ascii = Keymap::defaults().help_rows(true);
+        assert_eq!(ascii[1].1, "j, Down");
+        assert!(ascii.iter().all(|(_, k, _)| k.is_ascii()));
+    }
+}

@@ -1,0 +1,275 @@
+//! The interactive timeline: terminal setup, the event loop, and its parts.
+
+pub mod app;
+pub mod config;
+pub mod filter;
+pub mod keymap;
+pub mod theme;
+pub mod views;
+pub mod worker;
+
+use std::io::{self, Stdout};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::channel;
+
+use crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseButton, MouseEventKind,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+
+use self::app::{App, Effect, Focus, Overlay};
+use self::config::Config;
+use self::keymap::Action;
+use self::worker::{Msg, SearchJob, Workers};
+use crate::repo::{Project, RepoError, WalkMsg};
+
+/// What `gtm-tui [PATH]` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct TuiOptions {
+    pub path: PathBuf,
+    pub rev: Option<String>,
+    pub ascii: bool,
+    pub theme: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("unknown theme '{0}' (dark or light)")]
+    Theme(String),
+    #[error("terminal: {0}")]
+    Terminal(#[from] io::Error),
+}
+
+/// Puts the terminal back however the program ends.
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> io::Result<Self> {
+        enable_raw_mode()?;
+        let guard = TerminalGuard;
+        execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+        Ok(guard)
+    }
+}
+
+/// Leaves the alternate screen, shows the cursor, ends raw mode. Safe to call twice.
+pub fn restore_terminal() {
+    let _ = execute!(
+        io::stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+    let _ = disable_raw_mode();
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}
+
+/// Opens the project and runs the timeline until the user quits.
+pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
+    let mut config = Config::load()?;
+    if let Some(name) = &opts.theme {
+        config.theme = theme::Theme::named(name).ok_or_else(|| TuiError::Theme(name.clone()))?;
+    }
+    config.theme = config.theme.for_depth(theme::ColorDepth::detect());
+    let project = Project::open(&opts.path, opts.rev.as_deref())?;
+    let (tx, rx) = channel();
+    let workers = Workers::start(&project, &tx)?;
+    let mut app = App::new(&project.name, &project.rev, config, opts.ascii);
+
+    install_panic_hook();
+    let guard = TerminalGuard::enter()?;
+    worker::spawn_input(tx.clone());
+    worker::spawn_signals(tx.clone())?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    terminal.hide_cursor()?;
+    let result = event_loop(&mut terminal, &mut app, &workers, &rx);
+    drop(terminal);
+    drop(guard);
+    result
+}
+
+/// Updates the app's idea of pane sizes from the terminal size.
+pub fn fit(app: &mut App, size: Rect) {
+    let a = views::areas(size, app.split);
+    app.list_height = a.timeline.height.saturating_sub(2) as usize;
+    app.detail_height = a.detail.height.saturating_sub(2) as usize;
+}
+
+fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    app: &mut App,
+    workers: &Workers,
+    rx: &std::sync::mpsc::Receiver<Msg>,
+) -> Result<(), TuiError> {
+    loop {
+        let size = terminal.size()?;
+        fit(app, Rect::new(0, 0, size.width, size.height));
+        terminal.draw(|f| views::render(app, f))?;
+        let Ok(first) = rx.recv() else {
+            return Ok(());
+        };
+        // Handle everything already waiting before drawing again.
+        let mut msgs = vec![first];
+        while let Ok(m) = rx.try_recv() {
+            msgs.push(m);
+            if msgs.len() > 256 {
+                break;
+            }
+        }
+        for msg in msgs {
+            let effects = handle(
+                app,
+                msg,
+                terminal
+                    .size()
+                    .ok()
+                    .map(|s| Rect::new(0, 0, s.width, s.height)),
+            );
+            for e in effects {
+                match e {
+                    Effect::Quit => return Ok(()),
+                    Effect::Decode(commits) => {
+                        workers.decode(rows_for(app, &commits));
+                    }
+                    Effect::Search { query, generation } => workers.search(SearchJob {
+                        query,
+                        generation,
+                        rows: app
+                            .view
+                            .iter()
+                            .filter_map(|&i| app.rows.get(i).cloned())
+                            .collect(),
+                    }),
+                }
+            }
+        }
+    }
+}
+
+/// One message → state change → effects. Shared by the loop and the tests.
+pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
+    match msg {
+        Msg::Input(Event::Key(key)) => {
+            if key.kind == KeyEventKind::Release {
+                return Vec::new();
+            }
+            if app.search.typing.is_some() {
+                return app.search_input(&key);
+            }
+            if matches!(app.overlay, Overlay::Filter(_)) {
+                return app.filter_input(&key);
+            }
+            let action = app.config.keys.action(&key);
+            if action.is_none() && matches!(app.overlay, Overlay::Help { .. }) {
+                app.overlay = Overlay::None;
+                return Vec::new();
+            }
+            match action {
+                Some(Action::Quit) if key.code == crossterm::event::KeyCode::Char('q') => {
+                    // q goes back a level first, like tig: out of the detail pane, then quits.
+                    if app.focus == Focus::Detail {
+                        app.update(Action::Back)
+                    } else {
+                        app.update(Action::Quit)
+                    }
+                }
+                Some(a) => app.update(a),
+                None => Vec::new(),
+            }
+        }
+        Msg::Input(Event::Mouse(m)) => {
+            let Some(size) = size else { return Vec::new() };
+            let a = views::areas(size, app.split);
+            let inside = |r: Rect| {
+                m.column >= r.x && m.column < r.right() && m.row >= r.y && m.row < r.bottom()
+            };
+            match m.kind {
+                MouseEventKind::ScrollDown => app.wheel(true, inside(a.detail)),
+                MouseEventKind::ScrollUp => app.wheel(false, inside(a.detail)),
+                MouseEventKind::Down(MouseButton::Left) if inside(a.timeline) => {
+                    let line = m.row.saturating_sub(a.timeline.y + 1) as usize;
+                    let lines = views::timeline_lines(app, app.list_height);
+                    match lines.get(line) {
+                        Some(views::TimelineLine::Record(pos)) => app.click_record(*pos),
+                        _ => Vec::new(),
+                    }
+                }
+                MouseEventKind::Down(MouseButton::Left) if inside(a.detail) => {
+                    if app.current().is_some() {
+                        app.focus = Focus::Detail;
+                    }
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            }
+        }
+        Msg::Input(Event::Resize(w, h)) => {
+            fit(app, Rect::new(0, 0, w, h));
+            app.visible_decodes()
+        }
+        Msg::Input(_) => Vec::new(),
+        Msg::Walk(WalkMsg::Rows(rows)) => app.add_rows(rows),
+        Msg::Walk(WalkMsg::Done(result)) => {
+            app.walk_done(result.map_err(|e| e.to_string()));
+            // A search started while loading saw only part of the history.
+            if !app.search.query.is_empty() {
+                app.search.generation += 1;
+                app.search.running = true;
+                return vec![Effect::Search {
+                    query: app.search.query.clone(),
+                    generation: app.search.generation,
+                }];
+            }
+            Vec::new()
+        }
+        Msg::Details(commit, details) => {
+            app.details_ready(commit, details);
+            Vec::new()
+        }
+        Msg::SearchHits {
+            generation,
+            hits,
+            done,
+        } => {
+            app.search_hits(generation, hits, done);
+            Vec::new()
+        }
+        Msg::Signal(_) => vec![Effect::Quit],
+        Msg::InputGone(e) => {
+            app.load_error = Some(format!("terminal input failed: {e}"));
+            vec![Effect::Quit]
+        }
+    }
+}
+
+/// Rows for a decode request, found by commit.
+pub fn rows_for(app: &App, commits: &[git2::Oid]) -> Vec<Arc<crate::repo::RecordRow>> {
+    commits
+        .iter()
+        .filter_map(|c| app.row(*c).cloned())
+        .collect()
+}

@@ -1,0 +1,777 @@
+//! Drawing: reads the app state and paints a frame; never changes state.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use unicode_width::UnicodeWidthStr;
+
+use super::app::{App, Details, FILTER_FIELDS, Focus, Overlay, Split};
+use crate::activity::detail::code_in_fence;
+use crate::activity::kinds::{DetailKind, RecordKind};
+use crate::activity::{Content, Detail, DetailRef};
+use crate::repo::{RecordRow, short_id};
+use crate::timefmt;
+
+/// Where each part of the screen goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Areas {
+    pub timeline: Rect,
+    pub detail: Rect,
+    pub status: Rect,
+}
+
+/// Side by side from this width in `Auto`; below it the detail goes under the timeline.
+pub const SIDE_MIN_WIDTH: u16 = 110;
+
+pub fn areas(size: Rect, split: Split) -> Areas {
+    let [main, status] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(size);
+    let side = match split {
+        Split::Side => true,
+        Split::Stacked => false,
+        Split::Auto => size.width >= SIDE_MIN_WIDTH,
+    };
+    let [timeline, detail] = if side {
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(main)
+    } else {
+        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(main)
+    };
+    Areas {
+        timeline,
+        detail,
+        status,
+    }
+}
+
+/// What one line of the timeline shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineLine {
+    Day(usize),
+    Record(usize),
+}
+
+/// The timeline's lines from `app.top` for `height` lines: a day separator
+/// before each record that starts a new day (and before the first shown).
+pub fn timeline_lines(app: &App, height: usize) -> Vec<TimelineLine> {
+    let mut out = Vec::with_capacity(height);
+    let mut pos = app.top;
+    let mut last_day: Option<&str> = None;
+    while out.len() < height {
+        let Some(&i) = app.view.get(pos) else { break };
+        let day = app.days.get(i).map(String::as_str).unwrap_or("");
+        if last_day != Some(day) {
+            out.push(TimelineLine::Day(pos));
+            if out.len() >= height {
+                break;
+            }
+        }
+        last_day = Some(day);
+        out.push(TimelineLine::Record(pos));
+        pos += 1;
+    }
+    out
+}
+
+/// A glyph per record type; ASCII letters with `--ascii`.
+pub fn glyph(type_id: i64, ascii: bool) -> &'static str {
+    let k = RecordKind::from_id(type_id);
+    if ascii {
+        return match k {
+            Some(RecordKind::Note) => "N",
+            Some(RecordKind::Environment) => "E",
+            Some(RecordKind::Code) => ">",
+            Some(RecordKind::InputData) => "I",
+            Some(RecordKind::OutputData) => "O",
+            Some(RecordKind::Milestone) => "*",
+            Some(RecordKind::Branch) => "B",
+            Some(RecordKind::Labbook) => "P",
+            Some(RecordKind::Dataset) => "D",
+            None => "?",
+        };
+    }
+    match k {
+        Some(RecordKind::Note) => "✎",
+        Some(RecordKind::Environment) => "⚙",
+        Some(RecordKind::Code) => "▶",
+        Some(RecordKind::InputData) => "⇣",
+        Some(RecordKind::OutputData) => "⇡",
+        Some(RecordKind::Milestone) => "★",
+        Some(RecordKind::Branch) => "⑂",
+        Some(RecordKind::Labbook) => "◆",
+        Some(RecordKind::Dataset) => "▤",
+        None => "?",
+    }
+}
+
+/// The short author name shown in the timeline: the first word, at most 8 columns.
+pub fn short_author(name: &str, ascii: bool) -> String {
+    let first = name.split_whitespace().next().unwrap_or(name);
+    truncate_mark(first, 8, ascii)
+}
+
+/// Cuts a string to `width` columns, marking the cut with `…`.
+pub fn truncate(s: &str, width: usize) -> String {
+    truncate_mark(s, width, false)
+}
+
+/// Cuts a string to `width` columns, marking the cut with `…` or, in ASCII mode, `~`.
+pub fn truncate_mark(s: &str, width: usize, ascii: bool) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push(if ascii { '~' } else { '…' });
+    out
+}
+
+pub fn render(app: &App, f: &mut Frame) {
+    let size = f.area();
+    let a = areas(size, app.split);
+    render_timeline(app, f, a.timeline);
+    render_detail(app, f, a.detail);
+    render_status(app, f, a.status);
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Help { scroll } => render_help(app, f, size, *scroll),
+        Overlay::Filter(edit) => render_filter(app, f, size, edit),
+    }
+}
+
+fn pane_block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
+    let t = &app.config.theme;
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(if app.ascii {
+            ratatui::widgets::BorderType::Plain
+        } else {
+            ratatui::widgets::BorderType::Rounded
+        })
+        .border_set(if app.ascii {
+            ascii_border()
+        } else {
+            ratatui::symbols::border::ROUNDED
+        })
+        .border_style(if focused { t.border_focused } else { t.border })
+        .title(Span::styled(title, t.title))
+}
+
+fn ascii_border() -> ratatui::symbols::border::Set<'static> {
+    ratatui::symbols::border::Set {
+        top_left: "+",
+        top_right: "+",
+        bottom_left: "+",
+        bottom_right: "+",
+        vertical_left: "|",
+        vertical_right: "|",
+        horizontal_top: "-",
+        horizontal_bottom: "-",
+    }
+}
+
+/// Counts shown as badges: results, images (once decoded), hidden details, errors.
+fn badges(app: &App, row: &RecordRow) -> Vec<Span<'static>> {
+    let t = &app.config.theme;
+    let r = &row.record;
+    let results = r
+        .details
+        .iter()
+        .filter(|d| DetailKind::from_id(d.type_id) == Some(DetailKind::Result))
+        .count();
+    let hidden = r
+        .details
+        .iter()
+        .filter(|d| !d.show && DetailKind::from_id(d.type_id) != Some(DetailKind::CodeExecuted))
+        .count();
+    let mut out = Vec::new();
+    let (out_g, img_g, hid_g) = if app.ascii {
+        ("o", "img", "h")
+    } else {
+        ("⇥", "▣", "◌")
+    };
+    if results > 0 {
+        out.push(Span::styled(format!(" {out_g}{results}"), t.badge));
+    }
+    let mut errors = !r.errors.is_empty() || r.details.iter().any(|d| d.error.is_some());
+    if let Some(Details::Ready(ds)) = app.details.get(&row.commit) {
+        let images = ds
+            .iter()
+            .flat_map(|d| &d.content)
+            .filter(|c| matches!(c, Content::Image { .. }))
+            .count();
+        if images > 0 {
+            out.push(Span::styled(format!(" {img_g}{images}"), t.badge));
+        }
+        errors |= ds.iter().any(|d| !d.errors.is_empty());
+    }
+    if hidden > 0 {
+        out.push(Span::styled(format!(" {hid_g}{hidden}"), t.hidden));
+    }
+    if errors {
+        out.push(Span::styled(" !".to_string(), t.error));
+    }
+    out
+}
+
+/// Splits `text` into spans, styling case-insensitive matches of `query`.
+fn highlight(text: &str, query: &str, base: Style, hit: Style) -> Vec<Span<'static>> {
+    if query.is_empty() {
+        return vec![Span::styled(text.to_string(), base)];
+    }
+    let lower = text.to_lowercase();
+    let q = query.to_lowercase();
+    // Lowercasing can change byte lengths outside ASCII; then skip highlighting.
+    if lower.len() != text.len() {
+        return vec![Span::styled(text.to_string(), base)];
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(found) = lower.get(at..).and_then(|s| s.find(&q)) {
+        let start = at + found;
+        let end = start + q.len();
+        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            break;
+        }
+        if start > at {
+            out.push(Span::styled(text[at..start].to_string(), base));
+        }
+        out.push(Span::styled(text[start..end].to_string(), hit));
+        at = end;
+    }
+    if at < text.len() {
+        out.push(Span::styled(text[at..].to_string(), base));
+    }
+    out
+}
+
+fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.config.theme;
+    let title = if app.view.is_empty() {
+        " Timeline ".to_string()
+    } else {
+        format!(" Timeline {}/{} ", app.selected + 1, app.view.len())
+    };
+    let block = pane_block(app, title, app.focus == Focus::Timeline);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if app.view.is_empty() {
+        let msg = if let Some(e) = &app.load_error {
+            Line::styled(e.clone(), t.error)
+        } else if app.loading {
+            Line::styled("reading history…", t.dim)
+        } else {
+            Line::styled("no records match the filter (F clears it)", t.dim)
+        };
+        f.render_widget(Paragraph::new(msg), inner);
+        return;
+    }
+    let width = inner.width as usize;
+    let mut lines = Vec::new();
+    for l in timeline_lines(app, inner.height as usize) {
+        match l {
+            TimelineLine::Day(pos) => {
+                let row = app.view.get(pos).and_then(|&i| app.rows.get(i));
+                let label = row
+                    .map(|r| timefmt::local_weekday(r.time))
+                    .unwrap_or_default();
+                let rule = if app.ascii { "-" } else { "─" };
+                let head = format!("{rule}{rule} {label} ");
+                let fill = width.saturating_sub(head.width());
+                lines.push(Line::styled(
+                    format!("{head}{}", rule.repeat(fill)),
+                    t.day_separator,
+                ));
+            }
+            TimelineLine::Record(pos) => {
+                let Some(row) = app.view.get(pos).and_then(|&i| app.rows.get(i)) else {
+                    continue;
+                };
+                let selected = pos == app.selected;
+                let r = &row.record;
+                let mut spans = vec![
+                    Span::styled(format!("{} ", timefmt::local_hm(row.time)), t.dim),
+                    Span::styled(
+                        format!("{:<8} ", short_author(&row.author, app.ascii)),
+                        Style::default().fg(t.author_color(&row.author)),
+                    ),
+                    Span::styled(
+                        format!("{} ", glyph(r.meta.type_id, app.ascii)),
+                        t.record_type(r.meta.type_id),
+                    ),
+                ];
+                let badges = badges(app, row);
+                let used: usize = spans.iter().map(|s| s.content.width()).sum::<usize>()
+                    + badges.iter().map(|s| s.content.width()).sum::<usize>();
+                let msg = truncate_mark(&r.message, width.saturating_sub(used), app.ascii);
+                let hit_style = t.search_match;
+                let base = if r.meta.show { t.text } else { t.hidden };
+                spans.extend(highlight(&msg, &app.search.query, base, hit_style));
+                let msg_w = msg.width();
+                let pad = width.saturating_sub(used + msg_w);
+                spans.push(Span::raw(" ".repeat(pad)));
+                spans.extend(badges);
+                let mut line = Line::from(spans);
+                if selected {
+                    let sel = if app.focus == Focus::Timeline {
+                        t.selected
+                    } else {
+                        t.selected_unfocused
+                    };
+                    line = line.patch_style(sel);
+                }
+                lines.push(line);
+            }
+        }
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The lines of the detail pane for a record (header, then its details).
+pub fn detail_lines(app: &App, row: &RecordRow) -> Vec<Line<'static>> {
+    let t = &app.config.theme;
+    let r = &row.record;
+    let q = &app.search.query;
+    let mut out = Vec::new();
+    let kind = RecordKind::from_id(r.meta.type_id).map_or("unknown", RecordKind::name);
+    let mut head = vec![Span::styled(
+        format!("{} {kind}  ", glyph(r.meta.type_id, app.ascii)),
+        t.record_type(r.meta.type_id).add_modifier(Modifier::BOLD),
+    )];
+    head.extend(highlight(&r.message, q, t.title, t.search_match));
+    out.push(Line::from(head));
+    out.push(Line::from(vec![
+        Span::styled(
+            format!("{} <{}>", row.author, row.email),
+            Style::default().fg(t.author_color(&row.author)),
+        ),
+        Span::styled(
+            format!("  {}", timefmt::local_full(row.time, row.tz_minutes)),
+            t.dim,
+        ),
+    ]));
+    let mut facts = format!("commit {}", short_id(row.commit));
+    if !r.meta.linked_commit.is_empty() {
+        facts.push_str(&format!(
+            "  linked {}",
+            truncate_mark(&r.meta.linked_commit, 12, app.ascii)
+        ));
+    }
+    if !r.meta.tags.is_empty() {
+        facts.push_str(&format!("  tags {}", r.meta.tags.join(", ")));
+    }
+    if !r.meta.show {
+        facts.push_str("  (hidden record)");
+    }
+    out.push(Line::styled(facts, t.dim));
+    for e in &r.errors {
+        out.push(Line::styled(format!("error: {e}"), t.error));
+    }
+    let details = match app.details.get(&row.commit) {
+        Some(Details::Ready(d)) => d.clone(),
+        _ => {
+            out.push(Line::raw(""));
+            out.push(Line::styled("decoding details…", t.dim));
+            return out;
+        }
+    };
+    let mut hidden = 0;
+    for (line, d) in order_details(&r.details, &details) {
+        let code = DetailKind::from_id(line.type_id) == Some(DetailKind::CodeExecuted);
+        if !line.show && !code && !app.show_hidden_details {
+            hidden += 1;
+            continue;
+        }
+        out.push(Line::raw(""));
+        out.push(detail_heading(app, line, d));
+        for e in &d.errors {
+            out.push(Line::styled(format!("error: {e}"), t.error));
+        }
+        for c in &d.content {
+            match c {
+                Content::Text { mime, text } => {
+                    if code && mime == "text/markdown" {
+                        let src = code_in_fence(text);
+                        let n = src.lines().count().max(1);
+                        let w = n.to_string().len();
+                        for (i, l) in src.lines().enumerate() {
+                            let mut spans = vec![Span::styled(
+                                format!("{:>w$} {} ", i + 1, if app.ascii { "|" } else { "│" }),
+                                t.line_number,
+                            )];
+                            spans.extend(highlight(&expand_tabs(l), q, t.code, t.search_match));
+                            out.push(Line::from(spans));
+                        }
+                    } else {
+                        for l in text.lines() {
+                            out.push(Line::from(highlight(
+                                &expand_tabs(l),
+                                q,
+                                t.output,
+                                t.search_match,
+                            )));
+                        }
+                    }
+                }
+                Content::Image { image, .. } => out.push(Line::styled(
+                    format!(
+                        "[{} image {}×{}, {}]",
+                        image.format.name(),
+                        image.width,
+                        image.height,
+                        human_bytes(image.data.len())
+                    ),
+                    t.badge,
+                )),
+                Content::Binary { mime, len } => out.push(Line::styled(
+                    format!("[{mime}: {}]", human_bytes(*len)),
+                    t.dim,
+                )),
+            }
+        }
+    }
+    if hidden > 0 {
+        out.push(Line::raw(""));
+        let key = app
+            .config
+            .keys
+            .keys_for(super::keymap::Action::ToggleHidden)
+            .first()
+            .map(|k| k.display())
+            .unwrap_or_else(|| ".".into());
+        out.push(Line::styled(
+            format!("{hidden} hidden detail(s): press {key} to show"),
+            t.hidden,
+        ));
+    }
+    out
+}
+
+/// Orders details for reading: each execution's code before its outputs
+/// (the client stored outputs first), everything else as stored.
+fn order_details<'a>(
+    lines: &'a [DetailRef],
+    details: &'a [Detail],
+) -> Vec<(&'a DetailRef, &'a Detail)> {
+    let pairs: Vec<(&DetailRef, &Detail)> = lines.iter().zip(details).collect();
+    let ex_tag = |d: &Detail| d.tags.iter().find(|t| t.starts_with("ex:")).cloned();
+    let is_code = |l: &DetailRef| DetailKind::from_id(l.type_id) == Some(DetailKind::CodeExecuted);
+    let mut out = Vec::with_capacity(pairs.len());
+    let mut used = vec![false; pairs.len()];
+    for (i, (l, d)) in pairs.iter().enumerate() {
+        if !is_code(l) || used[i] {
+            continue;
+        }
+        used[i] = true;
+        out.push(pairs[i]);
+        if let Some(tag) = ex_tag(d) {
+            for (j, (l2, d2)) in pairs.iter().enumerate() {
+                if !used[j] && !is_code(l2) && ex_tag(d2).as_deref() == Some(tag.as_str()) {
+                    used[j] = true;
+                    out.push(pairs[j]);
+                }
+            }
+        }
+    }
+    // Console work has no execution counts: code then outputs as stored.
+    for (i, p) in pairs.iter().enumerate() {
+        if !used[i] {
+            out.push(*p);
+        }
+    }
+    out
+}
+
+fn detail_heading(app: &App, line: &DetailRef, d: &Detail) -> Line<'static> {
+    let t = &app.config.theme;
+    let ex = d
+        .tags
+        .iter()
+        .find_map(|t| t.strip_prefix("ex:"))
+        .map(str::to_string);
+    let label = match (DetailKind::from_id(line.type_id), ex) {
+        (Some(DetailKind::CodeExecuted), Some(n)) => format!("In [{n}]"),
+        (Some(DetailKind::CodeExecuted), None) => "Code".into(),
+        (Some(DetailKind::Result), Some(n)) => format!("Out [{n}]"),
+        (Some(DetailKind::Result), None) => "Output".into(),
+        (Some(k), _) => k.name().replace('_', " "),
+        (None, _) => format!("detail type {}", line.type_id),
+    };
+    let rule = if app.ascii { "-" } else { "─" };
+    let mut s = format!("{rule}{rule} {label}");
+    if !line.show && DetailKind::from_id(line.type_id) != Some(DetailKind::CodeExecuted) {
+        s.push_str(" (hidden)");
+    }
+    if d.compressed {
+        s.push_str(" · blosc");
+    }
+    s.push(' ');
+    Line::styled(s, t.title)
+}
+
+fn expand_tabs(s: &str) -> String {
+    if s.contains('\t') {
+        s.replace('\t', "    ")
+    } else {
+        s.to_string()
+    }
+}
+
+/// `13 KB`, `2.1 MB`.
+pub fn human_bytes(n: usize) -> String {
+    if n < 1024 {
+        format!("{n} B")
+    } else if n < 1024 * 1024 {
+        format!("{} KB", n.div_ceil(1024))
+    } else {
+        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
+    }
+}
+
+fn render_detail(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.config.theme;
+    let block = pane_block(app, " Record ".into(), app.focus == Focus::Detail);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let Some(row) = app.current() else {
+        return;
+    };
+    let lines = detail_lines(app, row);
+    let total = lines.len();
+    let scroll = app.detail_scroll.min(total.saturating_sub(1));
+    let p = Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0));
+    f.render_widget(p, inner);
+    if total > inner.height as usize && inner.height > 0 {
+        let more = format!(
+            " {}/{} ",
+            (scroll + inner.height as usize).min(total),
+            total
+        );
+        let x = area.right().saturating_sub(more.width() as u16 + 2);
+        let y = area.bottom().saturating_sub(1);
+        f.render_widget(
+            Paragraph::new(Span::styled(more, t.dim)),
+            Rect::new(x, y, (area.right() - x).min(12), 1),
+        );
+    }
+}
+
+fn render_status(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.config.theme;
+    if let Some(q) = &app.search.typing {
+        let mut spans = vec![Span::styled("/", t.status_key), Span::raw(q.clone())];
+        spans.push(Span::styled(
+            if app.ascii { "_" } else { "▏" },
+            t.status_key,
+        ));
+        let hits = app.hit_count();
+        spans.push(Span::styled(
+            format!(
+                "   {hits} match(es){}   Enter keeps · Esc clears",
+                if app.search.running {
+                    ", searching details…"
+                } else {
+                    ""
+                }
+            ),
+            t.dim,
+        ));
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
+    let mut left = vec![
+        Span::styled(format!(" {} ", app.project), t.status_key),
+        Span::styled(format!(" {} ", app.rev), t.status),
+    ];
+    let count = if app.view.len() == app.rows.len() {
+        format!(
+            " {}/{} ",
+            if app.view.is_empty() {
+                0
+            } else {
+                app.selected + 1
+            },
+            app.rows.len()
+        )
+    } else {
+        format!(
+            " {}/{} of {} ",
+            if app.view.is_empty() {
+                0
+            } else {
+                app.selected + 1
+            },
+            app.view.len(),
+            app.rows.len()
+        )
+    };
+    left.push(Span::styled(count, t.status));
+    if app.loading {
+        let spin = if app.ascii { "..." } else { "⟳" };
+        left.push(Span::styled(format!(" {spin} loading "), t.warning));
+    }
+    if let Some(why) = &app.incomplete {
+        left.push(Span::styled(
+            format!(
+                " history incomplete: {} ",
+                truncate_mark(why, 40, app.ascii)
+            ),
+            t.warning,
+        ));
+    }
+    let summary = app.filter.summary();
+    if !summary.is_empty() {
+        left.push(Span::styled(format!(" filter: {summary} "), t.warning));
+    }
+    if !app.search.query.is_empty() {
+        left.push(Span::styled(
+            format!(
+                " /{} {}{} ",
+                app.search.query,
+                app.hit_count(),
+                if app.search.running { "…" } else { "" }
+            ),
+            t.status,
+        ));
+    }
+    if let Some(msg) = &app.flash {
+        left.push(Span::styled(format!(" {msg} "), t.warning));
+    }
+    let help_key = app
+        .config
+        .keys
+        .keys_for(super::keymap::Action::Help)
+        .first()
+        .map(|k| k.display())
+        .unwrap_or_else(|| "?".into());
+    let right = Span::styled(format!(" {help_key} help "), t.status);
+    let used: usize = left.iter().map(|s| s.content.width()).sum();
+    let pad = (area.width as usize).saturating_sub(used + right.content.width());
+    left.push(Span::styled(" ".repeat(pad), t.status));
+    left.push(right);
+    f.render_widget(Paragraph::new(Line::from(left)), area);
+}
+
+fn centered(size: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(size.width);
+    let h = h.min(size.height);
+    Rect::new(
+        size.x + (size.width - w) / 2,
+        size.y + (size.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn render_help(app: &App, f: &mut Frame, size: Rect, scroll: usize) {
+    let t = &app.config.theme;
+    let rows = app.config.keys.help_rows(app.ascii);
+    let key_w = rows
+        .iter()
+        .map(|(_, k, _)| k.width())
+        .max()
+        .unwrap_or(8)
+        .min(24);
+    let mut lines = Vec::new();
+    let mut group = "";
+    for (g, keys, what) in &rows {
+        if *g != group {
+            if !group.is_empty() {
+                lines.push(Line::raw(""));
+            }
+            lines.push(Line::styled(g.to_string(), t.title));
+            group = g;
+        }
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {:<key_w$}  ", truncate_mark(keys, key_w, app.ascii)),
+                t.status_key,
+            ),
+            Span::styled(what.to_string(), t.text),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Mouse: wheel scrolls, click selects. Keys: gtm-tui config",
+        t.dim,
+    ));
+    let area = centered(size, 72, (lines.len() as u16 + 2).min(size.height));
+    f.render_widget(Clear, area);
+    let block = pane_block(app, " Help: any other key closes ".into(), true);
+    let p = Paragraph::new(lines)
+        .block(block)
+        .scroll((u16::try_from(scroll).unwrap_or(0), 0));
+    f.render_widget(p, area);
+}
+
+fn render_filter(app: &App, f: &mut Frame, size: Rect, edit: &super::app::FilterEdit) {
+    let t = &app.config.theme;
+    let mut lines = Vec::new();
+    for (i, name) in FILTER_FIELDS.iter().enumerate() {
+        let value = match i {
+            0 => {
+                if app.filter.types.is_empty() {
+                    "all".to_string()
+                } else {
+                    app.filter
+                        .types
+                        .iter()
+                        .map(|k| k.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            }
+            5 => on_off(app.filter.code_only),
+            6 => on_off(app.filter.show_hidden),
+            f => {
+                if edit.field == f {
+                    if let Some(text) = &edit.editing {
+                        format!("{text}{}", if app.ascii { "_" } else { "▏" })
+                    } else {
+                        app.filter_text(f)
+                    }
+                } else {
+                    app.filter_text(f)
+                }
+            }
+        };
+        let style = if edit.field == i { t.selected } else { t.text };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {name:<22}"), style),
+            Span::styled(format!(" {value}"), style),
+        ]));
+        if i == 0 {
+            let names: Vec<String> = RecordKind::ALL
+                .iter()
+                .map(|k| format!("{} {}", k.id() + 1, k.name()))
+                .collect();
+            lines.push(Line::styled(format!("   {}", names.join("  ")), t.dim));
+        }
+    }
+    lines.push(Line::raw(""));
+    if let Some(e) = &edit.error {
+        lines.push(Line::styled(e.clone(), t.error));
+    }
+    lines.push(Line::styled(
+        "j/k move · 1-9 toggle a type, 0 all · Enter edit/toggle · x clear all · Esc close",
+        t.dim,
+    ));
+    let area = centered(size, 78, lines.len() as u16 + 2);
+    f.render_widget(Clear, area);
+    let p = Paragraph::new(lines)
+        .wrap(ratatui::widgets::Wrap { trim: false })
+        .block(pane_block(app, " Filter ".into(), true));
+    f.render_widget(p, area);
+}
+
+fn on_off(b: bool) -> String {
+    if b { "on".into() } else { "off".into() }
+}

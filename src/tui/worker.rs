@@ -1,0 +1,203 @@
+//! Background threads: the history walk, detail decoding (newest request first),
+//! detail search, terminal input and signals, all feeding one channel.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use git2::Oid;
+
+use super::filter::contains_ci;
+use crate::activity::{Content, Detail};
+use crate::repo::{Project, RecordRow, WalkMsg};
+
+/// Everything the event loop waits for.
+#[derive(Debug)]
+pub enum Msg {
+    Input(crossterm::event::Event),
+    Walk(WalkMsg),
+    Details(Oid, Vec<Detail>),
+    SearchHits {
+        generation: u64,
+        hits: Vec<Oid>,
+        done: bool,
+    },
+    /// SIGTERM, SIGHUP or SIGINT arrived.
+    Signal(i32),
+    /// The input thread could not read the terminal.
+    InputGone(String),
+}
+
+/// A search of detail contents.
+pub struct SearchJob {
+    pub query: String,
+    pub generation: u64,
+    pub rows: Vec<Arc<RecordRow>>,
+}
+
+/// Handles to the worker threads; dropping it lets them end.
+pub struct Workers {
+    decode: Sender<Vec<Arc<RecordRow>>>,
+    search: Sender<SearchJob>,
+    search_generation: Arc<AtomicU64>,
+}
+
+impl Workers {
+    /// Starts the walk, the decoder and the searcher for `project`, sending to `tx`.
+    pub fn start(project: &Project, tx: &Sender<Msg>) -> Result<Workers, crate::repo::RepoError> {
+        let walk = project.walk_in_background(512)?;
+        let t = tx.clone();
+        std::thread::spawn(move || {
+            for m in walk {
+                if t.send(Msg::Walk(m)).is_err() {
+                    break;
+                }
+            }
+        });
+
+        let (decode, decode_rx) = channel::<Vec<Arc<RecordRow>>>();
+        let decoder = project.reopen()?;
+        let t = tx.clone();
+        std::thread::spawn(move || decode_loop(&decoder, &decode_rx, &t));
+
+        let (search, search_rx) = channel::<SearchJob>();
+        let searcher = project.reopen()?;
+        let generation = Arc::new(AtomicU64::new(0));
+        let g = Arc::clone(&generation);
+        let t = tx.clone();
+        std::thread::spawn(move || search_loop(&searcher, &search_rx, &g, &t));
+
+        Ok(Workers {
+            decode,
+            search,
+            search_generation: generation,
+        })
+    }
+
+    pub fn decode(&self, rows: Vec<Arc<RecordRow>>) {
+        let _ = self.decode.send(rows);
+    }
+
+    /// Starts a search, abandoning any older one.
+    pub fn search(&self, job: SearchJob) {
+        self.search_generation
+            .store(job.generation, Ordering::SeqCst);
+        let _ = self.search.send(job);
+    }
+}
+
+fn decode_loop(project: &Project, rx: &Receiver<Vec<Arc<RecordRow>>>, tx: &Sender<Msg>) {
+    let store = project.details();
+    let mut stack: Vec<Arc<RecordRow>> = Vec::new();
+    loop {
+        if stack.is_empty() {
+            match rx.recv() {
+                Ok(batch) => stack.extend(batch.into_iter().rev()),
+                Err(_) => return,
+            }
+        }
+        // The newest request goes first: the user has moved on.
+        while let Ok(batch) = rx.try_recv() {
+            stack.extend(batch.into_iter().rev());
+        }
+        let Some(row) = stack.pop() else { continue };
+        let details: Vec<Detail> = row
+            .record
+            .details
+            .iter()
+            .map(|line| store.detail(row.commit, line))
+            .collect();
+        if tx.send(Msg::Details(row.commit, details)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Does any text of these details contain the query?
+pub fn details_contain(details: &[Detail], query: &str) -> bool {
+    details.iter().any(|d| {
+        d.content.iter().any(|c| match c {
+            Content::Text { text, .. } => contains_ci(text, query),
+            _ => false,
+        })
+    })
+}
+
+fn search_loop(project: &Project, rx: &Receiver<SearchJob>, current: &AtomicU64, tx: &Sender<Msg>) {
+    let store = project.details();
+    while let Ok(mut job) = rx.recv() {
+        // Only the newest job matters.
+        while let Ok(newer) = rx.try_recv() {
+            job = newer;
+        }
+        let mut hits = Vec::new();
+        let mut cancelled = false;
+        for (n, row) in job.rows.iter().enumerate() {
+            if current.load(Ordering::SeqCst) != job.generation {
+                cancelled = true;
+                break;
+            }
+            let details: Vec<Detail> = row
+                .record
+                .details
+                .iter()
+                .map(|line| store.detail(row.commit, line))
+                .collect();
+            if details_contain(&details, &job.query) {
+                hits.push(row.commit);
+            }
+            if n % 256 == 255 && !hits.is_empty() {
+                let batch = std::mem::take(&mut hits);
+                let msg = Msg::SearchHits {
+                    generation: job.generation,
+                    hits: batch,
+                    done: false,
+                };
+                if tx.send(msg).is_err() {
+                    return;
+                }
+            }
+        }
+        if !cancelled {
+            let msg = Msg::SearchHits {
+                generation: job.generation,
+                hits,
+                done: true,
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Reads terminal events on their own thread so the loop waits on one channel.
+pub fn spawn_input(tx: Sender<Msg>) {
+    std::thread::spawn(move || {
+        loop {
+            match crossterm::event::read() {
+                Ok(ev) => {
+                    if tx.send(Msg::Input(ev)).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Msg::InputGone(e.to_string()));
+                    return;
+                }
+            }
+        }
+    });
+}
+
+/// Turns SIGTERM, SIGHUP and SIGINT into messages, so the loop restores the terminal.
+pub fn spawn_signals(tx: Sender<Msg>) -> std::io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            let _ = tx.send(Msg::Signal(sig));
+        }
+    });
+    Ok(())
+}

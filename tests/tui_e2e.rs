@@ -1,0 +1,241 @@
+//! End to end: the real binary in a pseudo-terminal, keys sent, the screen
+//! read back through a terminal emulator, and the terminal restored at the end.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use gtm_tui::synth::Workload;
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+struct Session {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    tty: Option<std::path::PathBuf>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Session {
+    fn start(
+        project: &Path,
+        extra: &[&str],
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+    ) -> Session {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gtm-tui"));
+        cmd.args(extra);
+        cmd.arg(project);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("TZ", "UTC");
+        cmd.env("GTM_TUI_CONFIG", "/nonexistent/gtm-tui-test.toml");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        let tty = pair.master.tty_name();
+        // Keep the slave open so the tty can be inspected after the child exits.
+        std::mem::forget(pair.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZeroU16::new(rows).unwrap(),
+            std::num::NonZeroU16::new(cols).unwrap(),
+            0,
+        )));
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let p = Arc::clone(&parser);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        let writer = pair.master.take_writer().unwrap();
+        Session {
+            parser,
+            writer,
+            child,
+            tty,
+            _master: pair.master,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(15) {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Waits for the process to end and checks the terminal is back to normal.
+    fn finish(mut self) -> portable_pty::ExitStatus {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                let _ = self.child.kill();
+                panic!("did not exit; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        {
+            let parser = self.parser.lock().unwrap();
+            let screen = parser.screen();
+            assert!(!screen.alternate_screen(), "left the alternate screen");
+            assert!(!screen.hide_cursor(), "cursor visible again");
+        }
+        if let Some(tty) = &self.tty {
+            let out = std::process::Command::new("stty")
+                .arg("-F")
+                .arg(tty)
+                .arg("-a")
+                .output()
+                .unwrap();
+            let modes = String::from_utf8_lossy(&out.stdout);
+            let words: Vec<&str> = modes.split_whitespace().collect();
+            assert!(
+                words.contains(&"icanon") && words.contains(&"echo"),
+                "cooked mode: {modes}"
+            );
+        }
+        status
+    }
+}
+
+fn project(records: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records,
+            ..Workload::default()
+        },
+    );
+    dir
+}
+
+#[test]
+fn open_move_search_filter_help_quit() {
+    let dir = project(150);
+    let mut s = Session::start(dir.path(), &[], 100, 30, &[]);
+    let first = s.wait_for("the timeline", |s| {
+        s.contains("Timeline 1/") && s.contains("? help")
+    });
+    assert!(first.contains("customer-analysis"), "{first}");
+    assert!(first.contains("HEAD"));
+
+    s.send("j");
+    s.wait_for("selection moves", |s| s.contains("Timeline 2/"));
+    s.send("G");
+    let bottom = s.wait_for("end of history", |s| {
+        s.lines().any(|l| {
+            l.contains("Timeline") && l.contains(" 150/150") || l.contains("Created new Project")
+        })
+    });
+    assert!(bottom.contains("Created new Project"), "{bottom}");
+    s.send("g");
+    s.wait_for("back at the top", |s| s.contains("Timeline 1/"));
+
+    // Search: typed incrementally, n steps.
+    s.send("/console");
+    let screen = s.wait_for("search prompt", |s| {
+        s.contains("/console") && s.contains("match")
+    });
+    assert!(screen.contains("Executed code in console"), "{screen}");
+    s.send("\r");
+    s.send("n");
+    s.wait_for("status shows the query", |s| s.contains("/console "));
+
+    // Filter: notes only.
+    s.send("\x1b"); // clear the search
+    s.wait_for("search cleared", |s| !s.contains("/console"));
+    s.send("f");
+    s.wait_for("filter panel", |s| {
+        s.contains(" Filter ") && s.contains("Types")
+    });
+    s.send("1");
+    s.wait_for("type chosen", |s| s.contains("Types                  note"));
+    s.send("\x1b");
+    let filtered = s.wait_for("filtered timeline", |s| {
+        s.contains("filter: note") && !s.contains(" Filter ")
+    });
+    assert!(!filtered.contains("Executed cell"), "{filtered}");
+    s.send("F");
+    s.wait_for("filter cleared", |s| !s.contains("filter: note"));
+
+    // Help lists keys from the keymap.
+    s.send("?");
+    let help = s.wait_for("help", |s| s.contains("Help"));
+    assert!(help.contains("Move down"), "{help}");
+    s.send("x");
+    s.wait_for("help closed", |s| !s.contains("Help: any other key"));
+
+    // Into the detail pane and back, then quit.
+    s.send("\t");
+    s.wait_for("detail focused", |s| s.contains("Record"));
+    s.send("q");
+    s.send("q");
+    let status = s.finish();
+    assert!(status.success());
+}
+
+#[test]
+fn small_terminal_no_color_ascii_and_sigterm() {
+    let dir = project(40);
+    let mut s = Session::start(dir.path(), &["--ascii"], 80, 24, &[("NO_COLOR", "1")]);
+    let screen = s.wait_for("timeline", |s| s.contains("Timeline 1/"));
+    assert!(screen.is_ascii(), "only ASCII with --ascii:\n{screen}");
+    s.send("j");
+    s.wait_for("moved", |s| s.contains("Timeline 2/"));
+    // SIGTERM restores the terminal too.
+    let pid = s.child.process_id().unwrap();
+    std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    s.finish();
+}
+
+#[test]
+fn ctrl_c_quits_cleanly() {
+    let dir = project(20);
+    let mut s = Session::start(dir.path(), &[], 120, 40, &[]);
+    s.wait_for("timeline", |s| s.contains("Timeline 1/"));
+    s.send("\x03");
+    assert!(s.finish().success());
+}
