@@ -87,6 +87,8 @@ pub enum Effect {
         query: String,
         generation: u64,
     },
+    /// Read the history again from the ref's current commit.
+    Reload,
     Quit,
 }
 
@@ -94,6 +96,10 @@ pub enum Effect {
 pub struct App {
     pub project: String,
     pub rev: String,
+    /// Which load of the history this is: messages from older walks are ignored.
+    pub load: u64,
+    /// Record to select again once a reload brings it back.
+    pub reselect: Option<Oid>,
     pub config: Config,
     pub ascii: bool,
     pub rows: Vec<Arc<RecordRow>>,
@@ -133,6 +139,8 @@ impl App {
         App {
             project: project.to_string(),
             rev: rev.to_string(),
+            load: 0,
+            reselect: None,
             config,
             ascii,
             rows: Vec::new(),
@@ -169,20 +177,47 @@ impl App {
         self.view.get(self.selected).and_then(|&i| self.rows.get(i))
     }
 
+    /// Forgets the loaded history for load number `load`, keeping filters,
+    /// search and the selected record (selected again when it comes back).
+    pub fn reset(&mut self, load: u64) {
+        self.reselect = self.current().map(|r| r.commit);
+        self.load = load;
+        self.rows.clear();
+        self.index.clear();
+        self.days.clear();
+        self.view.clear();
+        self.details.clear();
+        self.selected = 0;
+        self.top = 0;
+        self.loading = true;
+        self.load_error = None;
+        self.incomplete = None;
+        self.search.generation += 1;
+        self.search.hits.clear();
+        self.flash = Some("reloading…".into());
+    }
+
     /// New records from the walk (older than those already there).
     pub fn add_rows(&mut self, rows: Vec<RecordRow>) -> Vec<Effect> {
         let had_selection = self.current().is_some();
+        let mut fx = Vec::new();
         for row in rows {
             let day = timefmt::local_day(row.time);
             let i = self.rows.len();
             if self.filter.matches(&row, &day) {
                 self.view.push(i);
+                if self.reselect == Some(row.commit) {
+                    self.reselect = None;
+                    self.selected = self.view.len() - 1;
+                    self.scroll_into_view();
+                    fx.push(());
+                }
             }
             self.days.push(day);
             self.index.insert(row.commit, i);
             self.rows.push(Arc::new(row));
         }
-        if !had_selection {
+        if !had_selection || !fx.is_empty() {
             self.visible_decodes()
         } else {
             Vec::new()
@@ -557,6 +592,7 @@ impl App {
                 self.flash = Some("filters cleared".into());
                 return self.visible_decodes();
             }
+            (Action::Refresh, _) => return vec![Effect::Reload],
             (Action::ToggleLayout, _) => {
                 self.split = match self.split {
                     Split::Auto => Split::Side,

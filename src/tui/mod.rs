@@ -97,7 +97,7 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
     config.theme = config.theme.for_depth(theme::ColorDepth::detect());
     let project = Project::open(&opts.path, opts.rev.as_deref())?;
     let (tx, rx) = channel();
-    let workers = Workers::start(&project, &tx)?;
+    let workers = Workers::start(&project, &tx, 0)?;
     let mut app = App::new(&project.name, &project.rev, config, opts.ascii);
 
     install_panic_hook();
@@ -106,7 +106,7 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
     worker::spawn_signals(tx.clone())?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.hide_cursor()?;
-    let result = event_loop(&mut terminal, &mut app, &workers, &rx);
+    let result = event_loop(&mut terminal, &mut app, workers, &rx, &tx, opts);
     drop(terminal);
     drop(guard);
     result
@@ -122,8 +122,10 @@ pub fn fit(app: &mut App, size: Rect) {
 fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     app: &mut App,
-    workers: &Workers,
+    mut workers: Workers,
     rx: &std::sync::mpsc::Receiver<Msg>,
+    tx: &std::sync::mpsc::Sender<Msg>,
+    opts: &TuiOptions,
 ) -> Result<(), TuiError> {
     loop {
         let size = terminal.size()?;
@@ -152,6 +154,19 @@ fn event_loop(
             for e in effects {
                 match e {
                     Effect::Quit => return Ok(()),
+                    Effect::Reload => match Project::open(&opts.path, opts.rev.as_deref()) {
+                        Ok(project) => {
+                            let load = app.load + 1;
+                            match Workers::start(&project, tx, load) {
+                                Ok(w) => {
+                                    workers = w;
+                                    app.reset(load);
+                                }
+                                Err(err) => app.flash = Some(format!("reload failed: {err}")),
+                            }
+                        }
+                        Err(err) => app.flash = Some(format!("reload failed: {err}")),
+                    },
                     Effect::Decode(commits) => {
                         workers.decode(rows_for(app, &commits));
                     }
@@ -232,8 +247,9 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
             app.visible_decodes()
         }
         Msg::Input(_) => Vec::new(),
-        Msg::Walk(WalkMsg::Rows(rows)) => app.add_rows(rows),
-        Msg::Walk(WalkMsg::Done(result)) => {
+        Msg::Walk(load, _) | Msg::Details(load, ..) if load != app.load => Vec::new(),
+        Msg::Walk(_, WalkMsg::Rows(rows)) => app.add_rows(rows),
+        Msg::Walk(_, WalkMsg::Done(result)) => {
             app.walk_done(result.map_err(|e| e.to_string()));
             // A search started while loading saw only part of the history.
             if !app.search.query.is_empty() {
@@ -246,7 +262,7 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Details(commit, details) => {
+        Msg::Details(_, commit, details) => {
             app.details_ready(commit, details);
             Vec::new()
         }

@@ -15,8 +15,9 @@ use crate::repo::{Project, RecordRow, WalkMsg};
 #[derive(Debug)]
 pub enum Msg {
     Input(crossterm::event::Event),
-    Walk(WalkMsg),
-    Details(Oid, Vec<Detail>),
+    /// From the walk of load number `.0` (a reload starts a new one).
+    Walk(u64, WalkMsg),
+    Details(u64, Oid, Vec<Detail>),
     SearchHits {
         generation: u64,
         hits: Vec<Oid>,
@@ -44,12 +45,16 @@ pub struct Workers {
 
 impl Workers {
     /// Starts the walk, the decoder and the searcher for `project`, sending to `tx`.
-    pub fn start(project: &Project, tx: &Sender<Msg>) -> Result<Workers, crate::repo::RepoError> {
+    pub fn start(
+        project: &Project,
+        tx: &Sender<Msg>,
+        load: u64,
+    ) -> Result<Workers, crate::repo::RepoError> {
         let walk = project.walk_in_background(512)?;
         let t = tx.clone();
         std::thread::spawn(move || {
             for m in walk {
-                if t.send(Msg::Walk(m)).is_err() {
+                if t.send(Msg::Walk(load, m)).is_err() {
                     break;
                 }
             }
@@ -58,7 +63,7 @@ impl Workers {
         let (decode, decode_rx) = channel::<Vec<Arc<RecordRow>>>();
         let decoder = project.reopen()?;
         let t = tx.clone();
-        std::thread::spawn(move || decode_loop(&decoder, &decode_rx, &t));
+        std::thread::spawn(move || decode_loop(&decoder, &decode_rx, &t, load));
 
         let (search, search_rx) = channel::<SearchJob>();
         let searcher = project.reopen()?;
@@ -86,7 +91,7 @@ impl Workers {
     }
 }
 
-fn decode_loop(project: &Project, rx: &Receiver<Vec<Arc<RecordRow>>>, tx: &Sender<Msg>) {
+fn decode_loop(project: &Project, rx: &Receiver<Vec<Arc<RecordRow>>>, tx: &Sender<Msg>, load: u64) {
     let store = project.details();
     let mut stack: Vec<Arc<RecordRow>> = Vec::new();
     loop {
@@ -107,7 +112,7 @@ fn decode_loop(project: &Project, rx: &Receiver<Vec<Arc<RecordRow>>>, tx: &Sende
             .iter()
             .map(|line| store.detail(row.commit, line))
             .collect();
-        if tx.send(Msg::Details(row.commit, details)).is_err() {
+        if tx.send(Msg::Details(load, row.commit, details)).is_err() {
             return;
         }
     }
