@@ -749,11 +749,14 @@ fn render_filter(app: &App, f: &mut Frame, size: Rect, edit: &super::app::Filter
             Span::styled(format!(" {value}"), style),
         ]));
         if i == 0 {
-            let names: Vec<String> = RecordKind::ALL
-                .iter()
-                .map(|k| format!("{} {}", k.id() + 1, k.name()))
-                .collect();
-            lines.push(Line::styled(format!("   {}", names.join("  ")), t.dim));
+            // The legend in two short lines so it fits at 80 columns.
+            for chunk in RecordKind::ALL.chunks(5) {
+                let names: Vec<String> = chunk
+                    .iter()
+                    .map(|k| format!("{} {}", k.id() + 1, k.name()))
+                    .collect();
+                lines.push(Line::styled(format!("   {}", names.join("  ")), t.dim));
+            }
         }
     }
     lines.push(Line::raw(""));
@@ -761,7 +764,7 @@ fn render_filter(app: &App, f: &mut Frame, size: Rect, edit: &super::app::Filter
         lines.push(Line::styled(e.clone(), t.error));
     }
     lines.push(Line::styled(
-        "j/k move · 1-9 toggle a type, 0 all · Enter edit/toggle · x clear all · Esc close",
+        "j/k move · 1-9 type, 0 all · Enter edit · x clear · Esc close",
         t.dim,
     ));
     let area = centered(size, 78, lines.len() as u16 + 2);

@@ -1,0 +1,137 @@
+//! Snapshots of the main screens through ratatui's TestBackend, hashes and dates masked.
+
+mod common;
+
+use gtm_tui::repo::Project;
+use gtm_tui::synth::Workload;
+use gtm_tui::tui::app::{App, Focus};
+use gtm_tui::tui::config::Config;
+use gtm_tui::tui::keymap::Action;
+use gtm_tui::tui::{fit, views};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+
+/// An app with the whole demo-like history loaded and visible details decoded.
+fn loaded_app(dir: &std::path::Path) -> App {
+    common::workload(
+        dir,
+        Workload {
+            records: 80,
+            seed: 5,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir, None).unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    let rows = project.records().unwrap();
+    app.add_rows(rows);
+    app.walk_done(Ok(Default::default()));
+    app
+}
+
+/// Decodes what the app asked for, as the worker would.
+fn settle(app: &mut App, project: &Project, fx: Vec<gtm_tui::tui::app::Effect>) {
+    let store = project.details();
+    let mut want: Vec<git2::Oid> = app.current().map(|r| r.commit).into_iter().collect();
+    for e in fx {
+        if let gtm_tui::tui::app::Effect::Decode(c) = e {
+            want.extend(c);
+        }
+    }
+    for c in want {
+        let row = app.row(c).unwrap().clone();
+        let details = row
+            .record
+            .details
+            .iter()
+            .map(|l| store.detail(row.commit, l))
+            .collect();
+        app.details_ready(c, details);
+    }
+}
+
+fn draw(app: &mut App, w: u16, h: u16) -> String {
+    fit(app, Rect::new(0, 0, w, h));
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| views::render(app, f)).unwrap();
+    t.backend().to_string()
+}
+
+fn check(name: &str, screen: &str) {
+    insta::with_settings!({
+        snapshot_path => "snapshots",
+        prepend_module_to_snapshot => false,
+        filters => vec![
+            (r"\b[0-9a-f]{7,40}\b", "[hash]"),
+            (r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{4}-\d{2}-\d{2}\b", "[day]"),
+            (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4}", "[date]"),
+            (r"\d{2}:\d{2} [+-]\d{4}", "[time]"),
+            (r"\b\d{2}:\d{2}\b", "[hm]"),
+        ],
+    }, {
+        insta::assert_snapshot!(name, screen);
+    });
+}
+
+#[test]
+fn main_screens_at_80x24_and_120x40() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = loaded_app(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        fit(&mut app, Rect::new(0, 0, w, h));
+        let fx = app.update(Action::Top);
+        settle(&mut app, &project, fx);
+        for _ in 0..3 {
+            let fx = app.update(Action::Down);
+            settle(&mut app, &project, fx);
+        }
+        let screen = draw(&mut app, w, h);
+        assert!(screen.contains("Timeline 4/"));
+        check(&format!("timeline_{w}x{h}"), &screen);
+
+        app.update(Action::FocusNext);
+        assert_eq!(app.focus, Focus::Detail);
+        app.update(Action::Down);
+        check(&format!("detail_{w}x{h}"), &draw(&mut app, w, h));
+        app.update(Action::Back);
+
+        app.update(Action::Help);
+        let help = draw(&mut app, w, h);
+        assert!(help.contains("Move down one record"));
+        check(&format!("help_{w}x{h}"), &help);
+        app.update(Action::Back);
+
+        app.update(Action::Search);
+        for c in "console".chars() {
+            let key = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c));
+            let fx = app.search_input(&key);
+            settle(&mut app, &project, fx);
+        }
+        let search = draw(&mut app, w, h);
+        assert!(search.contains("/console"));
+        check(&format!("search_{w}x{h}"), &search);
+        let esc = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Esc);
+        app.search_input(&esc);
+
+        app.update(Action::Filter);
+        let one = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('3'));
+        app.filter_input(&one);
+        let filter = draw(&mut app, w, h);
+        assert!(filter.contains("Types") && filter.contains("code"));
+        check(&format!("filter_{w}x{h}"), &filter);
+        app.filter_input(&esc);
+        app.update(Action::ClearFilter);
+    }
+}
+
+#[test]
+fn errors_show_in_place() {
+    let mut app = App::new("broken", "HEAD", Config::defaults(), false);
+    app.walk_done(Err(
+        "git error while reading commit 1234567: object not found".into(),
+    ));
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("object not found"), "{screen}");
+}
