@@ -4,37 +4,13 @@
 //! The project is generated once and kept under target/bench-data.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gtm_tui::synth::workload::Workload;
+mod common;
 
-fn project(records: usize) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("bench-data")
-        .join(format!("synth-{records}"));
-    if !dir.join(".git").exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let t = Instant::now();
-        let workload = Workload {
-            records,
-            seed: 7,
-            // Smaller rotation than the client's 8 MB keeps the generated repository small.
-            rotate_bytes: 256 * 1024,
-            ..Workload::default()
-        };
-        workload.generate(&dir).unwrap();
-        eprintln!("generated {records} records in {:.1?}", t.elapsed());
-    }
-    dir
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
+use common::{median, ms, project};
 
 /// Runs a command, returning (time to first line, time to end, bytes, lines).
 fn run(cmd: &mut Command) -> (Duration, Duration, usize, usize) {
@@ -56,10 +32,7 @@ fn run(cmd: &mut Command) -> (Duration, Duration, usize, usize) {
 }
 
 fn main() {
-    let records: usize = std::env::var("GTM_BENCH_RECORDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(100_000);
+    let records = common::records();
     let runs: usize = std::env::var("GTM_BENCH_RUNS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -124,10 +97,6 @@ fn main() {
         ms(ea),
         details as f64 / ea.as_secs_f64()
     );
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 fn count_details(bin: &str, dir: &Path) -> usize {

@@ -204,7 +204,7 @@ impl Default for Workload {
             truncated_every: 40,
             notebook_lag: 0.3,
             bare: false,
-            start_time: 1_551_690_000, // 2019-03-04 09:00 UTC
+            start_time: 1_551_708_000, // 2019-03-04 14:00 UTC (9:00 in New York)
         }
     }
 }
@@ -705,7 +705,9 @@ impl<'a> Sim<'a> {
                 nb.kernel = 0;
             }
         }
-        let steps = self.rng.range(5, 40);
+        // Big projects have longer sessions, so that they still span a few years.
+        let scale = 1 + (self.total / 25_000) as i64;
+        let steps = self.rng.range(5, 40) * scale;
         for _ in 0..steps {
             if self.left == 0 {
                 break;
@@ -2630,6 +2632,11 @@ mod tests {
             el
         );
         assert_eq!(written.records.len(), records);
+        if std::env::var_os("GTM_SYNTH_VERIFY").is_some() {
+            let t = std::time::Instant::now();
+            let seen = verify(&written);
+            println!("verified in {:.1?}: {seen:?}", t.elapsed());
+        }
         if std::env::var_os("GTM_SYNTH_STATS").is_some() {
             let mut by: BTreeMap<String, (usize, u64)> = BTreeMap::new();
             for r in &written.records {

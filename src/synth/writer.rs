@@ -106,7 +106,7 @@ impl Default for WriterOptions {
             seed: 1,
             bare: false,
             skeleton: true,
-            start_time: 1_551_690_000, // 2019-03-04 09:00 UTC
+            start_time: 1_551_708_000, // 2019-03-04 14:00 UTC (9:00 in New York)
             build_info: "Gigantum Client :: 1.1.0 :: 2019-02-20 :: 8c1cf0b2".into(),
         }
     }

@@ -201,8 +201,20 @@ impl App {
     pub fn add_rows(&mut self, rows: Vec<RecordRow>) -> Vec<Effect> {
         let had_selection = self.current().is_some();
         let mut fx = Vec::new();
+        // Time-zone conversion is slow next to everything else here; records
+        // come newest first, so consecutive ones mostly share a quarter hour
+        // (every zone's offset is a multiple of 15 minutes).
+        let mut last: Option<(i64, String)> = None;
         for row in rows {
-            let day = timefmt::local_day(row.time);
+            let hour = row.time.div_euclid(900);
+            let day = match &last {
+                Some((h, d)) if *h == hour => d.clone(),
+                _ => {
+                    let d = timefmt::local_day(row.time);
+                    last = Some((hour, d.clone()));
+                    d
+                }
+            };
             let i = self.rows.len();
             if self.filter.matches(&row, &day) {
                 self.view.push(i);
@@ -215,6 +227,10 @@ impl App {
             }
             self.days.push(day);
             self.index.insert(row.commit, i);
+            if !self.search.query.is_empty() && contains_ci(&row.record.message, &self.search.query)
+            {
+                self.search.hits.insert(row.commit);
+            }
             self.rows.push(Arc::new(row));
         }
         if !had_selection || !fx.is_empty() {
@@ -362,14 +378,12 @@ impl App {
         let Some(row) = self.view.get(pos).and_then(|&i| self.rows.get(i)) else {
             return false;
         };
-        !self.search.query.is_empty()
-            && (self.search.hits.contains(&row.commit)
-                || contains_ci(&row.record.message, &self.search.query))
+        !self.search.query.is_empty() && self.search.hits.contains(&row.commit)
     }
 
-    /// Number of records in view that match the search so far.
+    /// Number of records that match the search so far.
     pub fn hit_count(&self) -> usize {
-        (0..self.view.len()).filter(|&p| self.is_hit(p)).count()
+        self.search.hits.len()
     }
 
     fn start_search(&mut self, query: String) -> Vec<Effect> {
@@ -379,6 +393,12 @@ impl App {
         self.search.running = !query.is_empty();
         if query.is_empty() {
             return Vec::new();
+        }
+        // Messages are matched here at once; details by the search worker.
+        for r in &self.rows {
+            if contains_ci(&r.record.message, &query) {
+                self.search.hits.insert(r.commit);
+            }
         }
         let mut fx = vec![Effect::Search {
             query,

@@ -105,8 +105,15 @@ pub fn contains_ci(hay: &str, needle: &str) -> bool {
     if needle.is_empty() {
         return true;
     }
-    let n = needle.to_lowercase();
-    hay.to_lowercase().contains(&n)
+    if needle.is_ascii() {
+        // No allocation: this runs over every message on each search step.
+        let n = needle.as_bytes();
+        return hay
+            .as_bytes()
+            .windows(n.len())
+            .any(|w| w.eq_ignore_ascii_case(n));
+    }
+    hay.to_lowercase().contains(&needle.to_lowercase())
 }
 
 /// Is `s` a plausible `YYYY-MM-DD` (or empty)?
@@ -180,6 +187,8 @@ mod tests {
         f.code_only = true;
         assert!(f.matches(&code, "d") && !f.matches(&note, "d"));
         assert!(f.summary().contains("code runs"));
+        assert!(contains_ci("Executed Code", "code") && !contains_ci("a", "ab"));
+        assert!(contains_ci("ÉTÉ", "été") && contains_ci("x", ""));
         assert!(valid_day("2019-03-04") && !valid_day("2019-3-4") && valid_day(""));
     }
 }

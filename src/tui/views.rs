@@ -110,6 +110,15 @@ pub fn short_author(name: &str, ascii: bool) -> String {
     truncate_mark(first, 8, ascii)
 }
 
+/// A UI string with `…` and `·` spelled in ASCII when asked.
+pub fn plain(s: &str, ascii: bool) -> String {
+    if ascii {
+        s.replace('…', "...").replace('·', "-")
+    } else {
+        s.to_string()
+    }
+}
+
 /// Cuts a string to `width` columns, marking the cut with `…`.
 pub fn truncate(s: &str, width: usize) -> String {
     truncate_mark(s, width, false)
@@ -267,7 +276,7 @@ fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
         let msg = if let Some(e) = &app.load_error {
             Line::styled(e.clone(), t.error)
         } else if app.loading {
-            Line::styled("reading history…", t.dim)
+            Line::styled(plain("reading history…", app.ascii), t.dim)
         } else {
             Line::styled("no records match the filter (F clears it)", t.dim)
         };
@@ -379,7 +388,7 @@ pub fn detail_lines(app: &App, row: &RecordRow) -> Vec<Line<'static>> {
         Some(Details::Ready(d)) => d.clone(),
         _ => {
             out.push(Line::raw(""));
-            out.push(Line::styled("decoding details…", t.dim));
+            out.push(Line::styled(plain("decoding details…", app.ascii), t.dim));
             return out;
         }
     };
@@ -423,9 +432,10 @@ pub fn detail_lines(app: &App, row: &RecordRow) -> Vec<Line<'static>> {
                 }
                 Content::Image { image, .. } => out.push(Line::styled(
                     format!(
-                        "[{} image {}×{}, {}]",
+                        "[{} image {}{}{}, {}]",
                         image.format.name(),
                         image.width,
+                        if app.ascii { "x" } else { "×" },
                         image.height,
                         human_bytes(image.data.len())
                     ),
@@ -511,7 +521,7 @@ fn detail_heading(app: &App, line: &DetailRef, d: &Detail) -> Line<'static> {
         s.push_str(" (hidden)");
     }
     if d.compressed {
-        s.push_str(" · blosc");
+        s.push_str(if app.ascii { " - blosc" } else { " · blosc" });
     }
     s.push(' ');
     Line::styled(s, t.title)
@@ -573,17 +583,15 @@ fn render_status(app: &App, f: &mut Frame, area: Rect) {
             t.status_key,
         ));
         let hits = app.hit_count();
-        spans.push(Span::styled(
-            format!(
-                "   {hits} match(es){}   Enter keeps · Esc clears",
-                if app.search.running {
-                    ", searching details…"
-                } else {
-                    ""
-                }
-            ),
-            t.dim,
-        ));
+        let text = format!(
+            "   {hits} match(es){}   Enter keeps · Esc clears",
+            if app.search.running {
+                ", searching details…"
+            } else {
+                ""
+            }
+        );
+        spans.push(Span::styled(plain(&text, app.ascii), t.dim));
         f.render_widget(Paragraph::new(Line::from(spans)), area);
         return;
     }
@@ -629,7 +637,10 @@ fn render_status(app: &App, f: &mut Frame, area: Rect) {
     }
     let summary = app.filter.summary();
     if !summary.is_empty() {
-        left.push(Span::styled(format!(" filter: {summary} "), t.warning));
+        left.push(Span::styled(
+            plain(&format!(" filter: {summary} "), app.ascii),
+            t.warning,
+        ));
     }
     if !app.search.query.is_empty() {
         left.push(Span::styled(
@@ -637,13 +648,16 @@ fn render_status(app: &App, f: &mut Frame, area: Rect) {
                 " /{} {}{} ",
                 app.search.query,
                 app.hit_count(),
-                if app.search.running { "…" } else { "" }
+                if app.search.running { "..." } else { "" }
             ),
             t.status,
         ));
     }
     if let Some(msg) = &app.flash {
-        left.push(Span::styled(format!(" {msg} "), t.warning));
+        left.push(Span::styled(
+            plain(&format!(" {msg} "), app.ascii),
+            t.warning,
+        ));
     }
     let help_key = app
         .config
@@ -764,7 +778,10 @@ fn render_filter(app: &App, f: &mut Frame, size: Rect, edit: &super::app::Filter
         lines.push(Line::styled(e.clone(), t.error));
     }
     lines.push(Line::styled(
-        "j/k move · 1-9 type, 0 all · Enter edit · x clear · Esc close",
+        plain(
+            "j/k move · 1-9 type, 0 all · Enter edit · x clear · Esc close",
+            app.ascii,
+        ),
         t.dim,
     ));
     let area = centered(size, 78, lines.len() as u16 + 2);

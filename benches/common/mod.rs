@@ -1,0 +1,47 @@
+//! Shared by the benchmarks: synth projects generated once and kept under target/.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use gtm_tui::synth::Workload;
+
+/// Records in the benchmark project: GTM_BENCH_RECORDS, default 100,000.
+pub fn records() -> usize {
+    std::env::var("GTM_BENCH_RECORDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000)
+}
+
+/// The synth project of `records` records, generated on first use.
+pub fn project(records: usize) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("bench-data")
+        .join(format!("synth-{records}"));
+    if !dir.join(".git").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("bench dir");
+        let t = Instant::now();
+        let workload = Workload {
+            records,
+            seed: 7,
+            // Smaller rotation than the client's 8 MB keeps the generated repository small.
+            rotate_bytes: 256 * 1024,
+            ..Workload::default()
+        };
+        workload.generate(&dir).expect("synth project");
+        eprintln!("generated {records} records in {:.1?}", t.elapsed());
+    }
+    dir
+}
+
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
