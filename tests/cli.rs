@@ -259,10 +259,6 @@ fn log_show_and_export_output() {
     assert!(show.contains(&dims), "{show}");
     assert!(show.contains("code_executed (3)"), "{show}");
 
-    // The command without a subcommand is log.
-    let (_, bare_log, _) = gtm(&[p]);
-    let (_, log, _) = gtm(&["log", p]);
-    assert_eq!(bare_log, log);
 
     let auto = written.records.iter().find_map(|r| r.auto).unwrap();
     let (code, _, err) = gtm(&["show", &auto.to_string(), p]);
@@ -293,4 +289,28 @@ fn details_fall_back_to_the_records_own_commit() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("early output"), "{out}");
     assert!(!out.contains("error"), "{out}");
+}
+
+#[test]
+fn config_prints_defaults_that_load_back() {
+    let (code, out, _) = gtm(&["config"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("[keys]") && out.contains("[theme]"), "{out}");
+    assert!(out.contains("down = [\"j\", \"down\"]"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.toml");
+    std::fs::write(&file, &out).unwrap();
+    let loaded = gtm_tui::tui::config::Config::load_from(&file).unwrap();
+    assert!(loaded == gtm_tui::tui::config::Config::defaults());
+}
+
+#[test]
+fn without_a_terminal_the_default_command_prints_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    small(dir.path(), Workload::default());
+    let p = dir.path().to_str().unwrap();
+    let (code, out, _) = gtm(&[p]);
+    let (_, log, _) = gtm(&["log", p]);
+    assert_eq!(code, 0);
+    assert_eq!(out, log);
 }

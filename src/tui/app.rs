@@ -588,11 +588,14 @@ impl App {
             (Action::Bottom, Focus::Detail) => self.scroll_detail(isize::MAX / 2),
             (Action::ToggleHidden, _) => {
                 self.show_hidden_details = !self.show_hidden_details;
+                self.filter.show_hidden = self.show_hidden_details;
+                self.refilter();
                 self.flash = Some(if self.show_hidden_details {
-                    "showing hidden details".into()
+                    "showing hidden records and details".into()
                 } else {
-                    "hiding hidden details".into()
+                    "hiding hidden records and details".into()
                 });
+                return self.visible_decodes();
             }
             (Action::Search, _) => {
                 self.search.typing = Some(String::new());
