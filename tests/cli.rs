@@ -259,7 +259,6 @@ fn log_show_and_export_output() {
     assert!(show.contains(&dims), "{show}");
     assert!(show.contains("code_executed (3)"), "{show}");
 
-
     let auto = written.records.iter().find_map(|r| r.auto).unwrap();
     let (code, _, err) = gtm(&["show", &auto.to_string(), p]);
     assert_eq!(code, 2);

@@ -14,14 +14,28 @@ fn the_demo_looks_like_a_real_project() {
     assert!(has(".ipynb"), "Python notebooks");
     assert!(has("Executed code in console"), "R work");
     assert!(has("Added base"), "a base image");
-    assert!(msgs.iter().any(|m| m.starts_with("Added") && m.contains("package")), "a package added");
-    assert!(msgs.iter().any(|m| m.starts_with("Removed") && m.contains("package")), "a package removed");
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("Added") && m.contains("package")),
+        "a package added"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("Removed") && m.contains("package")),
+        "a package removed"
+    );
     assert!(has("Uploaded"), "file uploads");
     assert!(w.records.iter().any(|r| r.meta.type_id == 0), "a note");
     assert!(w.records.iter().any(|r| r.meta.type_id == 5), "a milestone");
-    let authors: std::collections::HashSet<&str> = w.records.iter().map(|r| r.author.as_str()).collect();
+    let authors: std::collections::HashSet<&str> =
+        w.records.iter().map(|r| r.author.as_str()).collect();
     assert!(authors.len() >= 2, "two authors");
-    assert!(w.branches.iter().any(|(b, _)| b.starts_with("gm.workspace-")), "a workspace branch");
+    assert!(
+        w.branches
+            .iter()
+            .any(|(b, _)| b.starts_with("gm.workspace-")),
+        "a workspace branch"
+    );
     let images = w
         .records
         .iter()
@@ -31,23 +45,43 @@ fn the_demo_looks_like_a_real_project() {
         .count();
     assert!(images >= 3, "plots");
     let code = |d: &gtm_tui::synth::WrittenDetail| {
-        d.entries.iter().map(|e| String::from_utf8_lossy(&e.bytes).into_owned()).collect::<String>()
+        d.entries
+            .iter()
+            .map(|e| String::from_utf8_lossy(&e.bytes).into_owned())
+            .collect::<String>()
     };
-    let all_code: Vec<String> = w.records.iter().flat_map(|r| &r.details).filter(|d| d.type_id == 3).map(code).collect();
-    assert!(all_code.iter().any(|c| c.contains("# gtm:hide")), "a hidden cell");
+    let all_code: Vec<String> = w
+        .records
+        .iter()
+        .flat_map(|r| &r.details)
+        .filter(|d| d.type_id == 3)
+        .map(code)
+        .collect();
     assert!(
-        w.records.iter().any(|r| r.meta.type_id == 2 && r.details.is_empty()),
+        all_code.iter().any(|c| c.contains("# gtm:hide")),
+        "a hidden cell"
+    );
+    assert!(
+        w.records
+            .iter()
+            .any(|r| r.meta.type_id == 2 && r.details.is_empty()),
         "an ignored cell (recorded empty)"
     );
     // A cell re-run several times with edits.
     let mut runs: HashMap<_, Vec<String>> = HashMap::new();
-    for d in w.records.iter().flat_map(|r| &r.details).filter(|d| d.type_id == 3) {
+    for d in w
+        .records
+        .iter()
+        .flat_map(|r| &r.details)
+        .filter(|d| d.type_id == 3)
+    {
         if let Some(c) = &d.cell {
             runs.entry(c.clone()).or_default().push(code(d));
         }
     }
     assert!(
-        runs.values().any(|v| v.len() >= 3 && v.windows(2).any(|p| p[0] != p[1])),
+        runs.values()
+            .any(|v| v.len() >= 3 && v.windows(2).any(|p| p[0] != p[1])),
         "a cell re-run with small edits"
     );
     // And it reads without a single error.

@@ -1,6 +1,8 @@
-//! A fast writer of git objects straight into one packfile (appended blobs become OFS_DELTA chains).
+//! A fast writer of git objects straight into one packfile (append-only blobs are
+//! laid out the way `git repack` does: the newest version whole, earlier ones as
+//! tiny OFS_DELTAs against it).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -10,10 +12,20 @@ use flate2::{Compress, Compression, Crc, FlushCompress, Status};
 use git2::{ObjectType, Oid};
 use sha1::{Digest, Sha1};
 
-/// Longest delta chain written; a blob whose base is already this deep is stored in full.
-const MAX_DELTA_DEPTH: u8 = 50;
-/// Upper bound on the bytes of blob content kept in memory as possible delta bases.
-const BASE_CACHE_BUDGET: usize = 256 << 20;
+/// Upper bound on the memory held by open chains (mostly their newest content).
+const PENDING_BUDGET: usize = 256 << 20;
+/// A chain not extended within this many `blob` calls is written out.
+const IDLE_CALLS: u64 = 4096;
+/// Each time a written-out chain is extended again, its idle limit doubles, up
+/// to `IDLE_CALLS << MAX_RESTARTS`.
+const MAX_RESTARTS: u8 = 6;
+/// How many newest versions of written-out chains are remembered (to notice a
+/// chain extended again).
+const RETIRED_LIMIT: usize = 1 << 16;
+/// Memory counted for an open chain besides its content.
+const CHAIN_OVERHEAD: usize = 128;
+/// Memory counted for each earlier version of an open chain.
+const VERSION_OVERHEAD: usize = 32;
 /// Size of the pack header ("PACK", version, object count).
 const PACK_HEADER_LEN: u64 = 12;
 /// Offsets from this one on go to the idx's table of 8-byte offsets.
@@ -68,21 +80,48 @@ impl EntryMode {
 
 /// Writes git objects into a single packfile and its index (`.idx` version 2).
 ///
+/// Trees and commits are written at once. Blobs are held back in *chains*, the
+/// versions of one append-only file: a blob added with the newest version of a
+/// chain as its base, whose content that version is a prefix of, becomes the
+/// chain's newest version. A chain is written out when it has not been extended
+/// within 4096 `blob` calls (twice as long each time a chain written out turns
+/// out to be extended again, up to 64 times as long), when open chains would
+/// hold more than 256 MiB (the one due first goes first), or at
+/// [`PackWriter::finish`]: its newest version as a whole blob, then each earlier
+/// version as an OFS_DELTA against it that copies a prefix (depth 1, a few
+/// bytes). That is how `git repack` lays out such files, and it makes the newest
+/// version — the one a reader of the tip commit needs — the cheapest to read.
+///
 /// The entries are spooled to an anonymous file in the system temp directory, so
 /// memory holds only the object ids (with each entry's offset and CRC32), the
-/// contents of recent blobs that may serve as delta bases (at most 256 MiB) and
-/// some fixed-size buffers.
+/// open chains (at most 256 MiB, mostly the newest content of each) and some
+/// fixed-size buffers.
 ///
 /// The adding methods never fail: they always return the id git would give the
 /// object. Any I/O or libgit2 failure on the way is remembered and returned by
 /// [`PackWriter::finish`], which then writes nothing.
 pub struct PackWriter {
-    /// Ids of all objects in the pack.
+    /// Ids of all objects in the pack, those of blobs not written yet included.
     ids: HashSet<Oid>,
     /// Id, offset and CRC32 of every entry written, in pack order.
     entries: Vec<IndexEntry>,
-    /// Blobs that can still serve as delta bases.
-    bases: BaseCache,
+    /// Open chains (blobs not written yet), by the id of their newest version.
+    chains: HashMap<Oid, Chain>,
+    /// The open chains by (deadline, `blob` call that last extended them): the
+    /// order they are written out in.
+    schedule: BTreeMap<(u64, u64), Oid>,
+    /// Memory counted for the open chains (see [`Chain::cost`]).
+    pending_bytes: usize,
+    /// Newest versions of written-out chains, with the chains' restart counts.
+    retired: HashMap<Oid, u8>,
+    /// The keys of `retired`, oldest first.
+    retired_order: VecDeque<Oid>,
+    /// Number of `blob` calls so far: the clock of the idle deadlines.
+    calls: u64,
+    /// Idle limit of a chain never restarted ([`IDLE_CALLS`]; tests lower it).
+    idle_calls: u64,
+    /// Memory allowed to open chains ([`PENDING_BUDGET`]; tests lower it).
+    budget: usize,
     /// The pack entries (without the pack header).
     spool: Spool,
     /// The first error met; reported by `finish`.
@@ -104,7 +143,14 @@ impl PackWriter {
         PackWriter {
             ids: HashSet::new(),
             entries: Vec::new(),
-            bases: BaseCache::default(),
+            chains: HashMap::new(),
+            schedule: BTreeMap::new(),
+            pending_bytes: 0,
+            retired: HashMap::new(),
+            retired_order: VecDeque::new(),
+            calls: 0,
+            idle_calls: IDLE_CALLS,
+            budget: PENDING_BUDGET,
             spool: Spool::default(),
             error: None,
             zlib: Compress::new(Compression::fast(), true),
@@ -116,64 +162,27 @@ impl PackWriter {
     /// Adds a blob and returns its id (same id git would give). Adding identical
     /// content twice stores it once.
     ///
-    /// With `base` = `Some(id of a blob added earlier to this writer)` whose content
-    /// is a prefix of `data`, it is stored as an OFS_DELTA (copy prefix, insert the
-    /// rest); delta chains are cut at depth 50 (a full copy is stored then).
-    /// If the base is not a prefix (or unknown), the blob is stored in full — never
-    /// a wrong object.
-    ///
-    /// Only the latest version of a chain is kept in memory: once a blob has been
-    /// used as a base, it cannot serve as a base again (a second blob extending it is
-    /// stored in full). When more than 256 MiB of possible bases are held, the oldest
-    /// are dropped from memory, which likewise only costs space.
+    /// With `base` = `Some(id)` of the newest version of an open chain (see
+    /// [`PackWriter`]) whose content is a non-empty proper prefix of `data`, the
+    /// blob becomes that chain's newest version, and the base is stored later as
+    /// a tiny delta against it. Any other blob starts a chain of its own and is
+    /// stored whole: when the base is not a prefix, unknown, already extended by
+    /// another blob (a branch: only the first extension continues the chain), or
+    /// its chain was written out already (that only costs space). Never a wrong
+    /// object.
     pub fn blob(&mut self, data: &[u8], base: Option<Oid>) -> Oid {
+        self.calls += 1;
         let id = self.hash(ObjectType::Blob, data);
-        if self.ids.contains(&id) {
-            return id;
+        if self.ids.insert(id) {
+            self.add_blob(id, data, base);
         }
-        let delta_base = base
-            .filter(|b| *b != id)
-            .and_then(|b| self.bases.get(&b).map(|e| (b, e)))
-            .filter(|(_, e)| {
-                !e.data.is_empty()
-                    && e.data.len() < data.len()
-                    && u32::try_from(e.data.len()).is_ok()
-                    && data.starts_with(&e.data)
-            })
-            .map(|(b, e)| (b, e.offset, e.depth, e.data.len()));
-
-        let offset = self.spool.position();
-        let depth = match delta_base {
-            Some((_, base_offset, base_depth, prefix)) if base_depth < MAX_DELTA_DEPTH => {
-                self.scratch.clear();
-                encode_append_delta(&mut self.scratch, prefix, data);
-                let delta = std::mem::take(&mut self.scratch);
-                let mut header = Vec::with_capacity(24);
-                entry_header(&mut header, OBJ_OFS_DELTA, delta.len() as u64);
-                ofs_delta_offset(&mut header, offset - base_offset);
-                self.write_entry(id, &header, &delta);
-                self.scratch = delta;
-                base_depth + 1
-            }
-            _ => {
-                let mut header = Vec::with_capacity(16);
-                entry_header(&mut header, OBJ_BLOB, data.len() as u64);
-                self.write_entry(id, &header, data);
-                0
-            }
-        };
-        self.ids.insert(id);
-
-        let entry = match delta_base.and_then(|(b, ..)| self.bases.take(&b)) {
-            // Reuse the base's buffer: only the appended bytes are copied.
-            Some(mut prev) => {
-                let start = prev.len();
-                prev.extend_from_slice(&data[start..]);
-                prev
-            }
-            None => data.to_vec(),
-        };
-        self.bases.insert(id, entry, offset, depth);
+        while self
+            .schedule
+            .first_key_value()
+            .is_some_and(|(&(deadline, _), _)| deadline <= self.calls)
+        {
+            self.write_next_chain();
+        }
         id
     }
 
@@ -251,16 +260,18 @@ impl PackWriter {
     /// Returns the first error met while adding objects, if any (nothing is written
     /// then). An empty writer writes nothing.
     pub fn finish(mut self, repo: &git2::Repository) -> Result<(), PackError> {
+        self.write_pending();
         if let Some(err) = self.error.take() {
             return Err(err);
         }
         if self.entries.is_empty() {
             return Ok(());
         }
+        // Every object has its entry now, so this is the count for the header.
         let count = u32::try_from(self.entries.len())
             .map_err(|_| PackError::TooManyObjects(self.entries.len()))?;
-        // Free the base contents before writing the files.
-        self.bases = BaseCache::default();
+        self.retired = HashMap::new();
+        self.retired_order = VecDeque::new();
 
         let dir = repo.commondir().join("objects").join("pack");
         std::fs::create_dir_all(&dir)?;
@@ -300,6 +311,117 @@ impl PackWriter {
             Err(e) => {
                 self.fail(e.into());
                 Oid::ZERO_SHA1
+            }
+        }
+    }
+
+    /// Makes the new blob `id` the newest version of the chain of `base` if it
+    /// extends it, else opens a chain of its own.
+    fn add_blob(&mut self, id: Oid, data: &[u8], base: Option<Oid>) {
+        let extended = base
+            .filter(|b| self.chains.get(b).is_some_and(|c| extends(&c.data, data)))
+            .and_then(|b| self.take_chain(&b));
+        let chain = match extended {
+            Some(mut chain) => {
+                chain.earlier.push((chain.tip, chain.data.len()));
+                // Only the appended bytes are copied.
+                let start = chain.data.len();
+                chain.data.extend_from_slice(&data[start..]);
+                chain.tip = id;
+                chain
+            }
+            None => Chain {
+                tip: id,
+                data: data.to_vec(),
+                earlier: Vec::new(),
+                restarts: base
+                    .and_then(|b| self.retired.get(&b))
+                    .map_or(0, |r| r.saturating_add(1).min(MAX_RESTARTS)),
+                slot: (0, 0),
+            },
+        };
+        self.open_chain(chain);
+    }
+
+    /// Schedules `chain` (just extended or new) and writes out chains while
+    /// the open ones hold more than the budget.
+    fn open_chain(&mut self, mut chain: Chain) {
+        let idle = self.idle_calls.saturating_mul(1 << chain.restarts.min(63));
+        chain.slot = (self.calls.saturating_add(idle), self.calls);
+        let tip = chain.tip;
+        let too_big = chain.data.len() > self.budget;
+        self.pending_bytes += chain.cost();
+        self.schedule.insert(chain.slot, tip);
+        self.chains.insert(tip, chain);
+        if too_big {
+            // Would push out everything else; written out at once instead.
+            if let Some(chain) = self.take_chain(&tip) {
+                self.write_chain(chain);
+            }
+        }
+        while self.pending_bytes > self.budget && self.write_next_chain() {}
+    }
+
+    /// Removes the open chain whose newest version is `tip`.
+    fn take_chain(&mut self, tip: &Oid) -> Option<Chain> {
+        let chain = self.chains.remove(tip)?;
+        self.schedule.remove(&chain.slot);
+        self.pending_bytes -= chain.cost();
+        Some(chain)
+    }
+
+    /// Writes out the chain due first; false if no chain is open.
+    fn write_next_chain(&mut self) -> bool {
+        let Some((_, tip)) = self.schedule.pop_first() else {
+            return false;
+        };
+        if let Some(chain) = self.chains.remove(&tip) {
+            self.pending_bytes -= chain.cost();
+            self.write_chain(chain);
+        }
+        true
+    }
+
+    /// Writes out every open chain, in schedule order (so the pack's bytes
+    /// depend only on the calls made).
+    fn write_pending(&mut self) {
+        while self.write_next_chain() {}
+    }
+
+    /// Writes the entries of a chain: its newest version whole, then the earlier
+    /// versions, newest first, each as an OFS_DELTA against it that copies a
+    /// prefix. The base precedes its deltas, as OFS_DELTA requires.
+    fn write_chain(&mut self, chain: Chain) {
+        let Chain {
+            tip,
+            data,
+            earlier,
+            restarts,
+            ..
+        } = chain;
+        let tip_offset = self.spool.position();
+        let mut header = Vec::with_capacity(24);
+        entry_header(&mut header, OBJ_BLOB, data.len() as u64);
+        self.write_entry(tip, &header, &data);
+        let mut delta = std::mem::take(&mut self.scratch);
+        for &(id, len) in earlier.iter().rev() {
+            let offset = self.spool.position();
+            delta.clear();
+            encode_prefix_delta(&mut delta, data.len(), len, &data[..len]);
+            header.clear();
+            entry_header(&mut header, OBJ_OFS_DELTA, delta.len() as u64);
+            ofs_delta_offset(&mut header, offset - tip_offset);
+            self.write_entry(id, &header, &delta);
+        }
+        self.scratch = delta;
+
+        // Remembered to notice the chain being extended again.
+        if self.retired.insert(tip, restarts).is_none() {
+            self.retired_order.push_back(tip);
+        }
+        while self.retired_order.len() > RETIRED_LIMIT {
+            if let Some(oldest) = self.retired_order.pop_front() {
+                self.retired.remove(&oldest);
             }
         }
     }
@@ -363,68 +485,35 @@ impl PackWriter {
     }
 }
 
-/// A blob kept in memory as a possible delta base.
-struct BaseEntry {
+/// Versions of an append-only blob whose entries are not written yet.
+struct Chain {
+    /// Id of the newest version.
+    tip: Oid,
+    /// Content of the newest version; every earlier version is a prefix of it.
     data: Vec<u8>,
-    /// Offset of the blob's pack entry from the start of the pack.
-    offset: u64,
-    /// Length of the delta chain leading to this blob (0 = stored in full).
-    depth: u8,
+    /// The earlier versions, oldest first: id and length.
+    earlier: Vec<(Oid, usize)>,
+    /// How often the chain was written out and then extended again.
+    restarts: u8,
+    /// Key in [`PackWriter::schedule`].
+    slot: (u64, u64),
 }
 
-/// Blob contents that may serve as delta bases, bounded by [`BASE_CACHE_BUDGET`];
-/// the oldest entries are dropped first.
-#[derive(Default)]
-struct BaseCache {
-    map: HashMap<Oid, BaseEntry>,
-    /// Insertion order; may hold ids already taken out of `map`.
-    order: VecDeque<Oid>,
-    bytes: usize,
+impl Chain {
+    /// Memory counted for the chain.
+    fn cost(&self) -> usize {
+        CHAIN_OVERHEAD + self.data.capacity() + VERSION_OVERHEAD * self.earlier.len()
+    }
 }
 
-impl BaseCache {
-    fn get(&self, id: &Oid) -> Option<&BaseEntry> {
-        self.map.get(id)
-    }
-
-    /// Removes an entry and returns its content.
-    fn take(&mut self, id: &Oid) -> Option<Vec<u8>> {
-        let entry = self.map.remove(id)?;
-        self.bytes -= entry.data.len();
-        Some(entry.data)
-    }
-
-    fn insert(&mut self, id: Oid, data: Vec<u8>, offset: u64, depth: u8) {
-        if data.len() > BASE_CACHE_BUDGET {
-            return;
-        }
-        self.bytes += data.len();
-        if let Some(old) = self.map.insert(
-            id,
-            BaseEntry {
-                data,
-                offset,
-                depth,
-            },
-        ) {
-            self.bytes -= old.data.len();
-        }
-        self.order.push_back(id);
-        while self.bytes > BASE_CACHE_BUDGET {
-            let Some(oldest) = self.order.pop_front() else {
-                break;
-            };
-            if oldest == id {
-                self.order.push_front(oldest);
-                break;
-            }
-            self.take(&oldest);
-        }
-        if self.order.len() > 2 * self.map.len() + 1024 {
-            let map = &self.map;
-            self.order.retain(|k| map.contains_key(k));
-        }
-    }
+/// Whether a chain whose newest content is `newest` can take `data` as its next
+/// version: `newest` is a non-empty proper prefix of it, short enough for the
+/// 32-bit copy offsets of the delta that will store it.
+fn extends(newest: &[u8], data: &[u8]) -> bool {
+    !newest.is_empty()
+        && newest.len() < data.len()
+        && u32::try_from(newest.len()).is_ok()
+        && data.starts_with(newest)
 }
 
 /// What the index needs to know about one pack entry.
@@ -753,16 +842,17 @@ fn delta_varint(out: &mut Vec<u8>, mut value: u64) {
     out.push(value as u8);
 }
 
-/// Delta turning `target[..prefix]` into `target`: copy the prefix, insert the rest.
-/// `prefix` must fit the 32-bit copy offset.
-fn encode_append_delta(out: &mut Vec<u8>, prefix: usize, target: &[u8]) {
-    let tail = &target[prefix..];
-    out.reserve(20 + prefix / MAX_COPY * 8 + tail.len() + tail.len() / MAX_INSERT + 1);
-    delta_varint(out, prefix as u64);
+/// Delta from a source of `source_len` bytes whose first `copied` bytes equal
+/// `target[..copied]` to `target`: copy those bytes, insert the rest.
+/// `copied` must fit the 32-bit copy offset.
+fn encode_prefix_delta(out: &mut Vec<u8>, source_len: usize, copied: usize, target: &[u8]) {
+    let tail = &target[copied..];
+    out.reserve(20 + copied / MAX_COPY * 8 + tail.len() + tail.len() / MAX_INSERT + 1);
+    delta_varint(out, source_len as u64);
     delta_varint(out, target.len() as u64);
     let mut offset = 0usize;
-    while offset < prefix {
-        let size = (prefix - offset).min(MAX_COPY);
+    while offset < copied {
+        let size = (copied - offset).min(MAX_COPY);
         let at = out.len();
         out.push(0x80);
         let mut cmd = 0x80u8;
@@ -818,6 +908,48 @@ mod tests {
                 "git fsck complained: {line}\n{stdout}\n{stderr}"
             );
         }
+    }
+
+    /// How `git verify-pack -v` lists an object.
+    #[derive(Debug)]
+    struct Packed {
+        /// Bytes of its entry in the pack.
+        stored: u64,
+        /// Its delta base, if it is stored as a delta.
+        base: Option<Oid>,
+    }
+
+    /// Every object in the repository's packs, per `git verify-pack -v`.
+    fn packed_objects(path: &Path) -> HashMap<Oid, Packed> {
+        let mut objects = HashMap::new();
+        for idx in pack_files(path)
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+        {
+            let out = Command::new("git")
+                .arg("--git-dir")
+                .arg(path)
+                .args(["verify-pack", "-v"])
+                .arg(&idx)
+                .output()
+                .expect("run git verify-pack");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            for line in String::from_utf8_lossy(&out.stdout).lines() {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                if fields.first().is_some_and(|f| f.len() == 40) {
+                    let packed = Packed {
+                        stored: fields[3].parse().unwrap(),
+                        base: fields.get(6).map(|b| Oid::from_str(b).unwrap()),
+                    };
+                    objects.insert(Oid::from_str(fields[0]).unwrap(), packed);
+                }
+            }
+        }
+        objects
     }
 
     /// The longest delta chain in the repository's packs, per `git verify-pack -v`.
@@ -1120,8 +1252,20 @@ mod tests {
         repo.reference("refs/heads/main", c2, true, "test").unwrap();
         repo.set_head("refs/heads/main").unwrap();
         assert_fsck_clean(dir.path());
-        // The 200-version log was delta-compressed, with chains cut at depth 50.
-        assert_eq!(max_chain_length(dir.path()), MAX_DELTA_DEPTH as usize);
+        // The 200-version log was delta-compressed the way `git repack` does it:
+        // the newest version of each chain whole, earlier ones depth-1 deltas
+        // against it. The side branch took over the chain of version 100, so the
+        // main line went on in a chain of its own.
+        assert_eq!(max_chain_length(dir.path()), 1);
+        let packed = packed_objects(dir.path());
+        assert_eq!(packed[&last_log].base, None);
+        assert_eq!(packed[&side].base, None);
+        let log_bases: HashSet<Option<Oid>> = blobs
+            .iter()
+            .filter(|(_, d)| d.starts_with(b"# activity log\n"))
+            .map(|(id, _)| packed[id].base)
+            .collect();
+        assert_eq!(log_bases, HashSet::from([None, Some(last_log), Some(side)]));
         let pack_len: u64 = files
             .iter()
             .map(|p| std::fs::metadata(p).unwrap().len())
@@ -1150,7 +1294,165 @@ mod tests {
         assert_eq!(repo.find_blob(v2).unwrap().content(), &data[..]);
         assert_eq!(repo.find_blob(v1).unwrap().content(), &data[..v1_len]);
         assert_eq!(v2, Oid::hash_object(ObjectType::Blob, &data).unwrap());
-        assert_eq!(max_chain_length(dir.path()), 2);
+        // Both earlier versions copy more than one copy instruction can.
+        assert_eq!(max_chain_length(dir.path()), 1);
+        let packed = packed_objects(dir.path());
+        assert_eq!(packed[&v2].base, None);
+        assert_eq!(packed[&v1].base, Some(v2));
+        assert_eq!(packed[&v0].base, Some(v2));
+        assert_fsck_clean(dir.path());
+    }
+
+    /// The newest version of a long append-only chain is stored whole and reads
+    /// without applying any delta; each earlier version is a depth-1 delta
+    /// against it that only copies a prefix (a few bytes in the pack).
+    #[test]
+    fn newest_version_of_long_chain_is_stored_whole() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let mut w = PackWriter::new();
+        let mut log = Vec::new();
+        let mut versions = Vec::new();
+        let mut prev = None;
+        for i in 0..300u64 {
+            log.extend_from_slice(&noise(i, 100 + (i as usize * 13) % 400));
+            let id = w.blob(&log, prev);
+            versions.push((id, log.len()));
+            prev = Some(id);
+        }
+        let newest = versions[299].0;
+        let tree = w.tree(&[("log".to_string(), EntryMode::File, newest)]);
+        let sig = ("N", "n@example.com", 1_600_000_000, 0);
+        let commit = w.commit(tree, &[], sig, sig, "log\n");
+        w.finish(&repo).unwrap();
+        repo.reference("refs/heads/main", commit, true, "test")
+            .unwrap();
+
+        // Read the newest version the way a reader does: through the tip's tree.
+        let fresh = Repository::open_bare(dir.path()).unwrap();
+        let tip_tree = fresh.find_commit(commit).unwrap().tree().unwrap();
+        let entry = tip_tree.get_name("log").unwrap();
+        assert_eq!(entry.id(), newest);
+        assert!(fresh.find_blob(newest).unwrap().content() == &log[..]);
+        for (id, len) in &versions {
+            assert!(fresh.find_blob(*id).unwrap().content() == &log[..*len]);
+        }
+
+        let packed = packed_objects(dir.path());
+        assert_eq!(packed.len(), 302);
+        assert!(packed[&newest].base.is_none(), "{:?}", packed[&newest]);
+        assert!(packed[&newest].stored > log.len() as u64 / 2);
+        for (id, _) in &versions[..299] {
+            assert_eq!(packed[id].base, Some(newest));
+            assert!(packed[id].stored < 40, "{:?}", packed[id]);
+        }
+        assert_eq!(max_chain_length(dir.path()), 1);
+        assert_fsck_clean(dir.path());
+    }
+
+    /// A chain left alone for `IDLE_CALLS` blob calls is written out; extended
+    /// later, it goes on in a new chain with twice the idle limit. Both chains
+    /// have their newest version whole.
+    #[test]
+    fn idle_chains_are_written_out_and_restarted() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let mut w = PackWriter::new();
+        let mut log = Vec::new();
+        let mut versions: Vec<(Oid, Vec<u8>)> = Vec::new();
+        let mut append = |w: &mut PackWriter, versions: &mut Vec<(Oid, Vec<u8>)>, i: u64| {
+            log.extend_from_slice(format!("line {i}\n").as_bytes());
+            let id = w.blob(&log, versions.last().map(|v| v.0));
+            versions.push((id, log.clone()));
+        };
+        for i in 0..10 {
+            append(&mut w, &mut versions, i);
+        }
+        let first_newest = versions[9].0;
+        let mut others = Vec::new();
+        let mut unrelated = |w: &mut PackWriter, n: u64| {
+            for k in 0..n {
+                let data = format!("unrelated {} {k}\n", others.len());
+                others.push((w.blob(data.as_bytes(), None), data));
+            }
+        };
+        unrelated(&mut w, IDLE_CALLS - 1);
+        assert!(w.chains.contains_key(&first_newest), "not idle long enough");
+        unrelated(&mut w, 1);
+        assert!(
+            !w.chains.contains_key(&first_newest),
+            "written out when idle"
+        );
+        assert!(w.chains.len() as u64 <= IDLE_CALLS);
+        assert!(w.entries.iter().any(|e| e.id == versions[0].0));
+
+        for i in 10..20 {
+            append(&mut w, &mut versions, i);
+        }
+        let second_newest = versions[19].0;
+        unrelated(&mut w, IDLE_CALLS + 100);
+        assert!(
+            w.chains.contains_key(&second_newest),
+            "a restarted chain waits twice as long"
+        );
+        unrelated(&mut w, IDLE_CALLS);
+        assert!(!w.chains.contains_key(&second_newest));
+        w.finish(&repo).unwrap();
+
+        for (id, data) in &versions {
+            assert!(repo.find_blob(*id).unwrap().content() == &data[..]);
+        }
+        for (id, data) in &others {
+            assert_eq!(repo.find_blob(*id).unwrap().content(), data.as_bytes());
+        }
+        let packed = packed_objects(dir.path());
+        assert!(packed[&first_newest].base.is_none());
+        assert!(packed[&second_newest].base.is_none());
+        for (id, _) in &versions[..9] {
+            assert_eq!(packed[id].base, Some(first_newest));
+        }
+        for (id, _) in &versions[10..19] {
+            assert_eq!(packed[id].base, Some(second_newest));
+        }
+        assert_eq!(max_chain_length(dir.path()), 1);
+        assert_fsck_clean(dir.path());
+    }
+
+    /// Open chains never hold more than the budget: the ones due first are
+    /// written out, and a chain larger than the budget at once.
+    #[test]
+    fn budget_bounds_open_chains() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let mut w = PackWriter::new();
+        w.budget = 20_000;
+        let mut logs: Vec<(Vec<u8>, Option<Oid>)> = vec![(Vec::new(), None); 5];
+        let mut blobs = Vec::new();
+        for i in 0..400u64 {
+            let (log, prev) = &mut logs[(i % 5) as usize];
+            log.extend_from_slice(&noise(i, 50 + (i as usize % 7) * 40));
+            if i == 203 {
+                log.extend_from_slice(&noise(i, 30_000)); // larger than the budget
+            }
+            let id = w.blob(log, *prev);
+            *prev = Some(id);
+            blobs.push((id, log.clone()));
+            assert!(w.pending_bytes <= w.budget, "{} at {i}", w.pending_bytes);
+            let counted: usize = w.chains.values().map(Chain::cost).sum();
+            assert_eq!(w.pending_bytes, counted);
+            assert_eq!(w.schedule.len(), w.chains.len());
+        }
+        let big = blobs[203].0;
+        w.finish(&repo).unwrap();
+        for (id, data) in &blobs {
+            assert!(repo.find_blob(*id).unwrap().content() == &data[..]);
+        }
+        let packed = packed_objects(dir.path());
+        assert!(packed[&big].base.is_none());
+        for (_, prev) in &logs {
+            assert!(packed[&prev.unwrap()].base.is_none());
+        }
+        assert_eq!(max_chain_length(dir.path()), 1);
         assert_fsck_clean(dir.path());
     }
 
@@ -1219,6 +1521,7 @@ mod tests {
             let c = w.commit(root, &parent, sig, sig, &format!("commit {i}\n"));
             parent = vec![c];
         }
+        w.write_pending();
         let expected: HashMap<Oid, u64> = w.entries.iter().map(|e| (e.id, e.offset)).collect();
         assert_eq!(expected.len(), w.len());
         w.finish(&repo).unwrap();
@@ -1538,10 +1841,17 @@ mod tests {
             for tail in [0, 1, 127, 128, 300] {
                 let target = noise((prefix + tail) as u64, prefix + tail);
                 let mut delta = Vec::new();
-                encode_append_delta(&mut delta, prefix, &target);
+                encode_prefix_delta(&mut delta, prefix, prefix, &target);
                 assert!(
                     apply_delta(&target[..prefix], &delta) == target,
                     "{prefix}+{tail}"
+                );
+                // The other way round: a prefix of the source, nothing inserted.
+                delta.clear();
+                encode_prefix_delta(&mut delta, prefix + tail, prefix, &target[..prefix]);
+                assert!(
+                    apply_delta(&target, &delta) == target[..prefix],
+                    "{prefix}+{tail} reversed"
                 );
             }
         }
@@ -1563,6 +1873,51 @@ mod tests {
         }
     }
 
+    /// Adds random mixes of new blobs, appends (to the last blob for
+    /// `op` 4, else to a random one), non-prefix and shortened "bases" with the
+    /// given limits; checks the ids, the bookkeeping, that everything reads back
+    /// exactly and that no delta chain is longer than 1.
+    fn check_random_history(
+        ops: Vec<(u8, Vec<u8>, usize)>,
+        idle_calls: u64,
+        budget: usize,
+    ) -> Result<(), TestCaseError> {
+        let dir = tempfile::TempDir::new().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let mut w = PackWriter::new();
+        w.idle_calls = idle_calls;
+        w.budget = budget;
+        let mut blobs: Vec<(Oid, Vec<u8>)> = Vec::new();
+        for (op, bytes, pick) in ops {
+            let picked = match op {
+                4 => blobs.last().cloned(),
+                _ => (!blobs.is_empty()).then(|| blobs[pick % blobs.len()].clone()),
+            };
+            let (data, base) = match (op, picked) {
+                (1 | 4, Some((id, mut data))) => {
+                    data.extend_from_slice(&bytes);
+                    (data, Some(id))
+                }
+                (2, Some((id, _))) => (bytes, Some(id)),
+                (3, Some((id, data))) => (data[..data.len() / 2].to_vec(), Some(id)),
+                _ => (bytes, None),
+            };
+            let id = w.blob(&data, base);
+            prop_assert_eq!(id, Oid::hash_object(ObjectType::Blob, &data).unwrap());
+            prop_assert!(w.pending_bytes <= w.budget);
+            prop_assert_eq!(w.schedule.len(), w.chains.len());
+            blobs.push((id, data));
+        }
+        w.finish(&repo).unwrap();
+        for (id, data) in &blobs {
+            let blob = repo.find_blob(*id).unwrap();
+            prop_assert_eq!(blob.content(), &data[..]);
+        }
+        prop_assert!(max_chain_length(dir.path()) <= 1);
+        assert_fsck_clean(dir.path());
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
 
@@ -1575,31 +1930,22 @@ mod tests {
                 1..60,
             )
         ) {
-            let dir = tempfile::TempDir::new().unwrap();
-            let repo = Repository::init_bare(dir.path()).unwrap();
-            let mut w = PackWriter::new();
-            let mut blobs: Vec<(Oid, Vec<u8>)> = Vec::new();
-            for (op, bytes, pick) in ops {
-                let picked = (!blobs.is_empty()).then(|| blobs[pick % blobs.len()].clone());
-                let (data, base) = match (op, picked) {
-                    (1, Some((id, mut data))) => {
-                        data.extend_from_slice(&bytes);
-                        (data, Some(id))
-                    }
-                    (2, Some((id, _))) => (bytes, Some(id)),
-                    (3, Some((id, data))) => (data[..data.len() / 2].to_vec(), Some(id)),
-                    _ => (bytes, None),
-                };
-                let id = w.blob(&data, base);
-                prop_assert_eq!(id, Oid::hash_object(ObjectType::Blob, &data).unwrap());
-                blobs.push((id, data));
-            }
-            w.finish(&repo).unwrap();
-            for (id, data) in &blobs {
-                let blob = repo.find_blob(*id).unwrap();
-                prop_assert_eq!(blob.content(), &data[..]);
-            }
-            assert_fsck_clean(dir.path());
+            check_random_history(ops, IDLE_CALLS, PENDING_BUDGET)?;
+        }
+
+        /// The same, mostly appending to the last blob, with chains written out
+        /// after a few calls or a few hundred bytes.
+        #[test]
+        fn random_blob_histories_with_small_limits_read_back(
+            ops in prop::collection::vec(
+                (0u8..8, prop::collection::vec(any::<u8>(), 0..200), any::<usize>()),
+                1..60,
+            ),
+            idle_calls in 1u64..8,
+            budget in 0usize..3000,
+        ) {
+            let ops = ops.into_iter().map(|(op, b, p)| (op.min(4), b, p)).collect();
+            check_random_history(ops, idle_calls, budget)?;
         }
     }
 }

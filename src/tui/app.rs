@@ -68,6 +68,9 @@ pub struct Search {
     /// Set while the worker is still searching details.
     pub running: bool,
     pub generation: u64,
+    /// No match was on hand when the query was typed: jump to the first
+    /// one the worker finds.
+    pub pending_jump: bool,
 }
 
 /// Decoded details of one record, or the fact that they are on the way.
@@ -259,14 +262,23 @@ impl App {
             .insert(commit, Details::Ready(Arc::new(details)));
     }
 
-    pub fn search_hits(&mut self, generation: u64, hits: Vec<Oid>, done: bool) {
+    pub fn search_hits(&mut self, generation: u64, hits: Vec<Oid>, done: bool) -> Vec<Effect> {
         if generation != self.search.generation {
-            return;
+            return Vec::new();
         }
         self.search.hits.extend(hits);
         if done {
             self.search.running = false;
         }
+        if self.search.pending_jump && !self.search.hits.is_empty() {
+            self.search.pending_jump = false;
+            if !self.is_hit(self.selected) {
+                let fx = self.step_match(true);
+                self.flash = None;
+                return fx;
+            }
+        }
+        Vec::new()
     }
 
     fn refilter(&mut self) {
@@ -334,6 +346,7 @@ impl App {
     }
 
     fn move_by(&mut self, delta: isize) -> Vec<Effect> {
+        self.search.pending_jump = false;
         let pos = self.selected.saturating_add_signed(delta);
         self.select(pos)
     }
@@ -405,8 +418,13 @@ impl App {
             generation: self.search.generation,
         }];
         // Incremental: jump to the first message match from the selection on.
+        self.search.pending_jump = false;
         if !self.is_hit(self.selected) {
-            fx.extend(self.step_match(true));
+            if self.search.hits.is_empty() {
+                self.search.pending_jump = true;
+            } else {
+                fx.extend(self.step_match(true));
+            }
             self.flash = None;
         }
         fx

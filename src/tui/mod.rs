@@ -270,10 +270,7 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
             generation,
             hits,
             done,
-        } => {
-            app.search_hits(generation, hits, done);
-            Vec::new()
-        }
+        } => app.search_hits(generation, hits, done),
         Msg::Signal(_) => vec![Effect::Quit],
         Msg::InputGone(e) => {
             app.load_error = Some(format!("terminal input failed: {e}"));
