@@ -239,3 +239,13 @@ fn ctrl_c_quits_cleanly() {
     s.send("\x03");
     assert!(s.finish().success());
 }
+
+#[test]
+fn a_panic_restores_the_terminal() {
+    let dir = project(20);
+    let mut s = Session::start(dir.path(), &[], 100, 30, &[("GTM_TUI_TEST_PANIC_KEY", "%")]);
+    s.wait_for("timeline", |s| s.contains("Timeline 1/"));
+    s.send("%");
+    let status = s.finish();
+    assert!(!status.success(), "a panic is a failure exit");
+}

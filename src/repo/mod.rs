@@ -68,6 +68,9 @@ impl Project {
         // cost of reading a history and guards only against disk corruption,
         // which git fsck is for.
         git2::opts::strict_hash_verification(false);
+        // Each commit is read once per walk; libgit2's object cache would only
+        // hold on to memory (and cost time filling it).
+        git2::opts::enable_caching(false);
         let repo = match Repository::discover(path) {
             Ok(r) => r,
             Err(e) if e.code() == git2::ErrorCode::NotFound => {

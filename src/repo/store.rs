@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
 
-use git2::{Oid, Repository};
+use git2::{Blob, Oid, Repository};
 
 use super::LOG_DIR;
 use crate::activity::detail::{DetailError, decode_value, value_at};
@@ -20,7 +20,7 @@ pub struct DetailStore<'r> {
     tip: Oid,
     /// Log file name → blob id, per commit whose tree was listed.
     listings: RefCell<HashMap<Oid, Rc<HashMap<String, Oid>>>>,
-    blobs: RefCell<HashMap<Oid, Rc<Vec<u8>>>>,
+    blobs: RefCell<HashMap<Oid, Rc<Blob<'r>>>>,
 }
 
 impl<'r> DetailStore<'r> {
@@ -38,10 +38,9 @@ impl<'r> DetailStore<'r> {
     pub fn detail(&self, activity_commit: Oid, line: &DetailRef) -> Detail {
         let mut detail = match DetailKey::parse(&line.key) {
             Err(e) => Detail::failed(DetailError::Key(e)),
-            Ok(key) => match self.value(activity_commit, &key) {
-                Ok(v) => decode_value(&v),
-                Err(e) => Detail::failed(e),
-            },
+            Ok(key) => self
+                .with_value(activity_commit, &key, decode_value)
+                .unwrap_or_else(Detail::failed),
         };
         if let Some(e) = &line.error {
             detail.errors.insert(0, e.clone());
@@ -51,10 +50,20 @@ impl<'r> DetailStore<'r> {
 
     /// The raw value bytes of a key.
     pub fn value(&self, activity_commit: Oid, key: &DetailKey) -> Result<Vec<u8>, DetailError> {
+        self.with_value(activity_commit, key, <[u8]>::to_vec)
+    }
+
+    /// Calls `f` on the value bytes of a key, read in place from the cached blob.
+    pub fn with_value<T>(
+        &self,
+        activity_commit: Oid,
+        key: &DetailKey,
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Result<T, DetailError> {
         let name = key.file_name();
         let first = match self.file(self.tip, &name) {
-            Some(blob) => match value_at(&blob, key) {
-                Ok(v) => return Ok(v.to_vec()),
+            Some(blob) => match value_at(blob.content(), key) {
+                Ok(v) => return Ok(f(v)),
                 Err(e) => Some(e),
             },
             None => None,
@@ -62,7 +71,7 @@ impl<'r> DetailStore<'r> {
         if activity_commit != self.tip
             && let Some(blob) = self.file(activity_commit, &name)
         {
-            return value_at(&blob, key).map(<[u8]>::to_vec);
+            return value_at(blob.content(), key).map(f);
         }
         Err(first.unwrap_or_else(|| {
             DetailError::MissingFile(format!(
@@ -73,16 +82,15 @@ impl<'r> DetailStore<'r> {
         }))
     }
 
-    fn file(&self, commit: Oid, name: &str) -> Option<Rc<Vec<u8>>> {
+    fn file(&self, commit: Oid, name: &str) -> Option<Rc<Blob<'r>>> {
         let listing = self.listing(commit)?;
         let id = *listing.get(name)?;
         if let Some(b) = self.blobs.borrow().get(&id) {
             return Some(Rc::clone(b));
         }
-        let blob = self.repo.find_blob(id).ok()?;
-        let bytes = Rc::new(blob.content().to_vec());
-        self.blobs.borrow_mut().insert(id, Rc::clone(&bytes));
-        Some(bytes)
+        let blob = Rc::new(self.repo.find_blob(id).ok()?);
+        self.blobs.borrow_mut().insert(id, Rc::clone(&blob));
+        Some(blob)
     }
 
     fn listing(&self, commit: Oid) -> Option<Rc<HashMap<String, Oid>>> {

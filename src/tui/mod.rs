@@ -185,12 +185,26 @@ fn event_loop(
     }
 }
 
+/// Test-only switch: a key that makes the TUI panic, so the end-to-end tests
+/// can check that a panic restores the terminal.
+pub const PANIC_ENV: &str = "GTM_TUI_TEST_PANIC_KEY";
+
+fn panic_key() -> Option<char> {
+    static KEY: std::sync::OnceLock<Option<char>> = std::sync::OnceLock::new();
+    *KEY.get_or_init(|| std::env::var(PANIC_ENV).ok().and_then(|v| v.chars().next()))
+}
+
 /// One message → state change → effects. Shared by the loop and the tests.
 pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
     match msg {
         Msg::Input(Event::Key(key)) => {
             if key.kind == KeyEventKind::Release {
                 return Vec::new();
+            }
+            if let crossterm::event::KeyCode::Char(c) = key.code {
+                if panic_key() == Some(c) {
+                    panic!("panic requested by {PANIC_ENV} for the terminal-restore tests");
+                }
             }
             if app.search.typing.is_some() {
                 return app.search_input(&key);
