@@ -201,10 +201,10 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
             if key.kind == KeyEventKind::Release {
                 return Vec::new();
             }
-            if let crossterm::event::KeyCode::Char(c) = key.code {
-                if panic_key() == Some(c) {
-                    panic!("panic requested by {PANIC_ENV} for the terminal-restore tests");
-                }
+            if let crossterm::event::KeyCode::Char(c) = key.code
+                && panic_key() == Some(c)
+            {
+                panic!("panic requested by {PANIC_ENV} for the terminal-restore tests");
             }
             if app.search.typing.is_some() {
                 return app.search_input(&key);
