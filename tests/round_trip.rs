@@ -188,3 +188,66 @@ fn the_walk_streams_and_covers_every_linked_commit_form() {
     assert!(linked.iter().any(|l| l.len() == 32), "a uuid");
     assert!(linked.iter().any(|l| l.is_empty()), "empty");
 }
+
+#[test]
+fn workloads_cover_every_type_action_and_image_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = common::workload(
+        dir.path(),
+        Workload {
+            records: 1500,
+            image_every: 4,
+            large_every: 5,
+            truncated_every: 3,
+            ..Workload::default()
+        },
+    );
+    let legacy_dir = tempfile::tempdir().unwrap();
+    let legacy = common::workload(
+        legacy_dir.path(),
+        Workload {
+            records: 300,
+            legacy: true,
+            base64_images: true,
+            image_every: 3,
+            ..Workload::default()
+        },
+    );
+    let records: Vec<_> = written.records.iter().chain(&legacy.records).collect();
+    let types: std::collections::BTreeSet<i64> = records.iter().map(|r| r.meta.type_id).collect();
+    assert_eq!(types, (0..=8).collect(), "every record type");
+    let details: Vec<_> = records.iter().flat_map(|r| &r.details).collect();
+    let dtypes: std::collections::BTreeSet<i64> = details.iter().map(|d| d.type_id).collect();
+    assert_eq!(dtypes, (0..=8).collect(), "every detail type");
+    let actions: std::collections::BTreeSet<i64> = details
+        .iter()
+        .map(|d| if d.legacy { 0 } else { d.action })
+        .collect();
+    assert_eq!(
+        actions,
+        (0..=4).collect(),
+        "every action (legacy lines read as none)"
+    );
+    let mimes: std::collections::BTreeSet<&str> = details
+        .iter()
+        .flat_map(|d| &d.entries)
+        .map(|e| e.mime.as_str())
+        .collect();
+    for m in ["text/plain", "text/markdown", "image/png", "image/gif"] {
+        assert!(mimes.contains(m), "{m} in {mimes:?}");
+    }
+    assert!(
+        details
+            .iter()
+            .flat_map(|d| &d.entries)
+            .any(|e| e.mime == "image/png" && e.bytes.starts_with(b"/9j/")),
+        "an old base64-text JPEG"
+    );
+    assert!(
+        details
+            .iter()
+            .flat_map(|d| &d.entries)
+            .any(|e| String::from_utf8_lossy(&e.bytes).ends_with("<result truncated>")),
+        "a truncated result"
+    );
+}
