@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::activity::Content;
 use crate::activity::kinds::{ActionKind, DetailKind, RecordKind, detail_name, record_name};
-use crate::activity::{Content, Detail};
 use crate::export;
 use crate::repo::{Project, RecordRow, RepoError, WalkMsg, WalkStats};
 use crate::timefmt;
@@ -145,25 +145,11 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
-/// Decodes every detail of a record, in line order.
-pub fn decode_all(
-    project: &Project,
-    store: &crate::repo::DetailStore,
-    row: &RecordRow,
-) -> Vec<Detail> {
-    let _ = project;
-    row.record
-        .details
-        .iter()
-        .map(|line| store.detail(row.commit, line))
-        .collect()
-}
-
 /// `show`: one record with every detail decoded.
 pub fn show(project: &Project, spec: &str, out: &mut impl Write) -> Result<(), CommandError> {
     let row = project.record(spec)?;
     let store = project.details();
-    let details = decode_all(project, &store, &row);
+    let details = store.record_details(&row);
     let r = &row.record;
     writeln!(out, "commit   {}", row.commit)?;
     writeln!(out, "author   {} <{}>", row.author, row.email)?;
@@ -274,7 +260,7 @@ pub fn export(
         match msg {
             WalkMsg::Rows(rows) => {
                 for row in &rows {
-                    let details = decode_all(project, &store, row);
+                    let details = store.record_details(row);
                     let rec = export::record(row, &details);
                     if format == ExportFormat::Json && n > 0 {
                         out.write_all(b",\n")?;

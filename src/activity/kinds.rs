@@ -14,7 +14,8 @@ pub enum RecordKind {
     Dataset,
 }
 
-const RECORD_NAMES: [&str; 9] = [
+/// Record type names by stored number.
+pub const RECORD_NAMES: [&str; 9] = [
     "note",
     "environment",
     "code",

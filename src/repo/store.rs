@@ -48,6 +48,15 @@ impl<'r> DetailStore<'r> {
         detail
     }
 
+    /// Every detail of a record, decoded, in line order.
+    pub fn record_details(&self, row: &super::RecordRow) -> Vec<Detail> {
+        row.record
+            .details
+            .iter()
+            .map(|line| self.detail(row.commit, line))
+            .collect()
+    }
+
     /// The raw value bytes of a key.
     pub fn value(&self, activity_commit: Oid, key: &DetailKey) -> Result<Vec<u8>, DetailError> {
         self.with_value(activity_commit, key, <[u8]>::to_vec)

@@ -67,17 +67,7 @@ impl ColorDepth {
 pub const RECORD_TYPES: usize = 9;
 
 /// Record type names by type id, as used under `[theme.record_types]`.
-pub const RECORD_TYPE_NAMES: [&str; RECORD_TYPES] = [
-    "note",
-    "environment",
-    "code",
-    "input_data",
-    "output_data",
-    "milestone",
-    "branch",
-    "labbook",
-    "dataset",
-];
+pub const RECORD_TYPE_NAMES: [&str; RECORD_TYPES] = crate::activity::kinds::RECORD_NAMES;
 
 /// Every colour and style the TUI draws with.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -106,12 +106,7 @@ fn decode_loop(project: &Project, rx: &Receiver<Vec<Arc<RecordRow>>>, tx: &Sende
             stack.extend(batch.into_iter().rev());
         }
         let Some(row) = stack.pop() else { continue };
-        let details: Vec<Detail> = row
-            .record
-            .details
-            .iter()
-            .map(|line| store.detail(row.commit, line))
-            .collect();
+        let details = store.record_details(&row);
         if tx.send(Msg::Details(load, row.commit, details)).is_err() {
             return;
         }
@@ -142,12 +137,7 @@ fn search_loop(project: &Project, rx: &Receiver<SearchJob>, current: &AtomicU64,
                 cancelled = true;
                 break;
             }
-            let details: Vec<Detail> = row
-                .record
-                .details
-                .iter()
-                .map(|line| store.detail(row.commit, line))
-                .collect();
+            let details = store.record_details(row);
             if details_contain(&details, &job.query) {
                 hits.push(row.commit);
             }
