@@ -90,6 +90,11 @@ pub enum Effect {
         query: String,
         generation: u64,
     },
+    /// Find records whose details name this path (for the path filter).
+    PathSearch {
+        path: String,
+        generation: u64,
+    },
     /// Read the history again from the ref's current commit.
     Reload,
     Quit,
@@ -126,6 +131,8 @@ pub struct App {
     pub details: HashMap<Oid, Details>,
     pub search: Search,
     pub filter: Filter,
+    /// Generation of the path filter's detail search.
+    pub path_generation: u64,
     pub overlay: Overlay,
     /// A one-line note in the status bar (cleared on the next key).
     pub flash: Option<String>,
@@ -162,6 +169,7 @@ impl App {
             details: HashMap::new(),
             search: Search::default(),
             filter: Filter::default(),
+            path_generation: 0,
             overlay: Overlay::None,
             flash: None,
             list_height: 20,
@@ -279,6 +287,33 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// Records the path filter's worker found: they join the view in place.
+    pub fn path_hits(&mut self, generation: u64, hits: Vec<Oid>) -> Vec<Effect> {
+        if generation != self.path_generation || self.filter.path.is_empty() {
+            return Vec::new();
+        }
+        for c in hits {
+            self.filter.path_hits.insert(c);
+            let Some(&i) = self.index.get(&c) else {
+                continue;
+            };
+            let (Some(row), Some(day)) = (self.rows.get(i), self.days.get(i)) else {
+                continue;
+            };
+            if !self.filter.matches(row, day) {
+                continue;
+            }
+            if let Err(pos) = self.view.binary_search(&i) {
+                self.view.insert(pos, i);
+                // Keep the same record selected.
+                if pos <= self.selected && self.view.len() > 1 {
+                    self.selected += 1;
+                }
+            }
+        }
+        self.visible_decodes()
     }
 
     fn refilter(&mut self) {
@@ -468,12 +503,22 @@ impl App {
             match key.code {
                 KeyCode::Esc => {}
                 KeyCode::Enter => {
-                    edit.error = self.set_filter_text(edit.field, text);
+                    let field = edit.field;
+                    edit.error = self.set_filter_text(field, text);
                     if edit.error.is_some() {
                         self.overlay = Overlay::Filter(edit);
                         return Vec::new();
                     }
                     self.refilter();
+                    self.overlay = Overlay::Filter(edit);
+                    let mut fx = self.visible_decodes();
+                    if field == 1 && !self.filter.path.is_empty() {
+                        fx.push(Effect::PathSearch {
+                            path: self.filter.path.clone(),
+                            generation: self.path_generation,
+                        });
+                    }
+                    return fx;
                 }
                 KeyCode::Backspace => {
                     text.pop();
@@ -551,7 +596,11 @@ impl App {
             return Some(format!("'{text}' is not a date like 2019-03-04"));
         }
         match field {
-            1 => self.filter.path = text,
+            1 => {
+                self.filter.path = text;
+                self.filter.path_hits.clear();
+                self.path_generation += 1;
+            }
             2 => self.filter.author = text,
             3 => self.filter.since = text,
             4 => self.filter.until = text,

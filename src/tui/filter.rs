@@ -21,6 +21,9 @@ pub struct Filter {
     pub code_only: bool,
     /// Show records the client marked as not shown (`show: false`).
     pub show_hidden: bool,
+    /// Records whose details name `path` (found by the search worker):
+    /// file records say which files only there.
+    pub path_hits: std::collections::HashSet<git2::Oid>,
 }
 
 impl Filter {
@@ -53,7 +56,10 @@ impl Filter {
         {
             return false;
         }
-        if !self.path.is_empty() && !contains_ci(&r.message, &self.path) {
+        if !self.path.is_empty()
+            && !contains_ci(&r.message, &self.path)
+            && !self.path_hits.contains(&row.commit)
+        {
             return false;
         }
         if !self.author.is_empty()

@@ -27,7 +27,7 @@ use ratatui::layout::Rect;
 use self::app::{App, Effect, Focus, Overlay};
 use self::config::Config;
 use self::keymap::Action;
-use self::worker::{Msg, SearchJob, Workers};
+use self::worker::{Msg, SearchJob, SearchKind, Workers};
 use crate::repo::{Project, RepoError, WalkMsg};
 
 /// What `gtm-tui [PATH]` was asked for.
@@ -170,7 +170,14 @@ fn event_loop(
                     Effect::Decode(commits) => {
                         workers.decode(rows_for(app, &commits));
                     }
+                    Effect::PathSearch { path, generation } => workers.search(SearchJob {
+                        kind: SearchKind::Path,
+                        query: path,
+                        generation,
+                        rows: app.rows.clone(),
+                    }),
                     Effect::Search { query, generation } => workers.search(SearchJob {
+                        kind: SearchKind::Query,
                         query,
                         generation,
                         rows: app
@@ -265,26 +272,41 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
         Msg::Walk(_, WalkMsg::Rows(rows)) => app.add_rows(rows),
         Msg::Walk(_, WalkMsg::Done(result)) => {
             app.walk_done(result.map_err(|e| e.to_string()));
-            // A search started while loading saw only part of the history.
+            // Searches started while loading saw only part of the history.
+            let mut fx = Vec::new();
             if !app.search.query.is_empty() {
                 app.search.generation += 1;
                 app.search.running = true;
-                return vec![Effect::Search {
+                fx.push(Effect::Search {
                     query: app.search.query.clone(),
                     generation: app.search.generation,
-                }];
+                });
             }
-            Vec::new()
+            if !app.filter.path.is_empty() {
+                app.path_generation += 1;
+                fx.push(Effect::PathSearch {
+                    path: app.filter.path.clone(),
+                    generation: app.path_generation,
+                });
+            }
+            fx
         }
         Msg::Details(_, commit, details) => {
             app.details_ready(commit, details);
             Vec::new()
         }
         Msg::SearchHits {
+            kind: SearchKind::Query,
             generation,
             hits,
             done,
         } => app.search_hits(generation, hits, done),
+        Msg::SearchHits {
+            kind: SearchKind::Path,
+            generation,
+            hits,
+            ..
+        } => app.path_hits(generation, hits),
         Msg::Signal(_) => vec![Effect::Quit],
         Msg::InputGone(e) => {
             app.load_error = Some(format!("terminal input failed: {e}"));

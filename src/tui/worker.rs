@@ -19,6 +19,7 @@ pub enum Msg {
     Walk(u64, WalkMsg),
     Details(u64, Oid, Vec<Detail>),
     SearchHits {
+        kind: SearchKind,
         generation: u64,
         hits: Vec<Oid>,
         done: bool,
@@ -29,8 +30,18 @@ pub enum Msg {
     InputGone(String),
 }
 
+/// What a detail search is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchKind {
+    /// The `/` query.
+    Query = 0,
+    /// The path filter: file and notebook names inside file-change details.
+    Path = 1,
+}
+
 /// A search of detail contents.
 pub struct SearchJob {
+    pub kind: SearchKind,
     pub query: String,
     pub generation: u64,
     pub rows: Vec<Arc<RecordRow>>,
@@ -40,7 +51,8 @@ pub struct SearchJob {
 pub struct Workers {
     decode: Sender<Vec<Arc<RecordRow>>>,
     search: Sender<SearchJob>,
-    search_generation: Arc<AtomicU64>,
+    /// The newest generation of each kind of search; older ones stop.
+    search_generation: Arc<[AtomicU64; 2]>,
 }
 
 impl Workers {
@@ -67,7 +79,7 @@ impl Workers {
 
         let (search, search_rx) = channel::<SearchJob>();
         let searcher = project.reopen()?;
-        let generation = Arc::new(AtomicU64::new(0));
+        let generation = Arc::new([AtomicU64::new(0), AtomicU64::new(0)]);
         let g = Arc::clone(&generation);
         let t = tx.clone();
         std::thread::spawn(move || search_loop(&searcher, &search_rx, &g, &t));
@@ -85,8 +97,9 @@ impl Workers {
 
     /// Starts a search, abandoning any older one.
     pub fn search(&self, job: SearchJob) {
-        self.search_generation
-            .store(job.generation, Ordering::SeqCst);
+        if let Some(g) = self.search_generation.get(job.kind as usize) {
+            g.store(job.generation, Ordering::SeqCst);
+        }
         let _ = self.search.send(job);
     }
 }
@@ -123,13 +136,30 @@ pub fn details_contain(details: &[Detail], query: &str) -> bool {
     })
 }
 
-fn search_loop(project: &Project, rx: &Receiver<SearchJob>, current: &AtomicU64, tx: &Sender<Msg>) {
+fn search_loop(
+    project: &Project,
+    rx: &Receiver<SearchJob>,
+    current: &[AtomicU64; 2],
+    tx: &Sender<Msg>,
+) {
     let store = project.details();
-    while let Ok(mut job) = rx.recv() {
-        // Only the newest job matters.
-        while let Ok(newer) = rx.try_recv() {
-            job = newer;
+    let mut queue: Vec<SearchJob> = Vec::new();
+    loop {
+        if queue.is_empty() {
+            match rx.recv() {
+                Ok(job) => queue.push(job),
+                Err(_) => return,
+            }
         }
+        // Only the newest job of each kind matters.
+        while let Ok(newer) = rx.try_recv() {
+            queue.retain(|j| j.kind != newer.kind);
+            queue.push(newer);
+        }
+        let job = queue.remove(0);
+        let Some(current) = current.get(job.kind as usize) else {
+            continue;
+        };
         let mut hits = Vec::new();
         let mut cancelled = false;
         for (n, row) in job.rows.iter().enumerate() {
@@ -144,6 +174,7 @@ fn search_loop(project: &Project, rx: &Receiver<SearchJob>, current: &AtomicU64,
             if n % 256 == 255 && !hits.is_empty() {
                 let batch = std::mem::take(&mut hits);
                 let msg = Msg::SearchHits {
+                    kind: job.kind,
                     generation: job.generation,
                     hits: batch,
                     done: false,
@@ -155,6 +186,7 @@ fn search_loop(project: &Project, rx: &Receiver<SearchJob>, current: &AtomicU64,
         }
         if !cancelled {
             let msg = Msg::SearchHits {
+                kind: job.kind,
                 generation: job.generation,
                 hits,
                 done: true,

@@ -1,0 +1,121 @@
+//! The TUI state machine driven directly: filters, path search, reload bookkeeping.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use gtm_tui::repo::Project;
+use gtm_tui::synth::Workload;
+use gtm_tui::tui::app::{App, Effect};
+use gtm_tui::tui::config::Config;
+use gtm_tui::tui::keymap::Action;
+use gtm_tui::tui::worker::details_contain;
+
+fn key(c: KeyCode) -> KeyEvent {
+    KeyEvent::from(c)
+}
+
+#[test]
+fn the_path_filter_finds_file_records_by_their_details() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 200,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    app.add_rows(project.records().unwrap());
+    app.walk_done(Ok(Default::default()));
+    let total = app.view.len();
+
+    // f, down to "Path or notebook", Enter, type input/, Enter.
+    app.update(Action::Filter);
+    app.filter_input(&key(KeyCode::Down));
+    app.filter_input(&key(KeyCode::Enter));
+    for c in "input/".chars() {
+        app.filter_input(&key(KeyCode::Char(c)));
+    }
+    let fx = app.filter_input(&key(KeyCode::Enter));
+    let (path, generation) = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::PathSearch { path, generation } => Some((path.clone(), *generation)),
+            _ => None,
+        })
+        .expect("a path search is asked for");
+    assert_eq!(path, "input/");
+    let by_message = app.view.len();
+    assert!(by_message < total);
+
+    // What the search worker would find.
+    let store = project.details();
+    let hits: Vec<git2::Oid> = app
+        .rows
+        .iter()
+        .filter(|r| details_contain(&store.record_details(r), &path))
+        .map(|r| r.commit)
+        .collect();
+    assert!(!hits.is_empty());
+    app.path_hits(generation, hits);
+    assert!(
+        app.view.len() > by_message,
+        "records found by their details join the view"
+    );
+    let uploads = app
+        .view
+        .iter()
+        .filter(|&&i| app.rows[i].record.message.starts_with("Uploaded"))
+        .count();
+    assert!(uploads > 0, "upload records name no path in their message");
+    assert!(
+        app.view.windows(2).all(|w| w[0] < w[1]),
+        "view stays in history order"
+    );
+    // Stale results are ignored.
+    let before = app.view.len();
+    app.path_hits(generation - 1, app.rows.iter().map(|r| r.commit).collect());
+    assert_eq!(app.view.len(), before);
+
+    app.update(Action::ClearFilter);
+    assert_eq!(app.view.len(), total);
+}
+
+#[test]
+fn hidden_toggle_and_reload_keep_things_consistent() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 120,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    let rows = project.records().unwrap();
+    let hidden = rows.iter().filter(|r| !r.record.meta.show).count();
+    app.add_rows(rows.clone());
+    let shown = app.view.len();
+    assert_eq!(shown + hidden, rows.len());
+    app.update(Action::ToggleHidden);
+    assert_eq!(app.view.len(), rows.len(), "'.' shows hidden records");
+    app.update(Action::ToggleHidden);
+    assert_eq!(app.view.len(), shown);
+
+    for _ in 0..5 {
+        app.update(Action::Down);
+    }
+    let selected = app.current().unwrap().commit;
+    let fx = app.update(Action::Refresh);
+    assert!(fx.contains(&Effect::Reload));
+    app.reset(1);
+    assert!(app.rows.is_empty() && app.loading);
+    app.add_rows(rows);
+    assert_eq!(
+        app.current().unwrap().commit,
+        selected,
+        "selection survives a reload"
+    );
+}
