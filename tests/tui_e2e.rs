@@ -232,10 +232,29 @@ fn small_terminal_no_color_ascii_and_sigterm() {
 }
 
 #[test]
-fn ctrl_c_quits_cleanly() {
+fn resize_then_ctrl_c_quits_cleanly() {
     let dir = project(20);
     let mut s = Session::start(dir.path(), &[], 120, 40, &[]);
-    s.wait_for("timeline", |s| s.contains("Timeline 1/"));
+    let wide = s.wait_for("timeline", |s| s.contains("Timeline 1/"));
+    // Side by side when wide: the record pane's title is on the first line.
+    assert!(wide.lines().next().unwrap().contains("Record"), "{wide}");
+    s._master
+        .resize(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    s.parser.lock().unwrap().screen_mut().set_size(
+        std::num::NonZeroU16::new(24).unwrap(),
+        std::num::NonZeroU16::new(80).unwrap(),
+    );
+    let narrow = s.wait_for("stacked panes after resize", |s| {
+        let first = s.lines().next().unwrap_or("");
+        first.contains("Timeline") && !first.contains("Record") && s.contains("Record")
+    });
+    assert!(narrow.lines().all(|l| l.chars().count() <= 80));
     s.send("\x03");
     assert!(s.finish().success());
 }
