@@ -251,3 +251,46 @@ fn workloads_cover_every_type_action_and_image_form() {
         "a truncated result"
     );
 }
+
+#[test]
+fn notebook_language_comes_from_the_linked_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = common::workload(
+        dir.path(),
+        Workload {
+            records: 80,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let runs: Vec<_> = written
+        .records
+        .iter()
+        .filter(|r| r.message.contains(".ipynb") && r.meta.linked_commit.len() == 40)
+        .collect();
+    let path_of = |m: &str| {
+        m.split("notebook ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let langs: Vec<Option<String>> = runs
+        .iter()
+        .map(|r| project.notebook_language(&r.meta.linked_commit, &path_of(&r.message)))
+        .collect();
+    // Before its first save a notebook is not in the linked commit yet.
+    let found = langs.iter().flatten().count();
+    assert!(found * 2 > runs.len(), "{found} of {}", runs.len());
+    assert!(langs.iter().flatten().all(|l| l == "python"));
+    let rec = runs[0];
+    let path = path_of(&rec.message);
+    let path = path.as_str();
+    assert_eq!(
+        project.notebook_language(&rec.meta.linked_commit, "code/none.ipynb"),
+        None
+    );
+    assert_eq!(project.notebook_language("not-a-hash", path), None);
+}

@@ -187,6 +187,27 @@ impl Project {
         DetailStore::new(&self.repo, self.tip)
     }
 
+    /// The kernel language of a notebook as committed at `commit` (a record's
+    /// `linked_commit`): `metadata.kernelspec.language`, else `.name`, else
+    /// `metadata.language_info.name`. `None` when any of it is missing.
+    pub fn notebook_language(&self, commit: &str, path: &str) -> Option<String> {
+        let oid = Oid::from_str(commit).ok()?;
+        let tree = self.repo.find_commit(oid).ok()?.tree().ok()?;
+        let entry = tree.get_path(Path::new(path)).ok()?;
+        let blob = self.repo.find_blob(entry.id()).ok()?;
+        let nb: serde_json::Value = serde_json::from_slice(blob.content()).ok()?;
+        let meta = nb.get("metadata")?;
+        let spec = meta.get("kernelspec");
+        [
+            spec.and_then(|k| k.get("language")),
+            spec.and_then(|k| k.get("name")),
+            meta.get("language_info").and_then(|l| l.get("name")),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|v| v.as_str().map(str::to_string))
+    }
+
     /// Resolves a commit given by the user (full or abbreviated hash, or any rev) to a record row.
     pub fn record(&self, spec: &str) -> Result<RecordRow, RepoError> {
         let commit = self
