@@ -176,6 +176,12 @@ pub fn show(project: &Project, spec: &str, out: &mut impl Write) -> Result<(), C
     for e in &r.errors {
         writeln!(out, "error    {e}")?;
     }
+    if r.details.is_empty() && RecordKind::from_id(r.meta.type_id) == Some(RecordKind::Code) {
+        writeln!(
+            out,
+            "\nignored cell: nothing was recorded (its code had # gtm:ignore)"
+        )?;
+    }
     let total = r.details.len();
     for (i, (line, d)) in r.details.iter().zip(&details).enumerate() {
         writeln!(out)?;

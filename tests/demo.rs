@@ -84,6 +84,19 @@ fn the_demo_looks_like_a_real_project() {
             .any(|v| v.len() >= 3 && v.windows(2).any(|p| p[0] != p[1])),
         "a cell re-run with small edits"
     );
+    // The ignored cell says so in `show`.
+    let ignored = w
+        .records
+        .iter()
+        .find(|r| r.meta.type_id == 2 && r.details.is_empty())
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gtm-tui"))
+        .args(["show", &ignored.activity.to_string()])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ignored cell: nothing was recorded"));
+
     // And it reads without a single error.
     let project = Project::open(dir.path(), None).unwrap();
     let store = project.details();

@@ -384,6 +384,14 @@ pub fn detail_lines(app: &App, row: &RecordRow) -> Vec<Line<'static>> {
     for e in &r.errors {
         out.push(Line::styled(format!("error: {e}"), t.error));
     }
+    if r.details.is_empty() && RecordKind::from_id(r.meta.type_id) == Some(RecordKind::Code) {
+        out.push(Line::raw(""));
+        out.push(Line::styled(
+            "ignored cell: nothing was recorded (its code had # gtm:ignore)",
+            t.hidden,
+        ));
+        return out;
+    }
     let details = match app.details.get(&row.commit) {
         Some(Details::Ready(d)) => d.clone(),
         _ => {
