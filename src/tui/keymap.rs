@@ -56,6 +56,12 @@ pub enum Action {
     Refresh,
     /// Switch between side-by-side and stacked panes.
     ToggleLayout,
+    /// Expand or fold long outputs.
+    ToggleFold,
+    /// Open the record's image in the system viewer.
+    OpenImage,
+    /// Save the record's images to files.
+    SaveImage,
 }
 
 /// Help-screen sections, in the order they are shown.
@@ -64,7 +70,7 @@ pub const GROUPS: [&str; 4] = ["Move", "View", "Search & filter", "General"];
 impl Action {
     /// Every action, in help-screen and config-file order (grouped as
     /// [`GROUPS`]).
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 25] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -79,6 +85,9 @@ impl Action {
         Action::Back,
         Action::ToggleHidden,
         Action::ToggleLayout,
+        Action::ToggleFold,
+        Action::OpenImage,
+        Action::SaveImage,
         Action::Search,
         Action::NextMatch,
         Action::PrevMatch,
@@ -114,6 +123,9 @@ impl Action {
             Action::Help => "help",
             Action::Refresh => "refresh",
             Action::ToggleLayout => "toggle_layout",
+            Action::ToggleFold => "toggle_fold",
+            Action::OpenImage => "open_image",
+            Action::SaveImage => "save_image",
         }
     }
 
@@ -147,6 +159,9 @@ impl Action {
             Action::Help => "Show this help",
             Action::Refresh => "Reload the history",
             Action::ToggleLayout => "Switch between side-by-side and stacked panes",
+            Action::ToggleFold => "Expand or fold long outputs",
+            Action::OpenImage => "Open the record's image in the system viewer",
+            Action::SaveImage => "Save the record's images to the current directory",
         }
     }
 
@@ -164,7 +179,13 @@ impl Action {
             | Action::Right
             | Action::FocusNext
             | Action::FocusPrev => GROUPS[0],
-            Action::Open | Action::Back | Action::ToggleHidden | Action::ToggleLayout => GROUPS[1],
+            Action::Open
+            | Action::Back
+            | Action::ToggleHidden
+            | Action::ToggleLayout
+            | Action::ToggleFold
+            | Action::OpenImage
+            | Action::SaveImage => GROUPS[1],
             Action::Search
             | Action::NextMatch
             | Action::PrevMatch
@@ -494,6 +515,9 @@ fn default_keys(a: Action) -> &'static [&'static str] {
         Action::Back => &["esc"],
         Action::ToggleHidden => &["."],
         Action::ToggleLayout => &["v"],
+        Action::ToggleFold => &["z"],
+        Action::OpenImage => &["o"],
+        Action::SaveImage => &["s"],
         Action::Search => &["/"],
         Action::NextMatch => &["n"],
         Action::PrevMatch => &["N"],
@@ -696,9 +720,9 @@ mod tests {
         let mut sorted = Action::ALL.to_vec();
         sorted.sort();
         sorted.dedup();
-        assert_eq!(sorted.len(), 22);
+        assert_eq!(sorted.len(), 25);
         assert_eq!(sorted.first(), Some(&Action::Quit));
-        assert_eq!(sorted.last(), Some(&Action::ToggleLayout));
+        assert_eq!(sorted.last(), Some(&Action::SaveImage));
     }
 
     #[test]
