@@ -35,7 +35,7 @@ fn open(dir: &std::path::Path) -> (Duration, Duration, App, Workers) {
     let start = Instant::now();
     let project = Project::open(dir, None).expect("open");
     let (tx, rx) = channel();
-    let workers = Workers::start(&project, &tx, 0).expect("workers");
+    let workers = Workers::start(&project, &tx, 0, true).expect("workers");
     let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
     let mut t = Terminal::new(TestBackend::new(W, H)).expect("terminal");
     let mut first = None;

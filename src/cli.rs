@@ -29,6 +29,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
 
+    /// Pictures under image outputs: auto or halfblocks draws them with
+    /// Unicode half-blocks, off shows only their format and size.
+    #[arg(long, global = true, value_name = "MODE", default_value = "auto",
+          value_parser = ["auto", "halfblocks", "off"])]
+    pub images: String,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -93,6 +99,7 @@ fn interactive(cli: &Cli, path: PathBuf, out: &mut impl Write) -> Result<(), Com
             rev: cli.rev.clone(),
             ascii: cli.ascii,
             theme: cli.theme.clone(),
+            images: cli.images != "off",
         };
         crate::tui::run(&opts)?;
     } else {

@@ -41,13 +41,8 @@ fn settle(app: &mut App, project: &Project, fx: Vec<gtm_tui::tui::app::Effect>) 
     }
     for c in want {
         let row = app.row(c).unwrap().clone();
-        let details = row
-            .record
-            .details
-            .iter()
-            .map(|l| store.detail(row.commit, l))
-            .collect();
-        app.details_ready(c, details);
+        let prepared = gtm_tui::tui::prepare::prepare(project, &store, &row, true);
+        app.details_ready(c, prepared);
     }
 }
 

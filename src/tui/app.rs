@@ -8,7 +8,6 @@ use git2::Oid;
 use super::config::Config;
 use super::filter::{Filter, contains_ci, valid_day};
 use super::keymap::Action;
-use crate::activity::Detail;
 use crate::activity::kinds::RecordKind;
 use crate::repo::{RecordRow, WalkStats};
 use crate::timefmt;
@@ -77,7 +76,7 @@ pub struct Search {
 #[derive(Debug, Clone)]
 pub enum Details {
     Loading,
-    Ready(Arc<Vec<Detail>>),
+    Ready(Arc<super::prepare::Prepared>),
 }
 
 /// Requests the app makes of its workers; the event loop delivers them.
@@ -97,6 +96,10 @@ pub enum Effect {
     },
     /// Read the history again from the ref's current commit.
     Reload,
+    /// Save the selected record's images into the current directory.
+    SaveImages,
+    /// Open the selected record's first image in the system viewer.
+    OpenImage,
     Quit,
 }
 
@@ -128,6 +131,12 @@ pub struct App {
     pub split: Split,
     pub detail_scroll: usize,
     pub show_hidden_details: bool,
+    /// Long outputs shown whole instead of folded.
+    pub expanded: bool,
+    /// Draw pictures (half-blocks) under image outputs.
+    pub images: bool,
+    /// The terminal takes 24-bit colour (else pictures use the 256 palette).
+    pub truecolor: bool,
     pub details: HashMap<Oid, Details>,
     pub search: Search,
     pub filter: Filter,
@@ -166,6 +175,9 @@ impl App {
             split: Split::Auto,
             detail_scroll: 0,
             show_hidden_details: false,
+            expanded: false,
+            images: true,
+            truecolor: true,
             details: HashMap::new(),
             search: Search::default(),
             filter: Filter::default(),
@@ -265,9 +277,9 @@ impl App {
         }
     }
 
-    pub fn details_ready(&mut self, commit: Oid, details: Vec<Detail>) {
+    pub fn details_ready(&mut self, commit: Oid, prepared: super::prepare::Prepared) {
         self.details
-            .insert(commit, Details::Ready(Arc::new(details)));
+            .insert(commit, Details::Ready(Arc::new(prepared)));
     }
 
     pub fn search_hits(&mut self, generation: u64, hits: Vec<Oid>, done: bool) -> Vec<Effect> {
@@ -683,6 +695,16 @@ impl App {
                 return self.visible_decodes();
             }
             (Action::Refresh, _) => return vec![Effect::Reload],
+            (Action::ToggleFold, _) => {
+                self.expanded = !self.expanded;
+                self.flash = Some(if self.expanded {
+                    "long outputs expanded".into()
+                } else {
+                    "long outputs folded".into()
+                });
+            }
+            (Action::SaveImage, _) => return vec![Effect::SaveImages],
+            (Action::OpenImage, _) => return vec![Effect::OpenImage],
             (Action::ToggleLayout, _) => {
                 self.split = match self.split {
                     Split::Auto => Split::Side,

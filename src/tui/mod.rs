@@ -4,12 +4,14 @@ pub mod app;
 pub mod config;
 pub mod filter;
 pub mod keymap;
+pub mod prepare;
+pub mod render;
 pub mod theme;
 pub mod views;
 pub mod worker;
 
 use std::io::{self, Stdout};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::channel;
 
@@ -37,6 +39,8 @@ pub struct TuiOptions {
     pub rev: Option<String>,
     pub ascii: bool,
     pub theme: Option<String>,
+    /// `--images`: draw pictures (auto/halfblocks) or not (off).
+    pub images: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -97,8 +101,11 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
     config.theme = config.theme.for_depth(theme::ColorDepth::detect());
     let project = Project::open(&opts.path, opts.rev.as_deref())?;
     let (tx, rx) = channel();
-    let workers = Workers::start(&project, &tx, 0)?;
+    let dark = app_dark(&config);
+    let workers = Workers::start(&project, &tx, 0, dark)?;
     let mut app = App::new(&project.name, &project.rev, config, opts.ascii);
+    app.images = opts.images;
+    app.truecolor = theme::ColorDepth::detect() == theme::ColorDepth::TrueColor;
 
     install_panic_hook();
     let guard = TerminalGuard::enter()?;
@@ -110,6 +117,65 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
     drop(terminal);
     drop(guard);
     result
+}
+
+/// The selected record's decoded images, with a file name stem for each.
+fn current_images(app: &App) -> Vec<(String, Vec<u8>)> {
+    let Some(row) = app.current() else {
+        return Vec::new();
+    };
+    let Some(app::Details::Ready(prep)) = app.details.get(&row.commit) else {
+        return Vec::new();
+    };
+    let short = crate::repo::short_id(row.commit);
+    let mut out = Vec::new();
+    for d in &prep.details {
+        for c in &d.content {
+            if let crate::activity::Content::Image { image, .. } = c {
+                out.push((format!("gtm-{short}-{}", out.len() + 1), image.data.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Saves the selected record's images into `dir`; says what happened.
+fn save_images(app: &App, dir: &Path) -> String {
+    let images = current_images(app);
+    if images.is_empty() {
+        return "no images in this record".into();
+    }
+    let mut saved = Vec::new();
+    for (stem, bytes) in &images {
+        match render::image::save(bytes, dir, stem) {
+            Ok(p) => saved.push(p.display().to_string()),
+            Err(e) => return format!("could not save {stem}: {e}"),
+        }
+    }
+    format!("saved {}", saved.join(", "))
+}
+
+/// Opens the selected record's first image in the system viewer.
+fn open_image(app: &App) -> String {
+    let Some((stem, bytes)) = current_images(app).into_iter().next() else {
+        return "no images in this record".into();
+    };
+    let dir = std::env::temp_dir().join("gtm-tui-images");
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        return format!("could not write the image: {e}");
+    }
+    match render::image::save(&bytes, &dir, &stem) {
+        Ok(p) => match render::image::open_in_viewer(&p) {
+            Ok(()) => format!("opened {}", p.display()),
+            Err(e) => e,
+        },
+        Err(e) => format!("could not write the image: {e}"),
+    }
+}
+
+/// Code colours for a dark background unless the theme is the light one.
+fn app_dark(config: &Config) -> bool {
+    config.theme.name != "light"
 }
 
 /// Updates the app's idea of pane sizes from the terminal size.
@@ -154,10 +220,12 @@ fn event_loop(
             for e in effects {
                 match e {
                     Effect::Quit => return Ok(()),
+                    Effect::SaveImages => app.flash = Some(save_images(app, Path::new("."))),
+                    Effect::OpenImage => app.flash = Some(open_image(app)),
                     Effect::Reload => match Project::open(&opts.path, opts.rev.as_deref()) {
                         Ok(project) => {
                             let load = app.load + 1;
-                            match Workers::start(&project, tx, load) {
+                            match Workers::start(&project, tx, load, app_dark(&app.config)) {
                                 Ok(w) => {
                                     workers = w;
                                     app.reset(load);

@@ -7,8 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
+use std::sync::Arc;
+
 use super::app::{App, Details, FILTER_FIELDS, Focus, Overlay, Split};
-use crate::activity::detail::code_in_fence;
+use super::prepare::Body;
+use super::render::image::halfblocks;
+use super::render::markdown::{MdStyles, render_markdown};
+use super::render::text::fold;
 use crate::activity::kinds::{DetailKind, RecordKind};
 use crate::activity::{Content, Detail, DetailRef};
 use crate::repo::{RecordRow, short_id};
@@ -211,7 +216,8 @@ fn badges(app: &App, row: &RecordRow) -> Vec<Span<'static>> {
         out.push(Span::styled(format!(" {out_g}{results}"), t.badge));
     }
     let mut errors = !r.errors.is_empty() || r.details.iter().any(|d| d.error.is_some());
-    if let Some(Details::Ready(ds)) = app.details.get(&row.commit) {
+    if let Some(Details::Ready(prep)) = app.details.get(&row.commit) {
+        let ds = &prep.details;
         let images = ds
             .iter()
             .flat_map(|d| &d.content)
@@ -345,7 +351,7 @@ fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
 }
 
 /// The lines of the detail pane for a record (header, then its details).
-pub fn detail_lines(app: &App, row: &RecordRow) -> Vec<Line<'static>> {
+pub fn detail_lines(app: &App, row: &RecordRow, width: usize) -> Vec<Line<'static>> {
     let t = &app.config.theme;
     let r = &row.record;
     let q = &app.search.query;
@@ -392,8 +398,8 @@ pub fn detail_lines(app: &App, row: &RecordRow) -> Vec<Line<'static>> {
         ));
         return out;
     }
-    let details = match app.details.get(&row.commit) {
-        Some(Details::Ready(d)) => d.clone(),
+    let prep = match app.details.get(&row.commit) {
+        Some(Details::Ready(p)) => Arc::clone(p),
         _ => {
             out.push(Line::raw(""));
             out.push(Line::styled(plain("decoding details…", app.ascii), t.dim));
@@ -401,7 +407,10 @@ pub fn detail_lines(app: &App, row: &RecordRow) -> Vec<Line<'static>> {
         }
     };
     let mut hidden = 0;
-    for (line, d) in order_details(&r.details, &details) {
+    for idx in order_details(&r.details, &prep.details) {
+        let (Some(line), Some(d)) = (r.details.get(idx), prep.details.get(idx)) else {
+            continue;
+        };
         let code = DetailKind::from_id(line.type_id) == Some(DetailKind::CodeExecuted);
         if !line.show && !code && !app.show_hidden_details {
             hidden += 1;
@@ -412,48 +421,9 @@ pub fn detail_lines(app: &App, row: &RecordRow) -> Vec<Line<'static>> {
         for e in &d.errors {
             out.push(Line::styled(format!("error: {e}"), t.error));
         }
-        for c in &d.content {
-            match c {
-                Content::Text { mime, text } => {
-                    if code && mime == "text/markdown" {
-                        let src = code_in_fence(text);
-                        let n = src.lines().count().max(1);
-                        let w = n.to_string().len();
-                        for (i, l) in src.lines().enumerate() {
-                            let mut spans = vec![Span::styled(
-                                format!("{:>w$} {} ", i + 1, if app.ascii { "|" } else { "│" }),
-                                t.line_number,
-                            )];
-                            spans.extend(highlight(&expand_tabs(l), q, t.code, t.search_match));
-                            out.push(Line::from(spans));
-                        }
-                    } else {
-                        for l in text.lines() {
-                            out.push(Line::from(highlight(
-                                &expand_tabs(l),
-                                q,
-                                t.output,
-                                t.search_match,
-                            )));
-                        }
-                    }
-                }
-                Content::Image { image, .. } => out.push(Line::styled(
-                    format!(
-                        "[{} image {}{}{}, {}]",
-                        image.format.name(),
-                        image.width,
-                        if app.ascii { "x" } else { "×" },
-                        image.height,
-                        human_bytes(image.data.len())
-                    ),
-                    t.badge,
-                )),
-                Content::Binary { mime, len } => out.push(Line::styled(
-                    format!("[{mime}: {}]", human_bytes(*len)),
-                    t.dim,
-                )),
-            }
+        let bodies = prep.bodies.get(idx).map(Vec::as_slice).unwrap_or(&[]);
+        for (c, body) in d.content.iter().zip(bodies) {
+            push_body(app, &mut out, c, body, width);
         }
     }
     if hidden > 0 {
@@ -474,38 +444,149 @@ pub fn detail_lines(app: &App, row: &RecordRow) -> Vec<Line<'static>> {
 }
 
 /// Orders details for reading: each execution's code before its outputs
-/// (the client stored outputs first), everything else as stored.
-fn order_details<'a>(
-    lines: &'a [DetailRef],
-    details: &'a [Detail],
-) -> Vec<(&'a DetailRef, &'a Detail)> {
-    let pairs: Vec<(&DetailRef, &Detail)> = lines.iter().zip(details).collect();
-    let ex_tag = |d: &Detail| d.tags.iter().find(|t| t.starts_with("ex:")).cloned();
-    let is_code = |l: &DetailRef| DetailKind::from_id(l.type_id) == Some(DetailKind::CodeExecuted);
-    let mut out = Vec::with_capacity(pairs.len());
-    let mut used = vec![false; pairs.len()];
-    for (i, (l, d)) in pairs.iter().enumerate() {
-        if !is_code(l) || used[i] {
+/// (the client stored outputs first), everything else as stored. Returns
+/// indices into the record's details.
+fn order_details(lines: &[DetailRef], details: &[Detail]) -> Vec<usize> {
+    let n = lines.len().min(details.len());
+    let ex_tag = |i: usize| {
+        details
+            .get(i)
+            .and_then(|d| d.tags.iter().find(|t| t.starts_with("ex:")).cloned())
+    };
+    let is_code = |i: usize| {
+        lines.get(i).and_then(|l| DetailKind::from_id(l.type_id)) == Some(DetailKind::CodeExecuted)
+    };
+    let mut out = Vec::with_capacity(n);
+    let mut used = vec![false; n];
+    for i in 0..n {
+        if !is_code(i) || used[i] {
             continue;
         }
         used[i] = true;
-        out.push(pairs[i]);
-        if let Some(tag) = ex_tag(d) {
-            for (j, (l2, d2)) in pairs.iter().enumerate() {
-                if !used[j] && !is_code(l2) && ex_tag(d2).as_deref() == Some(tag.as_str()) {
-                    used[j] = true;
-                    out.push(pairs[j]);
+        out.push(i);
+        if let Some(tag) = ex_tag(i) {
+            for (j, u) in used.iter_mut().enumerate() {
+                if !*u && !is_code(j) && ex_tag(j).as_deref() == Some(tag.as_str()) {
+                    *u = true;
+                    out.push(j);
                 }
             }
         }
     }
     // Console work has no execution counts: code then outputs as stored.
-    for (i, p) in pairs.iter().enumerate() {
-        if !used[i] {
-            out.push(*p);
+    out.extend((0..n).filter(|&i| !used[i]));
+    out
+}
+
+/// Turns styled runs into a line, or, when the search query is in it, the
+/// plain text with the matches marked (search wins over syntax colour).
+fn runs_line(
+    runs: &[(Style, String)],
+    base: Style,
+    q: &str,
+    hit: Style,
+    prefix: Vec<Span<'static>>,
+) -> Line<'static> {
+    let mut spans = prefix;
+    let text: String = runs.iter().map(|(_, s)| s.as_str()).collect();
+    if !q.is_empty() && super::filter::contains_ci(&text, q) {
+        spans.extend(highlight(&expand_tabs(&text), q, base, hit));
+    } else {
+        spans.extend(
+            runs.iter()
+                .map(|(st, s)| Span::styled(expand_tabs(s), base.patch(*st))),
+        );
+    }
+    Line::from(spans)
+}
+
+/// The lines of one content entry.
+fn push_body(app: &App, out: &mut Vec<Line<'static>>, c: &Content, body: &Body, width: usize) {
+    let t = &app.config.theme;
+    let q = app.search.query.as_str();
+    match body {
+        Body::Code(lines) => {
+            let w = lines.len().max(1).to_string().len();
+            let bar = if app.ascii { "|" } else { "│" };
+            for (i, runs) in lines.iter().enumerate() {
+                let prefix = vec![Span::styled(format!("{:>w$} {bar} ", i + 1), t.line_number)];
+                out.push(runs_line(runs, t.code, q, t.search_match, prefix));
+            }
+        }
+        Body::Output { lines, truncated } => {
+            let key = key_label(app, super::keymap::Action::ToggleFold, "z");
+            let folded = fold(lines.clone(), app.expanded, &key, t.dim);
+            for runs in &folded {
+                out.push(runs_line(runs, t.output, q, t.search_match, Vec::new()));
+            }
+            if *truncated {
+                out.push(Line::styled(
+                    plain(
+                        "⋯ <result truncated>: Gigantum kept only the first 64 kB",
+                        app.ascii,
+                    ),
+                    t.warning,
+                ));
+            }
+        }
+        Body::Markdown(md) => {
+            let styles = MdStyles {
+                text: t.text,
+                heading: t.title,
+                emphasis: t.text.add_modifier(Modifier::ITALIC),
+                strong: t.text.add_modifier(Modifier::BOLD),
+                code: t.code,
+                link: t.badge,
+                quote: t.dim,
+                rule: t.dim,
+                bullet: t.badge,
+            };
+            for runs in render_markdown(md, width.max(10), &styles, app.ascii) {
+                out.push(runs_line(&runs, t.text, q, t.search_match, Vec::new()));
+            }
+        }
+        Body::Image(result) => {
+            if let Content::Image { image, .. } = c {
+                out.push(Line::styled(
+                    format!(
+                        "[{} image {}{}{}, {}]",
+                        image.format.name(),
+                        image.width,
+                        if app.ascii { "x" } else { "×" },
+                        image.height,
+                        human_bytes(image.data.len())
+                    ),
+                    t.badge,
+                ));
+            }
+            match result {
+                Ok(p) if app.images => {
+                    let cols = u16::try_from(width.min(64)).unwrap_or(64);
+                    let rows = (cols / 3).max(4);
+                    out.extend(halfblocks(p, cols, rows, !app.truecolor));
+                }
+                Ok(_) => {}
+                Err(e) => out.push(Line::styled(format!("error: image: {e}"), t.error)),
+            }
+        }
+        Body::Other => {
+            if let Content::Binary { mime, len } = c {
+                out.push(Line::styled(
+                    format!("[{mime}: {}]", human_bytes(*len)),
+                    t.dim,
+                ));
+            }
         }
     }
-    out
+}
+
+fn key_label(app: &App, action: super::keymap::Action, default: &str) -> String {
+    app.config
+        .keys
+        .keys_for(action)
+        .first()
+        .map(|k| k.display())
+        .unwrap_or_else(|| default.into())
 }
 
 fn detail_heading(app: &App, line: &DetailRef, d: &Detail) -> Line<'static> {
@@ -562,7 +643,7 @@ fn render_detail(app: &App, f: &mut Frame, area: Rect) {
     let Some(row) = app.current() else {
         return;
     };
-    let lines = detail_lines(app, row);
+    let lines = detail_lines(app, row, inner.width as usize);
     let total = lines.len();
     let scroll = app.detail_scroll.min(total.saturating_sub(1));
     let p = Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0));

@@ -17,7 +17,7 @@ pub enum Msg {
     Input(crossterm::event::Event),
     /// From the walk of load number `.0` (a reload starts a new one).
     Walk(u64, WalkMsg),
-    Details(u64, Oid, Vec<Detail>),
+    Details(u64, Oid, super::prepare::Prepared),
     SearchHits {
         kind: SearchKind,
         generation: u64,
@@ -61,6 +61,7 @@ impl Workers {
         project: &Project,
         tx: &Sender<Msg>,
         load: u64,
+        dark: bool,
     ) -> Result<Workers, crate::repo::RepoError> {
         let walk = project.walk_in_background(512)?;
         let t = tx.clone();
@@ -75,7 +76,7 @@ impl Workers {
         let (decode, decode_rx) = channel::<Vec<Arc<RecordRow>>>();
         let decoder = project.reopen()?;
         let t = tx.clone();
-        std::thread::spawn(move || decode_loop(&decoder, &decode_rx, &t, load));
+        std::thread::spawn(move || decode_loop(&decoder, &decode_rx, &t, load, dark));
 
         let (search, search_rx) = channel::<SearchJob>();
         let searcher = project.reopen()?;
@@ -104,7 +105,13 @@ impl Workers {
     }
 }
 
-fn decode_loop(project: &Project, rx: &Receiver<Vec<Arc<RecordRow>>>, tx: &Sender<Msg>, load: u64) {
+fn decode_loop(
+    project: &Project,
+    rx: &Receiver<Vec<Arc<RecordRow>>>,
+    tx: &Sender<Msg>,
+    load: u64,
+    dark: bool,
+) {
     let store = project.details();
     let mut stack: Vec<Arc<RecordRow>> = Vec::new();
     loop {
@@ -119,8 +126,8 @@ fn decode_loop(project: &Project, rx: &Receiver<Vec<Arc<RecordRow>>>, tx: &Sende
             stack.extend(batch.into_iter().rev());
         }
         let Some(row) = stack.pop() else { continue };
-        let details = store.record_details(&row);
-        if tx.send(Msg::Details(load, row.commit, details)).is_err() {
+        let prepared = super::prepare::prepare(project, &store, &row, dark);
+        if tx.send(Msg::Details(load, row.commit, prepared)).is_err() {
             return;
         }
     }

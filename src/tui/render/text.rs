@@ -1,0 +1,950 @@
+//! Text outputs of notebook cells (stdout, stderr, tracebacks, plain-text
+//! results) as styled lines, the way a notebook or terminal would show them.
+//!
+//! The text comes from repositories and may be anything: it is read as a
+//! tiny terminal. ANSI SGR sequences become [`Style`]s; every other escape
+//! sequence is swallowed; carriage returns and backspaces move a cursor over
+//! the current line so progress bars collapse to their last state; tabs
+//! expand to 8-column stops; any other control character is shown as a
+//! marker (see [`control_marker`]) so that nothing reaching the real terminal
+//! can drive it. The work is linear in the input.
+
+use ratatui::style::{Color, Modifier, Style};
+use unicode_width::UnicodeWidthChar;
+
+/// One displayable line of output: styled runs.
+pub type StyledLine = Vec<(Style, String)>;
+
+/// The writer's marker for results cut at 64 kB.
+pub const TRUNCATED_MARK: &str = "<result truncated>";
+
+/// How many lines of a long output [`fold`] keeps when folded.
+pub const FOLD_AT: usize = 24;
+
+/// Columns between tab stops, as in a terminal.
+const TAB_STOP: usize = 8;
+
+/// Longest CSI parameter string kept. Real sequences are a few bytes; the
+/// cap keeps a hostile endless one from growing a buffer, and the sequence
+/// is then dropped rather than applied.
+const MAX_CSI_PARAMS: usize = 256;
+
+/// Caret notation for the C0 controls, indexed by code point.
+const CARET: [&str; 32] = [
+    "^@", "^A", "^B", "^C", "^D", "^E", "^F", "^G", "^H", "^I", "^J", "^K", "^L", "^M", "^N", "^O",
+    "^P", "^Q", "^R", "^S", "^T", "^U", "^V", "^W", "^X", "^Y", "^Z", "^[", "^\\", "^]", "^^",
+    "^_",
+];
+
+/// SGR 30–37 / 40–47.
+const NORMAL_COLORS: [Color; 8] = [
+    Color::Black,
+    Color::Red,
+    Color::Green,
+    Color::Yellow,
+    Color::Blue,
+    Color::Magenta,
+    Color::Cyan,
+    Color::Gray,
+];
+
+/// SGR 90–97 / 100–107.
+const BRIGHT_COLORS: [Color; 8] = [
+    Color::DarkGray,
+    Color::LightRed,
+    Color::LightGreen,
+    Color::LightYellow,
+    Color::LightBlue,
+    Color::LightMagenta,
+    Color::LightCyan,
+    Color::White,
+];
+
+/// The visible stand-in for a control character, or `None` if `c` is not
+/// one: caret notation for C0 controls (`^@` … `^_`, so BEL is `^G`) and
+/// DEL (`^?`), and `�` for the C1 controls U+0080–U+009F, which have no
+/// common notation. Tab, newline, carriage return and escape have markers
+/// too; [`render_output`] interprets those before asking.
+pub fn control_marker(c: char) -> Option<&'static str> {
+    match c {
+        '\0'..='\x1f' => CARET.get(c as usize).copied(),
+        '\x7f' => Some("^?"),
+        '\u{80}'..='\u{9f}' => Some("\u{FFFD}"),
+        _ => None,
+    }
+}
+
+/// Text output as a notebook would show it.
+///
+/// - SGR sequences (`ESC [ … m`, also with `:` sub-parameters) set colours
+///   and attributes: the 8/16 colours, 256 colours (`38;5;n`), truecolour
+///   (`38;2;r;g;b`), background colours, bold, dim, italic, underline,
+///   reverse, crossed-out and their resets. Blink and conceal are ignored
+///   (blinking is noise in a viewer; hidden text is still output worth
+///   reading). Attributes are laid over `base`, the style of uncoloured
+///   text, and the resets fall back to it.
+/// - Erase-in-line (`ESC [ K`, `ESC [ 2 K`) clears like a terminal, because
+///   progress bars use it; `2K` also returns to column 0, which is how it is
+///   used (`\r\x1b[2K`) and keeps repeated clears linear. Every other escape
+///   sequence (cursor movement, OSC titles and hyperlinks, DCS, charset
+///   selection) is dropped. An unterminated OSC/DCS string ends at the end
+///   of its line, so a cut sequence cannot swallow the rest of the output.
+/// - `\r` returns to column 0 and later text overwrites the line from its
+///   start, so `"10%\r50%\r100%\n"` shows `100%` and `"hello\rab"` shows
+///   `abllo`; `\r\n` is a plain newline. Backspace moves one character
+///   left without erasing, as in a terminal (`"ab\x08c"` shows `ac`).
+/// - Tabs move to the next 8-column stop, filling with spaces at the end of
+///   the line.
+/// - Other control characters are shown as [`control_marker`]s, dimmed.
+///
+/// Lines are split at `\n`; a final line without one is kept if it is not
+/// empty, and empty input gives no lines. An empty line is an empty `Vec`.
+pub fn render_output(text: &str, base: Style) -> Vec<StyledLine> {
+    let mut term = Term::new(base);
+    for c in text.chars() {
+        term.feed(c);
+    }
+    term.finish()
+}
+
+/// Splits off [`TRUNCATED_MARK`] if the text ends with it (optionally after a
+/// newline): (text without it, was_truncated).
+pub fn split_truncated(text: &str) -> (&str, bool) {
+    match text.strip_suffix(TRUNCATED_MARK) {
+        Some(rest) => {
+            let rest = rest.strip_suffix('\n').unwrap_or(rest);
+            (rest.strip_suffix('\r').unwrap_or(rest), true)
+        }
+        None => (text, false),
+    }
+}
+
+/// Folds a long output: unless `expanded`, an output of more than
+/// `FOLD_AT + 1` lines keeps its first [`FOLD_AT`] and ends with a summary in
+/// `dim` such as `… 1,234 more lines (z to expand)`, where `z` is
+/// `key_label`. One more line than `FOLD_AT` is shown whole, since the
+/// summary would take that line's place and save nothing.
+pub fn fold(
+    mut lines: Vec<StyledLine>,
+    expanded: bool,
+    key_label: &str,
+    dim: Style,
+) -> Vec<StyledLine> {
+    if expanded || lines.len() <= FOLD_AT + 1 {
+        return lines;
+    }
+    let hidden = lines.len() - FOLD_AT;
+    lines.truncate(FOLD_AT);
+    let noun = if hidden == 1 { "line" } else { "lines" };
+    lines.push(vec![(
+        dim,
+        format!(
+            "\u{2026} {} more {noun} ({key_label} to expand)",
+            thousands(hidden)
+        ),
+    )]);
+    lines
+}
+
+/// `1234567` → `1,234,567`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// Where the escape-sequence parser is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Plain text.
+    Ground,
+    /// After ESC.
+    Esc,
+    /// After ESC and intermediate bytes (`ESC ( B`): one final byte to go.
+    EscIntermediate,
+    /// Inside `ESC [`.
+    Csi,
+    /// Inside an OSC, DCS, SOS, PM or APC string, up to its terminator.
+    Str,
+}
+
+/// SGR attributes set by the output itself, laid over the base style.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Sgr {
+    fg: Option<Color>,
+    bg: Option<Color>,
+    add: Modifier,
+}
+
+/// One character on the line being built, with an index into the style
+/// table (rather than a whole `Style`) to keep long lines small.
+#[derive(Debug, Clone, Copy)]
+struct Cell {
+    ch: char,
+    style: u32,
+}
+
+/// A one-line terminal: the line under construction, a cursor on it, and
+/// the finished lines above.
+struct Term {
+    base: Style,
+    state: State,
+    params: String,
+    /// The CSI seen so far cannot be an SGR or EL (intermediate bytes, or
+    /// parameters past the cap).
+    csi_odd: bool,
+    sgr: Sgr,
+    /// Styles of the current line's cells; reset at each line end.
+    styles: Vec<Style>,
+    /// Index in `styles` of the current style.
+    current: u32,
+    /// Index in `styles` of the dimmed style for control markers, if made
+    /// since the last style change.
+    marker: Option<u32>,
+    cells: Vec<Cell>,
+    /// Index in `cells`; at most `cells.len()`.
+    cursor: usize,
+    /// Display column of the cursor: the width of `cells[..cursor]`.
+    col: usize,
+    lines: Vec<StyledLine>,
+}
+
+impl Term {
+    fn new(base: Style) -> Term {
+        Term {
+            base,
+            state: State::Ground,
+            params: String::new(),
+            csi_odd: false,
+            sgr: Sgr::default(),
+            styles: vec![base],
+            current: 0,
+            marker: None,
+            cells: Vec::new(),
+            cursor: 0,
+            col: 0,
+            lines: Vec::new(),
+        }
+    }
+
+    fn feed(&mut self, c: char) {
+        match self.state {
+            State::Ground => self.ground(c),
+            State::Esc => match c {
+                '[' => self.start_csi(),
+                ']' | 'P' | 'X' | '^' | '_' => self.state = State::Str,
+                ' '..='/' => self.state = State::EscIntermediate,
+                '0'..='~' => self.state = State::Ground,
+                // Not a sequence after all (a control, another ESC, text):
+                // drop the lone ESC and treat `c` as if it came alone.
+                _ => {
+                    self.state = State::Ground;
+                    self.ground(c);
+                }
+            },
+            State::EscIntermediate => match c {
+                ' '..='/' => {}
+                '0'..='~' => self.state = State::Ground,
+                _ => {
+                    self.state = State::Ground;
+                    self.ground(c);
+                }
+            },
+            State::Csi => match c {
+                '0'..='?' => {
+                    if self.params.len() < MAX_CSI_PARAMS {
+                        self.params.push(c);
+                    } else {
+                        self.csi_odd = true;
+                    }
+                }
+                ' '..='/' => self.csi_odd = true,
+                '@'..='~' => {
+                    self.state = State::Ground;
+                    self.dispatch_csi(c);
+                }
+                // Broken sequence (cut output, a newline inside): abandon it
+                // and keep the character, so a newline is not lost.
+                _ => {
+                    self.state = State::Ground;
+                    self.ground(c);
+                }
+            },
+            State::Str => match c {
+                '\x07' | '\u{9c}' | '\x18' | '\x1a' => self.state = State::Ground,
+                // ESC ends the string; `ESC \` (ST) is then an ordinary
+                // two-byte sequence that is dropped.
+                '\x1b' => self.state = State::Esc,
+                '\n' => {
+                    self.state = State::Ground;
+                    self.ground(c);
+                }
+                _ => {}
+            },
+        }
+    }
+
+    fn start_csi(&mut self) {
+        self.params.clear();
+        self.csi_odd = false;
+        self.state = State::Csi;
+    }
+
+    fn ground(&mut self, c: char) {
+        match c {
+            '\x1b' => self.state = State::Esc,
+            // The 8-bit forms of CSI and of the string introducers.
+            '\u{9b}' => self.start_csi(),
+            '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => self.state = State::Str,
+            '\n' => self.end_line(),
+            '\r' => {
+                self.cursor = 0;
+                self.col = 0;
+            }
+            '\x08' => self.backspace(),
+            '\t' => self.tab(),
+            _ => match control_marker(c) {
+                Some(marker) => {
+                    let style = self.marker_style();
+                    for m in marker.chars() {
+                        self.put(m, style);
+                    }
+                }
+                None => self.put(c, self.current),
+            },
+        }
+    }
+
+    /// Writes at the cursor, overwriting what a `\r` or backspace went back
+    /// over, and moves on.
+    fn put(&mut self, ch: char, style: u32) {
+        let cell = Cell { ch, style };
+        match self.cells.get_mut(self.cursor) {
+            Some(slot) => *slot = cell,
+            None => self.cells.push(cell),
+        }
+        self.cursor += 1;
+        self.col += ch.width().unwrap_or(0);
+    }
+
+    fn backspace(&mut self) {
+        if let Some(prev) = self.cursor.checked_sub(1) {
+            let w = self
+                .cells
+                .get(prev)
+                .map_or(0, |c| c.ch.width().unwrap_or(0));
+            self.cursor = prev;
+            self.col = self.col.saturating_sub(w);
+        }
+    }
+
+    /// Moves to the next tab stop like a terminal: over existing text
+    /// without erasing it, then with spaces past the end of the line.
+    fn tab(&mut self) {
+        let stop = (self.col / TAB_STOP + 1) * TAB_STOP;
+        while self.col < stop {
+            match self.cells.get(self.cursor) {
+                Some(cell) => {
+                    // A zero-width cell would not advance the column, but
+                    // the cursor still moves, so this ends.
+                    self.col += cell.ch.width().unwrap_or(0);
+                    self.cursor += 1;
+                }
+                None => self.put(' ', self.current),
+            }
+        }
+    }
+
+    fn marker_style(&mut self) -> u32 {
+        if let Some(id) = self.marker {
+            return id;
+        }
+        let style = self.style(self.current).add_modifier(Modifier::DIM);
+        let id = self.intern(style);
+        self.marker = Some(id);
+        id
+    }
+
+    fn style(&self, id: u32) -> Style {
+        self.styles.get(id as usize).copied().unwrap_or(self.base)
+    }
+
+    /// Adds a style to the table. The table only lives for one line and
+    /// only grows with sequences actually in the input, so no search.
+    fn intern(&mut self, style: Style) -> u32 {
+        if self.styles.last() == Some(&style) {
+            return u32::try_from(self.styles.len() - 1).unwrap_or(u32::MAX);
+        }
+        self.styles.push(style);
+        u32::try_from(self.styles.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    fn dispatch_csi(&mut self, final_byte: char) {
+        if self.csi_odd {
+            return;
+        }
+        match final_byte {
+            'm' => {
+                let params = std::mem::take(&mut self.params);
+                self.apply_sgr(&params);
+                self.params = params;
+            }
+            'K' => match self.params.as_str() {
+                "" | "0" => self.cells.truncate(self.cursor),
+                "2" => {
+                    self.cells.clear();
+                    self.cursor = 0;
+                    self.col = 0;
+                }
+                // `1K` (erase to the left) is rare, and blanking up to the
+                // cursor on every repeat would be quadratic: ignored.
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    fn apply_sgr(&mut self, params: &str) {
+        // (value, joined to the previous parameter by ':')
+        let mut list: Vec<(u32, bool)> = Vec::new();
+        let mut value: u32 = 0;
+        let mut sub = false;
+        for b in params.bytes() {
+            match b {
+                b'0'..=b'9' => {
+                    value = value.saturating_mul(10).saturating_add(u32::from(b - b'0'));
+                }
+                b';' | b':' => {
+                    list.push((value, sub));
+                    value = 0;
+                    sub = b == b':';
+                }
+                // Private sequences (`ESC [ > 4 ; 2 m`) are not SGR.
+                _ => return,
+            }
+        }
+        list.push((value, sub));
+
+        let mut sgr = self.sgr;
+        let mut i = 0;
+        while let Some(&(code, _)) = list.get(i) {
+            let mut next = i + 1;
+            while list.get(next).is_some_and(|p| p.1) {
+                next += 1;
+            }
+            let subs = list.get(i + 1..next).unwrap_or(&[]);
+            i = next;
+            match code {
+                0 => sgr = Sgr::default(),
+                1 => sgr.add |= Modifier::BOLD,
+                2 => sgr.add |= Modifier::DIM,
+                3 => sgr.add |= Modifier::ITALIC,
+                // `4:0` is "no underline"; other `4:n` are underline styles.
+                4 if subs.first().is_some_and(|s| s.0 == 0) => sgr.add -= Modifier::UNDERLINED,
+                4 | 21 => sgr.add |= Modifier::UNDERLINED,
+                7 => sgr.add |= Modifier::REVERSED,
+                9 => sgr.add |= Modifier::CROSSED_OUT,
+                22 => sgr.add -= Modifier::BOLD | Modifier::DIM,
+                23 => sgr.add -= Modifier::ITALIC,
+                24 => sgr.add -= Modifier::UNDERLINED,
+                27 => sgr.add -= Modifier::REVERSED,
+                29 => sgr.add -= Modifier::CROSSED_OUT,
+                30..=37 => sgr.fg = NORMAL_COLORS.get((code - 30) as usize).copied(),
+                39 => sgr.fg = None,
+                40..=47 => sgr.bg = NORMAL_COLORS.get((code - 40) as usize).copied(),
+                49 => sgr.bg = None,
+                90..=97 => sgr.fg = BRIGHT_COLORS.get((code - 90) as usize).copied(),
+                100..=107 => sgr.bg = BRIGHT_COLORS.get((code - 100) as usize).copied(),
+                38 | 48 | 58 => {
+                    let color = if subs.is_empty() {
+                        let (color, used) = extended_color(list.get(i..).unwrap_or(&[]));
+                        i += used;
+                        color
+                    } else {
+                        extended_color_colon(subs)
+                    };
+                    // 58 (underline colour) is parsed only to skip its
+                    // arguments: it is too rare to be worth showing.
+                    match (code, color) {
+                        (38, Some(c)) => sgr.fg = Some(c),
+                        (48, Some(c)) => sgr.bg = Some(c),
+                        _ => {}
+                    }
+                }
+                // Blink, conceal, fonts, frames and the rest: ignored.
+                _ => {}
+            }
+        }
+        if sgr != self.sgr {
+            self.sgr = sgr;
+            let mut style = self.base;
+            if let Some(fg) = sgr.fg {
+                style = style.fg(fg);
+            }
+            if let Some(bg) = sgr.bg {
+                style = style.bg(bg);
+            }
+            let style = style.add_modifier(sgr.add);
+            self.current = self.intern(style);
+            self.marker = None;
+        }
+    }
+
+    fn end_line(&mut self) {
+        let mut line: StyledLine = Vec::new();
+        for cell in &self.cells {
+            let style = self.style(cell.style);
+            match line.last_mut() {
+                Some((s, text)) if *s == style => text.push(cell.ch),
+                _ => line.push((style, cell.ch.to_string())),
+            }
+        }
+        self.lines.push(line);
+        self.cells.clear();
+        self.cursor = 0;
+        self.col = 0;
+        // No cell refers to the table any more: keep only the current
+        // style so the table stays small however many lines there are.
+        let current = self.style(self.current);
+        self.styles.clear();
+        self.styles.push(current);
+        self.current = 0;
+        self.marker = None;
+    }
+
+    fn finish(mut self) -> Vec<StyledLine> {
+        if !self.cells.is_empty() {
+            self.end_line();
+        }
+        self.lines
+    }
+}
+
+/// The arguments of `38;5;n` / `38;2;r;g;b` in the `;` form, starting after
+/// the 38: the colour if complete, and how many parameters it took.
+fn extended_color(rest: &[(u32, bool)]) -> (Option<Color>, usize) {
+    let value = |k: usize| rest.get(k).and_then(|p| u8::try_from(p.0).ok());
+    match rest.first().map(|p| p.0) {
+        Some(5) => (value(1).map(Color::Indexed), 2.min(rest.len())),
+        Some(2) => {
+            let rgb = match (value(1), value(2), value(3)) {
+                (Some(r), Some(g), Some(b)) => Some(Color::Rgb(r, g, b)),
+                _ => None,
+            };
+            (rgb, 4.min(rest.len()))
+        }
+        // Unknown colour space: take just the mode; what follows is read
+        // as ordinary SGR codes, as terminals do.
+        Some(_) => (None, 1),
+        None => (None, 0),
+    }
+}
+
+/// The sub-parameters of `38:5:n` / `38:2:[id]:r:g:b`.
+fn extended_color_colon(subs: &[(u32, bool)]) -> Option<Color> {
+    let value = |k: usize| subs.get(k).and_then(|p| u8::try_from(p.0).ok());
+    match subs.first().map(|p| p.0) {
+        Some(5) => value(1).map(Color::Indexed),
+        Some(2) => {
+            // With five sub-parameters the first after the 2 is a colour
+            // space id (usually empty).
+            let at = if subs.len() >= 5 { 2 } else { 1 };
+            Some(Color::Rgb(value(at)?, value(at + 1)?, value(at + 2)?))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn texts(lines: &[StyledLine]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l.iter().map(|(_, t)| t.as_str()).collect())
+            .collect()
+    }
+
+    fn plain(text: &str) -> Vec<String> {
+        texts(&render_output(text, Style::default()))
+    }
+
+    /// The style of the run containing `needle` on the only line.
+    fn style_of(lines: &[StyledLine], needle: &str) -> Style {
+        lines
+            .iter()
+            .flatten()
+            .find(|(_, t)| t.contains(needle))
+            .map(|(s, _)| *s)
+            .unwrap_or_else(|| panic!("{needle:?} not in {lines:?}"))
+    }
+
+    #[test]
+    fn empty_input_has_no_lines() {
+        assert!(render_output("", Style::default()).is_empty());
+        assert_eq!(plain("\n"), vec![""]);
+        assert_eq!(plain("a\n"), vec!["a"]);
+        assert_eq!(plain("a\n\nb"), vec!["a", "", "b"]);
+    }
+
+    #[test]
+    fn sgr_colours_bold_and_reset() {
+        let base = Style::default().fg(Color::White);
+        let lines = render_output(
+            "plain \x1b[1;31mred bold\x1b[0m back\x1b[32mgreen\x1b[m",
+            base,
+        );
+        assert_eq!(texts(&lines), vec!["plain red bold backgreen"]);
+        let line = &lines[0];
+        assert_eq!(line.len(), 4);
+        assert_eq!(line[0], (base, "plain ".to_string()));
+        assert_eq!(
+            line[1],
+            (
+                Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+                "red bold".to_string()
+            )
+        );
+        assert_eq!(line[2], (base, " back".to_string()));
+        assert_eq!(line[3].0, Style::default().fg(Color::Green));
+    }
+
+    #[test]
+    fn sgr_attributes_backgrounds_and_partial_resets() {
+        let base = Style::default();
+        let lines = render_output(
+            "\x1b[2;3;4;7mA\x1b[22;23mB\x1b[24;27mC\x1b[44;93mD\x1b[49;39mE\x1b[101mF",
+            base,
+        );
+        let all = Modifier::DIM | Modifier::ITALIC | Modifier::UNDERLINED | Modifier::REVERSED;
+        assert_eq!(style_of(&lines, "A"), base.add_modifier(all));
+        assert_eq!(
+            style_of(&lines, "B"),
+            base.add_modifier(Modifier::UNDERLINED | Modifier::REVERSED)
+        );
+        assert_eq!(style_of(&lines, "C"), base);
+        assert_eq!(
+            style_of(&lines, "D"),
+            base.fg(Color::LightYellow).bg(Color::Blue)
+        );
+        assert_eq!(style_of(&lines, "E"), base);
+        assert_eq!(style_of(&lines, "F"), base.bg(Color::LightRed));
+    }
+
+    #[test]
+    fn resets_fall_back_to_the_base_style() {
+        let base = Style::default().fg(Color::Gray).bg(Color::Black);
+        let lines = render_output("\x1b[31;42mx\x1b[39;49my\x1b[0mz", base);
+        assert_eq!(
+            style_of(&lines, "x"),
+            Style::default().fg(Color::Red).bg(Color::Green)
+        );
+        // y and z merge into one run: same style.
+        assert_eq!(lines[0][1], (base, "yz".to_string()));
+    }
+
+    #[test]
+    fn colours_256_and_truecolour() {
+        let lines = render_output(
+            "\x1b[38;5;208ma\x1b[48;5;17mb\x1b[0;38;2;10;20;30mc\x1b[48:2::1:2:3md\x1b[38:5:9me",
+            Style::default(),
+        );
+        assert_eq!(
+            style_of(&lines, "a"),
+            Style::default().fg(Color::Indexed(208))
+        );
+        assert_eq!(
+            style_of(&lines, "b"),
+            Style::default()
+                .fg(Color::Indexed(208))
+                .bg(Color::Indexed(17))
+        );
+        assert_eq!(
+            style_of(&lines, "c"),
+            Style::default().fg(Color::Rgb(10, 20, 30))
+        );
+        assert_eq!(
+            style_of(&lines, "d"),
+            Style::default()
+                .fg(Color::Rgb(10, 20, 30))
+                .bg(Color::Rgb(1, 2, 3))
+        );
+        assert_eq!(
+            style_of(&lines, "e"),
+            Style::default()
+                .fg(Color::Indexed(9))
+                .bg(Color::Rgb(1, 2, 3))
+        );
+    }
+
+    #[test]
+    fn extended_colour_arguments_are_consumed() {
+        // The 1 after a complete 38;5;n is bold, not part of the colour; an
+        // out-of-range value leaves the colour alone.
+        let lines = render_output("\x1b[38;5;1;1ma\x1b[38;5;999mb", Style::default());
+        let a = Style::default()
+            .fg(Color::Indexed(1))
+            .add_modifier(Modifier::BOLD);
+        assert_eq!(style_of(&lines, "a"), a);
+        assert_eq!(lines[0].len(), 1, "b keeps a's style: {lines:?}");
+    }
+
+    #[test]
+    fn python_traceback() {
+        let tb = "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m\n\
+                  \x1b[0;31mZeroDivisionError\x1b[0m                         Traceback (most recent call last)\n\
+                  Cell \x1b[0;32mIn[1], line 1\x1b[0m\n\
+                  \x1b[0;32m----> 1\x1b[0m \x1b[38;5;241m1\x1b[39m\x1b[38;5;241m/\x1b[39m\x1b[38;5;241m0\x1b[39m\n\n\
+                  \x1b[0;31mZeroDivisionError\x1b[0m: division by zero";
+        let base = Style::default().fg(Color::Gray);
+        let lines = render_output(tb, base);
+        assert_eq!(
+            texts(&lines),
+            vec![
+                "-".repeat(75),
+                "ZeroDivisionError                         Traceback (most recent call last)"
+                    .to_string(),
+                "Cell In[1], line 1".to_string(),
+                "----> 1 1/0".to_string(),
+                String::new(),
+                "ZeroDivisionError: division by zero".to_string(),
+            ]
+        );
+        assert_eq!(
+            lines[1][0],
+            (Style::default().fg(Color::Red), "ZeroDivisionError".into())
+        );
+        assert_eq!(lines[1][1].0, base);
+        assert_eq!(
+            style_of(&lines[2..3], "In[1]"),
+            Style::default().fg(Color::Green)
+        );
+        assert_eq!(style_of(&lines[3..4], "/"), base.fg(Color::Indexed(241)));
+    }
+
+    #[test]
+    fn other_sequences_are_dropped() {
+        assert_eq!(
+            plain(
+                "\x1b]0;title\x07a\x1b[2Ab\x1b[10;20Hc\x1b[?25ld\x1b]8;;http://x\x1b\\e\x1b]8;;\x1b\\f"
+            ),
+            vec!["abcdef"]
+        );
+        assert_eq!(
+            plain("\x1b(Bx\x1b7y\x1b8\x1bPq#1\x1b\\z\u{9b}31mw"),
+            vec!["xyzw"]
+        );
+        // A private "m" sequence is not SGR.
+        let lines = render_output("\x1b[>4;2mq", Style::default());
+        assert_eq!(lines, vec![vec![(Style::default(), "q".to_string())]]);
+    }
+
+    #[test]
+    fn unterminated_string_ends_at_the_line() {
+        assert_eq!(plain("a\x1b]0;never ends\nnext"), vec!["a", "next"]);
+    }
+
+    #[test]
+    fn cut_or_broken_escapes_do_not_panic_or_leak() {
+        for text in [
+            "abc\x1b",
+            "abc\x1b[",
+            "abc\x1b[38;5",
+            "abc\x1b[38;2;1;2",
+            "abc\x1b[38;2;1;2m",
+            "abc\x1b]0;ti",
+            "abc\x1b(",
+            "abc\u{9b}",
+            "abc\x1b[99999999999999999999m",
+            "abc\x1b[;;;;m",
+            "abc\x1b[38m\x1b[48;5m\x1b[38:2m",
+        ] {
+            assert_eq!(plain(text), vec!["abc"], "{text:?}");
+        }
+        // A newline inside a CSI ends it and still counts.
+        assert_eq!(plain("a\x1b[3\nb"), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn long_parameter_strings_are_dropped() {
+        let text = format!("\x1b[{}31mx", "1;".repeat(10_000));
+        let lines = render_output(&text, Style::default());
+        assert_eq!(lines, vec![vec![(Style::default(), "x".to_string())]]);
+    }
+
+    #[test]
+    fn progress_bars_collapse() {
+        assert_eq!(plain("10%\r50%\r100%\n"), vec!["100%"]);
+        assert_eq!(plain("hello\rab\n"), vec!["abllo"]);
+        assert_eq!(plain("line\r\nnext\r\n"), vec!["line", "next"]);
+        let tqdm = "  0%|          | 0/3 [00:00<?, ?it/s]\r 33%|###3      | 1/3 [00:01<00:02,  1.00it/s]\r\
+                    100%|##########| 3/3 [00:03<00:00,  1.00it/s]\n";
+        assert_eq!(
+            plain(tqdm),
+            vec!["100%|##########| 3/3 [00:03<00:00,  1.00it/s]"]
+        );
+        // pip/rich style: return, then erase the line.
+        assert_eq!(plain("Downloading 10 MB\r\x1b[KDone\n"), vec!["Done"]);
+        assert_eq!(plain("Downloading 10 MB\x1b[2KDone"), vec!["Done"]);
+        // Overwriting keeps the new text's style.
+        let lines = render_output("aaaa\r\x1b[31mbb", Style::default());
+        assert_eq!(
+            lines[0],
+            vec![
+                (Style::default().fg(Color::Red), "bb".to_string()),
+                (Style::default(), "aa".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn backspace() {
+        assert_eq!(plain("ab\x08c"), vec!["ac"]);
+        assert_eq!(plain("abc\x08\x08\x08xy"), vec!["xyc"]);
+        assert_eq!(plain("\x08\x08a"), vec!["a"]);
+        assert_eq!(plain("abc\x08 \x08"), vec!["ab "]);
+        // Overstrike bold (man pages): the second letter wins.
+        assert_eq!(plain("N\x08NA\x08AM\x08ME"), vec!["NAME"]);
+    }
+
+    #[test]
+    fn tabs_expand_to_stops() {
+        assert_eq!(plain("a\tb"), vec!["a       b"]);
+        assert_eq!(plain("12345678\tx"), vec!["12345678        x"]);
+        assert_eq!(plain("\t\tx"), vec![format!("{}x", " ".repeat(16))]);
+        // Wide characters count two columns.
+        assert_eq!(plain("表\tx"), vec!["表      x"]);
+        // A tab moves over existing text without erasing it.
+        assert_eq!(plain("abcdefghij\r\tX"), vec!["abcdefghXj"]);
+    }
+
+    #[test]
+    fn control_characters_become_markers() {
+        let lines = render_output("a\x07b\x00c\x7fd\u{85}e", Style::default());
+        assert_eq!(texts(&lines), vec!["a^Gb^@c^?d\u{FFFD}e"]);
+        assert_eq!(
+            style_of(&lines, "^G"),
+            Style::default().add_modifier(Modifier::DIM)
+        );
+        assert_eq!(control_marker('a'), None);
+        assert_eq!(control_marker('\x1b'), Some("^["));
+    }
+
+    #[test]
+    fn split_truncated_marker() {
+        assert_eq!(split_truncated("abc\n<result truncated>"), ("abc", true));
+        assert_eq!(split_truncated("abc<result truncated>"), ("abc", true));
+        assert_eq!(split_truncated("abc\r\n<result truncated>"), ("abc", true));
+        assert_eq!(split_truncated("<result truncated>"), ("", true));
+        assert_eq!(split_truncated("abc"), ("abc", false));
+        assert_eq!(
+            split_truncated("<result truncated> and more"),
+            ("<result truncated> and more", false)
+        );
+        assert_eq!(split_truncated(""), ("", false));
+    }
+
+    #[test]
+    fn fold_long_outputs() {
+        let dim = Style::default().add_modifier(Modifier::DIM);
+        let make = |n: usize| -> Vec<StyledLine> {
+            (0..n)
+                .map(|i| vec![(Style::default(), i.to_string())])
+                .collect()
+        };
+        let folded = fold(make(1258), false, "z", dim);
+        assert_eq!(folded.len(), FOLD_AT + 1);
+        assert_eq!(texts(&folded[..FOLD_AT]), texts(&make(FOLD_AT)));
+        assert_eq!(
+            folded[FOLD_AT],
+            vec![(dim, "\u{2026} 1,234 more lines (z to expand)".to_string())]
+        );
+        assert_eq!(fold(make(1258), true, "z", dim).len(), 1258);
+        assert_eq!(fold(make(FOLD_AT + 1), false, "z", dim).len(), FOLD_AT + 1);
+        let two = fold(make(FOLD_AT + 2), false, "Ctrl-E", dim);
+        assert_eq!(
+            texts(&two[FOLD_AT..]),
+            vec!["\u{2026} 2 more lines (Ctrl-E to expand)"]
+        );
+        assert!(fold(Vec::new(), false, "z", dim).is_empty());
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn a_megabyte_is_quick() {
+        // One long progress line rewritten many times, plus many short
+        // coloured lines and a long line of escapes.
+        let mut text = String::new();
+        for i in 0..20_000 {
+            text.push_str(&format!("\r{i:>5} \x1b[32m{}\x1b[0m", "#".repeat(i % 40)));
+        }
+        text.push('\n');
+        while text.len() < 1_000_000 {
+            text.push_str("\x1b[1;31mError\x1b[0m: something\tfailed\x08\x08!\n");
+        }
+        text.push_str(&"\x1b[2K\x1b]0;t\x07\x08".repeat(20_000));
+        let start = std::time::Instant::now();
+        let lines = render_output(&text, Style::default());
+        assert!(lines.len() > 1_000);
+        assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
+    }
+
+    /// Pieces that stress the parser more than uniform random text would.
+    fn hostile_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("\x1b".to_string()),
+            Just("[".to_string()),
+            Just("]".to_string()),
+            Just(";".to_string()),
+            Just(":".to_string()),
+            Just("m".to_string()),
+            Just("38;5;".to_string()),
+            Just("48;2;".to_string()),
+            Just("2K".to_string()),
+            Just("\r".to_string()),
+            Just("\n".to_string()),
+            Just("\x08".to_string()),
+            Just("\t".to_string()),
+            Just("\x07".to_string()),
+            Just("\u{9b}".to_string()),
+            Just("表".to_string()),
+            Just("e\u{301}".to_string()),
+            "[0-9]{1,12}",
+            any::<char>().prop_map(String::from),
+            proptest::collection::vec(any::<u8>(), 0..16)
+                .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+        ];
+        proptest::collection::vec(piece, 0..200).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_nor_leaks_controls(text in hostile_text()) {
+            let lines = render_output(&text, Style::default());
+            for (_, run) in lines.iter().flatten() {
+                prop_assert!(!run.is_empty());
+                prop_assert!(
+                    run.chars().all(|c| control_marker(c).is_none()),
+                    "control character in {run:?}"
+                );
+            }
+            let (rest, _) = split_truncated(&text);
+            let _ = fold(render_output(rest, Style::default()), false, "z", Style::default());
+        }
+    }
+}
