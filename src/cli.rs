@@ -56,6 +56,9 @@ pub enum Command {
     Show {
         /// The record's commit (full or abbreviated hash, or any git revision).
         commit: String,
+        /// Also write the record's images into this directory (never overwriting).
+        #[arg(long, value_name = "DIR")]
+        save_images: Option<PathBuf>,
         #[arg(value_name = "PATH")]
         path: Option<PathBuf>,
     },
@@ -132,9 +135,16 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
             let project = open(path.as_deref(), rev)?;
             commands::log(&project, *limit, *json, out)?;
         }
-        Some(Command::Show { commit, path }) => {
+        Some(Command::Show {
+            commit,
+            save_images,
+            path,
+        }) => {
             let project = open(path.as_deref(), rev)?;
-            commands::show(&project, commit, out)?;
+            if let Some(dir) = save_images {
+                std::fs::create_dir_all(dir)?;
+            }
+            commands::show(&project, commit, save_images.as_deref(), out)?;
         }
         Some(Command::Demo { into }) => {
             let dir = match into {

@@ -146,7 +146,13 @@ fn clip(s: &str, n: usize) -> String {
 }
 
 /// `show`: one record with every detail decoded.
-pub fn show(project: &Project, spec: &str, out: &mut impl Write) -> Result<(), CommandError> {
+pub fn show(
+    project: &Project,
+    spec: &str,
+    save_images: Option<&std::path::Path>,
+    out: &mut impl Write,
+) -> Result<(), CommandError> {
+    let mut saved = 0usize;
     let row = project.record(spec)?;
     let store = project.details();
     let details = store.record_details(&row);
@@ -218,19 +224,27 @@ pub fn show(project: &Project, spec: &str, out: &mut impl Write) -> Result<(), C
                         writeln!(out, "    {l}")?;
                     }
                 }
-                Content::Image { mime, image } => writeln!(
-                    out,
-                    "{mime}: {} image {}×{}, {} bytes{}",
-                    image.format.name(),
-                    image.width,
-                    image.height,
-                    image.data.len(),
-                    if image.base64_text {
-                        " (stored as base64 text)"
-                    } else {
-                        ""
+                Content::Image { mime, image } => {
+                    writeln!(
+                        out,
+                        "{mime}: {} image {}×{}, {} bytes{}",
+                        image.format.name(),
+                        image.width,
+                        image.height,
+                        image.data.len(),
+                        if image.base64_text {
+                            " (stored as base64 text)"
+                        } else {
+                            ""
+                        }
+                    )?;
+                    if let Some(dir) = save_images {
+                        saved += 1;
+                        let stem = format!("gtm-{}-{saved}", crate::repo::short_id(row.commit));
+                        let path = crate::tui::render::image::save(&image.data, dir, &stem)?;
+                        writeln!(out, "    saved to {}", path.display())?;
                     }
-                )?,
+                }
                 Content::Binary { mime, len } => writeln!(out, "{mime}: {len} bytes")?,
             }
         }

@@ -313,3 +313,57 @@ fn without_a_terminal_the_default_command_prints_the_log() {
     assert_eq!(code, 0);
     assert_eq!(out, log);
 }
+
+#[test]
+fn show_saves_images_without_overwriting() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = small(
+        dir.path(),
+        Workload {
+            image_every: 2,
+            ..Workload::default()
+        },
+    );
+    let p = dir.path().to_str().unwrap();
+    let rec = written
+        .records
+        .iter()
+        .find(|r| {
+            r.details
+                .iter()
+                .any(|d| d.entries.iter().any(|e| e.mime.starts_with("image/")))
+        })
+        .expect("a record with an image");
+    let out_dir = tempfile::tempdir().unwrap();
+    let target = out_dir.path().join("imgs");
+    let t = target.to_str().unwrap();
+    let commit = rec.activity.to_string();
+    for _ in 0..2 {
+        let (code, out, err) = gtm(&["show", &commit, "--save-images", t, p]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("saved to"), "{out}");
+    }
+    let mut files: Vec<_> = std::fs::read_dir(&target)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let images = rec
+        .details
+        .iter()
+        .flat_map(|d| &d.entries)
+        .filter(|e| e.mime.starts_with("image/"))
+        .count();
+    assert_eq!(
+        files.len(),
+        2 * images,
+        "the second run wrote new names: {files:?}"
+    );
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        assert!(
+            gtm_tui::activity::image::sniff(&bytes).is_some(),
+            "{f:?} is an image"
+        );
+    }
+}
