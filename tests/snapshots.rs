@@ -130,3 +130,52 @@ fn errors_show_in_place() {
     let screen = draw(&mut app, 80, 24);
     assert!(screen.contains("object not found"), "{screen}");
 }
+
+#[test]
+fn a_real_jpeg_is_drawn_in_half_blocks_and_a_broken_one_says_why() {
+    use gtm_tui::synth::{DetailSpec, ProjectWriter, RecordSpec, WriterOptions, sample_jpeg};
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    let image_record = |bytes: Vec<u8>, msg: &str| {
+        let mut r = RecordSpec::new(2, msg);
+        r.details = vec![
+            DetailSpec::text(2, 1, "image/png", bytes),
+            DetailSpec::text(3, 4, "text/markdown", "```\nplt.plot(x, y)\n```"),
+        ];
+        r
+    };
+    let mut broken = sample_jpeg()[..3000].to_vec();
+    broken.extend_from_slice(&[0u8; 64]);
+    w.record(image_record(
+        broken,
+        "Executed cell in notebook code/b.ipynb and generated a result",
+    ));
+    w.record(image_record(
+        sample_jpeg().to_vec(),
+        "Executed cell in notebook code/a.ipynb and generated a result",
+    ));
+    w.finish(dir.path()).unwrap();
+
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    app.add_rows(project.records().unwrap());
+    app.walk_done(Ok(Default::default()));
+    settle(&mut app, &project, Vec::new());
+    let screen = draw(&mut app, 80, 40);
+    assert!(screen.contains("[jpeg image 320×240"), "{screen}");
+    assert!(
+        screen.matches('▀').count() > 500,
+        "half-blocks drawn:\n{screen}"
+    );
+    check("image_80x40", &screen);
+
+    let fx = app.update(Action::Down);
+    settle(&mut app, &project, fx);
+    let screen = draw(&mut app, 80, 40);
+    assert!(screen.contains("error: image: jpeg"), "{screen}");
+    let broken_row = screen.lines().find(|l| l.contains("code/b.ipynb")).unwrap();
+    assert!(
+        broken_row.contains(" !"),
+        "the timeline flags it: {broken_row}"
+    );
+}

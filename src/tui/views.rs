@@ -226,7 +226,12 @@ fn badges(app: &App, row: &RecordRow) -> Vec<Span<'static>> {
         if images > 0 {
             out.push(Span::styled(format!(" {img_g}{images}"), t.badge));
         }
-        errors |= ds.iter().any(|d| !d.errors.is_empty());
+        errors |= ds.iter().any(|d| !d.errors.is_empty())
+            || prep
+                .bodies
+                .iter()
+                .flatten()
+                .any(|b| matches!(b, Body::Image(Err(_))));
     }
     if hidden > 0 {
         out.push(Span::styled(format!(" {hid_g}{hidden}"), t.hidden));
