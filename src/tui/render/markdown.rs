@@ -7,6 +7,8 @@
 //! comes from repositories, so every control character is replaced by a
 //! visible marker ([`control_marker`]) before it can reach the terminal.
 
+use std::borrow::Cow;
+
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use ratatui::style::{Modifier, Style};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -315,15 +317,11 @@ impl<'a> Renderer<'a> {
             Tag::Strikethrough => {
                 self.push_style(Style::default().add_modifier(Modifier::CROSSED_OUT))
             }
-            Tag::Link { dest_url, .. } => {
-                self.links.push((dest_url.to_string(), self.inline.len()));
-                self.push_style(self.styles.link);
-            }
+            Tag::Link { dest_url, .. } => self.start_link(dest_url.to_string()),
             Tag::Image { dest_url, .. } => {
                 let style = self.style().patch(self.styles.link);
                 self.push_text(style, "[image] ");
-                self.links.push((dest_url.to_string(), self.inline.len()));
-                self.push_style(self.styles.link);
+                self.start_link(dest_url.to_string());
             }
             // Footnote definitions, definition lists, super/subscript and
             // metadata blocks are not enabled in the parser options.
@@ -421,6 +419,15 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// Opens a link or image: its text starts in a fragment of its own, so
+    /// that its end can tell the text from what came before even when the
+    /// styles are the same.
+    fn start_link(&mut self, dest: String) {
+        self.push_style(self.styles.link);
+        self.links.push((dest, self.inline.len()));
+        self.inline.push(Frag::Text(self.style(), String::new()));
+    }
+
     /// Adds inline text, with whitespace controls made spaces and other
     /// controls made markers.
     fn push_text(&mut self, style: Style, text: &str) {
@@ -498,26 +505,43 @@ impl<'a> Renderer<'a> {
     /// shows the markers of items not yet shown; a blank line shows only
     /// gutters, without trailing spaces.
     fn prefix(&mut self, blank: bool) -> Line {
-        let mut runs: Line = Vec::new();
+        let cap = self.prefix_cap();
         let gutter = if self.ascii { "| " } else { "\u{2502} " };
+        let mut runs: Line = Vec::new();
+        let mut used = 0;
+        // Every container is visited so that item markers past the cap
+        // still count as shown, but text stops at the cap: a hostile
+        // thousand-deep nesting costs a loop, not a thousand strings.
         for container in &mut self.containers {
-            match container {
-                Container::Quote => push_run(&mut runs, self.styles.quote, gutter),
+            let (style, piece) = match container {
+                Container::Quote => (self.styles.quote, Cow::Borrowed(gutter)),
                 Container::Item {
                     marker,
                     width,
                     shown,
                 } => {
                     if blank || *shown {
-                        push_run(&mut runs, self.styles.text, &" ".repeat(*width));
+                        let spaces = (*width).min(cap.saturating_sub(used));
+                        (self.styles.text, Cow::Owned(" ".repeat(spaces)))
                     } else {
-                        push_run(&mut runs, self.styles.bullet, marker);
                         *shown = true;
+                        (self.styles.bullet, Cow::Borrowed(marker.as_str()))
                     }
+                }
+            };
+            if used < cap {
+                for c in piece.chars() {
+                    let w = c.width().unwrap_or(0);
+                    if used + w > cap {
+                        used = cap;
+                        break;
+                    }
+                    used += w;
+                    let mut buf = [0u8; 4];
+                    push_run(&mut runs, style, c.encode_utf8(&mut buf));
                 }
             }
         }
-        let mut runs = cut(runs, self.prefix_cap());
         if blank {
             while let Some((_, text)) = runs.last_mut() {
                 let kept = text.trim_end_matches(' ').len();
@@ -570,26 +594,6 @@ fn push_run(line: &mut Line, style: Style, text: &str) {
         Some((s, t)) if *s == style => t.push_str(text),
         _ => line.push((style, text.to_string())),
     }
-}
-
-/// Keeps the first `cols` columns of a line.
-fn cut(line: Line, cols: usize) -> Line {
-    let mut out = Line::new();
-    let mut used = 0;
-    for (style, text) in line {
-        let mut kept = String::new();
-        for c in text.chars() {
-            let w = c.width().unwrap_or(0);
-            if used + w > cols {
-                push_run(&mut out, style, &kept);
-                return out;
-            }
-            used += w;
-            kept.push(c);
-        }
-        push_run(&mut out, style, &kept);
-    }
-    out
 }
 
 /// A code block line: tabs expanded, a CRLF's `\r` dropped, other controls
@@ -932,6 +936,32 @@ mod tests {
             plain("![a chart](plots/x.png)", 80),
             vec!["[image] a chart (plots/x.png)"]
         );
+    }
+
+    #[test]
+    fn link_text_is_compared_even_in_plain_style() {
+        let flat = MdStyles {
+            link: Style::default(),
+            ..MdStyles::default()
+        };
+        let lines = render_markdown("see [https://a.io](https://a.io)", 80, &flat, false);
+        assert_eq!(texts(&lines), vec!["see https://a.io"]);
+    }
+
+    #[test]
+    fn deep_nesting_is_quick() {
+        let mut text = "> ".repeat(20_000);
+        text.push_str(&"word ".repeat(20_000));
+        text.push_str("\n\n");
+        text.push_str(&"- ".repeat(5_000));
+        text.push_str("item");
+        let start = std::time::Instant::now();
+        let lines = md(&text, 30);
+        assert!(lines.len() > 1_000);
+        for line in &lines {
+            assert!(line_width(line) <= 30);
+        }
+        assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
     }
 
     #[test]

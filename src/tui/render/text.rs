@@ -929,7 +929,7 @@ mod tests {
             proptest::collection::vec(any::<u8>(), 0..16)
                 .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
         ];
-        proptest::collection::vec(piece, 0..200).prop_map(|v| v.concat())
+        proptest::collection::vec(piece, 0..120).prop_map(|v| v.concat())
     }
 
     proptest! {
