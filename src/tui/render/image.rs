@@ -17,6 +17,8 @@ use ::image::{
     ImageReader, Limits,
 };
 use base64::Engine as _;
+
+use crate::activity::image::{ImageFormat as Format, sniff};
 use base64::engine::general_purpose::STANDARD;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
@@ -199,21 +201,13 @@ impl fmt::Debug for Picture {
     }
 }
 
-/// The format by magic bytes (the MIME key a notebook stored is not
-/// trusted): only the formats this build decodes.
-fn sniff(b: &[u8]) -> Option<ImageFormat> {
-    if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(ImageFormat::Jpeg)
-    } else if b.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(ImageFormat::Png)
-    } else if b.starts_with(b"GIF87a") || b.starts_with(b"GIF89a") {
-        Some(ImageFormat::Gif)
-    } else if b.starts_with(b"BM") && b.len() >= 26 {
-        // "BM" alone is too common at the start of text to mean a bitmap;
-        // 26 bytes is the smallest header that holds the dimensions.
-        Some(ImageFormat::Bmp)
-    } else {
-        None
+/// The `image` crate's codec for a format we sniffed.
+fn codec(f: Format) -> ImageFormat {
+    match f {
+        Format::Jpeg => ImageFormat::Jpeg,
+        Format::Png => ImageFormat::Png,
+        Format::Gif => ImageFormat::Gif,
+        Format::Bmp => ImageFormat::Bmp,
     }
 }
 
@@ -248,24 +242,6 @@ fn jpeg_has_end(b: &[u8]) -> bool {
                 at = next;
             }
         }
-    }
-}
-
-/// Short lowercase name used in messages and as the file extension.
-fn format_name(f: ImageFormat) -> &'static str {
-    match f {
-        ImageFormat::Jpeg => "jpeg",
-        ImageFormat::Png => "png",
-        ImageFormat::Gif => "gif",
-        ImageFormat::Bmp => "bmp",
-        _ => "image",
-    }
-}
-
-fn extension(f: ImageFormat) -> &'static str {
-    match f {
-        ImageFormat::Jpeg => "jpg",
-        other => format_name(other),
     }
 }
 
@@ -357,16 +333,17 @@ fn fit(w: u32, h: u32, box_w: u32, box_h: u32) -> (u32, u32) {
 /// such as `"jpeg: premature end of data"` or
 /// `"image claims 100000×100000 pixels, over the 50-megapixel limit"`.
 pub fn decode(bytes: &[u8], max_w: u32, max_h: u32) -> Result<Picture, String> {
+    // The MIME key a notebook stored is not trusted: magic bytes decide.
     let format = sniff(bytes).ok_or_else(|| not_an_image(bytes))?;
-    let name = format_name(format);
-    if format == ImageFormat::Jpeg && !jpeg_has_end(bytes) {
+    let name = format.name();
+    if format == Format::Jpeg && !jpeg_has_end(bytes) {
         return Err(format!("{name}: premature end of data"));
     }
 
     // `Limits` is non-exhaustive, so it is adjusted rather than built.
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_DECODE_BYTES);
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), codec(format));
     reader.limits(limits);
     // Making the decoder reads only the header (JPEG's, PNG's up to the
     // first data chunk): the size is known before any pixel buffer exists.
@@ -1045,7 +1022,7 @@ pub fn save(bytes: &[u8], dir: &Path, name: &str) -> io::Result<PathBuf> {
             format!("{}; not saved", not_an_image(bytes)),
         )
     })?;
-    let ext = extension(format);
+    let ext = format.extension();
     let stem = safe_stem(name);
     for n in 0..10_000u32 {
         let file = if n == 0 {
@@ -1280,7 +1257,8 @@ mod tests {
         for f in [ImageFormat::Png, ImageFormat::Gif, ImageFormat::Bmp] {
             let whole = encode(&p, f);
             let e = decode(&whole[..whole.len() / 2], 100, 100).unwrap_err();
-            assert!(e.starts_with(format_name(f)), "{f:?}: {e}");
+            let name = format!("{f:?}").to_lowercase();
+            assert!(e.starts_with(&name), "{f:?}: {e}");
         }
         let e = decode(&[0x12, 0x34, 0x56, 0x78, 0x9a], 100, 100).unwrap_err();
         assert!(
