@@ -118,7 +118,7 @@ pub fn log(
                 "{}  {}  {:<14} {:<11} {}  [{}]{flag}",
                 crate::repo::short_id(row.commit),
                 timefmt::local_minutes(row.time),
-                clip(&row.author, 14),
+                crate::columns::truncate(&row.author, 14),
                 record_name(r.meta.type_id),
                 r.message,
                 r.details.len(),
@@ -133,16 +133,6 @@ pub fn log(
     })?;
     out.flush()?;
     Ok(printed)
-}
-
-fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut c: String = s.chars().take(n - 1).collect();
-        c.push('…');
-        c
-    }
 }
 
 /// `show`: one record with every detail decoded.

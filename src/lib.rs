@@ -7,6 +7,7 @@
 
 pub mod activity;
 pub mod cli;
+pub mod columns;
 pub mod commands;
 pub mod export;
 pub mod repo;

@@ -16,6 +16,7 @@ use super::render::markdown::{MdStyles, render_markdown};
 use super::render::text::fold;
 use crate::activity::kinds::{DetailKind, RecordKind};
 use crate::activity::{Content, Detail, DetailRef};
+use crate::columns::truncate_mark;
 use crate::repo::{RecordRow, short_id};
 use crate::timefmt;
 
@@ -122,30 +123,6 @@ pub fn plain(s: &str, ascii: bool) -> String {
     } else {
         s.to_string()
     }
-}
-
-/// Cuts a string to `width` columns, marking the cut with `…`.
-pub fn truncate(s: &str, width: usize) -> String {
-    truncate_mark(s, width, false)
-}
-
-/// Cuts a string to `width` columns, marking the cut with `…` or, in ASCII mode, `~`.
-pub fn truncate_mark(s: &str, width: usize, ascii: bool) -> String {
-    if s.width() <= width {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    let mut w = 0;
-    for c in s.chars() {
-        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if w + cw + 1 > width {
-            break;
-        }
-        out.push(c);
-        w += cw;
-    }
-    out.push(if ascii { '~' } else { '…' });
-    out
 }
 
 pub fn render(app: &App, f: &mut Frame) {

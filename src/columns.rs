@@ -1,0 +1,42 @@
+//! Fitting text into a number of terminal columns.
+
+use unicode_width::UnicodeWidthStr;
+
+/// Cuts a string to `width` columns, marking the cut with `…`.
+pub fn truncate(s: &str, width: usize) -> String {
+    truncate_mark(s, width, false)
+}
+
+/// Cuts a string to `width` columns, marking the cut with `…` or, in ASCII mode, `~`.
+pub fn truncate_mark(s: &str, width: usize, ascii: bool) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push(if ascii { '~' } else { '…' });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_by_columns_not_chars() {
+        assert_eq!(truncate("Alice Example", 20), "Alice Example");
+        assert_eq!(truncate("Alice Example", 6), "Alice…");
+        // Wide characters take two columns each.
+        assert_eq!(truncate("数据分析师", 6), "数据…");
+        assert_eq!(truncate_mark("abcdef", 4, true), "abc~");
+        assert_eq!(truncate("", 0), "");
+    }
+}
