@@ -13,7 +13,7 @@ use super::app::{App, Details, FILTER_FIELDS, Focus, Overlay, Split};
 use super::prepare::Body;
 use super::render::image::halfblocks;
 use super::render::markdown::{MdStyles, render_markdown};
-use super::render::text::fold;
+use super::render::text::fold_view;
 use crate::activity::kinds::{DetailKind, RecordKind};
 use crate::activity::{Content, Detail, DetailRef};
 use crate::columns::truncate_mark;
@@ -497,8 +497,8 @@ fn push_body(app: &App, out: &mut Vec<Line<'static>>, c: &Content, body: &Body, 
         }
         Body::Output { lines, truncated } => {
             let key = key_label(app, super::keymap::Action::ToggleFold, "z");
-            let folded = fold(lines.clone(), app.expanded, &key, t.dim);
-            for runs in &folded {
+            let (shown, summary) = fold_view(lines, app.expanded, &key, t.dim);
+            for runs in shown.iter().chain(&summary) {
                 out.push(runs_line(runs, t.output, q, t.search_match, Vec::new()));
             }
             if *truncated {

@@ -130,20 +130,35 @@ pub fn fold(
     key_label: &str,
     dim: Style,
 ) -> Vec<StyledLine> {
+    let (shown, summary) = fold_view(&lines, expanded, key_label, dim);
+    let keep = shown.len();
+    lines.truncate(keep);
+    lines.extend(summary);
+    lines
+}
+
+/// What [`fold`] shows, without copying: the lines to draw and the summary
+/// line, if folded. The record pane calls this on every frame, so a long
+/// output is never cloned just to show its head.
+pub fn fold_view<'a>(
+    lines: &'a [StyledLine],
+    expanded: bool,
+    key_label: &str,
+    dim: Style,
+) -> (&'a [StyledLine], Option<StyledLine>) {
     if expanded || lines.len() <= FOLD_AT + 1 {
-        return lines;
+        return (lines, None);
     }
     let hidden = lines.len() - FOLD_AT;
-    lines.truncate(FOLD_AT);
     let noun = if hidden == 1 { "line" } else { "lines" };
-    lines.push(vec![(
+    let summary = vec![(
         dim,
         format!(
             "\u{2026} {} more {noun} ({key_label} to expand)",
             thousands(hidden)
         ),
-    )]);
-    lines
+    )];
+    (lines.get(..FOLD_AT).unwrap_or(lines), Some(summary))
 }
 
 /// `1234567` → `1,234,567`.
