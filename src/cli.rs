@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{self, CommandError, ExportFormat};
 use crate::repo::Project;
+use crate::tui::render::image::Protocol;
 
 /// Read the activity history of a Gigantum project: every cell run, output,
 /// environment and file change, from the project's git repository.
@@ -29,10 +30,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
 
-    /// Pictures under image outputs: auto or halfblocks draws them with
-    /// Unicode half-blocks, off shows only their format and size.
+    /// Pictures under image outputs: auto detects the terminal's graphics
+    /// (kitty, iterm, sixel), else draws Unicode halfblocks; off shows only
+    /// their format and size.
     #[arg(long, global = true, value_name = "MODE", default_value = "auto",
-          value_parser = ["auto", "halfblocks", "off"])]
+          value_parser = ["auto", "kitty", "iterm", "sixel", "halfblocks", "off"])]
     pub images: String,
 
     #[command(subcommand)]
@@ -102,7 +104,7 @@ fn interactive(cli: &Cli, path: PathBuf, out: &mut impl Write) -> Result<(), Com
             rev: cli.rev.clone(),
             ascii: cli.ascii,
             theme: cli.theme.clone(),
-            images: cli.images != "off",
+            images: Protocol::parse(&cli.images).ok().flatten(),
         };
         crate::tui::run(&opts)?;
     } else {

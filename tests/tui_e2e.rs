@@ -13,6 +13,8 @@ use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 struct Session {
     parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote, for what the emulator does not keep.
+    raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     tty: Option<std::path::PathBuf>,
@@ -56,6 +58,8 @@ impl Session {
         )));
         let mut reader = pair.master.try_clone_reader().unwrap();
         let p = Arc::clone(&parser);
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let r = Arc::clone(&raw);
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -63,11 +67,13 @@ impl Session {
                     break;
                 }
                 p.lock().unwrap().process(&buf[..n]);
+                r.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
         let writer = pair.master.take_writer().unwrap();
         Session {
             parser,
+            raw,
             writer,
             child,
             tty,
@@ -91,6 +97,11 @@ impl Session {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    fn raw_contains(&self, what: &str) -> bool {
+        let raw = self.raw.lock().unwrap();
+        raw.windows(what.len()).any(|w| w == what.as_bytes())
     }
 
     fn send(&mut self, keys: &str) {
@@ -267,4 +278,41 @@ fn a_panic_restores_the_terminal() {
     s.send("%");
     let status = s.finish();
     assert!(!status.success(), "a panic is a failure exit");
+}
+
+#[test]
+fn kitty_pictures_are_sent_and_deleted_on_quit() {
+    use gtm_tui::synth::{DetailSpec, ProjectWriter, RecordSpec, WriterOptions, sample_jpeg};
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    let mut r = RecordSpec::new(
+        2,
+        "Executed cell in notebook code/a.ipynb and generated a result",
+    );
+    r.details = vec![
+        DetailSpec::text(2, 1, "image/png", sample_jpeg().to_vec()),
+        DetailSpec::text(3, 4, "text/markdown", "```\nplt.plot(x, y)\n```"),
+    ];
+    w.record(r);
+    w.finish(dir.path()).unwrap();
+    let mut s = Session::start(dir.path(), &["--images", "kitty"], 140, 60, &[]);
+    s.wait_for("the picture's line", |t| t.contains("[jpeg image 320"));
+    let start = Instant::now();
+    while !s.raw_contains("\x1b_Ga=T,f=100") {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "no kitty picture sent"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let raw = Arc::clone(&s.raw);
+    s.send("q");
+    assert!(s.finish().success());
+    let raw = String::from_utf8_lossy(&raw.lock().unwrap()).into_owned();
+    let sent = raw.find("\x1b_Ga=T").unwrap_or(usize::MAX);
+    let deleted = raw.rfind(gtm_tui::tui::render::image::KITTY_DELETE_ALL);
+    assert!(
+        deleted.is_some_and(|d| d > sent),
+        "pictures deleted before leaving"
+    );
 }

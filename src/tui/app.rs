@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use git2::Oid;
 
+use super::cache::SizedLru;
 use super::config::Config;
 use super::filter::{Filter, contains_ci, valid_day};
 use super::keymap::Action;
+use super::render::image::Protocol;
 use crate::activity::kinds::RecordKind;
 use crate::repo::{RecordRow, WalkStats};
 use crate::timefmt;
@@ -79,6 +81,20 @@ pub enum Details {
     Ready(Arc<super::prepare::Prepared>),
 }
 
+impl super::cache::Weigh for Details {
+    fn weight(&self) -> usize {
+        match self {
+            Details::Loading => 0,
+            Details::Ready(p) => p.weight(),
+        }
+    }
+}
+
+/// Prepared records kept for the record pane; past this the least recently
+/// viewed are dropped (and decoded again if visited), so that paging
+/// through thousands of records with plots stays within memory.
+pub const DETAILS_MAX_BYTES: usize = 256 << 20;
+
 /// Requests the app makes of its workers; the event loop delivers them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
@@ -133,11 +149,11 @@ pub struct App {
     pub show_hidden_details: bool,
     /// Long outputs shown whole instead of folded.
     pub expanded: bool,
-    /// Draw pictures (half-blocks) under image outputs.
-    pub images: bool,
+    /// How pictures under image outputs are drawn (`Off`: not at all).
+    pub protocol: Protocol,
     /// The terminal takes 24-bit colour (else pictures use the 256 palette).
     pub truecolor: bool,
-    pub details: HashMap<Oid, Details>,
+    pub details: SizedLru<Oid, Details>,
     pub search: Search,
     pub filter: Filter,
     /// Generation of the path filter's detail search.
@@ -151,6 +167,9 @@ pub struct App {
     pub detail_height: usize,
     /// Lines of the current detail text, set after rendering it once.
     pub detail_lines: usize,
+    /// The record pane as last built, reused while still current (a cache
+    /// the drawing code fills; see `views::detail_view`).
+    pub detail_view: std::cell::RefCell<Option<Arc<super::views::DetailView>>>,
 }
 
 impl App {
@@ -176,9 +195,9 @@ impl App {
             detail_scroll: 0,
             show_hidden_details: false,
             expanded: false,
-            images: true,
+            protocol: Protocol::Halfblocks,
             truecolor: true,
-            details: HashMap::new(),
+            details: SizedLru::new(DETAILS_MAX_BYTES),
             search: Search::default(),
             filter: Filter::default(),
             path_generation: 0,
@@ -187,6 +206,7 @@ impl App {
             list_height: 20,
             detail_height: 20,
             detail_lines: 0,
+            detail_view: std::cell::RefCell::new(None),
         }
     }
 
@@ -346,13 +366,17 @@ impl App {
         let mut want = Vec::new();
         let end = (self.top + self.list_height).min(self.view.len());
         let sel = self.current().map(|r| r.commit);
+        if let Some(c) = sel {
+            // Viewing a record makes it the last its cache would drop.
+            let _ = self.details.get(&c);
+        }
         let others = self.view.get(self.top..end).unwrap_or(&[]);
         for c in sel.into_iter().chain(
             others
                 .iter()
                 .filter_map(|&i| self.rows.get(i).map(|r| r.commit)),
         ) {
-            if !self.details.contains_key(&c) && !want.contains(&c) {
+            if !self.details.contains(&c) && !want.contains(&c) {
                 want.push(c);
             }
         }

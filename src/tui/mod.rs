@@ -1,8 +1,10 @@
 //! The interactive timeline: terminal setup, the event loop, and its parts.
 
 pub mod app;
+pub mod cache;
 pub mod config;
 pub mod filter;
+pub mod graphics;
 pub mod keymap;
 pub mod prepare;
 pub mod render;
@@ -28,7 +30,9 @@ use ratatui::layout::Rect;
 
 use self::app::{App, Effect, Focus, Overlay};
 use self::config::Config;
+use self::graphics::Graphics;
 use self::keymap::Action;
+use self::render::image::Protocol;
 use self::worker::{Msg, SearchJob, SearchKind, Workers};
 use crate::repo::{Project, RepoError, WalkMsg};
 
@@ -39,8 +43,8 @@ pub struct TuiOptions {
     pub rev: Option<String>,
     pub ascii: bool,
     pub theme: Option<String>,
-    /// `--images`: draw pictures (auto/halfblocks) or not (off).
-    pub images: bool,
+    /// `--images`: how to draw pictures; `None` detects it from the terminal.
+    pub images: Option<Protocol>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,8 +71,18 @@ impl TerminalGuard {
     }
 }
 
+/// Set when kitty pictures may be on screen: they live in the terminal's
+/// memory until deleted, leaving the alternate screen or not.
+static KITTY_PICTURES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Leaves the alternate screen, shows the cursor, ends raw mode. Safe to call twice.
 pub fn restore_terminal() {
+    if KITTY_PICTURES.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        let _ = io::Write::write_all(
+            &mut io::stdout(),
+            render::image::KITTY_DELETE_ALL.as_bytes(),
+        );
+    }
     let _ = execute!(
         io::stdout(),
         DisableMouseCapture,
@@ -104,7 +118,11 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
     let dark = app_dark(&config);
     let workers = Workers::start(&project, &tx, 0, dark)?;
     let mut app = App::new(&project.name, &project.rev, config, opts.ascii);
-    app.images = opts.images;
+    app.protocol = opts.images.unwrap_or_else(Protocol::detect);
+    KITTY_PICTURES.store(
+        app.protocol == Protocol::Kitty,
+        std::sync::atomic::Ordering::SeqCst,
+    );
     app.truecolor = theme::ColorDepth::detect() == theme::ColorDepth::TrueColor;
 
     install_panic_hook();
@@ -124,7 +142,7 @@ fn current_images(app: &App) -> Vec<(String, Vec<u8>)> {
     let Some(row) = app.current() else {
         return Vec::new();
     };
-    let Some(app::Details::Ready(prep)) = app.details.get(&row.commit) else {
+    let Some(app::Details::Ready(prep)) = app.details.peek(&row.commit) else {
         return Vec::new();
     };
     let short = crate::repo::short_id(row.commit);
@@ -193,10 +211,34 @@ fn event_loop(
     tx: &std::sync::mpsc::Sender<Msg>,
     opts: &TuiOptions,
 ) -> Result<(), TuiError> {
+    let mut graphics = Graphics::start(app.protocol, tx);
+    event_loop_with(terminal, app, &mut workers, &mut graphics, rx, tx, opts)
+}
+
+fn event_loop_with(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    app: &mut App,
+    workers: &mut Workers,
+    graphics: &mut Graphics,
+    rx: &std::sync::mpsc::Receiver<Msg>,
+    tx: &std::sync::mpsc::Sender<Msg>,
+    opts: &TuiOptions,
+) -> Result<(), TuiError> {
     loop {
         let size = terminal.size()?;
         fit(app, Rect::new(0, 0, size.width, size.height));
-        terminal.draw(|f| views::render(app, f))?;
+        let frame = terminal.draw(|f| views::render(app, f))?;
+        let (plan, _) = graphics.after_frame(views::placements(app, frame.area), frame.buffer);
+        app.detail_lines = views::detail_len(app);
+        if !plan.is_empty() {
+            let backend = terminal.backend_mut();
+            ratatui::backend::Backend::draw(
+                backend,
+                plan.cells.iter().map(|(x, y, c)| (*x, *y, c)),
+            )?;
+            io::Write::write_all(backend, &plan.bytes)?;
+            io::Write::flush(backend)?;
+        }
         let Ok(first) = rx.recv() else {
             return Ok(());
         };
@@ -209,6 +251,10 @@ fn event_loop(
             }
         }
         for msg in msgs {
+            if let Msg::Encoded { key, result } = msg {
+                graphics.encoded(key, result);
+                continue;
+            }
             let effects = handle(
                 app,
                 msg,
@@ -227,7 +273,7 @@ fn event_loop(
                             let load = app.load + 1;
                             match Workers::start(&project, tx, load, app_dark(&app.config)) {
                                 Ok(w) => {
-                                    workers = w;
+                                    *workers = w;
                                     app.reset(load);
                                 }
                                 Err(err) => app.flash = Some(format!("reload failed: {err}")),
@@ -376,6 +422,8 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
             ..
         } => app.path_hits(generation, hits),
         Msg::Signal(_) => vec![Effect::Quit],
+        // The event loop gives these to its `Graphics`.
+        Msg::Encoded { .. } => Vec::new(),
         Msg::InputGone(e) => {
             app.load_error = Some(format!("terminal input failed: {e}"));
             vec![Effect::Quit]

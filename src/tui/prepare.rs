@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use ratatui::style::Style;
 
+use super::cache::Weigh;
 use super::render::highlight::{Highlighter, Lang};
 use super::render::image::{Picture, decode};
 use super::render::text::{StyledLine, render_output, split_truncated};
@@ -106,5 +107,48 @@ fn body(kind: Option<DetailKind>, c: &Content, lang: Lang, dark: bool) -> Body {
             Body::Image(decode(&image.data, PICTURE_MAX.0, PICTURE_MAX.1).map(Arc::new))
         }
         Content::Binary { .. } => Body::Other,
+    }
+}
+
+impl Body {
+    /// Bytes this body holds, roughly (strings and pixels; not allocator slack).
+    fn weight(&self) -> usize {
+        let runs = |lines: &[StyledLine]| -> usize {
+            lines
+                .iter()
+                .map(|l| {
+                    l.iter()
+                        .map(|(_, s)| s.len() + std::mem::size_of::<(Style, String)>())
+                        .sum::<usize>()
+                        + std::mem::size_of::<StyledLine>()
+                })
+                .sum()
+        };
+        std::mem::size_of::<Body>()
+            + match self {
+                Body::Code(lines) => runs(lines),
+                Body::Output { lines, .. } => runs(lines),
+                Body::Markdown(s) => s.len(),
+                Body::Image(Ok(p)) => p.heap_bytes(),
+                Body::Image(Err(e)) => e.len(),
+                Body::Other => 0,
+            }
+    }
+}
+
+impl Weigh for Prepared {
+    fn weight(&self) -> usize {
+        let content: usize = self
+            .details
+            .iter()
+            .flat_map(|d| &d.content)
+            .map(|c| match c {
+                Content::Text { text, .. } => text.len(),
+                Content::Image { image, .. } => image.data.len() + image.sha256.len(),
+                Content::Binary { .. } => 0,
+            } + std::mem::size_of::<Content>())
+            .sum();
+        let bodies: usize = self.bodies.iter().flatten().map(Body::weight).sum();
+        std::mem::size_of::<Prepared>() + content + bodies
     }
 }

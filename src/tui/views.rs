@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use super::app::{App, Details, FILTER_FIELDS, Focus, Overlay, Split};
 use super::prepare::Body;
-use super::render::image::halfblocks;
+use super::prepare::Prepared;
+use super::render::image::{Protocol, fit_cells, halfblocks};
 use super::render::markdown::{MdStyles, render_markdown};
 use super::render::text::fold_view;
 use crate::activity::kinds::{DetailKind, RecordKind};
@@ -193,7 +194,7 @@ fn badges(app: &App, row: &RecordRow) -> Vec<Span<'static>> {
         out.push(Span::styled(format!(" {out_g}{results}"), t.badge));
     }
     let mut errors = !r.errors.is_empty() || r.details.iter().any(|d| d.error.is_some());
-    if let Some(Details::Ready(prep)) = app.details.get(&row.commit) {
+    if let Some(Details::Ready(prep)) = app.details.peek(&row.commit) {
         let ds = &prep.details;
         let images = ds
             .iter()
@@ -332,12 +333,133 @@ fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
+/// A picture drawn with a terminal graphics protocol over lines of the
+/// record pane (which hold its half-block version underneath).
+#[derive(Debug, Clone)]
+pub struct Slot {
+    /// First line of the pane text it covers.
+    pub line: usize,
+    pub cols: u16,
+    pub rows: u16,
+    /// Names the encoded picture: image hash, cell size and protocol.
+    pub key: String,
+    pub source: ImageSource,
+}
+
+/// Where an image's bytes are: content entry `content` of detail `detail`.
+#[derive(Debug, Clone)]
+pub struct ImageSource {
+    pub prepared: Arc<Prepared>,
+    pub detail: usize,
+    pub content: usize,
+}
+
+impl ImageSource {
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self
+            .prepared
+            .details
+            .get(self.detail)?
+            .content
+            .get(self.content)?
+        {
+            Content::Image { image, .. } => Some(&image.data),
+            _ => None,
+        }
+    }
+}
+
+/// What the record pane shows for one record at one width: built once,
+/// drawn from until something it depends on changes (a long cell has
+/// thousands of styled lines; rebuilding them per key press cost more than
+/// the rest of the frame).
+pub struct DetailView {
+    key: ViewKey,
+    pub lines: Vec<Line<'static>>,
+    pub slots: Vec<Slot>,
+}
+
+/// Everything a [`DetailView`] is built from besides the fixed settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ViewKey {
+    commit: git2::Oid,
+    width: usize,
+    height: usize,
+    /// Which preparation of the record's details (none yet: `None`).
+    prepared: Option<usize>,
+    expanded: bool,
+    show_hidden: bool,
+    query: String,
+    protocol: Protocol,
+}
+
+fn view_key(app: &App, row: &RecordRow, width: usize) -> ViewKey {
+    let prepared = match app.details.peek(&row.commit) {
+        Some(Details::Ready(p)) => Some(Arc::as_ptr(p) as usize),
+        _ => None,
+    };
+    ViewKey {
+        commit: row.commit,
+        width,
+        height: app.detail_height,
+        prepared,
+        expanded: app.expanded,
+        show_hidden: app.show_hidden_details,
+        query: app.search.query.clone(),
+        protocol: app.protocol,
+    }
+}
+
+/// The record pane's view for `row` at `width`, from the app's cache when
+/// it is still current.
+pub fn detail_view(app: &App, row: &RecordRow, width: usize) -> Arc<DetailView> {
+    let key = view_key(app, row, width);
+    if let Some(v) = app.detail_view.borrow().as_ref()
+        && v.key == key
+    {
+        return Arc::clone(v);
+    }
+    let mut sink = Sink::default();
+    build_detail(app, row, width, &mut sink);
+    let view = Arc::new(DetailView {
+        key,
+        lines: sink.lines,
+        slots: sink.slots,
+    });
+    *app.detail_view.borrow_mut() = Some(Arc::clone(&view));
+    view
+}
+
 /// The lines of the detail pane for a record (header, then its details).
 pub fn detail_lines(app: &App, row: &RecordRow, width: usize) -> Vec<Line<'static>> {
+    let mut sink = Sink::default();
+    build_detail(app, row, width, &mut sink);
+    sink.lines
+}
+
+#[derive(Default)]
+struct Sink {
+    lines: Vec<Line<'static>>,
+    slots: Vec<Slot>,
+}
+
+impl std::ops::Deref for Sink {
+    type Target = Vec<Line<'static>>;
+    fn deref(&self) -> &Self::Target {
+        &self.lines
+    }
+}
+
+impl std::ops::DerefMut for Sink {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.lines
+    }
+}
+
+fn build_detail(app: &App, row: &RecordRow, width: usize, out: &mut Sink) {
     let t = &app.config.theme;
     let r = &row.record;
     let q = &app.search.query;
-    let mut out = Vec::new();
     let kind = RecordKind::from_id(r.meta.type_id).map_or("unknown", RecordKind::name);
     let mut head = vec![Span::styled(
         format!("{} {kind}  ", glyph(r.meta.type_id, app.ascii)),
@@ -378,14 +500,14 @@ pub fn detail_lines(app: &App, row: &RecordRow, width: usize) -> Vec<Line<'stati
             "ignored cell: nothing was recorded (its code had # gtm:ignore)",
             t.hidden,
         ));
-        return out;
+        return;
     }
-    let prep = match app.details.get(&row.commit) {
+    let prep = match app.details.peek(&row.commit) {
         Some(Details::Ready(p)) => Arc::clone(p),
         _ => {
             out.push(Line::raw(""));
             out.push(Line::styled(plain("decoding details…", app.ascii), t.dim));
-            return out;
+            return;
         }
     };
     let mut hidden = 0;
@@ -404,8 +526,13 @@ pub fn detail_lines(app: &App, row: &RecordRow, width: usize) -> Vec<Line<'stati
             out.push(Line::styled(format!("error: {e}"), t.error));
         }
         let bodies = prep.bodies.get(idx).map(Vec::as_slice).unwrap_or(&[]);
-        for (c, body) in d.content.iter().zip(bodies) {
-            push_body(app, &mut out, c, body, width);
+        for (j, (c, body)) in d.content.iter().zip(bodies).enumerate() {
+            let source = ImageSource {
+                prepared: Arc::clone(&prep),
+                detail: idx,
+                content: j,
+            };
+            push_body(app, out, c, body, width, source);
         }
     }
     if hidden > 0 {
@@ -422,7 +549,6 @@ pub fn detail_lines(app: &App, row: &RecordRow, width: usize) -> Vec<Line<'stati
             t.hidden,
         ));
     }
-    out
 }
 
 /// Orders details for reading: each execution's code before its outputs
@@ -483,7 +609,14 @@ fn runs_line(
 }
 
 /// The lines of one content entry.
-fn push_body(app: &App, out: &mut Vec<Line<'static>>, c: &Content, body: &Body, width: usize) {
+fn push_body(
+    app: &App,
+    out: &mut Sink,
+    c: &Content,
+    body: &Body,
+    width: usize,
+    source: ImageSource,
+) {
     let t = &app.config.theme;
     let q = app.search.query.as_str();
     match body {
@@ -542,12 +675,35 @@ fn push_body(app: &App, out: &mut Vec<Line<'static>>, c: &Content, body: &Body, 
                 ));
             }
             match result {
-                Ok(p) if app.images => {
+                Ok(p) => {
                     let cols = u16::try_from(width.min(64)).unwrap_or(64);
-                    let rows = (cols / 3).max(4);
-                    out.extend(halfblocks(p, cols, rows, !app.truecolor));
+                    // No taller than the pane, so that it can be seen whole.
+                    let pane = u16::try_from(app.detail_height).unwrap_or(u16::MAX);
+                    let rows = (cols / 3).min(pane).max(4);
+                    match app.protocol {
+                        Protocol::Off => {}
+                        Protocol::Halfblocks => {
+                            out.extend(halfblocks(p, cols, rows, !app.truecolor));
+                        }
+                        proto @ (Protocol::Kitty | Protocol::Iterm | Protocol::Sixel) => {
+                            // The half-blocks stay underneath: they show while the
+                            // picture is being encoded or only partly scrolled in.
+                            let (w, h) = fit_cells(p, proto, cols, rows);
+                            let mut base = halfblocks(p, w, h, !app.truecolor);
+                            base.resize(usize::from(h), Line::raw(""));
+                            if let Content::Image { image, .. } = c {
+                                out.slots.push(Slot {
+                                    line: out.lines.len(),
+                                    cols: w,
+                                    rows: h,
+                                    key: format!("{}@{w}x{h}:{}", image.sha256, proto.name()),
+                                    source,
+                                });
+                            }
+                            out.extend(base);
+                        }
+                    }
                 }
-                Ok(_) => {}
                 Err(e) => out.push(Line::styled(format!("error: image: {e}"), t.error)),
             }
         }
@@ -625,11 +781,17 @@ fn render_detail(app: &App, f: &mut Frame, area: Rect) {
     let Some(row) = app.current() else {
         return;
     };
-    let lines = detail_lines(app, row, inner.width as usize);
-    let total = lines.len();
+    let view = detail_view(app, row, inner.width as usize);
+    let total = view.lines.len();
     let scroll = app.detail_scroll.min(total.saturating_sub(1));
-    let p = Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0));
-    f.render_widget(p, inner);
+    let shown = view
+        .lines
+        .iter()
+        .skip(scroll)
+        .take(inner.height as usize)
+        .cloned()
+        .collect::<Vec<_>>();
+    f.render_widget(Paragraph::new(shown), inner);
     if total > inner.height as usize && inner.height > 0 {
         let more = format!(
             " {}/{} ",
@@ -643,6 +805,70 @@ fn render_detail(app: &App, f: &mut Frame, area: Rect) {
             Rect::new(x, y, (area.right() - x).min(12), 1),
         );
     }
+}
+
+/// A picture to draw with the terminal's graphics protocol, and where.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    pub key: String,
+    pub area: Rect,
+    pub source: ImageSource,
+}
+
+/// The record pane's inner area (inside its border) on a screen of `size`.
+fn detail_inner(app: &App, size: Rect) -> Rect {
+    pane_block(app, String::new(), false).inner(areas(size, app.split).detail)
+}
+
+/// The pictures the last frame left room for that are wholly on screen
+/// (a picture half scrolled out keeps its half-blocks). None while a popup
+/// covers the screen. Reads the view cached by the last [`render`].
+pub fn placements(app: &App, size: Rect) -> Vec<Placement> {
+    if !matches!(
+        app.protocol,
+        Protocol::Kitty | Protocol::Iterm | Protocol::Sixel
+    ) || !matches!(app.overlay, Overlay::None)
+    {
+        return Vec::new();
+    }
+    let Some(row) = app.current() else {
+        return Vec::new();
+    };
+    let inner = detail_inner(app, size);
+    let cache = app.detail_view.borrow();
+    let Some(view) = cache.as_ref() else {
+        return Vec::new();
+    };
+    if view.key != view_key(app, row, inner.width as usize) {
+        return Vec::new();
+    }
+    let scroll = app.detail_scroll.min(view.lines.len().saturating_sub(1));
+    let height = inner.height as usize;
+    view.slots
+        .iter()
+        .filter(|s| {
+            s.line >= scroll
+                && s.line + usize::from(s.rows) <= scroll + height
+                && s.cols <= inner.width
+        })
+        .filter_map(|s| {
+            let y = inner.y.checked_add(u16::try_from(s.line - scroll).ok()?)?;
+            Some(Placement {
+                key: s.key.clone(),
+                area: Rect::new(inner.x, y, s.cols, s.rows),
+                source: s.source.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Lines of the record pane's text as last drawn for the selected record.
+pub fn detail_len(app: &App) -> usize {
+    app.detail_view
+        .borrow()
+        .as_ref()
+        .filter(|v| app.current().is_some_and(|r| r.commit == v.key.commit))
+        .map_or(0, |v| v.lines.len())
 }
 
 fn render_status(app: &App, f: &mut Frame, area: Rect) {

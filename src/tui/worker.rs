@@ -24,6 +24,11 @@ pub enum Msg {
         hits: Vec<Oid>,
         done: bool,
     },
+    /// A picture encoded for the terminal's graphics protocol (or why not).
+    Encoded {
+        key: String,
+        result: Result<String, String>,
+    },
     /// SIGTERM, SIGHUP or SIGINT arrived.
     Signal(i32),
     /// The input thread could not read the terminal.

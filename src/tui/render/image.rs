@@ -2,13 +2,11 @@
 //! half-blocks, kitty / iTerm2 / sixel escape sequences, a memory-bounded
 //! picture cache, saving to a file and opening in the system viewer.
 
-use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::fs::OpenOptions;
 use std::io::{self, Cursor, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 
 use ::image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use ::image::error::LimitErrorKind;
@@ -559,7 +557,7 @@ pub fn halfblocks(p: &Picture, cols: u16, rows: u16, depth256: bool) -> Vec<Line
 
 /// The terminal's cell size in pixels, from the tty's window size when it
 /// reports pixels (many do not), else [`FALLBACK_CELL`].
-fn cell_pixels() -> (u32, u32) {
+pub fn cell_pixels() -> (u32, u32) {
     match crossterm::terminal::window_size() {
         Ok(ws)
             if ws.columns > 0 && ws.rows > 0 && ws.width >= ws.columns && ws.height >= ws.rows =>
@@ -888,102 +886,6 @@ fn sixel(p: &Picture, cols: u16, rows: u16, cell: (u32, u32)) -> String {
     out
 }
 
-/// The key a picture is cached under: the image's sha256 (lowercase hex)
-/// and the size it was decoded for.
-pub fn cache_key(sha256: &str, max_w: u32, max_h: u32) -> String {
-    format!("{sha256}@{max_w}x{max_h}")
-}
-
-struct Entry {
-    picture: Arc<Picture>,
-    size: usize,
-    last_used: u64,
-}
-
-/// A memory-bounded cache of decoded pictures keyed by the image's sha256
-/// (hex string) and target size (see [`cache_key`]), evicting
-/// least-recently-used entries past `max_bytes`.
-///
-/// A picture larger than the whole bound is not kept at all; pictures
-/// handed out stay alive through their `Arc` after eviction.
-pub struct PictureCache {
-    max_bytes: usize,
-    bytes: usize,
-    clock: u64,
-    map: HashMap<String, Entry>,
-}
-
-impl PictureCache {
-    /// An empty cache holding at most `max_bytes` of pictures.
-    pub fn new(max_bytes: usize) -> Self {
-        PictureCache {
-            max_bytes,
-            bytes: 0,
-            clock: 0,
-            map: HashMap::new(),
-        }
-    }
-
-    fn tick(&mut self) -> u64 {
-        self.clock += 1;
-        self.clock
-    }
-
-    /// The picture under `key`, marking it most recently used.
-    pub fn get(&mut self, key: &str) -> Option<Arc<Picture>> {
-        let now = self.tick();
-        let entry = self.map.get_mut(key)?;
-        entry.last_used = now;
-        Some(Arc::clone(&entry.picture))
-    }
-
-    /// Stores `p` under `key` (replacing any picture there) as the most
-    /// recently used, then evicts the least recently used past the bound.
-    pub fn insert(&mut self, key: String, p: Arc<Picture>) {
-        let now = self.tick();
-        let size = p.heap_bytes() + key.len() + std::mem::size_of::<Entry>();
-        let entry = Entry {
-            picture: p,
-            size,
-            last_used: now,
-        };
-        if let Some(old) = self.map.insert(key, entry) {
-            self.bytes -= old.size;
-        }
-        self.bytes += size;
-        // A linear scan per eviction: the cache holds tens of pictures,
-        // not thousands, so an ordered index would not pay for itself.
-        while self.bytes > self.max_bytes {
-            let Some(oldest) = self
-                .map
-                .iter()
-                .min_by_key(|(_, e)| e.last_used)
-                .map(|(k, _)| k.clone())
-            else {
-                break;
-            };
-            if let Some(gone) = self.map.remove(&oldest) {
-                self.bytes -= gone.size;
-            }
-        }
-    }
-
-    /// Bytes held, as counted against the bound.
-    pub fn bytes(&self) -> usize {
-        self.bytes
-    }
-
-    /// Number of pictures held.
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    /// Whether the cache holds no picture.
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-}
-
 /// A file name stem that stays inside the target directory: path
 /// separators and control characters become `_`, leading dots go (no
 /// hidden files, no `..`), and an empty result becomes `image`.
@@ -1110,6 +1012,7 @@ pub fn open_in_viewer(path: &Path) -> Result<(), String> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::collections::HashMap;
     use std::time::{Duration, Instant};
 
     const ASSETS: [&str; 3] = ["plot.jpg", "hist.jpg", "scatter.jpg"];
@@ -1528,30 +1431,6 @@ mod tests {
         assert_eq!(escape_sequence(&p, Protocol::Halfblocks, 10, 10), None);
         assert_eq!(escape_sequence(&p, Protocol::Off, 10, 10), None);
         assert_eq!(escape_sequence(&p, Protocol::Kitty, 0, 10), None);
-    }
-
-    #[test]
-    fn cache_evicts_least_recently_used_past_its_bound() {
-        let pic = || Arc::new(solid(10, 10, [1, 2, 3]));
-        let one = pic().heap_bytes() + "k1".len() + std::mem::size_of::<Entry>();
-        let mut cache = PictureCache::new(one * 2 + one / 2);
-        cache.insert("k1".into(), pic());
-        cache.insert("k2".into(), pic());
-        assert_eq!(cache.bytes(), one * 2);
-        assert!(cache.get("k1").is_some()); // k2 is now the oldest
-        cache.insert("k3".into(), pic());
-        assert_eq!(cache.len(), 2);
-        assert!(cache.get("k2").is_none());
-        assert!(cache.get("k1").is_some() && cache.get("k3").is_some());
-        assert!(cache.bytes() <= one * 2 + one / 2);
-        // Replacing a key does not count it twice.
-        cache.insert("k3".into(), pic());
-        assert_eq!(cache.bytes(), one * 2);
-        // A picture bigger than the bound is not kept.
-        cache.insert("big".into(), Arc::new(solid(100, 100, [0, 0, 0])));
-        assert!(cache.get("big").is_none());
-        assert!(cache.bytes() <= one * 2 + one / 2);
-        assert_eq!(cache_key("ab12", 80, 48), "ab12@80x48");
     }
 
     #[test]
