@@ -119,3 +119,45 @@ fn hidden_toggle_and_reload_keep_things_consistent() {
         "selection survives a reload"
     );
 }
+
+#[test]
+fn long_cells_show_at_once_and_get_their_colours_in_a_second_pass() {
+    use gtm_tui::synth::{DetailSpec, ProjectWriter, RecordSpec, WriterOptions};
+    use gtm_tui::tui::prepare::{Body, QUICK_LINES, prepare_upto};
+    let dir = tempfile::tempdir().unwrap();
+    let code: String = (0..1000)
+        .map(|i| format!("x_{i} = compute({i}, 'label')  # step\n"))
+        .collect();
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    let mut r = RecordSpec::new(2, "Executed cell in notebook code/a.ipynb");
+    r.details = vec![DetailSpec::text(
+        3,
+        4,
+        "text/markdown",
+        format!("```\n{code}```"),
+    )];
+    w.record(r);
+    w.finish(dir.path()).unwrap();
+    let project = Project::open(dir.path(), None).unwrap();
+    let row = project.records().unwrap().remove(0);
+    let store = project.details();
+    let code_lines = |bodies: &[Vec<Body>]| -> Vec<usize> {
+        match bodies.first().and_then(|b| b.first()) {
+            Some(Body::Code(lines)) => lines.iter().map(Vec::len).collect(),
+            other => panic!("not code: {other:?}"),
+        }
+    };
+
+    let (quick, partial) = prepare_upto(&project, &store, &row, true, QUICK_LINES);
+    assert!(partial);
+    let runs = code_lines(&quick.bodies);
+    assert_eq!(runs.len(), 1000, "every line is there at once");
+    assert!(runs[..QUICK_LINES].iter().all(|&n| n > 2), "coloured");
+    assert!(runs[QUICK_LINES..].iter().all(|&n| n == 1), "plain for now");
+
+    let full = quick.finish();
+    assert!(code_lines(&full.bodies).iter().all(|&n| n > 2));
+    let (whole, partial) = prepare_upto(&project, &store, &row, true, usize::MAX);
+    assert!(!partial);
+    assert_eq!(format!("{:?}", whole.bodies), format!("{:?}", full.bodies));
+}

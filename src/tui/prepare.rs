@@ -42,6 +42,10 @@ pub struct Prepared {
     /// Per detail, per content entry.
     pub bodies: Vec<Vec<Body>>,
     pub lang: Lang,
+    /// Each detail's kind, from the record's detail lines.
+    kinds: Vec<Option<DetailKind>>,
+    /// Code colours for a dark background.
+    dark: bool,
 }
 
 /// The language of a record's code: the notebook's kernel at the linked
@@ -59,31 +63,94 @@ pub fn language(project: &Project, row: &RecordRow) -> Lang {
     }
 }
 
+/// Code lines highlighted in the first pass over a record; the rest of a
+/// longer cell shows plain until the second pass (~5 ms of Python).
+pub const QUICK_LINES: usize = 200;
+
 /// Decodes and prepares a record. `dark` picks the code colours.
 pub fn prepare(project: &Project, store: &DetailStore, row: &RecordRow, dark: bool) -> Prepared {
+    prepare_upto(project, store, row, dark, usize::MAX).0
+}
+
+/// Like [`prepare`], highlighting at most `upto` lines of each code cell;
+/// true when some cell was longer (and so needs [`Prepared::finish`]).
+pub fn prepare_upto(
+    project: &Project,
+    store: &DetailStore,
+    row: &RecordRow,
+    dark: bool,
+    upto: usize,
+) -> (Prepared, bool) {
     let details = store.record_details(row);
     let lang = language(project, row);
-    let bodies = row
+    let kinds: Vec<Option<DetailKind>> = row
         .record
         .details
         .iter()
+        .map(|l| DetailKind::from_id(l.type_id))
+        .collect();
+    let mut partial = false;
+    let bodies = kinds
+        .iter()
         .zip(&details)
-        .map(|(line, d)| {
-            let kind = DetailKind::from_id(line.type_id);
+        .map(|(kind, d)| {
             d.content
                 .iter()
-                .map(|c| body(kind, c, lang, dark))
+                .map(|c| body(*kind, c, lang, dark, upto, &mut partial))
                 .collect()
         })
         .collect();
-    Prepared {
+    let p = Prepared {
         details,
         bodies,
         lang,
+        kinds,
+        dark,
+    };
+    (p, partial)
+}
+
+impl Prepared {
+    /// The same record with every code line highlighted: the second pass
+    /// after [`prepare_upto`], redoing only the code.
+    pub fn finish(&self) -> Prepared {
+        let mut partial = false;
+        let bodies = self
+            .kinds
+            .iter()
+            .zip(&self.details)
+            .zip(&self.bodies)
+            .map(|((kind, d), old)| {
+                d.content
+                    .iter()
+                    .zip(old)
+                    .map(|(c, b)| match b {
+                        Body::Code(_) => {
+                            body(*kind, c, self.lang, self.dark, usize::MAX, &mut partial)
+                        }
+                        other => other.clone(),
+                    })
+                    .collect()
+            })
+            .collect();
+        Prepared {
+            details: self.details.clone(),
+            bodies,
+            lang: self.lang,
+            kinds: self.kinds.clone(),
+            dark: self.dark,
+        }
     }
 }
 
-fn body(kind: Option<DetailKind>, c: &Content, lang: Lang, dark: bool) -> Body {
+fn body(
+    kind: Option<DetailKind>,
+    c: &Content,
+    lang: Lang,
+    dark: bool,
+    upto: usize,
+    partial: &mut bool,
+) -> Body {
     match c {
         Content::Text { mime, text } => {
             if kind == Some(DetailKind::CodeExecuted) {
@@ -92,7 +159,18 @@ fn body(kind: Option<DetailKind>, c: &Content, lang: Lang, dark: bool) -> Body {
                 } else {
                     text.as_str()
                 };
-                Body::Code(Highlighter::get().highlight(code, lang, dark))
+                let mut lines = Highlighter::get().highlight_lines(code, lang, dark, upto);
+                let rest = code.lines().skip(lines.len());
+                let before = lines.len();
+                lines.extend(rest.map(|l| {
+                    if l.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![(Style::default(), l.to_string())]
+                    }
+                }));
+                *partial |= lines.len() > before;
+                Body::Code(lines)
             } else if mime == "text/markdown" {
                 Body::Markdown(text.clone())
             } else {

@@ -110,6 +110,13 @@ impl Workers {
     }
 }
 
+/// Work for the decoder: a record to decode, or one whose long code cells
+/// were highlighted only in part and now get the rest.
+enum DecodeJob {
+    Record(Arc<RecordRow>),
+    Finish(Oid, Box<super::prepare::Prepared>),
+}
+
 fn decode_loop(
     project: &Project,
     rx: &Receiver<Vec<Arc<RecordRow>>>,
@@ -118,21 +125,37 @@ fn decode_loop(
     dark: bool,
 ) {
     let store = project.details();
-    let mut stack: Vec<Arc<RecordRow>> = Vec::new();
+    // A stack: the newest request goes first, the user has moved on;
+    // finishing long cells waits at the bottom.
+    let mut stack: Vec<DecodeJob> = Vec::new();
     loop {
         if stack.is_empty() {
             match rx.recv() {
-                Ok(batch) => stack.extend(batch.into_iter().rev()),
+                Ok(batch) => stack.extend(batch.into_iter().rev().map(DecodeJob::Record)),
                 Err(_) => return,
             }
         }
-        // The newest request goes first: the user has moved on.
         while let Ok(batch) = rx.try_recv() {
-            stack.extend(batch.into_iter().rev());
+            stack.extend(batch.into_iter().rev().map(DecodeJob::Record));
         }
-        let Some(row) = stack.pop() else { continue };
-        let prepared = super::prepare::prepare(project, &store, &row, dark);
-        if tx.send(Msg::Details(load, row.commit, prepared)).is_err() {
+        let Some(job) = stack.pop() else { continue };
+        let (commit, prepared) = match job {
+            DecodeJob::Record(row) => {
+                let (p, partial) = super::prepare::prepare_upto(
+                    project,
+                    &store,
+                    &row,
+                    dark,
+                    super::prepare::QUICK_LINES,
+                );
+                if partial {
+                    stack.insert(0, DecodeJob::Finish(row.commit, Box::new(p.clone())));
+                }
+                (row.commit, p)
+            }
+            DecodeJob::Finish(commit, p) => (commit, p.finish()),
+        };
+        if tx.send(Msg::Details(load, commit, prepared)).is_err() {
             return;
         }
     }
