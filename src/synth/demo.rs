@@ -10,7 +10,7 @@ pub fn workload() -> Workload {
     Workload {
         name: "customer-churn-demo".into(),
         records: 160,
-        seed: 2040,
+        seed: 2068,
         image_every: 4,
         large_every: 15,
         ..Workload::default()

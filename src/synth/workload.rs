@@ -438,11 +438,21 @@ struct Notebook {
     kernel: u32,
     /// The kernel state differs from the file on disk.
     unsaved: bool,
+    /// The cell the user last worked on: re-runs and edits happen around it,
+    /// which matters once cells are inserted in the middle.
+    focus: Option<u64>,
 }
 
 impl Notebook {
     fn code_cells(&self) -> usize {
         self.cells.iter().filter(|c| c.is_code()).count()
+    }
+
+    /// Indices of the code cells, top to bottom.
+    fn code_indices(&self) -> Vec<usize> {
+        (0..self.cells.len())
+            .filter(|&i| self.cells[i].is_code())
+            .collect()
     }
 }
 
@@ -483,6 +493,10 @@ const MAX_NOTEBOOKS: usize = 6;
 const MAX_UPLOADS: usize = 60;
 /// Figure files in output/ (later figures overwrite earlier ones).
 const MAX_OUTPUTS: usize = 25;
+/// Cells one "Run all" record executes at most.
+const MAX_RUN_ALL: usize = 40;
+/// Chance that a new cell is inserted between existing cells rather than appended.
+const INSERT_CHANCE: f64 = 0.3;
 /// Notebook text outputs are kept to this many bytes (keeps notebooks small).
 const NOTEBOOK_TEXT_CAP: usize = 2048;
 
@@ -587,6 +601,7 @@ impl<'a> Sim<'a> {
             cells: Vec::new(),
             kernel: 0,
             unsaved: false,
+            focus: None,
         });
         self.notebooks.len() - 1
     }
@@ -815,8 +830,10 @@ impl<'a> Sim<'a> {
             Some(_) => *self.rng.pick(&mine),
         };
         let code = self.notebooks[nb].code_cells();
-        let action = self.rng.below(100);
-        if code < 2 || action < 40 {
+        // Per mille of notebook code steps. Copies, duplicates and "Run all"
+        // are rare but each defeats a naive matching of executions to cells.
+        let action = self.rng.below(1000);
+        if code < 2 || action < 400 {
             let nb = if code < MAX_CELLS {
                 nb
             } else if mine.len() < MAX_NOTEBOOKS {
@@ -826,24 +843,84 @@ impl<'a> Sim<'a> {
                 self.drop_old_cell(nb);
                 nb
             };
-            let idx = self.new_cell(nb);
+            let at = if self.rng.chance(INSERT_CHANCE) {
+                self.insert_position(nb)
+            } else {
+                None
+            };
+            let idx = self.new_cell(nb, at);
             self.run_cells(nb, &[idx]);
-        } else if action < 62 {
+        } else if action < 450 {
+            let idx = self.copy_cell(nb);
+            self.edit_cell(nb, idx);
+            self.run_cells(nb, &[idx]);
+        } else if action < 470 {
+            let idx = self.copy_cell(nb);
+            self.run_cells(nb, &[idx]);
+        } else if action < 490 {
+            self.run_all(nb);
+        } else if action < 690 {
             let idx = self.recent_code_cell(nb);
             self.w.advance(self.rng.range(0, 30));
             self.run_cells(nb, &[idx]);
-        } else if action < 90 {
+        } else if action < 920 {
             let idx = self.recent_code_cell(nb);
             self.edit_cell(nb, idx);
             self.run_cells(nb, &[idx]);
         } else {
-            let code_idx: Vec<usize> = (0..self.notebooks[nb].cells.len())
-                .filter(|i| self.notebooks[nb].cells[*i].is_code())
-                .collect();
+            let code_idx = self.notebooks[nb].code_indices();
             let n = (2 + self.rng.below(4) as usize).min(code_idx.len());
             let start = self.rng.below((code_idx.len() - n + 1) as u64) as usize;
             self.run_cells(nb, &code_idx[start..start + n]);
         }
+    }
+
+    /// "Run all" (sometimes after a kernel restart): every code cell, top to
+    /// bottom, in one record.
+    fn run_all(&mut self, nb: usize) {
+        if self.rng.chance(0.5) {
+            self.notebooks[nb].kernel = 0;
+        }
+        let mut code_idx = self.notebooks[nb].code_indices();
+        code_idx.truncate(MAX_RUN_ALL);
+        self.w.advance(self.rng.range(5, 60));
+        self.run_cells(nb, &code_idx);
+    }
+
+    /// Copies a code cell near the one the user works on and pastes it right
+    /// below the original (Jupyter gives the paste a new id); returns the
+    /// copy's index. The copy has not run yet.
+    fn copy_cell(&mut self, nb: usize) -> usize {
+        if self.notebooks[nb].code_cells() >= MAX_CELLS {
+            self.drop_old_cell(nb);
+        }
+        let orig = self.recent_code_cell(nb);
+        let id = self.cell_id();
+        let mut copy = self.notebooks[nb].cells[orig].clone();
+        copy.id = id;
+        copy.count = None;
+        copy.outputs = Vec::new();
+        copy.json = None;
+        self.notebooks[nb].cells.insert(orig + 1, copy);
+        orig + 1
+    }
+
+    /// Where to insert a new cell between existing ones: above a code cell
+    /// after the setup (imports, loading), and above its markdown heading so
+    /// that the heading stays with its cell. `None` when there is no such place.
+    fn insert_position(&mut self, nb: usize) -> Option<usize> {
+        let code_idx = self.notebooks[nb].code_indices();
+        if code_idx.len() < 3 {
+            return None;
+        }
+        let k = 2 + self.rng.below(code_idx.len() as u64 - 2) as usize;
+        let pos = code_idx[k];
+        let cells = &self.notebooks[nb].cells;
+        Some(if pos > 0 && !cells[pos - 1].is_code() {
+            pos - 1
+        } else {
+            pos
+        })
     }
 
     /// The user tidies a long notebook: the oldest cell after the setup
@@ -865,15 +942,22 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// A code cell at or a little above the one the user last worked on
+    /// (the last cell when that one is gone).
     fn recent_code_cell(&mut self, nb: usize) -> usize {
-        let code: Vec<usize> = (0..self.notebooks[nb].cells.len())
-            .filter(|i| self.notebooks[nb].cells[*i].is_code())
-            .collect();
+        let notebook = &self.notebooks[nb];
+        let code = notebook.code_indices();
+        let mut top = code.len() - 1;
+        if let Some(focus) = notebook.focus
+            && let Some(k) = code.iter().position(|&i| notebook.cells[i].id == focus)
+        {
+            top = k;
+        }
         let mut back = 0;
-        while back + 1 < code.len() && self.rng.chance(0.45) {
+        while back < top && self.rng.chance(0.45) {
             back += 1;
         }
-        code[code.len() - 1 - back]
+        code[top - back]
     }
 
     fn params(&mut self) -> [u32; 3] {
@@ -884,7 +968,10 @@ impl<'a> Sim<'a> {
         ]
     }
 
-    fn new_cell(&mut self, nb: usize) -> usize {
+    /// Adds a code cell (sometimes with a markdown heading) at `at`, or at the
+    /// end; returns its index.
+    fn new_cell(&mut self, nb: usize, at: Option<usize>) -> usize {
+        let mut at = at.unwrap_or(self.notebooks[nb].cells.len());
         let code = self.notebooks[nb].code_cells();
         let t = if code == 0 {
             Py::Imports
@@ -917,16 +1004,20 @@ impl<'a> Sim<'a> {
             let id = self.cell_id();
             let params = self.params();
             let title = *self.rng.pick(NOTE_TITLES);
-            self.notebooks[nb].cells.push(Cell {
-                id,
-                template: Template::Markdown,
-                params,
-                marker: Marker::None,
-                source: format!("## {title}"),
-                count: None,
-                outputs: Vec::new(),
-                json: None,
-            });
+            self.notebooks[nb].cells.insert(
+                at,
+                Cell {
+                    id,
+                    template: Template::Markdown,
+                    params,
+                    marker: Marker::None,
+                    source: format!("## {title}"),
+                    count: None,
+                    outputs: Vec::new(),
+                    json: None,
+                },
+            );
+            at += 1;
         }
         let id = self.cell_id();
         let params = self.params();
@@ -941,8 +1032,8 @@ impl<'a> Sim<'a> {
             json: None,
         };
         cell.source = render_source(&cell, self.notebooks[nb].dataset);
-        self.notebooks[nb].cells.push(cell);
-        self.notebooks[nb].cells.len() - 1
+        self.notebooks[nb].cells.insert(at, cell);
+        at
     }
 
     fn cell_id(&mut self) -> u64 {
@@ -1018,6 +1109,7 @@ impl<'a> Sim<'a> {
             });
         }
         self.notebooks[nb].unsaved = true;
+        self.notebooks[nb].focus = cells.last().map(|&i| self.notebooks[nb].cells[i].id);
         if !self.rng.chance(self.cfg.notebook_lag) {
             self.save(nb);
         }
@@ -2089,7 +2181,7 @@ mod tests {
     use super::*;
     use crate::activity::image::ImageFormat;
     use crate::activity::{self, Content, DetailKey, detail};
-    use crate::synth::writer::{LOG_DIR, Written};
+    use crate::synth::writer::{LOG_DIR, Written, WrittenDetail};
     use git2::{Oid, Repository};
     use std::collections::BTreeSet;
 
@@ -2441,6 +2533,230 @@ mod tests {
         assert!(hidden_result && shown_code);
     }
 
+    /// A cell of a notebook as saved in a commit.
+    struct SavedCell {
+        /// The true cell id, recovered from the nbformat 4.5 `id`.
+        id: u64,
+        code: bool,
+        /// Fenced like the executed code in a detail, to compare the two.
+        fenced: String,
+        count: Option<u64>,
+    }
+
+    fn saved_cells(
+        repo: &Repository,
+        commit: Oid,
+        path: &str,
+        ids: &std::collections::HashMap<String, u64>,
+    ) -> Option<Vec<SavedCell>> {
+        let tree = repo.find_commit(commit).unwrap().tree().unwrap();
+        let entry = tree.get_path(Path::new(path)).ok()?;
+        let blob = repo.find_blob(entry.id()).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(blob.content()).unwrap();
+        let cells = v["cells"].as_array().unwrap();
+        Some(
+            cells
+                .iter()
+                .map(|c| {
+                    let source: String = c["source"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|l| l.as_str().unwrap())
+                        .collect();
+                    SavedCell {
+                        id: ids[c["id"].as_str().unwrap()],
+                        code: c["cell_type"] == "code",
+                        fenced: fence_code(&source),
+                        count: c["execution_count"].as_u64(),
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    /// Different, but at most a third of the longer text edited away.
+    fn similar_text(a: &str, b: &str) -> bool {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.iter().enumerate() {
+            let mut diag = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let next = (diag + usize::from(ca != cb))
+                    .min(row[j] + 1)
+                    .min(row[j + 1] + 1);
+                diag = row[j + 1];
+                row[j + 1] = next;
+            }
+        }
+        let distance = row[b.len()];
+        distance > 0 && distance * 3 <= a.len().max(b.len())
+    }
+
+    /// How often each situation that defeats naive cell matching shows up,
+    /// judged from the records and the notebooks saved with them.
+    #[derive(Default, Debug)]
+    struct Lineage {
+        /// A new cell, pasted right below a live cell whose source differs a little.
+        copies: usize,
+        /// A new cell, pasted right below a live cell with the very same source.
+        duplicates: usize,
+        /// Duplicated pairs where one of the two ran again later.
+        duplicate_reruns: usize,
+        /// A new cell above older cells, unlike the cell above it.
+        insertions: usize,
+        /// A record running every code cell of the saved notebook in order.
+        run_all: usize,
+        /// Cells one run-all record executed, at most.
+        run_all_max: usize,
+    }
+
+    fn lineage_situations(written: &Written) -> Lineage {
+        let repo = Repository::open(&written.path).unwrap();
+        // Markdown cells take ids too: look a little past the last executed one.
+        let max = written
+            .records
+            .iter()
+            .flat_map(|r| r.cells())
+            .map(|c| c.cell)
+            .max()
+            .unwrap_or(0);
+        let ids: std::collections::HashMap<String, u64> = (1..=max + 500)
+            .map(|i| (format!("{:08x}", fnv(&i.to_string()) as u32), i))
+            .collect();
+        let mut found = Lineage::default();
+        let mut last_source: std::collections::HashMap<u64, String> = Default::default();
+        let mut pairs: Vec<(u64, u64, bool)> = Vec::new();
+        for rec in &written.records {
+            let code: Vec<&WrittenDetail> = rec
+                .details
+                .iter()
+                .filter(|d| {
+                    d.type_id == 3 && d.cell.as_ref().is_some_and(|c| c.notebook != "console")
+                })
+                .collect();
+            let Some(first) = code.first() else { continue };
+            let path = &first.cell.as_ref().unwrap().notebook;
+            let saved = saved_cells(&repo, rec.activity, path, &ids);
+            let ran: Vec<u64> = code.iter().map(|d| d.cell.as_ref().unwrap().cell).collect();
+            for pair in &mut pairs {
+                if ran.contains(&pair.0) || ran.contains(&pair.1) {
+                    pair.2 = true;
+                }
+            }
+            let n: usize = rec
+                .message
+                .strip_prefix("Executed ")
+                .and_then(|m| m.split_once(" cells in notebook "))
+                .and_then(|(n, _)| n.parse().ok())
+                .unwrap_or(1);
+            if n > 5 {
+                // Range runs take at most five cells: this is "Run all".
+                found.run_all_max = found.run_all_max.max(n);
+                // Details are in the client's order (shown ones first): the
+                // execution counts give the order the cells ran in.
+                let mut runs: Vec<(u64, u64)> = code
+                    .iter()
+                    .zip(&ran)
+                    .map(|(d, id)| {
+                        let ex = d.tags[0].strip_prefix("ex:").unwrap().parse().unwrap();
+                        (ex, *id)
+                    })
+                    .collect();
+                runs.sort_unstable();
+                assert!(runs.windows(2).all(|w| w[0].0 < w[1].0), "{runs:?}");
+                if let Some(saved) = &saved {
+                    let live: Vec<(u64, u64)> = saved
+                        .iter()
+                        .filter(|c| c.code && !c.fenced.starts_with("```\n# gtm:ignore"))
+                        .map(|c| (c.count.unwrap(), c.id))
+                        .collect();
+                    let all = saved.iter().filter(|c| c.code).count();
+                    if all == n && live == runs {
+                        found.run_all += 1;
+                    }
+                }
+            }
+            if let ([d], [id], Some(saved)) = (&code[..], &ran[..], &saved)
+                && !last_source.contains_key(id)
+                && let Some(pos) = saved.iter().position(|c| c.id == *id)
+                && let Some(above) = saved[..pos].iter().rev().find(|c| c.code)
+            {
+                let src = String::from_utf8(d.entries[0].bytes.clone()).unwrap();
+                assert_eq!(saved[pos].fenced, src);
+                let older_below = saved[pos + 1..].iter().any(|c| c.code && c.id < *id);
+                let original = last_source.get(&above.id) == Some(&above.fenced);
+                if original && saved[pos - 1].id == above.id && above.fenced == src {
+                    found.duplicates += 1;
+                    pairs.push((above.id, *id, false));
+                } else if original
+                    && saved[pos - 1].id == above.id
+                    && similar_text(&above.fenced, &src)
+                {
+                    found.copies += 1;
+                } else if older_below && !similar_text(&above.fenced, &src) && above.fenced != src {
+                    found.insertions += 1;
+                }
+            }
+            for (d, id) in code.iter().zip(&ran) {
+                last_source.insert(*id, String::from_utf8(d.entries[0].bytes.clone()).unwrap());
+            }
+        }
+        found.duplicate_reruns = pairs.iter().filter(|p| p.2).count();
+        found
+    }
+
+    #[test]
+    fn copies_duplicates_insertions_and_run_all_appear() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let written = Workload {
+            records: 400,
+            bare: true,
+            ..Workload::default()
+        }
+        .generate(dir.path())
+        .unwrap();
+        let found = lineage_situations(&written);
+        assert!(found.copies > 0, "{found:?}");
+        assert!(found.duplicates > 0, "{found:?}");
+        assert!(found.duplicate_reruns > 0, "{found:?}");
+        assert!(found.insertions > 0, "{found:?}");
+        assert!(found.run_all > 0, "{found:?}");
+        assert!(found.run_all_max <= MAX_RUN_ALL, "{found:?}");
+        // Identical source, different true cells.
+        let mut by_source: std::collections::HashMap<Vec<u8>, BTreeSet<u64>> = Default::default();
+        for d in written.records.iter().flat_map(|r| &r.details) {
+            if let (3, Some(c)) = (d.type_id, &d.cell) {
+                by_source
+                    .entry(d.entries[0].bytes.clone())
+                    .or_default()
+                    .insert(c.cell);
+            }
+        }
+        assert!(by_source.values().any(|ids| ids.len() > 1));
+    }
+
+    #[test]
+    fn the_demo_has_every_lineage_situation() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let written = Workload {
+            bare: true,
+            ..crate::synth::demo::workload()
+        }
+        .generate(dir.path())
+        .unwrap();
+        let found = lineage_situations(&written);
+        assert!(
+            found.copies > 0
+                && found.duplicates > 0
+                && found.duplicate_reruns > 0
+                && found.insertions > 0
+                && found.run_all > 0,
+            "{found:?}"
+        );
+    }
+
     #[test]
     fn cells_keep_their_identity_over_reruns_and_edits() {
         let dir = tempfile::TempDir::new().unwrap();
@@ -2484,6 +2800,7 @@ mod tests {
             cells: Vec::new(),
             kernel: 0,
             unsaved: false,
+            focus: None,
         };
         for cell_ids in [true, false] {
             nb.cells.clear();
