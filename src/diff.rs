@@ -1,0 +1,721 @@
+//! Line and word differences between two runs of a cell, as rows ready for side-by-side display.
+//!
+//! Lines are compared without their terminators, so a run saved with CRLF line endings does not
+//! show every line as changed; [`TextDiff::line_endings_differ`] says when the terminators (or
+//! the final newline) are all that differs. Each row keeps its line's terminator, so the rows
+//! reconstruct both inputs byte for byte. Line `i` of a side is `text.lines().nth(i)`, the same
+//! split the highlighter uses, so highlighted lines can be laid over the rows by number.
+//!
+//! The line diff is Patience (it anchors on unique lines, which keeps moved blocks of notebook
+//! code readable) under a deadline: past it similar settles for a coarser diff, and word-level
+//! emphasis is skipped for the rows not yet done, so a pathological pair of inputs costs a bounded
+//! time rather than hanging the UI.
+
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+use similar::{Algorithm, DiffTag};
+
+/// Time budget for one [`diff_text`] call, line diff and word emphasis together.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(200);
+
+/// Lines longer than this (in bytes) on either side of a change get no word emphasis: a long
+/// line of data costs much to diff word by word and its emphasis is unreadable anyway.
+pub const MAX_EMPHASIS_LINE: usize = 2_000;
+
+/// Below this share of common (non-blank) text, a changed pair of lines gets no emphasis: the
+/// emphasis would cover nearly everything, and the whole line already shows as changed.
+pub const MIN_SIMILARITY: f32 = 0.4;
+
+/// A folded stretch hides at least this many equal lines; hiding fewer saves no room, as the
+/// marker takes a row itself.
+const MIN_FOLD: usize = 2;
+
+/// How a line ended in its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Eol {
+    /// The last line of an input without a final newline.
+    None,
+    /// `\n`.
+    Lf,
+    /// `\r\n`.
+    CrLf,
+}
+
+impl Eol {
+    /// The terminator as text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Eol::None => "",
+            Eol::Lf => "\n",
+            Eol::CrLf => "\r\n",
+        }
+    }
+}
+
+/// One line of one side of a diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffLine {
+    /// 1-based line number in its input.
+    pub number: usize,
+    /// The line without its terminator.
+    pub text: String,
+    /// How the line ended.
+    pub eol: Eol,
+    /// Byte ranges of `text` that differ from the paired line, ascending, disjoint, on char
+    /// boundaries. Only [`RowKind::Change`] rows have any.
+    pub emphasis: Vec<Range<usize>>,
+}
+
+/// What a row shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RowKind {
+    /// The same line on both sides.
+    Equal,
+    /// A line only on the left (old) side.
+    Delete,
+    /// A line only on the right (new) side.
+    Insert,
+    /// A deleted line paired with the inserted line that replaced it.
+    Change,
+}
+
+/// One row of a side-by-side diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// What the row shows; decides which sides are present.
+    pub kind: RowKind,
+    /// The old line (present for Equal, Delete and Change).
+    pub left: Option<DiffLine>,
+    /// The new line (present for Equal, Insert and Change).
+    pub right: Option<DiffLine>,
+}
+
+/// Counts for a summary line ("+12 −3").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DiffStats {
+    /// Lines only in the new text; a Change row counts one.
+    pub added: usize,
+    /// Lines only in the old text; a Change row counts one.
+    pub removed: usize,
+    /// Whether the two inputs are byte-identical.
+    pub identical: bool,
+}
+
+/// A stretch of rows after context folding, see [`TextDiff::fold`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// Rows to show (indices into [`TextDiff::rows`]).
+    Shown(Range<usize>),
+    /// Equal rows folded away; the range's length is the count for the marker.
+    Folded(Range<usize>),
+}
+
+impl Segment {
+    /// The rows this segment covers.
+    pub fn rows(&self) -> Range<usize> {
+        match self {
+            Segment::Shown(r) | Segment::Folded(r) => r.clone(),
+        }
+    }
+}
+
+/// The difference between two texts, as rows for side-by-side display.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TextDiff {
+    /// Every line of both inputs, in order.
+    pub rows: Vec<Row>,
+    /// Counts of added and removed lines.
+    pub stats: DiffStats,
+    /// The inputs differ, but only in line terminators (CRLF against LF, or a final newline),
+    /// so every row is Equal; a viewer should say so rather than show "no changes".
+    pub line_endings_differ: bool,
+    /// The time budget ran out: the line diff may be coarser than the best one and some changed
+    /// rows may lack word emphasis.
+    pub timed_out: bool,
+}
+
+/// Tuning for [`diff_text_with`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DiffOptions {
+    /// Budget for the whole diff, see [`DEFAULT_TIMEOUT`].
+    pub timeout: Duration,
+    /// See [`MAX_EMPHASIS_LINE`].
+    pub max_emphasis_line: usize,
+    /// See [`MIN_SIMILARITY`].
+    pub min_similarity: f32,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            timeout: DEFAULT_TIMEOUT,
+            max_emphasis_line: MAX_EMPHASIS_LINE,
+            min_similarity: MIN_SIMILARITY,
+        }
+    }
+}
+
+/// The line diff of `old` against `new`, with word-level emphasis on changed lines, under the
+/// default [`DiffOptions`].
+pub fn diff_text(old: &str, new: &str) -> TextDiff {
+    diff_text_with(old, new, &DiffOptions::default())
+}
+
+/// [`diff_text`] with explicit options.
+pub fn diff_text_with(old: &str, new: &str, opts: &DiffOptions) -> TextDiff {
+    let start = Instant::now();
+    let deadline = start.checked_add(opts.timeout);
+    let old_lines = split_lines(old);
+    let new_lines = split_lines(new);
+    let old_texts: Vec<&str> = old_lines.iter().map(|l| l.0).collect();
+    let new_texts: Vec<&str> = new_lines.iter().map(|l| l.0).collect();
+    let ops = similar::capture_diff_slices_deadline(
+        Algorithm::Patience,
+        &old_texts,
+        &new_texts,
+        deadline,
+    );
+    let mut timed_out = past(deadline);
+
+    let line = |lines: &[(&str, Eol)], i: usize| {
+        lines.get(i).map(|&(text, eol)| DiffLine {
+            number: i + 1,
+            text: text.to_string(),
+            eol,
+            emphasis: Vec::new(),
+        })
+    };
+    let mut rows = Vec::with_capacity(old_lines.len().max(new_lines.len()));
+    let mut stats = DiffStats {
+        identical: old == new,
+        ..DiffStats::default()
+    };
+    // similar reports a replace as Delete + Insert at times (and a replace next to a delete), so
+    // consecutive non-equal ops are gathered into one block before pairing.
+    let mut pending: Option<(Range<usize>, Range<usize>)> = None;
+    let mut flush = |block: (Range<usize>, Range<usize>), rows: &mut Vec<Row>| {
+        let (o, n) = block;
+        let paired = o.len().min(n.len());
+        for k in 0..o.len().max(n.len()) {
+            let left = (k < o.len())
+                .then(|| line(&old_lines, o.start + k))
+                .flatten();
+            let right = (k < n.len())
+                .then(|| line(&new_lines, n.start + k))
+                .flatten();
+            let kind = match (k < paired, left.is_some(), right.is_some()) {
+                (true, true, true) => RowKind::Change,
+                (_, true, false) => RowKind::Delete,
+                (_, false, true) => RowKind::Insert,
+                // Out-of-range indices from the diff cannot happen; skip rather than panic.
+                _ => continue,
+            };
+            stats.removed += usize::from(left.is_some());
+            stats.added += usize::from(right.is_some());
+            rows.push(Row { kind, left, right });
+        }
+    };
+    for op in &ops {
+        let (tag, o, n) = op.as_tag_tuple();
+        if tag == DiffTag::Equal {
+            if let Some(block) = pending.take() {
+                flush(block, &mut rows);
+            }
+            for (i, j) in o.zip(n) {
+                rows.push(Row {
+                    kind: RowKind::Equal,
+                    left: line(&old_lines, i),
+                    right: line(&new_lines, j),
+                });
+            }
+        } else {
+            pending = Some(match pending.take() {
+                Some((po, pn)) => (po.start..o.end.max(po.end), pn.start..n.end.max(pn.end)),
+                None => (o, n),
+            });
+        }
+    }
+    if let Some(block) = pending.take() {
+        flush(block, &mut rows);
+    }
+
+    for row in rows.iter_mut().filter(|r| r.kind == RowKind::Change) {
+        if past(deadline) {
+            timed_out = true;
+            break;
+        }
+        if let (Some(l), Some(r)) = (row.left.as_mut(), row.right.as_mut())
+            && let Some((le, re)) = word_emphasis(&l.text, &r.text, opts, deadline)
+        {
+            l.emphasis = le;
+            r.emphasis = re;
+        }
+    }
+
+    let line_endings_differ = !stats.identical && stats.added == 0 && stats.removed == 0;
+    TextDiff {
+        rows,
+        stats,
+        line_endings_differ,
+        timed_out,
+    }
+}
+
+impl TextDiff {
+    /// The rows split into stretches to show and equal stretches to fold, keeping `context`
+    /// equal rows next to every change. Equal stretches at the start and end keep context only
+    /// on their inner side; a stretch is folded only if that hides at least two rows. Identical
+    /// texts fold into a single [`Segment::Folded`]; an empty diff gives no segments.
+    pub fn fold(&self, context: usize) -> Vec<Segment> {
+        let n = self.rows.len();
+        let mut hidden: Vec<Range<usize>> = Vec::new();
+        let mut i = 0;
+        while i < n {
+            if self.rows.get(i).is_some_and(|r| r.kind != RowKind::Equal) {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while self.rows.get(i).is_some_and(|r| r.kind == RowKind::Equal) {
+                i += 1;
+            }
+            let head = if s == 0 { 0 } else { context };
+            let tail = if i == n { 0 } else { context };
+            let from = s.saturating_add(head);
+            let to = i.saturating_sub(tail);
+            if to >= from.saturating_add(MIN_FOLD) {
+                hidden.push(from..to);
+            }
+        }
+        let mut out = Vec::with_capacity(hidden.len() * 2 + 1);
+        let mut at = 0;
+        for h in hidden {
+            if h.start > at {
+                out.push(Segment::Shown(at..h.start));
+            }
+            at = h.end;
+            out.push(Segment::Folded(h));
+        }
+        if at < n {
+            out.push(Segment::Shown(at..n));
+        }
+        out
+    }
+}
+
+fn past(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
+}
+
+/// Lines as [`str::lines`] splits them, each with its terminator.
+fn split_lines(s: &str) -> Vec<(&str, Eol)> {
+    s.split_inclusive('\n')
+        .map(|piece| {
+            if let Some(t) = piece.strip_suffix("\r\n") {
+                (t, Eol::CrLf)
+            } else if let Some(t) = piece.strip_suffix('\n') {
+                (t, Eol::Lf)
+            } else {
+                (piece, Eol::None)
+            }
+        })
+        .collect()
+}
+
+/// Word, space or punctuation, for tokenizing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Word,
+    Space,
+    Other,
+}
+
+fn class(c: char) -> Class {
+    if c.is_alphanumeric() || c == '_' {
+        Class::Word
+    } else if c.is_whitespace() {
+        Class::Space
+    } else {
+        Class::Other
+    }
+}
+
+/// Byte ranges of the tokens of `s`: runs of word characters (identifiers, numbers), runs of
+/// whitespace, and every other character on its own, so `df['price']` changing to
+/// `df['cost']` emphasises just the name.
+fn tokenize(s: &str) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    let mut prev: Option<Class> = None;
+    for (i, c) in s.char_indices() {
+        let k = class(c);
+        let end = i + c.len_utf8();
+        match out.last_mut() {
+            Some(last) if prev == Some(k) && k != Class::Other => last.end = end,
+            _ => out.push(i..end),
+        }
+        prev = Some(k);
+    }
+    out
+}
+
+/// Byte ranges within one line.
+type Ranges = Vec<Range<usize>>;
+
+/// The differing byte ranges of two changed lines, or `None` when emphasis would not help (too
+/// long, too different, or out of time).
+fn word_emphasis(
+    old: &str,
+    new: &str,
+    opts: &DiffOptions,
+    deadline: Option<Instant>,
+) -> Option<(Ranges, Ranges)> {
+    if old.len() > opts.max_emphasis_line || new.len() > opts.max_emphasis_line {
+        return None;
+    }
+    let ot = tokenize(old);
+    let nt = tokenize(new);
+    let os: Vec<&str> = ot.iter().filter_map(|r| old.get(r.clone())).collect();
+    let ns: Vec<&str> = nt.iter().filter_map(|r| new.get(r.clone())).collect();
+    // Myers rather than Patience: within a line the same tokens (spaces, brackets) repeat, and
+    // Patience, anchoring only on unique ones, would mark far more than changed.
+    let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &os, &ns, deadline);
+    if past(deadline) {
+        return None;
+    }
+
+    let solid_len = |ts: &[&str]| {
+        ts.iter()
+            .filter(|t| !t.chars().all(char::is_whitespace))
+            .map(|t| t.len())
+            .sum::<usize>()
+    };
+    let mut common = 0;
+    let mut old_ranges = Vec::new();
+    let mut new_ranges = Vec::new();
+    for op in &ops {
+        let (tag, o, n) = op.as_tag_tuple();
+        if tag == DiffTag::Equal {
+            common += os.get(o).map_or(0, solid_len);
+            continue;
+        }
+        push_span(&mut old_ranges, &ot, o, old);
+        push_span(&mut new_ranges, &nt, n, new);
+    }
+    let total = solid_len(&os) + solid_len(&ns);
+    // Lines differing only in whitespace have no solid text: emphasise the whitespace.
+    let similarity = if total == 0 {
+        1.0
+    } else {
+        (2 * common) as f32 / total as f32
+    };
+    if similarity < opts.min_similarity {
+        return None;
+    }
+    Some((old_ranges, new_ranges))
+}
+
+/// Adds the bytes of tokens `toks` to `ranges`, joining it to the previous range when only
+/// whitespace lies between them: "a b" → "x y" reads better as one changed stretch than two.
+fn push_span(ranges: &mut Vec<Range<usize>>, tokens: &[Range<usize>], toks: Range<usize>, s: &str) {
+    if toks.is_empty() {
+        return;
+    }
+    let (Some(first), Some(last)) = (tokens.get(toks.start), tokens.get(toks.end - 1)) else {
+        return;
+    };
+    let span = first.start..last.end;
+    if let Some(prev) = ranges.last_mut()
+        && s.get(prev.end..span.start)
+            .is_some_and(|gap| gap.chars().all(char::is_whitespace))
+    {
+        prev.end = span.end;
+        return;
+    }
+    ranges.push(span);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(d: &TextDiff) -> Vec<RowKind> {
+        d.rows.iter().map(|r| r.kind).collect()
+    }
+
+    fn rebuild(d: &TextDiff, left: bool) -> String {
+        d.rows
+            .iter()
+            .filter_map(|r| {
+                if left {
+                    r.left.as_ref()
+                } else {
+                    r.right.as_ref()
+                }
+            })
+            .map(|l| format!("{}{}", l.text, l.eol.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn equal_texts() {
+        let d = diff_text("a\nb\n", "a\nb\n");
+        assert_eq!(kinds(&d), vec![RowKind::Equal, RowKind::Equal]);
+        assert!(d.stats.identical);
+        assert_eq!((d.stats.added, d.stats.removed), (0, 0));
+        assert!(!d.line_endings_differ);
+        let l = d.rows[1].left.as_ref().unwrap();
+        assert_eq!((l.number, l.text.as_str()), (2, "b"));
+    }
+
+    #[test]
+    fn pure_insert() {
+        let d = diff_text("a\nc\n", "a\nb\nc\n");
+        assert_eq!(
+            kinds(&d),
+            vec![RowKind::Equal, RowKind::Insert, RowKind::Equal]
+        );
+        let row = &d.rows[1];
+        assert!(row.left.is_none());
+        let r = row.right.as_ref().unwrap();
+        assert_eq!((r.number, r.text.as_str()), (2, "b"));
+        assert_eq!(d.rows[2].left.as_ref().unwrap().number, 2);
+        assert_eq!(d.rows[2].right.as_ref().unwrap().number, 3);
+        assert_eq!((d.stats.added, d.stats.removed), (1, 0));
+        assert!(!d.stats.identical);
+    }
+
+    #[test]
+    fn pure_delete() {
+        let d = diff_text("a\nb\nc\n", "a\nc\n");
+        assert_eq!(
+            kinds(&d),
+            vec![RowKind::Equal, RowKind::Delete, RowKind::Equal]
+        );
+        assert!(d.rows[1].right.is_none());
+        assert_eq!((d.stats.added, d.stats.removed), (0, 1));
+    }
+
+    #[test]
+    fn changed_word_is_emphasised() {
+        let d = diff_text(
+            "x = 1\ny = df['price'] * 2\nz = 3\n",
+            "x = 1\ny = df['cost'] * 2\nz = 3\n",
+        );
+        assert_eq!(
+            kinds(&d),
+            vec![RowKind::Equal, RowKind::Change, RowKind::Equal]
+        );
+        let row = &d.rows[1];
+        let (l, r) = (row.left.as_ref().unwrap(), row.right.as_ref().unwrap());
+        assert_eq!(l.emphasis, vec![8..13]);
+        assert_eq!(&l.text[8..13], "price");
+        assert_eq!(r.emphasis, vec![8..12]);
+        assert_eq!(&r.text[8..12], "cost");
+        assert_eq!((d.stats.added, d.stats.removed), (1, 1));
+    }
+
+    #[test]
+    fn replace_hunk_pairs_in_order() {
+        let d = diff_text("a\nold1\nold2\nold3\nz\n", "a\nnew1\nnew2\nz\n");
+        assert_eq!(
+            kinds(&d),
+            vec![
+                RowKind::Equal,
+                RowKind::Change,
+                RowKind::Change,
+                RowKind::Delete,
+                RowKind::Equal
+            ]
+        );
+        assert_eq!(d.rows[1].left.as_ref().unwrap().text, "old1");
+        assert_eq!(d.rows[1].right.as_ref().unwrap().text, "new1");
+        assert_eq!(d.rows[3].left.as_ref().unwrap().text, "old3");
+        assert_eq!((d.stats.added, d.stats.removed), (2, 3));
+    }
+
+    #[test]
+    fn very_different_lines_get_no_emphasis() {
+        let d = diff_text("print(total_sales)\n", "import numpy as np\n");
+        assert_eq!(kinds(&d), vec![RowKind::Change]);
+        assert!(d.rows[0].left.as_ref().unwrap().emphasis.is_empty());
+        assert!(d.rows[0].right.as_ref().unwrap().emphasis.is_empty());
+    }
+
+    #[test]
+    fn long_lines_get_no_emphasis() {
+        let a = format!("x = [{}]", "1, ".repeat(1000));
+        let b = format!("y = [{}]", "1, ".repeat(1000));
+        let d = diff_text(&a, &b);
+        assert_eq!(kinds(&d), vec![RowKind::Change]);
+        assert!(d.rows[0].left.as_ref().unwrap().emphasis.is_empty());
+    }
+
+    #[test]
+    fn trailing_newline_difference() {
+        let d = diff_text("a\nb", "a\nb\n");
+        assert_eq!(kinds(&d), vec![RowKind::Equal, RowKind::Equal]);
+        assert!(!d.stats.identical);
+        assert!(d.line_endings_differ);
+        assert_eq!(d.rows[1].left.as_ref().unwrap().eol, Eol::None);
+        assert_eq!(d.rows[1].right.as_ref().unwrap().eol, Eol::Lf);
+        assert_eq!(rebuild(&d, true), "a\nb");
+        assert_eq!(rebuild(&d, false), "a\nb\n");
+        // An extra empty line at the end is a real line.
+        let d = diff_text("a\n", "a\n\n");
+        assert_eq!(kinds(&d), vec![RowKind::Equal, RowKind::Insert]);
+    }
+
+    #[test]
+    fn empty_against_non_empty() {
+        let d = diff_text("", "a\nb");
+        assert_eq!(kinds(&d), vec![RowKind::Insert, RowKind::Insert]);
+        assert_eq!((d.stats.added, d.stats.removed), (2, 0));
+        let d = diff_text("a\n", "");
+        assert_eq!(kinds(&d), vec![RowKind::Delete]);
+        let d = diff_text("", "");
+        assert!(d.rows.is_empty());
+        assert!(d.stats.identical);
+        assert!(d.fold(3).is_empty());
+    }
+
+    #[test]
+    fn crlf_compares_by_content() {
+        let d = diff_text("a\r\nb\r\n", "a\nb\n");
+        assert_eq!(kinds(&d), vec![RowKind::Equal, RowKind::Equal]);
+        assert!(d.line_endings_differ);
+        assert_eq!(rebuild(&d, true), "a\r\nb\r\n");
+        let d = diff_text("a\r\nb\r\n", "a\r\nc\r\n");
+        assert_eq!(kinds(&d), vec![RowKind::Equal, RowKind::Change]);
+        assert_eq!(d.rows[1].right.as_ref().unwrap().text, "c");
+        assert!(!d.line_endings_differ);
+    }
+
+    #[test]
+    fn unicode_ranges_on_char_boundaries() {
+        let d = diff_text("naïve = «café»\n", "naïve = «thé»\n");
+        let row = &d.rows[0];
+        let (l, r) = (row.left.as_ref().unwrap(), row.right.as_ref().unwrap());
+        assert_eq!(l.emphasis.len(), 1);
+        assert_eq!(l.text.get(l.emphasis[0].clone()), Some("café"));
+        assert_eq!(r.text.get(r.emphasis[0].clone()), Some("thé"));
+        let d = diff_text("价格 = 1\n", "成本 = 1\n");
+        let l = d.rows[0].left.as_ref().unwrap();
+        for e in &l.emphasis {
+            assert!(l.text.is_char_boundary(e.start) && l.text.is_char_boundary(e.end));
+        }
+    }
+
+    #[test]
+    fn adjacent_changed_words_join() {
+        let d = diff_text("a = foo bar + 1\n", "a = baz qux + 1\n");
+        let l = d.rows[0].left.as_ref().unwrap();
+        assert_eq!(l.emphasis, vec![4..11]);
+    }
+
+    #[test]
+    fn folding() {
+        let old: String = (0..100).map(|i| format!("line {i}\n")).collect();
+        let new = old.replace("line 50\n", "line fifty\n");
+        let d = diff_text(&old, &new);
+        let segs = d.fold(3);
+        assert_eq!(
+            segs,
+            vec![
+                Segment::Folded(0..47),
+                Segment::Shown(47..54),
+                Segment::Folded(54..100),
+            ]
+        );
+        // Context large enough to meet: nothing folded.
+        assert_eq!(d.fold(60), vec![Segment::Shown(0..100)]);
+        // A one-line gap is not worth a marker.
+        let d2 = diff_text("a\nb\nc\nd\ne\n", "A\nb\nc\nd\nE\n");
+        assert_eq!(d2.fold(1), vec![Segment::Shown(0..5)]);
+        let same = diff_text(&old, &old);
+        assert_eq!(same.fold(3), vec![Segment::Folded(0..100)]);
+    }
+
+    #[test]
+    fn pathological_input_is_bounded() {
+        // Every line different and long-ish: the deadline keeps this short.
+        let old: String = (0..20_000).map(|i| format!("a{i} {}\n", i * 7)).collect();
+        let new: String = (0..20_000).map(|i| format!("b{} {i}\n", i * 3)).collect();
+        let t = Instant::now();
+        let d = diff_text_with(
+            &old,
+            &new,
+            &DiffOptions {
+                timeout: Duration::from_millis(50),
+                ..DiffOptions::default()
+            },
+        );
+        assert!(t.elapsed() < Duration::from_secs(5));
+        assert_eq!(rebuild(&d, true), old);
+        assert_eq!(rebuild(&d, false), new);
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = String> {
+            proptest::collection::vec(
+                prop_oneof![
+                    Just("a".to_string()),
+                    Just("b c".to_string()),
+                    Just("é".to_string()),
+                    Just("价".to_string()),
+                    Just("x = f(y)".to_string()),
+                    Just("\n".to_string()),
+                    Just("\r\n".to_string()),
+                    Just("\r".to_string()),
+                    Just(" ".to_string()),
+                    Just("🦀".to_string()),
+                    "\\PC{0,3}",
+                ],
+                0..40,
+            )
+            .prop_map(|v| v.concat())
+        }
+
+        proptest! {
+            #[test]
+            fn rows_rebuild_inputs_and_ranges_are_valid(old in text(), new in text()) {
+                let d = diff_text(&old, &new);
+                prop_assert_eq!(rebuild(&d, true), old.clone());
+                prop_assert_eq!(rebuild(&d, false), new.clone());
+                let mut added = 0;
+                let mut removed = 0;
+                for row in &d.rows {
+                    added += usize::from(row.right.is_some() && row.kind != RowKind::Equal);
+                    removed += usize::from(row.left.is_some() && row.kind != RowKind::Equal);
+                    for line in row.left.iter().chain(row.right.iter()) {
+                        let mut end = 0;
+                        for e in &line.emphasis {
+                            prop_assert!(e.start >= end && e.start < e.end);
+                            prop_assert!(e.end <= line.text.len());
+                            prop_assert!(line.text.is_char_boundary(e.start));
+                            prop_assert!(line.text.is_char_boundary(e.end));
+                            end = e.end;
+                        }
+                        if row.kind != RowKind::Change {
+                            prop_assert!(line.emphasis.is_empty());
+                        }
+                    }
+                    if row.kind == RowKind::Equal {
+                        prop_assert_eq!(
+                            row.left.as_ref().map(|l| &l.text),
+                            row.right.as_ref().map(|l| &l.text)
+                        );
+                    }
+                }
+                prop_assert_eq!(added, d.stats.added);
+                prop_assert_eq!(removed, d.stats.removed);
+                prop_assert_eq!(d.stats.identical, old == new);
+                let folded: usize = d.fold(2).iter().map(|s| s.rows().len()).sum();
+                prop_assert_eq!(folded, d.rows.len());
+            }
+        }
+    }
+}
