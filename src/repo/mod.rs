@@ -191,10 +191,7 @@ impl Project {
     /// `linked_commit`): `metadata.kernelspec.language`, else `.name`, else
     /// `metadata.language_info.name`. `None` when any of it is missing.
     pub fn notebook_language(&self, commit: &str, path: &str) -> Option<String> {
-        let oid = Oid::from_str(commit).ok()?;
-        let tree = self.repo.find_commit(oid).ok()?.tree().ok()?;
-        let entry = tree.get_path(Path::new(path)).ok()?;
-        let blob = self.repo.find_blob(entry.id()).ok()?;
+        let blob = self.repo.find_blob(self.blob_at(commit, path)?).ok()?;
         let nb: serde_json::Value = serde_json::from_slice(blob.content()).ok()?;
         let meta = nb.get("metadata")?;
         let spec = meta.get("kernelspec");
@@ -206,6 +203,19 @@ impl Project {
         .into_iter()
         .flatten()
         .find_map(|v| v.as_str().map(str::to_string))
+    }
+
+    /// The blob of the file at `path` in the tree of `commit` (a full hash).
+    pub fn blob_at(&self, commit: &str, path: &str) -> Option<Oid> {
+        let oid = Oid::from_str(commit).ok()?;
+        let tree = self.repo.find_commit(oid).ok()?.tree().ok()?;
+        let entry = tree.get_path(Path::new(path)).ok()?;
+        (entry.kind() == Some(git2::ObjectType::Blob)).then(|| entry.id())
+    }
+
+    /// A blob's bytes.
+    pub fn blob(&self, id: Oid) -> Option<Vec<u8>> {
+        self.repo.find_blob(id).ok().map(|b| b.content().to_vec())
     }
 
     /// Resolves a commit given by the user (full or abbreviated hash, or any rev) to a record row.

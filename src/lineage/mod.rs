@@ -1,0 +1,554 @@
+//! Cell lineage: which code executions are runs of the same notebook cell.
+//!
+//! Gigantum stored no cell id, so runs are tied together here from what the
+//! history does hold: the notebook each record names, each execution's
+//! source and execution count (`ex:<n>`), and the notebook as committed
+//! around each run. The rules are in README ("Cell lineage").
+
+pub mod notebook;
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+use std::time::Duration;
+
+use git2::Oid;
+
+use self::notebook::{NbCell, code_cells, normalize};
+use crate::activity::Content;
+use crate::activity::detail::code_in_fence;
+use crate::activity::kinds::{DetailKind, RecordKind};
+use crate::repo::{DetailStore, Project, RecordRow};
+
+/// A source this similar to a live cell's latest source is taken as an
+/// edit of it (unless the snapshots show both cells side by side).
+pub const SIMILARITY: f32 = 0.6;
+
+/// Later notebook snapshots looked at per execution.
+const LOOK_AHEAD: usize = 16;
+
+/// Live cells of a notebook compared by similarity, most recently run first.
+const RECENT_CELLS: usize = 64;
+
+/// One execution of code: the details of one record sharing an `ex:<n>` tag
+/// (RStudio: `console`).
+#[derive(Debug, Clone)]
+pub struct Execution {
+    pub commit: Oid,
+    pub time: i64,
+    pub tz_minutes: i32,
+    /// The notebook or file the record names; `console` for RStudio's console.
+    pub notebook: String,
+    /// The execution count, when the client recorded one.
+    pub ex: Option<u32>,
+    /// The grouping tag: `ex:12`, `console`, or `detail:<i>` when untagged.
+    pub tag: String,
+    /// The code, normalised (see [`notebook::normalize`]).
+    pub source: String,
+    /// Indices into the record's details that belong to this execution.
+    pub details: Vec<usize>,
+    /// Hash of the outputs' content (texts and image hashes), to tell
+    /// whether two runs printed the same.
+    pub outputs: u64,
+    /// Output details (and how many are images).
+    pub output_count: usize,
+    pub linked_commit: String,
+}
+
+/// A cell: its notebook, a stable id and its runs.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// `<notebook>#<n>`, n counting cells of that notebook in order of first run.
+    pub id: String,
+    pub notebook: String,
+    /// Indices into [`Lineage::executions`], oldest first.
+    pub runs: Vec<usize>,
+}
+
+/// Every execution assigned to a cell.
+#[derive(Debug, Clone, Default)]
+pub struct Lineage {
+    /// Oldest first.
+    pub executions: Vec<Execution>,
+    /// Per execution: index into `cells`.
+    pub cell: Vec<usize>,
+    /// Per execution: 1 for its cell's first run, counting up.
+    pub run: Vec<u32>,
+    pub cells: Vec<Cell>,
+}
+
+impl Lineage {
+    /// The execution of record `commit` with count `ex` (any of the
+    /// record's when `None`: the last one).
+    pub fn find(&self, commit: Oid, ex: Option<u32>) -> Option<usize> {
+        let mut found = None;
+        for (i, e) in self.executions.iter().enumerate() {
+            if e.commit == commit && (ex.is_none() || e.ex == ex) {
+                found = Some(i);
+            }
+        }
+        found
+    }
+
+    /// The run of the same cell before execution `i`.
+    pub fn previous(&self, i: usize) -> Option<usize> {
+        let cell = self.cells.get(*self.cell.get(i)?)?;
+        let at = cell.runs.iter().position(|&r| r == i)?;
+        cell.runs.get(at.checked_sub(1)?).copied()
+    }
+
+    /// The cell of execution `i`.
+    pub fn cell_of(&self, i: usize) -> Option<&Cell> {
+        self.cells.get(*self.cell.get(i)?)
+    }
+
+    /// Cell id and run number for each execution of a record, by tag.
+    pub fn of_record(&self, commit: Oid) -> Vec<(&str, &str, u32)> {
+        self.executions
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.commit == commit)
+            .filter_map(|(i, e)| {
+                let cell = self.cell_of(i)?;
+                Some((e.tag.as_str(), cell.id.as_str(), *self.run.get(i)?))
+            })
+            .collect()
+    }
+}
+
+/// The notebook (or file) a code record's message names; `console` for
+/// RStudio console work; `None` for records that name nothing.
+pub fn notebook_of(message: &str) -> Option<String> {
+    if let Some(rest) = message.split_once(" in notebook ").map(|(_, r)| r) {
+        let path = rest.split(" and generated").next().unwrap_or(rest).trim();
+        return (!path.is_empty()).then(|| path.to_string());
+    }
+    if message.contains("in console") {
+        return Some("console".into());
+    }
+    message
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| "\"'`()[]{}<>,;:".contains(c)))
+        .find(|w| {
+            let lower = w.to_ascii_lowercase();
+            [".rmd", ".r", ".py", ".ipynb", ".jl"]
+                .iter()
+                .any(|ext| lower.ends_with(ext))
+        })
+        .map(str::to_string)
+}
+
+/// The details of one record sharing a tag, as they are gathered.
+struct Group {
+    tag: String,
+    source: Option<String>,
+    details: Vec<usize>,
+    hasher: DefaultHasher,
+    outputs: usize,
+}
+
+/// The executions of one record, ordered by execution count.
+pub fn executions_of(row: &RecordRow, store: &DetailStore) -> Vec<Execution> {
+    if RecordKind::from_id(row.record.meta.type_id) != Some(RecordKind::Code) {
+        return Vec::new();
+    }
+    let Some(notebook) = notebook_of(&row.record.message) else {
+        return Vec::new();
+    };
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, line) in row.record.details.iter().enumerate() {
+        let kind = DetailKind::from_id(line.type_id);
+        if !matches!(kind, Some(DetailKind::CodeExecuted | DetailKind::Result)) {
+            continue;
+        }
+        let d = store.detail(row.commit, line);
+        let tag = d
+            .tags
+            .iter()
+            .find(|t| t.starts_with("ex:") || *t == "console")
+            .cloned()
+            .unwrap_or_else(|| format!("detail:{i}"));
+        let at = match groups.iter().position(|g| g.tag == tag) {
+            Some(at) => at,
+            None => {
+                groups.push(Group {
+                    tag: tag.clone(),
+                    source: None,
+                    details: Vec::new(),
+                    hasher: DefaultHasher::new(),
+                    outputs: 0,
+                });
+                groups.len() - 1
+            }
+        };
+        let Some(g) = groups.get_mut(at) else {
+            continue;
+        };
+        g.details.push(i);
+        if kind == Some(DetailKind::CodeExecuted) {
+            let text = d.text().unwrap_or("");
+            let code = if d
+                .content
+                .first()
+                .is_some_and(|c| c.mime() == "text/markdown")
+            {
+                code_in_fence(text)
+            } else {
+                text
+            };
+            let src = normalize(code);
+            g.source = Some(match g.source.take() {
+                // RStudio's console groups several chunks under one tag.
+                Some(prev) => format!("{prev}\n{src}"),
+                None => src,
+            });
+        } else {
+            g.outputs += 1;
+            for c in &d.content {
+                match c {
+                    Content::Text { mime, text } => (mime, text).hash(&mut g.hasher),
+                    Content::Image { image, .. } => image.sha256.hash(&mut g.hasher),
+                    Content::Binary { mime, len } => (mime, len).hash(&mut g.hasher),
+                }
+            }
+        }
+    }
+    let mut out: Vec<Execution> = groups
+        .into_iter()
+        .filter_map(|g| {
+            Some(Execution {
+                commit: row.commit,
+                time: row.time,
+                tz_minutes: row.tz_minutes,
+                notebook: notebook.clone(),
+                ex: g.tag.strip_prefix("ex:").and_then(|n| n.parse().ok()),
+                tag: g.tag,
+                source: g.source?,
+                details: g.details,
+                outputs: g.hasher.finish(),
+                output_count: g.outputs,
+                linked_commit: row.record.meta.linked_commit.clone(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|e| e.ex);
+    out
+}
+
+/// Where lineage reads notebook snapshots from.
+pub trait Snapshots {
+    /// The code cells of `notebook` as committed at `commit`.
+    fn cells(&mut self, commit: &str, notebook: &str) -> Option<Arc<Vec<NbCell>>>;
+}
+
+/// Snapshots read from the project's repository, each blob parsed once.
+pub struct RepoSnapshots<'p> {
+    project: &'p Project,
+    blobs: HashMap<(String, String), Option<Oid>>,
+    parsed: HashMap<Oid, Option<Arc<Vec<NbCell>>>>,
+}
+
+impl<'p> RepoSnapshots<'p> {
+    pub fn new(project: &'p Project) -> Self {
+        RepoSnapshots {
+            project,
+            blobs: HashMap::new(),
+            parsed: HashMap::new(),
+        }
+    }
+}
+
+impl Snapshots for RepoSnapshots<'_> {
+    fn cells(&mut self, commit: &str, notebook: &str) -> Option<Arc<Vec<NbCell>>> {
+        if !notebook.ends_with(".ipynb") {
+            return None;
+        }
+        let key = (commit.to_string(), notebook.to_string());
+        let project = self.project;
+        let blob = *self
+            .blobs
+            .entry(key)
+            .or_insert_with(|| project.blob_at(commit, notebook));
+        let blob = blob?;
+        self.parsed
+            .entry(blob)
+            .or_insert_with(|| {
+                project
+                    .blob(blob)
+                    .and_then(|b| code_cells(&b))
+                    .map(Arc::new)
+            })
+            .clone()
+    }
+}
+
+/// Lineage of the code records among `rows` (newest first, as the walk
+/// gives them); `only` keeps one notebook's.
+pub fn build<'a>(
+    project: &Project,
+    rows: impl IntoIterator<Item = &'a RecordRow>,
+    only: Option<&str>,
+) -> Lineage {
+    let store = project.details();
+    let rows: Vec<&RecordRow> = rows
+        .into_iter()
+        .filter(|r| only.is_none_or(|nb| notebook_of(&r.record.message).as_deref() == Some(nb)))
+        .collect();
+    let mut execs = Vec::new();
+    for row in rows.iter().rev() {
+        execs.extend(executions_of(row, &store));
+    }
+    assign(execs, &mut RepoSnapshots::new(project))
+}
+
+/// A cell still in play while assigning, with what the next run is compared to.
+struct Live {
+    cell: usize,
+    source: String,
+    ex: Option<u32>,
+    nb_id: Option<String>,
+    last: usize,
+}
+
+/// Assigns executions (oldest first) to cells.
+pub fn assign(executions: Vec<Execution>, snaps: &mut dyn Snapshots) -> Lineage {
+    let mut by_notebook: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, e) in executions.iter().enumerate() {
+        by_notebook.entry(e.notebook.clone()).or_default().push(i);
+    }
+    let mut cell_of = vec![usize::MAX; executions.len()];
+    let mut cells: Vec<Cell> = Vec::new();
+    // Notebooks one by one: cells never cross notebooks.
+    let mut notebooks: Vec<(&String, &Vec<usize>)> = by_notebook.iter().collect();
+    notebooks.sort();
+    for (notebook, order) in notebooks {
+        let mut live: Vec<Live> = Vec::new();
+        for (pos, &i) in order.iter().enumerate() {
+            let Some(e) = executions.get(i) else { continue };
+            let window = snapshots_after(&executions, order, pos, snaps);
+            let shown_id = e.ex.and_then(|ex| {
+                window.iter().find_map(|s| {
+                    s.cells
+                        .iter()
+                        .find(|c| c.count == Some(ex) && c.source == e.source)
+                        .and_then(|c| c.id.clone())
+                })
+            });
+            let chosen = choose(e, &live, shown_id.as_deref(), &window);
+            match chosen {
+                Some(at) => {
+                    if let Some(l) = live.get_mut(at) {
+                        l.source = e.source.clone();
+                        l.ex = e.ex;
+                        l.last = i;
+                        if shown_id.is_some() {
+                            l.nb_id = shown_id;
+                        }
+                        if let Some(c) = cell_of.get_mut(i) {
+                            *c = l.cell;
+                        }
+                        if let Some(c) = cells.get_mut(l.cell) {
+                            c.runs.push(i);
+                        }
+                    }
+                }
+                None => {
+                    let n = live.len() + 1;
+                    cells.push(Cell {
+                        id: format!("{notebook}#{n}"),
+                        notebook: notebook.clone(),
+                        runs: vec![i],
+                    });
+                    if let Some(c) = cell_of.get_mut(i) {
+                        *c = cells.len() - 1;
+                    }
+                    live.push(Live {
+                        cell: cells.len() - 1,
+                        source: e.source.clone(),
+                        ex: e.ex,
+                        nb_id: shown_id,
+                        last: i,
+                    });
+                }
+            }
+        }
+    }
+    let mut run = vec![0u32; executions.len()];
+    for c in &cells {
+        for (k, &r) in c.runs.iter().enumerate() {
+            if let Some(slot) = run.get_mut(r) {
+                *slot = u32::try_from(k + 1).unwrap_or(u32::MAX);
+            }
+        }
+    }
+    Lineage {
+        executions,
+        cell: cell_of,
+        run,
+        cells,
+    }
+}
+
+/// A notebook snapshot near an execution, and whether it was saved after
+/// the execution ran (it shows that run or a later one).
+struct Snap {
+    cells: Arc<Vec<NbCell>>,
+    after: bool,
+}
+
+/// The notebook as committed at this and the next few records of the
+/// notebook, up to the second saved after execution `pos` ran.
+fn snapshots_after(
+    executions: &[Execution],
+    order: &[usize],
+    pos: usize,
+    snaps: &mut dyn Snapshots,
+) -> Vec<Snap> {
+    let Some(e) = order.get(pos).and_then(|&i| executions.get(i)) else {
+        return Vec::new();
+    };
+    if !e.notebook.ends_with(".ipynb") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut afters = 0;
+    for (j, &k) in order.iter().enumerate().skip(pos) {
+        let Some(later) = executions.get(k) else {
+            break;
+        };
+        let commit = later.linked_commit.as_str();
+        if commit.is_empty() || seen.contains(&commit) {
+            continue;
+        }
+        seen.push(commit);
+        if let Some(cells) = snaps.cells(commit, &e.notebook) {
+            // Runs from `e` up to this record's: is any of them on disk?
+            let after = order
+                .get(pos..=j)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|&r| executions.get(r))
+                .any(|r| {
+                    r.ex.is_some()
+                        && cells
+                            .iter()
+                            .any(|c| c.count == r.ex && c.source == r.source)
+                });
+            afters += usize::from(after);
+            out.push(Snap { cells, after });
+            if afters >= 2 {
+                break;
+            }
+        }
+        if seen.len() >= LOOK_AHEAD {
+            break;
+        }
+    }
+    out
+}
+
+/// Which live cell `e` is a run of, if any.
+fn choose(e: &Execution, live: &[Live], shown_id: Option<&str>, window: &[Snap]) -> Option<usize> {
+    if let Some(id) = shown_id
+        && let Some(at) = live.iter().position(|l| l.nb_id.as_deref() == Some(id))
+    {
+        return Some(at);
+    }
+    // Candidates: same source first, then similar ones; recent first.
+    let mut recent: Vec<usize> = (0..live.len()).collect();
+    recent.sort_by_key(|&k| std::cmp::Reverse(live.get(k).map_or(0, |l| l.last)));
+    let mut candidates: Vec<(f32, usize)> = Vec::new();
+    for (rank, &k) in recent.iter().enumerate() {
+        let Some(l) = live.get(k) else { continue };
+        if l.source == e.source {
+            candidates.push((2.0, k));
+        } else if rank < RECENT_CELLS {
+            let r = ratio(&l.source, &e.source);
+            if r >= SIMILARITY {
+                candidates.push((r, k));
+            }
+        }
+    }
+    // Stable: equal scores keep the recent-first order.
+    candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
+    candidates.into_iter().map(|(_, k)| k).find(|&k| {
+        let Some(l) = live.get(k) else { return false };
+        if let (Some(a), Some(b)) = (&l.nb_id, shown_id)
+            && a != b
+        {
+            return false;
+        }
+        !unchanged_after(l, window)
+    })
+}
+
+/// Whether a snapshot saved after the execution still shows the live cell
+/// as it was (its last source with its last count): then the execution was
+/// not a run of it, which would have given it a new count.
+fn unchanged_after(l: &Live, window: &[Snap]) -> bool {
+    let Some(ex) = l.ex else { return false };
+    window.iter().filter(|s| s.after).any(|s| {
+        s.cells
+            .iter()
+            .any(|c| c.count == Some(ex) && c.source == l.source)
+    })
+}
+
+/// How alike two sources are, 0 to 1 (`similar`'s ratio: characters for
+/// short sources, lines for long ones).
+pub fn ratio(a: &str, b: &str) -> f32 {
+    if a == b {
+        return 1.0;
+    }
+    let (la, lb) = (a.len(), b.len());
+    if la + lb == 0 {
+        return 1.0;
+    }
+    // The ratio can be no higher than this; most pairs stop here.
+    let bound = 2.0 * la.min(lb) as f32 / (la + lb) as f32;
+    if bound < SIMILARITY {
+        return 0.0;
+    }
+    let mut cfg = similar::TextDiff::configure();
+    cfg.timeout(Duration::from_millis(20));
+    if la + lb > 6000 {
+        cfg.diff_lines(a, b).ratio()
+    } else {
+        cfg.diff_chars(a, b).ratio()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notebook_names_from_messages() {
+        assert_eq!(
+            notebook_of("Executed cell in notebook code/a b.ipynb and generated 2 results")
+                .as_deref(),
+            Some("code/a b.ipynb")
+        );
+        assert_eq!(
+            notebook_of("Executed 3 cells in notebook code/x.ipynb").as_deref(),
+            Some("code/x.ipynb")
+        );
+        assert_eq!(
+            notebook_of("Executed code in console").as_deref(),
+            Some("console")
+        );
+        assert_eq!(
+            notebook_of("Executed chunk in code/report.Rmd").as_deref(),
+            Some("code/report.Rmd")
+        );
+        assert_eq!(notebook_of("Added 2 pip packages"), None);
+    }
+
+    #[test]
+    fn ratio_is_one_for_equal_and_low_for_unrelated() {
+        assert_eq!(ratio("x = 1", "x = 1"), 1.0);
+        assert!(ratio("df.plot(bins=20)", "df.plot(bins=25)") > 0.8);
+        assert!(ratio("import numpy as np", "z") < SIMILARITY);
+    }
+}

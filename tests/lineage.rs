@@ -1,0 +1,124 @@
+//! Cell lineage against the generator's truth: which runs are the same cell.
+
+mod common;
+
+use std::collections::HashMap;
+
+use git2::Oid;
+use gtm_tui::lineage::{self, Lineage};
+use gtm_tui::repo::Project;
+use gtm_tui::synth::{CellRef, Workload, Written};
+
+/// The true cell of each execution, by (activity commit, tag).
+fn truth(w: &Written) -> HashMap<(Oid, String), CellRef> {
+    let mut out = HashMap::new();
+    for r in &w.records {
+        for d in &r.details {
+            let (Some(cell), Some(tag)) = (
+                &d.cell,
+                d.tags
+                    .iter()
+                    .find(|t| t.starts_with("ex:") || *t == "console"),
+            ) else {
+                continue;
+            };
+            out.entry((r.activity, tag.clone()))
+                .or_insert_with(|| cell.clone());
+        }
+    }
+    out
+}
+
+/// Precision and recall of "same cell as its previous run", over
+/// executions whose notebook passes `keep`.
+fn score(
+    l: &Lineage,
+    truth: &HashMap<(Oid, String), CellRef>,
+    keep: impl Fn(&str) -> bool,
+) -> (f64, f64, usize) {
+    let mut last_of: HashMap<&CellRef, usize> = HashMap::new();
+    let (mut right, mut predicted, mut actual) = (0usize, 0usize, 0usize);
+    for (i, e) in l.executions.iter().enumerate() {
+        let Some(t) = truth.get(&(e.commit, e.tag.clone())) else {
+            continue;
+        };
+        let true_prev = last_of.insert(t, i);
+        if !keep(&e.notebook) {
+            continue;
+        }
+        let pred_prev = l.previous(i);
+        if pred_prev != true_prev && std::env::var("LINEAGE_DEBUG").is_ok() {
+            let src = |k: Option<usize>| {
+                k.and_then(|k| l.executions.get(k))
+                    .map(|e| {
+                        format!(
+                            "[{:?} {}] {}",
+                            e.ex,
+                            e.commit.to_string().get(..7).unwrap_or(""),
+                            e.source.replace('\n', " / ")
+                        )
+                    })
+                    .unwrap_or_default()
+            };
+            eprintln!(
+                "MISS {}:{:?} {}\n  this: {}\n  pred: {}\n  true: {}",
+                e.notebook,
+                e.ex,
+                t.cell,
+                src(Some(i)),
+                src(pred_prev),
+                src(true_prev)
+            );
+        }
+        actual += usize::from(true_prev.is_some());
+        predicted += usize::from(pred_prev.is_some());
+        right += usize::from(pred_prev.is_some() && pred_prev == true_prev);
+    }
+    let p = right as f64 / predicted.max(1) as f64;
+    let r = right as f64 / actual.max(1) as f64;
+    (p, r, actual)
+}
+
+/// What the notebook lineage reaches on these workloads today (the goal is
+/// 0.98; see README "Cell lineage" for the figures and what still fools it).
+const MIN_SCORE: f64 = 0.95;
+const MIN_SCORE_WITHOUT_IDS: f64 = 0.70;
+
+fn run(w: Workload) -> (Lineage, HashMap<(Oid, String), CellRef>) {
+    let dir = tempfile::tempdir().unwrap();
+    let written = common::workload(dir.path(), w);
+    let project = Project::open(dir.path(), None).unwrap();
+    let rows = project.records().unwrap();
+    let l = lineage::build(&project, &rows, None);
+    (l, truth(&written))
+}
+
+#[test]
+fn notebook_runs_are_tied_to_their_cells() {
+    let mut scores = Vec::new();
+    for cell_ids in [false, true] {
+        let (l, t) = run(Workload {
+            records: 1500,
+            seed: 11,
+            cell_ids,
+            r_console: false,
+            notebooks: 3,
+            ..Workload::default()
+        });
+        let (p, r, n) = score(&l, &t, |nb| nb != "console");
+        println!("cell ids {cell_ids}: precision {p:.4} recall {r:.4} over {n} re-runs");
+        assert!(n > 300, "enough re-runs to measure: {n}");
+        scores.push((cell_ids, p, r));
+    }
+    for (cell_ids, p, r) in scores {
+        let min = if cell_ids {
+            MIN_SCORE
+        } else {
+            MIN_SCORE_WITHOUT_IDS
+        };
+        assert!(
+            p >= min && r >= min,
+            "cell ids {cell_ids}: precision {p:.4}, recall {r:.4}"
+        );
+    }
+}
