@@ -1,8 +1,9 @@
 //! Syntax highlighting for executed code: syntect grammars and themes turned into ratatui styles.
 //!
-//! Python, R, shell, SQL and Markdown use syntect's bundled grammars; Julia uses our own compact
-//! grammar in `assets/syntaxes/Julia.sublime-syntax`. Only foreground colour, bold and italic are
-//! kept from the theme: the detail pane paints its own background.
+//! Python, R and Julia use our own lean grammars in `assets/syntaxes/` (syntect's bundled Python
+//! and R grammars cost 60 and 170 µs per line, which made long cells slow); shell, SQL and
+//! Markdown use syntect's bundled ones. Only foreground colour, bold and italic are kept from the
+//! theme: the detail pane paints its own background.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -14,8 +15,13 @@ use syntect::parsing::{
     SyntaxSetBuilder,
 };
 
-/// Our Julia grammar; syntect's bundled set has none.
-const JULIA_SYNTAX: &str = include_str!("../../../assets/syntaxes/Julia.sublime-syntax");
+/// Our grammars, written for speed on notebook code rather than completeness. syntect's bundled
+/// set has no Julia at all.
+const OWN_SYNTAXES: [&str; 3] = [
+    include_str!("../../../assets/syntaxes/Python.sublime-syntax"),
+    include_str!("../../../assets/syntaxes/R.sublime-syntax"),
+    include_str!("../../../assets/syntaxes/Julia.sublime-syntax"),
+];
 
 /// Theme used when the pane background is dark.
 const DARK_THEME: &str = "base16-ocean.dark";
@@ -26,6 +32,13 @@ const LIGHT_THEME: &str = "InspiredGitHub";
 /// about 4 ms per KiB of dense code, so one line of pasted data (a 16 KiB literal took ~70 ms)
 /// must not stall a frame. The parser state simply carries over the skipped line.
 const MAX_PARSED_LINE: usize = 4 * 1024;
+
+/// Below this many lines highlighting runs on the calling thread: spawning threads costs more
+/// than it saves, and the pane's usual request (the first forty lines) is far below it.
+const PARALLEL_MIN_LINES: usize = 1_000;
+
+/// At most this many threads share one highlighting job.
+const MAX_THREADS: usize = 8;
 
 /// Languages we highlight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -150,15 +163,15 @@ impl Lang {
 pub type StyledLine = Vec<(Style, String)>;
 
 /// Syntaxes and a theme loaded once (lazily, in a `OnceLock`: loading syntect's dumps and our
-/// grammar took 3–15 ms here, plus 1–10 ms of regex compilation on first use, and must not sit
+/// grammars took 4–15 ms here, plus about 1 ms of regex compilation per language on first use, and must not sit
 /// on the first frame's path — see [`Highlighter::prewarm`] and [`Highlighter::try_get`]).
 pub struct Highlighter {
     /// syntect's bundled syntaxes.
     bundled: SyntaxSet,
-    /// Our Julia grammar in a set of its own, `None` if it failed to load. Adding it to the
-    /// bundled set instead (`into_builder` + `build`) relinks every bundled grammar, which
-    /// measured ~0.45 s against ~10 ms for a set of one.
-    julia: Option<SyntaxSet>,
+    /// Our Python, R and Julia grammars in a set of their own (those that loaded), `None` if none
+    /// did. Adding them to the bundled set instead (`into_builder` + `build`) relinks every
+    /// bundled grammar, which measured ~0.45 s against a few ms for a set of three.
+    own: Option<SyntaxSet>,
     /// Theme for dark backgrounds; `None` only if syntect stopped shipping it.
     dark: Option<Theme>,
     /// Theme for light backgrounds.
@@ -199,14 +212,20 @@ impl Highlighter {
     }
 
     fn load() -> Highlighter {
-        // A broken grammar must not cost the other languages: Julia then shows plain.
-        let julia = SyntaxDefinition::load_from_str(JULIA_SYNTAX, true, None)
-            .ok()
-            .map(|def| {
-                let mut builder = SyntaxSetBuilder::new();
+        // A broken grammar must not cost the other languages, so each is loaded (and its regexes
+        // checked) on its own and skipped on error: Python and R then fall back to the bundled
+        // grammars, Julia shows plain.
+        let defs: Vec<SyntaxDefinition> = OWN_SYNTAXES
+            .iter()
+            .filter_map(|src| SyntaxDefinition::load_from_str(src, true, None).ok())
+            .collect();
+        let own = (!defs.is_empty()).then(|| {
+            let mut builder = SyntaxSetBuilder::new();
+            for def in defs {
                 builder.add(def);
-                builder.build()
-            });
+            }
+            builder.build()
+        });
         let mut themes = ThemeSet::load_defaults().themes;
         let mut theme = |name| {
             themes.remove(name).map(|mut t| {
@@ -216,7 +235,7 @@ impl Highlighter {
         };
         Highlighter {
             bundled: SyntaxSet::load_defaults_newlines(),
-            julia,
+            own,
             dark: theme(DARK_THEME),
             light: theme(LIGHT_THEME),
         }
@@ -228,14 +247,20 @@ impl Highlighter {
         self.syntax(lang).is_some()
     }
 
-    /// The syntax for `lang` and the set it must be parsed with.
+    /// The syntax for `lang` and the set it must be parsed with: ours for Python, R and Julia,
+    /// else (or if ours failed to load) the bundled one; Julia has no bundled grammar.
     fn syntax(&self, lang: Lang) -> Option<(&SyntaxSet, &SyntaxReference)> {
-        let set = if lang == Lang::Julia {
-            self.julia.as_ref()?
-        } else {
-            &self.bundled
-        };
         let name = lang.syntax_name()?;
+        if matches!(lang, Lang::Python | Lang::R | Lang::Julia)
+            && let Some(set) = &self.own
+            && let Some(syntax) = set.find_syntax_by_name(name)
+        {
+            return Some((set, syntax));
+        }
+        if lang == Lang::Julia {
+            return None;
+        }
+        let set = &self.bundled;
         let syntax = set.find_syntax_by_name(name).or_else(|| {
             lang.syntax_extension()
                 .and_then(|ext| set.find_syntax_by_extension(ext))
@@ -253,16 +278,18 @@ impl Highlighter {
     /// runs); text in the theme's default colour gets `Style::default()` so the pane's own
     /// foreground shows through.
     ///
-    /// Cost is syntect's parser, linear in the text: in release builds about 60 µs per line of
-    /// typical Python (0.3 s for 5,000 lines), 170 µs for R, 16 µs for our Julia grammar. Use
-    /// [`Highlighter::highlight_lines`] for what is on screen, or cache the result, rather than
-    /// calling this every frame on a long cell.
+    /// Cost is syntect's parser, linear in the text: in release builds, on one thread, about
+    /// 9 µs per line of typical Python, 11 µs for R and 12 µs for Julia with our grammars (the
+    /// bundled Python and R grammars took 60 and 140–170 µs). From 1,000 lines on, the work is
+    /// shared among the cores, with the same result: 5,000 lines of Python take ~25 ms on two.
+    /// Use [`Highlighter::highlight_lines`] for what is on screen, or cache the result, rather
+    /// than calling this every frame on a long cell.
     pub fn highlight(&self, code: &str, lang: Lang, dark: bool) -> Vec<StyledLine> {
         self.highlight_lines(code, lang, dark, usize::MAX)
     }
 
     /// Like [`Highlighter::highlight`], but only the first `upto` lines: the pane shows about
-    /// forty, and parsing stops there instead of running through a whole long cell (~2 ms for
+    /// forty, and parsing stops there instead of running through a whole long cell (~0.4 ms for
     /// 40 lines of Python). Parsing always starts at the top, since a line's colours depend on
     /// what came before (an open string or comment), so for a pane scrolled to `offset` pass
     /// `offset + height` and skip the first `offset` lines.
@@ -273,18 +300,125 @@ impl Highlighter {
         dark: bool,
         upto: usize,
     ) -> Vec<StyledLine> {
-        let mut lines = code.lines().take(upto);
+        let lines: Vec<&str> = code.lines().take(upto).collect();
         let theme = if dark { &self.dark } else { &self.light };
         let (Some((set, syntax)), Some(theme)) = (self.syntax(lang), theme.as_ref()) else {
-            return lines.map(plain_line).collect();
+            return lines.into_iter().map(plain_line).collect();
         };
-        let mut painter = Painter::new(theme);
-        let mut parser = ParseState::new(syntax);
+        let job = Job { set, syntax, theme };
+        let threads = if lines.len() >= PARALLEL_MIN_LINES {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
+        } else {
+            1
+        };
+        let mut out = if threads > 1 {
+            job.parallel(&lines, threads)
+        } else {
+            job.run(&lines, 0, ParseState::new(syntax), ScopeStack::new(), None)
+                .lines
+        };
+        // After a parse error the state is unreliable: the rest goes out plain.
+        out.extend(
+            lines
+                .get(out.len()..)
+                .unwrap_or_default()
+                .iter()
+                .map(|l| plain_line(l)),
+        );
+        out
+    }
+}
+
+/// One highlighting request: a grammar, the set it must be parsed with, and a theme.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    set: &'a SyntaxSet,
+    syntax: &'a SyntaxReference,
+    theme: &'a Theme,
+}
+
+/// A run of the parser over consecutive lines, from some start line on.
+struct Run {
+    /// One entry per line parsed; after a parse error the failing line is the last, plain.
+    lines: Vec<StyledLine>,
+    /// Whether the run stopped at a cut in the base state (see [`Job::run`]).
+    at_base: bool,
+}
+
+/// Where a thread's share of the lines may start: a line beginning at column 0 with a
+/// non-space character is almost never inside a string or comment, so the parser is then
+/// usually back in its base state and a thread starting there from scratch gets it right.
+fn may_cut_before(line: &str) -> bool {
+    line.chars().next().is_some_and(|c| !c.is_whitespace())
+}
+
+/// Up to `parts - 1` line indices where threads start, ascending, each at a line
+/// [`may_cut_before`] accepts, about evenly spaced.
+fn cut_points(lines: &[&str], parts: usize) -> Vec<usize> {
+    let n = lines.len();
+    let mut cuts: Vec<usize> = Vec::new();
+    for k in 1..parts {
+        let from = (n * k / parts).max(cuts.last().map_or(1, |c| c + 1));
+        let to = n * (k + 1) / parts;
+        let found = lines
+            .iter()
+            .enumerate()
+            .take(to)
+            .skip(from)
+            .find(|(_, l)| may_cut_before(l));
+        if let Some((i, _)) = found {
+            cuts.push(i);
+        }
+    }
+    cuts
+}
+
+impl Job<'_> {
+    /// The parser state after an empty first line: where a thread starting mid-cell begins, and
+    /// what the state must be at its start for that to equal sequential parsing.
+    fn base(&self) -> Option<(ParseState, ScopeStack)> {
+        let mut parser = ParseState::new(self.syntax);
         let mut stack = ScopeStack::new();
-        let mut out = Vec::new();
-        // The bundled grammars expect each line to end in '\n'; one buffer serves every line.
+        for (_, op) in parser.parse_line("\n", self.set).ok()? {
+            stack.apply(&op).ok()?;
+        }
+        Some((parser, stack))
+    }
+
+    /// Highlights `lines` from index `from` on, starting in `parser`/`stack`. With `stop` (the
+    /// cut points and the base state) it stops at the first cut after `from` where the state is
+    /// the base one, since the thread that started there has done the rest; it runs on while the
+    /// state differs (a string left open across the cut), as that thread started wrongly.
+    fn run(
+        &self,
+        lines: &[&str],
+        from: usize,
+        mut parser: ParseState,
+        mut stack: ScopeStack,
+        stop: Option<(&[usize], &(ParseState, ScopeStack))>,
+    ) -> Run {
+        let mut painter = Painter::new(self.theme);
+        let mut out = Vec::with_capacity(lines.len().saturating_sub(from));
+        let mut cuts = stop
+            .map(|(cuts, _)| cuts)
+            .unwrap_or_default()
+            .iter()
+            .copied()
+            .filter(|&c| c > from)
+            .peekable();
+        // The grammars expect each line to end in '\n'; one buffer serves every line.
         let mut buf = String::new();
-        for line in lines.by_ref() {
+        for (i, line) in lines.iter().enumerate().skip(from) {
+            if cuts.next_if_eq(&i).is_some()
+                && let Some((_, (base_parser, base_stack))) = stop
+                && parser == *base_parser
+                && stack == *base_stack
+            {
+                return Run {
+                    lines: out,
+                    at_base: true,
+                };
+            }
             if line.len() > MAX_PARSED_LINE {
                 out.push(plain_line(line));
                 continue;
@@ -293,19 +427,87 @@ impl Highlighter {
             buf.push_str(line);
             buf.push('\n');
             let runs = parser
-                .parse_line(&buf, set)
+                .parse_line(&buf, self.set)
                 .ok()
                 .and_then(|ops| painter.paint(&buf, line.len(), &ops, &mut stack));
             match runs {
                 Some(runs) => out.push(runs),
                 None => {
-                    // The parse state is unreliable after an error; the rest goes out plain.
                     out.push(plain_line(line));
                     break;
                 }
             }
         }
-        out.extend(lines.map(plain_line));
+        Run {
+            lines: out,
+            at_base: false,
+        }
+    }
+
+    /// Highlights `lines` on up to `threads` threads, with exactly the result of one sequential
+    /// pass: each thread starts at a cut in the base state, and its work is used only if the
+    /// run before it reached that cut in the base state too (else that run carries on itself).
+    fn parallel(&self, lines: &[&str], threads: usize) -> Vec<StyledLine> {
+        let sequential = || {
+            self.run(
+                lines,
+                0,
+                ParseState::new(self.syntax),
+                ScopeStack::new(),
+                None,
+            )
+        };
+        let cuts = cut_points(lines, threads);
+        // Parser state holds oniguruma regions, which may not cross threads, so each thread
+        // derives the base state itself and only styled lines come back.
+        let Some(base) = self.base().filter(|_| !cuts.is_empty()) else {
+            return sequential().lines;
+        };
+        let from_cut = |at: usize, base: &(ParseState, ScopeStack)| {
+            self.run(
+                lines,
+                at,
+                base.0.clone(),
+                base.1.clone(),
+                Some((&cuts, base)),
+            )
+        };
+        let (first, mut rest) = std::thread::scope(|s| {
+            let handles: Vec<_> = cuts
+                .iter()
+                .map(|&at| {
+                    let handle = std::thread::Builder::new()
+                        .name("highlight".into())
+                        .spawn_scoped(s, move || self.base().map(|b| from_cut(at, &b)));
+                    (at, handle.ok())
+                })
+                .collect();
+            let first = self.run(
+                lines,
+                0,
+                ParseState::new(self.syntax),
+                ScopeStack::new(),
+                Some((&cuts, &base)),
+            );
+            // A thread that could not start, failed or panicked leaves its share to us.
+            let rest: Vec<(usize, Option<Run>)> = handles
+                .into_iter()
+                .map(|(at, h)| (at, h.and_then(|h| h.join().ok().flatten())))
+                .collect();
+            (first, rest)
+        });
+        let mut out = first.lines;
+        let mut at_base = first.at_base;
+        while at_base {
+            let at = out.len();
+            let run = rest
+                .iter_mut()
+                .find(|(cut, _)| *cut == at)
+                .and_then(|(_, run)| run.take())
+                .unwrap_or_else(|| from_cut(at, &base));
+            out.extend(run.lines);
+            at_base = run.at_base;
+        }
         out
     }
 }
@@ -766,6 +968,26 @@ mod tests {
             proptest::prop_assert_eq!(got, expected);
         }
 
+        /// Cut points anywhere, strings and comments open across them: threads must not change
+        /// a single style.
+        #[test]
+        fn threaded_matches_sequential(
+            lines in proptest::collection::vec(proptest::sample::select(vec![
+                "x = 1", "\"\"\"", "'''", "a \"\"\" b", "text", "  indented", "#= c", "=#",
+                "s <- \"open", "close\" # c", "f'{", "}'", "", "def f(x):", "r\"(", ")\"",
+                "y <- 'q", "\\", "`x", "@m(1)", "f\"\"\"{a", "}\"\"\"",
+            ]), 0..120),
+            threads in 2usize..6,
+            pick in 0usize..3,
+            dark: bool,
+        ) {
+            let lang = [Lang::Python, Lang::R, Lang::Julia][pick];
+            let code = lines.join("\n");
+            let want = sequential(&code, lang, dark);
+            let got = threaded(&code, lang, dark, threads);
+            proptest::prop_assert!(got == want);
+        }
+
         /// Code-like soup reaches far more grammar states than arbitrary Unicode does.
         #[test]
         fn code_soup_round_trips(
@@ -777,6 +999,198 @@ mod tests {
             let got: Vec<String> = lines.iter().map(joined).collect();
             let expected: Vec<&str> = code.lines().collect();
             proptest::prop_assert_eq!(got, expected);
+        }
+    }
+
+    #[test]
+    fn own_grammars_serve_python_r_julia() {
+        for src in OWN_SYNTAXES {
+            // A grammar that fails here would silently fall back to the bundled one.
+            if let Err(e) = SyntaxDefinition::load_from_str(src, true, None) {
+                panic!("{e}: {}", src.lines().nth(9).unwrap_or_default());
+            }
+        }
+        let h = Highlighter::get();
+        let own = h.own.as_ref().expect("our grammars loaded");
+        assert_eq!(own.syntaxes().len(), OWN_SYNTAXES.len());
+        for lang in [Lang::Python, Lang::R, Lang::Julia] {
+            let (set, _) = h.syntax(lang).expect("a syntax");
+            assert!(std::ptr::eq(set, own), "{lang:?} is not ours");
+        }
+        for lang in [Lang::Shell, Lang::Sql, Lang::Markdown] {
+            let (set, _) = h.syntax(lang).expect("a syntax");
+            assert!(std::ptr::eq(set, &h.bundled), "{lang:?} is not bundled");
+        }
+    }
+
+    #[test]
+    fn python_grammar_styles_notebook_code() {
+        let code = "@cache\ndef load(n=0x1F):  # c\n    return f\"{n}\\t\" + 'a' if n else None";
+        let l: Vec<&str> = code.lines().collect();
+        for dark in [true, false] {
+            let lines = Highlighter::get().highlight(code, Lang::Python, dark);
+            assert_eq!(lines.len(), 3);
+            let decorator = style_of(l[0], &lines[0], "cache", 0);
+            let def = style_of(l[1], &lines[1], "def", 0);
+            let name = style_of(l[1], &lines[1], "load", 0);
+            let number = style_of(l[1], &lines[1], "0x1F", 2);
+            let comment = style_of(l[1], &lines[1], "# c", 2);
+            let keyword = style_of(l[2], &lines[2], "return", 0);
+            let string = style_of(l[2], &lines[2], "'a'", 1);
+            let f_string = style_of(l[2], &lines[2], "f\"", 1);
+            let escape = style_of(l[2], &lines[2], "\\t", 0);
+            let constant = style_of(l[2], &lines[2], "None", 0);
+            let all = [
+                decorator, def, name, number, comment, keyword, string, escape, constant,
+            ];
+            for s in all {
+                assert_ne!(s, Style::default(), "dark={dark} {lines:?}");
+            }
+            let distinct = [keyword, string, comment, number, name];
+            for (i, a) in distinct.iter().enumerate() {
+                for b in distinct.iter().skip(i + 1) {
+                    assert_ne!(a, b, "dark={dark} {lines:?}");
+                }
+            }
+            assert_eq!(f_string, string);
+            assert_ne!(escape, string);
+            // Code inside an f-string's braces is code, and plain names stay plain.
+            assert_eq!(style_of(l[2], &lines[2], "{n}", 1), Style::default());
+            assert_eq!(style_of(l[2], &lines[2], "if n", 3), Style::default());
+        }
+    }
+
+    #[test]
+    fn r_grammar_styles_notebook_code() {
+        let code = "f <- function(x) paste0(\"v\", my_fn(x) * 2L, TRUE)  # c";
+        for dark in [true, false] {
+            let runs = one_line(code, Lang::R, dark);
+            let name = style_of(code, &runs, "f <-", 0);
+            let arrow = style_of(code, &runs, "<-", 0);
+            let function = style_of(code, &runs, "function", 0);
+            let builtin = style_of(code, &runs, "paste0", 0);
+            let call = style_of(code, &runs, "my_fn", 0);
+            let string = style_of(code, &runs, "\"v\"", 1);
+            let number = style_of(code, &runs, "2L", 0);
+            let constant = style_of(code, &runs, "TRUE", 0);
+            let comment = style_of(code, &runs, "# c", 2);
+            for s in [name, function, builtin, string, number, constant, comment] {
+                assert_ne!(s, Style::default(), "dark={dark} {runs:?}");
+            }
+            let distinct = [function, builtin, string, number, comment];
+            for (i, a) in distinct.iter().enumerate() {
+                for b in distinct.iter().skip(i + 1) {
+                    assert_ne!(a, b, "dark={dark} {runs:?}");
+                }
+            }
+            // base16-ocean.dark leaves operators in the text colour, and InspiredGitHub calls
+            // of user functions; each theme colours the other.
+            if dark {
+                assert_ne!(call, Style::default(), "{runs:?}");
+            } else {
+                assert_ne!(arrow, Style::default(), "{runs:?}");
+            }
+            assert_eq!(style_of(code, &runs, "(x)", 1), Style::default());
+        }
+        // Backtick names hide what is inside them, and R strings run across lines.
+        let code = "`a # b` <- \"x\ny\" # c";
+        let lines = Highlighter::get().highlight(code, Lang::R, true);
+        let l: Vec<&str> = code.lines().collect();
+        assert_ne!(
+            style_of(l[0], &lines[0], "# b", 0),
+            style_of(l[1], &lines[1], "# c", 0)
+        );
+        assert_eq!(
+            style_of(l[1], &lines[1], "y", 0),
+            style_of(l[0], &lines[0], "x", 0)
+        );
+    }
+
+    /// A job for `lang` with the shared highlighter's grammar and theme.
+    fn job(lang: Lang, dark: bool) -> Job<'static> {
+        let h = Highlighter::get();
+        let (set, syntax) = h.syntax(lang).expect("a syntax");
+        let theme = if dark { &h.dark } else { &h.light };
+        Job {
+            set,
+            syntax,
+            theme: theme.as_ref().expect("theme"),
+        }
+    }
+
+    /// One pass on this thread: what the threaded path must reproduce exactly.
+    fn sequential(code: &str, lang: Lang, dark: bool) -> Vec<StyledLine> {
+        let job = job(lang, dark);
+        let lines: Vec<&str> = code.lines().collect();
+        let start = ParseState::new(job.syntax);
+        let mut out = job.run(&lines, 0, start, ScopeStack::new(), None).lines;
+        let rest = lines.get(out.len()..).unwrap_or_default();
+        out.extend(rest.iter().map(|l| plain_line(l)));
+        out
+    }
+
+    /// The threaded path on `threads` threads, whatever the line count and machine.
+    fn threaded(code: &str, lang: Lang, dark: bool, threads: usize) -> Vec<StyledLine> {
+        let lines: Vec<&str> = code.lines().collect();
+        job(lang, dark).parallel(&lines, threads)
+    }
+
+    /// Python and R with strings that run across many column-0 lines, so that cut points land
+    /// inside them, and one string left open at the end.
+    fn tricky_cell(n: usize) -> String {
+        let mut out = Vec::new();
+        for i in 0..n {
+            out.push(match i % 97 {
+                0 => "s = \"\"\"opens a docstring".to_owned(),
+                1..=40 => format!("col0 text {i} 'not code' # nor comment"),
+                41 => "ends here\"\"\" + f'{x}'  # c".to_owned(),
+                50 => "t <- \"R string".to_owned(),
+                51..=60 => format!("line {i} of it"),
+                61 => "end\" ; u <- r\"(raw".to_owned(),
+                62..=70 => format!("raw {i}"),
+                71 => ")\" # done".to_owned(),
+                _ => format!("x{i} = f(y, {i}) # {i}"),
+            });
+        }
+        out.push("z = '''never closed".to_owned());
+        out.extend((0..50).map(|i| format!("still string {i}")));
+        out.join("\n")
+    }
+
+    #[test]
+    fn threaded_highlighting_equals_sequential() {
+        let h = Highlighter::get();
+        let cell = tricky_cell(3_000);
+        let julia = "#= open\n".to_owned() + &"x = 1\n".repeat(2_000) + "=# y = \"s\"\n";
+        let python = python_cell(3_000);
+        for (code, lang) in [
+            (&cell, Lang::Python),
+            (&cell, Lang::R),
+            (&julia, Lang::Julia),
+            (&python, Lang::Python),
+        ] {
+            for dark in [true, false] {
+                let want = sequential(code, lang, dark);
+                assert_eq!(want.len(), code.lines().count());
+                for threads in [2, 3, 4, 7] {
+                    let got = threaded(code, lang, dark, threads);
+                    assert!(got == want, "{lang:?} dark={dark} threads={threads}");
+                }
+                // And through the public entry point, threaded on a multi-core machine.
+                assert!(
+                    h.highlight(code, lang, dark) == want,
+                    "{lang:?} dark={dark}"
+                );
+            }
+        }
+        // The strings really do cross the cuts: col-0 text there is string-coloured.
+        let lines = h.highlight(&cell, Lang::Python, true);
+        let text: Vec<&str> = cell.lines().collect();
+        for at in [1_000 / 97 * 97 + 20, 1_500 / 97 * 97 + 20] {
+            let col0 = style_of(text[at], &lines[at], "col0", 0);
+            assert_eq!(col0, style_of(text[at], &lines[at], "'not", 0));
+            assert_eq!(col0, style_of(text[at], &lines[at], "# nor", 0));
+            assert_ne!(col0, Style::default());
         }
     }
 
@@ -884,7 +1298,28 @@ def load(path, *, sep=",", skip=0x10):
             let cpu = thread_cpu_ns().saturating_sub(cpu) as f64 / 10.0 / 1e6;
             format!("best wall {best:.2?}, mean cpu {cpu:.2}ms")
         };
+        // One thread, to give the per-line cost of each grammar.
+        let sequential = |code: &str, lang: Lang| {
+            let Some((set, syntax)) = h.syntax(lang) else {
+                return "no grammar".to_owned();
+            };
+            let Some(theme) = h.dark.as_ref() else {
+                return "no theme".to_owned();
+            };
+            let job = Job { set, syntax, theme };
+            let lines: Vec<&str> = code.lines().collect();
+            let mut best = std::time::Duration::MAX;
+            for _ in 0..5 {
+                let t = Instant::now();
+                let run = job.run(&lines, 0, ParseState::new(syntax), ScopeStack::new(), None);
+                best = best.min(t.elapsed());
+                assert_eq!(run.lines.len(), lines.len());
+            }
+            let per_line = best.as_secs_f64() * 1e6 / lines.len().max(1) as f64;
+            format!("one thread {best:.2?} ({per_line:.1} µs/line)")
+        };
         let cell = python_cell(5_000);
+        println!("Python 5000 lines: {}", sequential(&cell, Lang::Python));
         for dark in [true, false] {
             let all = best_of(&cell, Lang::Python, dark, usize::MAX);
             let first = best_of(&cell, Lang::Python, dark, 40);
@@ -897,7 +1332,8 @@ def load(path, *, sep=",", skip=0x10):
             .repeat(5_000 / 3);
         for (name, code, lang) in [("R", &r_cell, Lang::R), ("Julia", &jl_cell, Lang::Julia)] {
             let all = best_of(code, lang, true, usize::MAX);
-            println!("{name} {} lines, dark: {all}", code.lines().count());
+            let one = sequential(code, lang);
+            println!("{name} {} lines, dark: {all}; {one}", code.lines().count());
         }
         let huge = "x = \"".to_owned() + &"a(b[c{".repeat(200_000);
         let t = Instant::now();
