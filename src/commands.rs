@@ -19,6 +19,9 @@ pub enum CommandError {
     Io(#[from] io::Error),
     #[error(transparent)]
     Tui(#[from] crate::tui::TuiError),
+    /// The request makes no sense for this data (not a code record, …).
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl CommandError {
@@ -26,7 +29,9 @@ impl CommandError {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            CommandError::Repo(_) | CommandError::Tui(crate::tui::TuiError::Repo(_))
+            CommandError::Repo(_)
+                | CommandError::Usage(_)
+                | CommandError::Tui(crate::tui::TuiError::Repo(_))
         )
     }
 
@@ -253,36 +258,77 @@ pub enum ExportFormat {
 }
 
 /// `export`: every record with every detail decoded, newest first. The walk
-/// runs on its own thread while this one decodes and writes.
+/// runs on its own thread while this one decodes and writes. With `cells`,
+/// the whole history is read first to tie executions to cells (see
+/// [`crate::lineage`]), and their details gain `cell` and `run`.
 pub fn export(
     project: &Project,
     format: ExportFormat,
+    cells: bool,
     out: &mut impl Write,
 ) -> Result<usize, CommandError> {
     let store = project.details();
     let rx = project.walk_in_background(256)?;
     let mut n = 0usize;
+    let mut stats = None;
+    let mut write = |row: &RecordRow,
+                     cell_of: &dyn Fn(usize) -> Option<(String, u32)>,
+                     out: &mut dyn Write|
+     -> Result<(), CommandError> {
+        let details = store.record_details(row);
+        let mut rec = export::record(row, &details);
+        for (k, d) in rec.details.iter_mut().enumerate() {
+            if let Some((cell, run)) = cell_of(k) {
+                d.cell = Some(cell);
+                d.run = Some(run);
+            }
+        }
+        if format == ExportFormat::Json && n > 0 {
+            out.write_all(b",\n")?;
+        }
+        serde_json::to_writer(&mut *out, &rec).map_err(io::Error::other)?;
+        if format == ExportFormat::Jsonl {
+            out.write_all(b"\n")?;
+        }
+        n += 1;
+        Ok(())
+    };
     if format == ExportFormat::Json {
         out.write_all(b"[\n")?;
     }
-    let mut stats = None;
-    for msg in rx {
-        match msg {
-            WalkMsg::Rows(rows) => {
-                for row in &rows {
-                    let details = store.record_details(row);
-                    let rec = export::record(row, &details);
-                    if format == ExportFormat::Json && n > 0 {
-                        out.write_all(b",\n")?;
-                    }
-                    serde_json::to_writer(&mut *out, &rec).map_err(io::Error::other)?;
-                    if format == ExportFormat::Jsonl {
-                        out.write_all(b"\n")?;
-                    }
-                    n += 1;
-                }
+    if cells {
+        let mut rows = Vec::new();
+        for msg in rx {
+            match msg {
+                WalkMsg::Rows(r) => rows.extend(r),
+                WalkMsg::Done(result) => stats = Some(result?),
             }
-            WalkMsg::Done(result) => stats = Some(result?),
+        }
+        let lineage = crate::lineage::build(project, &rows, None);
+        let mut by_detail: std::collections::HashMap<(git2::Oid, usize), (String, u32)> =
+            std::collections::HashMap::new();
+        for (i, e) in lineage.executions.iter().enumerate() {
+            let (Some(cell), Some(&run)) = (lineage.cell_of(i), lineage.run.get(i)) else {
+                continue;
+            };
+            for &d in &e.details {
+                by_detail.insert((e.commit, d), (cell.id.clone(), run));
+            }
+        }
+        for row in &rows {
+            let commit = row.commit;
+            write(row, &|k| by_detail.get(&(commit, k)).cloned(), out)?;
+        }
+    } else {
+        for msg in rx {
+            match msg {
+                WalkMsg::Rows(rows) => {
+                    for row in &rows {
+                        write(row, &|_| None, out)?;
+                    }
+                }
+                WalkMsg::Done(result) => stats = Some(result?),
+            }
         }
     }
     if format == ExportFormat::Json {

@@ -44,6 +44,12 @@ pub struct ExportDetail<'a> {
     pub key: &'a str,
     pub error: Option<String>,
     pub content: Vec<ExportContent<'a>>,
+    /// For the details of a code execution: the cell it ran (see README,
+    /// "Cell lineage") and which run of that cell it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -141,5 +147,7 @@ pub fn detail<'a>(line: &'a DetailRef, d: &'a Detail) -> ExportDetail<'a> {
                 Content::Binary { mime, len } => ExportContent::Binary { mime, bytes: *len },
             })
             .collect(),
+        cell: None,
+        run: None,
     }
 }

@@ -6,6 +6,7 @@
 //! client did, for tests, benchmarks and the demo.
 
 pub mod activity;
+pub mod cellcmd;
 pub mod cli;
 pub mod columns;
 pub mod commands;

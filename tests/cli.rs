@@ -367,3 +367,118 @@ fn show_saves_images_without_overwriting() {
         );
     }
 }
+
+#[test]
+fn cell_lists_runs_and_diff_compares_with_the_previous_one() {
+    use gtm_tui::lineage;
+    use gtm_tui::repo::Project;
+    let dir = tempfile::tempdir().unwrap();
+    small(
+        dir.path(),
+        Workload {
+            records: 150,
+            seed: 3,
+            r_console: false,
+            ..Workload::default()
+        },
+    );
+    let p = dir.path().to_str().unwrap();
+    let project = Project::open(dir.path(), None).unwrap();
+    let rows = project.records().unwrap();
+    let l = lineage::build(&project, &rows, None);
+    // An edited re-run: a previous run with other code.
+    let (i, prev) = (0..l.executions.len())
+        .find_map(|i| {
+            let prev = l.previous(i)?;
+            (l.executions[prev].source != l.executions[i].source).then_some((i, prev))
+        })
+        .expect("the workload edits some cell");
+    let e = &l.executions[i];
+    let cell = l.cell_of(i).unwrap();
+    let commit = e.commit.to_string();
+    let ex = e.ex.unwrap().to_string();
+
+    let (code, out, err) = gtm(&["cell", &commit, "--ex", &ex, "--json", p]);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["cell"], cell.id.as_str());
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), cell.runs.len());
+    let nums: Vec<u64> = runs.iter().map(|r| r["run"].as_u64().unwrap()).collect();
+    assert!(
+        nums.windows(2).all(|w| w[0] > w[1]),
+        "newest first: {nums:?}"
+    );
+    let this = runs
+        .iter()
+        .find(|r| r["commit"] == commit.as_str())
+        .unwrap();
+    assert_eq!(this["code_changed"], true);
+    assert!(this["added"].as_u64().unwrap() + this["removed"].as_u64().unwrap() > 0);
+
+    let (code, out, _) = gtm(&["cell", &commit, "--ex", &ex, p]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with(&cell.id), "{out}");
+    let marked = out.lines().find(|l| l.starts_with('>')).unwrap();
+    assert!(
+        marked.contains(&commit[..7]) && marked.contains(&format!("[{ex}]")),
+        "{out}"
+    );
+
+    let (code, out, _) = gtm(&["diff", &commit, "--ex", &ex, p]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(&l.executions[prev].commit.to_string()[..7]),
+        "{out}"
+    );
+    assert!(out.contains("── code: +"), "{out}");
+    assert!(!out.contains('\x1b'), "plain when not a terminal");
+    let (_, unified, _) = gtm(&["diff", &commit, "--ex", &ex, "--unified", p]);
+    assert!(
+        unified
+            .lines()
+            .any(|l| l.contains(" + ") || l.contains(" - ")),
+        "{unified}"
+    );
+
+    // export puts the same cell and run on each detail of the execution.
+    let (code, out, _) = gtm(&["export", p]);
+    assert_eq!(code, 0);
+    let rec: serde_json::Value = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|r| r["commit"] == commit.as_str())
+        .unwrap();
+    let tagged: Vec<&serde_json::Value> = rec["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| {
+            d["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| *t == format!("ex:{ex}").as_str())
+        })
+        .collect();
+    assert!(!tagged.is_empty());
+    for d in tagged {
+        assert_eq!(d["cell"], cell.id.as_str());
+        assert_eq!(d["run"], u64::from(l.run[i]));
+    }
+    let (_, plain, _) = gtm(&["export", "--no-cells", p]);
+    assert!(!plain.contains("\"cell\""));
+    assert_eq!(plain.lines().count(), out.lines().count());
+
+    // A record that ran no code says so, exit 2.
+    let other = rows
+        .iter()
+        .find(|r| lineage::notebook_of(&r.record.message).is_none())
+        .unwrap();
+    let (code, _, err) = gtm(&["diff", &other.commit.to_string(), p]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a code record"), "{err}");
+    let (code, _, err) = gtm(&["cell", &commit, "--ex", "9999", p]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no execution In [9999]"), "{err}");
+}

@@ -1,0 +1,320 @@
+//! The cell commands: `cell` (every run of a record's cell) and `diff` (a
+//! run against the cell's previous run), both built on [`crate::lineage`].
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::activity::kinds::DetailKind;
+use crate::activity::{Content, ImageInfo};
+use crate::commands::CommandError;
+use crate::diff::{TextDiff, diff_text};
+use crate::lineage::{self, Execution, Lineage, notebook_of};
+use crate::repo::{Project, RecordRow, short_id};
+use crate::timefmt;
+use crate::tui::render::diff::{DiffStyles, side_by_side, to_ansi, to_plain, unified};
+use crate::tui::render::highlight::{Highlighter, Lang};
+
+/// The lineage of the notebook a record ran code in, and which execution
+/// of it the user means.
+pub struct Found {
+    pub lineage: Lineage,
+    pub at: usize,
+    pub row: RecordRow,
+}
+
+/// Finds the execution `ex` (else the record's last) of record `spec`.
+pub fn find(project: &Project, spec: &str, ex: Option<u32>) -> Result<Found, CommandError> {
+    let row = project.record(spec)?;
+    let notebook = notebook_of(&row.record.message).ok_or_else(|| {
+        CommandError::Usage(format!(
+            "{} is not a code record: \"{}\"",
+            short_id(row.commit),
+            row.record.message
+        ))
+    })?;
+    let rows = project.records()?;
+    let lineage = lineage::build(project, &rows, Some(&notebook));
+    let at = lineage.find(row.commit, ex).ok_or_else(|| {
+        CommandError::Usage(match ex {
+            Some(n) => format!("{} has no execution In [{n}]", short_id(row.commit)),
+            None => format!("{} recorded no code", short_id(row.commit)),
+        })
+    })?;
+    Ok(Found { lineage, at, row })
+}
+
+/// One run in `cell --json`.
+#[derive(Serialize)]
+struct RunOut<'a> {
+    run: u32,
+    commit: String,
+    time: String,
+    ex: Option<u32>,
+    /// Lines added and removed against the previous run (0 for the first).
+    added: usize,
+    removed: usize,
+    code_changed: bool,
+    /// `null` for the first run.
+    output_changed: Option<bool>,
+    source: &'a str,
+}
+
+#[derive(Serialize)]
+struct CellOut<'a> {
+    cell: &'a str,
+    notebook: &'a str,
+    runs: Vec<RunOut<'a>>,
+}
+
+/// `gtm-tui cell COMMIT`: every run of the cell, newest first.
+pub fn cell(
+    project: &Project,
+    spec: &str,
+    ex: Option<u32>,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), CommandError> {
+    let found = find(project, spec, ex)?;
+    let l = &found.lineage;
+    let Some(cell) = l.cell_of(found.at) else {
+        return Err(CommandError::Usage("the execution has no cell".into()));
+    };
+    let mut runs = Vec::new();
+    for (k, &i) in cell.runs.iter().enumerate().rev() {
+        let Some(e) = l.executions.get(i) else {
+            continue;
+        };
+        let prev = k
+            .checked_sub(1)
+            .and_then(|p| cell.runs.get(p))
+            .and_then(|&p| l.executions.get(p));
+        let d = prev.map(|p| diff_text(&p.source, &e.source));
+        runs.push((i, e, prev, d, k + 1));
+    }
+    if json {
+        let doc = CellOut {
+            cell: &cell.id,
+            notebook: &cell.notebook,
+            runs: runs
+                .iter()
+                .map(|(_, e, prev, d, n)| RunOut {
+                    run: u32::try_from(*n).unwrap_or(u32::MAX),
+                    commit: e.commit.to_string(),
+                    time: timefmt::rfc3339_utc(e.time),
+                    ex: e.ex,
+                    added: d.as_ref().map_or(0, |d| d.stats.added),
+                    removed: d.as_ref().map_or(0, |d| d.stats.removed),
+                    code_changed: d.as_ref().is_some_and(|d| !d.stats.identical),
+                    output_changed: prev.map(|p| p.outputs != e.outputs),
+                    source: &e.source,
+                })
+                .collect(),
+        };
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} · {} run{} (newest first)",
+        cell.id,
+        cell.runs.len(),
+        if cell.runs.len() == 1 { "" } else { "s" }
+    )?;
+    writeln!(
+        out,
+        "   run  commit   time              in      code      output"
+    )?;
+    for (i, e, prev, d, n) in &runs {
+        let mark = if *i == found.at { ">" } else { " " };
+        let code = match d {
+            None => "first".to_string(),
+            Some(d) if d.stats.identical => "same".to_string(),
+            Some(d) => format!("+{} -{}", d.stats.added, d.stats.removed),
+        };
+        let output = match prev {
+            None => "-",
+            Some(p) if p.outputs == e.outputs => "same",
+            Some(_) => "changed",
+        };
+        writeln!(
+            out,
+            "{mark} {n:>4}  {}  {}  {:<6}  {code:<8}  {output}",
+            short_id(e.commit),
+            timefmt::local_minutes(e.time),
+            e.ex.map_or("-".to_string(), |n| format!("[{n}]")),
+        )?;
+    }
+    Ok(())
+}
+
+/// What one execution printed: its text outputs joined, and its images.
+struct Printed {
+    text: String,
+    images: Vec<ImageInfo>,
+}
+
+fn printed(project: &Project, row: &RecordRow, e: &Execution) -> Printed {
+    let store = project.details();
+    let mut text = String::new();
+    let mut images = Vec::new();
+    for &i in &e.details {
+        let Some(line) = row.record.details.get(i) else {
+            continue;
+        };
+        if DetailKind::from_id(line.type_id) != Some(DetailKind::Result) {
+            continue;
+        }
+        let d = store.detail(row.commit, line);
+        for c in d.content {
+            match c {
+                Content::Text { text: t, .. } => {
+                    if !text.is_empty() && !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    text.push_str(&t);
+                }
+                Content::Image { image, .. } => images.push(image),
+                Content::Binary { .. } => {}
+            }
+        }
+    }
+    Printed { text, images }
+}
+
+/// How `diff` draws.
+#[derive(Debug, Clone, Copy)]
+pub struct DiffLook {
+    pub unified: bool,
+    pub color: bool,
+    pub width: u16,
+}
+
+/// `gtm-tui diff COMMIT`: the run against the previous run of its cell.
+pub fn diff(
+    project: &Project,
+    spec: &str,
+    ex: Option<u32>,
+    look: DiffLook,
+    out: &mut impl Write,
+) -> Result<(), CommandError> {
+    let found = find(project, spec, ex)?;
+    let l = &found.lineage;
+    let (Some(e), Some(cell)) = (l.executions.get(found.at), l.cell_of(found.at)) else {
+        return Err(CommandError::Usage("the execution has no cell".into()));
+    };
+    let run = l.run.get(found.at).copied().unwrap_or(1);
+    let Some(prev) = l.previous(found.at).and_then(|p| l.executions.get(p)) else {
+        writeln!(
+            out,
+            "{} run 1 ({}): the cell's first run, nothing to compare with",
+            cell.id,
+            short_id(e.commit)
+        )?;
+        return Ok(());
+    };
+    let prev_row = project.record(&prev.commit.to_string())?;
+    let label = |x: &Execution, n: u32| {
+        format!(
+            "run {n} ({}, {}{})",
+            short_id(x.commit),
+            timefmt::local_minutes(x.time),
+            x.ex.map_or(String::new(), |c| format!(", In [{c}]"))
+        )
+    };
+    writeln!(
+        out,
+        "{}  {} → {}",
+        cell.id,
+        label(prev, run.saturating_sub(1)),
+        label(e, run)
+    )?;
+    let unified_mode = look.unified || look.width < 100;
+    let styles = if look.color {
+        DiffStyles::dark().to_indexed()
+    } else {
+        DiffStyles::no_color()
+    };
+    let lang = Lang::from_path(&e.notebook);
+    let lang = if lang == Lang::Plain {
+        Lang::from_message(&found.row.record.message)
+    } else {
+        lang
+    };
+    let render = |d: &TextDiff, old: &str, new: &str, code: bool| {
+        let (hl_old, hl_new) = if look.color && code {
+            let h = Highlighter::get();
+            (
+                Some(h.highlight(old, lang, true)),
+                Some(h.highlight(new, lang, true)),
+            )
+        } else {
+            (None, None)
+        };
+        let args = (hl_old.as_deref(), hl_new.as_deref());
+        let lines = if unified_mode {
+            unified(d, args.0, args.1, look.width, Some(3), &styles, false)
+        } else {
+            side_by_side(d, args.0, args.1, look.width, Some(3), &styles, false)
+        };
+        if look.color {
+            to_ansi(&lines)
+        } else {
+            to_plain(&lines)
+        }
+    };
+    let code = diff_text(&prev.source, &e.source);
+    writeln!(
+        out,
+        "── code: {}",
+        if code.stats.identical {
+            "same".to_string()
+        } else {
+            format!("+{} -{}", code.stats.added, code.stats.removed)
+        }
+    )?;
+    if !code.stats.identical {
+        write!(out, "{}", render(&code, &prev.source, &e.source, true))?;
+    }
+    let before = printed(project, &prev_row, prev);
+    let after = printed(project, &found.row, e);
+    let text = diff_text(&before.text, &after.text);
+    writeln!(
+        out,
+        "── output: {}",
+        if text.stats.identical {
+            "same text".to_string()
+        } else {
+            format!("+{} -{} lines", text.stats.added, text.stats.removed)
+        }
+    )?;
+    if !text.stats.identical {
+        write!(out, "{}", render(&text, &before.text, &after.text, false))?;
+    }
+    let n = before.images.len().max(after.images.len());
+    for k in 0..n {
+        let describe = |i: Option<&ImageInfo>| {
+            i.map_or("none".to_string(), |i| {
+                format!(
+                    "{} {}×{}, {}",
+                    i.format.name(),
+                    i.width,
+                    i.height,
+                    crate::tui::views::human_bytes(i.data.len())
+                )
+            })
+        };
+        let (a, b) = (before.images.get(k), after.images.get(k));
+        let same = matches!((a, b), (Some(a), Some(b)) if a.sha256 == b.sha256);
+        writeln!(
+            out,
+            "── image {}: {}  ({} → {})",
+            k + 1,
+            if same { "identical" } else { "changed" },
+            describe(a),
+            describe(b)
+        )?;
+    }
+    Ok(())
+}
