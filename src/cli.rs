@@ -103,10 +103,11 @@ pub enum Command {
     Export {
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
         format: ExportFormat,
-        /// Skip cell lineage: no `cell`/`run` on code details, and records
-        /// stream out from the first instead of after the whole history is read.
+        /// Add `cell` and `run` to code details (cell lineage). The whole
+        /// history is read first, so records come out only at the end and
+        /// a large project takes several times longer.
         #[arg(long)]
-        no_cells: bool,
+        cells: bool,
         #[arg(value_name = "PATH")]
         path: Option<PathBuf>,
     },
@@ -241,11 +242,11 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
         }
         Some(Command::Export {
             format,
-            no_cells,
+            cells,
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
-            commands::export(&project, *format, !*no_cells, out)?;
+            commands::export(&project, *format, *cells, out)?;
         }
     }
     Ok(())

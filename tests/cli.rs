@@ -442,7 +442,7 @@ fn cell_lists_runs_and_diff_compares_with_the_previous_one() {
     );
 
     // export puts the same cell and run on each detail of the execution.
-    let (code, out, _) = gtm(&["export", p]);
+    let (code, out, _) = gtm(&["export", "--cells", p]);
     assert_eq!(code, 0);
     let rec: serde_json::Value = out
         .lines()
@@ -466,7 +466,7 @@ fn cell_lists_runs_and_diff_compares_with_the_previous_one() {
         assert_eq!(d["cell"], cell.id.as_str());
         assert_eq!(d["run"], u64::from(l.run[i]));
     }
-    let (_, plain, _) = gtm(&["export", "--no-cells", p]);
+    let (_, plain, _) = gtm(&["export", p]);
     assert!(!plain.contains("\"cell\""));
     assert_eq!(plain.lines().count(), out.lines().count());
 

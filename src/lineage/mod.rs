@@ -28,7 +28,7 @@ pub const SIMILARITY: f32 = 0.6;
 const LOOK_AHEAD: usize = 16;
 
 /// Live cells of a notebook compared by similarity, most recently run first.
-const RECENT_CELLS: usize = 64;
+const RECENT_CELLS: usize = 32;
 
 /// One execution of code: the details of one record sharing an `ex:<n>` tag
 /// (RStudio: `console`).
@@ -305,9 +305,56 @@ pub fn build<'a>(
 struct Live {
     cell: usize,
     source: String,
+    /// Byte counts of `source`, for [`quick_bound`].
+    hist: Box<[u32; 256]>,
     ex: Option<u32>,
     nb_id: Option<String>,
     last: usize,
+}
+
+/// A notebook's cells while assigning, indexed for the questions asked of
+/// them on every execution.
+#[derive(Default)]
+struct LiveSet {
+    cells: Vec<Live>,
+    /// Indices into `cells`, most recently run first.
+    recent: Vec<usize>,
+    /// Indices into `cells` by their current source.
+    by_source: HashMap<String, Vec<usize>>,
+}
+
+impl LiveSet {
+    fn add(&mut self, l: Live) -> usize {
+        let k = self.cells.len();
+        self.by_source.entry(l.source.clone()).or_default().push(k);
+        self.cells.push(l);
+        self.recent.insert(0, k);
+        k
+    }
+
+    /// Cell `k` ran execution `e` (index `i`).
+    fn ran(&mut self, k: usize, e: &Execution, i: usize, shown_id: Option<String>) {
+        let Some(l) = self.cells.get_mut(k) else {
+            return;
+        };
+        if l.source != e.source {
+            if let Some(v) = self.by_source.get_mut(&l.source) {
+                v.retain(|&x| x != k);
+            }
+            self.by_source.entry(e.source.clone()).or_default().push(k);
+            l.source = e.source.clone();
+            l.hist = histogram(&e.source);
+        }
+        l.ex = e.ex;
+        l.last = i;
+        if shown_id.is_some() {
+            l.nb_id = shown_id;
+        }
+        if let Some(p) = self.recent.iter().position(|&x| x == k) {
+            self.recent.remove(p);
+        }
+        self.recent.insert(0, k);
+    }
 }
 
 /// Assigns executions (oldest first) to cells.
@@ -322,7 +369,7 @@ pub fn assign(executions: Vec<Execution>, snaps: &mut dyn Snapshots) -> Lineage 
     let mut notebooks: Vec<(&String, &Vec<usize>)> = by_notebook.iter().collect();
     notebooks.sort();
     for (notebook, order) in notebooks {
-        let mut live: Vec<Live> = Vec::new();
+        let mut live = LiveSet::default();
         for (pos, &i) in order.iter().enumerate() {
             let Some(e) = executions.get(i) else { continue };
             let window = snapshots_after(&executions, order, pos, snaps);
@@ -334,41 +381,32 @@ pub fn assign(executions: Vec<Execution>, snaps: &mut dyn Snapshots) -> Lineage 
                         .and_then(|c| c.id.clone())
                 })
             });
-            let chosen = choose(e, &live, shown_id.as_deref(), &window);
-            match chosen {
-                Some(at) => {
-                    if let Some(l) = live.get_mut(at) {
-                        l.source = e.source.clone();
-                        l.ex = e.ex;
-                        l.last = i;
-                        if shown_id.is_some() {
-                            l.nb_id = shown_id;
-                        }
-                        if let Some(c) = cell_of.get_mut(i) {
-                            *c = l.cell;
-                        }
-                        if let Some(c) = cells.get_mut(l.cell) {
-                            c.runs.push(i);
-                        }
-                    }
-                }
+            let at = match choose(e, &live, shown_id.as_deref(), &window) {
+                Some(at) => at,
                 None => {
-                    let n = live.len() + 1;
+                    let n = live.cells.len() + 1;
                     cells.push(Cell {
                         id: format!("{notebook}#{n}"),
                         notebook: notebook.clone(),
-                        runs: vec![i],
+                        runs: Vec::new(),
                     });
-                    if let Some(c) = cell_of.get_mut(i) {
-                        *c = cells.len() - 1;
-                    }
-                    live.push(Live {
+                    live.add(Live {
                         cell: cells.len() - 1,
                         source: e.source.clone(),
+                        hist: histogram(&e.source),
                         ex: e.ex,
-                        nb_id: shown_id,
+                        nb_id: None,
                         last: i,
-                    });
+                    })
+                }
+            };
+            live.ran(at, e, i, shown_id);
+            if let Some(cell) = live.cells.get(at).map(|l| l.cell) {
+                if let Some(c) = cell_of.get_mut(i) {
+                    *c = cell;
+                }
+                if let Some(c) = cells.get_mut(cell) {
+                    c.runs.push(i);
                 }
             }
         }
@@ -449,38 +487,76 @@ fn snapshots_after(
 }
 
 /// Which live cell `e` is a run of, if any.
-fn choose(e: &Execution, live: &[Live], shown_id: Option<&str>, window: &[Snap]) -> Option<usize> {
+fn choose(e: &Execution, live: &LiveSet, shown_id: Option<&str>, window: &[Snap]) -> Option<usize> {
     if let Some(id) = shown_id
-        && let Some(at) = live.iter().position(|l| l.nb_id.as_deref() == Some(id))
+        && let Some(at) = live
+            .cells
+            .iter()
+            .position(|l| l.nb_id.as_deref() == Some(id))
     {
         return Some(at);
     }
-    // Candidates: same source first, then similar ones; recent first.
-    let mut recent: Vec<usize> = (0..live.len()).collect();
-    recent.sort_by_key(|&k| std::cmp::Reverse(live.get(k).map_or(0, |l| l.last)));
-    let mut candidates: Vec<(f32, usize)> = Vec::new();
-    for (rank, &k) in recent.iter().enumerate() {
-        let Some(l) = live.get(k) else { continue };
-        if l.source == e.source {
-            candidates.push((2.0, k));
-        } else if rank < RECENT_CELLS {
-            let r = ratio(&l.source, &e.source);
-            if r >= SIMILARITY {
-                candidates.push((r, k));
-            }
-        }
-    }
-    // Stable: equal scores keep the recent-first order.
-    candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
-    candidates.into_iter().map(|(_, k)| k).find(|&k| {
-        let Some(l) = live.get(k) else { return false };
+    let accept = |k: usize| {
+        let Some(l) = live.cells.get(k) else {
+            return false;
+        };
         if let (Some(a), Some(b)) = (&l.nb_id, shown_id)
             && a != b
         {
             return false;
         }
         !unchanged_after(l, window)
-    })
+    };
+    // Same source first, most recently run first.
+    if let Some(same) = live.by_source.get(&e.source) {
+        let mut same: Vec<usize> = same.clone();
+        same.sort_by_key(|&k| std::cmp::Reverse(live.cells.get(k).map_or(0, |l| l.last)));
+        if let Some(k) = same.into_iter().find(|&k| accept(k)) {
+            return Some(k);
+        }
+    }
+    // Then similar ones, most similar first. Comparing byte counts bounds
+    // the ratio from above and spares most pairs the diff.
+    let hist = histogram(&e.source);
+    let mut similar: Vec<(f32, usize)> = live
+        .recent
+        .iter()
+        .take(RECENT_CELLS)
+        .filter_map(|&k| {
+            let l = live.cells.get(k)?;
+            if l.source == e.source
+                || quick_bound(&l.hist, l.source.len(), &hist, e.source.len()) < SIMILARITY
+            {
+                return None;
+            }
+            let r = ratio(&l.source, &e.source);
+            (r >= SIMILARITY).then_some((r, k))
+        })
+        .collect();
+    // Stable: equal scores keep the recent-first order.
+    similar.sort_by(|a, b| b.0.total_cmp(&a.0));
+    similar.into_iter().map(|(_, k)| k).find(|&k| accept(k))
+}
+
+/// How often each byte occurs in a source.
+fn histogram(s: &str) -> Box<[u32; 256]> {
+    let mut h = Box::new([0u32; 256]);
+    for &b in s.as_bytes() {
+        if let Some(c) = h.get_mut(usize::from(b)) {
+            *c = c.saturating_add(1);
+        }
+    }
+    h
+}
+
+/// An upper bound of [`ratio`] from byte counts alone: no alignment can
+/// match more bytes than both texts hold.
+fn quick_bound(a: &[u32; 256], la: usize, b: &[u32; 256], lb: usize) -> f32 {
+    if la + lb == 0 {
+        return 1.0;
+    }
+    let common: u64 = a.iter().zip(b).map(|(x, y)| u64::from(*x.min(y))).sum();
+    2.0 * common as f32 / (la + lb) as f32
 }
 
 /// Whether a snapshot saved after the execution still shows the live cell
@@ -510,12 +586,18 @@ pub fn ratio(a: &str, b: &str) -> f32 {
     if bound < SIMILARITY {
         return 0.0;
     }
-    let mut cfg = similar::TextDiff::configure();
-    cfg.timeout(Duration::from_millis(20));
     if la + lb > 6000 {
+        // Long sources by lines, with a deadline: a pathological pair must
+        // not hold up the history.
+        let mut cfg = similar::TextDiff::configure();
+        cfg.timeout(Duration::from_millis(20));
         cfg.diff_lines(a, b).ratio()
     } else {
-        cfg.diff_chars(a, b).ratio()
+        // Bytes rather than chars: the same for code (mostly ASCII), and
+        // comparing bytes is several times faster than comparing &str chars.
+        let ops =
+            similar::capture_diff_slices(similar::Algorithm::Myers, a.as_bytes(), b.as_bytes());
+        similar::get_diff_ratio(&ops, la, lb)
     }
 }
 
