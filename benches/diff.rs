@@ -1,22 +1,13 @@
 //! Benchmark: diffing two 5,000-line runs of a Python cell that differ in 50 places, and
 //! rendering the diff side by side at 160 columns. `cargo bench --bench diff`.
 
-use std::time::{Duration, Instant};
+mod common;
+
+use common::{best, ms};
 
 use gtm_tui::diff::diff_text;
 use gtm_tui::tui::render::diff::{DiffStyles, side_by_side, unified};
 use gtm_tui::tui::render::highlight::{Highlighter, Lang};
-
-fn best(n: usize, mut f: impl FnMut()) -> Duration {
-    (0..n)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
 
 fn line(i: usize) -> String {
     match i % 5 {
@@ -72,7 +63,6 @@ fn main() {
         timed_out = diff_text(&bad_old, &bad_new).timed_out;
     });
     let rows = side_by_side(&d, None, None, 160, None, &st, false).len();
-    let ms = |t: Duration| t.as_secs_f64() * 1e3;
     println!(
         "5,000-line runs, {} rows, +{} -{}, {} changed rows, {rows} screen lines at 160 columns",
         d.rows.len(),

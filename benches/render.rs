@@ -1,22 +1,13 @@
 //! Benchmark: highlighting a 5,000-line cell (whole and the first screenful),
 //! and rendering a large ANSI text output. `cargo bench --bench render`.
 
-use std::time::{Duration, Instant};
+mod common;
+
+use common::best;
 
 use gtm_tui::tui::render::highlight::{Highlighter, Lang};
 use gtm_tui::tui::render::text::render_output;
 use ratatui::style::Style;
-
-fn best(n: usize, mut f: impl FnMut()) -> Duration {
-    (0..n)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
 
 fn main() {
     let cell: String = (0..5000)
