@@ -5,9 +5,10 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::activity::kinds::DetailKind;
-use crate::activity::{Content, ImageInfo};
+use crate::activity::ImageInfo;
+use crate::between::Between;
 use crate::commands::CommandError;
+use crate::compare::compare;
 use crate::diff::{TextDiff, diff_text};
 use crate::lineage::{self, Execution, Lineage, notebook_of};
 use crate::repo::{Project, RecordRow, short_id};
@@ -21,6 +22,8 @@ pub struct Found {
     pub lineage: Lineage,
     pub at: usize,
     pub row: RecordRow,
+    /// The whole history, newest first.
+    pub rows: Vec<RecordRow>,
 }
 
 /// Finds the execution `ex` (else the record's last) of record `spec`.
@@ -41,7 +44,12 @@ pub fn find(project: &Project, spec: &str, ex: Option<u32>) -> Result<Found, Com
             None => format!("{} recorded no code", short_id(row.commit)),
         })
     })?;
-    Ok(Found { lineage, at, row })
+    Ok(Found {
+        lineage,
+        at,
+        row,
+        rows,
+    })
 }
 
 /// One run in `cell --json`.
@@ -149,40 +157,6 @@ pub fn cell(
     Ok(())
 }
 
-/// What one execution printed: its text outputs joined, and its images.
-struct Printed {
-    text: String,
-    images: Vec<ImageInfo>,
-}
-
-fn printed(project: &Project, row: &RecordRow, e: &Execution) -> Printed {
-    let store = project.details();
-    let mut text = String::new();
-    let mut images = Vec::new();
-    for &i in &e.details {
-        let Some(line) = row.record.details.get(i) else {
-            continue;
-        };
-        if DetailKind::from_id(line.type_id) != Some(DetailKind::Result) {
-            continue;
-        }
-        let d = store.detail(row.commit, line);
-        for c in d.content {
-            match c {
-                Content::Text { text: t, .. } => {
-                    if !text.is_empty() && !text.ends_with('\n') {
-                        text.push('\n');
-                    }
-                    text.push_str(&t);
-                }
-                Content::Image { image, .. } => images.push(image),
-                Content::Binary { .. } => {}
-            }
-        }
-    }
-    Printed { text, images }
-}
-
 /// How `diff` draws.
 #[derive(Debug, Clone, Copy)]
 pub struct DiffLook {
@@ -214,7 +188,6 @@ pub fn diff(
         )?;
         return Ok(());
     };
-    let prev_row = project.record(&prev.commit.to_string())?;
     let label = |x: &Execution, n: u32| {
         format!(
             "run {n} ({}, {}{})",
@@ -264,7 +237,13 @@ pub fn diff(
             to_plain(&lines)
         }
     };
-    let code = diff_text(&prev.source, &e.source);
+    let Some(prev_at) = l.previous(found.at) else {
+        return Ok(());
+    };
+    let Some(cmp) = compare(&project.details(), l, &found.rows, prev_at, found.at) else {
+        return Ok(());
+    };
+    let code = &cmp.code;
     writeln!(
         out,
         "── code: {}",
@@ -275,11 +254,10 @@ pub fn diff(
         }
     )?;
     if !code.stats.identical {
-        write!(out, "{}", render(&code, &prev.source, &e.source, true))?;
+        write!(out, "{}", render(code, &prev.source, &e.source, true))?;
     }
-    let before = printed(project, &prev_row, prev);
-    let after = printed(project, &found.row, e);
-    let text = diff_text(&before.text, &after.text);
+    let (before, after) = (&cmp.old_output, &cmp.new_output);
+    let text = &cmp.output;
     writeln!(
         out,
         "── output: {}",
@@ -289,32 +267,124 @@ pub fn diff(
             format!("+{} -{} lines", text.stats.added, text.stats.removed)
         }
     )?;
-    if !text.stats.identical {
-        write!(out, "{}", render(&text, &before.text, &after.text, false))?;
+    for err in before.errors.iter().chain(&after.errors) {
+        writeln!(out, "   error: {err}")?;
     }
-    let n = before.images.len().max(after.images.len());
-    for k in 0..n {
-        let describe = |i: Option<&ImageInfo>| {
-            i.map_or("none".to_string(), |i| {
-                format!(
-                    "{} {}×{}, {}",
-                    i.format.name(),
-                    i.width,
-                    i.height,
-                    crate::tui::views::human_bytes(i.data.len())
-                )
-            })
-        };
-        let (a, b) = (before.images.get(k), after.images.get(k));
-        let same = matches!((a, b), (Some(a), Some(b)) if a.sha256 == b.sha256);
+    if !text.stats.identical {
+        write!(out, "{}", render(text, &before.text, &after.text, false))?;
+    }
+    for (k, pair) in cmp.images.iter().enumerate() {
         writeln!(
             out,
             "── image {}: {}  ({} → {})",
             k + 1,
-            if same { "identical" } else { "changed" },
-            describe(a),
-            describe(b)
+            if pair.identical() {
+                "identical"
+            } else {
+                "changed"
+            },
+            describe_image(pair.old.as_ref()),
+            describe_image(pair.new.as_ref())
         )?;
+    }
+    if let Some(b) = &cmp.between {
+        for line in why_lines(l, b) {
+            writeln!(out, "{line}")?;
+        }
     }
     Ok(())
 }
+
+/// An image's format, size in pixels and bytes; `none` when missing.
+pub fn describe_image(i: Option<&ImageInfo>) -> String {
+    i.map_or("none".to_string(), |i| {
+        format!(
+            "{} {}×{}, {}",
+            i.format.name(),
+            i.width,
+            i.height,
+            crate::tui::views::human_bytes(i.data.len())
+        )
+    })
+}
+
+/// "Why did the output change?" as lines of text: what ran or changed
+/// between two runs with the same code.
+pub fn why_lines(l: &Lineage, b: &Between) -> Vec<String> {
+    let mut out =
+        vec!["── why did the output change? The code is the same; between the runs:".to_string()];
+    if b.is_empty() {
+        out.push(
+            "   nothing else was recorded: the kernel's state (variables, random numbers, the clock) or files outside the project may differ"
+                .into(),
+        );
+    }
+    if b.restarts > 0 {
+        out.push(format!(
+            "   the kernel restarted{}: variables computed before were gone",
+            if b.restarts == 1 {
+                String::new()
+            } else {
+                format!(" {} times", b.restarts)
+            }
+        ));
+    }
+    if !b.other_runs.is_empty() {
+        out.push(format!(
+            "   {} other cell run{} in this notebook:",
+            b.other_runs.len(),
+            if b.other_runs.len() == 1 { "" } else { "s" }
+        ));
+        for &i in b.other_runs.iter().take(WHY_MAX) {
+            let Some(e) = l.executions.get(i) else {
+                continue;
+            };
+            let cell = l.cell_of(i).map_or("?", |c| c.id.as_str());
+            let first = e
+                .source
+                .lines()
+                .find(|s| !s.trim().is_empty())
+                .unwrap_or("");
+            out.push(format!(
+                "     {}  {:<6} {cell}  {}",
+                timefmt::local_minutes(e.time),
+                e.ex.map_or("-".to_string(), |n| format!("[{n}]")),
+                crate::columns::truncate(first.trim(), 60)
+            ));
+        }
+        if b.other_runs.len() > WHY_MAX {
+            out.push(format!("     … and {} more", b.other_runs.len() - WHY_MAX));
+        }
+    }
+    for (what, list) in [
+        ("environment change", &b.environment),
+        ("file change", &b.files),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        out.push(format!(
+            "   {} {what}{}:",
+            list.len(),
+            if list.len() == 1 { "" } else { "s" }
+        ));
+        for c in list.iter().take(WHY_MAX) {
+            out.push(format!(
+                "     {}  {}  {}",
+                timefmt::local_minutes(c.time),
+                short_id(c.commit),
+                c.message
+            ));
+        }
+        if list.len() > WHY_MAX {
+            out.push(format!("     … and {} more", list.len() - WHY_MAX));
+        }
+    }
+    if !b.complete {
+        out.push("   (the earlier run's record was not found; the list may be short)".into());
+    }
+    out
+}
+
+/// Entries listed per kind in [`why_lines`].
+const WHY_MAX: usize = 12;

@@ -6,10 +6,12 @@
 //! client did, for tests, benchmarks and the demo.
 
 pub mod activity;
+pub mod between;
 pub mod cellcmd;
 pub mod cli;
 pub mod columns;
 pub mod commands;
+pub mod compare;
 pub mod diff;
 pub mod export;
 pub mod lineage;

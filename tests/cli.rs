@@ -482,3 +482,75 @@ fn cell_lists_runs_and_diff_compares_with_the_previous_one() {
     assert_eq!(code, 2);
     assert!(err.contains("no execution In [9999]"), "{err}");
 }
+
+#[test]
+fn diff_says_what_happened_when_only_the_output_changed() {
+    use gtm_tui::between::between;
+    use gtm_tui::lineage;
+    use gtm_tui::repo::Project;
+    let dir = tempfile::tempdir().unwrap();
+    small(
+        dir.path(),
+        Workload {
+            records: 400,
+            seed: 7,
+            r_console: false,
+            ..Workload::default()
+        },
+    );
+    let p = dir.path().to_str().unwrap();
+    let project = Project::open(dir.path(), None).unwrap();
+    let rows = project.records().unwrap();
+    let l = lineage::build(&project, &rows, None);
+    // Same code as the run before, other output, and something recorded in between.
+    let (i, prev, b) = (0..l.executions.len())
+        .find_map(|i| {
+            let prev = l.previous(i)?;
+            let (e, pe) = (&l.executions[i], &l.executions[prev]);
+            if e.source != pe.source || e.outputs == pe.outputs {
+                return None;
+            }
+            let b = between(&l, &rows, prev, i);
+            (!b.environment.is_empty() || !b.files.is_empty()).then_some((i, prev, b))
+        })
+        .expect("a re-run whose output changed after an upload or package change");
+    assert!(b.complete);
+    // Everything listed lies between the two runs in time.
+    let (t0, t1) = (l.executions[prev].time, l.executions[i].time);
+    for c in b.environment.iter().chain(&b.files) {
+        assert!(c.time >= t0 && c.time <= t1, "{c:?}");
+    }
+    for &k in &b.other_runs {
+        assert!(k > prev && k < i && l.cell[k] != l.cell[i]);
+    }
+    let e = &l.executions[i];
+    let (code, out, err) = gtm(&[
+        "diff",
+        &e.commit.to_string(),
+        "--ex",
+        &e.ex.unwrap().to_string(),
+        p,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("── code: same"), "{out}");
+    assert!(out.contains("why did the output change?"), "{out}");
+    let first = b.environment.first().or(b.files.first()).unwrap();
+    assert!(out.contains(&first.message), "{out}");
+
+    // An edited run does not get the section.
+    let edited = (0..l.executions.len())
+        .find(|&k| {
+            l.previous(k)
+                .is_some_and(|p| l.executions[p].source != l.executions[k].source)
+        })
+        .unwrap();
+    let e = &l.executions[edited];
+    let (_, out, _) = gtm(&[
+        "diff",
+        &e.commit.to_string(),
+        "--ex",
+        &e.ex.unwrap().to_string(),
+        p,
+    ]);
+    assert!(!out.contains("why did"), "{out}");
+}

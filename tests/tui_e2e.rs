@@ -316,3 +316,48 @@ fn kitty_pictures_are_sent_and_deleted_on_quit() {
         "pictures deleted before leaving"
     );
 }
+
+#[test]
+fn cell_history_opens_and_steps_through_runs() {
+    let dir = project(300);
+    let repo = gtm_tui::repo::Project::open(dir.path(), None).unwrap();
+    let rows = repo.records().unwrap();
+    let l = gtm_tui::lineage::build(&repo, &rows, None);
+    // The newest run of a notebook cell with at least three runs.
+    let cell = l
+        .cells
+        .iter()
+        .filter(|c| c.notebook.ends_with(".ipynb") && c.runs.len() >= 3)
+        .max_by_key(|c| c.runs.last().copied())
+        .expect("a cell run three times");
+    let n = cell.runs.len();
+    let last = l.executions[*cell.runs.last().unwrap()].commit.to_string();
+    // Start the timeline at that record, so it is the one selected.
+    let mut s = Session::start(dir.path(), &["--rev", &last], 100, 30, &[]);
+    s.wait_for("the timeline", |t| t.contains("Timeline 1/"));
+    s.send("c");
+    let screen = s.wait_for("the cell's runs", |t| {
+        t.contains(&format!("{n} runs")) && t.contains(&format!("run {} → run {n}", n - 1))
+    });
+    assert!(screen.contains(&format!("▶  run {n:>3}")), "{screen}");
+    s.send("[");
+    s.wait_for("the run before", |t| {
+        t.contains(&format!("run {} → run {}", n - 2, n - 1))
+    });
+    s.send("]");
+    s.wait_for("back to the newest", |t| {
+        t.contains(&format!("run {} → run {n}", n - 1))
+    });
+    // Mark the newest, go to the oldest: the pair is (1, n).
+    s.send("mG");
+    s.wait_for("marked pair", |t| {
+        t.contains(&format!("run 1 → run {n} (marked)"))
+    });
+    s.send("u");
+    // 100 columns start side by side; u turns that to unified.
+    s.wait_for("unified toggled", |t| t.contains("unified diff"));
+    s.send("\x1b");
+    s.wait_for("back on the timeline", |t| t.contains("Timeline 1/"));
+    s.send("q");
+    assert!(s.finish().success());
+}

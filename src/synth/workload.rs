@@ -480,6 +480,10 @@ struct Sim<'a> {
     uploads: Vec<String>,
     outputs_written: usize,
     upload_seq: usize,
+    /// Bumped by uploads and package changes: outputs depend on the data and
+    /// the packages as well as the code, so a re-run after either can print
+    /// something new.
+    world: u64,
     utils_version: usize,
     png_b64: String,
     gif_b64: String,
@@ -564,6 +568,7 @@ impl<'a> Sim<'a> {
             uploads: Vec::new(),
             outputs_written: 0,
             upload_seq: 0,
+            world: 0,
             utils_version: 0,
             png_b64: STANDARD.encode(tiny_png()),
             gif_b64: STANDARD.encode(TINY_GIF),
@@ -781,7 +786,10 @@ impl<'a> Sim<'a> {
         match r {
             _ if r < 780 && can_code => self.code_step(slot),
             _ if r < 780 => self.note(),
-            780..=829 => self.env_packages(),
+            780..=829 => {
+                self.world += 1;
+                self.env_packages()
+            }
             830..=859 => self.save_code_file(),
             860..=884 if self.uploads.len() >= MAX_UPLOADS => self.delete_uploads(),
             860..=884 => {
@@ -794,6 +802,7 @@ impl<'a> Sim<'a> {
                         format!("input/{stem}_{}.csv", self.upload_seq)
                     })
                     .collect();
+                self.world += 1;
                 self.upload(files)
             }
             885..=899 => self.output_file(),
@@ -1066,7 +1075,8 @@ impl<'a> Sim<'a> {
             self.notebooks[nb].kernel += 1;
             let count = self.notebooks[nb].kernel;
             let cell = &self.notebooks[nb].cells[idx];
-            let (outs, full) = run_outputs(cell, ds, self.cfg.seed);
+            let (outs, full) =
+                run_outputs(cell, ds, self.cfg.seed ^ self.world.wrapping_mul(WORLD_MIX));
             let cell_ref = CellRef {
                 notebook: path.clone(),
                 cell: cell.id,
@@ -1219,7 +1229,8 @@ impl<'a> Sim<'a> {
                 idx
             };
             let cell = &self.slots[slot].console[idx];
-            let (_, full) = run_outputs(cell, 0, self.cfg.seed);
+            let (_, full) =
+                run_outputs(cell, 0, self.cfg.seed ^ self.world.wrapping_mul(WORLD_MIX));
             let cell_ref = CellRef {
                 notebook: "console".into(),
                 cell: cell.id,
@@ -1946,6 +1957,9 @@ fn series(ds: &Dataset, name: &str, rng: &mut Rng, int: bool) -> String {
     );
     s
 }
+
+/// Spreads [`Sim::world`] over the seed's bits.
+const WORLD_MIX: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// Runs a cell: its outputs as the notebook keeps them, and in full (for the details).
 fn run_outputs(cell: &Cell, dataset: usize, seed: u64) -> (Vec<Out>, Vec<Out>) {

@@ -8,9 +8,12 @@ use git2::Oid;
 use super::cache::SizedLru;
 use super::config::Config;
 use super::filter::{Filter, contains_ci, valid_day};
+use super::history::{CellScreen, Outcome};
 use super::keymap::Action;
 use super::render::image::Protocol;
+use super::theme::ColorDepth;
 use crate::activity::kinds::RecordKind;
+use crate::lineage::{Lineage, notebook_of};
 use crate::repo::{RecordRow, WalkStats};
 use crate::timefmt;
 
@@ -116,6 +119,17 @@ pub enum Effect {
     SaveImages,
     /// Open the selected record's first image in the system viewer.
     OpenImage,
+    /// Read the lineage of this notebook (for the cell history screen).
+    Lineage {
+        notebook: String,
+        generation: u64,
+    },
+    /// Compare these two executions of the cell screen's lineage.
+    Compare {
+        old: usize,
+        new: usize,
+        generation: u64,
+    },
     Quit,
 }
 
@@ -170,6 +184,14 @@ pub struct App {
     /// The record pane as last built, reused while still current (a cache
     /// the drawing code fills; see `views::detail_view`).
     pub detail_view: std::cell::RefCell<Option<Arc<super::views::DetailView>>>,
+    /// The cell history screen, when open (it covers the panes).
+    pub cell: Option<CellScreen>,
+    /// Counts cell screen requests, so late answers to old ones are dropped.
+    pub cell_generation: u64,
+    /// Lineages read for this load of the history, by notebook.
+    pub lineages: HashMap<String, Arc<Lineage>>,
+    /// How many colours the terminal shows.
+    pub depth: ColorDepth,
 }
 
 impl App {
@@ -207,6 +229,10 @@ impl App {
             detail_height: 20,
             detail_lines: 0,
             detail_view: std::cell::RefCell::new(None),
+            cell: None,
+            cell_generation: 0,
+            lineages: HashMap::new(),
+            depth: ColorDepth::TrueColor,
         }
     }
 
@@ -230,6 +256,7 @@ impl App {
         self.days.clear();
         self.view.clear();
         self.details.clear();
+        self.lineages.clear();
         self.selected = 0;
         self.top = 0;
         self.loading = true;
@@ -659,6 +686,9 @@ impl App {
             }
             return Vec::new();
         }
+        if self.cell.is_some() && action != Action::Help {
+            return self.cell_update(action);
+        }
         let page = match self.focus {
             Focus::Timeline => self.list_height.saturating_sub(2).max(1) as isize,
             Focus::Detail => self.detail_height.saturating_sub(2).max(1) as isize,
@@ -727,6 +757,7 @@ impl App {
                     "long outputs folded".into()
                 });
             }
+            (Action::CellHistory, _) => return self.open_cell(),
             (Action::SaveImage, _) => return vec![Effect::SaveImages],
             (Action::OpenImage, _) => return vec![Effect::OpenImage],
             (Action::ToggleLayout, _) => {
@@ -739,6 +770,115 @@ impl App {
             _ => {}
         }
         Vec::new()
+    }
+
+    /// Opens the history of the selected record's cell (its last execution).
+    fn open_cell(&mut self) -> Vec<Effect> {
+        let Some(row) = self.current() else {
+            return Vec::new();
+        };
+        let code = RecordKind::from_id(row.record.meta.type_id) == Some(RecordKind::Code);
+        let notebook = notebook_of(&row.record.message).filter(|_| code);
+        let Some(notebook) = notebook else {
+            self.flash =
+                Some("not a cell run: select a code record to see its cell's history".into());
+            return Vec::new();
+        };
+        let origin = row.commit;
+        self.cell_generation += 1;
+        let mut screen = CellScreen::new(notebook.clone(), origin, None, self.cell_generation);
+        screen.height = self.detail_height.max(self.list_height);
+        self.cell = Some(screen);
+        match self.lineages.get(&notebook).cloned() {
+            Some(l) => self.lineage_ready(self.cell_generation, &notebook, l, false),
+            None => vec![Effect::Lineage {
+                notebook,
+                generation: self.cell_generation,
+            }],
+        }
+    }
+
+    /// A notebook's lineage arrived from the worker.
+    pub fn lineage_ready(
+        &mut self,
+        generation: u64,
+        notebook: &str,
+        lineage: Arc<Lineage>,
+        partial: bool,
+    ) -> Vec<Effect> {
+        if !partial {
+            self.lineages
+                .insert(notebook.to_string(), Arc::clone(&lineage));
+        }
+        let Some(screen) = self.cell.as_mut() else {
+            return Vec::new();
+        };
+        if screen.generation != generation || screen.notebook != notebook {
+            return Vec::new();
+        }
+        let pair = screen.set_lineage(lineage, partial);
+        self.compare(pair)
+    }
+
+    /// Asks for a comparison unless it is the one already wanted.
+    fn compare(&mut self, pair: Option<(usize, usize)>) -> Vec<Effect> {
+        let Some(screen) = self.cell.as_mut() else {
+            return Vec::new();
+        };
+        let Some((old, new)) = pair else {
+            return Vec::new();
+        };
+        if screen.wanted == Some((old, new)) {
+            return Vec::new();
+        }
+        screen.wanted = Some((old, new));
+        vec![Effect::Compare {
+            old,
+            new,
+            generation: screen.generation,
+        }]
+    }
+
+    /// A comparison arrived from the worker.
+    pub fn compared(&mut self, generation: u64, view: Arc<super::history::PairView>) {
+        if let Some(screen) = self.cell.as_mut()
+            && screen.generation == generation
+            && screen.wanted == Some((view.cmp.old, view.cmp.new))
+        {
+            screen.shown = Some(view);
+        }
+    }
+
+    /// A key on the cell history screen.
+    fn cell_update(&mut self, action: Action) -> Vec<Effect> {
+        let Some(screen) = self.cell.as_mut() else {
+            return Vec::new();
+        };
+        match screen.update(action) {
+            Outcome::Compare(pair) => self.compare(pair),
+            Outcome::Flash(text, pair) => {
+                self.flash = Some(text);
+                self.compare(pair)
+            }
+            Outcome::Close => {
+                self.cell = None;
+                Vec::new()
+            }
+            Outcome::GoTo(commit) => {
+                self.cell = None;
+                let pos = self
+                    .index
+                    .get(&commit)
+                    .and_then(|i| self.view.iter().position(|v| v == i));
+                match pos {
+                    Some(p) => self.select(p),
+                    None => {
+                        self.flash = Some("that record is hidden by the filter".into());
+                        Vec::new()
+                    }
+                }
+            }
+        }
     }
 
     /// Mouse wheel over a pane.

@@ -62,15 +62,25 @@ pub enum Action {
     OpenImage,
     /// Save the record's images to files.
     SaveImage,
+    /// Open the history of the selected code record's cell.
+    CellHistory,
+    /// In a cell's history: the run before.
+    PrevRun,
+    /// In a cell's history: the run after.
+    NextRun,
+    /// In a cell's history: mark a run to compare any two.
+    Mark,
+    /// In a cell's history: unified or side-by-side diff.
+    ToggleUnified,
 }
 
 /// Help-screen sections, in the order they are shown.
-pub const GROUPS: [&str; 4] = ["Move", "View", "Search & filter", "General"];
+pub const GROUPS: [&str; 5] = ["Move", "View", "Cell history", "Search & filter", "General"];
 
 impl Action {
     /// Every action, in help-screen and config-file order (grouped as
     /// [`GROUPS`]).
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 30] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -88,6 +98,11 @@ impl Action {
         Action::ToggleFold,
         Action::OpenImage,
         Action::SaveImage,
+        Action::CellHistory,
+        Action::PrevRun,
+        Action::NextRun,
+        Action::Mark,
+        Action::ToggleUnified,
         Action::Search,
         Action::NextMatch,
         Action::PrevMatch,
@@ -126,6 +141,11 @@ impl Action {
             Action::ToggleFold => "toggle_fold",
             Action::OpenImage => "open_image",
             Action::SaveImage => "save_image",
+            Action::CellHistory => "cell_history",
+            Action::PrevRun => "previous_run",
+            Action::NextRun => "next_run",
+            Action::Mark => "mark",
+            Action::ToggleUnified => "toggle_unified",
         }
     }
 
@@ -162,6 +182,11 @@ impl Action {
             Action::ToggleFold => "Expand or fold long outputs",
             Action::OpenImage => "Open the record's image in the system viewer",
             Action::SaveImage => "Save the record's images to the current directory",
+            Action::CellHistory => "Every run of the record's cell, with diffs",
+            Action::PrevRun => "Previous (older) run of the cell",
+            Action::NextRun => "Next (newer) run of the cell",
+            Action::Mark => "Mark a run to compare with the selected one",
+            Action::ToggleUnified => "Unified or side-by-side diff",
         }
     }
 
@@ -186,12 +211,17 @@ impl Action {
             | Action::ToggleFold
             | Action::OpenImage
             | Action::SaveImage => GROUPS[1],
+            Action::CellHistory
+            | Action::PrevRun
+            | Action::NextRun
+            | Action::Mark
+            | Action::ToggleUnified => GROUPS[2],
             Action::Search
             | Action::NextMatch
             | Action::PrevMatch
             | Action::Filter
-            | Action::ClearFilter => GROUPS[2],
-            Action::Help | Action::Refresh | Action::Quit => GROUPS[3],
+            | Action::ClearFilter => GROUPS[3],
+            Action::Help | Action::Refresh | Action::Quit => GROUPS[4],
         }
     }
 }
@@ -518,6 +548,11 @@ fn default_keys(a: Action) -> &'static [&'static str] {
         Action::ToggleFold => &["z"],
         Action::OpenImage => &["o"],
         Action::SaveImage => &["s"],
+        Action::CellHistory => &["c"],
+        Action::PrevRun => &["["],
+        Action::NextRun => &["]"],
+        Action::Mark => &["m"],
+        Action::ToggleUnified => &["u"],
         Action::Search => &["/"],
         Action::NextMatch => &["n"],
         Action::PrevMatch => &["N"],
@@ -720,9 +755,9 @@ mod tests {
         let mut sorted = Action::ALL.to_vec();
         sorted.sort();
         sorted.dedup();
-        assert_eq!(sorted.len(), 25);
+        assert_eq!(sorted.len(), 30);
         assert_eq!(sorted.first(), Some(&Action::Quit));
-        assert_eq!(sorted.last(), Some(&Action::SaveImage));
+        assert_eq!(sorted.last(), Some(&Action::ToggleUnified));
     }
 
     #[test]
@@ -881,7 +916,9 @@ mod tests {
             (ev(KeyCode::Char('?'), none), Some(Action::Help)),
             (ev(KeyCode::Char('c'), ctrl), Some(Action::Quit)),
             (ev(KeyCode::Char('C'), ctrl | shift), Some(Action::Quit)),
-            (ev(KeyCode::Char('c'), none), None),
+            (ev(KeyCode::Char('c'), none), Some(Action::CellHistory)),
+            (ev(KeyCode::Char('['), none), Some(Action::PrevRun)),
+            (ev(KeyCode::Char('x'), none), None),
             (ev(KeyCode::Char('d'), ctrl), Some(Action::PageDown)),
             (ev(KeyCode::Char('f'), ctrl), Some(Action::PageDown)),
             (ev(KeyCode::Char('f'), none), Some(Action::Filter)),

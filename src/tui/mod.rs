@@ -5,6 +5,8 @@ pub mod cache;
 pub mod config;
 pub mod filter;
 pub mod graphics;
+pub mod history;
+pub mod history_view;
 pub mod keymap;
 pub mod prepare;
 pub mod render;
@@ -33,7 +35,7 @@ use self::config::Config;
 use self::graphics::Graphics;
 use self::keymap::Action;
 use self::render::image::Protocol;
-use self::worker::{Msg, SearchJob, SearchKind, Workers};
+use self::worker::{CellJob, Msg, SearchJob, SearchKind, Workers};
 use crate::repo::{Project, RepoError, WalkMsg};
 
 /// What `gtm-tui [PATH]` was asked for.
@@ -123,7 +125,8 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
         app.protocol == Protocol::Kitty,
         std::sync::atomic::Ordering::SeqCst,
     );
-    app.truecolor = theme::ColorDepth::detect() == theme::ColorDepth::TrueColor;
+    app.depth = theme::ColorDepth::detect();
+    app.truecolor = app.depth == theme::ColorDepth::TrueColor;
 
     install_panic_hook();
     let guard = TerminalGuard::enter()?;
@@ -201,6 +204,14 @@ pub fn fit(app: &mut App, size: Rect) {
     let a = views::areas(size, app.split);
     app.list_height = a.timeline.height.saturating_sub(2) as usize;
     app.detail_height = a.detail.height.saturating_sub(2) as usize;
+    if let Some(screen) = app.cell.as_mut() {
+        let runs = screen.runs.as_ref().map_or(0, |r| r.runs.len());
+        let body = Rect::new(0, 0, size.width, a.status.y);
+        screen.height = history_view::cell_areas(body, runs)
+            .diff
+            .height
+            .saturating_sub(2) as usize;
+    }
 }
 
 fn event_loop(
@@ -284,6 +295,35 @@ fn event_loop_with(
                     Effect::Decode(commits) => {
                         workers.decode(rows_for(app, &commits));
                     }
+                    Effect::Lineage {
+                        notebook,
+                        generation,
+                    } => workers.cells(CellJob::Lineage {
+                        notebook,
+                        rows: app.rows.clone(),
+                        partial: app.loading,
+                        generation,
+                    }),
+                    Effect::Compare {
+                        old,
+                        new,
+                        generation,
+                    } => {
+                        if let Some(lineage) = app
+                            .cell
+                            .as_ref()
+                            .and_then(|s| s.runs.as_ref())
+                            .map(|r| Arc::clone(&r.lineage))
+                        {
+                            workers.cells(CellJob::Compare {
+                                lineage,
+                                rows: app.rows.clone(),
+                                old,
+                                new,
+                                generation,
+                            });
+                        }
+                    }
                     Effect::PathSearch { path, generation } => workers.search(SearchJob {
                         kind: SearchKind::Path,
                         query: path,
@@ -340,13 +380,15 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
             }
             match action {
                 Some(Action::Quit) if key.code == crossterm::event::KeyCode::Char('q') => {
-                    // q goes back a level first, like tig: out of the detail pane, then quits.
-                    if app.focus == Focus::Detail {
+                    // q goes back a level first, like tig: out of the cell
+                    // screen or the detail pane, then quits.
+                    if app.cell.is_some() || app.focus == Focus::Detail {
                         app.update(Action::Back)
                     } else {
                         app.update(Action::Quit)
                     }
                 }
+                Some(Action::Quit) => vec![Effect::Quit],
                 Some(a) => app.update(a),
                 None => Vec::new(),
             }
@@ -383,6 +425,20 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
         }
         Msg::Input(_) => Vec::new(),
         Msg::Walk(load, _) | Msg::Details(load, ..) if load != app.load => Vec::new(),
+        Msg::Lineage { load, .. } | Msg::Compared { load, .. } if load != app.load => Vec::new(),
+        Msg::Lineage {
+            generation,
+            notebook,
+            lineage,
+            partial,
+            ..
+        } => app.lineage_ready(generation, &notebook, lineage, partial),
+        Msg::Compared {
+            generation, view, ..
+        } => {
+            app.compared(generation, view);
+            Vec::new()
+        }
         Msg::Walk(_, WalkMsg::Rows(rows)) => app.add_rows(rows),
         Msg::Walk(_, WalkMsg::Done(result)) => {
             app.walk_done(result.map_err(|e| e.to_string()));
@@ -394,6 +450,13 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
                 fx.push(Effect::Search {
                     query: app.search.query.clone(),
                     generation: app.search.generation,
+                });
+            }
+            // A cell screen opened while loading saw only part of the history.
+            if let Some(s) = app.cell.as_ref().filter(|s| s.partial) {
+                fx.push(Effect::Lineage {
+                    notebook: s.notebook.clone(),
+                    generation: s.generation,
                 });
             }
             if !app.filter.path.is_empty() {

@@ -689,7 +689,8 @@ fn adapt_color(c: Color, depth: ColorDepth) -> (Option<Color>, bool) {
     }
 }
 
-fn adapt_style(style: Style, depth: ColorDepth) -> Style {
+/// A style with its colours brought down to what the terminal shows.
+pub fn adapt_style(style: Style, depth: ColorDepth) -> Style {
     let had_bg = style.bg.is_some_and(|c| c != Color::Reset);
     let fg = style.fg.and_then(|c| adapt_color(c, depth).0);
     let (mut bg, approximated) = match style.bg {

@@ -120,7 +120,7 @@ pub fn short_author(name: &str, ascii: bool) -> String {
 /// A UI string with `…` and `·` spelled in ASCII when asked.
 pub fn plain(s: &str, ascii: bool) -> String {
     if ascii {
-        s.replace('…', "...").replace('·', "-")
+        s.replace('…', "...").replace('·', "-").replace('→', "->")
     } else {
         s.to_string()
     }
@@ -129,8 +129,18 @@ pub fn plain(s: &str, ascii: bool) -> String {
 pub fn render(app: &App, f: &mut Frame) {
     let size = f.area();
     let a = areas(size, app.split);
-    render_timeline(app, f, a.timeline);
-    render_detail(app, f, a.detail);
+    if let Some(screen) = &app.cell {
+        let body = Rect::new(
+            size.x,
+            size.y,
+            size.width,
+            a.status.y.saturating_sub(size.y),
+        );
+        super::history_view::render(app, screen, f, body);
+    } else {
+        render_timeline(app, f, a.timeline);
+        render_detail(app, f, a.detail);
+    }
     render_status(app, f, a.status);
     match &app.overlay {
         Overlay::None => {}
@@ -139,7 +149,7 @@ pub fn render(app: &App, f: &mut Frame) {
     }
 }
 
-fn pane_block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
+pub(crate) fn pane_block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
     let t = &app.config.theme;
     Block::default()
         .borders(Borders::ALL)
@@ -828,6 +838,7 @@ pub fn placements(app: &App, size: Rect) -> Vec<Placement> {
         app.protocol,
         Protocol::Kitty | Protocol::Iterm | Protocol::Sixel
     ) || !matches!(app.overlay, Overlay::None)
+        || app.cell.is_some()
     {
         return Vec::new();
     }
@@ -964,6 +975,35 @@ fn render_status(app: &App, f: &mut Frame, area: Rect) {
         .map(|k| k.display())
         .unwrap_or_else(|| "?".into());
     let right = Span::styled(format!(" {help_key} help "), t.status);
+    if app.flash.is_none() && app.cell.is_some() {
+        // The cell screen's keys, as many as fit.
+        use super::keymap::Action as A;
+        let k = |a: A, d: &str| key_label(app, a, d);
+        let used: usize = left.iter().map(|s| s.content.width()).sum();
+        let room = (area.width as usize).saturating_sub(used + right.content.width());
+        let hints = [
+            format!("{} {} runs", k(A::PrevRun, "["), k(A::NextRun, "]")),
+            format!("{} mark", k(A::Mark, "m")),
+            format!("{} unified", k(A::ToggleUnified, "u")),
+            format!("{} record", k(A::Open, "⏎")),
+            format!("{} back", k(A::Back, "esc")),
+        ];
+        let mut text = String::new();
+        for h in hints {
+            let next = if text.is_empty() {
+                format!(" {h}")
+            } else {
+                format!("{text} · {h}")
+            };
+            if plain(&next, app.ascii).width() + 1 > room {
+                break;
+            }
+            text = next;
+        }
+        if !text.is_empty() {
+            left.push(Span::styled(plain(&format!("{text} "), app.ascii), t.dim));
+        }
+    }
     let used: usize = left.iter().map(|s| s.content.width()).sum();
     let pad = (area.width as usize).saturating_sub(used + right.content.width());
     left.push(Span::styled(" ".repeat(pad), t.status));
@@ -1014,7 +1054,10 @@ fn render_help(app: &App, f: &mut Frame, size: Rect, scroll: usize) {
         "Mouse: wheel scrolls, click selects. Keys: gtm-tui config",
         t.dim,
     ));
-    let area = centered(size, 72, (lines.len() as u16 + 2).min(size.height));
+    // Wide enough for the longest line where the screen allows.
+    let widest = lines.iter().map(Line::width).max().unwrap_or(70);
+    let w = u16::try_from(widest + 2).unwrap_or(u16::MAX).max(72);
+    let area = centered(size, w, (lines.len() as u16 + 2).min(size.height));
     f.render_widget(Clear, area);
     let block = pane_block(app, " Help: any other key closes ".into(), true);
     let p = Paragraph::new(lines)

@@ -29,6 +29,21 @@ pub enum Msg {
         key: String,
         result: Result<String, String>,
     },
+    /// A notebook's lineage, for cell screen request `generation`.
+    Lineage {
+        load: u64,
+        generation: u64,
+        notebook: String,
+        lineage: Arc<crate::lineage::Lineage>,
+        /// Built while the history was still loading.
+        partial: bool,
+    },
+    /// Two runs compared for the cell screen.
+    Compared {
+        load: u64,
+        generation: u64,
+        view: Arc<super::history::PairView>,
+    },
     /// SIGTERM, SIGHUP or SIGINT arrived.
     Signal(i32),
     /// The input thread could not read the terminal.
@@ -52,9 +67,27 @@ pub struct SearchJob {
     pub rows: Vec<Arc<RecordRow>>,
 }
 
+/// Work for the cell screen's thread.
+pub enum CellJob {
+    Lineage {
+        notebook: String,
+        rows: Vec<Arc<RecordRow>>,
+        partial: bool,
+        generation: u64,
+    },
+    Compare {
+        lineage: Arc<crate::lineage::Lineage>,
+        rows: Vec<Arc<RecordRow>>,
+        old: usize,
+        new: usize,
+        generation: u64,
+    },
+}
+
 /// Handles to the worker threads; dropping it lets them end.
 pub struct Workers {
     decode: Sender<Vec<Arc<RecordRow>>>,
+    cells: Sender<CellJob>,
     search: Sender<SearchJob>,
     /// The newest generation of each kind of search; older ones stop.
     search_generation: Arc<[AtomicU64; 2]>,
@@ -90,8 +123,14 @@ impl Workers {
         let t = tx.clone();
         std::thread::spawn(move || search_loop(&searcher, &search_rx, &g, &t));
 
+        let (cells, cells_rx) = channel::<CellJob>();
+        let reader = project.reopen()?;
+        let t = tx.clone();
+        std::thread::spawn(move || cell_loop(&reader, &cells_rx, &t, load, dark));
+
         Ok(Workers {
             decode,
+            cells,
             search,
             search_generation: generation,
         })
@@ -99,6 +138,10 @@ impl Workers {
 
     pub fn decode(&self, rows: Vec<Arc<RecordRow>>) {
         let _ = self.decode.send(rows);
+    }
+
+    pub fn cells(&self, job: CellJob) {
+        let _ = self.cells.send(job);
     }
 
     /// Starts a search, abandoning any older one.
@@ -157,6 +200,64 @@ fn decode_loop(
         };
         if tx.send(Msg::Details(load, commit, prepared)).is_err() {
             return;
+        }
+    }
+}
+
+/// Reads lineages and compares runs for the cell screen; of several
+/// waiting jobs of a kind only the newest is done (the user moved on).
+fn cell_loop(project: &Project, rx: &Receiver<CellJob>, tx: &Sender<Msg>, load: u64, dark: bool) {
+    let store = project.details();
+    loop {
+        let Ok(first) = rx.recv() else { return };
+        let mut lineage_job = None;
+        let mut compare_job = None;
+        for job in std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
+            match job {
+                j @ CellJob::Lineage { .. } => lineage_job = Some(j),
+                j @ CellJob::Compare { .. } => compare_job = Some(j),
+            }
+        }
+        if let Some(CellJob::Lineage {
+            notebook,
+            rows,
+            partial,
+            generation,
+        }) = lineage_job
+        {
+            let lineage = Arc::new(super::history::notebook_lineage(project, &rows, &notebook));
+            let msg = Msg::Lineage {
+                load,
+                generation,
+                notebook,
+                lineage,
+                partial,
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        }
+        if let Some(CellJob::Compare {
+            lineage,
+            rows,
+            old,
+            new,
+            generation,
+        }) = compare_job
+        {
+            let Some(view) =
+                super::history::prepare_pair(project, &store, &lineage, &rows, old, new, dark)
+            else {
+                continue;
+            };
+            let msg = Msg::Compared {
+                load,
+                generation,
+                view: Arc::new(view),
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
         }
     }
 }

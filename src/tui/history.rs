@@ -1,0 +1,392 @@
+//! The cell history screen: one cell's runs, newest first, and the diff of
+//! the selected run against the one before it (or against a marked run).
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use git2::Oid;
+use ratatui::text::Line;
+
+use super::keymap::Action;
+use super::render::highlight::{Highlighter, Lang, StyledLine};
+use super::render::image::{Picture, decode};
+use crate::compare::{Comparison, compare};
+use crate::diff::diff_text;
+use crate::lineage::{self, Lineage};
+use crate::repo::{DetailStore, Project, RecordRow};
+
+/// Which part of the screen takes the movement keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellFocus {
+    Runs,
+    Diff,
+}
+
+/// A run as listed: what changed against the run before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunStat {
+    /// Index into the lineage's executions.
+    pub exec: usize,
+    /// Lines added and removed against the previous run; `None` for the first run.
+    pub lines: Option<(usize, usize)>,
+    /// Whether the output differs from the previous run's; `None` for the first run.
+    pub output_changed: Option<bool>,
+}
+
+/// A notebook's lineage with the runs of the cell the screen was opened on.
+#[derive(Debug, Clone)]
+pub struct CellRuns {
+    pub lineage: Arc<Lineage>,
+    /// Index into `lineage.cells`.
+    pub cell: usize,
+    /// The cell's runs, oldest first.
+    pub runs: Vec<RunStat>,
+    /// The execution the screen was opened on.
+    pub origin: usize,
+}
+
+/// A picture decoded for drawing, or why it could not be.
+pub type Decoded = Option<Result<Picture, String>>;
+
+/// The n-th picture of the old and of the new run.
+pub type PicturePair = (Decoded, Decoded);
+
+/// Two runs prepared for drawing: compared, highlighted, pictures decoded.
+pub struct PairView {
+    pub cmp: Comparison,
+    pub lang: Lang,
+    pub old_hl: Vec<StyledLine>,
+    pub new_hl: Vec<StyledLine>,
+    /// Per image pair: the old and new pictures.
+    pub pictures: Vec<PicturePair>,
+}
+
+impl std::fmt::Debug for PairView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PairView")
+            .field("old", &self.cmp.old)
+            .field("new", &self.cmp.new)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Lines of the diff pane as last drawn, with what they were built from.
+pub struct DrawnDiff {
+    pub key: (usize, usize, u16, bool, usize),
+    pub lines: Arc<Vec<Line<'static>>>,
+}
+
+/// The screen's state.
+pub struct CellScreen {
+    pub notebook: String,
+    /// The record and execution count it was opened on.
+    pub origin: Oid,
+    pub origin_ex: Option<u32>,
+    /// Set once the lineage has been read.
+    pub runs: Option<CellRuns>,
+    /// Why the runs could not be shown.
+    pub error: Option<String>,
+    /// The lineage was built while the history was still loading.
+    pub partial: bool,
+    /// Position in the runs, newest first.
+    pub selected: usize,
+    /// A marked execution: the diff compares it with the selected run.
+    pub mark: Option<usize>,
+    pub focus: CellFocus,
+    pub scroll: usize,
+    /// Unified or side by side, when the user chose; else by width.
+    pub unified: Option<bool>,
+    /// The pair last asked for (old, new), and the one on screen.
+    pub wanted: Option<(usize, usize)>,
+    pub shown: Option<Arc<PairView>>,
+    /// Lines of the diff pane, set by drawing (for scrolling limits).
+    pub drawn: RefCell<Option<DrawnDiff>>,
+    /// Lines the diff pane has room for, set from the terminal size.
+    pub height: usize,
+    /// Which request is current: older answers are dropped.
+    pub generation: u64,
+}
+
+impl CellScreen {
+    pub fn new(notebook: String, origin: Oid, origin_ex: Option<u32>, generation: u64) -> Self {
+        CellScreen {
+            notebook,
+            origin,
+            origin_ex,
+            runs: None,
+            error: None,
+            partial: false,
+            selected: 0,
+            mark: None,
+            focus: CellFocus::Runs,
+            scroll: 0,
+            unified: None,
+            wanted: None,
+            shown: None,
+            drawn: RefCell::new(None),
+            height: 10,
+            generation,
+        }
+    }
+
+    /// The execution of the selected run.
+    pub fn selected_exec(&self) -> Option<usize> {
+        let runs = &self.runs.as_ref()?.runs;
+        let at = runs.len().checked_sub(1)?.checked_sub(self.selected)?;
+        runs.get(at).map(|r| r.exec)
+    }
+
+    /// Takes the lineage: finds the cell, selects the run opened on, and
+    /// says which pair to compare.
+    pub fn set_lineage(&mut self, lineage: Arc<Lineage>, partial: bool) -> Option<(usize, usize)> {
+        self.partial = partial;
+        let keep = self.selected_exec().and_then(|i| {
+            let e = self.runs.as_ref()?.lineage.executions.get(i)?;
+            Some((e.commit, e.ex))
+        });
+        let Some(origin) = lineage.find(self.origin, self.origin_ex) else {
+            self.error = Some(if partial {
+                "this run is not in the history read so far".into()
+            } else {
+                "this record recorded no code".into()
+            });
+            return None;
+        };
+        let Some(cell) = lineage.cell.get(origin).copied() else {
+            self.error = Some("the run has no cell".into());
+            return None;
+        };
+        self.error = None;
+        let runs = run_stats(&lineage, cell);
+        // After a reload, stay on the run that was selected.
+        let want = keep
+            .and_then(|(c, ex)| lineage.find(c, ex))
+            .unwrap_or(origin);
+        let pos = runs.iter().rposition(|r| r.exec == want).unwrap_or(0);
+        self.selected = runs.len().saturating_sub(1).saturating_sub(pos);
+        // Indices of an older lineage mean nothing in this one.
+        self.wanted = None;
+        self.shown = None;
+        self.runs = Some(CellRuns {
+            lineage,
+            cell,
+            runs,
+            origin,
+        });
+        self.mark = None;
+        self.pair()
+    }
+
+    /// The pair to show: the marked run against the selected one, else the
+    /// selected run against the run before it (itself, for the first run).
+    pub fn pair(&self) -> Option<(usize, usize)> {
+        let runs = &self.runs.as_ref()?.runs;
+        let new = self.selected_exec()?;
+        if let Some(m) = self.mark.filter(|&m| m != new) {
+            return Some((m.min(new), m.max(new)));
+        }
+        let at = runs.iter().position(|r| r.exec == new)?;
+        let old = at
+            .checked_sub(1)
+            .and_then(|p| runs.get(p))
+            .map_or(new, |r| r.exec);
+        Some((old, new))
+    }
+
+    fn run_count(&self) -> usize {
+        self.runs.as_ref().map_or(0, |r| r.runs.len())
+    }
+
+    fn select(&mut self, pos: usize) -> Option<(usize, usize)> {
+        let n = self.run_count();
+        if n == 0 {
+            return None;
+        }
+        let pos = pos.min(n - 1);
+        if pos != self.selected {
+            self.selected = pos;
+            self.scroll = 0;
+        }
+        self.pair()
+    }
+
+    fn scroll_by(&mut self, delta: isize) {
+        let len = self.drawn.borrow().as_ref().map_or(0, |d| d.lines.len());
+        let max = len.saturating_sub(self.height.max(1) / 2);
+        self.scroll = self.scroll.saturating_add_signed(delta).min(max);
+    }
+
+    /// What a key does here; `Some(pair)` asks for a new comparison.
+    pub fn update(&mut self, action: Action) -> Outcome {
+        let page = self.height.saturating_sub(2).max(1) as isize;
+        let mut pair = None;
+        match (action, self.focus) {
+            (Action::Back | Action::Quit | Action::CellHistory, _) => return Outcome::Close,
+            (Action::Open, CellFocus::Runs) => {
+                if let Some(e) = self
+                    .selected_exec()
+                    .and_then(|i| self.runs.as_ref()?.lineage.executions.get(i))
+                {
+                    return Outcome::GoTo(e.commit);
+                }
+            }
+            (Action::FocusNext | Action::FocusPrev, _) => {
+                self.focus = match self.focus {
+                    CellFocus::Runs => CellFocus::Diff,
+                    CellFocus::Diff => CellFocus::Runs,
+                }
+            }
+            (Action::Right | Action::Open, _) => self.focus = CellFocus::Diff,
+            (Action::Left, _) => self.focus = CellFocus::Runs,
+            (Action::PrevRun, _) => pair = self.select(self.selected + 1),
+            (Action::NextRun, _) => pair = self.select(self.selected.saturating_sub(1)),
+            (Action::Down, CellFocus::Runs) => pair = self.select(self.selected + 1),
+            (Action::Up, CellFocus::Runs) => pair = self.select(self.selected.saturating_sub(1)),
+            (Action::Top, CellFocus::Runs) => pair = self.select(0),
+            (Action::Bottom, CellFocus::Runs) => pair = self.select(usize::MAX),
+            (Action::Down, CellFocus::Diff) => self.scroll_by(1),
+            (Action::Up, CellFocus::Diff) => self.scroll_by(-1),
+            (Action::Top, CellFocus::Diff) => self.scroll = 0,
+            (Action::Bottom, CellFocus::Diff) => self.scroll_by(isize::MAX / 2),
+            (Action::PageDown, _) => self.scroll_by(page),
+            (Action::PageUp, _) => self.scroll_by(-page),
+            (Action::Mark, _) => {
+                let sel = self.selected_exec();
+                self.mark = if self.mark == sel { None } else { sel };
+                self.scroll = 0;
+                pair = self.pair();
+                return Outcome::Flash(
+                    if self.mark.is_some() {
+                        "run marked: pick another run to compare with it (m again unmarks)"
+                    } else {
+                        "mark removed: comparing with the previous run"
+                    }
+                    .into(),
+                    pair,
+                );
+            }
+            (Action::ToggleUnified, _) => {
+                let now = !self.is_unified(self.last_width());
+                self.unified = Some(now);
+                return Outcome::Flash(
+                    if now {
+                        "unified diff"
+                    } else {
+                        "side-by-side diff"
+                    }
+                    .into(),
+                    None,
+                );
+            }
+            _ => {}
+        }
+        Outcome::Compare(pair)
+    }
+
+    /// Unified on terminals narrower than 100 columns unless the user chose.
+    pub fn is_unified(&self, width: u16) -> bool {
+        self.unified.unwrap_or(width < 100)
+    }
+
+    fn last_width(&self) -> u16 {
+        self.drawn
+            .borrow()
+            .as_ref()
+            .map_or(100, |d| d.key.2.saturating_add(2))
+    }
+}
+
+/// What the app should do after a key on the cell screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Compare this pair (if any) next.
+    Compare(Option<(usize, usize)>),
+    /// Say this, and compare this pair (if any).
+    Flash(String, Option<(usize, usize)>),
+    Close,
+    /// Close and select this record in the timeline.
+    GoTo(Oid),
+}
+
+/// Each run of `cell` against the run before it.
+pub fn run_stats(l: &Lineage, cell: usize) -> Vec<RunStat> {
+    let Some(c) = l.cells.get(cell) else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(c.runs.len());
+    let mut prev: Option<&lineage::Execution> = None;
+    for &i in &c.runs {
+        let Some(e) = l.executions.get(i) else {
+            continue;
+        };
+        let (lines, output_changed) = match prev {
+            None => (None, None),
+            Some(p) if p.source == e.source => (Some((0, 0)), Some(p.outputs != e.outputs)),
+            Some(p) => {
+                let d = diff_text(&p.source, &e.source);
+                (
+                    Some((d.stats.added, d.stats.removed)),
+                    Some(p.outputs != e.outputs),
+                )
+            }
+        };
+        out.push(RunStat {
+            exec: i,
+            lines,
+            output_changed,
+        });
+        prev = Some(e);
+    }
+    out
+}
+
+/// Largest picture decoded for the screen: a half-block picture needs
+/// two pixels per cell row and one per column.
+const PICTURE_MAX: u32 = 640;
+
+/// Compares two runs and prepares them for drawing (on a worker thread).
+pub fn prepare_pair(
+    project: &Project,
+    store: &DetailStore,
+    lineage: &Lineage,
+    rows: &[Arc<RecordRow>],
+    old: usize,
+    new: usize,
+    dark: bool,
+) -> Option<PairView> {
+    let cmp = compare(store, lineage, rows, old, new)?;
+    let lang = lineage
+        .executions
+        .get(cmp.new)
+        .and_then(|e| rows.iter().find(|r| r.commit == e.commit))
+        .map_or(Lang::Plain, |r| super::prepare::language(project, r));
+    let h = Highlighter::get();
+    let source = |i: usize| {
+        lineage
+            .executions
+            .get(i)
+            .map_or(String::new(), |e| e.source.clone())
+    };
+    let old_hl = h.highlight(&source(cmp.old), lang, dark);
+    let new_hl = h.highlight(&source(cmp.new), lang, dark);
+    let pic = |i: Option<&crate::activity::ImageInfo>| {
+        i.map(|i| decode(&i.data, PICTURE_MAX, PICTURE_MAX))
+    };
+    let pictures = cmp
+        .images
+        .iter()
+        .map(|p| (pic(p.old.as_ref()), pic(p.new.as_ref())))
+        .collect();
+    Some(PairView {
+        cmp,
+        lang,
+        old_hl,
+        new_hl,
+        pictures,
+    })
+}
+
+/// The lineage of one notebook, from the rows loaded so far (newest first).
+pub fn notebook_lineage(project: &Project, rows: &[Arc<RecordRow>], notebook: &str) -> Lineage {
+    lineage::build(project, rows.iter().map(|r| r.as_ref()), Some(notebook))
+}

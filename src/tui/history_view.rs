@@ -1,0 +1,513 @@
+//! Drawing the cell history screen: the runs list above, the diff of the
+//! selected pair below.
+
+use std::sync::Arc;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+use super::app::App;
+use super::history::{CellFocus, CellRuns, CellScreen, Decoded, DrawnDiff, PairView, PicturePair};
+use super::render::diff::{DiffStyles, side_by_side, unified};
+use super::render::highlight::StyledLine;
+use super::render::image::{Protocol, halfblocks};
+use super::theme::{ColorDepth, adapt_style};
+use super::views::{pane_block, plain};
+use crate::cellcmd::{describe_image, why_lines};
+use crate::columns::truncate_mark;
+use crate::diff::TextDiff;
+use crate::timefmt;
+
+/// Where the two parts of the screen go.
+pub struct CellAreas {
+    pub runs: Rect,
+    pub diff: Rect,
+}
+
+/// The runs list takes what its runs need, up to a third of the screen
+/// (at least three runs' worth), the diff the rest.
+pub fn cell_areas(body: Rect, runs: usize) -> CellAreas {
+    let want = u16::try_from(runs).unwrap_or(u16::MAX).saturating_add(2);
+    let cap = (body.height / 3).max(5);
+    let h = want.clamp(3, cap).min(body.height);
+    CellAreas {
+        runs: Rect::new(body.x, body.y, body.width, h),
+        diff: Rect::new(
+            body.x,
+            body.y + h,
+            body.width,
+            body.height.saturating_sub(h),
+        ),
+    }
+}
+
+/// Context lines kept around changes once a diff is this long; shorter
+/// ones are shown whole, which reads better for a notebook cell.
+const WHOLE_UP_TO: usize = 400;
+const CONTEXT: usize = 5;
+/// Rows a picture may take in the diff pane.
+const PICTURE_ROWS: u16 = 12;
+
+pub fn render(app: &App, screen: &CellScreen, f: &mut Frame, body: Rect) {
+    let t = &app.config.theme;
+    let count = screen.runs.as_ref().map_or(0, |r| r.runs.len());
+    let a = cell_areas(body, count);
+    let title = match &screen.runs {
+        Some(r) => {
+            let id = r
+                .lineage
+                .cells
+                .get(r.cell)
+                .map_or(screen.notebook.as_str(), |c| c.id.as_str());
+            format!(
+                " Cell {id} · {count} run{}{} ",
+                if count == 1 { "" } else { "s" },
+                if screen.partial {
+                    " so far (history loading)"
+                } else {
+                    ""
+                }
+            )
+        }
+        None => format!(" Cell in {} ", screen.notebook),
+    };
+    let block = pane_block(
+        app,
+        plain(&title, app.ascii),
+        screen.focus == CellFocus::Runs,
+    );
+    let inner = block.inner(a.runs);
+    f.render_widget(block, a.runs);
+    match (&screen.runs, &screen.error) {
+        (_, Some(e)) => f.render_widget(
+            Paragraph::new(Span::styled(format!(" {e}"), t.error)),
+            inner,
+        ),
+        (None, None) => f.render_widget(
+            Paragraph::new(Span::styled(
+                plain(" reading the notebook's runs…", app.ascii),
+                t.dim,
+            )),
+            inner,
+        ),
+        (Some(runs), None) => render_runs(app, screen, runs, f, inner),
+    }
+    render_diff(app, screen, f, a.diff);
+}
+
+fn render_runs(app: &App, screen: &CellScreen, runs: &CellRuns, f: &mut Frame, area: Rect) {
+    let t = &app.config.theme;
+    let h = usize::from(area.height).max(1);
+    let top = screen.selected.saturating_sub(h - 1);
+    let mut lines = Vec::new();
+    let n = runs.runs.len();
+    for pos in top..(top + h).min(n) {
+        let Some(stat) = n
+            .checked_sub(pos + 1)
+            .and_then(|at| runs.runs.get(at).map(|s| (at, s)))
+        else {
+            continue;
+        };
+        let (at, stat) = stat;
+        let Some(e) = runs.lineage.executions.get(stat.exec) else {
+            continue;
+        };
+        let selected = pos == screen.selected;
+        let marked = screen.mark == Some(stat.exec);
+        let mut spans = vec![
+            Span::raw(if selected {
+                if app.ascii { ">" } else { "▶" }
+            } else {
+                " "
+            }),
+            Span::styled(
+                if marked {
+                    if app.ascii { "* " } else { "● " }
+                } else {
+                    "  "
+                },
+                t.warning,
+            ),
+            Span::styled(format!("run {:>3}  ", at + 1), t.title),
+            Span::styled(timefmt::local_minutes(e.time), t.dim),
+            Span::raw(format!(
+                "  {:<8}",
+                e.ex.map_or("-".to_string(), |c| format!("In [{c}]"))
+            )),
+        ];
+        let (code, code_style) = match stat.lines {
+            None => ("first".to_string(), t.dim),
+            Some((0, 0)) => ("same".to_string(), t.dim),
+            Some((a, r)) => (format!("+{a} -{r}"), t.badge),
+        };
+        spans.push(Span::styled(format!("{code:<10}"), code_style));
+        let (out, out_style) = match stat.output_changed {
+            None => ("", t.dim),
+            Some(true) => ("output changed", t.warning),
+            Some(false) => ("same output", t.dim),
+        };
+        spans.push(Span::styled(format!("{out:<16}"), out_style));
+        let first = e
+            .source
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        spans.push(Span::styled(first.trim().to_string(), t.code));
+        let mut line = Line::from(spans);
+        if selected {
+            line = line.style(if screen.focus == CellFocus::Runs {
+                t.selected
+            } else {
+                t.selected_unfocused
+            });
+        }
+        lines.push(line);
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+/// The diff pane's title: which runs are compared.
+fn diff_title(screen: &CellScreen, runs: &CellRuns, view: &PairView) -> String {
+    let run_no = |i: usize| {
+        runs.runs
+            .iter()
+            .position(|r| r.exec == i)
+            .map_or(0, |p| p + 1)
+    };
+    let (old, new) = (view.cmp.old, view.cmp.new);
+    if old == new {
+        return format!(" run {} · the cell's first run ", run_no(new));
+    }
+    let marked = |i: usize| {
+        if screen.mark == Some(i) {
+            " (marked)"
+        } else {
+            ""
+        }
+    };
+    let code = if view.cmp.code.stats.identical {
+        "same code".to_string()
+    } else {
+        format!(
+            "code +{} -{}",
+            view.cmp.code.stats.added, view.cmp.code.stats.removed
+        )
+    };
+    format!(
+        " run {}{} → run {}{} · {code} · {} ",
+        run_no(old),
+        marked(old),
+        run_no(new),
+        marked(new),
+        if view.cmp.output_changed {
+            "output changed"
+        } else {
+            "same output"
+        }
+    )
+}
+
+fn render_diff(app: &App, screen: &CellScreen, f: &mut Frame, area: Rect) {
+    let t = &app.config.theme;
+    let focused = screen.focus == CellFocus::Diff;
+    let current = screen
+        .shown
+        .as_ref()
+        .filter(|v| screen.wanted == Some((v.cmp.old, v.cmp.new)));
+    let (Some(view), Some(runs)) = (current, &screen.runs) else {
+        let block = pane_block(app, " Diff ".into(), focused);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        if screen.runs.is_some() {
+            f.render_widget(
+                Paragraph::new(Span::styled(plain(" comparing…", app.ascii), t.dim)),
+                inner,
+            );
+        }
+        return;
+    };
+    let title = diff_title(screen, runs, view);
+    let block = pane_block(app, plain(&title, app.ascii), focused);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let lines = diff_lines(app, screen, runs, view, inner.width);
+    let scroll = screen.scroll.min(lines.len().saturating_sub(1));
+    let shown: Vec<Line> = lines
+        .iter()
+        .skip(scroll)
+        .take(usize::from(inner.height))
+        .cloned()
+        .collect();
+    f.render_widget(Paragraph::new(shown), inner);
+    if lines.len() > scroll + usize::from(inner.height) {
+        let more = format!(" {}/{} ", scroll + usize::from(inner.height), lines.len());
+        let x = area.right().saturating_sub(more.width() as u16 + 2);
+        let y = area.bottom().saturating_sub(1);
+        f.render_widget(
+            Paragraph::new(Span::styled(more, t.dim)),
+            Rect::new(x, y, area.right().saturating_sub(x).min(14), 1),
+        );
+    }
+}
+
+/// The diff pane's lines, from the screen's cache while still current.
+fn diff_lines(
+    app: &App,
+    screen: &CellScreen,
+    runs: &CellRuns,
+    view: &Arc<PairView>,
+    width: u16,
+) -> Arc<Vec<Line<'static>>> {
+    // The pane spans the terminal: its outer width is the terminal's.
+    let unified_mode = screen.is_unified(width.saturating_add(2));
+    let key = (
+        view.cmp.old,
+        view.cmp.new,
+        width,
+        unified_mode,
+        Arc::as_ptr(view) as usize,
+    );
+    if let Some(d) = screen.drawn.borrow().as_ref()
+        && d.key == key
+    {
+        return Arc::clone(&d.lines);
+    }
+    let lines = Arc::new(build_lines(app, runs, view, width, unified_mode));
+    *screen.drawn.borrow_mut() = Some(DrawnDiff {
+        key,
+        lines: Arc::clone(&lines),
+    });
+    lines
+}
+
+/// Diff colours for the theme, brought down to the terminal's colours.
+pub fn diff_styles(app: &App) -> DiffStyles {
+    let base = if app.config.theme.name == "light" {
+        DiffStyles::light()
+    } else {
+        DiffStyles::dark()
+    };
+    match app.depth {
+        ColorDepth::None => DiffStyles::no_color(),
+        ColorDepth::TrueColor => base,
+        depth => base.map(|s| adapt_style(s, depth)),
+    }
+}
+
+fn adapt_lines(lines: &[StyledLine], depth: ColorDepth) -> Vec<StyledLine> {
+    lines
+        .iter()
+        .map(|l| {
+            l.iter()
+                .map(|(s, text)| (adapt_style(*s, depth), text.clone()))
+                .collect()
+        })
+        .collect()
+}
+
+fn build_lines(
+    app: &App,
+    runs: &CellRuns,
+    view: &PairView,
+    width: u16,
+    unified_mode: bool,
+) -> Vec<Line<'static>> {
+    let t = &app.config.theme;
+    let styles = diff_styles(app);
+    let (old_hl, new_hl) = if app.depth == ColorDepth::TrueColor {
+        (view.old_hl.clone(), view.new_hl.clone())
+    } else {
+        (
+            adapt_lines(&view.old_hl, app.depth),
+            adapt_lines(&view.new_hl, app.depth),
+        )
+    };
+    let cmp = &view.cmp;
+    let first = cmp.old == cmp.new;
+    let context = |d: &TextDiff| (d.rows.len() > WHOLE_UP_TO).then_some(CONTEXT);
+    let draw = |d: &TextDiff, hl: Option<(&[StyledLine], &[StyledLine])>, ctx: Option<usize>| {
+        let (o, n) = hl.map_or((None, None), |(o, n)| (Some(o), Some(n)));
+        if unified_mode || d.stats.identical {
+            unified(d, o, n, width, ctx, &styles, app.ascii)
+        } else {
+            side_by_side(d, o, n, width, ctx, &styles, app.ascii)
+        }
+    };
+    let heading = |text: String| Line::from(Span::styled(plain(&text, app.ascii), t.title));
+    let mut out = Vec::new();
+    let when = |i: usize| {
+        runs.lineage.executions.get(i).map_or(String::new(), |e| {
+            format!(
+                "{}  {}  {}",
+                timefmt::local_minutes(e.time),
+                e.ex.map_or("-".to_string(), |c| format!("In [{c}]")),
+                crate::repo::short_id(e.commit)
+            )
+        })
+    };
+    if first {
+        out.push(Line::from(Span::styled(
+            format!("{}  · nothing earlier to compare with", when(cmp.new)),
+            t.dim,
+        )));
+    } else {
+        out.push(Line::from(Span::styled(
+            truncate_mark(
+                &format!("{}  →  {}", when(cmp.old), when(cmp.new)),
+                usize::from(width),
+                app.ascii,
+            ),
+            t.dim,
+        )));
+    }
+    out.push(Line::raw(""));
+    out.push(heading(if first {
+        let n = runs
+            .lineage
+            .executions
+            .get(cmp.new)
+            .map_or(0, |e| e.source.lines().count());
+        format!("Code · {n} line{}", if n == 1 { "" } else { "s" })
+    } else if cmp.code.stats.identical {
+        "Code · same".to_string()
+    } else {
+        format!(
+            "Code · +{} -{}",
+            cmp.code.stats.added, cmp.code.stats.removed
+        )
+    }));
+    out.extend(draw(
+        &cmp.code,
+        Some((&old_hl, &new_hl)),
+        context(&cmp.code),
+    ));
+    out.push(Line::raw(""));
+    let text_empty = cmp.old_output.text.is_empty() && cmp.new_output.text.is_empty();
+    out.push(heading(if text_empty {
+        "Output · no text".to_string()
+    } else if first {
+        "Output".to_string()
+    } else if cmp.output.stats.identical {
+        "Output · same text".to_string()
+    } else {
+        format!(
+            "Output · +{} -{} lines",
+            cmp.output.stats.added, cmp.output.stats.removed
+        )
+    }));
+    for err in cmp.old_output.errors.iter().chain(&cmp.new_output.errors) {
+        out.push(Line::from(Span::styled(format!("error: {err}"), t.error)));
+    }
+    if !text_empty {
+        // The same long output twice says nothing: fold it (first run: show it).
+        let ctx = if cmp.output.stats.identical && !first {
+            Some(3)
+        } else {
+            context(&cmp.output)
+        };
+        out.extend(draw(&cmp.output, None, ctx));
+    }
+    for (k, pair) in cmp.images.iter().enumerate() {
+        out.push(Line::raw(""));
+        let verdict = if first {
+            String::new()
+        } else if pair.identical() {
+            " · identical".into()
+        } else {
+            " · changed".into()
+        };
+        let sizes = if first {
+            describe_image(pair.new.as_ref())
+        } else {
+            format!(
+                "{} → {}",
+                describe_image(pair.old.as_ref()),
+                describe_image(pair.new.as_ref())
+            )
+        };
+        out.push(heading(
+            format!("Image {}{verdict} · {sizes}", k + 1)
+                .replace('×', if app.ascii { "x" } else { "×" }),
+        ));
+        if let Some(pics) = view.pictures.get(k) {
+            out.extend(pictures(app, pics, width, first));
+        }
+    }
+    if let Some(b) = &cmp.between {
+        out.push(Line::raw(""));
+        for (k, l) in why_lines(&runs.lineage, b).into_iter().enumerate() {
+            let l = l.trim_start_matches("── ").to_string();
+            out.push(if k == 0 {
+                heading(capitalize(&l))
+            } else {
+                Line::from(Span::styled(plain(&l, app.ascii), t.text))
+            });
+        }
+    }
+    out
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Two pictures side by side in half-blocks (one, for a first run).
+fn pictures(app: &App, pics: &PicturePair, width: u16, first: bool) -> Vec<Line<'static>> {
+    let t = &app.config.theme;
+    if app.protocol == Protocol::Off {
+        return Vec::new();
+    }
+    let half = if first {
+        width
+    } else {
+        width.saturating_sub(3) / 2
+    };
+    let render = |p: &Decoded| -> Vec<Line<'static>> {
+        match p {
+            None => vec![Line::from(Span::styled("(none)", t.dim))],
+            Some(Err(e)) => vec![Line::from(Span::styled(
+                truncate_mark(&format!("cannot draw: {e}"), usize::from(half), app.ascii),
+                t.error,
+            ))],
+            Some(Ok(p)) => {
+                // Small pictures keep their size: blowing up a thumbnail shows nothing new.
+                let cols = half.min(u16::try_from(p.width.max(1)).unwrap_or(u16::MAX));
+                let rows = PICTURE_ROWS
+                    .min(u16::try_from(p.height.div_ceil(2).max(1)).unwrap_or(u16::MAX));
+                halfblocks(p, cols, rows, app.depth != ColorDepth::TrueColor)
+            }
+        }
+    };
+    let right = render(&pics.1);
+    if first {
+        return right;
+    }
+    let left = render(&pics.0);
+    let rows = left.len().max(right.len());
+    (0..rows)
+        .map(|i| {
+            let mut spans: Vec<Span<'static>> = Vec::new();
+            let l = left.get(i).cloned().unwrap_or_default();
+            let used = l.width();
+            spans.extend(l.spans);
+            spans.push(Span::raw(
+                " ".repeat(usize::from(half).saturating_sub(used)),
+            ));
+            spans.push(Span::styled(
+                if app.ascii { " | " } else { " │ " },
+                Style::new(),
+            ));
+            if let Some(r) = right.get(i) {
+                spans.extend(r.spans.clone());
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
