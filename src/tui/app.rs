@@ -884,6 +884,10 @@ impl App {
     /// Mouse wheel over a pane.
     pub fn wheel(&mut self, down: bool, over_detail: bool) -> Vec<Effect> {
         let step = if down { 3 } else { -3 };
+        if let Some(screen) = self.cell.as_mut() {
+            screen.scroll_by(step);
+            return Vec::new();
+        }
         if over_detail {
             self.scroll_detail(step);
             Vec::new()
@@ -894,6 +898,9 @@ impl App {
 
     /// A click on the timeline at a view position.
     pub fn click_record(&mut self, pos: usize) -> Vec<Effect> {
+        if self.cell.is_some() {
+            return Vec::new();
+        }
         self.focus = Focus::Timeline;
         self.select(pos)
     }

@@ -210,7 +210,7 @@ impl CellScreen {
         self.pair()
     }
 
-    fn scroll_by(&mut self, delta: isize) {
+    pub fn scroll_by(&mut self, delta: isize) {
         let len = self.drawn.borrow().as_ref().map_or(0, |d| d.lines.len());
         let max = len.saturating_sub(self.height.max(1) / 2);
         self.scroll = self.scroll.saturating_add_signed(delta).min(max);

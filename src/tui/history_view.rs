@@ -357,7 +357,10 @@ fn build_lines(
     } else {
         out.push(Line::from(Span::styled(
             truncate_mark(
-                &format!("{}  →  {}", when(cmp.old), when(cmp.new)),
+                &plain(
+                    &format!("{}  →  {}", when(cmp.old), when(cmp.new)),
+                    app.ascii,
+                ),
                 usize::from(width),
                 app.ascii,
             ),
