@@ -161,3 +161,40 @@ fn long_cells_show_at_once_and_get_their_colours_in_a_second_pass() {
     assert!(!partial);
     assert_eq!(format!("{:?}", whole.bodies), format!("{:?}", full.bodies));
 }
+
+#[test]
+fn records_committed_while_open_go_on_top_and_keep_the_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 120,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut rows = project.records().unwrap();
+    let later = rows.drain(..4).collect::<Vec<_>>();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    app.list_height = 20;
+    app.add_rows(rows);
+    app.walk_done(Ok(Default::default()));
+    for _ in 0..30 {
+        app.update(Action::Down);
+    }
+    let selected = app.current().unwrap().commit;
+    let (top, len) = (app.top, app.view.len());
+    let shown = later.iter().filter(|r| r.record.meta.show).count();
+    app.prepend_rows(later.clone());
+    assert_eq!(app.current().unwrap().commit, selected);
+    assert_eq!(app.view.len(), len + shown);
+    assert_eq!(app.new_records, shown);
+    assert_eq!(app.top, top + shown, "scrolled down: the screen stays put");
+    assert_eq!(app.rows[0].commit, later[0].commit, "newest first");
+    assert!(
+        app.index.iter().all(|(c, &i)| app.rows[i].commit == *c),
+        "index rebuilt"
+    );
+    app.update(Action::Top);
+    assert_eq!(app.new_records, 0, "seen once at the top");
+}

@@ -361,3 +361,60 @@ fn cell_history_opens_and_steps_through_runs() {
     s.send("q");
     assert!(s.finish().success());
 }
+
+/// Commits a note record on top of the checked-out branch, as the client
+/// would while the user keeps working.
+fn commit_note(dir: &Path, message: &str) {
+    use gtm_tui::activity::{Record, RecordMeta};
+    let repo = git2::Repository::open(dir).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let record = Record {
+        message: message.into(),
+        meta: RecordMeta {
+            type_id: 0,
+            show: true,
+            importance: 0,
+            linked_commit: head.id().to_string(),
+            tags: Vec::new(),
+        },
+        ..Record::default()
+    };
+    let sig = git2::Signature::now("Carol Live", "carol@example.com").unwrap();
+    repo.commit(
+        Some("HEAD"),
+        &sig,
+        &sig,
+        &record.to_message(),
+        &head.tree().unwrap(),
+        &[&head],
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_commit_made_while_open_shows_up_on_top() {
+    let dir = project(60);
+    let mut s = Session::start(dir.path(), &[], 100, 30, &[]);
+    s.wait_for("the timeline", |t| t.contains("Timeline 1/60"));
+    s.send("jj");
+    s.wait_for("third record selected", |t| t.contains("Timeline 3/60"));
+    commit_note(dir.path(), "Still working on the churn model");
+    let start = Instant::now();
+    let screen = s.wait_for("the new record", |t| {
+        t.contains("Still working on the churn model")
+    });
+    assert!(
+        start.elapsed() < Duration::from_millis(2500),
+        "appeared after {:?}",
+        start.elapsed()
+    );
+    // The same record stays selected, now fourth of 61.
+    assert!(screen.contains("Timeline 4/61"), "{screen}");
+    assert!(screen.contains("1 new record"), "{screen}");
+    s.send("g");
+    s.wait_for("indicator cleared at the top", |t| {
+        t.contains("Timeline 1/61") && !t.contains("new record")
+    });
+    s.send("q");
+    assert!(s.finish().success());
+}

@@ -126,6 +126,54 @@ impl Project {
         Ok(stats)
     }
 
+    /// What the ref points at now, read again from disk (the user may still
+    /// be working in the project); `None` when it no longer resolves.
+    pub fn current_tip(&self) -> Option<Oid> {
+        self.repo()
+            .revparse_single(&self.rev)
+            .and_then(|o| o.peel_to_commit())
+            .ok()
+            .map(|c| c.id())
+    }
+
+    /// The records reachable from `new` but not from `old`, newest first;
+    /// `None` when `old` is not an ancestor of `new` (the history was
+    /// rewritten, so records may also have gone).
+    pub fn records_since(&self, new: Oid, old: Oid) -> Result<Option<Vec<RecordRow>>, RepoError> {
+        let repo = self.repo();
+        if new == old {
+            return Ok(Some(Vec::new()));
+        }
+        let descends = repo
+            .graph_descendant_of(new, old)
+            .map_err(|e| RepoError::git(format!("comparing {new} with {old}"), e))?;
+        if !descends {
+            return Ok(None);
+        }
+        // Hiding `old` stops the walk where the known history begins, so
+        // only the few new commits are read.
+        let mut walk = repo
+            .revwalk()
+            .map_err(|e| RepoError::git("starting a walk".to_string(), e))?;
+        walk.set_sorting(git2::Sort::TIME)
+            .map_err(|e| RepoError::git("sorting a walk".to_string(), e))?;
+        walk.push(new)
+            .map_err(|e| RepoError::git(format!("walking from {new}"), e))?;
+        walk.hide(old)
+            .map_err(|e| RepoError::git(format!("hiding {old}"), e))?;
+        let mut rows = Vec::new();
+        for id in walk {
+            let id = id.map_err(|e| RepoError::git("walking new commits".to_string(), e))?;
+            let commit = repo
+                .find_commit(id)
+                .map_err(|e| RepoError::git(format!("reading commit {id}"), e))?;
+            if let Some(row) = row_of(&commit) {
+                rows.push(row);
+            }
+        }
+        Ok(Some(rows))
+    }
+
     /// Every record, newest first.
     pub fn records(&self) -> Result<Vec<RecordRow>, RepoError> {
         let mut rows = Vec::new();

@@ -192,6 +192,9 @@ pub struct App {
     pub lineages: HashMap<String, Arc<Lineage>>,
     /// How many colours the terminal shows.
     pub depth: ColorDepth,
+    /// Records that arrived above the selection since the user last looked
+    /// at the top of the timeline.
+    pub new_records: usize,
 }
 
 impl App {
@@ -233,6 +236,7 @@ impl App {
             cell_generation: 0,
             lineages: HashMap::new(),
             depth: ColorDepth::TrueColor,
+            new_records: 0,
         }
     }
 
@@ -308,6 +312,59 @@ impl App {
         } else {
             Vec::new()
         }
+    }
+
+    /// Records committed while the timeline is open (newest first): they go
+    /// on top, and the selection and the screen stay on the same records.
+    pub fn prepend_rows(&mut self, rows: Vec<RecordRow>) -> Vec<Effect> {
+        if rows.is_empty() {
+            return Vec::new();
+        }
+        let n = rows.len();
+        let days: Vec<String> = rows.iter().map(|r| timefmt::local_day(r.time)).collect();
+        let mut all: Vec<Arc<RecordRow>> = rows.into_iter().map(Arc::new).collect();
+        all.append(&mut self.rows);
+        self.rows = all;
+        let mut all_days = days;
+        all_days.append(&mut self.days);
+        self.days = all_days;
+        self.index = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.commit, i))
+            .collect();
+        let mut view: Vec<usize> = Vec::new();
+        for i in 0..n {
+            let (Some(row), Some(day)) = (self.rows.get(i), self.days.get(i)) else {
+                continue;
+            };
+            if self.filter.matches(row, day) {
+                view.push(i);
+            }
+            if !self.search.query.is_empty() && contains_ci(&row.record.message, &self.search.query)
+            {
+                self.search.hits.insert(row.commit);
+            }
+        }
+        let added = view.len();
+        let had = !self.view.is_empty();
+        view.extend(self.view.iter().map(|i| i + n));
+        self.view = view;
+        if had {
+            self.selected += added;
+            // At the top of the timeline the new records show above the
+            // selection; scrolled down, the screen stays where it was.
+            if self.top > 0 {
+                self.top += added;
+            }
+            self.scroll_into_view();
+        }
+        self.new_records += added;
+        // Lineages read before miss the new runs.
+        self.lineages.clear();
+        self.load_error = None;
+        self.visible_decodes()
     }
 
     pub fn walk_done(&mut self, result: Result<WalkStats, String>) {
@@ -425,6 +482,9 @@ impl App {
             self.detail_scroll = 0;
         }
         self.selected = pos;
+        if pos == 0 {
+            self.new_records = 0;
+        }
         self.scroll_into_view();
         self.visible_decodes()
     }

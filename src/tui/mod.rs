@@ -426,6 +426,9 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
         Msg::Input(_) => Vec::new(),
         Msg::Walk(load, _) | Msg::Details(load, ..) if load != app.load => Vec::new(),
         Msg::Lineage { load, .. } | Msg::Compared { load, .. } if load != app.load => Vec::new(),
+        Msg::NewRows { load, .. } | Msg::Rewritten { load } if load != app.load => Vec::new(),
+        Msg::NewRows { rows, .. } => app.prepend_rows(rows),
+        Msg::Rewritten { .. } => vec![Effect::Reload],
         Msg::Lineage {
             generation,
             notebook,

@@ -930,6 +930,17 @@ fn render_status(app: &App, f: &mut Frame, area: Rect) {
         )
     };
     left.push(Span::styled(count, t.status));
+    if app.new_records > 0 {
+        let up = if app.ascii { "^" } else { "▲" };
+        left.push(Span::styled(
+            format!(
+                " {up} {} new record{} ",
+                app.new_records,
+                if app.new_records == 1 { "" } else { "s" }
+            ),
+            t.status_key,
+        ));
+    }
     if app.loading {
         let spin = if app.ascii { "..." } else { "⟳" };
         left.push(Span::styled(format!(" {spin} loading "), t.warning));

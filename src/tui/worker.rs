@@ -44,6 +44,17 @@ pub enum Msg {
         generation: u64,
         view: Arc<super::history::PairView>,
     },
+    /// Records committed to the ref since the history was read (newest
+    /// first), and the ref's new commit.
+    NewRows {
+        load: u64,
+        rows: Vec<RecordRow>,
+    },
+    /// The ref moved somewhere that does not contain what was read (a
+    /// reset or rebase): read it all again.
+    Rewritten {
+        load: u64,
+    },
     /// SIGTERM, SIGHUP or SIGINT arrived.
     Signal(i32),
     /// The input thread could not read the terminal.
@@ -91,6 +102,8 @@ pub struct Workers {
     search: Sender<SearchJob>,
     /// The newest generation of each kind of search; older ones stop.
     search_generation: Arc<[AtomicU64; 2]>,
+    /// Dropped with the workers, which ends the ref watcher.
+    _watch: Sender<()>,
 }
 
 impl Workers {
@@ -128,7 +141,13 @@ impl Workers {
         let t = tx.clone();
         std::thread::spawn(move || cell_loop(&reader, &cells_rx, &t, load, dark));
 
+        let (watch, watch_rx) = channel::<()>();
+        let watcher = project.reopen()?;
+        let t = tx.clone();
+        std::thread::spawn(move || watch_loop(&watcher, &watch_rx, &t, load));
+
         Ok(Workers {
+            _watch: watch,
             decode,
             cells,
             search,
@@ -199,6 +218,37 @@ fn decode_loop(
             DecodeJob::Finish(commit, p) => (commit, p.finish()),
         };
         if tx.send(Msg::Details(load, commit, prepared)).is_err() {
+            return;
+        }
+    }
+}
+
+/// How often the ref is looked at for new commits.
+pub const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(1000);
+
+/// Looks at the ref once a second (reading one ref, not the history) and
+/// sends the records of any new commits; ends when the workers are dropped.
+fn watch_loop(project: &Project, stop: &Receiver<()>, tx: &Sender<Msg>, load: u64) {
+    let mut known = project.tip;
+    loop {
+        match stop.recv_timeout(WATCH_EVERY) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            _ => return,
+        }
+        let Some(now) = project.current_tip() else {
+            continue;
+        };
+        if now == known {
+            continue;
+        }
+        let msg = match project.records_since(now, known) {
+            Ok(Some(rows)) => Msg::NewRows { load, rows },
+            Ok(None) => Msg::Rewritten { load },
+            // Try again next time: the ref may be mid-update.
+            Err(_) => continue,
+        };
+        known = now;
+        if tx.send(msg).is_err() {
             return;
         }
     }
