@@ -198,3 +198,84 @@ fn records_committed_while_open_go_on_top_and_keep_the_selection() {
     app.update(Action::Top);
     assert_eq!(app.new_records, 0, "seen once at the top");
 }
+
+#[test]
+fn branch_and_author_pickers() {
+    use gtm_tui::synth::Author;
+    use gtm_tui::tui::app::Overlay;
+    use gtm_tui::tui::branch_picker;
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 150,
+            branches: true,
+            authors: vec![
+                Author::new("Alice Example", "alice@example.com", 0),
+                Author::new("Bob Chen", "bob@example.org", 60),
+            ],
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let list = project.branches().unwrap();
+    assert!(list.len() >= 2, "{list:?}");
+    assert!(list[0].is_workspace(), "workspace branches first: {list:?}");
+    let first_other = list.iter().position(|b| !b.is_workspace()).unwrap();
+    assert!(list[first_other..].iter().all(|b| !b.is_workspace()));
+
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    app.add_rows(project.records().unwrap());
+    app.walk_done(Ok(Default::default()));
+    let fx = app.update(Action::Branches);
+    assert_eq!(fx, vec![Effect::ListBranches]);
+    let head = project.head_branch().unwrap();
+    app.overlay = Overlay::Picker(branch_picker(&list, &head));
+    // The branch being read is preselected; Enter on another switches.
+    let Overlay::Picker(p) = &app.overlay else {
+        unreachable!()
+    };
+    assert_eq!(p.visible()[p.selected].value, head);
+    let other = list.iter().find(|b| b.name != head).unwrap().name.clone();
+    app.picker_input(&key(KeyCode::Char('/')));
+    for c in other.chars() {
+        app.picker_input(&key(KeyCode::Char(c)));
+    }
+    // Enter while narrowing chooses the first match.
+    let fx = app.picker_input(&key(KeyCode::Enter));
+    assert_eq!(fx, vec![Effect::SwitchRev(other.clone())]);
+    assert_eq!(app.overlay, Overlay::None);
+    let switched = Project::open(dir.path(), Some(&other)).unwrap();
+    assert!(!switched.records().unwrap().is_empty());
+
+    // Authors: who did what; choosing one filters to their records.
+    let total = app.view.len();
+    app.update(Action::Authors);
+    let Overlay::Picker(p) = &app.overlay else {
+        panic!("author picker open")
+    };
+    let labels: Vec<&str> = p.items.iter().map(|i| i.label.as_str()).collect();
+    assert_eq!(labels[0], "everyone");
+    assert!(
+        labels.iter().any(|l| l.contains("bob@example.org")),
+        "{labels:?}"
+    );
+    assert!(p.items[1].detail.contains("code"), "{:?}", p.items[1]);
+    let bob = p
+        .items
+        .iter()
+        .position(|i| i.value == "bob@example.org")
+        .unwrap();
+    for _ in 0..bob {
+        app.picker_input(&key(KeyCode::Down));
+    }
+    app.picker_input(&key(KeyCode::Enter));
+    assert!(app.view.len() < total);
+    assert!(
+        app.view
+            .iter()
+            .all(|&i| app.rows[i].email == "bob@example.org")
+    );
+    app.update(Action::ClearFilter);
+    assert_eq!(app.view.len(), total);
+}

@@ -418,3 +418,37 @@ fn a_commit_made_while_open_shows_up_on_top() {
     s.send("q");
     assert!(s.finish().success());
 }
+
+#[test]
+fn switching_to_a_workspace_branch_without_restarting() {
+    use gtm_tui::synth::Author;
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 80,
+            branches: true,
+            authors: vec![
+                Author::new("Alice Example", "alice@example.com", 0),
+                Author::new("Bob Chen", "bob@example.org", 60),
+            ],
+            ..Workload::default()
+        },
+    );
+    let mut s = Session::start(dir.path(), &[], 100, 30, &[]);
+    s.wait_for("the timeline", |t| {
+        t.contains("Timeline 1/") && t.contains(" HEAD ")
+    });
+    s.send("b");
+    let picker = s.wait_for("branch picker", |t| t.contains("Branches"));
+    assert!(picker.contains("gm.workspace-"), "{picker}");
+    s.send("/workspace\r");
+    s.wait_for("reading the workspace branch", |t| {
+        t.lines()
+            .last()
+            .is_some_and(|l| l.contains("gm.workspace-"))
+            && !t.contains("Branches")
+    });
+    s.send("q");
+    assert!(s.finish().success());
+}

@@ -1,5 +1,6 @@
 //! The git side: finding and opening a project, walking its records, reading log blobs.
 
+mod branches;
 mod store;
 mod walk;
 
@@ -7,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository};
 
+pub use branches::BranchInfo;
 pub use store::DetailStore;
 pub use walk::{RecordRow, WalkStats, short as short_id};
 

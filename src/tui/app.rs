@@ -39,6 +39,7 @@ pub enum Overlay {
     None,
     Help { scroll: usize },
     Filter(FilterEdit),
+    Picker(super::picker::Picker),
 }
 
 /// The filter panel: which field is selected and, while typing, the text.
@@ -119,6 +120,10 @@ pub enum Effect {
     SaveImages,
     /// Open the selected record's first image in the system viewer.
     OpenImage,
+    /// List the branches for the picker.
+    ListBranches,
+    /// Read this branch (or revision) instead.
+    SwitchRev(String),
     /// Read the lineage of this notebook (for the cell history screen).
     Lineage {
         notebook: String,
@@ -818,6 +823,8 @@ impl App {
                 });
             }
             (Action::CellHistory, _) => return self.open_cell(),
+            (Action::Branches, _) => return vec![Effect::ListBranches],
+            (Action::Authors, _) => self.open_authors(),
             (Action::SaveImage, _) => return vec![Effect::SaveImages],
             (Action::OpenImage, _) => return vec![Effect::OpenImage],
             (Action::ToggleLayout, _) => {
@@ -830,6 +837,87 @@ impl App {
             _ => {}
         }
         Vec::new()
+    }
+
+    /// The author picker: everyone who recorded something, with what they
+    /// did, most active first.
+    fn open_authors(&mut self) {
+        use super::picker::{Item, PickKind, Picker};
+        let mut by: Vec<(String, String, usize, [usize; 9])> = Vec::new();
+        for r in &self.rows {
+            let at = match by.iter().position(|(_, e, ..)| *e == r.email) {
+                Some(at) => at,
+                None => {
+                    by.push((r.author.clone(), r.email.clone(), 0, [0; 9]));
+                    by.len() - 1
+                }
+            };
+            if let Some(entry) = by.get_mut(at) {
+                entry.2 += 1;
+                if let Some(c) = usize::try_from(r.record.meta.type_id)
+                    .ok()
+                    .and_then(|t| entry.3.get_mut(t))
+                {
+                    *c += 1;
+                }
+            }
+        }
+        by.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+        let mut items = vec![Item {
+            value: String::new(),
+            label: "everyone".into(),
+            detail: format!("{} records", self.rows.len()),
+            current: self.filter.author.is_empty(),
+        }];
+        for (name, email, n, kinds) in by {
+            let what: Vec<String> = RecordKind::ALL
+                .iter()
+                .filter_map(|k| {
+                    let c = *kinds.get(k.id() as usize)?;
+                    (c > 0).then(|| format!("{c} {}", k.name()))
+                })
+                .collect();
+            items.push(Item {
+                current: !self.filter.author.is_empty() && self.filter.author == email,
+                value: email.clone(),
+                label: format!("{name} <{email}>"),
+                detail: format!("{n} records: {}", what.join(", ")),
+            });
+        }
+        self.overlay = Overlay::Picker(Picker::new(PickKind::Author, items));
+    }
+
+    /// Keys while a picker is open.
+    pub fn picker_input(&mut self, key: &crossterm::event::KeyEvent) -> Vec<Effect> {
+        use super::picker::{PickKind, Picked};
+        let Overlay::Picker(p) = &mut self.overlay else {
+            return Vec::new();
+        };
+        let kind = p.kind;
+        match p.key(key) {
+            Picked::Nothing => Vec::new(),
+            Picked::Close => {
+                self.overlay = Overlay::None;
+                Vec::new()
+            }
+            Picked::Chose(value) => {
+                self.overlay = Overlay::None;
+                match kind {
+                    PickKind::Branch if value == self.rev => Vec::new(),
+                    PickKind::Branch => vec![Effect::SwitchRev(value)],
+                    PickKind::Author => {
+                        self.filter.author = value;
+                        self.refilter();
+                        self.flash = Some(if self.filter.author.is_empty() {
+                            "showing everyone's records".into()
+                        } else {
+                            format!("only {}'s records (F clears)", self.filter.author)
+                        });
+                        self.visible_decodes()
+                    }
+                }
+            }
+        }
     }
 
     /// Opens the history of the selected record's cell (its last execution).

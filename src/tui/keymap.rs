@@ -72,6 +72,10 @@ pub enum Action {
     Mark,
     /// In a cell's history: unified or side-by-side diff.
     ToggleUnified,
+    /// Pick the branch to read.
+    Branches,
+    /// Pick an author to show only their records.
+    Authors,
 }
 
 /// Help-screen sections, in the order they are shown.
@@ -80,7 +84,7 @@ pub const GROUPS: [&str; 5] = ["Move", "View", "Cell history", "Search & filter"
 impl Action {
     /// Every action, in help-screen and config-file order (grouped as
     /// [`GROUPS`]).
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 32] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -108,6 +112,8 @@ impl Action {
         Action::PrevMatch,
         Action::Filter,
         Action::ClearFilter,
+        Action::Authors,
+        Action::Branches,
         Action::Help,
         Action::Refresh,
         Action::Quit,
@@ -146,6 +152,8 @@ impl Action {
             Action::NextRun => "next_run",
             Action::Mark => "mark",
             Action::ToggleUnified => "toggle_unified",
+            Action::Branches => "branches",
+            Action::Authors => "authors",
         }
     }
 
@@ -187,6 +195,8 @@ impl Action {
             Action::NextRun => "Next (newer) run of the cell",
             Action::Mark => "Mark a run to compare with the selected one",
             Action::ToggleUnified => "Unified or side-by-side diff",
+            Action::Branches => "Pick the branch to read (workspace branches first)",
+            Action::Authors => "Pick an author: who did what, and only their records",
         }
     }
 
@@ -220,8 +230,9 @@ impl Action {
             | Action::NextMatch
             | Action::PrevMatch
             | Action::Filter
-            | Action::ClearFilter => GROUPS[3],
-            Action::Help | Action::Refresh | Action::Quit => GROUPS[4],
+            | Action::ClearFilter
+            | Action::Authors => GROUPS[3],
+            Action::Help | Action::Refresh | Action::Quit | Action::Branches => GROUPS[4],
         }
     }
 }
@@ -553,6 +564,8 @@ fn default_keys(a: Action) -> &'static [&'static str] {
         Action::NextRun => &["]"],
         Action::Mark => &["m"],
         Action::ToggleUnified => &["u"],
+        Action::Branches => &["b"],
+        Action::Authors => &["a"],
         Action::Search => &["/"],
         Action::NextMatch => &["n"],
         Action::PrevMatch => &["N"],
@@ -755,9 +768,9 @@ mod tests {
         let mut sorted = Action::ALL.to_vec();
         sorted.sort();
         sorted.dedup();
-        assert_eq!(sorted.len(), 30);
+        assert_eq!(sorted.len(), 32);
         assert_eq!(sorted.first(), Some(&Action::Quit));
-        assert_eq!(sorted.last(), Some(&Action::ToggleUnified));
+        assert_eq!(sorted.last(), Some(&Action::Authors));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod graphics;
 pub mod history;
 pub mod history_view;
 pub mod keymap;
+pub mod picker;
 pub mod prepare;
 pub mod render;
 pub mod theme;
@@ -279,7 +280,40 @@ fn event_loop_with(
                     Effect::Quit => return Ok(()),
                     Effect::SaveImages => app.flash = Some(save_images(app, Path::new("."))),
                     Effect::OpenImage => app.flash = Some(open_image(app)),
-                    Effect::Reload => match Project::open(&opts.path, opts.rev.as_deref()) {
+                    Effect::ListBranches => match Project::open(&opts.path, Some(&app.rev))
+                        .and_then(|p| Ok((p.branches()?, p.head_branch())))
+                    {
+                        Ok((list, _)) if list.is_empty() => {
+                            app.flash = Some(
+                                "no branches: the history is read from a detached commit".into(),
+                            )
+                        }
+                        Ok((list, head)) => {
+                            let current = match head {
+                                Some(h) if app.rev == "HEAD" => h,
+                                _ => app.rev.clone(),
+                            };
+                            app.overlay = Overlay::Picker(branch_picker(&list, &current));
+                        }
+                        Err(err) => app.flash = Some(format!("cannot list branches: {err}")),
+                    },
+                    Effect::SwitchRev(rev) => match Project::open(&opts.path, Some(&rev)) {
+                        Ok(project) => {
+                            let load = app.load + 1;
+                            match Workers::start(&project, tx, load, app_dark(&app.config)) {
+                                Ok(w) => {
+                                    *workers = w;
+                                    app.reset(load);
+                                    app.rev = rev;
+                                    app.project = project.name.clone();
+                                    app.flash = Some(format!("reading {}", app.rev));
+                                }
+                                Err(err) => app.flash = Some(format!("cannot read {rev}: {err}")),
+                            }
+                        }
+                        Err(err) => app.flash = Some(format!("cannot read {rev}: {err}")),
+                    },
+                    Effect::Reload => match Project::open(&opts.path, Some(&app.rev)) {
                         Ok(project) => {
                             let load = app.load + 1;
                             match Workers::start(&project, tx, load, app_dark(&app.config)) {
@@ -346,6 +380,30 @@ fn event_loop_with(
     }
 }
 
+/// The branch picker's entries: name, when and by whom the branch last moved.
+pub fn branch_picker(list: &[crate::repo::BranchInfo], current: &str) -> picker::Picker {
+    let items = list
+        .iter()
+        .map(|b| picker::Item {
+            value: b.name.clone(),
+            label: b.name.clone(),
+            detail: format!(
+                "{}{} · {}{}",
+                if b.is_workspace() {
+                    "workspace · "
+                } else {
+                    ""
+                },
+                crate::timefmt::local_minutes(b.time),
+                b.author,
+                if b.remote { " · remote" } else { "" }
+            ),
+            current: b.name == current,
+        })
+        .collect();
+    picker::Picker::new(picker::PickKind::Branch, items)
+}
+
 /// Test-only switch: a key that makes the TUI panic, so the end-to-end tests
 /// can check that a panic restores the terminal.
 pub const PANIC_ENV: &str = "GTM_TUI_TEST_PANIC_KEY";
@@ -372,6 +430,9 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
             }
             if matches!(app.overlay, Overlay::Filter(_)) {
                 return app.filter_input(&key);
+            }
+            if matches!(app.overlay, Overlay::Picker(_)) {
+                return app.picker_input(&key);
             }
             let action = app.config.keys.action(&key);
             if action.is_none() && matches!(app.overlay, Overlay::Help { .. }) {

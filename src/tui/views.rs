@@ -146,6 +146,7 @@ pub fn render(app: &App, f: &mut Frame) {
         Overlay::None => {}
         Overlay::Help { scroll } => render_help(app, f, size, *scroll),
         Overlay::Filter(edit) => render_filter(app, f, size, edit),
+        Overlay::Picker(p) => super::picker::render(app, p, f, size),
     }
 }
 
@@ -1022,7 +1023,7 @@ fn render_status(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(left)), area);
 }
 
-fn centered(size: Rect, w: u16, h: u16) -> Rect {
+pub(crate) fn centered(size: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(size.width);
     let h = h.min(size.height);
     Rect::new(
