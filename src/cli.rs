@@ -18,7 +18,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "REF")]
     pub rev: Option<String>,
 
-    /// Project directory; the repository is found by walking up from here.
+    /// Project directory (the repository is found by walking up from here),
+    /// or a git URL: cloned into the cache directory once, fetched after.
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
 
@@ -114,8 +115,13 @@ pub enum Command {
 }
 
 fn open(path: Option<&Path>, rev: Option<&str>) -> Result<Project, CommandError> {
-    let path = path.unwrap_or(Path::new("."));
-    Ok(Project::open(path, rev)?)
+    let path = local(path.unwrap_or(Path::new(".")))?;
+    Ok(Project::open(&path, rev)?)
+}
+
+/// A directory to read: the argument, or the cached copy of a URL.
+fn local(path: &Path) -> Result<PathBuf, CommandError> {
+    crate::clone::local(path).map_err(|e| CommandError::Usage(e.to_string()))
 }
 
 /// A fresh directory under the system temp dir for the demo project.
@@ -151,7 +157,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
     let rev = cli.rev.as_deref();
     match &cli.command {
         None => {
-            let path = cli.path.clone().unwrap_or_else(|| PathBuf::from("."));
+            let path = local(cli.path.as_deref().unwrap_or(Path::new(".")))?;
             interactive(cli, path, out)?;
         }
         Some(Command::Config) => {

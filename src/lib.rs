@@ -9,6 +9,7 @@ pub mod activity;
 pub mod between;
 pub mod cellcmd;
 pub mod cli;
+pub mod clone;
 pub mod columns;
 pub mod commands;
 pub mod compare;

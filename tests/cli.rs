@@ -554,3 +554,70 @@ fn diff_says_what_happened_when_only_the_output_changed() {
     ]);
     assert!(!out.contains("why did"), "{out}");
 }
+
+#[test]
+fn a_url_is_cloned_into_the_cache_once_and_reused() {
+    let src = tempfile::tempdir().unwrap();
+    small(
+        src.path(),
+        Workload {
+            records: 40,
+            ..Workload::default()
+        },
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", src.path().display());
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gtm-tui"))
+            .args(args)
+            .env("TZ", "UTC")
+            .env(gtm_tui::clone::CACHE_ENV, cache.path())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, first, err) = run(&["log", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(first.lines().count() >= 40, "{first}");
+    let (_, local, _) = gtm(&["log", src.path().to_str().unwrap()]);
+    assert_eq!(first, local, "the copy reads like the original");
+    let copies: Vec<_> = std::fs::read_dir(cache.path()).unwrap().collect();
+    assert_eq!(copies.len(), 1, "one folder per URL");
+
+    // A new commit upstream arrives with the next open, in the same copy.
+    let repo = git2::Repository::open(src.path()).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let record = gtm_tui::activity::Record {
+        message: "Pushed later".into(),
+        meta: gtm_tui::activity::RecordMeta {
+            show: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let sig = git2::Signature::now("Alice Example", "alice@example.com").unwrap();
+    repo.commit(
+        Some("HEAD"),
+        &sig,
+        &sig,
+        &record.to_message(),
+        &head.tree().unwrap(),
+        &[&head],
+    )
+    .unwrap();
+    let (code, second, _) = run(&["log", &url]);
+    assert_eq!(code, 0);
+    assert_eq!(second.lines().count(), first.lines().count() + 1);
+    assert!(second.lines().next().unwrap().contains("Pushed later"));
+    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 1);
+
+    // A URL that cannot be cloned: one sentence, exit 2, nothing left behind.
+    let (code, _, err) = run(&["log", "file:///nonexistent/gtm-tui-nothing-here"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cloning file:///nonexistent"), "{err}");
+    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 1);
+}
