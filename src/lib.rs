@@ -15,6 +15,7 @@ pub mod commands;
 pub mod compare;
 pub mod diff;
 pub mod export;
+pub mod files;
 pub mod lineage;
 pub mod repo;
 pub mod synth;

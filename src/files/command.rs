@@ -1,0 +1,642 @@
+//! The `files` command: a file record's changed files, then each file's difference, printed the
+//! way `diff` prints a run (coloured side by side on a terminal, `-`/`+` plain text otherwise),
+//! notebooks cell by cell; or all of it summarised as JSON.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::{
+    CellChange, CellKind, CellStatus, ChangeSource, Changes, FileChange, FileDiff, FilesError,
+    MAX_DIFF_BYTES, OutputsSummary, changes, file_diff, is_file_record, new_text, old_text,
+};
+use crate::activity::kinds::record_name;
+use crate::commands::CommandError;
+use crate::diff::TextDiff;
+use crate::repo::{Project, RecordRow, RepoError, short_id};
+use crate::timefmt;
+use crate::tui::render::diff::{DiffStyles, side_by_side, to_ansi, to_plain, unified};
+use crate::tui::render::highlight::{Highlighter, Lang};
+
+/// Texts longer than this are drawn without syntax colours: highlighting costs about 10 µs a
+/// line, and a file this long is read for its changes, not its colours.
+const HIGHLIGHT_LIMIT: usize = 512 * 1024;
+
+/// Lines of unchanged context kept around each change.
+const CONTEXT: usize = 3;
+
+/// How `files` draws.
+#[derive(Debug, Clone, Copy)]
+pub struct FilesLook {
+    /// One column with `-`/`+` lines (also below 100 columns, and always for added and deleted
+    /// files and cells, which have one side only).
+    pub unified: bool,
+    pub color: bool,
+    pub width: u16,
+}
+
+impl From<FilesError> for CommandError {
+    fn from(e: FilesError) -> Self {
+        match e {
+            FilesError::Repo(r) => CommandError::Repo(r),
+            other => CommandError::Repo(RepoError::Git {
+                doing: "reading the record's changes".into(),
+                message: other.to_string(),
+            }),
+        }
+    }
+}
+
+/// The record `spec` and its changes, or a usage error when it is not a file record or its
+/// change holds no files.
+pub fn find(project: &Project, spec: &str) -> Result<(RecordRow, Changes), CommandError> {
+    let row = project.record(spec)?;
+    let short = short_id(row.commit);
+    let message = clean(&row.record.message);
+    if !is_file_record(&row.record) {
+        return Err(CommandError::Usage(format!(
+            "{short} is not a file record ({} record: \"{message}\"); `files` reads saves, \
+             uploads, moves and input or output data records",
+            record_name(row.record.meta.type_id)
+        )));
+    }
+    let ch = changes(project, &row)?;
+    if ch.files.is_empty() {
+        let why = match &ch.note {
+            None => format!(
+                "its linked commit {} changes no files outside .gigantum/activity/",
+                short_id(ch.commit)
+            ),
+            Some(note) => format!(
+                "{}, and the {} {} changes no files outside .gigantum/activity/",
+                clean(note),
+                ch.source.name(),
+                short_id(ch.commit)
+            ),
+        };
+        return Err(CommandError::Usage(format!(
+            "{short} (\"{message}\") has no linked change: {why}"
+        )));
+    }
+    Ok((row, ch))
+}
+
+/// `gtm-tui files COMMIT`: the record's changed files, then each file's difference.
+pub fn files(
+    project: &Project,
+    spec: &str,
+    json: bool,
+    look: FilesLook,
+    out: &mut impl Write,
+) -> Result<(), CommandError> {
+    let (row, ch) = find(project, spec)?;
+    let diffs: Vec<FileDiff> = ch.files.iter().map(|f| file_diff(project, f)).collect();
+    if json {
+        let doc = json_doc(&row, &ch, &diffs);
+        serde_json::to_writer(&mut *out, &doc).map_err(std::io::Error::other)?;
+        writeln!(out)?;
+        out.flush()?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "record  {}  {}  {}  {}  {}",
+        short_id(row.commit),
+        timefmt::local_minutes(row.time),
+        clean(&row.author),
+        record_name(row.record.meta.type_id),
+        clean(&row.record.message)
+    )?;
+    writeln!(out, "change  {}", change_line(&ch))?;
+    if let Some(note) = &ch.note {
+        writeln!(out, "note    {}", clean(note))?;
+    }
+    writeln!(out)?;
+    let width = ch
+        .files
+        .iter()
+        .map(|f| listed_path(f).chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(60);
+    for f in &ch.files {
+        let path = listed_path(f);
+        let pad = width.saturating_sub(path.chars().count());
+        writeln!(
+            out,
+            "{}  {path}{}  {}{}",
+            f.status.letter(),
+            " ".repeat(pad),
+            sizes(f.old_size, f.new_size),
+            if f.binary { "  binary" } else { "" }
+        )?;
+    }
+    out.flush()?;
+    let styles = if look.color {
+        DiffStyles::dark().to_indexed()
+    } else {
+        DiffStyles::no_color()
+    };
+    let draw = Draw {
+        look,
+        styles: &styles,
+    };
+    for (f, d) in ch.files.iter().zip(&diffs) {
+        writeln!(out)?;
+        print_file(project, &ch, f, d, &draw, out)?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// "linked commit 1a2b3c4 against 0f9e8d7".
+fn change_line(ch: &Changes) -> String {
+    let against = match ch.parent {
+        Some(p) => format!("against {}", short_id(p)),
+        None => "(a root commit: against nothing)".into(),
+    };
+    let how = match ch.source {
+        ChangeSource::LinkedCommit => "linked commit",
+        ChangeSource::ActivityCommit => "the activity commit itself",
+        ChangeSource::ParentCommit => "the auto-commit before the record",
+        ChangeSource::Commits => "commit",
+    };
+    format!("{how} {} {against}", short_id(ch.commit))
+}
+
+fn listed_path(f: &FileChange) -> String {
+    match (&f.old_path, &f.new_path) {
+        (Some(o), Some(n)) if o != n => format!("{} → {}", clean(o), clean(n)),
+        _ => clean(f.path()),
+    }
+}
+
+/// "14 KB → 15 KB", "9 KB" (added), "was 12 KB" (deleted).
+fn sizes(old: Option<u64>, new: Option<u64>) -> String {
+    match (old, new) {
+        (Some(o), Some(n)) if o == n => human(n),
+        (Some(o), Some(n)) => format!("{} → {}", human(o), human(n)),
+        (None, Some(n)) => human(n),
+        (Some(o), None) => format!("was {}", human(o)),
+        (None, None) => "size unknown".into(),
+    }
+}
+
+/// `812 B`, `13 KB`, `2.1 MB`.
+pub fn human(n: u64) -> String {
+    if n < 1024 {
+        format!("{n} B")
+    } else if n < 1024 * 1024 {
+        format!("{} KB", n.div_ceil(1024))
+    } else {
+        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
+    }
+}
+
+/// Control characters (a newline or an escape in a file name or message) shown as escapes, so
+/// nothing from the repository reaches the terminal as a command.
+fn clean(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+struct Draw<'a> {
+    look: FilesLook,
+    styles: &'a DiffStyles,
+}
+
+impl Draw<'_> {
+    /// A text diff, highlighted in `lang` when colour is on; `one_sided` (an added or removed
+    /// file or cell) is drawn in one column, the other side being empty.
+    fn text(&self, d: &TextDiff, lang: Lang, one_sided: bool) -> String {
+        let look = self.look;
+        let (old, new) = (old_text(d), new_text(d));
+        let highlight =
+            look.color && lang != Lang::Plain && old.len().max(new.len()) <= HIGHLIGHT_LIMIT;
+        let (ho, hn) = if highlight {
+            let h = Highlighter::get();
+            (
+                Some(h.highlight(&old, lang, true)),
+                Some(h.highlight(&new, lang, true)),
+            )
+        } else {
+            (None, None)
+        };
+        let lines = if one_sided || look.unified || look.width < 100 {
+            unified(
+                d,
+                ho.as_deref(),
+                hn.as_deref(),
+                look.width,
+                Some(CONTEXT),
+                self.styles,
+                false,
+            )
+        } else {
+            side_by_side(
+                d,
+                ho.as_deref(),
+                hn.as_deref(),
+                look.width,
+                Some(CONTEXT),
+                self.styles,
+                false,
+            )
+        };
+        if look.color {
+            to_ansi(&lines)
+        } else {
+            to_plain(&lines)
+        }
+    }
+}
+
+fn print_file(
+    project: &Project,
+    ch: &Changes,
+    f: &FileChange,
+    d: &FileDiff,
+    draw: &Draw<'_>,
+    out: &mut impl Write,
+) -> Result<(), CommandError> {
+    let head = format!("── {} {}", f.status.letter(), listed_path(f));
+    let one_sided = f.old_blob.is_none() || f.new_blob.is_none();
+    match d {
+        FileDiff::Text(t) => {
+            writeln!(out, "{head}: {}", line_counts(t))?;
+            if !t.stats.identical {
+                write!(
+                    out,
+                    "{}",
+                    draw.text(t, Lang::from_path(f.path()), one_sided)
+                )?;
+            }
+        }
+        FileDiff::NotebookAsText { diff, reason } => {
+            writeln!(
+                out,
+                "{head}: not a notebook this can read ({}); compared as text: {}",
+                clean(reason),
+                line_counts(diff)
+            )?;
+            if !diff.stats.identical {
+                write!(out, "{}", draw.text(diff, Lang::Plain, one_sided))?;
+            }
+        }
+        FileDiff::Binary {
+            old_size,
+            new_size,
+            kind,
+        } => writeln!(out, "{head}: {kind}, {}", sizes(*old_size, *new_size))?,
+        FileDiff::TooLarge { old_size, new_size } => writeln!(
+            out,
+            "{head}: too large to compare ({}; the limit is {} a side)",
+            sizes(*old_size, *new_size),
+            human(MAX_DIFF_BYTES)
+        )?,
+        FileDiff::Unreadable { reason } => writeln!(out, "{head}: cannot read it: {reason}")?,
+        FileDiff::Notebook(cells) => {
+            writeln!(out, "{head}: notebook, {}", cell_counts(cells))?;
+            let lang = notebook_lang(project, ch, f);
+            print_cells(cells, lang, draw, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// "+12 -3", "same content", "only line endings differ".
+fn line_counts(t: &TextDiff) -> String {
+    if t.stats.identical {
+        "same content".into()
+    } else if t.line_endings_differ {
+        "only line endings differ".into()
+    } else {
+        format!("+{} -{}", t.stats.added, t.stats.removed)
+    }
+}
+
+/// "2 cells modified, 1 added, 12 unchanged".
+fn cell_counts(cells: &[CellChange]) -> String {
+    let n = |s: CellStatus| cells.iter().filter(|c| c.status == s).count();
+    let parts: Vec<String> = [
+        CellStatus::Modified,
+        CellStatus::Added,
+        CellStatus::Removed,
+        CellStatus::Unchanged,
+    ]
+    .into_iter()
+    .filter(|&s| n(s) > 0)
+    .map(|s| format!("{} {}", n(s), s.name()))
+    .collect();
+    if parts.is_empty() {
+        return "no cells".into();
+    }
+    let mut s = parts.join(", ");
+    let first = s.find(' ').unwrap_or(s.len());
+    let cells_word = if parts.first().is_some_and(|p| p.starts_with("1 ")) {
+        " cell"
+    } else {
+        " cells"
+    };
+    s.insert_str(first, cells_word);
+    if cells.iter().all(|c| c.status == CellStatus::Unchanged) {
+        s.push_str(" (the change is in the notebook's metadata or layout)");
+    }
+    s
+}
+
+/// The notebook's kernel language at the change (the old side for a deleted notebook), else
+/// Python, Jupyter's default.
+fn notebook_lang(project: &Project, ch: &Changes, f: &FileChange) -> Lang {
+    let at = |commit: Option<git2::Oid>, path: Option<&String>| {
+        project.notebook_language(&commit?.to_string(), path?)
+    };
+    let kernel = if f.new_blob.is_some() {
+        at(Some(ch.commit), f.new_path.as_ref())
+    } else {
+        at(ch.parent, f.old_path.as_ref())
+    };
+    match kernel.map(|k| Lang::from_kernel(&k)) {
+        Some(l) if l != Lang::Plain => l,
+        _ => Lang::Python,
+    }
+}
+
+fn print_cells(
+    cells: &[CellChange],
+    lang: Lang,
+    draw: &Draw<'_>,
+    out: &mut impl Write,
+) -> Result<(), CommandError> {
+    for c in cells.iter().filter(|c| c.status != CellStatus::Unchanged) {
+        writeln!(out, "── {}", cell_heading(c))?;
+        let has_outputs = !c.outputs.old_types.is_empty() || !c.outputs.new_types.is_empty();
+        if c.kind == CellKind::Code || has_outputs {
+            writeln!(out, "   outputs: {}", c.outputs.describe())?;
+        }
+        if c.source.stats.identical {
+            if c.status == CellStatus::Modified {
+                writeln!(out, "   source unchanged")?;
+            }
+            continue;
+        }
+        let cell_lang = match c.kind {
+            CellKind::Code => lang,
+            CellKind::Markdown => Lang::Markdown,
+            _ => Lang::Plain,
+        };
+        let one_sided = c.old_index.is_none() || c.new_index.is_none();
+        write!(out, "{}", draw.text(&c.source, cell_lang, one_sided))?;
+    }
+    Ok(())
+}
+
+/// "cell 3 · code · modified · In [4] → In [7] · id 1a2b3c4d".
+fn cell_heading(c: &CellChange) -> String {
+    let mut parts = vec![match (c.new_index, c.old_index) {
+        (Some(n), _) => format!("cell {}", n + 1),
+        (None, Some(o)) => format!("old cell {}", o + 1),
+        (None, None) => "cell".into(),
+    }];
+    parts.push(match c.old_kind {
+        Some(k) => format!("{} → {}", k.name(), c.kind.name()),
+        None => c.kind.name().to_string(),
+    });
+    let mut status = c.status.name().to_string();
+    if c.moved {
+        status.push_str(", moved");
+    }
+    parts.push(status);
+    let count = |n: Option<u64>| n.map_or("In [ ]".to_string(), |n| format!("In [{n}]"));
+    if c.kind == CellKind::Code || c.old_kind == Some(CellKind::Code) {
+        parts.push(match (c.old_index, c.new_index) {
+            (Some(_), Some(_)) if c.old_count != c.new_count => {
+                format!("{} → {}", count(c.old_count), count(c.new_count))
+            }
+            (Some(_), None) => count(c.old_count),
+            _ => count(c.new_count),
+        });
+    }
+    if let Some(id) = &c.id {
+        parts.push(format!("id {}", clean(id)));
+    }
+    parts.join(" · ")
+}
+
+// ---------------------------------------------------------------- JSON
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    commit: String,
+    message: &'a str,
+    #[serde(rename = "type")]
+    type_name: String,
+    type_id: i64,
+    linked_commit: &'a str,
+    /// Which commit's change is listed: `linked_commit`, `activity_commit`, `parent_commit`.
+    source: ChangeSource,
+    changed_commit: String,
+    parent: Option<String>,
+    note: Option<&'a str>,
+    files: Vec<FileOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct FileOut<'a> {
+    status: super::ChangeStatus,
+    path: &'a str,
+    old_path: Option<&'a str>,
+    new_path: Option<&'a str>,
+    old_blob: Option<String>,
+    new_blob: Option<String>,
+    old_size: Option<u64>,
+    new_size: Option<u64>,
+    binary: bool,
+    diff: DiffOut<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum DiffOut<'a> {
+    Text {
+        added: usize,
+        removed: usize,
+        identical: bool,
+        line_endings_differ: bool,
+    },
+    Notebook {
+        added: usize,
+        removed: usize,
+        modified: usize,
+        unchanged: usize,
+        cells: Vec<CellOut<'a>>,
+    },
+    NotebookAsText {
+        reason: &'a str,
+        added: usize,
+        removed: usize,
+    },
+    Binary {
+        #[serde(rename = "type")]
+        type_name: &'a str,
+    },
+    TooLarge {
+        limit: u64,
+    },
+    Unreadable {
+        reason: &'a str,
+    },
+}
+
+#[derive(Serialize)]
+struct CellOut<'a> {
+    status: CellStatus,
+    cell_type: CellKind,
+    old_cell_type: Option<CellKind>,
+    id: Option<&'a str>,
+    old_index: Option<usize>,
+    new_index: Option<usize>,
+    old_count: Option<u64>,
+    new_count: Option<u64>,
+    moved: bool,
+    /// Source lines added and removed.
+    added: usize,
+    removed: usize,
+    outputs: OutputsOut<'a>,
+}
+
+#[derive(Serialize)]
+struct OutputsOut<'a> {
+    #[serde(flatten)]
+    summary: &'a OutputsSummary,
+    changed: bool,
+    description: String,
+}
+
+fn json_doc<'a>(row: &'a RecordRow, ch: &'a Changes, diffs: &'a [FileDiff]) -> Doc<'a> {
+    let files = ch
+        .files
+        .iter()
+        .zip(diffs)
+        .map(|(f, d)| FileOut {
+            status: f.status,
+            path: f.path(),
+            old_path: f.old_path.as_deref(),
+            new_path: f.new_path.as_deref(),
+            old_blob: f.old_blob.map(|b| b.to_string()),
+            new_blob: f.new_blob.map(|b| b.to_string()),
+            old_size: f.old_size,
+            new_size: f.new_size,
+            binary: f.binary,
+            diff: diff_out(d),
+        })
+        .collect();
+    Doc {
+        commit: row.commit.to_string(),
+        message: &row.record.message,
+        type_name: record_name(row.record.meta.type_id),
+        type_id: row.record.meta.type_id,
+        linked_commit: &row.record.meta.linked_commit,
+        source: ch.source,
+        changed_commit: ch.commit.to_string(),
+        parent: ch.parent.map(|p| p.to_string()),
+        note: ch.note.as_deref(),
+        files,
+    }
+}
+
+fn diff_out(d: &FileDiff) -> DiffOut<'_> {
+    match d {
+        FileDiff::Text(t) => DiffOut::Text {
+            added: t.stats.added,
+            removed: t.stats.removed,
+            identical: t.stats.identical,
+            line_endings_differ: t.line_endings_differ,
+        },
+        FileDiff::NotebookAsText { diff, reason } => DiffOut::NotebookAsText {
+            reason,
+            added: diff.stats.added,
+            removed: diff.stats.removed,
+        },
+        FileDiff::Binary { kind, .. } => DiffOut::Binary { type_name: kind },
+        FileDiff::TooLarge { .. } => DiffOut::TooLarge {
+            limit: MAX_DIFF_BYTES,
+        },
+        FileDiff::Unreadable { reason } => DiffOut::Unreadable { reason },
+        FileDiff::Notebook(cells) => {
+            let n = |s: CellStatus| cells.iter().filter(|c| c.status == s).count();
+            DiffOut::Notebook {
+                added: n(CellStatus::Added),
+                removed: n(CellStatus::Removed),
+                modified: n(CellStatus::Modified),
+                unchanged: n(CellStatus::Unchanged),
+                cells: cells
+                    .iter()
+                    .map(|c| CellOut {
+                        status: c.status,
+                        cell_type: c.kind,
+                        old_cell_type: c.old_kind,
+                        id: c.id.as_deref(),
+                        old_index: c.old_index,
+                        new_index: c.new_index,
+                        old_count: c.old_count,
+                        new_count: c.new_count,
+                        moved: c.moved,
+                        added: c.source.stats.added,
+                        removed: c.source.stats.removed,
+                        outputs: OutputsOut {
+                            summary: &c.outputs,
+                            changed: c.outputs.changed(),
+                            description: c.outputs.describe(),
+                        },
+                    })
+                    .collect(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_counts_read_well() {
+        assert_eq!(sizes(Some(10), Some(2048)), "10 B → 2 KB");
+        assert_eq!(sizes(None, Some(3 * 1024 * 1024)), "3.0 MB");
+        assert_eq!(sizes(Some(5), None), "was 5 B");
+        assert_eq!(clean("a\nb\x1b[31m"), "a\\nb\\u{1b}[31m");
+        let cell = |status| CellChange {
+            status,
+            kind: CellKind::Code,
+            old_kind: None,
+            id: None,
+            old_index: Some(0),
+            new_index: Some(0),
+            old_count: None,
+            new_count: None,
+            moved: false,
+            source: TextDiff::default(),
+            outputs: OutputsSummary::default(),
+        };
+        assert_eq!(
+            cell_counts(&[cell(CellStatus::Modified), cell(CellStatus::Unchanged)]),
+            "1 cell modified, 1 unchanged"
+        );
+        assert_eq!(
+            cell_counts(&[cell(CellStatus::Added), cell(CellStatus::Added)]),
+            "2 cells added"
+        );
+        assert_eq!(cell_counts(&[]), "no cells");
+    }
+}
