@@ -248,11 +248,11 @@ fn without_ids_cells_align_by_content_much_as_ids_would() {
 }
 
 #[test]
-fn uploads_add_files_and_output_pictures_are_summarised() {
+fn uploads_add_files_code_saves_diff_and_output_pictures_are_summarised() {
     let dir = tempfile::tempdir().unwrap();
     let written = workload(dir.path(), true);
     let project = Project::open(dir.path(), None).unwrap();
-    let (mut uploads, mut pictures) = (0, 0);
+    let (mut uploads, mut pictures, mut code_saves) = (0, 0, 0);
     for rec in &written.records {
         let row = project.record(&rec.activity.to_string()).unwrap();
         if rec.message.starts_with("Uploaded ") {
@@ -273,6 +273,30 @@ fn uploads_add_files_and_output_pictures_are_summarised() {
                 assert_eq!(t.stats.added, csv.iter().filter(|&&b| b == b'\n').count());
                 assert_eq!(t.stats.removed, 0);
             }
+        }
+        if detail_files(rec) == ["code/utils.py"] {
+            // Each save of the helpers file appends four-line functions (more than one when
+            // the branch saved last before other branches' saves were merged in).
+            code_saves += 1;
+            let ch = files::changes(&project, &row).unwrap();
+            assert_eq!(ch.files.len(), 1);
+            let f = &ch.files[0];
+            let want = if rec.message == "1 new file(s)." {
+                ChangeStatus::Added
+            } else {
+                ChangeStatus::Modified
+            };
+            assert_eq!((f.path(), f.status), ("code/utils.py", want));
+            let FileDiff::Text(t) = files::file_diff(&project, f) else {
+                panic!("python is text")
+            };
+            assert_eq!(t.stats.removed, 0);
+            assert!(t.stats.added > 0 && t.stats.added % 4 == 0, "{:?}", t.stats);
+            let text = files::new_text(&t);
+            assert_eq!(
+                text.matches("def helper_").count() * 4,
+                text.lines().count()
+            );
         }
         if rec.meta.type_id == 4 {
             pictures += 1;
@@ -298,8 +322,8 @@ fn uploads_add_files_and_output_pictures_are_summarised() {
         }
     }
     assert!(
-        uploads >= 3 && pictures >= 2,
-        "{uploads} uploads, {pictures} pictures"
+        uploads >= 3 && pictures >= 2 && code_saves >= 2,
+        "{uploads} uploads, {pictures} pictures, {code_saves} code saves"
     );
 }
 
@@ -356,6 +380,7 @@ struct Crafted {
     moved: String,
     uuid_linked: String,
     empty_linked: String,
+    directory: String,
     note: String,
 }
 
@@ -454,6 +479,15 @@ fn crafted() -> Crafted {
 
     let empty_linked = save(&mut w, 3, "1 modified file(s).", &["save"], Linked::Empty);
 
+    w.write_file("input/raw/.gitkeep", b"");
+    let directory = save(
+        &mut w,
+        3,
+        "Created new directory input/raw",
+        &["directory-create"],
+        Linked::AutoCommit,
+    );
+
     let mut note = RecordSpec::new(0, "Thoughts");
     note.linked = Linked::Uuid;
     note.details
@@ -471,6 +505,7 @@ fn crafted() -> Crafted {
         moved,
         uuid_linked,
         empty_linked,
+        directory,
         note,
     }
 }
@@ -711,6 +746,14 @@ fn files_command_plain_output() {
     );
     assert!(
         out.contains("── R input/small.csv → input/renamed.csv: same content\n"),
+        "{out}"
+    );
+
+    let (code, out, _) = gtm(&["files", &c.directory, &c.path]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\nA  input/raw/.gitkeep  0 B\n"), "{out}");
+    assert!(
+        out.ends_with("── A input/raw/.gitkeep: empty file\n"),
         "{out}"
     );
 

@@ -164,7 +164,7 @@ fn change_line(ch: &Changes) -> String {
     format!("{how} {} {against}", short_id(ch.commit))
 }
 
-fn listed_path(f: &FileChange) -> String {
+pub fn listed_path(f: &FileChange) -> String {
     match (&f.old_path, &f.new_path) {
         (Some(o), Some(n)) if o != n => format!("{} → {}", clean(o), clean(n)),
         _ => clean(f.path()),
@@ -172,7 +172,7 @@ fn listed_path(f: &FileChange) -> String {
 }
 
 /// "14 KB → 15 KB", "9 KB" (added), "was 12 KB" (deleted).
-fn sizes(old: Option<u64>, new: Option<u64>) -> String {
+pub fn sizes(old: Option<u64>, new: Option<u64>) -> String {
     match (old, new) {
         (Some(o), Some(n)) if o == n => human(n),
         (Some(o), Some(n)) => format!("{} → {}", human(o), human(n)),
@@ -272,6 +272,9 @@ fn print_file(
     let head = format!("── {} {}", f.status.letter(), listed_path(f));
     let one_sided = f.old_blob.is_none() || f.new_blob.is_none();
     match d {
+        FileDiff::Text(t) if one_sided && t.rows.is_empty() => {
+            writeln!(out, "{head}: empty file")?;
+        }
         FileDiff::Text(t) => {
             writeln!(out, "{head}: {}", line_counts(t))?;
             if !t.stats.identical {
@@ -315,7 +318,7 @@ fn print_file(
 }
 
 /// "+12 -3", "same content", "only line endings differ".
-fn line_counts(t: &TextDiff) -> String {
+pub fn line_counts(t: &TextDiff) -> String {
     if t.stats.identical {
         "same content".into()
     } else if t.line_endings_differ {
@@ -326,7 +329,7 @@ fn line_counts(t: &TextDiff) -> String {
 }
 
 /// "2 cells modified, 1 added, 12 unchanged".
-fn cell_counts(cells: &[CellChange]) -> String {
+pub fn cell_counts(cells: &[CellChange]) -> String {
     let n = |s: CellStatus| cells.iter().filter(|c| c.status == s).count();
     let parts: Vec<String> = [
         CellStatus::Modified,
@@ -357,7 +360,7 @@ fn cell_counts(cells: &[CellChange]) -> String {
 
 /// The notebook's kernel language at the change (the old side for a deleted notebook), else
 /// Python, Jupyter's default.
-fn notebook_lang(project: &Project, ch: &Changes, f: &FileChange) -> Lang {
+pub fn notebook_lang(project: &Project, ch: &Changes, f: &FileChange) -> Lang {
     let at = |commit: Option<git2::Oid>, path: Option<&String>| {
         project.notebook_language(&commit?.to_string(), path?)
     };
@@ -402,7 +405,7 @@ fn print_cells(
 }
 
 /// "cell 3 · code · modified · In [4] → In [7] · id 1a2b3c4d".
-fn cell_heading(c: &CellChange) -> String {
+pub fn cell_heading(c: &CellChange) -> String {
     let mut parts = vec![match (c.new_index, c.old_index) {
         (Some(n), _) => format!("cell {}", n + 1),
         (None, Some(o)) => format!("old cell {}", o + 1),

@@ -745,6 +745,21 @@ mod tests {
     }
 
     #[test]
+    fn cut_off_and_odd_notebooks_never_panic() {
+        let full = nb(json!([
+            md(Some("m"), "# T"),
+            code(Some("a"), "x = 1", json!([{"output_type": "error", "ename": 5, "traceback": "no"}])),
+            {"cell_type": 7, "source": null, "outputs": {"x": 1}, "id": 3},
+        ]));
+        for cut in 0..full.len() {
+            let part = &full[..cut];
+            let _ = diff_notebooks(Some(&full), Some(part));
+            let _ = diff_notebooks(Some(part), None);
+        }
+        assert!(diff_notebooks(Some(&full), Some(&full)).is_ok());
+    }
+
+    #[test]
     fn added_and_deleted_notebooks() {
         let n = nb(json!([md(None, "# T"), code(None, "1", json!([]))]));
         let added = diff_notebooks(None, Some(&n)).unwrap();
