@@ -177,6 +177,10 @@ pub struct Workload {
     pub bare: bool,
     /// Unix time of the first commit.
     pub start_time: i64,
+    /// Some package changes re-version an installed package (the client's
+    /// "update"). Off by default: turning it on draws extra random numbers, so
+    /// every workload written before it existed keeps its exact history.
+    pub upgrades: bool,
 }
 
 impl Default for Workload {
@@ -205,6 +209,7 @@ impl Default for Workload {
             notebook_lag: 0.3,
             bare: false,
             start_time: 1_551_708_000, // 2019-03-04 14:00 UTC (9:00 in New York)
+            upgrades: false,
         }
     }
 }
@@ -1316,6 +1321,13 @@ impl<'a> Sim<'a> {
                     .contains_key(&(manager.to_string(), p.to_string()))
             })
             .collect();
+        // Only drawn with `upgrades` on, so the random stream of older workloads is untouched.
+        if self.cfg.upgrades && !installed.is_empty() && self.rng.chance(0.3) {
+            let pick = self.rng.below(installed.len() as u64) as usize;
+            if let Some(&&(p, _)) = installed.get(pick) {
+                return self.upgrade_package(manager, p);
+            }
+        }
         let remove =
             !installed.is_empty() && (installed.len() == pool.len() || self.rng.chance(0.2));
         let mut details = Vec::new();
@@ -1373,6 +1385,39 @@ impl<'a> Sim<'a> {
             spec.details = details;
             self.write(spec);
         }
+    }
+
+    /// A new version of an installed package. What the client did for an
+    /// update (gtmcore's `ComponentManager.add_packages` with `force`): the
+    /// package's yaml rewritten with the new version, one edit detail
+    /// `Update <manager> managed package: <name> "<version>"` (the client
+    /// quoted the version there) and the message `Updated 1 <manager>
+    /// package(s)`. The yaml keeps this generator's layout, the one its adds write.
+    fn upgrade_package(&mut self, manager: &str, package: &str) {
+        let key = (manager.to_string(), package.to_string());
+        let Some(old) = self.packages.get(&key).cloned() else {
+            return;
+        };
+        let version = bump_version(&old, &mut self.rng);
+        let yaml = format!(
+            "manager: {manager}\npackage: {package}\nversion: {version}\nfrom_base: false\nschema: 1\n"
+        );
+        self.w.write_file(
+            &format!(".gigantum/env/package_manager/{manager}_{package}.yaml"),
+            yaml.as_bytes(),
+        );
+        self.packages.insert(key, version.clone());
+        let mut spec = RecordSpec::new(1, format!("Updated 1 {manager} package(s)"));
+        spec.tags = tags(&["environment", "package_manager", manager]);
+        spec.details.push(detail(
+            0,
+            false,
+            0,
+            2,
+            "text/plain",
+            format!("Update {manager} managed package: {package} \"{version}\"").into_bytes(),
+        ));
+        self.write(spec);
     }
 
     fn docker_snippet(&mut self) {
@@ -1687,6 +1732,33 @@ fn client_order(mut details: Vec<DetailSpec>) -> Vec<DetailSpec> {
     };
     details.sort_by_key(key);
     details
+}
+
+/// The next version of `v`: the last number of its leading dotted part goes
+/// up by one, or now and then the one before it (the last reset to 0);
+/// anything after that part (`-2`, `+dfsg1`, `-1cran1.1804.0`) stays.
+fn bump_version(v: &str, rng: &mut Rng) -> String {
+    let cut = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(v.len());
+    let (head, tail) = v.split_at(cut);
+    let mut parts: Vec<u64> = head.split('.').map_while(|p| p.parse().ok()).collect();
+    let minor = parts.len() >= 2 && rng.chance(0.3);
+    if minor {
+        let n = parts.len();
+        if let Some(p) = parts.get_mut(n - 2) {
+            *p += 1;
+        }
+        if let Some(p) = parts.last_mut() {
+            *p = 0;
+        }
+    } else if let Some(p) = parts.last_mut() {
+        *p += 1;
+    } else {
+        return format!("{v}.1");
+    }
+    let head: Vec<String> = parts.iter().map(u64::to_string).collect();
+    format!("{}{tail}", head.join("."))
 }
 
 fn fnv(s: &str) -> u64 {
@@ -2925,6 +2997,22 @@ mod tests {
             Some(ImageFormat::Gif)
         );
         assert_eq!(Author::new("X", "x.y-z@q", 0).username(), "xy-z");
+    }
+
+    #[test]
+    fn versions_go_up_and_keep_their_suffix() {
+        let mut rng = Rng::new(1);
+        for _ in 0..50 {
+            let v = bump_version("1.3.6-1cran1.1804.0", &mut rng);
+            assert!(
+                v == "1.3.7-1cran1.1804.0" || v == "1.4.0-1cran1.1804.0",
+                "{v}"
+            );
+            let v = bump_version("3.5", &mut rng);
+            assert!(v == "3.6" || v == "4.0", "{v}");
+            assert_eq!(bump_version("7", &mut rng), "8");
+            assert_eq!(bump_version("latest", &mut rng), "latest.1");
+        }
     }
 
     /// `cargo test --release --lib synth::workload::tests::hundred_thousand -- --ignored --nocapture`
