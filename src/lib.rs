@@ -14,6 +14,7 @@ pub mod columns;
 pub mod commands;
 pub mod compare;
 pub mod diff;
+pub mod env;
 pub mod export;
 pub mod files;
 pub mod lineage;

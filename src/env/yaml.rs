@@ -1,0 +1,673 @@
+//! A small YAML reader for the files the Gigantum client wrote under
+//! `.gigantum/env/`: block maps and lists (a list may sit at its key's own
+//! indentation, as PyYAML writes it), `- key: value` items, plain, quoted
+//! and block (`|`, `>`) scalars, also over several lines, and one-line flow
+//! lists and maps. Scalars stay text (`2`, `true` and `'18.04'` alike); only
+//! `null`, `~` and nothing read as null. Anchors, tags and several-line flow
+//! collections are not needed there, and are not understood.
+//!
+//! It never panics: what it cannot read is a [`YamlError`] with the line.
+
+use std::borrow::Cow;
+
+/// A parsed YAML value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Yaml {
+    Null,
+    Str(String),
+    List(Vec<Yaml>),
+    /// Keys in file order; a repeated key keeps both, and [`Yaml::get`] sees the last.
+    Map(Vec<(String, Yaml)>),
+}
+
+/// Why a file is not YAML this reader understands.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct YamlError {
+    /// 1-based.
+    pub line: usize,
+    pub message: String,
+}
+
+impl Yaml {
+    /// The value of `key` in a map (the last one, as PyYAML keeps).
+    pub fn get(&self, key: &str) -> Option<&Yaml> {
+        match self {
+            Yaml::Map(entries) => entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The text of a scalar; `None` for null, lists and maps.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Yaml::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Nesting deeper than this is refused: recursion must stay bounded
+/// whatever the file holds (`- - - - …` on one line nests once per dash).
+const MAX_DEPTH: usize = 64;
+
+/// Parses one document.
+pub fn parse(text: &str) -> Result<Yaml, YamlError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines: Vec<Cow<'_, str>> = text
+        .strip_suffix('\n')
+        .unwrap_or(text)
+        .split('\n')
+        .map(|l| Cow::Borrowed(l.strip_suffix('\r').unwrap_or(l)))
+        .collect();
+    // A document start marker and directives carry nothing we need.
+    for l in lines.iter_mut() {
+        let t = l.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if t.starts_with('%') || t == "---" {
+            *l = Cow::Borrowed("");
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("--- ") {
+            *l = Cow::Owned(rest.to_string());
+        }
+        break;
+    }
+    let mut p = Parser { lines, pos: 0 };
+    p.skip_blank();
+    let Some(first) = p.line() else {
+        return Ok(Yaml::Null);
+    };
+    let ind = indent(first);
+    let value = p.node(ind, None, 0)?;
+    p.skip_blank();
+    if p.line().is_some_and(|l| l.trim() != "...") {
+        return Err(p.error("text after the end of the document"));
+    }
+    Ok(value)
+}
+
+struct Parser<'a> {
+    lines: Vec<Cow<'a, str>>,
+    pos: usize,
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+fn blank_or_comment(line: &str) -> bool {
+    let t = line.trim();
+    t.is_empty() || t.starts_with('#')
+}
+
+fn is_dash(content: &str) -> bool {
+    content == "-" || content.starts_with("- ") || content.starts_with("-\t")
+}
+
+/// `key: rest` → (key, rest); `None` when the line is not a mapping entry.
+fn split_key(content: &str) -> Option<(String, &str)> {
+    if content.starts_with(['[', '{', '#', '|', '>', '&', '*', '!', '@', '`']) {
+        return None;
+    }
+    if let Some(q) = content.chars().next().filter(|c| *c == '"' || *c == '\'') {
+        let end = closing_quote(content, q)?;
+        let after = content.get(end + 1..)?.trim_start();
+        let rest = after.strip_prefix(':')?;
+        if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+            return None;
+        }
+        let key = unquote(content.get(..=end)?, q);
+        return Some((key, rest.trim()));
+    }
+    let bytes = content.as_bytes();
+    let at = bytes.iter().enumerate().position(|(i, &b)| {
+        b == b':' && matches!(bytes.get(i + 1), None | Some(b' ') | Some(b'\t'))
+    })?;
+    let key = content.get(..at)?.trim_end();
+    if key.is_empty() || key.contains(" #") {
+        return None;
+    }
+    Some((key.to_string(), content.get(at + 1..)?.trim()))
+}
+
+/// Byte index of the quote that closes a scalar opened by `q` at index 0.
+fn closing_quote(s: &str, q: char) -> Option<usize> {
+    let mut chars = s.char_indices().skip(1).peekable();
+    while let Some((i, c)) = chars.next() {
+        if q == '"' && c == '\\' {
+            chars.next();
+        } else if c == q {
+            if q == '\'' && chars.peek().is_some_and(|&(_, n)| n == '\'') {
+                chars.next();
+            } else {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
+/// The text of a quoted scalar given with both quotes, escapes resolved.
+fn unquote(s: &str, q: char) -> String {
+    let inner = s
+        .strip_prefix(q)
+        .and_then(|s| s.strip_suffix(q))
+        .unwrap_or(s);
+    if q == '\'' {
+        return inner.replace("''", "'");
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some('x') => push_code(&mut out, &mut chars, 2),
+            Some('u') => push_code(&mut out, &mut chars, 4),
+            Some('U') => push_code(&mut out, &mut chars, 8),
+            Some(c @ ('"' | '\\' | '/' | ' ')) => out.push(c),
+            Some(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+fn push_code(out: &mut String, chars: &mut std::str::Chars<'_>, n: usize) {
+    let hex: String = chars.by_ref().take(n).collect();
+    match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+        Some(c) => out.push(c),
+        None => out.push('\u{fffd}'),
+    }
+}
+
+/// A plain scalar's text without a trailing ` # comment`.
+fn plain(s: &str) -> &str {
+    let cut = s
+        .char_indices()
+        .find(|&(i, c)| c == '#' && i > 0 && s[..i].ends_with([' ', '\t']))
+        .map_or(s.len(), |(i, _)| i);
+    s[..cut].trim()
+}
+
+fn plain_value(s: &str) -> Yaml {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => Yaml::Null,
+        _ => Yaml::Str(s.to_string()),
+    }
+}
+
+/// Splits a one-line flow collection's inside at top-level commas.
+fn flow_items(inner: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start, mut quote) = (0i32, 0usize, None::<char>);
+    for (i, c) in inner.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(inner[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = inner[start..].trim();
+    if !last.is_empty() {
+        out.push(last);
+    }
+    out
+}
+
+fn flow_scalar(s: &str) -> Yaml {
+    match s.chars().next() {
+        Some(q @ ('"' | '\'')) if closing_quote(s, q) == Some(s.len() - 1) => {
+            Yaml::Str(unquote(s, q))
+        }
+        _ => plain_value(s),
+    }
+}
+
+impl<'a> Parser<'a> {
+    fn line(&self) -> Option<&str> {
+        self.lines.get(self.pos).map(|l| l.as_ref())
+    }
+
+    fn error(&self, message: impl Into<String>) -> YamlError {
+        YamlError {
+            line: self.pos + 1,
+            message: message.into(),
+        }
+    }
+
+    fn skip_blank(&mut self) {
+        while self.line().is_some_and(blank_or_comment) {
+            self.pos += 1;
+        }
+    }
+
+    /// The node whose first line is the current one, at indentation `ind`.
+    /// `parent` is the indentation of the key or dash that holds it:
+    /// continuation lines of a scalar must be deeper than that.
+    fn node(&mut self, ind: usize, parent: Option<usize>, depth: usize) -> Result<Yaml, YamlError> {
+        if depth > MAX_DEPTH {
+            return Err(self.error("nested too deeply"));
+        }
+        let Some(line) = self.line() else {
+            return Ok(Yaml::Null);
+        };
+        if line.trim_start_matches(' ').starts_with('\t') {
+            return Err(self.error("a tab in the indentation"));
+        }
+        let content = line.get(ind..).unwrap_or("").trim_end();
+        if is_dash(content) {
+            return self.list(ind, depth);
+        }
+        if split_key(content).is_some() {
+            return self.map(ind, depth);
+        }
+        let content = content.to_string();
+        self.pos += 1;
+        self.scalar(&content, parent)
+    }
+
+    fn list(&mut self, ind: usize, depth: usize) -> Result<Yaml, YamlError> {
+        let mut items = Vec::new();
+        loop {
+            self.skip_blank();
+            let Some(line) = self.line() else { break };
+            let i = indent(line);
+            let content = line.get(i..).unwrap_or("").trim_end();
+            if i < ind || (i == ind && !is_dash(content)) {
+                break;
+            }
+            if i > ind {
+                return Err(self.error("unexpected indentation in a list"));
+            }
+            let rest = content.get(1..).unwrap_or("").trim_start();
+            if rest.is_empty() || rest.starts_with('#') {
+                self.pos += 1;
+                items.push(self.child(ind, depth)?);
+            } else {
+                // The item's text becomes a line of its own at its column:
+                // `- pip: null` then reads as a map at that column, whose
+                // other keys are the next lines at the same column.
+                let col = ind + (content.len() - rest.len());
+                let rewritten = format!("{}{rest}", " ".repeat(col));
+                if let Some(slot) = self.lines.get_mut(self.pos) {
+                    *slot = Cow::Owned(rewritten);
+                }
+                items.push(self.node(col, Some(ind), depth + 1)?);
+            }
+        }
+        Ok(Yaml::List(items))
+    }
+
+    /// What follows a `key:` or `-` with nothing after it: a deeper block,
+    /// else null.
+    fn child(&mut self, ind: usize, depth: usize) -> Result<Yaml, YamlError> {
+        self.skip_blank();
+        match self.line() {
+            Some(l) if indent(l) > ind => {
+                let i = indent(l);
+                self.node(i, Some(ind), depth + 1)
+            }
+            _ => Ok(Yaml::Null),
+        }
+    }
+
+    fn map(&mut self, ind: usize, depth: usize) -> Result<Yaml, YamlError> {
+        let mut entries = Vec::new();
+        loop {
+            self.skip_blank();
+            let Some(line) = self.line() else { break };
+            let i = indent(line);
+            if i < ind {
+                break;
+            }
+            if i > ind {
+                return Err(self.error("unexpected indentation"));
+            }
+            let content = line.get(i..).unwrap_or("").trim_end();
+            let Some((key, rest)) = split_key(content) else {
+                return Err(self.error(if is_dash(content) {
+                    "a list item where a `key:` was expected".to_string()
+                } else {
+                    format!("expected `key: value`, found `{}`", shorten(content))
+                }));
+            };
+            let rest = rest.to_string();
+            self.pos += 1;
+            let value = if rest.is_empty() || rest.starts_with('#') {
+                self.skip_blank();
+                match self.line() {
+                    // PyYAML writes a list at its key's own indentation.
+                    Some(l)
+                        if indent(l) == ind && is_dash(l.get(ind..).unwrap_or("").trim_end()) =>
+                    {
+                        self.list(ind, depth + 1)?
+                    }
+                    _ => self.child(ind, depth)?,
+                }
+            } else {
+                self.scalar(&rest, Some(ind))?
+            };
+            entries.push((key, value));
+        }
+        Ok(Yaml::Map(entries))
+    }
+
+    /// A scalar starting with `first` (already consumed); further lines
+    /// deeper than `parent` continue it.
+    fn scalar(&mut self, first: &str, parent: Option<usize>) -> Result<Yaml, YamlError> {
+        let deeper = |l: &str| parent.is_none_or(|p| indent(l) > p);
+        match first.chars().next() {
+            Some('|' | '>') => self.block(first, parent),
+            Some(q @ ('"' | '\'')) => {
+                let start = self.pos;
+                let mut text = first.to_string();
+                loop {
+                    if let Some(end) = closing_quote(&text, q) {
+                        let after = text.get(end + 1..).unwrap_or("").trim();
+                        if !(after.is_empty() || after.starts_with('#')) {
+                            return Err(YamlError {
+                                line: start,
+                                message: "text after a quoted value".into(),
+                            });
+                        }
+                        return Ok(Yaml::Str(unquote(&text[..=end], q)));
+                    }
+                    let Some(next) = self.line().filter(|l| l.trim().is_empty() || deeper(l))
+                    else {
+                        return Err(YamlError {
+                            line: start,
+                            message: "a quoted value is not closed".into(),
+                        });
+                    };
+                    let next = next.trim().to_string();
+                    self.pos += 1;
+                    // Line folding: a break is a space, an empty line a newline;
+                    // in double quotes a trailing backslash joins the lines.
+                    if next.is_empty() {
+                        text.push('\n');
+                    } else if q == '"' && text.ends_with('\\') && !text.ends_with("\\\\") {
+                        text.pop();
+                        text.push_str(&next);
+                    } else if text.ends_with('\n') {
+                        text.push_str(&next);
+                    } else {
+                        text.push(' ');
+                        text.push_str(&next);
+                    }
+                }
+            }
+            Some('[') | Some('{') => {
+                let t = plain(first);
+                let (open, close) = if t.starts_with('[') {
+                    ('[', ']')
+                } else {
+                    ('{', '}')
+                };
+                let Some(inner) = t.strip_prefix(open).and_then(|t| t.strip_suffix(close)) else {
+                    return Err(YamlError {
+                        line: self.pos,
+                        message: "a flow collection over several lines".into(),
+                    });
+                };
+                let items = flow_items(inner);
+                if open == '[' {
+                    return Ok(Yaml::List(items.into_iter().map(flow_scalar).collect()));
+                }
+                let mut entries = Vec::new();
+                for item in items {
+                    let (k, v) = split_key(item).unwrap_or((item.to_string(), ""));
+                    entries.push((k, flow_scalar(v)));
+                }
+                Ok(Yaml::Map(entries))
+            }
+            _ => {
+                let mut text = plain(first).to_string();
+                let mut newlines = 0;
+                while let Some(l) = self.line() {
+                    if l.trim().is_empty() {
+                        newlines += 1;
+                        self.pos += 1;
+                        continue;
+                    }
+                    if !deeper(l) || l.trim_start().starts_with('#') {
+                        break;
+                    }
+                    // `key: value` cannot continue a plain value: it is a
+                    // map indented too far.
+                    if split_key(l.trim_start()).is_some() {
+                        return Err(self.error("unexpected indentation"));
+                    }
+                    let more = plain(l).to_string();
+                    if newlines > 0 {
+                        text.push_str(&"\n".repeat(newlines));
+                    } else {
+                        text.push(' ');
+                    }
+                    text.push_str(&more);
+                    newlines = 0;
+                    self.pos += 1;
+                }
+                // Blank lines after the scalar belong to nobody; step back over them.
+                self.pos -= newlines;
+                Ok(plain_value(&text))
+            }
+        }
+    }
+
+    /// A `|` or `>` block scalar: its header was `header`, its lines follow.
+    fn block(&mut self, header: &str, parent: Option<usize>) -> Result<Yaml, YamlError> {
+        let h = plain(header);
+        let folded = h.starts_with('>');
+        let mut keep = false;
+        let mut strip = false;
+        let mut explicit = None;
+        for c in h.chars().skip(1) {
+            match c {
+                '-' => strip = true,
+                '+' => keep = true,
+                '1'..='9' => explicit = c.to_digit(10).map(|d| d as usize),
+                _ => {
+                    return Err(self.error_before(format!("a block scalar header `{h}`")));
+                }
+            }
+        }
+        let base = parent.map_or(0, |p| p + 1);
+        let mut block_ind = explicit.map(|d| parent.map_or(0, |p| p) + d);
+        let mut lines: Vec<String> = Vec::new();
+        while let Some(l) = self.line() {
+            if l.trim().is_empty() {
+                lines.push(String::new());
+                self.pos += 1;
+                continue;
+            }
+            let i = indent(l);
+            let want = *block_ind.get_or_insert(i.max(base));
+            if i < want || i < base {
+                break;
+            }
+            lines.push(l.get(want..).unwrap_or("").to_string());
+            self.pos += 1;
+        }
+        let trailing = lines.iter().rev().take_while(|l| l.is_empty()).count();
+        lines.truncate(lines.len() - trailing);
+        // Blank lines after the block that are not part of it belong to nobody.
+        let mut body = if folded {
+            let mut out = String::new();
+            let mut prev_blank = true;
+            for l in &lines {
+                if l.is_empty() {
+                    out.push('\n');
+                    prev_blank = true;
+                } else {
+                    if !prev_blank {
+                        out.push(' ');
+                    }
+                    out.push_str(l);
+                    prev_blank = false;
+                }
+            }
+            out
+        } else {
+            lines.join("\n")
+        };
+        if !body.is_empty() && !strip {
+            body.push('\n');
+            if keep {
+                body.push_str(&"\n".repeat(trailing));
+            }
+        }
+        Ok(Yaml::Str(body))
+    }
+
+    fn error_before(&self, message: impl Into<String>) -> YamlError {
+        YamlError {
+            line: self.pos,
+            message: message.into(),
+        }
+    }
+}
+
+fn shorten(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Yaml {
+        Yaml::Str(v.into())
+    }
+
+    #[test]
+    fn maps_lists_and_nesting() {
+        let y = "id: python3-minimal\nname: Python 3 Minimal\nrevision: 4\nos_release: '18.04'\nimage:\n  namespace: gigantum\n  repository: python3-minimal\n  tag: 9c03f48955-2021-04-05\npackage_managers:\n- pip\n- apt\n";
+        let v = parse(y).unwrap();
+        assert_eq!(v.get("id"), Some(&s("python3-minimal")));
+        assert_eq!(v.get("os_release"), Some(&s("18.04")));
+        assert_eq!(
+            v.get("image").and_then(|i| i.get("tag")),
+            Some(&s("9c03f48955-2021-04-05"))
+        );
+        assert_eq!(
+            v.get("package_managers"),
+            Some(&Yaml::List(vec![s("pip"), s("apt")]))
+        );
+    }
+
+    #[test]
+    fn what_pyyaml_writes_for_a_real_base() {
+        // From a real base (revision 12 of python3-minimal), icon shortened.
+        let y = "description: A minimal Base with Python 3.7 and JupyterLab\ndevelopment_tools:\n- jupyterlab\n- notebook\nicon: data:image/png;base64,iVBORw0KGgo=\nid: python3-minimal\nimage:\n  namespace: gigantum\n  repository: python3-minimal\n  server: hub.docker.com\n  tag: 9c03f48955-2021-04-05\nlanguages:\n- python3\nlicense: MIT\nname: Python3 Minimal\nos_class: ubuntu\nos_release: '18.04'\npackage_managers:\n- pip: null\n- conda3: null\n- apt:\n  - vim\n  - zip\nreadme: \"A minimal Base with Python 3.7 and a recent version of JupyterLab\\n\\nThe\\\n  \\ following JupyterLab widgets are configured:\\n  - @jupyterlab/toc\\n  - nbresuse\\\n  \\ to display memory usage in the status bar\\n\"\nrevision: 12\nschema: 1\ntags:\n- ubuntu\nurl: null\n";
+        let v = parse(y).unwrap();
+        assert_eq!(v.get("revision"), Some(&s("12")));
+        assert_eq!(v.get("url"), Some(&Yaml::Null));
+        let pm = v.get("package_managers").unwrap();
+        assert_eq!(
+            pm,
+            &Yaml::List(vec![
+                Yaml::Map(vec![("pip".into(), Yaml::Null)]),
+                Yaml::Map(vec![("conda3".into(), Yaml::Null)]),
+                Yaml::Map(vec![("apt".into(), Yaml::List(vec![s("vim"), s("zip")]))]),
+            ])
+        );
+        assert_eq!(
+            v.get("readme").and_then(Yaml::as_str),
+            Some(
+                "A minimal Base with Python 3.7 and a recent version of JupyterLab\n\nThe following JupyterLab widgets are configured:\n  - @jupyterlab/toc\n  - nbresuse to display memory usage in the status bar\n"
+            )
+        );
+    }
+
+    #[test]
+    fn the_clients_package_file() {
+        // No newline at the end; quoted values; a comment first; CRLF (os.linesep on Windows).
+        let y = "# Generated on: 2019-03-04 10:11:12.123\r\nmanager: \"pip\"\r\npackage: \"pandas\"\r\nversion: \"0.24.2\"\r\nfrom_base: false\r\nschema: 1";
+        let v = parse(y).unwrap();
+        assert_eq!(v.get("package"), Some(&s("pandas")));
+        assert_eq!(v.get("version"), Some(&s("0.24.2")));
+        assert_eq!(v.get("from_base"), Some(&s("false")));
+        assert_eq!(v.get("schema"), Some(&s("1")));
+    }
+
+    #[test]
+    fn block_scalars() {
+        let y = "name: x\ncontent: |\n  RUN apt-get update\n\n    indented\n  last\ndescription: >-\n  one\n  two\n\n  three\nkeep: |+\n  a\n\n";
+        let v = parse(y).unwrap();
+        assert_eq!(
+            v.get("content").and_then(Yaml::as_str),
+            Some("RUN apt-get update\n\n  indented\nlast\n")
+        );
+        assert_eq!(
+            v.get("description").and_then(Yaml::as_str),
+            Some("one two\nthree")
+        );
+        assert_eq!(v.get("keep").and_then(Yaml::as_str), Some("a\n\n"));
+        let list = parse("content:\n- RUN a\n- 'RUN b: c'\n").unwrap();
+        assert_eq!(
+            list.get("content"),
+            Some(&Yaml::List(vec![s("RUN a"), s("RUN b: c")]))
+        );
+    }
+
+    #[test]
+    fn plain_scalars_over_lines_flow_and_comments() {
+        let y = "---\ndescription: A long description that PyYAML\n  wrapped at eighty columns\ntags: [a, 'b c', \"d\"]\nempty: {}\nurl: http://x.org/a#b # a comment\nnothing:\n";
+        let v = parse(y).unwrap();
+        assert_eq!(
+            v.get("description").and_then(Yaml::as_str),
+            Some("A long description that PyYAML wrapped at eighty columns")
+        );
+        assert_eq!(
+            v.get("tags"),
+            Some(&Yaml::List(vec![s("a"), s("b c"), s("d")]))
+        );
+        assert_eq!(v.get("empty"), Some(&Yaml::Map(vec![])));
+        assert_eq!(v.get("url"), Some(&s("http://x.org/a#b")));
+        assert_eq!(v.get("nothing"), Some(&Yaml::Null));
+        assert_eq!(parse("").unwrap(), Yaml::Null);
+        assert_eq!(parse("# only a comment\n").unwrap(), Yaml::Null);
+    }
+
+    #[test]
+    fn broken_files_are_errors_with_their_line() {
+        for (y, line) in [
+            ("manager: pip\n  version: 1\n", 2),
+            ("manager: pip\nthis is not yaml\n", 2),
+            ("a: 'open\nb: 2\n", 1),
+            ("a: [1, 2\n", 1),
+            ("a:\n\t- x\n", 2),
+            ("- a\nb: c\n", 2),
+            ("a: 1\n- b\n", 2),
+        ] {
+            let e = parse(y).unwrap_err();
+            assert_eq!(e.line, line, "{y:?}: {e}");
+        }
+        let deep = "- ".repeat(500) + "x";
+        assert!(parse(&deep).unwrap_err().message.contains("deeply"));
+    }
+}
