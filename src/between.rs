@@ -42,23 +42,6 @@ impl Between {
     }
 }
 
-/// Tags the client put on records of file changes.
-const FILE_TAGS: [&str; 5] = ["save", "upload", "file-move", "directory-create", "delete"];
-
-/// Whether a record describes file changes rather than a run or a note.
-pub fn is_file_record(row: &RecordRow) -> bool {
-    match RecordKind::from_id(row.record.meta.type_id) {
-        Some(RecordKind::InputData | RecordKind::OutputData | RecordKind::Dataset) => true,
-        Some(RecordKind::Code) => row
-            .record
-            .meta
-            .tags
-            .iter()
-            .any(|t| FILE_TAGS.contains(&t.as_str())),
-        _ => false,
-    }
-}
-
 /// What happened after execution `older` and before execution `newer` of
 /// `lineage`; `rows` is the history newest first, as the walk gives it.
 /// Records of the newer run itself count (a "run all" record runs other
@@ -120,7 +103,7 @@ pub fn between<'a>(
         };
         if RecordKind::from_id(row.record.meta.type_id) == Some(RecordKind::Environment) {
             out.environment.push(change());
-        } else if is_file_record(row) {
+        } else if crate::files::is_file_record(&row.record) {
             out.files.push(change());
         }
     }

@@ -129,6 +129,15 @@ pub enum Effect {
         notebook: String,
         generation: u64,
     },
+    /// Read what the change screen's record changed.
+    ReadChanges {
+        generation: u64,
+    },
+    /// Diff file `index` of the change screen.
+    FileDiff {
+        index: usize,
+        generation: u64,
+    },
     /// Compare these two executions of the cell screen's lineage.
     Compare {
         old: usize,
@@ -191,6 +200,8 @@ pub struct App {
     pub detail_view: std::cell::RefCell<Option<Arc<super::views::DetailView>>>,
     /// The cell history screen, when open (it covers the panes).
     pub cell: Option<CellScreen>,
+    /// The file-change screen, when open.
+    pub changes: Option<super::changes::ChangesScreen>,
     /// Counts cell screen requests, so late answers to old ones are dropped.
     pub cell_generation: u64,
     /// Lineages read for this load of the history, by notebook.
@@ -238,6 +249,7 @@ impl App {
             detail_lines: 0,
             detail_view: std::cell::RefCell::new(None),
             cell: None,
+            changes: None,
             cell_generation: 0,
             lineages: HashMap::new(),
             depth: ColorDepth::TrueColor,
@@ -754,6 +766,9 @@ impl App {
         if self.cell.is_some() && action != Action::Help {
             return self.cell_update(action);
         }
+        if self.changes.is_some() && action != Action::Help {
+            return self.changes_update(action);
+        }
         let page = match self.focus {
             Focus::Timeline => self.list_height.saturating_sub(2).max(1) as isize,
             Focus::Detail => self.detail_height.saturating_sub(2).max(1) as isize,
@@ -823,6 +838,7 @@ impl App {
                 });
             }
             (Action::CellHistory, _) => return self.open_cell(),
+            (Action::Changes, _) => return self.open_changes(),
             (Action::Branches, _) => return vec![Effect::ListBranches],
             (Action::Authors, _) => self.open_authors(),
             (Action::SaveImage, _) => return vec![Effect::SaveImages],
@@ -920,6 +936,76 @@ impl App {
         }
     }
 
+    /// What the selected record changed: a file record's files; a code
+    /// record's cell history.
+    fn open_changes(&mut self) -> Vec<Effect> {
+        let Some(row) = self.current().cloned() else {
+            return Vec::new();
+        };
+        if crate::files::is_file_record(&row.record) {
+            self.cell_generation += 1;
+            let mut screen = super::changes::ChangesScreen::new(&row, self.cell_generation);
+            screen.pane.height = self.detail_height.max(self.list_height);
+            self.changes = Some(screen);
+            return vec![Effect::ReadChanges {
+                generation: self.cell_generation,
+            }];
+        }
+        if RecordKind::from_id(row.record.meta.type_id) == Some(RecordKind::Code) {
+            return self.open_cell();
+        }
+        self.flash = Some("d shows what file and code records changed".into());
+        Vec::new()
+    }
+
+    /// A file record's changes arrived from the worker.
+    pub fn changes_ready(
+        &mut self,
+        generation: u64,
+        result: Result<Arc<crate::files::Changes>, String>,
+    ) -> Vec<Effect> {
+        let Some(screen) = self.changes.as_mut() else {
+            return Vec::new();
+        };
+        if screen.generation != generation {
+            return Vec::new();
+        }
+        match screen.set_changes(result) {
+            Some(index) => vec![Effect::FileDiff { index, generation }],
+            None => Vec::new(),
+        }
+    }
+
+    /// A file's diff arrived from the worker.
+    pub fn file_ready(&mut self, generation: u64, view: Arc<super::changes::FileView>) {
+        if let Some(screen) = self.changes.as_mut()
+            && screen.generation == generation
+            && screen.wanted == Some(view.index)
+        {
+            screen.shown = Some(view);
+        }
+    }
+
+    fn changes_update(&mut self, action: Action) -> Vec<Effect> {
+        use super::changes::ChangesOutcome;
+        let Some(screen) = self.changes.as_mut() else {
+            return Vec::new();
+        };
+        let generation = screen.generation;
+        match screen.update(action) {
+            ChangesOutcome::Diff(Some(index)) => vec![Effect::FileDiff { index, generation }],
+            ChangesOutcome::Diff(None) => Vec::new(),
+            ChangesOutcome::Flash(text) => {
+                self.flash = Some(text);
+                Vec::new()
+            }
+            ChangesOutcome::Close => {
+                self.changes = None;
+                Vec::new()
+            }
+        }
+    }
+
     /// Opens the history of the selected record's cell (its last execution).
     fn open_cell(&mut self) -> Vec<Effect> {
         let Some(row) = self.current() else {
@@ -935,7 +1021,7 @@ impl App {
         let origin = row.commit;
         self.cell_generation += 1;
         let mut screen = CellScreen::new(notebook.clone(), origin, None, self.cell_generation);
-        screen.height = self.detail_height.max(self.list_height);
+        screen.pane.height = self.detail_height.max(self.list_height);
         self.cell = Some(screen);
         match self.lineages.get(&notebook).cloned() {
             Some(l) => self.lineage_ready(self.cell_generation, &notebook, l, false),
@@ -1033,7 +1119,11 @@ impl App {
     pub fn wheel(&mut self, down: bool, over_detail: bool) -> Vec<Effect> {
         let step = if down { 3 } else { -3 };
         if let Some(screen) = self.cell.as_mut() {
-            screen.scroll_by(step);
+            screen.pane.scroll_by(step);
+            return Vec::new();
+        }
+        if let Some(screen) = self.changes.as_mut() {
+            screen.pane.scroll_by(step);
             return Vec::new();
         }
         if over_detail {
@@ -1046,7 +1136,7 @@ impl App {
 
     /// A click on the timeline at a view position.
     pub fn click_record(&mut self, pos: usize) -> Vec<Effect> {
-        if self.cell.is_some() {
+        if self.cell.is_some() || self.changes.is_some() {
             return Vec::new();
         }
         self.focus = Focus::Timeline;

@@ -1,12 +1,11 @@
 //! The cell history screen: one cell's runs, newest first, and the diff of
 //! the selected run against the one before it (or against a marked run).
 
-use std::cell::RefCell;
 use std::sync::Arc;
 
 use git2::Oid;
-use ratatui::text::Line;
 
+use super::diffpane::{DiffPane, PaneFocus};
 use super::keymap::Action;
 use super::render::highlight::{Highlighter, Lang, StyledLine};
 use super::render::image::{Picture, decode};
@@ -14,13 +13,6 @@ use crate::compare::{Comparison, compare};
 use crate::diff::diff_text;
 use crate::lineage::{self, Lineage};
 use crate::repo::{DetailStore, Project, RecordRow};
-
-/// Which part of the screen takes the movement keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CellFocus {
-    Runs,
-    Diff,
-}
 
 /// A run as listed: what changed against the run before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,12 +62,6 @@ impl std::fmt::Debug for PairView {
     }
 }
 
-/// Lines of the diff pane as last drawn, with what they were built from.
-pub struct DrawnDiff {
-    pub key: (usize, usize, u16, bool, usize),
-    pub lines: Arc<Vec<Line<'static>>>,
-}
-
 /// The screen's state.
 pub struct CellScreen {
     pub notebook: String,
@@ -92,17 +78,11 @@ pub struct CellScreen {
     pub selected: usize,
     /// A marked execution: the diff compares it with the selected run.
     pub mark: Option<usize>,
-    pub focus: CellFocus,
-    pub scroll: usize,
-    /// Unified or side by side, when the user chose; else by width.
-    pub unified: Option<bool>,
+    pub focus: PaneFocus,
     /// The pair last asked for (old, new), and the one on screen.
     pub wanted: Option<(usize, usize)>,
     pub shown: Option<Arc<PairView>>,
-    /// Lines of the diff pane, set by drawing (for scrolling limits).
-    pub drawn: RefCell<Option<DrawnDiff>>,
-    /// Lines the diff pane has room for, set from the terminal size.
-    pub height: usize,
+    pub pane: DiffPane,
     /// Which request is current: older answers are dropped.
     pub generation: u64,
 }
@@ -118,13 +98,13 @@ impl CellScreen {
             partial: false,
             selected: 0,
             mark: None,
-            focus: CellFocus::Runs,
-            scroll: 0,
-            unified: None,
+            focus: PaneFocus::List,
             wanted: None,
             shown: None,
-            drawn: RefCell::new(None),
-            height: 10,
+            pane: DiffPane {
+                height: 10,
+                ..DiffPane::default()
+            },
             generation,
         }
     }
@@ -205,24 +185,18 @@ impl CellScreen {
         let pos = pos.min(n - 1);
         if pos != self.selected {
             self.selected = pos;
-            self.scroll = 0;
+            self.pane.scroll = 0;
         }
         self.pair()
     }
 
-    pub fn scroll_by(&mut self, delta: isize) {
-        let len = self.drawn.borrow().as_ref().map_or(0, |d| d.lines.len());
-        let max = len.saturating_sub(self.height.max(1) / 2);
-        self.scroll = self.scroll.saturating_add_signed(delta).min(max);
-    }
-
     /// What a key does here; `Some(pair)` asks for a new comparison.
     pub fn update(&mut self, action: Action) -> Outcome {
-        let page = self.height.saturating_sub(2).max(1) as isize;
+        let page = self.pane.height.saturating_sub(2).max(1) as isize;
         let mut pair = None;
         match (action, self.focus) {
             (Action::Back | Action::Quit | Action::CellHistory, _) => return Outcome::Close,
-            (Action::Open, CellFocus::Runs) => {
+            (Action::Open, PaneFocus::List) => {
                 if let Some(e) = self
                     .selected_exec()
                     .and_then(|i| self.runs.as_ref()?.lineage.executions.get(i))
@@ -232,28 +206,28 @@ impl CellScreen {
             }
             (Action::FocusNext | Action::FocusPrev, _) => {
                 self.focus = match self.focus {
-                    CellFocus::Runs => CellFocus::Diff,
-                    CellFocus::Diff => CellFocus::Runs,
+                    PaneFocus::List => PaneFocus::Diff,
+                    PaneFocus::Diff => PaneFocus::List,
                 }
             }
-            (Action::Right | Action::Open, _) => self.focus = CellFocus::Diff,
-            (Action::Left, _) => self.focus = CellFocus::Runs,
+            (Action::Right | Action::Open, _) => self.focus = PaneFocus::Diff,
+            (Action::Left, _) => self.focus = PaneFocus::List,
             (Action::PrevRun, _) => pair = self.select(self.selected + 1),
             (Action::NextRun, _) => pair = self.select(self.selected.saturating_sub(1)),
-            (Action::Down, CellFocus::Runs) => pair = self.select(self.selected + 1),
-            (Action::Up, CellFocus::Runs) => pair = self.select(self.selected.saturating_sub(1)),
-            (Action::Top, CellFocus::Runs) => pair = self.select(0),
-            (Action::Bottom, CellFocus::Runs) => pair = self.select(usize::MAX),
-            (Action::Down, CellFocus::Diff) => self.scroll_by(1),
-            (Action::Up, CellFocus::Diff) => self.scroll_by(-1),
-            (Action::Top, CellFocus::Diff) => self.scroll = 0,
-            (Action::Bottom, CellFocus::Diff) => self.scroll_by(isize::MAX / 2),
-            (Action::PageDown, _) => self.scroll_by(page),
-            (Action::PageUp, _) => self.scroll_by(-page),
+            (Action::Down, PaneFocus::List) => pair = self.select(self.selected + 1),
+            (Action::Up, PaneFocus::List) => pair = self.select(self.selected.saturating_sub(1)),
+            (Action::Top, PaneFocus::List) => pair = self.select(0),
+            (Action::Bottom, PaneFocus::List) => pair = self.select(usize::MAX),
+            (Action::Down, PaneFocus::Diff) => self.pane.scroll_by(1),
+            (Action::Up, PaneFocus::Diff) => self.pane.scroll_by(-1),
+            (Action::Top, PaneFocus::Diff) => self.pane.scroll = 0,
+            (Action::Bottom, PaneFocus::Diff) => self.pane.scroll_by(isize::MAX / 2),
+            (Action::PageDown, _) => self.pane.scroll_by(page),
+            (Action::PageUp, _) => self.pane.scroll_by(-page),
             (Action::Mark, _) => {
                 let sel = self.selected_exec();
                 self.mark = if self.mark == sel { None } else { sel };
-                self.scroll = 0;
+                self.pane.scroll = 0;
                 pair = self.pair();
                 return Outcome::Flash(
                     if self.mark.is_some() {
@@ -266,8 +240,7 @@ impl CellScreen {
                 );
             }
             (Action::ToggleUnified, _) => {
-                let now = !self.is_unified(self.last_width());
-                self.unified = Some(now);
+                let now = self.pane.toggle_unified();
                 return Outcome::Flash(
                     if now {
                         "unified diff"
@@ -281,18 +254,6 @@ impl CellScreen {
             _ => {}
         }
         Outcome::Compare(pair)
-    }
-
-    /// Unified on terminals narrower than 100 columns unless the user chose.
-    pub fn is_unified(&self, width: u16) -> bool {
-        self.unified.unwrap_or(width < 100)
-    }
-
-    fn last_width(&self) -> u16 {
-        self.drawn
-            .borrow()
-            .as_ref()
-            .map_or(100, |d| d.key.2.saturating_add(2))
     }
 }
 

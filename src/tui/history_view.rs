@@ -1,21 +1,19 @@
 //! Drawing the cell history screen: the runs list above, the diff of the
 //! selected pair below.
 
-use std::sync::Arc;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-use unicode_width::UnicodeWidthStr;
 
 use super::app::App;
-use super::history::{CellFocus, CellRuns, CellScreen, Decoded, DrawnDiff, PairView, PicturePair};
-use super::render::diff::{DiffStyles, side_by_side, unified};
+use super::diffpane::{PaneFocus, adapt_lines, diff_styles, key_of};
+use super::history::{CellRuns, CellScreen, Decoded, PairView, PicturePair};
+use super::render::diff::{side_by_side, unified};
 use super::render::highlight::StyledLine;
 use super::render::image::{Protocol, halfblocks};
-use super::theme::{ColorDepth, adapt_style};
+use super::theme::ColorDepth;
 use super::views::{pane_block, plain};
 use crate::cellcmd::{describe_image, why_lines};
 use crate::columns::truncate_mark;
@@ -78,7 +76,7 @@ pub fn render(app: &App, screen: &CellScreen, f: &mut Frame, body: Rect) {
     let block = pane_block(
         app,
         plain(&title, app.ascii),
-        screen.focus == CellFocus::Runs,
+        screen.focus == PaneFocus::List,
     );
     let inner = block.inner(a.runs);
     f.render_widget(block, a.runs);
@@ -159,7 +157,7 @@ fn render_runs(app: &App, screen: &CellScreen, runs: &CellRuns, f: &mut Frame, a
         spans.push(Span::styled(first.trim().to_string(), t.code));
         let mut line = Line::from(spans);
         if selected {
-            line = line.style(if screen.focus == CellFocus::Runs {
+            line = line.style(if screen.focus == PaneFocus::List {
                 t.selected
             } else {
                 t.selected_unfocused
@@ -212,101 +210,33 @@ fn diff_title(screen: &CellScreen, runs: &CellRuns, view: &PairView) -> String {
 }
 
 fn render_diff(app: &App, screen: &CellScreen, f: &mut Frame, area: Rect) {
-    let t = &app.config.theme;
-    let focused = screen.focus == CellFocus::Diff;
+    let focused = screen.focus == PaneFocus::Diff;
     let current = screen
         .shown
         .as_ref()
         .filter(|v| screen.wanted == Some((v.cmp.old, v.cmp.new)));
     let (Some(view), Some(runs)) = (current, &screen.runs) else {
-        let block = pane_block(app, " Diff ".into(), focused);
-        let inner = block.inner(area);
-        f.render_widget(block, area);
-        if screen.runs.is_some() {
-            f.render_widget(
-                Paragraph::new(Span::styled(plain(" comparing…", app.ascii), t.dim)),
-                inner,
-            );
-        }
+        let waiting = if screen.runs.is_some() {
+            " comparing…"
+        } else {
+            ""
+        };
+        screen
+            .pane
+            .render(app, f, area, " Diff ", focused, waiting, None);
         return;
     };
     let title = diff_title(screen, runs, view);
-    let block = pane_block(app, plain(&title, app.ascii), focused);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let lines = diff_lines(app, screen, runs, view, inner.width);
-    let scroll = screen.scroll.min(lines.len().saturating_sub(1));
-    let shown: Vec<Line> = lines
-        .iter()
-        .skip(scroll)
-        .take(usize::from(inner.height))
-        .cloned()
-        .collect();
-    f.render_widget(Paragraph::new(shown), inner);
-    if lines.len() > scroll + usize::from(inner.height) {
-        let more = format!(" {}/{} ", scroll + usize::from(inner.height), lines.len());
-        let x = area.right().saturating_sub(more.width() as u16 + 2);
-        let y = area.bottom().saturating_sub(1);
-        f.render_widget(
-            Paragraph::new(Span::styled(more, t.dim)),
-            Rect::new(x, y, area.right().saturating_sub(x).min(14), 1),
-        );
-    }
-}
-
-/// The diff pane's lines, from the screen's cache while still current.
-fn diff_lines(
-    app: &App,
-    screen: &CellScreen,
-    runs: &CellRuns,
-    view: &Arc<PairView>,
-    width: u16,
-) -> Arc<Vec<Line<'static>>> {
-    // The pane spans the terminal: its outer width is the terminal's.
-    let unified_mode = screen.is_unified(width.saturating_add(2));
-    let key = (
-        view.cmp.old,
-        view.cmp.new,
-        width,
-        unified_mode,
-        Arc::as_ptr(view) as usize,
+    let build = |width: u16, unified: bool| build_lines(app, runs, view, width, unified);
+    screen.pane.render(
+        app,
+        f,
+        area,
+        &title,
+        focused,
+        "",
+        Some((key_of(view, 0), &build)),
     );
-    if let Some(d) = screen.drawn.borrow().as_ref()
-        && d.key == key
-    {
-        return Arc::clone(&d.lines);
-    }
-    let lines = Arc::new(build_lines(app, runs, view, width, unified_mode));
-    *screen.drawn.borrow_mut() = Some(DrawnDiff {
-        key,
-        lines: Arc::clone(&lines),
-    });
-    lines
-}
-
-/// Diff colours for the theme, brought down to the terminal's colours.
-pub fn diff_styles(app: &App) -> DiffStyles {
-    let base = if app.config.theme.name == "light" {
-        DiffStyles::light()
-    } else {
-        DiffStyles::dark()
-    };
-    match app.depth {
-        ColorDepth::None => DiffStyles::no_color(),
-        ColorDepth::TrueColor => base,
-        depth => base.map(|s| adapt_style(s, depth)),
-    }
-}
-
-fn adapt_lines(lines: &[StyledLine], depth: ColorDepth) -> Vec<StyledLine> {
-    lines
-        .iter()
-        .map(|l| {
-            l.iter()
-                .map(|(s, text)| (adapt_style(*s, depth), text.clone()))
-                .collect()
-        })
-        .collect()
 }
 
 fn build_lines(
@@ -318,14 +248,10 @@ fn build_lines(
 ) -> Vec<Line<'static>> {
     let t = &app.config.theme;
     let styles = diff_styles(app);
-    let (old_hl, new_hl) = if app.depth == ColorDepth::TrueColor {
-        (view.old_hl.clone(), view.new_hl.clone())
-    } else {
-        (
-            adapt_lines(&view.old_hl, app.depth),
-            adapt_lines(&view.new_hl, app.depth),
-        )
-    };
+    let (old_hl, new_hl) = (
+        adapt_lines(&view.old_hl, app.depth),
+        adapt_lines(&view.new_hl, app.depth),
+    );
     let cmp = &view.cmp;
     let first = cmp.old == cmp.new;
     let context = |d: &TextDiff| (d.rows.len() > WHOLE_UP_TO).then_some(CONTEXT);

@@ -72,6 +72,8 @@ pub enum Action {
     Mark,
     /// In a cell's history: unified or side-by-side diff.
     ToggleUnified,
+    /// What the selected record changed: its files, or its environment.
+    Changes,
     /// Pick the branch to read.
     Branches,
     /// Pick an author to show only their records.
@@ -84,7 +86,7 @@ pub const GROUPS: [&str; 5] = ["Move", "View", "Cell history", "Search & filter"
 impl Action {
     /// Every action, in help-screen and config-file order (grouped as
     /// [`GROUPS`]).
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 33] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -102,6 +104,7 @@ impl Action {
         Action::ToggleFold,
         Action::OpenImage,
         Action::SaveImage,
+        Action::Changes,
         Action::CellHistory,
         Action::PrevRun,
         Action::NextRun,
@@ -152,6 +155,7 @@ impl Action {
             Action::NextRun => "next_run",
             Action::Mark => "mark",
             Action::ToggleUnified => "toggle_unified",
+            Action::Changes => "changes",
             Action::Branches => "branches",
             Action::Authors => "authors",
         }
@@ -195,6 +199,7 @@ impl Action {
             Action::NextRun => "Next (newer) run of the cell",
             Action::Mark => "Mark a run to compare with the selected one",
             Action::ToggleUnified => "Unified or side-by-side diff",
+            Action::Changes => "What the record changed: files side by side, notebooks by cell",
             Action::Branches => "Pick the branch to read (workspace branches first)",
             Action::Authors => "Pick an author: who did what, and only their records",
         }
@@ -220,7 +225,8 @@ impl Action {
             | Action::ToggleLayout
             | Action::ToggleFold
             | Action::OpenImage
-            | Action::SaveImage => GROUPS[1],
+            | Action::SaveImage
+            | Action::Changes => GROUPS[1],
             Action::CellHistory
             | Action::PrevRun
             | Action::NextRun
@@ -564,6 +570,7 @@ fn default_keys(a: Action) -> &'static [&'static str] {
         Action::NextRun => &["]"],
         Action::Mark => &["m"],
         Action::ToggleUnified => &["u"],
+        Action::Changes => &["d"],
         Action::Branches => &["b"],
         Action::Authors => &["a"],
         Action::Search => &["/"],
@@ -768,7 +775,7 @@ mod tests {
         let mut sorted = Action::ALL.to_vec();
         sorted.sort();
         sorted.dedup();
-        assert_eq!(sorted.len(), 32);
+        assert_eq!(sorted.len(), 33);
         assert_eq!(sorted.first(), Some(&Action::Quit));
         assert_eq!(sorted.last(), Some(&Action::Authors));
     }

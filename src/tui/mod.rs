@@ -2,7 +2,10 @@
 
 pub mod app;
 pub mod cache;
+pub mod changes;
+pub mod changes_view;
 pub mod config;
+pub mod diffpane;
 pub mod filter;
 pub mod graphics;
 pub mod history;
@@ -205,10 +208,17 @@ pub fn fit(app: &mut App, size: Rect) {
     let a = views::areas(size, app.split);
     app.list_height = a.timeline.height.saturating_sub(2) as usize;
     app.detail_height = a.detail.height.saturating_sub(2) as usize;
+    if let Some(screen) = app.changes.as_mut() {
+        let body = Rect::new(0, 0, size.width, a.status.y);
+        screen.pane.height = history_view::cell_areas(body, screen.file_count().max(1))
+            .diff
+            .height
+            .saturating_sub(2) as usize;
+    }
     if let Some(screen) = app.cell.as_mut() {
         let runs = screen.runs.as_ref().map_or(0, |r| r.runs.len());
         let body = Rect::new(0, 0, size.width, a.status.y);
-        screen.height = history_view::cell_areas(body, runs)
+        screen.pane.height = history_view::cell_areas(body, runs)
             .diff
             .height
             .saturating_sub(2) as usize;
@@ -338,6 +348,26 @@ fn event_loop_with(
                         partial: app.loading,
                         generation,
                     }),
+                    Effect::ReadChanges { generation } => {
+                        let row = app
+                            .changes
+                            .as_ref()
+                            .and_then(|s| app.row(s.commit).cloned());
+                        if let Some(row) = row {
+                            workers.cells(CellJob::Changes { row, generation });
+                        }
+                    }
+                    Effect::FileDiff { index, generation } => {
+                        if let Some(Some(Ok(changes))) =
+                            app.changes.as_ref().map(|s| s.changes.clone())
+                        {
+                            workers.cells(CellJob::File {
+                                changes,
+                                index,
+                                generation,
+                            });
+                        }
+                    }
                     Effect::Compare {
                         old,
                         new,
@@ -443,7 +473,7 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
                 Some(Action::Quit) if key.code == crossterm::event::KeyCode::Char('q') => {
                     // q goes back a level first, like tig: out of the cell
                     // screen or the detail pane, then quits.
-                    if app.cell.is_some() || app.focus == Focus::Detail {
+                    if app.cell.is_some() || app.changes.is_some() || app.focus == Focus::Detail {
                         app.update(Action::Back)
                     } else {
                         app.update(Action::Quit)
@@ -489,6 +519,16 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
         Msg::Lineage { load, .. } | Msg::Compared { load, .. } if load != app.load => Vec::new(),
         Msg::NewRows { load, .. } | Msg::Rewritten { load } if load != app.load => Vec::new(),
         Msg::NewRows { rows, .. } => app.prepend_rows(rows),
+        Msg::Changes { load, .. } | Msg::FileDiff { load, .. } if load != app.load => Vec::new(),
+        Msg::Changes {
+            generation, result, ..
+        } => app.changes_ready(generation, result),
+        Msg::FileDiff {
+            generation, view, ..
+        } => {
+            app.file_ready(generation, view);
+            Vec::new()
+        }
         Msg::Rewritten { .. } => vec![Effect::Reload],
         Msg::Lineage {
             generation,

@@ -129,14 +129,16 @@ pub fn plain(s: &str, ascii: bool) -> String {
 pub fn render(app: &App, f: &mut Frame) {
     let size = f.area();
     let a = areas(size, app.split);
+    let body = Rect::new(
+        size.x,
+        size.y,
+        size.width,
+        a.status.y.saturating_sub(size.y),
+    );
     if let Some(screen) = &app.cell {
-        let body = Rect::new(
-            size.x,
-            size.y,
-            size.width,
-            a.status.y.saturating_sub(size.y),
-        );
         super::history_view::render(app, screen, f, body);
+    } else if let Some(screen) = &app.changes {
+        super::changes_view::render(app, screen, f, body);
     } else {
         render_timeline(app, f, a.timeline);
         render_detail(app, f, a.detail);
@@ -840,6 +842,7 @@ pub fn placements(app: &App, size: Rect) -> Vec<Placement> {
         Protocol::Kitty | Protocol::Iterm | Protocol::Sixel
     ) || !matches!(app.overlay, Overlay::None)
         || app.cell.is_some()
+        || app.changes.is_some()
     {
         return Vec::new();
     }
@@ -987,6 +990,23 @@ fn render_status(app: &App, f: &mut Frame, area: Rect) {
         .map(|k| k.display())
         .unwrap_or_else(|| "?".into());
     let right = Span::styled(format!(" {help_key} help "), t.status);
+    if app.flash.is_none() && app.changes.is_some() {
+        use super::keymap::Action as A;
+        let k = |a: A, d: &str| key_label(app, a, d);
+        left.push(Span::styled(
+            plain(
+                &format!(
+                    " {} {} files · {} unified · {} back ",
+                    k(A::PrevRun, "["),
+                    k(A::NextRun, "]"),
+                    k(A::ToggleUnified, "u"),
+                    k(A::Back, "esc")
+                ),
+                app.ascii,
+            ),
+            t.dim,
+        ));
+    }
     if app.flash.is_none() && app.cell.is_some() {
         // The cell screen's keys, as many as fit.
         use super::keymap::Action as A;

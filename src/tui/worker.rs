@@ -55,6 +55,18 @@ pub enum Msg {
     Rewritten {
         load: u64,
     },
+    /// What a file record changed, for the change screen.
+    Changes {
+        load: u64,
+        generation: u64,
+        result: Result<Arc<crate::files::Changes>, String>,
+    },
+    /// One file's diff, for the change screen.
+    FileDiff {
+        load: u64,
+        generation: u64,
+        view: Arc<super::changes::FileView>,
+    },
     /// SIGTERM, SIGHUP or SIGINT arrived.
     Signal(i32),
     /// The input thread could not read the terminal.
@@ -91,6 +103,15 @@ pub enum CellJob {
         rows: Vec<Arc<RecordRow>>,
         old: usize,
         new: usize,
+        generation: u64,
+    },
+    Changes {
+        row: Arc<RecordRow>,
+        generation: u64,
+    },
+    File {
+        changes: Arc<crate::files::Changes>,
+        index: usize,
         generation: u64,
     },
 }
@@ -262,11 +283,44 @@ fn cell_loop(project: &Project, rx: &Receiver<CellJob>, tx: &Sender<Msg>, load: 
         let Ok(first) = rx.recv() else { return };
         let mut lineage_job = None;
         let mut compare_job = None;
+        let mut changes_job = None;
+        let mut file_job = None;
         for job in std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
             match job {
                 j @ CellJob::Lineage { .. } => lineage_job = Some(j),
                 j @ CellJob::Compare { .. } => compare_job = Some(j),
+                j @ CellJob::Changes { .. } => changes_job = Some(j),
+                j @ CellJob::File { .. } => file_job = Some(j),
             }
+        }
+        if let Some(CellJob::Changes { row, generation }) = changes_job {
+            let result = super::changes::read_changes(project, &row).map(Arc::new);
+            if tx
+                .send(Msg::Changes {
+                    load,
+                    generation,
+                    result,
+                })
+                .is_err()
+            {
+                return;
+            }
+        }
+        if let Some(CellJob::File {
+            changes,
+            index,
+            generation,
+        }) = file_job
+            && let Some(view) = super::changes::prepare_file(project, &changes, index, dark)
+            && tx
+                .send(Msg::FileDiff {
+                    load,
+                    generation,
+                    view: Arc::new(view),
+                })
+                .is_err()
+        {
+            return;
         }
         if let Some(CellJob::Lineage {
             notebook,

@@ -1,0 +1,222 @@
+//! Drawing the file-change screen: the changed files above, the selected
+//! file's diff below.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::App;
+use super::changes::{ChangesScreen, FileView};
+use super::diffpane::{PaneFocus, adapt_lines, diff_styles, key_of};
+use super::history_view::cell_areas;
+use super::render::diff::{side_by_side, unified};
+use super::render::highlight::StyledLine;
+use super::views::{pane_block, plain};
+use crate::columns::truncate_mark;
+use crate::diff::TextDiff;
+use crate::files::command::{cell_counts, cell_heading, human, line_counts, listed_path, sizes};
+use crate::files::notebook::CellStatus;
+use crate::files::{ChangeStatus, FileDiff, MAX_DIFF_BYTES};
+
+pub fn render(app: &App, screen: &ChangesScreen, f: &mut Frame, body: Rect) {
+    let t = &app.config.theme;
+    let a = cell_areas(body, screen.file_count().max(1));
+    let title = match &screen.changes {
+        Some(Ok(c)) => format!(
+            " {} · {} file{} · {} {} ",
+            truncate_mark(&screen.message, 50, app.ascii),
+            c.files.len(),
+            if c.files.len() == 1 { "" } else { "s" },
+            c.source.name(),
+            crate::repo::short_id(c.commit)
+        ),
+        _ => format!(" {} ", truncate_mark(&screen.message, 60, app.ascii)),
+    };
+    let block = pane_block(
+        app,
+        plain(&title, app.ascii),
+        screen.focus == PaneFocus::List,
+    );
+    let inner = block.inner(a.runs);
+    f.render_widget(block, a.runs);
+    match &screen.changes {
+        None => f.render_widget(
+            Paragraph::new(Span::styled(
+                plain(" reading the change…", app.ascii),
+                t.dim,
+            )),
+            inner,
+        ),
+        Some(Err(e)) => f.render_widget(
+            Paragraph::new(Span::styled(format!(" {e}"), t.error)),
+            inner,
+        ),
+        Some(Ok(c)) if c.files.is_empty() => f.render_widget(
+            Paragraph::new(Span::styled(
+                " no files changed (only the activity log)",
+                t.dim,
+            )),
+            inner,
+        ),
+        Some(Ok(c)) => {
+            let h = usize::from(inner.height).max(1);
+            let top = screen.selected.saturating_sub(h - 1);
+            let mut lines = Vec::new();
+            for (i, file) in c.files.iter().enumerate().skip(top).take(h) {
+                let style = match file.status {
+                    ChangeStatus::Added => t.badge,
+                    ChangeStatus::Deleted => t.error,
+                    _ => t.text,
+                };
+                let mut line = Line::from(vec![
+                    Span::raw(if i == screen.selected {
+                        if app.ascii { "> " } else { "▶ " }
+                    } else {
+                        "  "
+                    }),
+                    Span::styled(format!("{} ", file.status.letter()), style),
+                    Span::styled(plain(&listed_path(file), app.ascii), t.text),
+                    Span::styled(
+                        format!(
+                            "  {}{}",
+                            sizes(file.old_size, file.new_size),
+                            if file.binary { " · binary" } else { "" }
+                        ),
+                        t.dim,
+                    ),
+                ]);
+                if i == screen.selected {
+                    line = line.style(if screen.focus == PaneFocus::List {
+                        t.selected
+                    } else {
+                        t.selected_unfocused
+                    });
+                }
+                lines.push(line);
+            }
+            f.render_widget(Paragraph::new(lines), inner);
+        }
+    }
+    let focused = screen.focus == PaneFocus::Diff;
+    let current = screen
+        .shown
+        .as_ref()
+        .filter(|v| screen.wanted == Some(v.index));
+    let file = match &screen.changes {
+        Some(Ok(c)) => c.files.get(screen.selected),
+        _ => None,
+    };
+    let (Some(view), Some(file)) = (current, file) else {
+        let waiting = if screen.file_count() > 0 {
+            " comparing…"
+        } else {
+            ""
+        };
+        screen
+            .pane
+            .render(app, f, a.diff, " Diff ", focused, waiting, None);
+        return;
+    };
+    let title = format!(" {} ", listed_path(file));
+    let build = |width: u16, unified: bool| file_lines(app, view, width, unified);
+    screen.pane.render(
+        app,
+        f,
+        a.diff,
+        &title,
+        focused,
+        "",
+        Some((key_of(view, 1), &build)),
+    );
+}
+
+fn file_lines(app: &App, view: &FileView, width: u16, unified_mode: bool) -> Vec<Line<'static>> {
+    let t = &app.config.theme;
+    let styles = diff_styles(app);
+    let draw = |d: &TextDiff, o: &[StyledLine], n: &[StyledLine]| {
+        let (o, n) = (adapt_lines(o, app.depth), adapt_lines(n, app.depth));
+        // One side only (added or deleted): one column says it all.
+        let one_sided =
+            d.rows.iter().all(|r| r.left.is_none()) || d.rows.iter().all(|r| r.right.is_none());
+        let ctx = (d.rows.len() > 400).then_some(5);
+        if unified_mode || one_sided {
+            unified(d, Some(&o), Some(&n), width, ctx, &styles, app.ascii)
+        } else {
+            side_by_side(d, Some(&o), Some(&n), width, ctx, &styles, app.ascii)
+        }
+    };
+    let heading = |s: String| Line::from(Span::styled(plain(&s, app.ascii), t.title));
+    let note = |s: String| Line::from(Span::styled(plain(&s, app.ascii), t.dim));
+    let mut out = Vec::new();
+    match &view.diff {
+        FileDiff::Text(d) => {
+            out.push(heading(line_counts(d)));
+            if !d.stats.identical {
+                out.extend(draw(d, &view.old_hl, &view.new_hl));
+            }
+        }
+        FileDiff::NotebookAsText { diff, reason } => {
+            out.push(Line::from(Span::styled(
+                format!("not a notebook this can read ({reason}); compared as text"),
+                t.warning,
+            )));
+            out.push(heading(line_counts(diff)));
+            if !diff.stats.identical {
+                out.extend(draw(diff, &[], &[]));
+            }
+        }
+        FileDiff::Binary {
+            old_size,
+            new_size,
+            kind,
+        } => out.push(heading(format!("{kind}, {}", sizes(*old_size, *new_size)))),
+        FileDiff::TooLarge { old_size, new_size } => out.push(heading(format!(
+            "too large to compare here ({}; the limit is {} a side)",
+            sizes(*old_size, *new_size),
+            human(MAX_DIFF_BYTES)
+        ))),
+        FileDiff::Unreadable { reason } => out.push(Line::from(Span::styled(
+            format!("cannot read it: {reason}"),
+            t.error,
+        ))),
+        FileDiff::Notebook(cells) => {
+            out.push(heading(format!("notebook: {}", cell_counts(cells))));
+            let unchanged = cells
+                .iter()
+                .filter(|c| c.status == CellStatus::Unchanged)
+                .count();
+            for (k, c) in cells.iter().enumerate() {
+                if c.status == CellStatus::Unchanged {
+                    continue;
+                }
+                out.push(Line::raw(""));
+                out.push(heading(cell_heading(c)));
+                let has_outputs =
+                    !c.outputs.old_types.is_empty() || !c.outputs.new_types.is_empty();
+                if has_outputs {
+                    out.push(note(format!("outputs: {}", c.outputs.describe())));
+                }
+                if c.source.stats.identical {
+                    if c.status == CellStatus::Modified {
+                        out.push(note("source unchanged".into()));
+                    }
+                    continue;
+                }
+                let (o, n) = view
+                    .cells_hl
+                    .get(k)
+                    .map_or((&[][..], &[][..]), |(o, n)| (o.as_slice(), n.as_slice()));
+                out.extend(draw(&c.source, o, n));
+            }
+            if unchanged > 0 {
+                out.push(Line::raw(""));
+                out.push(note(format!(
+                    "{unchanged} cell{} unchanged",
+                    if unchanged == 1 { "" } else { "s" }
+                )));
+            }
+        }
+    }
+    out
+}
