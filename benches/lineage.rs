@@ -1,12 +1,28 @@
 //! Benchmark: cell lineage over a synth project (whole history, and one
-//! notebook as the `cell`/`diff` commands build it). `cargo bench --bench lineage`.
+//! notebook as the `cell`/`diff` commands build it), with its parts timed
+//! apart. `cargo bench --bench lineage`.
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use gtm_tui::lineage;
+use gtm_tui::lineage::notebook::NbCell;
+use gtm_tui::lineage::{self, RepoSnapshots, Snapshots};
 use gtm_tui::repo::Project;
+
+/// Counts what lineage asks of the snapshots.
+struct Counting<'p> {
+    inner: RepoSnapshots<'p>,
+    asked: usize,
+}
+
+impl Snapshots for Counting<'_> {
+    fn cells(&mut self, commit: &str, notebook: &str) -> Option<Arc<Vec<NbCell>>> {
+        self.asked += 1;
+        self.inner.cells(commit, notebook)
+    }
+}
 
 fn main() {
     let records = common::records();
@@ -26,6 +42,24 @@ fn main() {
     let t = Instant::now();
     let single = lineage::build(&project, &rows, Some(&one));
     let notebook = t.elapsed();
+
+    // The parts, one after the other on this thread.
+    let t = Instant::now();
+    let store = project.details();
+    let execs: Vec<_> = rows
+        .iter()
+        .rev()
+        .flat_map(|r| lineage::executions_of(r, &store))
+        .collect();
+    let decode = t.elapsed();
+    let mut snaps = Counting {
+        inner: RepoSnapshots::new(&project),
+        asked: 0,
+    };
+    let t = Instant::now();
+    let again = lineage::assign(execs, &mut snaps);
+    let assign = t.elapsed();
+
     println!("| measure ({records} records) | time |");
     println!("|---|---|");
     println!("| walk (rows only) | {:.2} s |", walk.as_secs_f64());
@@ -39,5 +73,15 @@ fn main() {
         "| lineage, one notebook ({one}): {} executions | {:.2} s |",
         single.executions.len(),
         notebook.as_secs_f64()
+    );
+    println!(
+        "| part: executions of every record, one thread | {:.2} s |",
+        decode.as_secs_f64()
+    );
+    println!(
+        "| part: assignment ({} snapshot look-ups, {} cells), one thread | {:.2} s |",
+        snaps.asked,
+        again.cells.len(),
+        assign.as_secs_f64()
     );
 }

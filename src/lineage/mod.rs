@@ -5,7 +5,9 @@
 //! source and execution count (`ex:<n>`), and the notebook as committed
 //! around each run. The rules are in README ("Cell lineage").
 
+mod align;
 pub mod notebook;
+mod timeline;
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -15,6 +17,7 @@ use std::time::Duration;
 use git2::Oid;
 
 use self::notebook::{NbCell, code_cells, normalize};
+use self::timeline::{Timeline, Vid};
 use crate::activity::Content;
 use crate::activity::detail::code_in_fence;
 use crate::activity::kinds::{DetailKind, RecordKind};
@@ -23,9 +26,6 @@ use crate::repo::{DetailStore, Project, RecordRow};
 /// A source this similar to a live cell's latest source is taken as an
 /// edit of it (unless the snapshots show both cells side by side).
 pub const SIMILARITY: f32 = 0.6;
-
-/// Later notebook snapshots looked at per execution.
-const LOOK_AHEAD: usize = 16;
 
 /// Live cells of a notebook compared by similarity, most recently run first.
 const RECENT_CELLS: usize = 32;
@@ -239,6 +239,13 @@ pub fn executions_of(row: &RecordRow, store: &DetailStore) -> Vec<Execution> {
 pub trait Snapshots {
     /// The code cells of `notebook` as committed at `commit`.
     fn cells(&mut self, commit: &str, notebook: &str) -> Option<Arc<Vec<NbCell>>>;
+
+    /// The blob id of `notebook` at `commit`, when it can be had without
+    /// reading the file: commits holding the same file are then told apart
+    /// unread. `None` also when the store cannot say.
+    fn blob_id(&mut self, _commit: &str, _notebook: &str) -> Option<Oid> {
+        None
+    }
 }
 
 /// Snapshots read from the project's repository, each blob parsed once.
@@ -256,20 +263,24 @@ impl<'p> RepoSnapshots<'p> {
             parsed: HashMap::new(),
         }
     }
-}
 
-impl Snapshots for RepoSnapshots<'_> {
-    fn cells(&mut self, commit: &str, notebook: &str) -> Option<Arc<Vec<NbCell>>> {
+    fn lookup(&mut self, commit: &str, notebook: &str) -> Option<Oid> {
         if !notebook.ends_with(".ipynb") {
             return None;
         }
         let key = (commit.to_string(), notebook.to_string());
         let project = self.project;
-        let blob = *self
+        *self
             .blobs
             .entry(key)
-            .or_insert_with(|| project.blob_at(commit, notebook));
-        let blob = blob?;
+            .or_insert_with(|| project.blob_at(commit, notebook))
+    }
+}
+
+impl Snapshots for RepoSnapshots<'_> {
+    fn cells(&mut self, commit: &str, notebook: &str) -> Option<Arc<Vec<NbCell>>> {
+        let blob = self.lookup(commit, notebook)?;
+        let project = self.project;
         self.parsed
             .entry(blob)
             .or_insert_with(|| {
@@ -279,6 +290,10 @@ impl Snapshots for RepoSnapshots<'_> {
                     .map(Arc::new)
             })
             .clone()
+    }
+
+    fn blob_id(&mut self, commit: &str, notebook: &str) -> Option<Oid> {
+        self.lookup(commit, notebook)
     }
 }
 
@@ -307,8 +322,9 @@ struct Live {
     source: String,
     /// Byte counts of `source`, for [`quick_bound`].
     hist: Box<[u32; 256]>,
-    ex: Option<u32>,
-    nb_id: Option<String>,
+    /// Its virtual id in the notebook's saved versions, once one showed it.
+    vid: Option<Vid>,
+    /// Its latest run (index into the executions).
     last: usize,
 }
 
@@ -321,19 +337,42 @@ struct LiveSet {
     recent: Vec<usize>,
     /// Indices into `cells` by their current source.
     by_source: HashMap<String, Vec<usize>>,
+    by_vid: HashMap<Vid, usize>,
 }
 
 impl LiveSet {
-    fn add(&mut self, l: Live) -> usize {
+    fn add(&mut self, source: &str, cell: usize, last: usize) -> usize {
         let k = self.cells.len();
-        self.by_source.entry(l.source.clone()).or_default().push(k);
-        self.cells.push(l);
+        self.by_source
+            .entry(source.to_string())
+            .or_default()
+            .push(k);
+        self.cells.push(Live {
+            cell,
+            source: source.to_string(),
+            hist: histogram(source),
+            vid: None,
+            last,
+        });
         self.recent.insert(0, k);
         k
     }
 
+    fn set_vid(&mut self, k: usize, vid: Vid) {
+        let Some(l) = self.cells.get_mut(k) else {
+            return;
+        };
+        if let Some(old) = l.vid.replace(vid)
+            && old != vid
+            && self.by_vid.get(&old) == Some(&k)
+        {
+            self.by_vid.remove(&old);
+        }
+        self.by_vid.insert(vid, k);
+    }
+
     /// Cell `k` ran execution `e` (index `i`).
-    fn ran(&mut self, k: usize, e: &Execution, i: usize, shown_id: Option<String>) {
+    fn ran(&mut self, k: usize, e: &Execution, i: usize) {
         let Some(l) = self.cells.get_mut(k) else {
             return;
         };
@@ -345,71 +384,66 @@ impl LiveSet {
             l.source = e.source.clone();
             l.hist = histogram(&e.source);
         }
-        l.ex = e.ex;
         l.last = i;
-        if shown_id.is_some() {
-            l.nb_id = shown_id;
-        }
         if let Some(p) = self.recent.iter().position(|&x| x == k) {
             self.recent.remove(p);
         }
         self.recent.insert(0, k);
     }
+
+    /// The cells `source` may be a run of: those whose latest source is the
+    /// same (most recently run first), then those whose latest source is
+    /// similar (most similar first, among the most recently run).
+    fn candidates(&self, source: &str) -> Vec<usize> {
+        let mut out: Vec<usize> = self.by_source.get(source).cloned().unwrap_or_default();
+        out.sort_by_key(|&k| std::cmp::Reverse(self.cells.get(k).map_or(0, |l| l.last)));
+        // Comparing byte counts bounds the ratio from above and spares most
+        // pairs the diff.
+        let hist = histogram(source);
+        let mut similar: Vec<(f32, usize)> = self
+            .recent
+            .iter()
+            .take(RECENT_CELLS)
+            .filter_map(|&k| {
+                let l = self.cells.get(k)?;
+                if l.source == source
+                    || quick_bound(&l.hist, l.source.len(), &hist, source.len()) < SIMILARITY
+                {
+                    return None;
+                }
+                let r = ratio(&l.source, source);
+                (r >= SIMILARITY).then_some((r, k))
+            })
+            .collect();
+        // Stable: equal scores keep the recent-first order.
+        similar.sort_by(|a, b| b.0.total_cmp(&a.0));
+        out.extend(similar.into_iter().map(|(_, k)| k));
+        out
+    }
 }
 
 /// Assigns executions (oldest first) to cells.
 pub fn assign(executions: Vec<Execution>, snaps: &mut dyn Snapshots) -> Lineage {
-    let mut by_notebook: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_notebook: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, e) in executions.iter().enumerate() {
-        by_notebook.entry(e.notebook.clone()).or_default().push(i);
+        by_notebook.entry(e.notebook.as_str()).or_default().push(i);
     }
     let mut cell_of = vec![usize::MAX; executions.len()];
     let mut cells: Vec<Cell> = Vec::new();
     // Notebooks one by one: cells never cross notebooks.
-    let mut notebooks: Vec<(&String, &Vec<usize>)> = by_notebook.iter().collect();
+    let mut notebooks: Vec<(&str, Vec<usize>)> = by_notebook.into_iter().collect();
     notebooks.sort();
-    for (notebook, order) in notebooks {
-        let mut live = LiveSet::default();
-        for (pos, &i) in order.iter().enumerate() {
-            let Some(e) = executions.get(i) else { continue };
-            let window = snapshots_after(&executions, order, pos, snaps);
-            let shown_id = e.ex.and_then(|ex| {
-                window.iter().find_map(|s| {
-                    s.cells
-                        .iter()
-                        .find(|c| c.count == Some(ex) && c.source == e.source)
-                        .and_then(|c| c.id.clone())
-                })
-            });
-            let at = match choose(e, &live, shown_id.as_deref(), &window) {
-                Some(at) => at,
-                None => {
-                    let n = live.cells.len() + 1;
-                    cells.push(Cell {
-                        id: format!("{notebook}#{n}"),
-                        notebook: notebook.clone(),
-                        runs: Vec::new(),
-                    });
-                    live.add(Live {
-                        cell: cells.len() - 1,
-                        source: e.source.clone(),
-                        hist: histogram(&e.source),
-                        ex: e.ex,
-                        nb_id: None,
-                        last: i,
-                    })
-                }
-            };
-            live.ran(at, e, i, shown_id);
-            if let Some(cell) = live.cells.get(at).map(|l| l.cell) {
-                if let Some(c) = cell_of.get_mut(i) {
-                    *c = cell;
-                }
-                if let Some(c) = cells.get_mut(cell) {
-                    c.runs.push(i);
-                }
-            }
-        }
+    for (notebook, order) in &notebooks {
+        let mut out = Assigner {
+            notebook,
+            executions: &executions,
+            order,
+            base: cells.len(),
+            cells: &mut cells,
+            cell_of: &mut cell_of,
+            live: LiveSet::default(),
+        };
+        out.run(snaps);
     }
     let mut run = vec![0u32; executions.len()];
     for c in &cells {
@@ -427,115 +461,199 @@ pub fn assign(executions: Vec<Execution>, snaps: &mut dyn Snapshots) -> Lineage 
     }
 }
 
-/// A notebook snapshot near an execution, and whether it was saved after
-/// the execution ran (it shows that run or a later one).
-struct Snap {
-    cells: Arc<Vec<NbCell>>,
-    after: bool,
+/// The assignment of one notebook's executions.
+struct Assigner<'a, 'o> {
+    notebook: &'a str,
+    executions: &'a [Execution],
+    /// The notebook's executions, oldest first.
+    order: &'a [usize],
+    /// Index of the notebook's first cell in `cells`.
+    base: usize,
+    cells: &'o mut Vec<Cell>,
+    cell_of: &'o mut Vec<usize>,
+    live: LiveSet,
 }
 
-/// The notebook as committed at this and the next few records of the
-/// notebook, up to the second saved after execution `pos` ran.
-fn snapshots_after(
-    executions: &[Execution],
-    order: &[usize],
-    pos: usize,
-    snaps: &mut dyn Snapshots,
-) -> Vec<Snap> {
-    let Some(e) = order.get(pos).and_then(|&i| executions.get(i)) else {
-        return Vec::new();
-    };
-    if !e.notebook.ends_with(".ipynb") {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    let mut seen: Vec<&str> = Vec::new();
-    let mut afters = 0;
-    for (j, &k) in order.iter().enumerate().skip(pos) {
-        let Some(later) = executions.get(k) else {
-            break;
-        };
-        let commit = later.linked_commit.as_str();
-        if commit.is_empty() || seen.contains(&commit) {
-            continue;
-        }
-        seen.push(commit);
-        if let Some(cells) = snaps.cells(commit, &e.notebook) {
-            // Runs from `e` up to this record's: is any of them on disk?
-            let after = order
-                .get(pos..=j)
-                .unwrap_or(&[])
-                .iter()
-                .filter_map(|&r| executions.get(r))
-                .any(|r| {
-                    r.ex.is_some()
-                        && cells
-                            .iter()
-                            .any(|c| c.count == r.ex && c.source == r.source)
-                });
-            afters += usize::from(after);
-            out.push(Snap { cells, after });
-            if afters >= 2 {
-                break;
+impl Assigner<'_, '_> {
+    fn run(&mut self, snaps: &mut dyn Snapshots) {
+        let mut timeline = self
+            .notebook
+            .ends_with(".ipynb")
+            .then(|| Timeline::new(self.notebook, self.executions, self.order));
+        let records = timeline.as_ref().map_or(0, Timeline::len);
+        if timeline.is_none() {
+            for (pos, &i) in self.order.iter().enumerate() {
+                let Some(e) = self.executions.get(i) else {
+                    continue;
+                };
+                let at = self.live.candidates(&e.source).first().copied();
+                self.place(pos, at, None);
             }
         }
-        if seen.len() >= LOOK_AHEAD {
-            break;
+        for r in 0..records {
+            let Some(tl) = timeline.as_mut() else { break };
+            let positions = tl.positions(r);
+            let cands: Vec<Vec<usize>> = positions
+                .clone()
+                .map(|pos| {
+                    let e = self.order.get(pos).and_then(|&i| self.executions.get(i));
+                    e.map(|e| self.live.candidates(&e.source))
+                        .unwrap_or_default()
+                })
+                .collect();
+            // A run that could only start a new cell needs no evidence;
+            // the saved notebook is read only when there is a choice.
+            let after = if cands.iter().any(|c| !c.is_empty()) || positions.len() > 1 {
+                tl.after(r, snaps)
+            } else {
+                None
+            };
+            for (p, vid) in tl.take_fresh() {
+                self.learn(p, vid);
+            }
+            for (pos, cands) in positions.zip(cands) {
+                let at = self.choose(pos, &cands, after, tl);
+                let vid = tl.shown.get(pos).copied().flatten().map(|s| s.0);
+                self.place(pos, at, vid);
+            }
         }
     }
-    out
-}
 
-/// Which live cell `e` is a run of, if any.
-fn choose(e: &Execution, live: &LiveSet, shown_id: Option<&str>, window: &[Snap]) -> Option<usize> {
-    if let Some(id) = shown_id
-        && let Some(at) = live
-            .cells
-            .iter()
-            .position(|l| l.nb_id.as_deref() == Some(id))
-    {
-        return Some(at);
-    }
-    let accept = |k: usize| {
-        let Some(l) = live.cells.get(k) else {
-            return false;
+    /// A saved version shows run `pos` (already assigned) under `vid`: its
+    /// cell, if that is still the cell's latest run, is known by it now.
+    fn learn(&mut self, pos: usize, vid: Vid) {
+        let Some(&i) = self.order.get(pos) else {
+            return;
         };
-        if let (Some(a), Some(b)) = (&l.nb_id, shown_id)
-            && a != b
-        {
-            return false;
+        let Some(cell) = self.cell_of.get(i).copied() else {
+            return;
+        };
+        let Some(k) = cell.checked_sub(self.base) else {
+            return;
+        };
+        if self.live.cells.get(k).is_some_and(|l| l.last == i) {
+            self.live.set_vid(k, vid);
         }
-        !unchanged_after(l, window)
-    };
-    // Same source first, most recently run first.
-    if let Some(same) = live.by_source.get(&e.source) {
-        let mut same: Vec<usize> = same.clone();
-        same.sort_by_key(|&k| std::cmp::Reverse(live.cells.get(k).map_or(0, |l| l.last)));
-        if let Some(k) = same.into_iter().find(|&k| accept(k)) {
+    }
+
+    /// Which live cell run `pos` belongs to, `None` for a new cell.
+    fn choose(
+        &mut self,
+        pos: usize,
+        cands: &[usize],
+        after: Option<usize>,
+        tl: &Timeline,
+    ) -> Option<usize> {
+        let live = &self.live;
+        let vid_of = |k: usize| live.cells.get(k).and_then(|l| l.vid);
+        if let Some((vid, seen)) = tl.shown.get(pos).copied().flatten() {
+            if let Some(&k) = live.by_vid.get(&vid) {
+                return Some(k);
+            }
+            // Shown under an id no cell has yet: a cell never shown before
+            // (a known cell shows under its own id, or was deleted).
+            let _ = seen;
+            return cands.iter().copied().find(|&k| vid_of(k).is_none());
+        }
+        let Some(snap) = after.and_then(|a| tl.chain.get(a)) else {
+            return cands.first().copied();
+        };
+        // Not shown: the run was overwritten before the next save. Its cell
+        // shows a later run there, most likely of the same source or an
+        // edit of it; a cell still showing an earlier run was not touched
+        // by this one. Cells no save has shown since their latest run may
+        // have been overwritten too.
+        let e = self.order.get(pos).and_then(|&i| self.executions.get(i))?;
+        // A cell showing this run's very source and count may show this run
+        // (counts repeat after a restart).
+        let mine = |vid: Vid| {
+            snap.find(vid)
+                .and_then(|c| snap.cells.get(c))
+                .is_some_and(|c| c.count == e.ex && c.source == e.source)
+        };
+        if let Some(k) = cands.iter().copied().find(|&k| vid_of(k).is_some_and(mine)) {
             return Some(k);
         }
-    }
-    // Then similar ones, most similar first. Comparing byte counts bounds
-    // the ratio from above and spares most pairs the diff.
-    let hist = histogram(&e.source);
-    let mut similar: Vec<(f32, usize)> = live
-        .recent
-        .iter()
-        .take(RECENT_CELLS)
-        .filter_map(|&k| {
-            let l = live.cells.get(k)?;
-            if l.source == e.source
-                || quick_bound(&l.hist, l.source.len(), &hist, e.source.len()) < SIMILARITY
-            {
-                return None;
+        // Otherwise the cell that the save shows with a later run most like
+        // this one (or whose latest run before is most like it); on a tie a
+        // cell already known beats one the save shows for the first time.
+        let mut best: Option<((f32, bool), Option<usize>, Vid)> = None;
+        let mut offer = |r: f32, owner: Option<usize>, vid: Vid| {
+            let key = (r, owner.is_none());
+            if r >= SIMILARITY && best.is_none_or(|b| key > b.0) {
+                best = Some((key, owner, vid));
             }
-            let r = ratio(&l.source, &e.source);
-            (r >= SIMILARITY).then_some((r, k))
-        })
-        .collect();
-    // Stable: equal scores keep the recent-first order.
-    similar.sort_by(|a, b| b.0.total_cmp(&a.0));
-    similar.into_iter().map(|(_, k)| k).find(|&k| accept(k))
+        };
+        for (c, (&vid, shows)) in snap.vids.iter().zip(&snap.shows).enumerate() {
+            if !shows.is_some_and(|p| p > pos) {
+                continue;
+            }
+            let Some(cell) = snap.cells.get(c) else {
+                continue;
+            };
+            let owner = live.by_vid.get(&vid).copied();
+            let mut r = ratio(&cell.source, &e.source);
+            if let Some(l) = owner.and_then(|k| live.cells.get(k)) {
+                r = r.max(ratio(&l.source, &e.source));
+            }
+            offer(r, owner, vid);
+        }
+        // Cells no version read since their latest run shows (or whose id
+        // it lacks) may have been overwritten too.
+        for &k in cands {
+            if vid_of(k).is_none_or(|w| snap.find(w).is_none())
+                && let Some(l) = live.cells.get(k)
+            {
+                offer(ratio(&l.source, &e.source), Some(k), Vid::MAX);
+            }
+        }
+        let (_, owner, vid) = best?;
+        if owner.is_some() {
+            return owner;
+        }
+        let at = self.new_cell(pos);
+        self.live.set_vid(at, vid);
+        Some(at)
+    }
+
+    /// A new live cell whose first run is `pos`.
+    fn new_cell(&mut self, pos: usize) -> usize {
+        let i = self.order.get(pos).copied().unwrap_or(usize::MAX);
+        let source = self.executions.get(i).map_or("", |e| e.source.as_str());
+        let n = self.live.cells.len() + 1;
+        self.cells.push(Cell {
+            id: format!("{}#{n}", self.notebook),
+            notebook: self.notebook.to_string(),
+            runs: Vec::new(),
+        });
+        self.live.add(source, self.cells.len() - 1, i)
+    }
+
+    /// Run `pos` goes to live cell `at` (a new one when `None`).
+    fn place(&mut self, pos: usize, at: Option<usize>, vid: Option<Vid>) {
+        let Some(&i) = self.order.get(pos) else {
+            return;
+        };
+        let Some(e) = self.executions.get(i) else {
+            return;
+        };
+        let at = match at {
+            Some(at) => at,
+            None => self.new_cell(pos),
+        };
+        self.live.ran(at, e, i);
+        if let Some(vid) = vid {
+            self.live.set_vid(at, vid);
+        }
+        if let Some(cell) = self.live.cells.get(at).map(|l| l.cell) {
+            if let Some(c) = self.cell_of.get_mut(i) {
+                *c = cell;
+            }
+            if let Some(c) = self.cells.get_mut(cell) {
+                c.runs.push(i);
+            }
+        }
+    }
 }
 
 /// How often each byte occurs in a source.
@@ -557,18 +675,6 @@ fn quick_bound(a: &[u32; 256], la: usize, b: &[u32; 256], lb: usize) -> f32 {
     }
     let common: u64 = a.iter().zip(b).map(|(x, y)| u64::from(*x.min(y))).sum();
     2.0 * common as f32 / (la + lb) as f32
-}
-
-/// Whether a snapshot saved after the execution still shows the live cell
-/// as it was (its last source with its last count): then the execution was
-/// not a run of it, which would have given it a new count.
-fn unchanged_after(l: &Live, window: &[Snap]) -> bool {
-    let Some(ex) = l.ex else { return false };
-    window.iter().filter(|s| s.after).any(|s| {
-        s.cells
-            .iter()
-            .any(|c| c.count == Some(ex) && c.source == l.source)
-    })
 }
 
 /// How alike two sources are, 0 to 1 (`similar`'s ratio: characters for
