@@ -1,6 +1,7 @@
-//! The file-change screen (`d` on a file record) through ratatui's
-//! TestBackend: the files of the record's linked commit and each file's
-//! diff, notebooks cell by cell.
+//! The file-change screen (`d` on a file record) and the environment
+//! screen (`e`) through ratatui's TestBackend: the files of a record's
+//! linked commit and each file's diff, notebooks cell by cell; the
+//! environment at a record, stepping and comparing points.
 
 mod common;
 
@@ -25,6 +26,16 @@ fn settle(app: &mut App, project: &Project, mut fx: Vec<Effect>) {
                 let row = app.row(commit).unwrap().clone();
                 let result = read_changes(project, &row).map(Arc::new);
                 fx.extend(app.changes_ready(generation, result));
+            }
+            Effect::ReadEnv {
+                at,
+                mark,
+                generation,
+            } => {
+                let at = app.row(at).unwrap().clone();
+                let mark = mark.map(|m| app.row(m).unwrap().clone());
+                let view = gtm_tui::tui::envscreen::prepare_env(project, &at, mark.as_deref());
+                app.env_ready(generation, Arc::new(view));
             }
             Effect::FileDiff { index, generation } => {
                 let Some(Ok(ch)) = app.changes.as_ref().unwrap().changes.clone() else {
@@ -145,4 +156,77 @@ fn d_on_other_records() {
     open_first(&mut app, &project, |r| r.record.meta.type_id == 0);
     assert!(app.cell.is_none() && app.changes.is_none());
     assert!(app.flash.is_some());
+}
+
+#[test]
+fn the_environment_at_a_record_and_between_two_points() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 300,
+            seed: 4,
+            upgrades: true,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    app.add_rows(project.records().unwrap());
+    app.walk_done(Ok(Default::default()));
+    let env_records: Vec<usize> = app
+        .view
+        .iter()
+        .copied()
+        .filter(|&i| app.rows[i].record.meta.type_id == 1)
+        .collect();
+    assert!(env_records.len() >= 3);
+    // The newest environment record: the screen names what it changed.
+    let first = env_records[0];
+    let pos = app.view.iter().position(|&i| i == first).unwrap();
+    app.click_record(pos);
+    press(&mut app, &project, Action::Environment);
+    let screen = draw(&mut app, 100, 30);
+    let summary = gtm_tui::env::record_summary(&project, &app.rows[first]).unwrap();
+    assert!(screen.contains("Environment as of"), "{screen}");
+    assert!(screen.contains("this record changed"), "{screen}");
+    assert!(
+        screen.contains(&summary.chars().take(20).collect::<String>()),
+        "{summary}\n{screen}"
+    );
+    // Mark it, step to the previous environment record: the difference shows.
+    press(&mut app, &project, Action::Mark);
+    press(&mut app, &project, Action::PrevRun);
+    let s = app.env.as_ref().unwrap();
+    assert_eq!(s.at, app.rows[env_records[1]].commit);
+    let view = s.shown.as_ref().unwrap();
+    let (mark, d) = view.against.as_ref().unwrap();
+    assert_eq!(*mark, app.rows[first].commit);
+    assert!(
+        !d.as_ref().unwrap().is_empty(),
+        "the newer record changed something"
+    );
+    let screen = draw(&mut app, 100, 30);
+    assert!(screen.contains("since the marked point"), "{screen}");
+    // The timeline line of an environment record names the change once decoded.
+    press(&mut app, &project, Action::Back);
+    assert!(app.env.is_none());
+    let row = app.rows[first].clone();
+    let prepared = gtm_tui::tui::prepare::prepare(&project, &project.details(), &row, true);
+    assert_eq!(prepared.env_summary.as_deref(), Some(summary.as_str()));
+    app.details_ready(row.commit, prepared);
+    app.click_record(pos);
+    let screen = draw(&mut app, 160, 40);
+    // The timeline is the left pane: the message starts in its half.
+    let line = screen
+        .lines()
+        .find(|l| {
+            l.find(&row.record.message)
+                .is_some_and(|at| l[..at].chars().count() < 60)
+        })
+        .unwrap();
+    assert!(
+        line.contains(&summary.chars().take(12).collect::<String>()),
+        "{line}"
+    );
 }

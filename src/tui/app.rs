@@ -129,6 +129,12 @@ pub enum Effect {
         notebook: String,
         generation: u64,
     },
+    /// Read the environment at `at` (and the difference from `mark`).
+    ReadEnv {
+        at: Oid,
+        mark: Option<Oid>,
+        generation: u64,
+    },
     /// Read what the change screen's record changed.
     ReadChanges {
         generation: u64,
@@ -202,6 +208,8 @@ pub struct App {
     pub cell: Option<CellScreen>,
     /// The file-change screen, when open.
     pub changes: Option<super::changes::ChangesScreen>,
+    /// The environment screen, when open.
+    pub env: Option<super::envscreen::EnvScreen>,
     /// Counts cell screen requests, so late answers to old ones are dropped.
     pub cell_generation: u64,
     /// Lineages read for this load of the history, by notebook.
@@ -250,6 +258,7 @@ impl App {
             detail_view: std::cell::RefCell::new(None),
             cell: None,
             changes: None,
+            env: None,
             cell_generation: 0,
             lineages: HashMap::new(),
             depth: ColorDepth::TrueColor,
@@ -769,6 +778,9 @@ impl App {
         if self.changes.is_some() && action != Action::Help {
             return self.changes_update(action);
         }
+        if self.env.is_some() && action != Action::Help {
+            return self.env_update(action);
+        }
         let page = match self.focus {
             Focus::Timeline => self.list_height.saturating_sub(2).max(1) as isize,
             Focus::Detail => self.detail_height.saturating_sub(2).max(1) as isize,
@@ -839,6 +851,7 @@ impl App {
             }
             (Action::CellHistory, _) => return self.open_cell(),
             (Action::Changes, _) => return self.open_changes(),
+            (Action::Environment, _) => return self.open_env(),
             (Action::Branches, _) => return vec![Effect::ListBranches],
             (Action::Authors, _) => self.open_authors(),
             (Action::SaveImage, _) => return vec![Effect::SaveImages],
@@ -956,6 +969,118 @@ impl App {
         }
         self.flash = Some("d shows what file and code records changed".into());
         Vec::new()
+    }
+
+    /// The environment as of the selected record.
+    fn open_env(&mut self) -> Vec<Effect> {
+        let Some(at) = self.current().map(|r| r.commit) else {
+            return Vec::new();
+        };
+        self.cell_generation += 1;
+        let mut screen = super::envscreen::EnvScreen::new(at, self.cell_generation);
+        screen.pane.height = self.detail_height.max(self.list_height);
+        self.env = Some(screen);
+        vec![Effect::ReadEnv {
+            at,
+            mark: None,
+            generation: self.cell_generation,
+        }]
+    }
+
+    /// An environment arrived from the worker.
+    pub fn env_ready(&mut self, generation: u64, view: Arc<super::envscreen::EnvView>) {
+        if let Some(screen) = self.env.as_mut()
+            && screen.generation == generation
+            && screen.wanted == (view.at, view.against.as_ref().map(|a| a.0))
+        {
+            screen.shown = Some(view);
+        }
+    }
+
+    /// The environment record before (older) or after `at`, in history order.
+    fn env_neighbour(&self, at: Oid, older: bool) -> Option<Oid> {
+        let i = *self.index.get(&at)?;
+        let is_env = |r: &Arc<RecordRow>| {
+            RecordKind::from_id(r.record.meta.type_id) == Some(RecordKind::Environment)
+        };
+        if older {
+            self.rows
+                .iter()
+                .skip(i + 1)
+                .find(|r| is_env(r))
+                .map(|r| r.commit)
+        } else {
+            self.rows
+                .get(..i)?
+                .iter()
+                .rev()
+                .find(|r| is_env(r))
+                .map(|r| r.commit)
+        }
+    }
+
+    fn env_update(&mut self, action: Action) -> Vec<Effect> {
+        use super::envscreen::EnvOutcome;
+        let Some(outcome) = self.env.as_mut().map(|s| s.update(action)) else {
+            return Vec::new();
+        };
+        let read = |s: &mut super::envscreen::EnvScreen| {
+            s.wanted = (s.at, s.mark.filter(|m| *m != s.at));
+            s.pane.scroll = 0;
+            vec![Effect::ReadEnv {
+                at: s.at,
+                mark: s.wanted.1,
+                generation: s.generation,
+            }]
+        };
+        match outcome {
+            EnvOutcome::Nothing => Vec::new(),
+            EnvOutcome::Close => {
+                self.env = None;
+                Vec::new()
+            }
+            EnvOutcome::Flash(text) => {
+                self.flash = Some(text);
+                self.env.as_mut().map(read).unwrap_or_default()
+            }
+            EnvOutcome::Reload => self.env.as_mut().map(read).unwrap_or_default(),
+            EnvOutcome::Step(older) => {
+                let Some(at) = self.env.as_ref().map(|s| s.at) else {
+                    return Vec::new();
+                };
+                match self.env_neighbour(at, older) {
+                    Some(next) => {
+                        let Some(s) = self.env.as_mut() else {
+                            return Vec::new();
+                        };
+                        s.at = next;
+                        read(s)
+                    }
+                    None => {
+                        self.flash = Some(if older {
+                            "no earlier environment record".into()
+                        } else {
+                            "no later environment record".into()
+                        });
+                        Vec::new()
+                    }
+                }
+            }
+            EnvOutcome::GoTo(commit) => {
+                self.env = None;
+                let pos = self
+                    .index
+                    .get(&commit)
+                    .and_then(|i| self.view.iter().position(|v| v == i));
+                match pos {
+                    Some(p) => self.select(p),
+                    None => {
+                        self.flash = Some("that record is hidden by the filter".into());
+                        Vec::new()
+                    }
+                }
+            }
+        }
     }
 
     /// A file record's changes arrived from the worker.
@@ -1126,6 +1251,10 @@ impl App {
             screen.pane.scroll_by(step);
             return Vec::new();
         }
+        if let Some(screen) = self.env.as_mut() {
+            screen.pane.scroll_by(step);
+            return Vec::new();
+        }
         if over_detail {
             self.scroll_detail(step);
             Vec::new()
@@ -1136,7 +1265,7 @@ impl App {
 
     /// A click on the timeline at a view position.
     pub fn click_record(&mut self, pos: usize) -> Vec<Effect> {
-        if self.cell.is_some() || self.changes.is_some() {
+        if self.cell.is_some() || self.changes.is_some() || self.env.is_some() {
             return Vec::new();
         }
         self.focus = Focus::Timeline;

@@ -74,6 +74,8 @@ pub enum Action {
     ToggleUnified,
     /// What the selected record changed: its files, or its environment.
     Changes,
+    /// The environment as of the selected record.
+    Environment,
     /// Pick the branch to read.
     Branches,
     /// Pick an author to show only their records.
@@ -86,7 +88,7 @@ pub const GROUPS: [&str; 5] = ["Move", "View", "Cell history", "Search & filter"
 impl Action {
     /// Every action, in help-screen and config-file order (grouped as
     /// [`GROUPS`]).
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 34] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -105,6 +107,7 @@ impl Action {
         Action::OpenImage,
         Action::SaveImage,
         Action::Changes,
+        Action::Environment,
         Action::CellHistory,
         Action::PrevRun,
         Action::NextRun,
@@ -156,6 +159,7 @@ impl Action {
             Action::Mark => "mark",
             Action::ToggleUnified => "toggle_unified",
             Action::Changes => "changes",
+            Action::Environment => "environment",
             Action::Branches => "branches",
             Action::Authors => "authors",
         }
@@ -200,6 +204,7 @@ impl Action {
             Action::Mark => "Mark a run to compare with the selected one",
             Action::ToggleUnified => "Unified or side-by-side diff",
             Action::Changes => "What the record changed: files side by side, notebooks by cell",
+            Action::Environment => "The environment as of the record: base, packages, snippets",
             Action::Branches => "Pick the branch to read (workspace branches first)",
             Action::Authors => "Pick an author: who did what, and only their records",
         }
@@ -226,7 +231,8 @@ impl Action {
             | Action::ToggleFold
             | Action::OpenImage
             | Action::SaveImage
-            | Action::Changes => GROUPS[1],
+            | Action::Changes
+            | Action::Environment => GROUPS[1],
             Action::CellHistory
             | Action::PrevRun
             | Action::NextRun
@@ -571,6 +577,7 @@ fn default_keys(a: Action) -> &'static [&'static str] {
         Action::Mark => &["m"],
         Action::ToggleUnified => &["u"],
         Action::Changes => &["d"],
+        Action::Environment => &["e"],
         Action::Branches => &["b"],
         Action::Authors => &["a"],
         Action::Search => &["/"],
@@ -775,7 +782,7 @@ mod tests {
         let mut sorted = Action::ALL.to_vec();
         sorted.sort();
         sorted.dedup();
-        assert_eq!(sorted.len(), 33);
+        assert_eq!(sorted.len(), 34);
         assert_eq!(sorted.first(), Some(&Action::Quit));
         assert_eq!(sorted.last(), Some(&Action::Authors));
     }

@@ -6,6 +6,7 @@ pub mod changes;
 pub mod changes_view;
 pub mod config;
 pub mod diffpane;
+pub mod envscreen;
 pub mod filter;
 pub mod graphics;
 pub mod history;
@@ -208,6 +209,9 @@ pub fn fit(app: &mut App, size: Rect) {
     let a = views::areas(size, app.split);
     app.list_height = a.timeline.height.saturating_sub(2) as usize;
     app.detail_height = a.detail.height.saturating_sub(2) as usize;
+    if let Some(screen) = app.env.as_mut() {
+        screen.pane.height = a.status.y.saturating_sub(2) as usize;
+    }
     if let Some(screen) = app.changes.as_mut() {
         let body = Rect::new(0, 0, size.width, a.status.y);
         screen.pane.height = history_view::cell_areas(body, screen.file_count().max(1))
@@ -348,6 +352,20 @@ fn event_loop_with(
                         partial: app.loading,
                         generation,
                     }),
+                    Effect::ReadEnv {
+                        at,
+                        mark,
+                        generation,
+                    } => {
+                        if let Some(at) = app.row(at).cloned() {
+                            let mark = mark.and_then(|m| app.row(m).cloned());
+                            workers.cells(CellJob::Env {
+                                at,
+                                mark,
+                                generation,
+                            });
+                        }
+                    }
                     Effect::ReadChanges { generation } => {
                         let row = app
                             .changes
@@ -473,7 +491,11 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
                 Some(Action::Quit) if key.code == crossterm::event::KeyCode::Char('q') => {
                     // q goes back a level first, like tig: out of the cell
                     // screen or the detail pane, then quits.
-                    if app.cell.is_some() || app.changes.is_some() || app.focus == Focus::Detail {
+                    if app.cell.is_some()
+                        || app.changes.is_some()
+                        || app.env.is_some()
+                        || app.focus == Focus::Detail
+                    {
                         app.update(Action::Back)
                     } else {
                         app.update(Action::Quit)
@@ -519,7 +541,17 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
         Msg::Lineage { load, .. } | Msg::Compared { load, .. } if load != app.load => Vec::new(),
         Msg::NewRows { load, .. } | Msg::Rewritten { load } if load != app.load => Vec::new(),
         Msg::NewRows { rows, .. } => app.prepend_rows(rows),
-        Msg::Changes { load, .. } | Msg::FileDiff { load, .. } if load != app.load => Vec::new(),
+        Msg::Changes { load, .. } | Msg::FileDiff { load, .. } | Msg::Env { load, .. }
+            if load != app.load =>
+        {
+            Vec::new()
+        }
+        Msg::Env {
+            generation, view, ..
+        } => {
+            app.env_ready(generation, view);
+            Vec::new()
+        }
         Msg::Changes {
             generation, result, ..
         } => app.changes_ready(generation, result),

@@ -46,6 +46,9 @@ pub struct Prepared {
     kinds: Vec<Option<DetailKind>>,
     /// Code colours for a dark background.
     dark: bool,
+    /// For an environment record: what it changed, in one line (read from
+    /// `.gigantum/env/` of its linked commit and that commit's parent).
+    pub env_summary: Option<String>,
 }
 
 /// The language of a record's code: the notebook's kernel at the linked
@@ -106,6 +109,7 @@ pub fn prepare_upto(
         lang,
         kinds,
         dark,
+        env_summary: crate::env::record_summary(project, row),
     };
     (p, partial)
 }
@@ -138,6 +142,7 @@ impl Prepared {
             bodies,
             lang: self.lang,
             kinds: self.kinds.clone(),
+            env_summary: self.env_summary.clone(),
             dark: self.dark,
         }
     }

@@ -139,6 +139,8 @@ pub fn render(app: &App, f: &mut Frame) {
         super::history_view::render(app, screen, f, body);
     } else if let Some(screen) = &app.changes {
         super::changes_view::render(app, screen, f, body);
+    } else if let Some(screen) = &app.env {
+        super::envscreen::render(app, screen, f, body);
     } else {
         render_timeline(app, f, a.timeline);
         render_detail(app, f, a.detail);
@@ -326,7 +328,20 @@ fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
                 let hit_style = t.search_match;
                 let base = if r.meta.show { t.text } else { t.hidden };
                 spans.extend(highlight(&msg, &app.search.query, base, hit_style));
-                let msg_w = msg.width();
+                let mut msg_w = msg.width();
+                // Environment records name what they changed once decoded.
+                if let Some(Details::Ready(prep)) = app.details.peek(&row.commit)
+                    && let Some(sum) = &prep.env_summary
+                {
+                    let room = width.saturating_sub(used + msg_w + 3);
+                    if room > 8 {
+                        let sum = truncate_mark(&plain(sum, app.ascii), room, app.ascii);
+                        let sep = if app.ascii { " - " } else { " · " };
+                        msg_w += sep.width() + sum.width();
+                        spans.push(Span::styled(sep, t.dim));
+                        spans.push(Span::styled(sum, t.badge));
+                    }
+                }
                 let pad = width.saturating_sub(used + msg_w);
                 spans.push(Span::raw(" ".repeat(pad)));
                 spans.extend(badges);
@@ -504,6 +519,14 @@ fn build_detail(app: &App, row: &RecordRow, width: usize, out: &mut Sink) {
         facts.push_str("  (hidden record)");
     }
     out.push(Line::styled(facts, t.dim));
+    if let Some(Details::Ready(prep)) = app.details.peek(&row.commit)
+        && let Some(sum) = &prep.env_summary
+    {
+        out.push(Line::from(vec![
+            Span::styled("changed  ", t.dim),
+            Span::styled(plain(sum, app.ascii), t.badge),
+        ]));
+    }
     for e in &r.errors {
         out.push(Line::styled(format!("error: {e}"), t.error));
     }
@@ -843,6 +866,7 @@ pub fn placements(app: &App, size: Rect) -> Vec<Placement> {
     ) || !matches!(app.overlay, Overlay::None)
         || app.cell.is_some()
         || app.changes.is_some()
+        || app.env.is_some()
     {
         return Vec::new();
     }
@@ -990,6 +1014,24 @@ fn render_status(app: &App, f: &mut Frame, area: Rect) {
         .map(|k| k.display())
         .unwrap_or_else(|| "?".into());
     let right = Span::styled(format!(" {help_key} help "), t.status);
+    if app.flash.is_none() && app.env.is_some() {
+        use super::keymap::Action as A;
+        let k = |a: A, d: &str| key_label(app, a, d);
+        left.push(Span::styled(
+            plain(
+                &format!(
+                    " {} {} environment records · {} mark · {} record · {} back ",
+                    k(A::PrevRun, "["),
+                    k(A::NextRun, "]"),
+                    k(A::Mark, "m"),
+                    k(A::Open, "⏎"),
+                    k(A::Back, "esc")
+                ),
+                app.ascii,
+            ),
+            t.dim,
+        ));
+    }
     if app.flash.is_none() && app.changes.is_some() {
         use super::keymap::Action as A;
         let k = |a: A, d: &str| key_label(app, a, d);

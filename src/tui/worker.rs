@@ -61,6 +61,12 @@ pub enum Msg {
         generation: u64,
         result: Result<Arc<crate::files::Changes>, String>,
     },
+    /// An environment, for the environment screen.
+    Env {
+        load: u64,
+        generation: u64,
+        view: Arc<super::envscreen::EnvView>,
+    },
     /// One file's diff, for the change screen.
     FileDiff {
         load: u64,
@@ -107,6 +113,11 @@ pub enum CellJob {
     },
     Changes {
         row: Arc<RecordRow>,
+        generation: u64,
+    },
+    Env {
+        at: Arc<RecordRow>,
+        mark: Option<Arc<RecordRow>>,
         generation: u64,
     },
     File {
@@ -285,12 +296,30 @@ fn cell_loop(project: &Project, rx: &Receiver<CellJob>, tx: &Sender<Msg>, load: 
         let mut compare_job = None;
         let mut changes_job = None;
         let mut file_job = None;
+        let mut env_job = None;
         for job in std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
             match job {
                 j @ CellJob::Lineage { .. } => lineage_job = Some(j),
                 j @ CellJob::Compare { .. } => compare_job = Some(j),
                 j @ CellJob::Changes { .. } => changes_job = Some(j),
                 j @ CellJob::File { .. } => file_job = Some(j),
+                j @ CellJob::Env { .. } => env_job = Some(j),
+            }
+        }
+        if let Some(CellJob::Env {
+            at,
+            mark,
+            generation,
+        }) = env_job
+        {
+            let view = super::envscreen::prepare_env(project, &at, mark.as_deref());
+            let msg = Msg::Env {
+                load,
+                generation,
+                view: Arc::new(view),
+            };
+            if tx.send(msg).is_err() {
+                return;
             }
         }
         if let Some(CellJob::Changes { row, generation }) = changes_job {
