@@ -993,6 +993,7 @@ impl App {
             && screen.generation == generation
             && screen.wanted == (view.at, view.against.as_ref().map(|a| a.0))
         {
+            screen.pane.reset();
             screen.shown = Some(view);
         }
     }
@@ -1107,6 +1108,7 @@ impl App {
             && screen.generation == generation
             && screen.wanted == Some(view.index)
         {
+            screen.pane.reset();
             screen.shown = Some(view);
         }
     }
@@ -1204,6 +1206,7 @@ impl App {
             && screen.generation == generation
             && screen.wanted == Some((view.cmp.old, view.cmp.new))
         {
+            screen.pane.reset();
             screen.shown = Some(view);
         }
     }

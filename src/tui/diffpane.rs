@@ -56,6 +56,12 @@ impl DiffPane {
         self.unified.unwrap_or(width < 100)
     }
 
+    /// Forgets the lines built: new content arrived. (Keys alone are not
+    /// enough: a new value can land at the address of the one it replaced.)
+    pub fn reset(&mut self) {
+        self.drawn.replace(None);
+    }
+
     /// Flips unified and side by side; returns what it is now.
     pub fn toggle_unified(&mut self) -> bool {
         let width = self
