@@ -152,6 +152,10 @@ fn d_on_other_records() {
     });
     assert!(app.cell.is_some() && app.changes.is_none());
     press(&mut app, &project, Action::Back);
+    // An environment record: its environment and what it changed.
+    open_first(&mut app, &project, |r| r.record.meta.type_id == 1);
+    assert!(app.env.is_some());
+    press(&mut app, &project, Action::Back);
     // A note: nothing to show, says so.
     open_first(&mut app, &project, |r| r.record.meta.type_id == 0);
     assert!(app.cell.is_none() && app.changes.is_none());

@@ -950,7 +950,7 @@ impl App {
     }
 
     /// What the selected record changed: a file record's files; a code
-    /// record's cell history.
+    /// record's cell history; an environment record's environment.
     fn open_changes(&mut self) -> Vec<Effect> {
         let Some(row) = self.current().cloned() else {
             return Vec::new();
@@ -964,10 +964,12 @@ impl App {
                 generation: self.cell_generation,
             }];
         }
-        if RecordKind::from_id(row.record.meta.type_id) == Some(RecordKind::Code) {
-            return self.open_cell();
+        match RecordKind::from_id(row.record.meta.type_id) {
+            Some(RecordKind::Code) => return self.open_cell(),
+            Some(RecordKind::Environment) => return self.open_env(),
+            _ => {}
         }
-        self.flash = Some("d shows what file and code records changed".into());
+        self.flash = Some("d shows what file, code and environment records changed".into());
         Vec::new()
     }
 
