@@ -452,3 +452,99 @@ fn switching_to_a_workspace_branch_without_restarting() {
     s.send("q");
     assert!(s.finish().success());
 }
+
+/// Every file under `dir` (work tree and `.git`) with its size and hash.
+fn fingerprint(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, (u64, String)> {
+    use sha2::{Digest, Sha256};
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                let hash = format!("{:x}", Sha256::digest(&bytes));
+                out.insert(
+                    path.strip_prefix(dir).unwrap().to_path_buf(),
+                    (meta.len(), hash),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn nothing_in_the_repository_changes() {
+    let dir = project(200);
+    let before = fingerprint(dir.path());
+    let p = dir.path().to_str().unwrap();
+    let rows = gtm_tui::repo::Project::open(dir.path(), None)
+        .unwrap()
+        .records()
+        .unwrap();
+    let code = rows
+        .iter()
+        .find(|r| r.record.message.contains("in notebook"))
+        .unwrap()
+        .commit
+        .to_string();
+    let file = rows
+        .iter()
+        .find(|r| gtm_tui::files::is_file_record(&r.record))
+        .unwrap()
+        .commit
+        .to_string();
+    for args in [
+        vec!["log", p],
+        vec!["show", &code, p],
+        vec!["export", "--cells", p],
+        vec!["cell", &code, p],
+        vec!["diff", &code, p],
+        vec!["files", &file, p],
+        vec!["env", p],
+    ] {
+        let (status, _, err) = common::gtm(&args);
+        assert!(status == 0 || status == 2, "{args:?}: {err}");
+    }
+    // A session that opens every screen.
+    let mut s = Session::start(dir.path(), &[], 100, 30, &[]);
+    s.wait_for("the timeline", |t| t.contains("Timeline 1/"));
+    for keys in [
+        "/notebook\r",
+        "c",
+        "[",
+        "\x1b",
+        "e",
+        "\x1b",
+        "b",
+        "\x1b",
+        "a",
+        "\x1b",
+        "jjjd",
+        "\x1b",
+        "r",
+    ] {
+        s.send(keys);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    s.send("q");
+    s.send("q");
+    assert!(s.finish().success());
+    let after = fingerprint(dir.path());
+    let changed: Vec<_> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(v))
+        .map(|(k, _)| k)
+        .collect();
+    let gone: Vec<_> = before.keys().filter(|k| !after.contains_key(*k)).collect();
+    assert!(
+        changed.is_empty() && gone.is_empty(),
+        "changed {changed:?}, gone {gone:?}"
+    );
+    assert_eq!(before.len(), after.len());
+}
