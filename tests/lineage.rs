@@ -83,7 +83,7 @@ fn score(
 /// What the notebook lineage reaches on these workloads today (the goal is
 /// 0.98; see README "Cell lineage" for the figures and what still fools it).
 const MIN_SCORE: f64 = 0.975;
-const MIN_SCORE_WITHOUT_IDS: f64 = 0.97;
+const MIN_SCORE_WITHOUT_IDS: f64 = 0.975;
 
 fn run(w: Workload) -> (Lineage, HashMap<(Oid, String), CellRef>) {
     let dir = tempfile::tempdir().unwrap();
@@ -94,24 +94,36 @@ fn run(w: Workload) -> (Lineage, HashMap<(Oid, String), CellRef>) {
     (l, truth(&written))
 }
 
+/// Workload seeds measured: the first is the one README quotes. Set
+/// `LINEAGE_SEEDS=1,2,3` to measure others.
+const SEEDS: [u64; 3] = [11, 5, 2024];
+
 #[test]
 fn notebook_runs_are_tied_to_their_cells() {
+    let seeds: Vec<u64> = std::env::var("LINEAGE_SEEDS")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| SEEDS.to_vec());
     let mut scores = Vec::new();
-    for cell_ids in [false, true] {
-        let (l, t) = run(Workload {
-            records: 1500,
-            seed: 11,
-            cell_ids,
-            r_console: false,
-            notebooks: 3,
-            ..Workload::default()
-        });
-        let (p, r, n) = score(&l, &t, |nb| nb != "console");
-        println!("cell ids {cell_ids}: precision {p:.4} recall {r:.4} over {n} re-runs");
-        assert!(n > 300, "enough re-runs to measure: {n}");
-        scores.push((cell_ids, p, r));
+    for seed in seeds {
+        for cell_ids in [false, true] {
+            let (l, t) = run(Workload {
+                records: 1500,
+                seed,
+                cell_ids,
+                r_console: false,
+                notebooks: 3,
+                ..Workload::default()
+            });
+            let (p, r, n) = score(&l, &t, |nb| nb != "console");
+            println!(
+                "seed {seed}, cell ids {cell_ids}: precision {p:.4} recall {r:.4} over {n} re-runs"
+            );
+            assert!(n > 300, "enough re-runs to measure: {n}");
+            scores.push((seed, cell_ids, p, r));
+        }
     }
-    for (cell_ids, p, r) in scores {
+    for (seed, cell_ids, p, r) in scores {
         let min = if cell_ids {
             MIN_SCORE
         } else {
@@ -119,7 +131,7 @@ fn notebook_runs_are_tied_to_their_cells() {
         };
         assert!(
             p >= min && r >= min,
-            "cell ids {cell_ids}: precision {p:.4}, recall {r:.4}"
+            "seed {seed}, cell ids {cell_ids}: precision {p:.4}, recall {r:.4}"
         );
     }
 }

@@ -3,9 +3,9 @@
 //!
 //! Between two saves a user runs, edits, inserts and deletes cells, but
 //! seldom moves them, so the cells are matched in order, most certain
-//! first: a cell with the same source and execution count as before was
-//! not touched; between those, a cell with the same source was re-run; in
-//! what is left, a similar source in the same place was edited.
+//! first: cells with the same source (re-run, or not touched when the
+//! execution count is the same too), then, in what is left, a similar
+//! source in the same place (edited).
 
 use super::notebook::NbCell;
 use super::ratio;
@@ -47,22 +47,29 @@ pub fn align(old: &[NbCell], new: &[NbCell]) -> Vec<Option<usize>> {
         (Some(x), Some(y)) => x.source == y.source,
         _ => false,
     };
-    for (a, b) in gaps(&mut out, a, b, &|i, j| untouched(i, j).then_some(1.0)) {
-        for (a, b) in gaps(&mut out, a, b, &|i, j| same_source(i, j).then_some(1.0)) {
-            let one_each = a.1 - a.0 == 1 && b.1 - b.0 == 1;
-            let edited = |i: usize, j: usize| {
-                let (x, y) = (old.get(i)?, new.get(j)?);
-                let r = ratio(&x.source, &y.source);
-                let floor = if one_each {
-                    GAP_SIMILARITY
-                } else {
-                    super::SIMILARITY
-                };
-                (r >= floor).then_some(r)
-            };
-            // What is left is matched and its own gaps stay unmatched.
-            let _ = gaps(&mut out, a, b, &edited);
+    // Same source, preferring same count too. Not anchored on the count
+    // alone: after a restart a cell can get the count another had.
+    let same = |i: usize, j: usize| {
+        if untouched(i, j) {
+            Some(1.5)
+        } else {
+            same_source(i, j).then_some(1.0)
         }
+    };
+    for (a, b) in gaps(&mut out, a, b, &same) {
+        let one_each = a.1 - a.0 == 1 && b.1 - b.0 == 1;
+        let edited = |i: usize, j: usize| {
+            let (x, y) = (old.get(i)?, new.get(j)?);
+            let r = ratio(&x.source, &y.source);
+            let floor = if one_each {
+                GAP_SIMILARITY
+            } else {
+                super::SIMILARITY
+            };
+            (r >= floor).then_some(r)
+        };
+        // What is left is matched and its own gaps stay unmatched.
+        let _ = gaps(&mut out, a, b, &edited);
     }
     out
 }

@@ -476,12 +476,7 @@ struct Assigner<'a, 'o> {
 
 impl Assigner<'_, '_> {
     fn run(&mut self, snaps: &mut dyn Snapshots) {
-        let mut timeline = self
-            .notebook
-            .ends_with(".ipynb")
-            .then(|| Timeline::new(self.notebook, self.executions, self.order));
-        let records = timeline.as_ref().map_or(0, Timeline::len);
-        if timeline.is_none() {
+        if !self.notebook.ends_with(".ipynb") {
             for (pos, &i) in self.order.iter().enumerate() {
                 let Some(e) = self.executions.get(i) else {
                     continue;
@@ -489,9 +484,13 @@ impl Assigner<'_, '_> {
                 let at = self.live.candidates(&e.source).first().copied();
                 self.place(pos, at, None);
             }
+            return;
         }
-        for r in 0..records {
-            let Some(tl) = timeline.as_mut() else { break };
+        let mut tl = Timeline::new(self.notebook, self.executions, self.order);
+        // Runs no save shows, each with the first save after it: placed
+        // once every run that save could show is.
+        let mut pending: Vec<(usize, usize)> = Vec::new();
+        for r in 0..tl.len() {
             let positions = tl.positions(r);
             let cands: Vec<Vec<usize>> = positions
                 .clone()
@@ -512,10 +511,30 @@ impl Assigner<'_, '_> {
                 self.learn(p, vid);
             }
             for (pos, cands) in positions.zip(cands) {
-                let at = self.choose(pos, &cands, after, tl);
-                let vid = tl.shown.get(pos).copied().flatten().map(|s| s.0);
-                self.place(pos, at, vid);
+                let shown = tl.shown.get(pos).copied().flatten();
+                if shown.is_none()
+                    && let Some(a) = after
+                {
+                    pending.push((pos, a));
+                    continue;
+                }
+                let at = self.choose(pos, &cands, shown.map(|s| s.0));
+                self.place(pos, at, shown.map(|s| s.0));
             }
+            let mut due = Vec::new();
+            pending.retain(|&(pos, a)| {
+                let ready = tl.chain.get(a).is_none_or(|s| s.record <= r);
+                if ready {
+                    due.push((pos, a));
+                }
+                !ready
+            });
+            for (pos, a) in due.into_iter().rev() {
+                self.settle(pos, a, &tl);
+            }
+        }
+        for (pos, a) in std::mem::take(&mut pending).into_iter().rev() {
+            self.settle(pos, a, &tl);
         }
     }
 
@@ -536,84 +555,94 @@ impl Assigner<'_, '_> {
         }
     }
 
-    /// Which live cell run `pos` belongs to, `None` for a new cell.
-    fn choose(
-        &mut self,
-        pos: usize,
-        cands: &[usize],
-        after: Option<usize>,
-        tl: &Timeline,
-    ) -> Option<usize> {
+    /// Which live cell run `pos` belongs to, `None` for a new cell, from
+    /// the id of the saved cell that shows it (if one does) and its source.
+    fn choose(&self, pos: usize, cands: &[usize], vid: Option<Vid>) -> Option<usize> {
+        let _ = pos;
         let live = &self.live;
-        let vid_of = |k: usize| live.cells.get(k).and_then(|l| l.vid);
-        if let Some((vid, seen)) = tl.shown.get(pos).copied().flatten() {
-            if let Some(&k) = live.by_vid.get(&vid) {
-                return Some(k);
-            }
-            // Shown under an id no cell has yet: a cell never shown before
-            // (a known cell shows under its own id, or was deleted).
-            let _ = seen;
-            return cands.iter().copied().find(|&k| vid_of(k).is_none());
-        }
-        let Some(snap) = after.and_then(|a| tl.chain.get(a)) else {
+        let Some(vid) = vid else {
             return cands.first().copied();
         };
-        // Not shown: the run was overwritten before the next save. Its cell
-        // shows a later run there, most likely of the same source or an
-        // edit of it; a cell still showing an earlier run was not touched
-        // by this one. Cells no save has shown since their latest run may
-        // have been overwritten too.
-        let e = self.order.get(pos).and_then(|&i| self.executions.get(i))?;
-        // A cell showing this run's very source and count may show this run
-        // (counts repeat after a restart).
-        let mine = |vid: Vid| {
-            snap.find(vid)
-                .and_then(|c| snap.cells.get(c))
-                .is_some_and(|c| c.count == e.ex && c.source == e.source)
-        };
-        if let Some(k) = cands.iter().copied().find(|&k| vid_of(k).is_some_and(mine)) {
+        if let Some(&k) = live.by_vid.get(&vid) {
             return Some(k);
         }
-        // Otherwise the cell that the save shows with a later run most like
-        // this one (or whose latest run before is most like it); on a tie a
-        // cell already known beats one the save shows for the first time.
-        let mut best: Option<((f32, bool), Option<usize>, Vid)> = None;
-        let mut offer = |r: f32, owner: Option<usize>, vid: Vid| {
-            let key = (r, owner.is_none());
-            if r >= SIMILARITY && best.is_none_or(|b| key > b.0) {
-                best = Some((key, owner, vid));
-            }
+        // Shown under an id no cell has yet: a cell never shown before (a
+        // known cell shows under its own id, or was deleted).
+        cands
+            .iter()
+            .copied()
+            .find(|&k| live.cells.get(k).is_some_and(|l| l.vid.is_none()))
+    }
+
+    /// Places run `pos`, which the save `snap` (the first after it) does
+    /// not show: its cell ran again before that save. Of the cells with a
+    /// run between the two, the one whose next run is most like this one
+    /// gets it (then the one whose run before is most like it); none of
+    /// them when no next run is similar enough.
+    fn settle(&mut self, pos: usize, snap: usize, tl: &Timeline) {
+        let Some(&i) = self.order.get(pos) else {
+            return;
         };
-        for (c, (&vid, shows)) in snap.vids.iter().zip(&snap.shows).enumerate() {
-            if !shows.is_some_and(|p| p > pos) {
+        let Some(e) = self.executions.get(i) else {
+            return;
+        };
+        let end = tl
+            .chain
+            .get(snap)
+            .map_or(pos + 1, |s| tl.positions(s.record).end);
+        let cell_at = |q: usize| {
+            self.order
+                .get(q)
+                .and_then(|&j| self.cell_of.get(j))
+                .copied()
+                .filter(|&c| c != usize::MAX)
+        };
+        let source_at = |q: usize| {
+            self.order
+                .get(q)
+                .and_then(|&j| self.executions.get(j))
+                .map_or("", |x| x.source.as_str())
+        };
+        // One record runs a cell once: cells of its other runs are out.
+        let mut seen: std::collections::HashSet<usize> = tl
+            .positions(tl.record_of(pos))
+            .filter(|&q| q != pos)
+            .filter_map(cell_at)
+            .collect();
+        let mut best: Option<((f32, f32), usize)> = None;
+        for q in pos + 1..end {
+            let Some(cell) = cell_at(q) else { continue };
+            if !seen.insert(cell) {
                 continue;
             }
-            let Some(cell) = snap.cells.get(c) else {
+            let next = ratio(source_at(q), &e.source);
+            if next < SIMILARITY {
                 continue;
-            };
-            let owner = live.by_vid.get(&vid).copied();
-            let mut r = ratio(&cell.source, &e.source);
-            if let Some(l) = owner.and_then(|k| live.cells.get(k)) {
-                r = r.max(ratio(&l.source, &e.source));
             }
-            offer(r, owner, vid);
-        }
-        // Cells no version read since their latest run shows (or whose id
-        // it lacks) may have been overwritten too.
-        for &k in cands {
-            if vid_of(k).is_none_or(|w| snap.find(w).is_none())
-                && let Some(l) = live.cells.get(k)
-            {
-                offer(ratio(&l.source, &e.source), Some(k), Vid::MAX);
+            let before = self.cells.get(cell).and_then(|c| {
+                let at = c.runs.partition_point(|&r| r < i);
+                c.runs.get(at.checked_sub(1)?).copied()
+            });
+            let before = before
+                .and_then(|b| self.executions.get(b))
+                .map_or(0.0, |b| ratio(&b.source, &e.source));
+            let key = (next, before);
+            if best.is_none_or(|b| key > b.0) {
+                best = Some((key, cell));
             }
         }
-        let (_, owner, vid) = best?;
-        if owner.is_some() {
-            return owner;
+        match best {
+            Some((_, cell)) => {
+                if let Some(c) = self.cell_of.get_mut(i) {
+                    *c = cell;
+                }
+                if let Some(c) = self.cells.get_mut(cell) {
+                    let at = c.runs.partition_point(|&r| r < i);
+                    c.runs.insert(at, i);
+                }
+            }
+            None => self.place(pos, None, None),
         }
-        let at = self.new_cell(pos);
-        self.live.set_vid(at, vid);
-        Some(at)
     }
 
     /// A new live cell whose first run is `pos`.

@@ -46,7 +46,7 @@ impl Version {
 pub struct Snap {
     version: Version,
     /// The first record (of this notebook) whose commit holds it.
-    record: usize,
+    pub record: usize,
     pub cells: Arc<Vec<NbCell>>,
     pub vids: Vec<Vid>,
     /// Per cell: the position (in the notebook's run order) of the run
@@ -57,13 +57,6 @@ pub struct Snap {
     /// The latest record with a run that ran since the previous version
     /// read and is shown here.
     latest: Option<usize>,
-}
-
-impl Snap {
-    /// The cell with virtual id `vid`.
-    pub fn find(&self, vid: Vid) -> Option<usize> {
-        self.vids.iter().position(|&v| v == vid)
-    }
 }
 
 pub struct Timeline<'a> {
@@ -155,6 +148,11 @@ impl<'a> Timeline<'a> {
             .get(r + 1)
             .map_or(self.record_of.len(), |x| x.1);
         start..end
+    }
+
+    /// The record of position `pos`.
+    pub fn record_of(&self, pos: usize) -> usize {
+        self.record_of.get(pos).copied().unwrap_or(usize::MAX)
     }
 
     /// Runs shown by versions read since the last call, with their virtual ids.
@@ -276,6 +274,30 @@ impl<'a> Timeline<'a> {
                 *slot = pos;
             }
             latest = latest.max(pos.and_then(|p| self.record_of.get(p).copied()));
+        }
+        // A cell that looks untouched may have run again after a restart
+        // that gave it the same count: a run since the previous version
+        // with its source and count, that no other cell shows, is its.
+        if let Some(p) = prev {
+            for c in (0..cells.len()).rev() {
+                if touched.contains(&c) {
+                    continue;
+                }
+                let Some(cell) = cells.get(c) else { continue };
+                let Some(n) = cell.count else { continue };
+                let since = |q: usize| {
+                    self.record_of.get(q).is_some_and(|&qr| qr >= p.record)
+                        && !p.shows.contains(&Some(q))
+                };
+                if let Some(q) = self.run_before(n, &cell.source, r, &shows)
+                    && since(q)
+                {
+                    if let Some(slot) = shows.get_mut(c) {
+                        *slot = Some(q);
+                    }
+                    latest = latest.max(self.record_of.get(q).copied());
+                }
+            }
         }
         let at = self.chain.len();
         for (&vid, &pos) in vids.iter().zip(&shows) {
