@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use git2::Oid;
-use gtm_tui::lineage::{self, Lineage};
+use gtm_tui::lineage;
 use gtm_tui::repo::Project;
 use gtm_tui::synth::Workload;
 use gtm_tui::tui::app::{App, Effect};
@@ -87,30 +87,73 @@ fn check(name: &str, screen: &str) {
     });
 }
 
-/// The newest execution whose cell has at least three runs and whose
-/// code changed against the run before; with `same_code_new_output`, one
-/// whose code is the same as before and whose output is not.
-fn pick(l: &Lineage, same_code_new_output: bool) -> (Oid, usize) {
-    (0..l.executions.len())
-        .rev()
-        .find(|&i| {
-            let (Some(p), Some(c)) = (l.previous(i), l.cell_of(i)) else {
-                return false;
-            };
-            let (e, pe) = (&l.executions[i], &l.executions[p]);
-            if same_code_new_output {
-                e.source == pe.source && e.outputs != pe.outputs && e.source.lines().count() < 6
-            } else {
-                c.runs.len() >= 3
-                    && e.notebook.ends_with(".ipynb")
-                    && e.source != pe.source
-                    && e.output_count > 0
-                    && e.source.lines().count() < 8
-                    && (1..=3).contains(&l.run[i])
-            }
-        })
-        .map(|i| (l.executions[i].commit, i))
-        .expect("the workload has such a run")
+/// A small notebook history written by hand, so the snapshots show the
+/// same runs whatever refinements the lineage rules get: cell A is run,
+/// another cell runs, A is edited and run, a package is added, and A runs
+/// again with the same code and prints something else.
+fn handmade(dir: &std::path::Path) -> (Project, App) {
+    use gtm_tui::synth::{DetailSpec, ProjectWriter, RecordSpec, WriterOptions};
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    w.set_author("Alice Example", "alice@example.com", 0);
+    w.set_time(1_552_000_000);
+    let tagged = |mut d: DetailSpec, ex: u32| {
+        if let DetailSpec::Object { tags, .. } = &mut d {
+            *tags = vec![format!("ex:{ex}")];
+        }
+        d
+    };
+    let run = |w: &mut ProjectWriter, ex: u32, code: &str, out: &str| {
+        let mut r = RecordSpec::new(
+            2,
+            "Executed cell in notebook code/churn.ipynb and generated a result",
+        );
+        r.details = vec![
+            tagged(DetailSpec::text(2, 1, "text/plain", out.to_string()), ex),
+            tagged(
+                DetailSpec::text(3, 4, "text/markdown", format!("```\n{code}\n```")),
+                ex,
+            ),
+        ];
+        w.record(r);
+        w.advance(90);
+    };
+    let a = "import pandas as pd\ndf = pd.read_csv('../input/churn.csv')\ndf.shape";
+    let a2 = "import pandas as pd\ndf = pd.read_csv('../input/churn.csv', nrows=4000)\ndf = df.dropna()\ndf.shape";
+    run(&mut w, 1, a, "(5000, 12)");
+    run(
+        &mut w,
+        2,
+        "df.describe()",
+        "       tenure  monthly\ncount  5000   5000\nmean   32.4   64.8",
+    );
+    run(&mut w, 3, a2, "(3875, 12)");
+    let mut env = RecordSpec::new(1, "Added 1 pip package(s).");
+    env.details = vec![DetailSpec::text(
+        0,
+        1,
+        "text/plain",
+        "Added pip managed package: pandas 1.2.2",
+    )];
+    w.record(env);
+    w.advance(60);
+    run(&mut w, 4, a2, "(3874, 12)");
+    w.finish(dir).unwrap();
+    let project = Project::open(dir, None).unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    app.add_rows(project.records().unwrap());
+    app.walk_done(Ok(Default::default()));
+    (project, app)
+}
+
+/// The record of execution `In [ex]` of the handmade history.
+fn run_of(project: &Project, ex: u32) -> Oid {
+    let rows = project.records().unwrap();
+    let l = lineage::build(project, &rows, None);
+    l.executions
+        .iter()
+        .find(|e| e.ex == Some(ex))
+        .map(|e| e.commit)
+        .unwrap()
 }
 
 /// Selects record `commit` in the timeline and opens its cell.
@@ -127,11 +170,11 @@ fn open(app: &mut App, project: &Project, commit: Oid) {
 #[test]
 fn side_by_side_and_unified_at_80x24_and_160x40() {
     let dir = tempfile::tempdir().unwrap();
-    let (project, mut app) = setup(dir.path());
-    let rows = project.records().unwrap();
-    let l = lineage::build(&project, &rows, None);
-    let (commit, _) = pick(&l, false);
+    let (project, mut app) = handmade(dir.path());
+    let commit = run_of(&project, 3);
     open(&mut app, &project, commit);
+    let s = app.cell.as_ref().unwrap();
+    assert_eq!(s.runs.as_ref().unwrap().runs.len(), 3, "A ran three times");
 
     let narrow = draw(&mut app, 80, 24);
     assert!(narrow.contains("Cell code/"), "{narrow}");
@@ -217,10 +260,8 @@ fn stepping_and_marking_runs_changes_the_pair() {
 #[test]
 fn same_code_new_output_says_what_happened_between() {
     let dir = tempfile::tempdir().unwrap();
-    let (project, mut app) = setup(dir.path());
-    let rows = project.records().unwrap();
-    let l = lineage::build(&project, &rows, None);
-    let (commit, _) = pick(&l, true);
+    let (project, mut app) = handmade(dir.path());
+    let commit = run_of(&project, 4);
     open(&mut app, &project, commit);
     let screen = draw(&mut app, 120, 40);
     assert!(screen.contains("same code · output changed"), "{screen}");
