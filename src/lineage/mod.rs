@@ -627,7 +627,9 @@ impl Assigner<'_, '_> {
                 .and_then(|b| self.executions.get(b))
                 .map_or(0.0, |b| ratio(&b.source, &e.source));
             let key = (next, before);
-            if best.is_none_or(|b| key > b.0) {
+            // Ties go to the later next run: runs of one record follow the
+            // notebook top to bottom, and so do those of a later "run all".
+            if best.is_none_or(|b| key >= b.0) {
                 best = Some((key, cell));
             }
         }
