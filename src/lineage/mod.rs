@@ -616,9 +616,6 @@ impl Assigner<'_, '_> {
                 continue;
             }
             let next = ratio(source_at(q), &e.source);
-            if next < SIMILARITY {
-                continue;
-            }
             let before = self.cells.get(cell).and_then(|c| {
                 let at = c.runs.partition_point(|&r| r < i);
                 c.runs.get(at.checked_sub(1)?).copied()
@@ -626,7 +623,10 @@ impl Assigner<'_, '_> {
             let before = before
                 .and_then(|b| self.executions.get(b))
                 .map_or(0.0, |b| ratio(&b.source, &e.source));
-            let key = (next, before);
+            if next.max(before) < SIMILARITY {
+                continue;
+            }
+            let key = (next.max(before), next);
             // Ties go to the later next run: runs of one record follow the
             // notebook top to bottom, and so do those of a later "run all".
             if best.is_none_or(|b| key >= b.0) {
