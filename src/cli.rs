@@ -139,6 +139,41 @@ pub enum Command {
         /// a large project takes several times longer.
         #[arg(long)]
         cells: bool,
+        /// Replace author names, emails and user names by salted hashes, in
+        /// the author fields and in every text (README says what is scrubbed).
+        #[arg(long)]
+        anonymize: bool,
+        /// The salt for --anonymize: the same salt gives the same pseudonyms.
+        /// Default: a new random salt for every export, never shown.
+        #[arg(long, value_name = "SALT", requires = "anonymize")]
+        salt: Option<String>,
+        /// Leave out the content of cell outputs.
+        #[arg(long)]
+        no_outputs: bool,
+        /// Leave out the code of executed cells.
+        #[arg(long)]
+        no_code: bool,
+        #[arg(value_name = "PATH")]
+        path: Option<PathBuf>,
+    },
+    /// Retry streaks, where someone got stuck: a cell run again and again,
+    /// minutes apart, with small edits. Most retries first.
+    Stuck {
+        /// Show the first N streaks.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        /// One JSON object instead of text (fields in README).
+        #[arg(long)]
+        json: bool,
+        #[arg(value_name = "PATH")]
+        path: Option<PathBuf>,
+    },
+    /// Usage figures: activity per day, record types, time and runs per
+    /// notebook, packages over time, most re-run cells, authors.
+    Stats {
+        /// One JSON object instead of text (fields in README).
+        #[arg(long)]
+        json: bool,
         #[arg(value_name = "PATH")]
         path: Option<PathBuf>,
     },
@@ -169,6 +204,25 @@ fn terminal_look() -> (bool, u16) {
     };
     let color = tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     (color, width)
+}
+
+/// How `stuck` and `stats` print: the terminal's width (else `$COLUMNS`,
+/// else 80), so the text fits an ordinary terminal.
+fn insight_look(cli: &Cli, json: bool) -> crate::insights::cmd::InsightLook {
+    use std::io::IsTerminal;
+    let width = if std::io::stdout().is_terminal() {
+        crossterm::terminal::size().map_or(80, |(w, _)| w)
+    } else {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(80)
+    };
+    crate::insights::cmd::InsightLook {
+        json,
+        ascii: cli.ascii,
+        width: usize::from(width),
+    }
 }
 
 /// A fresh directory under the system temp dir for the demo project.
@@ -331,10 +385,32 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
         Some(Command::Export {
             format,
             cells,
+            anonymize,
+            salt,
+            no_outputs,
+            no_code,
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
-            commands::export(&project, *format, *cells, out)?;
+            let opts = commands::ExportOptions {
+                format: *format,
+                cells: *cells,
+                anonymize: anonymize.then(|| {
+                    salt.clone()
+                        .unwrap_or_else(crate::insights::Anonymizer::random_salt)
+                }),
+                no_outputs: *no_outputs,
+                no_code: *no_code,
+            };
+            commands::export_with(&project, &opts, out)?;
+        }
+        Some(Command::Stuck { limit, json, path }) => {
+            let project = open(path.as_deref(), rev)?;
+            crate::insights::cmd::stuck(&project, *limit, insight_look(cli, *json), out)?;
+        }
+        Some(Command::Stats { json, path }) => {
+            let project = open(path.as_deref(), rev)?;
+            crate::insights::cmd::stats_command(&project, insight_look(cli, *json), out)?;
         }
     }
     Ok(())

@@ -50,6 +50,9 @@ pub struct ExportDetail<'a> {
     pub cell: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run: Option<u32>,
+    /// The content was left out on request (`--no-outputs`, `--no-code`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub content_dropped: bool,
 }
 
 #[derive(Serialize)]
@@ -149,5 +152,6 @@ pub fn detail<'a>(line: &'a DetailRef, d: &'a Detail) -> ExportDetail<'a> {
             .collect(),
         cell: None,
         run: None,
+        content_dropped: false,
     }
 }

@@ -17,6 +17,7 @@ pub mod diff;
 pub mod env;
 pub mod export;
 pub mod files;
+pub mod insights;
 pub mod lineage;
 pub mod repo;
 pub mod synth;

@@ -13,6 +13,6 @@ pub mod writer;
 
 pub use workload::{Author, Rng, Workload, sample_jpeg};
 pub use writer::{
-    CellRef, DetailSpec, Linked, ProjectWriter, RecordIds, RecordSpec, SynthError, WriterOptions,
-    Written, WrittenDetail, WrittenRecord,
+    CellRef, DetailSpec, Linked, PlantedStreak, ProjectWriter, RecordIds, RecordSpec, SynthError,
+    WriterOptions, Written, WrittenDetail, WrittenRecord,
 };

@@ -9,8 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::writer::{
-    CellRef, DEFAULT_BRANCH, DetailSpec, Linked, ProjectWriter, RecordSpec, SynthError,
-    WriterOptions, Written,
+    CellRef, DEFAULT_BRANCH, DetailSpec, Linked, PlantedStreak, ProjectWriter, RecordSpec,
+    SynthError, WriterOptions, Written,
 };
 use crate::activity::detail::{EntryOut, fence_code};
 
@@ -181,6 +181,15 @@ pub struct Workload {
     /// "update"). Off by default: turning it on draws extra random numbers, so
     /// every workload written before it existed keeps its exact history.
     pub upgrades: bool,
+    /// Retry streaks to plant, spread evenly over the history: a new cell
+    /// in a notebook run 4–10 times within minutes, each time after a small
+    /// edit, with an output every time; some attempts print a traceback,
+    /// others raise an error the client never recorded (only the execution
+    /// count moves on). Their extent is in [`Written::streaks`]. 0 (the
+    /// default) plants none and draws no random numbers for them, so every
+    /// workload written before this existed keeps its exact history.
+    /// Needs Jupyter notebooks (`notebooks` > 0).
+    pub streaks: usize,
 }
 
 impl Default for Workload {
@@ -210,6 +219,7 @@ impl Default for Workload {
             bare: false,
             start_time: 1_551_708_000, // 2019-03-04 14:00 UTC (9:00 in New York)
             upgrades: false,
+            streaks: 0,
         }
     }
 }
@@ -219,7 +229,10 @@ impl Workload {
     pub fn generate(&self, dir: &Path) -> Result<Written, SynthError> {
         let mut sim = Sim::new(self);
         sim.run();
-        sim.w.finish(dir)
+        let planted = std::mem::take(&mut sim.planted);
+        let mut written = sim.w.finish(dir)?;
+        written.streaks = planted;
+        Ok(written)
     }
 }
 
@@ -353,6 +366,9 @@ enum Py {
     PrintAll,
     Animate,
     Plain,
+    /// Only in planted retry streaks: a polynomial fit, sometimes wrapped
+    /// in try/except to print the traceback.
+    Fit,
 }
 
 const PY_ORDINARY: &[Py] = &[
@@ -413,6 +429,14 @@ enum Out {
     Result(String),
     Image(u64),
     Gif,
+    /// Text on stderr (a printed traceback): recorded like any stream.
+    Stderr(String),
+    /// An exception the kernel raised: the notebook shows it, the client
+    /// recorded nothing for the run.
+    Error {
+        ename: String,
+        evalue: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -492,6 +516,12 @@ struct Sim<'a> {
     utils_version: usize,
     png_b64: String,
     gif_b64: String,
+    /// Retry streaks planted so far (`Workload::streaks`).
+    planted: Vec<PlantedStreak>,
+    /// Outputs the next run uses instead of the template's (planted streaks).
+    forced: Option<Vec<Out>>,
+    /// Planted streaks begun, including any the end of the history cut short.
+    streaks_begun: usize,
 }
 
 /// Code cells in a notebook before the user opens another one (or tidies up).
@@ -577,6 +607,9 @@ impl<'a> Sim<'a> {
             utils_version: 0,
             png_b64: STANDARD.encode(tiny_png()),
             gif_b64: STANDARD.encode(TINY_GIF),
+            planted: Vec::new(),
+            forced: None,
+            streaks_begun: 0,
         };
         for i in 0..cfg.notebooks {
             let writer = i % sim.slots.len();
@@ -786,6 +819,9 @@ impl<'a> Sim<'a> {
         // Time passes between actions: seconds to minutes.
         let secs = self.rng.range(8, 240);
         self.w.advance(secs);
+        if self.streak_due() {
+            return self.plant_streak(slot);
+        }
         let can_code = self.cfg.notebooks > 0 || self.cfg.r_console;
         let r = self.rng.below(1000);
         match r {
@@ -1080,8 +1116,10 @@ impl<'a> Sim<'a> {
             self.notebooks[nb].kernel += 1;
             let count = self.notebooks[nb].kernel;
             let cell = &self.notebooks[nb].cells[idx];
-            let (outs, full) =
-                run_outputs(cell, ds, self.cfg.seed ^ self.world.wrapping_mul(WORLD_MIX));
+            let (outs, full) = match self.forced.take() {
+                Some(forced) => (forced.clone(), forced),
+                None => run_outputs(cell, ds, self.cfg.seed ^ self.world.wrapping_mul(WORLD_MIX)),
+            };
             let cell_ref = CellRef {
                 notebook: path.clone(),
                 cell: cell.id,
@@ -1147,7 +1185,7 @@ impl<'a> Sim<'a> {
 
     fn result_entries(&self, out: &Out) -> Vec<EntryOut> {
         match out {
-            Out::Stream(t) | Out::Result(t) => vec![EntryOut {
+            Out::Stream(t) | Out::Result(t) | Out::Stderr(t) => vec![EntryOut {
                 mime: "text/plain".into(),
                 bytes: truncate_result(t).into_bytes(),
             }],
@@ -1167,6 +1205,7 @@ impl<'a> Sim<'a> {
                 mime: "image/gif".into(),
                 bytes: self.gif_b64.clone().into_bytes(),
             }],
+            Out::Error { .. } => Vec::new(),
         }
     }
 
@@ -1271,6 +1310,202 @@ impl<'a> Sim<'a> {
         let mut spec = RecordSpec::new(2, "Executed code in console");
         spec.details = client_order(details);
         self.write(spec);
+    }
+
+    // ------------------------------------------------------------ planted streaks
+
+    /// Whether a planted retry streak is due now: they are spread evenly
+    /// over the records. Draws no random numbers.
+    fn streak_due(&self) -> bool {
+        let n = self.cfg.streaks;
+        if n == 0 || self.cfg.notebooks == 0 || self.streaks_begun >= n {
+            return false;
+        }
+        // Room for the longest streak and the cells it needs first.
+        if self.left < 16 {
+            return false;
+        }
+        let done = self.total - self.left;
+        done * (n + 1) >= (self.streaks_begun + 1) * self.total
+    }
+
+    /// A user stuck on one cell: a new cell fitting a curve, run 4–10 times
+    /// a few seconds to two minutes apart, edited a little before each run.
+    /// When the fit is wrapped in try/except, the early runs print a
+    /// traceback (recorded as output); otherwise some attempts raise, and
+    /// the client, which dropped runs that raised, recorded nothing for
+    /// them: only their execution counts are missing from the history.
+    fn plant_streak(&mut self, slot: usize) {
+        self.streaks_begun += 1;
+        let nb = match (0..self.notebooks.len())
+            .rev()
+            .find(|i| self.notebooks[*i].writer == slot)
+        {
+            Some(nb) => nb,
+            None => {
+                let index = self.notebooks.len();
+                self.open_notebook(slot, index)
+            }
+        };
+        // The fit needs the imports and the data loaded first.
+        while self.notebooks[nb].code_cells() < 2 && self.left > 12 {
+            let idx = self.new_cell(nb, None);
+            self.run_cells(nb, &[idx]);
+            self.w.advance(self.rng.range(8, 60));
+        }
+        if self.notebooks[nb].code_cells() >= MAX_CELLS {
+            self.drop_old_cell(nb);
+        }
+        let runs = 4 + self.rng.below(7) as usize;
+        let wrapped = self.rng.chance(0.5);
+        // Attempts in order: `Some(error)` is a recorded run (with a
+        // traceback when `error`), `None` one that raised unrecorded.
+        let mut attempts: Vec<Option<bool>> = vec![Some(false); runs];
+        if wrapped {
+            let failing = 1 + self.rng.below(runs as u64 - 1) as usize;
+            for a in attempts.iter_mut().take(failing) {
+                *a = Some(true);
+            }
+        } else {
+            for _ in 0..1 + self.rng.below(3) {
+                let at = 1 + self.rng.below(attempts.len() as u64 - 1) as usize;
+                attempts.insert(at, None);
+            }
+        }
+        let mut params = self.params();
+        // An even third parameter wraps the fit in try/except; edits never touch it.
+        params[2] = params[2] - params[2] % 2 + u32::from(!wrapped);
+        let id = self.cell_id();
+        let mut cell = Cell {
+            id,
+            template: Template::Py(Py::Fit),
+            params,
+            marker: Marker::None,
+            source: String::new(),
+            count: None,
+            outputs: Vec::new(),
+            json: None,
+        };
+        cell.source = render_source(&cell, self.notebooks[nb].dataset);
+        self.notebooks[nb].cells.push(cell);
+        let idx = self.notebooks[nb].cells.len() - 1;
+        let mut truth = PlantedStreak {
+            cell: CellRef {
+                notebook: self.notebooks[nb].path.clone(),
+                cell: id,
+            },
+            runs: Vec::new(),
+            unrecorded: 0,
+            errors: 0,
+            first: 0,
+            last: 0,
+        };
+        for (k, attempt) in attempts.into_iter().enumerate() {
+            if k > 0 {
+                self.w.advance(self.rng.range(10, 120));
+                self.edit_fit(nb, idx);
+            }
+            let Some(error) = attempt else {
+                self.raise_in(nb, idx);
+                truth.unrecorded += 1;
+                continue;
+            };
+            if self.left == 0 {
+                break;
+            }
+            if error {
+                let count = self.notebooks[nb].kernel + 1;
+                let text = self.traceback(nb, idx, count);
+                self.forced = Some(vec![Out::Stderr(text)]);
+                truth.errors += 1;
+            }
+            self.run_cells(nb, &[idx]);
+            let (Some(rec), Some(count)) =
+                (self.w.records().last(), self.notebooks[nb].cells[idx].count)
+            else {
+                break;
+            };
+            if truth.runs.is_empty() {
+                truth.first = rec.time;
+            }
+            truth.last = rec.time;
+            truth.runs.push((rec.activity, format!("ex:{count}")));
+        }
+        self.forced = None;
+        if truth.runs.len() >= 4 {
+            self.planted.push(truth);
+        }
+    }
+
+    /// A small edit of a planted fit: another column or degree.
+    fn edit_fit(&mut self, nb: usize, idx: usize) {
+        let which = self.rng.below(2) as usize;
+        let bump = 1 + self.rng.below(3) as u32;
+        let ds = self.notebooks[nb].dataset;
+        let cell = &mut self.notebooks[nb].cells[idx];
+        let before = cell.source.clone();
+        cell.params[which] = (cell.params[which] + bump) % 1000;
+        cell.source = render_source(cell, ds);
+        cell.json = None;
+        if cell.source == before {
+            cell.source.push_str("\n# retry");
+        }
+    }
+
+    /// The cell raises in the kernel: the notebook shows the error, its
+    /// count is used up, and no record is written.
+    fn raise_in(&mut self, nb: usize, idx: usize) {
+        let (ename, evalue) = self.fit_error(nb, idx);
+        let notebook = &mut self.notebooks[nb];
+        notebook.kernel += 1;
+        let count = notebook.kernel;
+        let cell = &mut notebook.cells[idx];
+        cell.count = Some(count);
+        cell.outputs = vec![Out::Error { ename, evalue }];
+        cell.json = None;
+        notebook.unsaved = true;
+        notebook.focus = Some(notebook.cells[idx].id);
+        if !self.rng.chance(self.cfg.notebook_lag) {
+            self.save(nb);
+        }
+    }
+
+    /// An exception a planted fit might raise.
+    fn fit_error(&mut self, nb: usize, idx: usize) -> (String, String) {
+        let ds = &DATASETS[self.notebooks[nb].dataset % DATASETS.len()];
+        let p = self.notebooks[nb].cells[idx].params;
+        match self.rng.below(3) {
+            0 => (
+                "KeyError".into(),
+                format!("'{}_'", ds.nums[p[0] as usize % ds.nums.len()]),
+            ),
+            1 => (
+                "LinAlgError".into(),
+                "SVD did not converge in Linear Least Squares".into(),
+            ),
+            _ => ("TypeError".into(), "expected 1D vector for x".into()),
+        }
+    }
+
+    /// The traceback `traceback.print_exc()` prints for a planted fit.
+    fn traceback(&mut self, nb: usize, idx: usize, count: u32) -> String {
+        let (ename, evalue) = self.fit_error(nb, idx);
+        let line = self.notebooks[nb].cells[idx]
+            .source
+            .lines()
+            .find(|l| l.contains("polyfit"))
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let qualified = if ename == "LinAlgError" {
+            "numpy.linalg.LinAlgError".to_string()
+        } else {
+            ename
+        };
+        format!(
+            "Traceback (most recent call last):\n  File \"<ipython-input-{count}-{:012x}>\", line 2, in <module>\n    {line}\n  File \"/usr/local/lib/python3.7/site-packages/numpy/lib/polynomial.py\", line 629, in polyfit\n    c, resids, rank, s = lstsq(lhs, rhs, rcond)\n{qualified}: {evalue}\n",
+            self.rng.next_u64() >> 16
+        )
     }
 
     // ------------------------------------------------------------ other records
@@ -1922,6 +2157,21 @@ fn render_source(cell: &Cell, dataset: usize) -> String {
                 num(p[1]),
                 num(p[2])
             ),
+            Py::Fit => {
+                let fit = format!(
+                    "coef = np.polyfit(df['{}'], df['{}'], deg={})\nprint(coef.round({}))",
+                    num(p[0]),
+                    ds.nums[0],
+                    fit_degree(p),
+                    2 + p[2] / 2 % 3
+                );
+                if p[2].is_multiple_of(2) {
+                    let inner = fit.replace('\n', "\n    ");
+                    format!("try:\n    {inner}\nexcept Exception:\n    traceback.print_exc()")
+                } else {
+                    fit
+                }
+            }
         },
         Template::R(t) => match t {
             Rt::Arith => format!("{} + {}", p[0] % 10, p[1] % 10),
@@ -1957,6 +2207,11 @@ fn render_source(cell: &Cell, dataset: usize) -> String {
         Marker::Hide => format!("# gtm:hide\n{body}"),
         Marker::Show => format!("# gtm:show\n{body}"),
     }
+}
+
+/// The degree of a planted fit's polynomial.
+fn fit_degree(p: [u32; 3]) -> u32 {
+    1 + p[1] % 5
 }
 
 fn col_scale(col: &str) -> f64 {
@@ -2083,6 +2338,12 @@ fn run_outputs(cell: &Cell, dataset: usize, seed: u64) -> (Vec<Out>, Vec<Out>) {
             Py::PrintRows => vec![Out::Stream(df_table(ds, 50 + p[0] as usize % 70, &mut rng))],
             Py::PrintAll => vec![Out::Stream(df_table(ds, 900 + p[0] as usize, &mut rng))],
             Py::Animate => vec![Out::Gif],
+            Py::Fit => {
+                let coef: Vec<String> = (0..=fit_degree(p))
+                    .map(|_| format!("{:.3}", rng.unit() * 20.0 - 10.0))
+                    .collect();
+                vec![Out::Stream(format!("[{}]\n", coef.join(" ")))]
+            }
         },
         Template::R(t) => match t {
             Rt::Libs => Vec::new(),
@@ -2197,6 +2458,15 @@ fn cell_value(c: &Cell, cell_ids: bool, png_b64: &str, gif_b64: &str) -> serde_j
                     "execution_count": c.count,
                     "metadata": {},
                     "output_type": "execute_result"
+                }),
+                Out::Stderr(t) => {
+                    json!({"name": "stderr", "output_type": "stream", "text": lines(t)})
+                }
+                Out::Error { ename, evalue } => json!({
+                    "ename": ename,
+                    "evalue": evalue,
+                    "output_type": "error",
+                    "traceback": [format!("{ename}: {evalue}")]
                 }),
             })
             .collect();

@@ -136,6 +136,23 @@ pub struct CellRef {
     pub cell: u64,
 }
 
+/// A retry streak the workload planted (see `Workload::streaks`): one cell
+/// run again and again within minutes, each time with a small edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlantedStreak {
+    pub cell: CellRef,
+    /// The recorded runs, oldest first, by (activity commit, `ex:<n>` tag).
+    pub runs: Vec<(Oid, String)>,
+    /// Attempts that raised an error the kernel did not catch: the client
+    /// recorded nothing for them, only their execution counts are missing.
+    pub unrecorded: usize,
+    /// Recorded runs whose output holds a traceback.
+    pub errors: usize,
+    /// Times of the first and last recorded run.
+    pub first: i64,
+    pub last: i64,
+}
+
 /// One detail of a record to write.
 #[derive(Debug, Clone)]
 pub enum DetailSpec {
@@ -289,6 +306,9 @@ pub struct Written {
     pub commits: usize,
     /// Objects in the pack.
     pub objects: usize,
+    /// Retry streaks the workload planted, in the order written (empty
+    /// unless `Workload::streaks` asked for some).
+    pub streaks: Vec<PlantedStreak>,
 }
 
 impl Written {
@@ -1200,6 +1220,7 @@ impl ProjectWriter {
             head,
             commits: self.commits,
             objects,
+            streaks: Vec::new(),
         })
     }
 }

@@ -1,0 +1,14 @@
+//! What a project's history says about how its people worked, read from
+//! the history alone (no telemetry): where they got stuck ([`stuck`]), what
+//! they did and used ([`stats`]), and a research export that keeps who they
+//! are out of it ([`anonymize`]). `cmd` holds the `stuck` and `stats`
+//! commands.
+
+pub mod anonymize;
+pub mod cmd;
+pub mod stats;
+pub mod stuck;
+
+pub use anonymize::Anonymizer;
+pub use stats::{Stats, stats};
+pub use stuck::{Streak, StuckParams, streaks};
