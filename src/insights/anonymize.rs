@@ -54,10 +54,18 @@ impl Anonymizer {
         let mut found: HashMap<String, String> = HashMap::new();
         let mut add = |needle: &str, replacement: String| {
             let needle = needle.trim();
-            if !needle.is_empty() {
-                found
-                    .entry(needle.to_ascii_lowercase())
-                    .or_insert(replacement);
+            if needle.is_empty() {
+                return;
+            }
+            // Matching folds ASCII case only; letters beyond ASCII are
+            // also looked for all lower and all upper case.
+            let mut forms = vec![needle.to_ascii_lowercase()];
+            if !needle.is_ascii() {
+                forms.push(needle.to_lowercase());
+                forms.push(needle.to_uppercase());
+            }
+            for form in forms {
+                found.entry(form).or_insert_with(|| replacement.clone());
             }
         };
         for row in rows {
@@ -148,7 +156,7 @@ impl Anonymizer {
 
     /// `text` with every identity replaced: whole words only (the letters,
     /// digits or `_` around a match must not continue it), ASCII letters in
-    /// any case.
+    /// any case, others as written or all lower or all upper case.
     pub fn text<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let bytes = text.as_bytes();
         let mut out: Option<String> = None;
@@ -302,6 +310,12 @@ mod tests {
         assert!(!t.contains("BOB"), "{t}");
         assert!(t.contains(&a.name("Alice Example")) && t.contains(&a.email("alice@example.com")));
         assert_eq!(a.text("nothing here"), Cow::Borrowed("nothing here"));
+        let b = Anonymizer::new("salt", &[row("José Müller", "jm@x.example", "")]);
+        let t = b.text("JOSÉ MÜLLER, josé müller, Müller's");
+        assert!(
+            !t.contains("JOS") && !t.contains("jos") && !t.contains("ller"),
+            "{t}"
+        );
     }
 
     #[test]
