@@ -60,6 +60,16 @@ fn main() {
     let again = lineage::assign(execs, &mut snaps);
     let assign = t.elapsed();
 
+    let mut sizes: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for e in &all.executions {
+        *sizes.entry(e.notebook.as_str()).or_default() += 1;
+    }
+    let largest = sizes.values().max().copied().unwrap_or(0);
+    println!(
+        "{} notebooks, the largest with {largest} executions; {} cores",
+        sizes.len(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     println!("| measure ({records} records) | time |");
     println!("|---|---|");
     println!("| walk (rows only) | {:.2} s |", walk.as_secs_f64());

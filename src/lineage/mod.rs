@@ -9,16 +9,19 @@ mod align;
 pub mod notebook;
 mod timeline;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
 use git2::Oid;
+use serde::Deserialize;
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use self::notebook::{NbCell, code_cells, normalize};
 use self::timeline::{Timeline, Vid};
-use crate::activity::Content;
+use crate::activity::DetailKey;
 use crate::activity::detail::code_in_fence;
 use crate::activity::kinds::{DetailKind, RecordKind};
 use crate::repo::{DetailStore, Project, RecordRow};
@@ -138,6 +141,124 @@ pub fn notebook_of(message: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The tag that groups a run's details.
+fn run_tag(t: &str) -> bool {
+    t.starts_with("ex:") || t == "console"
+}
+
+/// What lineage needs of an output detail, read from its stored value
+/// without decoding the entries (base64, Blosc, images).
+#[derive(Default)]
+struct StoredOutput {
+    tag: Option<String>,
+    /// Hash of the entries' MIME types and stored text: equal outputs are
+    /// stored alike.
+    hash: u64,
+}
+
+/// One detail of a run, as far as lineage reads it.
+enum Part {
+    Code(crate::activity::Detail),
+    Output(StoredOutput),
+}
+
+/// A JSON value that is a string, or anything else skipped.
+struct MaybeStr<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for MaybeStr<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = MaybeStr<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(MaybeStr(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(MaybeStr(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(MaybeStr(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(MaybeStr(None))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// The `d` map's entries in stored order.
+struct StoredEntries<'a>(Vec<(Cow<'a, str>, MaybeStr<'a>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for StoredEntries<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = StoredEntries<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of MIME type to stored data")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = a.next_entry::<MaybeStr<'a>, MaybeStr<'a>>()? {
+                    let Some(k) = k.0 else { continue };
+                    out.push((k, v));
+                }
+                Ok(StoredEntries(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+#[derive(Deserialize)]
+struct StoredValue<'a> {
+    #[serde(borrow, default)]
+    a: Option<Vec<MaybeStr<'a>>>,
+    #[serde(borrow, default)]
+    d: Option<StoredEntries<'a>>,
+}
+
+/// Tag and entry hash of a stored output value (options byte, then JSON).
+fn stored_output(value: &[u8]) -> Option<StoredOutput> {
+    let (_, json) = value.split_first()?;
+    let v: StoredValue = serde_json::from_slice(json).ok()?;
+    let tag =
+        v.a.unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| t.0)
+            .find(|t| run_tag(t))
+            .map(Cow::into_owned);
+    let mut h = DefaultHasher::new();
+    for (mime, data) in v.d.map(|e| e.0).unwrap_or_default() {
+        (mime.as_ref(), data.0.as_deref()).hash(&mut h);
+    }
+    Some(StoredOutput {
+        tag,
+        hash: h.finish(),
+    })
+}
+
 /// The details of one record sharing a tag, as they are gathered.
 struct Group {
     tag: String,
@@ -161,13 +282,22 @@ pub fn executions_of(row: &RecordRow, store: &DetailStore) -> Vec<Execution> {
         if !matches!(kind, Some(DetailKind::CodeExecuted | DetailKind::Result)) {
             continue;
         }
-        let d = store.detail(row.commit, line);
-        let tag = d
-            .tags
-            .iter()
-            .find(|t| t.starts_with("ex:") || *t == "console")
-            .cloned()
-            .unwrap_or_else(|| format!("detail:{i}"));
+        // Outputs are only compared, so their stored bytes are hashed
+        // as they are; only the code is decoded.
+        let part = if kind == Some(DetailKind::CodeExecuted) {
+            Part::Code(store.detail(row.commit, line))
+        } else {
+            let stored = DetailKey::parse(&line.key)
+                .ok()
+                .and_then(|key| store.with_value(row.commit, &key, stored_output).ok())
+                .flatten();
+            Part::Output(stored.unwrap_or_default())
+        };
+        let tag = match &part {
+            Part::Code(d) => d.tags.iter().find(|t| run_tag(t)).cloned(),
+            Part::Output(o) => o.tag.clone(),
+        }
+        .unwrap_or_else(|| format!("detail:{i}"));
         let at = match groups.iter().position(|g| g.tag == tag) {
             Some(at) => at,
             None => {
@@ -185,31 +315,28 @@ pub fn executions_of(row: &RecordRow, store: &DetailStore) -> Vec<Execution> {
             continue;
         };
         g.details.push(i);
-        if kind == Some(DetailKind::CodeExecuted) {
-            let text = d.text().unwrap_or("");
-            let code = if d
-                .content
-                .first()
-                .is_some_and(|c| c.mime() == "text/markdown")
-            {
-                code_in_fence(text)
-            } else {
-                text
-            };
-            let src = normalize(code);
-            g.source = Some(match g.source.take() {
-                // RStudio's console groups several chunks under one tag.
-                Some(prev) => format!("{prev}\n{src}"),
-                None => src,
-            });
-        } else {
-            g.outputs += 1;
-            for c in &d.content {
-                match c {
-                    Content::Text { mime, text } => (mime, text).hash(&mut g.hasher),
-                    Content::Image { image, .. } => image.sha256.hash(&mut g.hasher),
-                    Content::Binary { mime, len } => (mime, len).hash(&mut g.hasher),
-                }
+        match part {
+            Part::Code(d) => {
+                let text = d.text().unwrap_or("");
+                let code = if d
+                    .content
+                    .first()
+                    .is_some_and(|c| c.mime() == "text/markdown")
+                {
+                    code_in_fence(text)
+                } else {
+                    text
+                };
+                let src = normalize(code);
+                g.source = Some(match g.source.take() {
+                    // RStudio's console groups several chunks under one tag.
+                    Some(prev) => format!("{prev}\n{src}"),
+                    None => src,
+                });
+            }
+            Part::Output(o) => {
+                g.outputs += 1;
+                o.hash.hash(&mut g.hasher);
             }
         }
     }
@@ -298,27 +425,141 @@ impl Snapshots for RepoSnapshots<'_> {
 }
 
 /// Lineage of the code records among `rows` (newest first, as the walk
-/// gives them); `only` keeps one notebook's.
+/// gives them); `only` keeps one notebook's. Records are decoded, and
+/// notebooks assigned, on as many threads as there are cores, each with
+/// its own handle on the repository.
 pub fn build<'a>(
     project: &Project,
     rows: impl IntoIterator<Item = &'a RecordRow>,
     only: Option<&str>,
 ) -> Lineage {
-    let store = project.details();
-    let rows: Vec<&RecordRow> = rows
+    let mut rows: Vec<&RecordRow> = rows
         .into_iter()
         .filter(|r| only.is_none_or(|nb| notebook_of(&r.record.message).as_deref() == Some(nb)))
         .collect();
-    let mut execs = Vec::new();
-    for row in rows.iter().rev() {
-        execs.extend(executions_of(row, &store));
+    rows.reverse();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let executions = decode(project, &rows, threads);
+    let notebooks = by_notebook(&executions);
+    let per_notebook = assign_parallel(project, &executions, &notebooks, threads);
+    finish(executions, per_notebook)
+}
+
+/// Below this many records a second thread costs more than it saves.
+const PARALLEL_FROM: usize = 500;
+
+/// The executions of `rows` (oldest first), in order.
+fn decode(project: &Project, rows: &[&RecordRow], threads: usize) -> Vec<Execution> {
+    let sequential = |rows: &[&RecordRow]| {
+        let store = project.details();
+        rows.iter()
+            .flat_map(|r| executions_of(r, &store))
+            .collect::<Vec<_>>()
+    };
+    if threads < 2 || rows.len() < PARALLEL_FROM {
+        return sequential(rows);
     }
-    assign(execs, &mut RepoSnapshots::new(project))
+    // Contiguous parts: consecutive records share log files, which each
+    // thread's store then reads once.
+    let part = rows.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = rows
+            .chunks(part)
+            .map(|chunk| {
+                let own = project.reopen().ok();
+                (
+                    chunk,
+                    s.spawn(move || {
+                        let own = own?;
+                        let store = own.details();
+                        Some(
+                            chunk
+                                .iter()
+                                .flat_map(|r| executions_of(r, &store))
+                                .collect::<Vec<_>>(),
+                        )
+                    }),
+                )
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (chunk, h) in handles {
+            match h.join().ok().flatten() {
+                Some(v) => out.extend(v),
+                None => out.extend(sequential(chunk)),
+            }
+        }
+        out
+    })
+}
+
+/// Each notebook's cells, the notebooks spread over `threads` threads
+/// (largest first, each to the least loaded).
+fn assign_parallel(
+    project: &Project,
+    executions: &[Execution],
+    notebooks: &[(&str, Vec<usize>)],
+    threads: usize,
+) -> Vec<Vec<Cell>> {
+    let total: usize = notebooks.iter().map(|n| n.1.len()).sum();
+    if threads < 2 || notebooks.len() < 2 || total < PARALLEL_FROM {
+        let mut snaps = RepoSnapshots::new(project);
+        return notebooks
+            .iter()
+            .map(|(nb, order)| assign_notebook(nb, executions, order, &mut snaps))
+            .collect();
+    }
+    let mut bins: Vec<(usize, Vec<usize>)> = vec![(0, Vec::new()); threads];
+    let mut by_size: Vec<usize> = (0..notebooks.len()).collect();
+    by_size.sort_by_key(|&n| std::cmp::Reverse(notebooks.get(n).map_or(0, |x| x.1.len())));
+    for n in by_size {
+        if let Some(bin) = bins.iter_mut().min_by_key(|b| b.0) {
+            bin.0 += notebooks.get(n).map_or(0, |x| x.1.len());
+            bin.1.push(n);
+        }
+    }
+    let mut out: Vec<Option<Vec<Cell>>> = vec![None; notebooks.len()];
+    std::thread::scope(|s| {
+        let handles: Vec<_> = bins
+            .into_iter()
+            .filter(|b| !b.1.is_empty())
+            .map(|(_, mine)| {
+                let own = project.reopen().ok();
+                s.spawn(move || {
+                    let own = own?;
+                    let mut snaps = RepoSnapshots::new(&own);
+                    Some(
+                        mine.into_iter()
+                            .filter_map(|n| {
+                                let (nb, order) = notebooks.get(n)?;
+                                Some((n, assign_notebook(nb, executions, order, &mut snaps)))
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+                })
+            })
+            .collect();
+        for h in handles {
+            for (n, cells) in h.join().ok().flatten().unwrap_or_default() {
+                if let Some(slot) = out.get_mut(n) {
+                    *slot = Some(cells);
+                }
+            }
+        }
+    });
+    // A thread that could not open the repository leaves its notebooks
+    // to this one.
+    let mut snaps = RepoSnapshots::new(project);
+    out.into_iter()
+        .zip(notebooks)
+        .map(|(done, (nb, order))| {
+            done.unwrap_or_else(|| assign_notebook(nb, executions, order, &mut snaps))
+        })
+        .collect()
 }
 
 /// A cell still in play while assigning, with what the next run is compared to.
 struct Live {
-    cell: usize,
     source: String,
     /// Byte counts of `source`, for [`quick_bound`].
     hist: Box<[u32; 256]>,
@@ -341,14 +582,13 @@ struct LiveSet {
 }
 
 impl LiveSet {
-    fn add(&mut self, source: &str, cell: usize, last: usize) -> usize {
+    fn add(&mut self, source: &str, last: usize) -> usize {
         let k = self.cells.len();
         self.by_source
             .entry(source.to_string())
             .or_default()
             .push(k);
         self.cells.push(Live {
-            cell,
             source: source.to_string(),
             hist: histogram(source),
             vid: None,
@@ -424,30 +664,54 @@ impl LiveSet {
 
 /// Assigns executions (oldest first) to cells.
 pub fn assign(executions: Vec<Execution>, snaps: &mut dyn Snapshots) -> Lineage {
-    let mut by_notebook: HashMap<&str, Vec<usize>> = HashMap::new();
+    let notebooks = by_notebook(&executions);
+    let per_notebook: Vec<Vec<Cell>> = notebooks
+        .iter()
+        .map(|(notebook, order)| assign_notebook(notebook, &executions, order, snaps))
+        .collect();
+    finish(executions, per_notebook)
+}
+
+/// The executions of each notebook (indices, oldest first), notebooks by name.
+fn by_notebook(executions: &[Execution]) -> Vec<(&str, Vec<usize>)> {
+    let mut by: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, e) in executions.iter().enumerate() {
-        by_notebook.entry(e.notebook.as_str()).or_default().push(i);
+        by.entry(e.notebook.as_str()).or_default().push(i);
     }
-    let mut cell_of = vec![usize::MAX; executions.len()];
-    let mut cells: Vec<Cell> = Vec::new();
-    // Notebooks one by one: cells never cross notebooks.
-    let mut notebooks: Vec<(&str, Vec<usize>)> = by_notebook.into_iter().collect();
+    let mut notebooks: Vec<(&str, Vec<usize>)> = by.into_iter().collect();
     notebooks.sort();
-    for (notebook, order) in &notebooks {
-        let mut out = Assigner {
-            notebook,
-            executions: &executions,
-            order,
-            base: cells.len(),
-            cells: &mut cells,
-            cell_of: &mut cell_of,
-            live: LiveSet::default(),
-        };
-        out.run(snaps);
-    }
+    notebooks
+}
+
+/// One notebook's cells (cells never cross notebooks), in order of first run.
+fn assign_notebook(
+    notebook: &str,
+    executions: &[Execution],
+    order: &[usize],
+    snaps: &mut dyn Snapshots,
+) -> Vec<Cell> {
+    let mut a = Assigner {
+        notebook,
+        executions,
+        order,
+        cells: Vec::new(),
+        cell_at: vec![usize::MAX; order.len()],
+        live: LiveSet::default(),
+    };
+    a.run(snaps);
+    a.cells
+}
+
+/// The lineage from every notebook's cells (notebooks by name).
+fn finish(executions: Vec<Execution>, per_notebook: Vec<Vec<Cell>>) -> Lineage {
+    let cells: Vec<Cell> = per_notebook.into_iter().flatten().collect();
+    let mut cell_of = vec![usize::MAX; executions.len()];
     let mut run = vec![0u32; executions.len()];
-    for c in &cells {
+    for (n, c) in cells.iter().enumerate() {
         for (k, &r) in c.runs.iter().enumerate() {
+            if let Some(slot) = cell_of.get_mut(r) {
+                *slot = n;
+            }
             if let Some(slot) = run.get_mut(r) {
                 *slot = u32::try_from(k + 1).unwrap_or(u32::MAX);
             }
@@ -462,19 +726,19 @@ pub fn assign(executions: Vec<Execution>, snaps: &mut dyn Snapshots) -> Lineage 
 }
 
 /// The assignment of one notebook's executions.
-struct Assigner<'a, 'o> {
+struct Assigner<'a> {
     notebook: &'a str,
     executions: &'a [Execution],
     /// The notebook's executions, oldest first.
     order: &'a [usize],
-    /// Index of the notebook's first cell in `cells`.
-    base: usize,
-    cells: &'o mut Vec<Cell>,
-    cell_of: &'o mut Vec<usize>,
+    /// The notebook's cells, each one the live cell of the same index.
+    cells: Vec<Cell>,
+    /// Per position in `order`: its cell, once placed.
+    cell_at: Vec<usize>,
     live: LiveSet,
 }
 
-impl Assigner<'_, '_> {
+impl Assigner<'_> {
     fn run(&mut self, snaps: &mut dyn Snapshots) {
         if !self.notebook.ends_with(".ipynb") {
             for (pos, &i) in self.order.iter().enumerate() {
@@ -541,13 +805,7 @@ impl Assigner<'_, '_> {
     /// A saved version shows run `pos` (already assigned) under `vid`: its
     /// cell, if that is still the cell's latest run, is known by it now.
     fn learn(&mut self, pos: usize, vid: Vid) {
-        let Some(&i) = self.order.get(pos) else {
-            return;
-        };
-        let Some(cell) = self.cell_of.get(i).copied() else {
-            return;
-        };
-        let Some(k) = cell.checked_sub(self.base) else {
+        let (Some(&i), Some(&k)) = (self.order.get(pos), self.cell_at.get(pos)) else {
             return;
         };
         if self.live.cells.get(k).is_some_and(|l| l.last == i) {
@@ -590,13 +848,7 @@ impl Assigner<'_, '_> {
             .chain
             .get(snap)
             .map_or(pos + 1, |s| tl.positions(s.record).end);
-        let cell_at = |q: usize| {
-            self.order
-                .get(q)
-                .and_then(|&j| self.cell_of.get(j))
-                .copied()
-                .filter(|&c| c != usize::MAX)
-        };
+        let cell_at = |q: usize| self.cell_at.get(q).copied().filter(|&c| c != usize::MAX);
         let source_at = |q: usize| {
             self.order
                 .get(q)
@@ -635,7 +887,7 @@ impl Assigner<'_, '_> {
         }
         match best {
             Some((_, cell)) => {
-                if let Some(c) = self.cell_of.get_mut(i) {
+                if let Some(c) = self.cell_at.get_mut(pos) {
                     *c = cell;
                 }
                 if let Some(c) = self.cells.get_mut(cell) {
@@ -651,13 +903,13 @@ impl Assigner<'_, '_> {
     fn new_cell(&mut self, pos: usize) -> usize {
         let i = self.order.get(pos).copied().unwrap_or(usize::MAX);
         let source = self.executions.get(i).map_or("", |e| e.source.as_str());
-        let n = self.live.cells.len() + 1;
+        let n = self.cells.len() + 1;
         self.cells.push(Cell {
             id: format!("{}#{n}", self.notebook),
             notebook: self.notebook.to_string(),
             runs: Vec::new(),
         });
-        self.live.add(source, self.cells.len() - 1, i)
+        self.live.add(source, i)
     }
 
     /// Run `pos` goes to live cell `at` (a new one when `None`).
@@ -676,13 +928,11 @@ impl Assigner<'_, '_> {
         if let Some(vid) = vid {
             self.live.set_vid(at, vid);
         }
-        if let Some(cell) = self.live.cells.get(at).map(|l| l.cell) {
-            if let Some(c) = self.cell_of.get_mut(i) {
-                *c = cell;
-            }
-            if let Some(c) = self.cells.get_mut(cell) {
-                c.runs.push(i);
-            }
+        if let Some(c) = self.cell_at.get_mut(pos) {
+            *c = at;
+        }
+        if let Some(c) = self.cells.get_mut(at) {
+            c.runs.push(i);
         }
     }
 }
