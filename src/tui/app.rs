@@ -135,6 +135,10 @@ pub enum Effect {
         mark: Option<Oid>,
         generation: u64,
     },
+    /// Read the whole history's streaks and figures for the insights screen.
+    ReadInsights {
+        generation: u64,
+    },
     /// Read what the change screen's record changed.
     ReadChanges {
         generation: u64,
@@ -210,6 +214,9 @@ pub struct App {
     pub changes: Option<super::changes::ChangesScreen>,
     /// The environment screen, when open.
     pub env: Option<super::envscreen::EnvScreen>,
+    /// The insights screen, when open, and its figures for this load.
+    pub insights: Option<super::insights::InsightsScreen>,
+    pub insights_data: Option<Arc<super::insights::InsightsData>>,
     /// Counts cell screen requests, so late answers to old ones are dropped.
     pub cell_generation: u64,
     /// Lineages read for this load of the history, by notebook.
@@ -259,6 +266,8 @@ impl App {
             cell: None,
             changes: None,
             env: None,
+            insights: None,
+            insights_data: None,
             cell_generation: 0,
             lineages: HashMap::new(),
             depth: ColorDepth::TrueColor,
@@ -287,6 +296,7 @@ impl App {
         self.view.clear();
         self.details.clear();
         self.lineages.clear();
+        self.insights_data = None;
         self.selected = 0;
         self.top = 0;
         self.loading = true;
@@ -389,6 +399,7 @@ impl App {
         self.new_records += added;
         // Lineages read before miss the new runs.
         self.lineages.clear();
+        self.insights_data = None;
         self.load_error = None;
         self.visible_decodes()
     }
@@ -781,6 +792,9 @@ impl App {
         if self.env.is_some() && action != Action::Help {
             return self.env_update(action);
         }
+        if self.insights.is_some() && action != Action::Help {
+            return self.insights_update(action);
+        }
         let page = match self.focus {
             Focus::Timeline => self.list_height.saturating_sub(2).max(1) as isize,
             Focus::Detail => self.detail_height.saturating_sub(2).max(1) as isize,
@@ -852,6 +866,7 @@ impl App {
             (Action::CellHistory, _) => return self.open_cell(),
             (Action::Changes, _) => return self.open_changes(),
             (Action::Environment, _) => return self.open_env(),
+            (Action::Insights, _) => return self.open_insights(),
             (Action::Branches, _) => return vec![Effect::ListBranches],
             (Action::Authors, _) => self.open_authors(),
             (Action::SaveImage, _) => return vec![Effect::SaveImages],
@@ -971,6 +986,66 @@ impl App {
         }
         self.flash = Some("d shows what file, code and environment records changed".into());
         Vec::new()
+    }
+
+    /// Where people got stuck and what they did, over the whole history.
+    fn open_insights(&mut self) -> Vec<Effect> {
+        self.cell_generation += 1;
+        let mut screen = super::insights::InsightsScreen::new(self.cell_generation);
+        screen.pane.height = self.detail_height.max(self.list_height);
+        screen.data = self.insights_data.clone();
+        let need = screen.data.is_none();
+        self.insights = Some(screen);
+        if self.loading {
+            self.flash =
+                Some("the history is still loading: figures cover what is read so far".into());
+        }
+        if need {
+            vec![Effect::ReadInsights {
+                generation: self.cell_generation,
+            }]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The insights arrived from the worker.
+    pub fn insights_ready(&mut self, generation: u64, data: Arc<super::insights::InsightsData>) {
+        if !self.loading {
+            self.insights_data = Some(Arc::clone(&data));
+        }
+        if let Some(s) = self.insights.as_mut()
+            && s.generation == generation
+        {
+            s.pane.reset();
+            s.data = Some(data);
+        }
+    }
+
+    fn insights_update(&mut self, action: Action) -> Vec<Effect> {
+        use super::insights::InsightsOutcome;
+        let Some(outcome) = self.insights.as_mut().map(|s| s.update(action)) else {
+            return Vec::new();
+        };
+        match outcome {
+            InsightsOutcome::Nothing => Vec::new(),
+            InsightsOutcome::Close => {
+                self.insights = None;
+                Vec::new()
+            }
+            InsightsOutcome::OpenCell(commit, ex) => {
+                self.insights = None;
+                if let Some(pos) = self
+                    .index
+                    .get(&commit)
+                    .and_then(|i| self.view.iter().position(|v| v == i))
+                {
+                    self.selected = pos;
+                    self.scroll_into_view();
+                }
+                self.open_cell_at(commit, ex)
+            }
+        }
     }
 
     /// The environment as of the selected record.
@@ -1137,7 +1212,16 @@ impl App {
 
     /// Opens the history of the selected record's cell (its last execution).
     fn open_cell(&mut self) -> Vec<Effect> {
-        let Some(row) = self.current() else {
+        match self.current().map(|r| r.commit) {
+            Some(c) => self.open_cell_at(c, None),
+            None => Vec::new(),
+        }
+    }
+
+    /// Opens the history of the cell that record `commit` ran (execution
+    /// `In [ex]`, else its last).
+    pub fn open_cell_at(&mut self, commit: Oid, ex: Option<u32>) -> Vec<Effect> {
+        let Some(row) = self.row(commit) else {
             return Vec::new();
         };
         let code = RecordKind::from_id(row.record.meta.type_id) == Some(RecordKind::Code);
@@ -1149,7 +1233,7 @@ impl App {
         };
         let origin = row.commit;
         self.cell_generation += 1;
-        let mut screen = CellScreen::new(notebook.clone(), origin, None, self.cell_generation);
+        let mut screen = CellScreen::new(notebook.clone(), origin, ex, self.cell_generation);
         screen.pane.height = self.detail_height.max(self.list_height);
         self.cell = Some(screen);
         match self.lineages.get(&notebook).cloned() {
@@ -1260,6 +1344,10 @@ impl App {
             screen.pane.scroll_by(step);
             return Vec::new();
         }
+        if let Some(screen) = self.insights.as_mut() {
+            screen.pane.scroll_by(step);
+            return Vec::new();
+        }
         if over_detail {
             self.scroll_detail(step);
             Vec::new()
@@ -1270,7 +1358,11 @@ impl App {
 
     /// A click on the timeline at a view position.
     pub fn click_record(&mut self, pos: usize) -> Vec<Effect> {
-        if self.cell.is_some() || self.changes.is_some() || self.env.is_some() {
+        if self.cell.is_some()
+            || self.changes.is_some()
+            || self.env.is_some()
+            || self.insights.is_some()
+        {
             return Vec::new();
         }
         self.focus = Focus::Timeline;

@@ -76,6 +76,8 @@ pub enum Action {
     Changes,
     /// The environment as of the selected record.
     Environment,
+    /// Where people got stuck, and usage figures.
+    Insights,
     /// Pick the branch to read.
     Branches,
     /// Pick an author to show only their records.
@@ -88,7 +90,7 @@ pub const GROUPS: [&str; 5] = ["Move", "View", "Cell history", "Search & filter"
 impl Action {
     /// Every action, in help-screen and config-file order (grouped as
     /// [`GROUPS`]).
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 35] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -108,6 +110,7 @@ impl Action {
         Action::SaveImage,
         Action::Changes,
         Action::Environment,
+        Action::Insights,
         Action::CellHistory,
         Action::PrevRun,
         Action::NextRun,
@@ -160,6 +163,7 @@ impl Action {
             Action::ToggleUnified => "toggle_unified",
             Action::Changes => "changes",
             Action::Environment => "environment",
+            Action::Insights => "insights",
             Action::Branches => "branches",
             Action::Authors => "authors",
         }
@@ -205,6 +209,7 @@ impl Action {
             Action::ToggleUnified => "Unified or side-by-side diff",
             Action::Changes => "What the record changed: files side by side, notebooks by cell",
             Action::Environment => "The environment as of the record: base, packages, snippets",
+            Action::Insights => "Where people got stuck (retry streaks) and usage figures",
             Action::Branches => "Pick the branch to read (workspace branches first)",
             Action::Authors => "Pick an author: who did what, and only their records",
         }
@@ -232,7 +237,8 @@ impl Action {
             | Action::OpenImage
             | Action::SaveImage
             | Action::Changes
-            | Action::Environment => GROUPS[1],
+            | Action::Environment
+            | Action::Insights => GROUPS[1],
             Action::CellHistory
             | Action::PrevRun
             | Action::NextRun
@@ -578,6 +584,7 @@ fn default_keys(a: Action) -> &'static [&'static str] {
         Action::ToggleUnified => &["u"],
         Action::Changes => &["d"],
         Action::Environment => &["e"],
+        Action::Insights => &["i"],
         Action::Branches => &["b"],
         Action::Authors => &["a"],
         Action::Search => &["/"],
@@ -782,7 +789,7 @@ mod tests {
         let mut sorted = Action::ALL.to_vec();
         sorted.sort();
         sorted.dedup();
-        assert_eq!(sorted.len(), 34);
+        assert_eq!(sorted.len(), 35);
         assert_eq!(sorted.first(), Some(&Action::Quit));
         assert_eq!(sorted.last(), Some(&Action::Authors));
     }

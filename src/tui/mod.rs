@@ -11,6 +11,7 @@ pub mod filter;
 pub mod graphics;
 pub mod history;
 pub mod history_view;
+pub mod insights;
 pub mod keymap;
 pub mod picker;
 pub mod prepare;
@@ -212,6 +213,9 @@ pub fn fit(app: &mut App, size: Rect) {
     if let Some(screen) = app.env.as_mut() {
         screen.pane.height = a.status.y.saturating_sub(2) as usize;
     }
+    if let Some(screen) = app.insights.as_mut() {
+        screen.pane.height = a.status.y.saturating_sub(2) as usize;
+    }
     if let Some(screen) = app.changes.as_mut() {
         let body = Rect::new(0, 0, size.width, a.status.y);
         screen.pane.height = history_view::cell_areas(body, screen.file_count().max(1))
@@ -366,6 +370,10 @@ fn event_loop_with(
                             });
                         }
                     }
+                    Effect::ReadInsights { generation } => workers.cells(CellJob::Insights {
+                        rows: app.rows.clone(),
+                        generation,
+                    }),
                     Effect::ReadChanges { generation } => {
                         let row = app
                             .changes
@@ -494,6 +502,7 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
                     if app.cell.is_some()
                         || app.changes.is_some()
                         || app.env.is_some()
+                        || app.insights.is_some()
                         || app.focus == Focus::Detail
                     {
                         app.update(Action::Back)
@@ -544,6 +553,13 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
         Msg::Changes { load, .. } | Msg::FileDiff { load, .. } | Msg::Env { load, .. }
             if load != app.load =>
         {
+            Vec::new()
+        }
+        Msg::Insights { load, .. } if load != app.load => Vec::new(),
+        Msg::Insights {
+            generation, data, ..
+        } => {
+            app.insights_ready(generation, data);
             Vec::new()
         }
         Msg::Env {

@@ -141,6 +141,8 @@ pub fn render(app: &App, f: &mut Frame) {
         super::changes_view::render(app, screen, f, body);
     } else if let Some(screen) = &app.env {
         super::envscreen::render(app, screen, f, body);
+    } else if let Some(screen) = &app.insights {
+        super::insights::render(app, screen, f, body);
     } else {
         render_timeline(app, f, a.timeline);
         render_detail(app, f, a.detail);
@@ -867,6 +869,7 @@ pub fn placements(app: &App, size: Rect) -> Vec<Placement> {
         || app.cell.is_some()
         || app.changes.is_some()
         || app.env.is_some()
+        || app.insights.is_some()
     {
         return Vec::new();
     }
@@ -1014,6 +1017,22 @@ fn render_status(app: &App, f: &mut Frame, area: Rect) {
         .map(|k| k.display())
         .unwrap_or_else(|| "?".into());
     let right = Span::styled(format!(" {help_key} help "), t.status);
+    if app.flash.is_none() && app.insights.is_some() {
+        use super::keymap::Action as A;
+        let k = |a: A, d: &str| key_label(app, a, d);
+        left.push(Span::styled(
+            plain(
+                &format!(
+                    " {} stuck/usage · {} cell history · {} back ",
+                    k(A::FocusNext, "Tab"),
+                    k(A::Open, "⏎"),
+                    k(A::Back, "esc")
+                ),
+                app.ascii,
+            ),
+            t.dim,
+        ));
+    }
     if app.flash.is_none() && app.env.is_some() {
         use super::keymap::Action as A;
         let k = |a: A, d: &str| key_label(app, a, d);

@@ -61,6 +61,12 @@ pub enum Msg {
         generation: u64,
         result: Result<Arc<crate::files::Changes>, String>,
     },
+    /// Streaks and figures for the insights screen.
+    Insights {
+        load: u64,
+        generation: u64,
+        data: Arc<super::insights::InsightsData>,
+    },
     /// An environment, for the environment screen.
     Env {
         load: u64,
@@ -118,6 +124,10 @@ pub enum CellJob {
     Env {
         at: Arc<RecordRow>,
         mark: Option<Arc<RecordRow>>,
+        generation: u64,
+    },
+    Insights {
+        rows: Vec<Arc<RecordRow>>,
         generation: u64,
     },
     File {
@@ -297,6 +307,7 @@ fn cell_loop(project: &Project, rx: &Receiver<CellJob>, tx: &Sender<Msg>, load: 
         let mut changes_job = None;
         let mut file_job = None;
         let mut env_job = None;
+        let mut insights_job = None;
         for job in std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
             match job {
                 j @ CellJob::Lineage { .. } => lineage_job = Some(j),
@@ -304,6 +315,18 @@ fn cell_loop(project: &Project, rx: &Receiver<CellJob>, tx: &Sender<Msg>, load: 
                 j @ CellJob::Changes { .. } => changes_job = Some(j),
                 j @ CellJob::File { .. } => file_job = Some(j),
                 j @ CellJob::Env { .. } => env_job = Some(j),
+                j @ CellJob::Insights { .. } => insights_job = Some(j),
+            }
+        }
+        if let Some(CellJob::Insights { rows, generation }) = insights_job {
+            let data = Arc::new(super::insights::prepare(project, &rows));
+            let msg = Msg::Insights {
+                load,
+                generation,
+                data,
+            };
+            if tx.send(msg).is_err() {
+                return;
             }
         }
         if let Some(CellJob::Env {

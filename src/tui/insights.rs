@@ -1,0 +1,258 @@
+//! The insights screen (`i`): where people got stuck (retry streaks, most
+//! retries first; Enter opens the cell's history) and the usage figures of
+//! the whole history. Computed on the worker thread, on this machine only.
+
+use std::sync::Arc;
+
+use git2::Oid;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::App;
+use super::diffpane::{DiffPane, key_of};
+use super::keymap::Action;
+use super::views::{pane_block, plain};
+use crate::columns::truncate_mark;
+use crate::insights::cmd::{InsightLook, duration, find_streaks, render_stats};
+use crate::insights::{Stats, Streak, StuckParams, stats};
+use crate::lineage::{self, Lineage};
+use crate::repo::{Project, RecordRow};
+use crate::timefmt;
+
+/// Everything the screen shows, read once per load of the history.
+pub struct InsightsData {
+    pub lineage: Lineage,
+    pub streaks: Vec<Streak>,
+    pub stats: Stats,
+}
+
+impl std::fmt::Debug for InsightsData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InsightsData")
+            .field("streaks", &self.streaks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Stuck,
+    Usage,
+}
+
+pub struct InsightsScreen {
+    pub tab: Tab,
+    pub data: Option<Arc<InsightsData>>,
+    /// Position in the streaks.
+    pub selected: usize,
+    /// The usage figures scroll.
+    pub pane: DiffPane,
+    pub generation: u64,
+}
+
+/// What the app should do after a key here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InsightsOutcome {
+    Nothing,
+    Close,
+    /// Open the history of the cell whose run this record holds.
+    OpenCell(Oid, Option<u32>),
+}
+
+impl InsightsScreen {
+    pub fn new(generation: u64) -> Self {
+        InsightsScreen {
+            tab: Tab::Stuck,
+            data: None,
+            selected: 0,
+            pane: DiffPane {
+                height: 10,
+                ..DiffPane::default()
+            },
+            generation,
+        }
+    }
+
+    fn streak_count(&self) -> usize {
+        self.data.as_ref().map_or(0, |d| d.streaks.len())
+    }
+
+    pub fn update(&mut self, action: Action) -> InsightsOutcome {
+        let page = self.pane.height.saturating_sub(2).max(1);
+        let n = self.streak_count();
+        match (action, self.tab) {
+            (Action::Back | Action::Quit | Action::Insights, _) => return InsightsOutcome::Close,
+            (Action::FocusNext | Action::FocusPrev | Action::Left | Action::Right, _) => {
+                self.tab = match self.tab {
+                    Tab::Stuck => Tab::Usage,
+                    Tab::Usage => Tab::Stuck,
+                };
+            }
+            (Action::Down, Tab::Stuck) => {
+                self.selected = (self.selected + 1).min(n.saturating_sub(1))
+            }
+            (Action::Up, Tab::Stuck) => self.selected = self.selected.saturating_sub(1),
+            (Action::PageDown, Tab::Stuck) => {
+                self.selected = (self.selected + page).min(n.saturating_sub(1))
+            }
+            (Action::PageUp, Tab::Stuck) => self.selected = self.selected.saturating_sub(page),
+            (Action::Top, Tab::Stuck) => self.selected = 0,
+            (Action::Bottom, Tab::Stuck) => self.selected = n.saturating_sub(1),
+            (Action::Open | Action::CellHistory, Tab::Stuck) => {
+                let Some(d) = &self.data else {
+                    return InsightsOutcome::Nothing;
+                };
+                let Some(s) = d.streaks.get(self.selected) else {
+                    return InsightsOutcome::Nothing;
+                };
+                let ex = s
+                    .executions
+                    .last()
+                    .and_then(|&i| d.lineage.executions.get(i))
+                    .and_then(|e| e.ex);
+                return InsightsOutcome::OpenCell(s.last_commit, ex);
+            }
+            (Action::Down, Tab::Usage) => self.pane.scroll_by(1),
+            (Action::Up, Tab::Usage) => self.pane.scroll_by(-1),
+            (Action::PageDown, Tab::Usage) => self.pane.scroll_by(page as isize),
+            (Action::PageUp, Tab::Usage) => self.pane.scroll_by(-(page as isize)),
+            (Action::Top, Tab::Usage) => self.pane.scroll = 0,
+            (Action::Bottom, Tab::Usage) => self.pane.scroll_by(isize::MAX / 2),
+            _ => {}
+        }
+        InsightsOutcome::Nothing
+    }
+}
+
+/// Reads the lineage of the whole history, its streaks and figures
+/// (worker thread). `rows` newest first.
+pub fn prepare(project: &Project, rows: &[Arc<RecordRow>]) -> InsightsData {
+    let owned: Vec<RecordRow> = rows.iter().map(|r| RecordRow::clone(r)).collect();
+    let lineage = lineage::build(project, &owned, None);
+    let streaks = find_streaks(project, &owned, &lineage, &StuckParams::default());
+    let stats = stats(&owned, &lineage);
+    InsightsData {
+        lineage,
+        streaks,
+        stats,
+    }
+}
+
+pub fn render(app: &App, screen: &InsightsScreen, f: &mut Frame, body: Rect) {
+    let t = &app.config.theme;
+    let tabs = match screen.tab {
+        Tab::Stuck => " [Stuck] · Usage ",
+        Tab::Usage => " Stuck · [Usage] ",
+    };
+    let Some(data) = &screen.data else {
+        screen.pane.render(
+            app,
+            f,
+            body,
+            tabs,
+            true,
+            " reading the whole history's runs (this stays on this machine)…",
+            None,
+        );
+        return;
+    };
+    match screen.tab {
+        Tab::Usage => {
+            let name = app.project.clone();
+            let build = |width: u16, _unified: bool| -> Vec<Line<'static>> {
+                let look = InsightLook {
+                    json: false,
+                    ascii: app.ascii,
+                    width: usize::from(width),
+                };
+                render_stats(&data.stats, &name, look)
+                    .lines()
+                    .map(|l| Line::styled(l.to_string(), t.text))
+                    .collect()
+            };
+            screen.pane.render(
+                app,
+                f,
+                body,
+                tabs,
+                true,
+                "",
+                Some((key_of(data, 3), &build)),
+            );
+        }
+        Tab::Stuck => {
+            let block = pane_block(app, tabs.into(), true);
+            let inner = block.inner(body);
+            f.render_widget(block, body);
+            let mut lines = vec![
+                Line::styled(
+                    plain(
+                        &format!(
+                            "{} retry streak{} (one cell re-run with small edits) · Enter: history",
+                            data.streaks.len(),
+                            if data.streaks.len() == 1 { "" } else { "s" }
+                        ),
+                        app.ascii,
+                    ),
+                    t.dim,
+                ),
+                Line::raw(""),
+            ];
+            if data.streaks.is_empty() {
+                lines.push(Line::styled("nobody got stuck here", t.dim));
+            }
+            // Two lines a streak: what and how long, then when and the code.
+            let h = (usize::from(inner.height).saturating_sub(2) / 2).max(1);
+            let top = screen.selected.saturating_sub(h.saturating_sub(1));
+            let width = usize::from(inner.width);
+            for (k, s) in data.streaks.iter().enumerate().skip(top).take(h) {
+                let first_line = s
+                    .executions
+                    .last()
+                    .and_then(|&i| data.lineage.executions.get(i))
+                    .and_then(|e| e.source.lines().find(|l| !l.trim().is_empty()))
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                let mut facts = format!(
+                    "{} runs, {} edit{}",
+                    s.runs(),
+                    s.edits,
+                    if s.edits == 1 { "" } else { "s" }
+                );
+                if s.errors > 0 {
+                    facts.push_str(&format!(", {} with errors", s.errors));
+                }
+                if s.unrecorded > 0 {
+                    facts.push_str(&format!(", {} unrecorded", s.unrecorded));
+                }
+                let head = format!(
+                    "{:>3}. {} · {facts} · {}",
+                    k + 1,
+                    s.cell_id,
+                    duration(s.span())
+                );
+                let when = format!("     {}  ", timefmt::local_minutes(s.first));
+                let rest =
+                    width.saturating_sub(unicode_width::UnicodeWidthStr::width(when.as_str()));
+                let mut one = Line::styled(
+                    truncate_mark(&plain(&head, app.ascii), width, app.ascii),
+                    t.text,
+                );
+                let mut two = Line::from(vec![
+                    Span::styled(when, t.dim),
+                    Span::styled(truncate_mark(&first_line, rest, app.ascii), t.code),
+                ]);
+                if k == screen.selected {
+                    one = one.style(t.selected);
+                    two = two.style(t.selected);
+                }
+                lines.push(one);
+                lines.push(two);
+            }
+            f.render_widget(Paragraph::new(lines), inner);
+        }
+    }
+}

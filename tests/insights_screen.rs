@@ -1,0 +1,130 @@
+//! The insights screen (`i`) through ratatui's TestBackend: retry streaks
+//! ranked, Enter into a streak's cell history, and the usage figures.
+
+mod common;
+
+use std::sync::Arc;
+
+use gtm_tui::repo::Project;
+use gtm_tui::synth::Workload;
+use gtm_tui::tui::app::{App, Effect};
+use gtm_tui::tui::config::Config;
+use gtm_tui::tui::history;
+use gtm_tui::tui::insights::{Tab, prepare};
+use gtm_tui::tui::keymap::Action;
+use gtm_tui::tui::{fit, views};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+
+fn settle(app: &mut App, project: &Project, mut fx: Vec<Effect>) {
+    let store = project.details();
+    while let Some(e) = fx.pop() {
+        match e {
+            Effect::ReadInsights { generation } => {
+                let data = prepare(project, &app.rows);
+                app.insights_ready(generation, Arc::new(data));
+            }
+            Effect::Lineage {
+                notebook,
+                generation,
+            } => {
+                let l = history::notebook_lineage(project, &app.rows, &notebook);
+                fx.extend(app.lineage_ready(generation, &notebook, Arc::new(l), false));
+            }
+            Effect::Compare {
+                old,
+                new,
+                generation,
+            } => {
+                let l = Arc::clone(&app.cell.as_ref().unwrap().runs.as_ref().unwrap().lineage);
+                let view =
+                    history::prepare_pair(project, &store, &l, &app.rows, old, new, true).unwrap();
+                app.compared(generation, Arc::new(view));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn press(app: &mut App, project: &Project, a: Action) {
+    let fx = app.update(a);
+    settle(app, project, fx);
+}
+
+fn draw(app: &mut App, w: u16, h: u16) -> String {
+    fit(app, Rect::new(0, 0, w, h));
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| views::render(app, f)).unwrap();
+    t.backend().to_string()
+}
+
+fn check(name: &str, screen: &str) {
+    insta::with_settings!({
+        snapshot_path => "snapshots",
+        prepend_module_to_snapshot => false,
+        filters => vec![
+            (r"\b[0-9a-f]{7,40}\b", "[hash]"),
+            (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "[time]"),
+        ],
+    }, {
+        insta::assert_snapshot!(name, screen);
+    });
+}
+
+#[test]
+fn stuck_points_and_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 300,
+            seed: 12,
+            streaks: 3,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    app.add_rows(project.records().unwrap());
+    app.walk_done(Ok(Default::default()));
+
+    press(&mut app, &project, Action::Insights);
+    let data = app.insights.as_ref().unwrap().data.clone().unwrap();
+    assert!(
+        data.streaks.len() >= 2,
+        "planted streaks found: {}",
+        data.streaks.len()
+    );
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("[Stuck]"), "{screen}");
+    assert!(screen.contains(&data.streaks[0].cell_id), "{screen}");
+    check("insights_stuck_80x24", &screen);
+
+    // Usage: the figures of the whole history.
+    press(&mut app, &project, Action::FocusNext);
+    assert_eq!(app.insights.as_ref().unwrap().tab, Tab::Usage);
+    let screen = draw(&mut app, 100, 30);
+    assert!(screen.contains("Record types"), "{screen}");
+    assert!(
+        screen.contains(&format!("{} records", app.rows.len())),
+        "{screen}"
+    );
+    check("insights_usage_100x30", &screen);
+
+    // Back to the streaks: Enter opens the first one's cell history.
+    press(&mut app, &project, Action::FocusNext);
+    press(&mut app, &project, Action::Open);
+    assert!(app.insights.is_none());
+    let cell = app.cell.as_ref().expect("the cell screen");
+    let runs = cell.runs.as_ref().unwrap();
+    let id = &runs.lineage.cells[runs.cell].id;
+    assert_eq!(id, &data.streaks[0].cell_id);
+    assert!(runs.runs.len() >= data.streaks[0].runs());
+
+    // Figures are kept for the session: opening again reads nothing.
+    press(&mut app, &project, Action::Back);
+    let fx = app.update(Action::Insights);
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(app.insights.as_ref().unwrap().data.is_some());
+}
