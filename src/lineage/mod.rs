@@ -1035,6 +1035,258 @@ fn lcs_len(a: &[u8], b: &[u8]) -> usize {
 mod tests {
     use super::*;
 
+    const NB: &str = "code/nb.ipynb";
+
+    /// The notebook as committed at each linked commit.
+    #[derive(Default)]
+    struct Fake(HashMap<String, Arc<Vec<NbCell>>>);
+
+    impl Fake {
+        fn save(&mut self, commit: &str, cells: &[(&str, Option<u32>)]) {
+            let cells = cells
+                .iter()
+                .map(|(source, count)| NbCell {
+                    id: None,
+                    source: (*source).to_string(),
+                    count: *count,
+                })
+                .collect();
+            self.0.insert(commit.to_string(), Arc::new(cells));
+        }
+    }
+
+    impl Snapshots for Fake {
+        fn cells(&mut self, commit: &str, notebook: &str) -> Option<Arc<Vec<NbCell>>> {
+            (notebook == NB)
+                .then(|| self.0.get(commit).cloned())
+                .flatten()
+        }
+    }
+
+    /// Runs of records 1, 2, 3…: (record, count, source, linked commit).
+    fn runs(list: &[(u8, u32, &str, &str)]) -> Vec<Execution> {
+        list.iter()
+            .map(|&(record, ex, source, linked)| Execution {
+                commit: Oid::from_bytes(&[record; 20]).unwrap(),
+                time: i64::from(record),
+                tz_minutes: 0,
+                notebook: NB.into(),
+                ex: Some(ex),
+                tag: format!("ex:{ex}"),
+                source: source.into(),
+                details: Vec::new(),
+                outputs: 0,
+                output_count: 0,
+                linked_commit: linked.into(),
+            })
+            .collect()
+    }
+
+    /// For each run, the index of the run before it in the same cell.
+    fn previous(l: &Lineage) -> Vec<Option<usize>> {
+        (0..l.executions.len()).map(|i| l.previous(i)).collect()
+    }
+
+    #[test]
+    fn a_copied_and_edited_cell_is_a_new_cell() {
+        let mut s = Fake::default();
+        s.save("c1", &[("x = 1", Some(1))]);
+        s.save("c2", &[("x = 1", Some(1)), ("df.head(5)", Some(2))]);
+        // The copy is pasted below, edited and run; then the original runs.
+        s.save(
+            "c3",
+            &[
+                ("x = 1", Some(1)),
+                ("df.head(5)", Some(2)),
+                ("df.head(6)", Some(3)),
+            ],
+        );
+        s.save(
+            "c4",
+            &[
+                ("x = 1", Some(1)),
+                ("df.head(5)", Some(4)),
+                ("df.head(6)", Some(3)),
+            ],
+        );
+        let l = assign(
+            runs(&[
+                (1, 1, "x = 1", "c1"),
+                (2, 2, "df.head(5)", "c2"),
+                (3, 3, "df.head(6)", "c3"),
+                (4, 4, "df.head(5)", "c4"),
+            ]),
+            &mut s,
+        );
+        assert_eq!(previous(&l), vec![None, None, None, Some(1)]);
+        assert_eq!(l.cells.len(), 3);
+    }
+
+    #[test]
+    fn an_edit_in_place_stays_with_its_cell_even_when_inserted_cells_look_alike() {
+        let mut s = Fake::default();
+        s.save("c1", &[("a = 1", Some(1)), ("df.head(5)", Some(2))]);
+        // A new cell, much like the second, inserted above it.
+        s.save(
+            "c2",
+            &[
+                ("a = 1", Some(1)),
+                ("df.head(6)", Some(3)),
+                ("df.head(5)", Some(2)),
+            ],
+        );
+        // The second is edited and run.
+        s.save(
+            "c3",
+            &[
+                ("a = 1", Some(1)),
+                ("df.head(6)", Some(3)),
+                ("df.head(7)", Some(4)),
+            ],
+        );
+        let l = assign(
+            runs(&[
+                (1, 1, "a = 1", "c1"),
+                (1, 2, "df.head(5)", "c1"),
+                (2, 3, "df.head(6)", "c2"),
+                (3, 4, "df.head(7)", "c3"),
+            ]),
+            &mut s,
+        );
+        assert_eq!(previous(&l), vec![None, None, None, Some(1)]);
+    }
+
+    #[test]
+    fn run_all_after_a_restart_keeps_every_cell() {
+        let mut s = Fake::default();
+        s.save(
+            "c1",
+            &[("a = 1", Some(1)), ("b = 2", Some(2)), ("c = 3", Some(3))],
+        );
+        s.save(
+            "c2",
+            &[("a = 1", Some(1)), ("b = 2", Some(2)), ("c = 3", Some(4))],
+        );
+        // Restart and run all: the counts start over, the first two repeat.
+        s.save(
+            "c3",
+            &[("a = 1", Some(1)), ("b = 2", Some(2)), ("c = 3", Some(3))],
+        );
+        let l = assign(
+            runs(&[
+                (1, 1, "a = 1", "c1"),
+                (1, 2, "b = 2", "c1"),
+                (1, 3, "c = 3", "c1"),
+                (2, 4, "c = 3", "c2"),
+                (3, 1, "a = 1", "c3"),
+                (3, 2, "b = 2", "c3"),
+                (3, 3, "c = 3", "c3"),
+            ]),
+            &mut s,
+        );
+        assert_eq!(
+            previous(&l),
+            vec![None, None, None, Some(2), Some(0), Some(1), Some(3)]
+        );
+    }
+
+    #[test]
+    fn two_cells_with_the_same_source_are_told_apart() {
+        let mut s = Fake::default();
+        s.save("c1", &[("df.describe()", Some(1))]);
+        // Copied without an edit and the copy run.
+        s.save(
+            "c2",
+            &[("df.describe()", Some(1)), ("df.describe()", Some(2))],
+        );
+        // The original runs again, then the copy.
+        s.save(
+            "c3",
+            &[("df.describe()", Some(3)), ("df.describe()", Some(2))],
+        );
+        s.save(
+            "c4",
+            &[("df.describe()", Some(3)), ("df.describe()", Some(4))],
+        );
+        let l = assign(
+            runs(&[
+                (1, 1, "df.describe()", "c1"),
+                (2, 2, "df.describe()", "c2"),
+                (3, 3, "df.describe()", "c3"),
+                (4, 4, "df.describe()", "c4"),
+            ]),
+            &mut s,
+        );
+        assert_eq!(previous(&l), vec![None, None, Some(0), Some(1)]);
+    }
+
+    #[test]
+    fn a_lagging_save_and_an_overwritten_run() {
+        let mut s = Fake::default();
+        s.save("c1", &[("x = 1", Some(1))]);
+        // Record 2 was not saved: its commit holds the notebook of record 1.
+        // Record 3 copied the cell and edited the copy; the save after it
+        // shows both, and record 4 re-ran the copy before any save, so
+        // record 3's run of it is shown nowhere.
+        s.save("c4", &[("x = 2", Some(2)), ("x = 12", Some(4))]);
+        let l = assign(
+            runs(&[
+                (1, 1, "x = 1", "c1"),
+                (2, 2, "x = 2", "c1"),
+                (3, 3, "x = 12", "c1"),
+                (4, 4, "x = 12", "c4"),
+            ]),
+            &mut s,
+        );
+        assert_eq!(previous(&l), vec![None, Some(0), None, Some(2)]);
+    }
+
+    #[test]
+    fn cell_ids_tell_a_copy_from_its_original() {
+        let mut s = Fake::default();
+        let cell = |id: &str, source: &str, count| NbCell {
+            id: Some(id.into()),
+            source: source.into(),
+            count: Some(count),
+        };
+        s.0.insert("c1".into(), Arc::new(vec![cell("a", "print(1)", 1)]));
+        // Copied without an edit (a new id) and the copy run; then the
+        // original edited and run.
+        s.0.insert(
+            "c2".into(),
+            Arc::new(vec![cell("a", "print(1)", 1), cell("b", "print(1)", 2)]),
+        );
+        s.0.insert(
+            "c3".into(),
+            Arc::new(vec![cell("a", "print(10)", 3), cell("b", "print(1)", 2)]),
+        );
+        let l = assign(
+            runs(&[
+                (1, 1, "print(1)", "c1"),
+                (2, 2, "print(1)", "c2"),
+                (3, 3, "print(10)", "c3"),
+            ]),
+            &mut s,
+        );
+        assert_eq!(previous(&l), vec![None, None, Some(0)]);
+    }
+
+    #[test]
+    fn without_snapshots_runs_go_by_source() {
+        let mut none = Fake::default();
+        let mut e = runs(&[
+            (1, 1, "x <- 1", ""),
+            (2, 2, "plot(x)", ""),
+            (3, 3, "x <- 2", ""),
+        ]);
+        for r in &mut e {
+            r.notebook = "console".into();
+        }
+        let l = assign(e, &mut none);
+        assert_eq!(previous(&l), vec![None, None, Some(0)]);
+        assert_eq!(l.cells.first().map(|c| c.id.as_str()), Some("console#1"));
+    }
+
     #[test]
     fn notebook_names_from_messages() {
         assert_eq!(
