@@ -1017,70 +1017,11 @@ fn render_status(app: &App, f: &mut Frame, area: Rect) {
         .map(|k| k.display())
         .unwrap_or_else(|| "?".into());
     let right = Span::styled(format!(" {help_key} help "), t.status);
-    if app.flash.is_none() && app.insights.is_some() {
-        use super::keymap::Action as A;
-        let k = |a: A, d: &str| key_label(app, a, d);
-        left.push(Span::styled(
-            plain(
-                &format!(
-                    " {} stuck/usage · {} cell history · {} back ",
-                    k(A::FocusNext, "Tab"),
-                    k(A::Open, "⏎"),
-                    k(A::Back, "esc")
-                ),
-                app.ascii,
-            ),
-            t.dim,
-        ));
-    }
-    if app.flash.is_none() && app.env.is_some() {
-        use super::keymap::Action as A;
-        let k = |a: A, d: &str| key_label(app, a, d);
-        left.push(Span::styled(
-            plain(
-                &format!(
-                    " {} {} environment records · {} mark · {} record · {} back ",
-                    k(A::PrevRun, "["),
-                    k(A::NextRun, "]"),
-                    k(A::Mark, "m"),
-                    k(A::Open, "⏎"),
-                    k(A::Back, "esc")
-                ),
-                app.ascii,
-            ),
-            t.dim,
-        ));
-    }
-    if app.flash.is_none() && app.changes.is_some() {
-        use super::keymap::Action as A;
-        let k = |a: A, d: &str| key_label(app, a, d);
-        left.push(Span::styled(
-            plain(
-                &format!(
-                    " {} {} files · {} unified · {} back ",
-                    k(A::PrevRun, "["),
-                    k(A::NextRun, "]"),
-                    k(A::ToggleUnified, "u"),
-                    k(A::Back, "esc")
-                ),
-                app.ascii,
-            ),
-            t.dim,
-        ));
-    }
-    if app.flash.is_none() && app.cell.is_some() {
-        // The cell screen's keys, as many as fit.
-        use super::keymap::Action as A;
-        let k = |a: A, d: &str| key_label(app, a, d);
+    if app.flash.is_none() {
+        // The open screen's keys, as many as fit.
+        let hints = screen_hints(app);
         let used: usize = left.iter().map(|s| s.content.width()).sum();
         let room = (area.width as usize).saturating_sub(used + right.content.width());
-        let hints = [
-            format!("{} {} runs", k(A::PrevRun, "["), k(A::NextRun, "]")),
-            format!("{} mark", k(A::Mark, "m")),
-            format!("{} unified", k(A::ToggleUnified, "u")),
-            format!("{} record", k(A::Open, "⏎")),
-            format!("{} back", k(A::Back, "esc")),
-        ];
         let mut text = String::new();
         for h in hints {
             let next = if text.is_empty() {
@@ -1102,6 +1043,44 @@ fn render_status(app: &App, f: &mut Frame, area: Rect) {
     left.push(Span::styled(" ".repeat(pad), t.status));
     left.push(right);
     f.render_widget(Paragraph::new(Line::from(left)), area);
+}
+
+/// The keys of the screen that is open (none for the timeline), most
+/// useful first.
+fn screen_hints(app: &App) -> Vec<String> {
+    use super::keymap::Action as A;
+    let k = |a: A, d: &str| key_label(app, a, d);
+    let runs = |what: &str| format!("{} {} {what}", k(A::PrevRun, "["), k(A::NextRun, "]"));
+    if app.cell.is_some() {
+        vec![
+            runs("runs"),
+            format!("{} mark", k(A::Mark, "m")),
+            format!("{} unified", k(A::ToggleUnified, "u")),
+            format!("{} record", k(A::Open, "⏎")),
+            format!("{} back", k(A::Back, "esc")),
+        ]
+    } else if app.changes.is_some() {
+        vec![
+            runs("files"),
+            format!("{} unified", k(A::ToggleUnified, "u")),
+            format!("{} back", k(A::Back, "esc")),
+        ]
+    } else if app.env.is_some() {
+        vec![
+            runs("environment records"),
+            format!("{} mark", k(A::Mark, "m")),
+            format!("{} record", k(A::Open, "⏎")),
+            format!("{} back", k(A::Back, "esc")),
+        ]
+    } else if app.insights.is_some() {
+        vec![
+            format!("{} stuck/usage", k(A::FocusNext, "Tab")),
+            format!("{} cell history", k(A::Open, "⏎")),
+            format!("{} back", k(A::Back, "esc")),
+        ]
+    } else {
+        Vec::new()
+    }
 }
 
 pub(crate) fn centered(size: Rect, w: u16, h: u16) -> Rect {
