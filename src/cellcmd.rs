@@ -340,16 +340,12 @@ pub fn why_lines(l: &Lineage, b: &Between) -> Vec<String> {
                 continue;
             };
             let cell = l.cell_of(i).map_or("?", |c| c.id.as_str());
-            let first = e
-                .source
-                .lines()
-                .find(|s| !s.trim().is_empty())
-                .unwrap_or("");
+            let first = crate::columns::gist(&e.source);
             out.push(format!(
                 "     {}  {:<6} {cell}  {}",
                 timefmt::local_minutes(e.time),
                 e.ex.map_or("-".to_string(), |n| format!("[{n}]")),
-                crate::columns::truncate(first.trim(), 60)
+                crate::columns::truncate(first, 60)
             ));
         }
         if b.other_runs.len() > WHY_MAX {

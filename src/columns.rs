@@ -26,9 +26,31 @@ pub fn truncate_mark(s: &str, width: usize, ascii: bool) -> String {
     out
 }
 
+/// The line of a cell's source that says most about it, to stand for the
+/// cell in a list: the first one that is not blank, a comment, or a bare
+/// block opener like `try:` (else the first non-blank line).
+pub fn gist(source: &str) -> &str {
+    let lines = || source.lines().map(str::trim).filter(|l| !l.is_empty());
+    lines()
+        .find(|l| !l.starts_with('#') && !(l.ends_with(':') && !l.contains(' ')) && *l != "else:")
+        .or_else(|| lines().next())
+        .unwrap_or("")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gist_of_a_cell() {
+        assert_eq!(
+            gist("try:\n    coef = fit(x)\nexcept E:\n    pass"),
+            "coef = fit(x)"
+        );
+        assert_eq!(gist("# load\n\ndf = read()"), "df = read()");
+        assert_eq!(gist("# only a comment"), "# only a comment");
+        assert_eq!(gist(""), "");
+    }
 
     #[test]
     fn cuts_by_columns_not_chars() {

@@ -149,12 +149,10 @@ fn render_runs(app: &App, screen: &CellScreen, runs: &CellRuns, f: &mut Frame, a
             Some(false) => ("same output", t.dim),
         };
         spans.push(Span::styled(format!("{out:<16}"), out_style));
-        let first = e
-            .source
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("");
-        spans.push(Span::styled(first.trim().to_string(), t.code));
+        spans.push(Span::styled(
+            crate::columns::gist(&e.source).to_string(),
+            t.code,
+        ));
         let mut line = Line::from(spans);
         if selected {
             line = line.style(if screen.focus == PaneFocus::List {

@@ -212,9 +212,8 @@ pub fn render(app: &App, screen: &InsightsScreen, f: &mut Frame, body: Rect) {
                     .executions
                     .last()
                     .and_then(|&i| data.lineage.executions.get(i))
-                    .and_then(|e| e.source.lines().find(|l| !l.trim().is_empty()))
+                    .map(|e| crate::columns::gist(&e.source))
                     .unwrap_or("")
-                    .trim()
                     .to_string();
                 let mut facts = format!(
                     "{} runs, {} edit{}",
