@@ -32,7 +32,11 @@ pub fn truncate_mark(s: &str, width: usize, ascii: bool) -> String {
 pub fn gist(source: &str) -> &str {
     let lines = || source.lines().map(str::trim).filter(|l| !l.is_empty());
     lines()
-        .find(|l| !l.starts_with('#') && !(l.ends_with(':') && !l.contains(' ')) && *l != "else:")
+        .find(|l| {
+            // `try:`, `else:`, `finally:` open a block and say nothing.
+            let opener = l.ends_with(':') && !l.contains(' ');
+            !l.starts_with('#') && !opener
+        })
         .or_else(|| lines().next())
         .unwrap_or("")
 }
