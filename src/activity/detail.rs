@@ -37,14 +37,24 @@ pub enum DetailError {
         length: u32,
         len: usize,
     },
+    #[error(
+        "log file {0} is a Git LFS pointer, not the log itself (fetch the real files with `git lfs pull`)"
+    )]
+    LfsPointer(String),
     #[error("{0}")]
     Read(String),
 }
+
+/// How a Git LFS pointer file starts (<https://git-lfs.com/spec/v1>).
+const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1";
 
 /// Returns the value bytes (options byte + JSON) the key points at, after
 /// checking the header stored in front of them against the key.
 pub fn value_at<'a>(file: &'a [u8], key: &DetailKey) -> Result<&'a [u8], DetailError> {
     let name = key.file_name();
+    if file.starts_with(LFS_POINTER) {
+        return Err(DetailError::LfsPointer(name));
+    }
     let start = key.offset as usize;
     let header: &[u8; HEADER_LEN] = file
         .get(start..start.saturating_add(HEADER_LEN))

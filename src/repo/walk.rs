@@ -85,6 +85,14 @@ impl Project {
             .find_commit(self.tip)
             .map_err(|e| RepoError::git(format!("reading commit {}", self.tip), e))?;
         let mut stats = WalkStats::default();
+        // A shallow clone's boundary commits: libgit2 reads them without parents.
+        let shallow: HashSet<Oid> = std::fs::read_to_string(repo.path().join("shallow"))
+            .map(|s| {
+                s.lines()
+                    .filter_map(|l| Oid::from_str(l.trim()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut seen: HashSet<Oid> = HashSet::from([self.tip]);
         let mut queue = BinaryHeap::new();
         let mut seq = 0u64;
@@ -95,6 +103,14 @@ impl Project {
         });
         while let Some(Queued { commit, .. }) = queue.pop() {
             stats.commits += 1;
+            if shallow.contains(&commit.id()) {
+                stats.incomplete.get_or_insert_with(|| {
+                    format!(
+                        "shallow clone: the parents of {} were not fetched",
+                        commit.id()
+                    )
+                });
+            }
             for parent in commit.parent_ids() {
                 if !seen.insert(parent) {
                     continue;

@@ -1,0 +1,94 @@
+//! Damaged repositories, one case per test: each gives a clear message and a
+//! working CLI — exit 0 with the error on the affected record or detail, or
+//! exit 2 with one clear sentence on stderr when the input is unusable.
+//!
+//! Covered elsewhere, not repeated here:
+//! - a truncated log file (value or offset past the end) and a missing log
+//!   family: `tests/bad_data.rs` (`bad_data_is_reported_where_it_is`);
+//! - an empty repository (no commits), an unknown `--rev` and a path that is
+//!   not a repository: `tests/cli.rs` (`clear_errors_and_exit_code_2`).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::gtm;
+use gtm_tui::activity::DetailKey;
+use gtm_tui::synth::{DetailSpec, ProjectWriter, RecordSpec, Workload, WriterOptions};
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn lfs_pointer_in_place_of_a_log_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    // As in a project whose log files went through Git LFS without `git lfs
+    // pull`: every commit holds the pointer, never the log itself.
+    let pointer = format!(
+        "version https://git-lfs.github.com/spec/v1\noid sha256:{}\nsize 123456\n",
+        "ab".repeat(32)
+    );
+    let (file, _) = w.append_raw(pointer.as_bytes());
+    let (family, n) = file.rsplit_once('_').unwrap();
+    let key = DetailKey {
+        family: family.to_string(),
+        file_number: n.parse().unwrap(),
+        offset: 4096,
+        length: 300,
+    }
+    .encode();
+    let mut r = RecordSpec::new(2, "Executed cell in notebook code/a.ipynb");
+    r.details = vec![DetailSpec::RawLine(format!("2,1,0,{key},1"))];
+    let rec = w.record(r);
+    w.finish(dir.path()).unwrap();
+    let p = dir.path().to_str().unwrap();
+
+    let (code, out, err) = gtm(&["show", &rec.activity.to_string(), p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Git LFS pointer"), "{out}");
+    assert!(out.contains(&file), "the error names the file: {out}");
+    let (code, out, err) = gtm(&["export", p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Git LFS pointer"), "{out}");
+    let (code, _, err) = gtm(&["log", p]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn shallow_clone_with_missing_parents() {
+    let src = tempfile::tempdir().unwrap();
+    common::workload(
+        src.path(),
+        Workload {
+            records: 40,
+            ..Workload::default()
+        },
+    );
+    let dst = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", src.path().display());
+    git(
+        dst.path(),
+        &["clone", "--quiet", "--depth", "5", &url, "shallow"],
+    );
+    let p = dst.path().join("shallow");
+    let p = p.to_str().unwrap();
+
+    let (code, out, err) = gtm(&["log", p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.is_empty(), "the records that are there are listed");
+    assert!(err.contains("history is incomplete"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
