@@ -92,3 +92,91 @@ fn shallow_clone_with_missing_parents() {
     assert!(err.contains("history is incomplete"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// A project with one record holding `details`, written by hand.
+fn one_record(dir: &Path, details: Vec<DetailSpec>) -> String {
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    let mut r = RecordSpec::new(2, "Executed cell in notebook code/big.ipynb");
+    r.details = details;
+    let rec = w.record(r);
+    w.finish(dir).unwrap();
+    rec.activity.to_string()
+}
+
+#[test]
+fn a_record_with_ten_thousand_details() {
+    let dir = tempfile::tempdir().unwrap();
+    let details = (0..10_000)
+        .map(|i| DetailSpec::text(2, 1, "text/plain", format!("output {i}\n")))
+        .collect();
+    let commit = one_record(dir.path(), details);
+    let p = dir.path().to_str().unwrap();
+
+    let (code, out, err) = gtm(&["log", p]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let (code, out, err) = gtm(&["show", &commit, p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("── detail 10000/10000"),
+        "every detail is shown"
+    );
+    assert!(out.contains("    output 9999\n"));
+    assert!(!out.contains("error"), "no detail fails");
+    let (code, out, err) = gtm(&["export", p]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1);
+    assert!(out.contains("output 0") && out.contains("output 9999"));
+}
+
+#[test]
+fn a_fifty_megabyte_text_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-=+*/\n";
+    let mut text = line.repeat(50_000_000 / line.len() + 1);
+    text.push_str("the very end\n");
+    let commit = one_record(
+        dir.path(),
+        vec![DetailSpec::text(2, 1, "text/plain", text.as_bytes())],
+    );
+    let p = dir.path().to_str().unwrap();
+
+    let (code, out, err) = gtm(&["show", &commit, p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.len() > 50_000_000, "the whole text is shown");
+    assert!(out.contains("    the very end\n"));
+    assert!(!out.contains("error"));
+    let (code, out, err) = gtm(&["export", p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.len() > 50_000_000);
+    assert!(out.contains("the very end"));
+}
+
+#[test]
+fn a_project_directory_without_read_permission() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let proj = dir.path().join("project");
+    common::workload(
+        &proj,
+        Workload {
+            records: 20,
+            ..Workload::default()
+        },
+    );
+    let p = proj.to_str().unwrap();
+    std::fs::set_permissions(&proj, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // Root (as in CI containers) reads anyway: then there is nothing to see.
+    let readable = std::fs::read_dir(&proj).is_ok();
+    let (code, out, err) = gtm(&["log", p]);
+    std::fs::set_permissions(&proj, std::fs::Permissions::from_mode(0o755)).unwrap();
+    if readable {
+        println!("note: permissions do not apply (running as root?); only checked that log works");
+        assert_eq!(code, 0, "{err}");
+        return;
+    }
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert_eq!(err.lines().count(), 1, "one sentence: {err}");
+    assert!(err.contains(p), "{err}");
+    assert!(err.to_lowercase().contains("permission"), "{err}");
+}

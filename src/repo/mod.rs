@@ -22,6 +22,8 @@ pub enum RepoError {
     NotARepository { path: PathBuf },
     #[error("cannot open the git repository at {path}: {message}")]
     Open { path: PathBuf, message: String },
+    #[error("cannot read {path}: permission denied")]
+    NoPermission { path: PathBuf },
     #[error("unknown ref or commit '{rev}' in {path}")]
     UnknownRev { rev: String, path: PathBuf },
     #[error("'{rev}' in {path} has no commits")]
@@ -76,8 +78,18 @@ impl Project {
         let repo = match Repository::discover(path) {
             Ok(r) => r,
             Err(e) if e.code() == git2::ErrorCode::NotFound => {
-                return Err(RepoError::NotARepository {
-                    path: path.to_path_buf(),
+                // libgit2 says "not found" for a directory it may not read.
+                let denied = [path.to_path_buf(), path.join(".git")]
+                    .into_iter()
+                    .find(|p| {
+                        std::fs::read_dir(p)
+                            .is_err_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied)
+                    });
+                return Err(match denied {
+                    Some(path) => RepoError::NoPermission { path },
+                    None => RepoError::NotARepository {
+                        path: path.to_path_buf(),
+                    },
                 });
             }
             Err(e) => {
