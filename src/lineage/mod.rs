@@ -11,7 +11,7 @@ mod timeline;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +25,58 @@ use crate::activity::DetailKey;
 use crate::activity::detail::code_in_fence;
 use crate::activity::kinds::{DetailKind, RecordKind};
 use crate::repo::{DetailStore, Project, RecordRow};
+
+/// A quick hasher for the maps consulted on every run (sources, counts,
+/// ids): a viewer's own lookups need no defence against chosen collisions.
+#[derive(Default, Clone, Copy)]
+pub struct Quick(u64);
+
+impl Quick {
+    fn mix(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for Quick {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            self.mix(u64::from_le_bytes(b));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            if let Some(dst) = b.get_mut(..rest.len()) {
+                dst.copy_from_slice(rest);
+            }
+            self.mix(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 56));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.mix(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.mix(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.mix(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.mix(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type QuickMap<K, V> = HashMap<K, V, BuildHasherDefault<Quick>>;
 
 /// A source this similar to a live cell's latest source is taken as an
 /// edit of it (unless the snapshots show both cells side by side).
@@ -509,12 +561,19 @@ fn assign_parallel(
             .map(|(nb, order)| assign_notebook(nb, executions, order, &mut snaps))
             .collect();
     }
+    // Jupyter notebooks cost their saved versions read; other files only
+    // their sources compared.
+    let weight = |n: usize| {
+        notebooks.get(n).map_or(0, |(nb, order)| {
+            order.len() * if nb.ends_with(".ipynb") { 4 } else { 1 }
+        })
+    };
     let mut bins: Vec<(usize, Vec<usize>)> = vec![(0, Vec::new()); threads];
     let mut by_size: Vec<usize> = (0..notebooks.len()).collect();
-    by_size.sort_by_key(|&n| std::cmp::Reverse(notebooks.get(n).map_or(0, |x| x.1.len())));
+    by_size.sort_by_key(|&n| std::cmp::Reverse(weight(n)));
     for n in by_size {
         if let Some(bin) = bins.iter_mut().min_by_key(|b| b.0) {
-            bin.0 += notebooks.get(n).map_or(0, |x| x.1.len());
+            bin.0 += weight(n);
             bin.1.push(n);
         }
     }
@@ -574,11 +633,12 @@ struct Live {
 #[derive(Default)]
 struct LiveSet {
     cells: Vec<Live>,
-    /// Indices into `cells`, most recently run first.
+    /// Indices into `cells`, most recently run first; only as many as are
+    /// compared by similarity.
     recent: Vec<usize>,
     /// Indices into `cells` by their current source.
-    by_source: HashMap<String, Vec<usize>>,
-    by_vid: HashMap<Vid, usize>,
+    by_source: QuickMap<String, Vec<usize>>,
+    by_vid: QuickMap<Vid, usize>,
 }
 
 impl LiveSet {
@@ -594,8 +654,17 @@ impl LiveSet {
             vid: None,
             last,
         });
-        self.recent.insert(0, k);
+        self.touch(k);
         k
+    }
+
+    /// Cell `k` ran: first in `recent`.
+    fn touch(&mut self, k: usize) {
+        if let Some(p) = self.recent.iter().position(|&x| x == k) {
+            self.recent.remove(p);
+        }
+        self.recent.insert(0, k);
+        self.recent.truncate(RECENT_CELLS);
     }
 
     fn set_vid(&mut self, k: usize, vid: Vid) {
@@ -625,10 +694,7 @@ impl LiveSet {
             l.hist = histogram(&e.source);
         }
         l.last = i;
-        if let Some(p) = self.recent.iter().position(|&x| x == k) {
-            self.recent.remove(p);
-        }
-        self.recent.insert(0, k);
+        self.touch(k);
     }
 
     /// The cells `source` may be a run of: those whose latest source is the
@@ -954,7 +1020,11 @@ fn quick_bound(a: &[u32; 256], la: usize, b: &[u32; 256], lb: usize) -> f32 {
     if la + lb == 0 {
         return 1.0;
     }
-    let common: u64 = a.iter().zip(b).map(|(x, y)| u64::from(*x.min(y))).sum();
+    // u32 lanes so that this vectorises; the sum is at most the shorter length.
+    let common = a
+        .iter()
+        .zip(b)
+        .fold(0u32, |s, (x, y)| s.wrapping_add(*x.min(y)));
     2.0 * common as f32 / (la + lb) as f32
 }
 

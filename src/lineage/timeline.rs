@@ -9,14 +9,14 @@
 //! it that count and source.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use git2::Oid;
 
 use super::align::align;
 use super::notebook::NbCell;
-use super::{Execution, Snapshots};
+use super::{Execution, Quick, QuickMap, Snapshots};
 
 /// A virtual cell id, unique within one notebook.
 pub type Vid = u32;
@@ -79,9 +79,9 @@ pub struct Timeline<'a> {
     /// Runs shown since [`Timeline::take_fresh`] was last called.
     fresh: Vec<(usize, Vid)>,
     /// (count, hash of source) → positions of runs with them, ascending.
-    runs: HashMap<(u32, u64), Vec<usize>>,
+    runs: QuickMap<(u32, u64), Vec<usize>>,
     sources: Vec<&'a str>,
-    ids: HashMap<String, Vid>,
+    ids: QuickMap<String, Vid>,
     next_vid: Vid,
 }
 
@@ -91,7 +91,7 @@ fn fresh(next: &mut Vid) -> Vid {
 }
 
 fn source_hash(s: &str) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = Quick::default();
     s.hash(&mut h);
     h.finish()
 }
@@ -101,7 +101,7 @@ impl<'a> Timeline<'a> {
     pub fn new(notebook: &'a str, executions: &'a [Execution], order: &[usize]) -> Self {
         let mut records: Vec<(&str, usize)> = Vec::new();
         let mut record_of = Vec::with_capacity(order.len());
-        let mut runs: HashMap<(u32, u64), Vec<usize>> = HashMap::new();
+        let mut runs: QuickMap<(u32, u64), Vec<usize>> = QuickMap::default();
         let mut sources = Vec::with_capacity(order.len());
         let mut last_commit = None;
         for (pos, e) in order.iter().filter_map(|&i| executions.get(i)).enumerate() {
@@ -130,7 +130,7 @@ impl<'a> Timeline<'a> {
             fresh: Vec::new(),
             runs,
             sources,
-            ids: HashMap::new(),
+            ids: QuickMap::default(),
             next_vid: 0,
         }
     }
