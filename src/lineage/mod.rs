@@ -848,8 +848,8 @@ impl Assigner<'_> {
                     pending.push((pos, a));
                     continue;
                 }
-                let at = self.choose(pos, &cands, shown.map(|s| s.0));
-                self.place(pos, at, shown.map(|s| s.0));
+                let at = self.choose(&cands, shown);
+                self.place(pos, at, shown);
             }
             let mut due = Vec::new();
             pending.retain(|&(pos, a)| {
@@ -879,10 +879,10 @@ impl Assigner<'_> {
         }
     }
 
-    /// Which live cell run `pos` belongs to, `None` for a new cell, from
-    /// the id of the saved cell that shows it (if one does) and its source.
-    fn choose(&self, pos: usize, cands: &[usize], vid: Option<Vid>) -> Option<usize> {
-        let _ = pos;
+    /// Which live cell a run belongs to, `None` for a new cell, from the
+    /// virtual id of the saved cell that shows it (if one does) and the
+    /// candidates its source gives.
+    fn choose(&self, cands: &[usize], vid: Option<Vid>) -> Option<usize> {
         let live = &self.live;
         let Some(vid) = vid else {
             return cands.first().copied();

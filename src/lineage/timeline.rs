@@ -73,9 +73,8 @@ pub struct Timeline<'a> {
     after: Vec<Option<Option<usize>>>,
     /// Versions read, in history order.
     pub chain: Vec<Snap>,
-    /// Per position: the virtual id of the cell first showing the run, and
-    /// the version it was seen in.
-    pub shown: Vec<Option<(Vid, usize)>>,
+    /// Per position: the virtual id of the cell first showing the run.
+    pub shown: Vec<Option<Vid>>,
     /// Runs shown since [`Timeline::take_fresh`] was last called.
     fresh: Vec<(usize, Vid)>,
     /// (count, hash of source) → positions of runs with them, ascending.
@@ -305,7 +304,7 @@ impl<'a> Timeline<'a> {
                 && let Some(slot) = self.shown.get_mut(p)
                 && slot.is_none()
             {
-                *slot = Some((vid, at));
+                *slot = Some(vid);
                 self.fresh.push((p, vid));
             }
         }
