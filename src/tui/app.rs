@@ -1035,15 +1035,28 @@ impl App {
             }
             InsightsOutcome::OpenCell(commit, ex) => {
                 self.insights = None;
-                if let Some(pos) = self
-                    .index
-                    .get(&commit)
-                    .and_then(|i| self.view.iter().position(|v| v == i))
-                {
+                if let Some(pos) = self.view_pos(commit) {
                     self.selected = pos;
                     self.scroll_into_view();
                 }
                 self.open_cell_at(commit, ex)
+            }
+        }
+    }
+
+    /// Where record `commit` is in the filtered timeline, if it passes.
+    fn view_pos(&self, commit: Oid) -> Option<usize> {
+        let i = self.index.get(&commit)?;
+        self.view.iter().position(|v| v == i)
+    }
+
+    /// Selects record `commit` in the timeline, or says why it cannot.
+    fn go_to(&mut self, commit: Oid) -> Vec<Effect> {
+        match self.view_pos(commit) {
+            Some(p) => self.select(p),
+            None => {
+                self.flash = Some("that record is hidden by the filter".into());
+                Vec::new()
             }
         }
     }
@@ -1146,17 +1159,7 @@ impl App {
             }
             EnvOutcome::GoTo(commit) => {
                 self.env = None;
-                let pos = self
-                    .index
-                    .get(&commit)
-                    .and_then(|i| self.view.iter().position(|v| v == i));
-                match pos {
-                    Some(p) => self.select(p),
-                    None => {
-                        self.flash = Some("that record is hidden by the filter".into());
-                        Vec::new()
-                    }
-                }
+                self.go_to(commit)
             }
         }
     }
@@ -1314,17 +1317,7 @@ impl App {
             }
             Outcome::GoTo(commit) => {
                 self.cell = None;
-                let pos = self
-                    .index
-                    .get(&commit)
-                    .and_then(|i| self.view.iter().position(|v| v == i));
-                match pos {
-                    Some(p) => self.select(p),
-                    None => {
-                        self.flash = Some("that record is hidden by the filter".into());
-                        Vec::new()
-                    }
-                }
+                self.go_to(commit)
             }
         }
     }
