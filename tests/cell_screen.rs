@@ -4,20 +4,15 @@
 
 mod common;
 
-use std::sync::Arc;
+use common::screens::{draw, press};
 
 use git2::Oid;
 use gtm_tui::lineage;
 use gtm_tui::repo::Project;
 use gtm_tui::synth::Workload;
-use gtm_tui::tui::app::{App, Effect};
+use gtm_tui::tui::app::App;
 use gtm_tui::tui::config::Config;
-use gtm_tui::tui::history;
 use gtm_tui::tui::keymap::Action;
-use gtm_tui::tui::{fit, views};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::layout::Rect;
 
 fn setup(dir: &std::path::Path) -> (Project, App) {
     common::workload(
@@ -33,45 +28,6 @@ fn setup(dir: &std::path::Path) -> (Project, App) {
     app.add_rows(project.records().unwrap());
     app.walk_done(Ok(Default::default()));
     (project, app)
-}
-
-/// Does what the cell worker would for these effects, until none are left.
-fn settle(app: &mut App, project: &Project, mut fx: Vec<Effect>) {
-    let store = project.details();
-    while let Some(e) = fx.pop() {
-        match e {
-            Effect::Lineage {
-                notebook,
-                generation,
-            } => {
-                let l = history::notebook_lineage(project, &app.rows, &notebook);
-                fx.extend(app.lineage_ready(generation, &notebook, Arc::new(l), false));
-            }
-            Effect::Compare {
-                old,
-                new,
-                generation,
-            } => {
-                let l = Arc::clone(&app.cell.as_ref().unwrap().runs.as_ref().unwrap().lineage);
-                let view =
-                    history::prepare_pair(project, &store, &l, &app.rows, old, new, true).unwrap();
-                app.compared(generation, Arc::new(view));
-            }
-            _ => {}
-        }
-    }
-}
-
-fn press(app: &mut App, project: &Project, a: Action) {
-    let fx = app.update(a);
-    settle(app, project, fx);
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> String {
-    fit(app, Rect::new(0, 0, w, h));
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| views::render(app, f)).unwrap();
-    t.backend().to_string()
 }
 
 fn check(name: &str, screen: &str) {

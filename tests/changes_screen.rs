@@ -5,61 +5,14 @@
 
 mod common;
 
-use std::sync::Arc;
+use common::screens::{draw, press};
 
 use gtm_tui::repo::Project;
 use gtm_tui::synth::Workload;
-use gtm_tui::tui::app::{App, Effect};
-use gtm_tui::tui::changes::{prepare_file, read_changes};
+use gtm_tui::tui::app::App;
+use gtm_tui::tui::changes::read_changes;
 use gtm_tui::tui::config::Config;
 use gtm_tui::tui::keymap::Action;
-use gtm_tui::tui::{fit, views};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::layout::Rect;
-
-fn settle(app: &mut App, project: &Project, mut fx: Vec<Effect>) {
-    while let Some(e) = fx.pop() {
-        match e {
-            Effect::ReadChanges { generation } => {
-                let commit = app.changes.as_ref().unwrap().commit;
-                let row = app.row(commit).unwrap().clone();
-                let result = read_changes(project, &row).map(Arc::new);
-                fx.extend(app.changes_ready(generation, result));
-            }
-            Effect::ReadEnv {
-                at,
-                mark,
-                generation,
-            } => {
-                let at = app.row(at).unwrap().clone();
-                let mark = mark.map(|m| app.row(m).unwrap().clone());
-                let view = gtm_tui::tui::envscreen::prepare_env(project, &at, mark.as_deref());
-                app.env_ready(generation, Arc::new(view));
-            }
-            Effect::FileDiff { index, generation } => {
-                let Some(Ok(ch)) = app.changes.as_ref().unwrap().changes.clone() else {
-                    panic!("changes first")
-                };
-                let view = prepare_file(project, &ch, index, true).unwrap();
-                app.file_ready(generation, Arc::new(view));
-            }
-            _ => {}
-        }
-    }
-}
-
-fn press(app: &mut App, project: &Project, a: Action) {
-    let fx = app.update(a);
-    settle(app, project, fx);
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> String {
-    fit(app, Rect::new(0, 0, w, h));
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| views::render(app, f)).unwrap();
-    t.backend().to_string()
-}
 
 fn setup(dir: &std::path::Path) -> (Project, App) {
     common::workload(

@@ -3,61 +3,14 @@
 
 mod common;
 
-use std::sync::Arc;
+use common::screens::{draw, press};
 
 use gtm_tui::repo::Project;
 use gtm_tui::synth::Workload;
-use gtm_tui::tui::app::{App, Effect};
+use gtm_tui::tui::app::App;
 use gtm_tui::tui::config::Config;
-use gtm_tui::tui::history;
-use gtm_tui::tui::insights::{Tab, prepare};
+use gtm_tui::tui::insights::Tab;
 use gtm_tui::tui::keymap::Action;
-use gtm_tui::tui::{fit, views};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::layout::Rect;
-
-fn settle(app: &mut App, project: &Project, mut fx: Vec<Effect>) {
-    let store = project.details();
-    while let Some(e) = fx.pop() {
-        match e {
-            Effect::ReadInsights { generation } => {
-                let data = prepare(project, &app.rows);
-                app.insights_ready(generation, Arc::new(data));
-            }
-            Effect::Lineage {
-                notebook,
-                generation,
-            } => {
-                let l = history::notebook_lineage(project, &app.rows, &notebook);
-                fx.extend(app.lineage_ready(generation, &notebook, Arc::new(l), false));
-            }
-            Effect::Compare {
-                old,
-                new,
-                generation,
-            } => {
-                let l = Arc::clone(&app.cell.as_ref().unwrap().runs.as_ref().unwrap().lineage);
-                let view =
-                    history::prepare_pair(project, &store, &l, &app.rows, old, new, true).unwrap();
-                app.compared(generation, Arc::new(view));
-            }
-            _ => {}
-        }
-    }
-}
-
-fn press(app: &mut App, project: &Project, a: Action) {
-    let fx = app.update(a);
-    settle(app, project, fx);
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> String {
-    fit(app, Rect::new(0, 0, w, h));
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| views::render(app, f)).unwrap();
-    t.backend().to_string()
-}
 
 fn check(name: &str, screen: &str) {
     insta::with_settings!({

@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+pub mod screens;
+
 use gtm_tui::synth::{Workload, Written};
 
 pub fn workload(dir: &Path, w: Workload) -> Written {

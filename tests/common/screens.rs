@@ -1,0 +1,80 @@
+//! Driving the TUI's screens in tests: doing what the worker threads would
+//! for the effects the app asks for, and drawing through TestBackend.
+
+use std::sync::Arc;
+
+use gtm_tui::repo::Project;
+use gtm_tui::tui::app::{App, Effect};
+use gtm_tui::tui::keymap::Action;
+use gtm_tui::tui::{changes, envscreen, fit, history, insights, views};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+
+/// Answers the app's requests as the workers would, until none are left.
+pub fn settle(app: &mut App, project: &Project, mut fx: Vec<Effect>) {
+    let store = project.details();
+    while let Some(e) = fx.pop() {
+        match e {
+            Effect::Lineage {
+                notebook,
+                generation,
+            } => {
+                let l = history::notebook_lineage(project, &app.rows, &notebook);
+                fx.extend(app.lineage_ready(generation, &notebook, Arc::new(l), false));
+            }
+            Effect::Compare {
+                old,
+                new,
+                generation,
+            } => {
+                let l = Arc::clone(&app.cell.as_ref().unwrap().runs.as_ref().unwrap().lineage);
+                let view =
+                    history::prepare_pair(project, &store, &l, &app.rows, old, new, true).unwrap();
+                app.compared(generation, Arc::new(view));
+            }
+            Effect::ReadChanges { generation } => {
+                let commit = app.changes.as_ref().unwrap().commit;
+                let row = app.row(commit).unwrap().clone();
+                let result = changes::read_changes(project, &row).map(Arc::new);
+                fx.extend(app.changes_ready(generation, result));
+            }
+            Effect::FileDiff { index, generation } => {
+                let Some(Ok(ch)) = app.changes.as_ref().unwrap().changes.clone() else {
+                    panic!("changes first")
+                };
+                let view = changes::prepare_file(project, &ch, index, true).unwrap();
+                app.file_ready(generation, Arc::new(view));
+            }
+            Effect::ReadEnv {
+                at,
+                mark,
+                generation,
+            } => {
+                let at = app.row(at).unwrap().clone();
+                let mark = mark.map(|m| app.row(m).unwrap().clone());
+                let view = envscreen::prepare_env(project, &at, mark.as_deref());
+                app.env_ready(generation, Arc::new(view));
+            }
+            Effect::ReadInsights { generation } => {
+                let data = insights::prepare(project, &app.rows);
+                app.insights_ready(generation, Arc::new(data));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A key's action, and the work it asks for done.
+pub fn press(app: &mut App, project: &Project, a: Action) {
+    let fx = app.update(a);
+    settle(app, project, fx);
+}
+
+/// The screen at `w`×`h` as text.
+pub fn draw(app: &mut App, w: u16, h: u16) -> String {
+    fit(app, Rect::new(0, 0, w, h));
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| views::render(app, f)).unwrap();
+    t.backend().to_string()
+}
