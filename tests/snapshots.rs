@@ -173,7 +173,11 @@ fn a_real_jpeg_is_drawn_in_half_blocks_and_a_broken_one_says_why() {
     settle(&mut app, &project, fx);
     let screen = draw(&mut app, 80, 40);
     assert!(screen.contains("error: image: jpeg"), "{screen}");
-    let broken_row = screen.lines().find(|l| l.contains("code/b.ipynb")).unwrap();
+    // Once decoded, a code record's line names its notebook and code.
+    let broken_row = screen
+        .lines()
+        .find(|l| l.contains("b.ipynb ▸ plt.plot(x, y)"))
+        .unwrap();
     assert!(
         broken_row.contains(" !"),
         "the timeline flags it: {broken_row}"

@@ -49,6 +49,10 @@ pub struct Prepared {
     /// For an environment record: what it changed, in one line (read from
     /// `.gigantum/env/` of its linked commit and that commit's parent).
     pub env_summary: Option<String>,
+    /// For a code record: the telling line of its first executed cell, and
+    /// how many cells it ran (the timeline shows it in place of the
+    /// client's boilerplate message).
+    pub code_gist: Option<(String, usize)>,
 }
 
 /// The language of a record's code: the notebook's kernel at the linked
@@ -103,6 +107,7 @@ pub fn prepare_upto(
                 .collect()
         })
         .collect();
+    let code_gist = code_gist(&kinds, &details);
     let p = Prepared {
         details,
         bodies,
@@ -110,6 +115,7 @@ pub fn prepare_upto(
         kinds,
         dark,
         env_summary: crate::env::record_summary(project, row),
+        code_gist,
     };
     (p, partial)
 }
@@ -143,9 +149,31 @@ impl Prepared {
             lang: self.lang,
             kinds: self.kinds.clone(),
             env_summary: self.env_summary.clone(),
+            code_gist: self.code_gist.clone(),
             dark: self.dark,
         }
     }
+}
+
+/// The telling line of the first executed cell that has one, and how many
+/// cells the record ran; `None` when it ran no code.
+fn code_gist(kinds: &[Option<DetailKind>], details: &[Detail]) -> Option<(String, usize)> {
+    let sources: Vec<&str> = kinds
+        .iter()
+        .zip(details)
+        .filter(|(k, _)| **k == Some(DetailKind::CodeExecuted))
+        .flat_map(|(_, d)| &d.content)
+        .filter_map(|c| match c {
+            Content::Text { mime, text } if mime == "text/markdown" => Some(code_in_fence(text)),
+            Content::Text { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    let first = sources
+        .iter()
+        .map(|s| crate::columns::gist(s))
+        .find(|g| !g.is_empty())?;
+    Some((first.to_string(), sources.len()))
 }
 
 fn body(

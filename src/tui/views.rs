@@ -126,6 +126,28 @@ pub fn plain(s: &str, ascii: bool) -> String {
     }
 }
 
+/// A code record's timeline text once its details are read: where it ran
+/// and the telling line of its code, which says more than the client's
+/// "Executed cell in notebook …" that every such record shares.
+fn code_line(message: &str, (gist, cells): &(String, usize), ascii: bool) -> String {
+    let place = crate::lineage::notebook_of(message)
+        .map(|nb| nb.rsplit('/').next().unwrap_or(&nb).to_string());
+    let gist: String = gist
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let arrow = if ascii { ">" } else { "▸" };
+    let count = if *cells > 1 {
+        format!(" ({cells} cells)")
+    } else {
+        String::new()
+    };
+    match place {
+        Some(place) => format!("{place}{count} {arrow} {gist}"),
+        None => format!("{}{count}", gist.trim()),
+    }
+}
+
 pub fn render(app: &App, f: &mut Frame) {
     let size = f.area();
     let a = areas(size, app.split);
@@ -326,15 +348,21 @@ fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
                 let badges = badges(app, row);
                 let used: usize = spans.iter().map(|s| s.content.width()).sum::<usize>()
                     + badges.iter().map(|s| s.content.width()).sum::<usize>();
-                let msg = truncate_mark(&r.message, width.saturating_sub(used), app.ascii);
+                let prep = match app.details.peek(&row.commit) {
+                    Some(Details::Ready(prep)) => Some(prep),
+                    _ => None,
+                };
+                let said = prep.and_then(|p| p.code_gist.as_ref()).map_or_else(
+                    || r.message.clone(),
+                    |g| code_line(&r.message, g, app.ascii),
+                );
+                let msg = truncate_mark(&said, width.saturating_sub(used), app.ascii);
                 let hit_style = t.search_match;
                 let base = if r.meta.show { t.text } else { t.hidden };
                 spans.extend(highlight(&msg, &app.search.query, base, hit_style));
                 let mut msg_w = msg.width();
                 // Environment records name what they changed once decoded.
-                if let Some(Details::Ready(prep)) = app.details.peek(&row.commit)
-                    && let Some(sum) = &prep.env_summary
-                {
+                if let Some(sum) = prep.and_then(|p| p.env_summary.as_ref()) {
                     let room = width.saturating_sub(used + msg_w + 3);
                     if room > 8 {
                         let sum = truncate_mark(&plain(sum, app.ascii), room, app.ascii);
@@ -1206,4 +1234,30 @@ fn render_filter(app: &App, f: &mut Frame, size: Rect, edit: &super::app::Filter
 
 fn on_off(b: bool) -> String {
     if b { "on".into() } else { "off".into() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_line;
+
+    #[test]
+    fn a_code_line_names_the_notebook_and_the_code() {
+        let msg = "Executed cell in notebook code/sub/explore.ipynb and generated a result";
+        assert_eq!(
+            code_line(msg, &("df = load()".into(), 1), false),
+            "explore.ipynb ▸ df = load()"
+        );
+        assert_eq!(
+            code_line(msg, &("fit(x)\t# go".into(), 3), true),
+            "explore.ipynb (3 cells) > fit(x) # go"
+        );
+        assert_eq!(
+            code_line("Executed code in console", &("head(df)".into(), 1), false),
+            "console ▸ head(df)"
+        );
+        assert_eq!(
+            code_line("Ran something", &("x <- 1".into(), 2), false),
+            "x <- 1 (2 cells)"
+        );
+    }
 }
