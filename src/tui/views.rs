@@ -136,14 +136,15 @@ fn code_line(message: &str, (gist, cells): &(String, usize), ascii: bool) -> Str
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let arrow = if ascii { ">" } else { "▸" };
+    // ASCII's code glyph is already `>`.
+    let sep = if ascii { ": " } else { " ▸ " };
     let count = if *cells > 1 {
         format!(" ({cells} cells)")
     } else {
         String::new()
     };
     match place {
-        Some(place) => format!("{place}{count} {arrow} {gist}"),
+        Some(place) => format!("{place}{count}{sep}{gist}"),
         None => format!("{}{count}", gist.trim()),
     }
 }
@@ -1249,7 +1250,7 @@ mod tests {
         );
         assert_eq!(
             code_line(msg, &("fit(x)\t# go".into(), 3), true),
-            "explore.ipynb (3 cells) > fit(x) # go"
+            "explore.ipynb (3 cells): fit(x) # go"
         );
         assert_eq!(
             code_line("Executed code in console", &("head(df)".into(), 1), false),
