@@ -380,6 +380,9 @@ enum Node {
 struct Dir {
     entries: BTreeMap<String, Node>,
     id: Option<Oid>,
+    /// The tree this directory was last written as: the next version is
+    /// stored as a delta against it (or its base) where that pays.
+    last: Option<Oid>,
     /// The entries as last written, reused so that rewriting a large
     /// directory (the log directory) allocates nothing.
     listing: Vec<(String, EntryMode, Oid)>,
@@ -502,8 +505,9 @@ impl Dir {
                 }
             }
         }
-        let id = pack.tree(&self.listing);
+        let id = pack.tree_like(&self.listing, self.last);
         self.id = Some(id);
+        self.last = Some(id);
         id
     }
 
@@ -526,6 +530,7 @@ impl Dir {
         Dir {
             entries,
             id: self.id,
+            last: self.last,
             listing: Vec::new(),
         }
     }
