@@ -242,3 +242,36 @@ fn bad_data_is_reported_where_it_is() {
     assert!(out.contains("error: value is not valid JSON"), "{out}");
     assert!(out.contains("(key log_"), "errors name the key: {out}");
 }
+
+/// Found by `cargo fuzz run detail`: a run-length stream whose size is
+/// `i32::MIN` made blusc negate it, a panic where overflow is checked
+/// (caught, but the panic hook had already run). It is an error on the
+/// entry now, found before blusc is called.
+#[test]
+fn blosc_run_of_size_i32_min_is_an_error() {
+    // Blosc 1 header: version 2, blosclz, flags "one stream per block",
+    // typesize 8; 8 bytes in one block of 8; 25 bytes in all. The block
+    // starts at 20 with one stream: size i32::MIN, then its token byte.
+    let mut chunk = vec![2, 1, 0x10, 8];
+    for word in [8u32, 8, 25, 20] {
+        chunk.extend_from_slice(&word.to_le_bytes());
+    }
+    chunk.extend_from_slice(&i32::MIN.to_le_bytes());
+    chunk.push(1);
+    let err = blosc::decompress(&chunk).unwrap_err();
+    assert_eq!(
+        err,
+        blosc::BloscError::Corrupt("block 0 has a stream of size -2147483648".into())
+    );
+
+    // Through the detail decoder, as a log file would hold it.
+    let value = format!(
+        "\u{1}{{\"t\":2,\"d\":{{\"text/plain\":\"{}\"}}}}",
+        STANDARD.encode(&chunk)
+    );
+    let d = gtm_tui::activity::detail::decode_value(value.as_bytes());
+    assert_eq!(
+        d.errors,
+        ["text/plain: Blosc chunk does not decompress: block 0 has a stream of size -2147483648"]
+    );
+}

@@ -40,6 +40,7 @@ pub fn decompress(chunk: &[u8]) -> Result<Vec<u8>, BloscError> {
     if nbytes > MAX_DECOMPRESSED {
         return Err(BloscError::TooLarge(nbytes));
     }
+    check_runs(chunk)?;
     let mut out = vec![0u8; nbytes];
     // blusc is young; a panic inside it on hostile bytes must stay an error on this detail.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -54,6 +55,70 @@ pub fn decompress(chunk: &[u8]) -> Result<Vec<u8>, BloscError> {
             "decoder failed on malformed blocks".into(),
         )),
     }
+}
+
+/// Header flag: the data is stored after the header as it is, without blocks.
+const MEMCPYED: u8 = 0x02;
+/// Header flag: each block is one stream, not one per byte of the type.
+const DONT_SPLIT: u8 = 0x10;
+
+/// Walks the streams of every block as the decoder will, and refuses a
+/// run-length stream whose size is `i32::MIN`: a run of byte `b` is stored
+/// as size `-b`, and `blusc` negates the size, which overflows there (a
+/// panic in builds with overflow checks, found by fuzzing). Anything else
+/// the walk cannot follow is left to the decoder, which reports it.
+fn check_runs(chunk: &[u8]) -> Result<(), BloscError> {
+    let word = |i: usize| {
+        chunk
+            .get(i..i + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+    };
+    let (Some(&flags), Some(&typesize)) = (chunk.get(2), chunk.get(3)) else {
+        return Ok(());
+    };
+    let (Some(nbytes), Some(blocksize)) = (word(4), word(8)) else {
+        return Ok(());
+    };
+    let (nbytes, blocksize) = (nbytes as usize, blocksize as usize);
+    if flags & MEMCPYED != 0 || nbytes == 0 || blocksize == 0 || typesize == 0 {
+        return Ok(());
+    }
+    let nblocks = nbytes.div_ceil(blocksize);
+    // The decoder refuses a chunk too short for its block starts.
+    if chunk.len() < HEADER.saturating_add(nblocks.saturating_mul(4)) {
+        return Ok(());
+    }
+    for block in 0..nblocks {
+        let Some(start) = word(HEADER + block * 4) else {
+            return Ok(());
+        };
+        let leftover = block == nblocks - 1 && nbytes % blocksize != 0;
+        let streams = if flags & DONT_SPLIT == 0 && !leftover {
+            usize::from(typesize)
+        } else {
+            1
+        };
+        let mut at = start as usize;
+        for _ in 0..streams {
+            let Some(size) = word(at).map(|w| w as i32) else {
+                break;
+            };
+            at += 4;
+            if size == i32::MIN {
+                return Err(BloscError::Corrupt(format!(
+                    "block {block} has a stream of size {size}"
+                )));
+            }
+            if size < 0 {
+                // A run: one token byte follows.
+                at += 1;
+            } else {
+                at = at.saturating_add(size as usize);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Compresses bytes the way the Gigantum client did: blosclz, level 9, typesize 8, byte shuffle.
