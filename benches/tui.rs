@@ -7,58 +7,14 @@
 
 mod common;
 
-use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
 
+use common::tui::{H, W, draw, open};
 use common::{median, ms, project};
-use gtm_tui::repo::{Project, WalkMsg};
-use gtm_tui::tui::app::{App, Effect};
-use gtm_tui::tui::config::Config;
+use gtm_tui::tui::app::App;
 use gtm_tui::tui::keymap::Action;
-use gtm_tui::tui::worker::{Msg, Workers};
-use gtm_tui::tui::{fit, handle, views};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::layout::Rect;
-
-const W: u16 = 120;
-const H: u16 = 40;
-
-fn draw(t: &mut Terminal<TestBackend>, app: &mut App) {
-    fit(app, Rect::new(0, 0, W, H));
-    t.draw(|f| views::render(app, f)).expect("draw");
-}
-
-/// Opens the project as `gtm-tui` does and returns the time to the first frame
-/// that shows records, plus the app with the whole history loaded.
-fn open(dir: &std::path::Path) -> (Duration, Duration, App, Workers) {
-    let start = Instant::now();
-    let project = Project::open(dir, None).expect("open");
-    let (tx, rx) = channel();
-    let workers = Workers::start(&project, &tx, 0, true).expect("workers");
-    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
-    let mut t = Terminal::new(TestBackend::new(W, H)).expect("terminal");
-    let mut first = None;
-    loop {
-        let msg = rx.recv().expect("walk message");
-        let done = matches!(msg, Msg::Walk(_, WalkMsg::Done(_)));
-        let fx = handle(&mut app, msg, Some(Rect::new(0, 0, W, H)));
-        if let Some(rows) = fx.iter().find_map(|e| match e {
-            Effect::Decode(c) => Some(gtm_tui::tui::rows_for(&app, c)),
-            _ => None,
-        }) {
-            workers.decode(rows);
-        }
-        if first.is_none() && !app.rows.is_empty() {
-            draw(&mut t, &mut app);
-            first = Some(start.elapsed());
-        }
-        if done {
-            break;
-        }
-    }
-    (first.unwrap_or_default(), start.elapsed(), app, workers)
-}
 
 fn per_key(app: &mut App, action: Action, n: usize) -> Duration {
     let mut t = Terminal::new(TestBackend::new(W, H)).expect("terminal");
