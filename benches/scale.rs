@@ -204,7 +204,7 @@ fn child(dir: &Path) {
     println!("anon {}", peak.load(Ordering::Acquire));
     println!("after {}", status_kib("RssAnon:") * 1024);
     println!("rows {}", app.rows.len());
-    let parts = held_by_rows(&app.rows);
+    let parts = held_by_rows(&app);
     println!("held {}", parts.iter().map(|p| p.1).sum::<usize>());
     let per = |bytes: usize| bytes as f64 / app.rows.len().max(1) as f64;
     let parts: Vec<String> = parts
@@ -215,42 +215,24 @@ fn child(dir: &Path) {
     drop((app, workers));
 }
 
-/// What the loaded records hold by their own fields, in bytes, by part:
-/// struct sizes and the capacities of their strings and vectors (the
-/// allocator's own overhead and the app's per-row tables not included).
-fn held_by_rows(rows: &[Arc<RecordRow>]) -> Vec<(&'static str, usize)> {
-    use std::mem::size_of;
-    let strings = |v: &Vec<String>| {
-        v.capacity() * size_of::<String>() + v.iter().map(String::capacity).sum::<usize>()
-    };
-    let mut parts = [
-        ("row (Arc counters + RecordRow)", 0),
-        ("author + email", 0),
-        ("message", 0),
-        ("linked_commit + tags", 0),
-        ("DetailRef structs", 0),
-        ("detail keys", 0),
-        ("errors", 0),
-    ];
-    for row in rows {
-        let r = &row.record;
-        let sizes = [
-            2 * size_of::<usize>() + size_of::<RecordRow>(),
-            row.author.capacity() + row.email.capacity(),
-            r.message.capacity(),
-            r.meta.linked_commit.capacity() + strings(&r.meta.tags),
-            r.details.capacity() * size_of::<DetailRef>(),
-            r.details
-                .iter()
-                .map(|d| d.key.capacity() + d.error.as_ref().map_or(0, String::capacity))
-                .sum(),
-            strings(&r.errors),
-        ];
-        for (part, size) in parts.iter_mut().zip(sizes) {
-            part.1 += size;
-        }
-    }
-    parts.to_vec()
+/// What the app holds for the loaded records, in bytes, by part: the
+/// packed rows, the position index, the day of each record and the view
+/// (the allocator's own overhead not included).
+fn held_by_rows(app: &gtm_tui::tui::app::App) -> Vec<(&'static str, usize)> {
+    vec![
+        ("packed rows", app.rows.heap_bytes()),
+        ("position index", app.index.heap_bytes()),
+        (
+            "days",
+            app.days.capacity() * 4
+                + app
+                    .day_names
+                    .iter()
+                    .map(|d| d.capacity() + 24)
+                    .sum::<usize>(),
+        ),
+        ("view", app.view.capacity() * std::mem::size_of::<usize>()),
+    ]
 }
 
 /// A `kB` field of /proc/self/status.

@@ -117,7 +117,7 @@ fn open(app: &mut App, project: &Project, commit: Oid) {
     let pos = app
         .view
         .iter()
-        .position(|&i| app.rows[i].commit == commit)
+        .position(|&i| app.rows.get(i).unwrap().commit() == commit)
         .unwrap();
     app.click_record(pos);
     press(app, project, Action::CellHistory);
@@ -232,7 +232,7 @@ fn a_record_without_code_says_so() {
     let pos = app
         .view
         .iter()
-        .position(|&i| app.rows[i].record.message.starts_with("Added"))
+        .position(|&i| app.rows.get(i).unwrap().message().starts_with("Added"))
         .unwrap();
     app.click_record(pos);
     press(&mut app, &project, Action::CellHistory);
@@ -242,7 +242,7 @@ fn a_record_without_code_says_so() {
     let code = app
         .view
         .iter()
-        .position(|&i| app.rows[i].record.message.contains("in notebook"))
+        .position(|&i| app.rows.get(i).unwrap().message().contains("in notebook"))
         .unwrap();
     app.click_record(code);
     press(&mut app, &project, Action::CellHistory);

@@ -32,7 +32,11 @@ fn setup(dir: &std::path::Path) -> (Project, App) {
 }
 
 fn open_first(app: &mut App, project: &Project, pick: impl Fn(&gtm_tui::repo::RecordRow) -> bool) {
-    let pos = app.view.iter().position(|&i| pick(&app.rows[i])).unwrap();
+    let pos = app
+        .view
+        .iter()
+        .position(|&i| pick(&app.rows.get(i).unwrap().to_row()))
+        .unwrap();
     app.click_record(pos);
     press(app, project, Action::Changes);
 }
@@ -45,15 +49,15 @@ fn a_notebook_save_shows_its_cells_and_an_upload_its_files() {
     let saves: Vec<git2::Oid> = app
         .rows
         .iter()
-        .filter(|r| r.record.meta.tags.iter().any(|t| t == "save"))
-        .map(|r| r.commit)
+        .filter(|r| r.record().meta.tags.iter().any(|t| t == "save"))
+        .map(|r| r.commit())
         .collect();
     let nb_save = saves
         .iter()
         .copied()
         .find(|c| {
             let row = app.row(*c).unwrap();
-            read_changes(&project, row)
+            read_changes(&project, &row)
                 .is_ok_and(|ch| ch.files.iter().any(|f| f.path().ends_with(".ipynb")))
         })
         .expect("a notebook save");
@@ -135,7 +139,7 @@ fn the_environment_at_a_record_and_between_two_points() {
         .view
         .iter()
         .copied()
-        .filter(|&i| app.rows[i].record.meta.type_id == 1)
+        .filter(|&i| app.rows.get(i).unwrap().type_id() == 1)
         .collect();
     assert!(env_records.len() >= 3);
     // The newest environment record: the screen names what it changed.
@@ -144,7 +148,8 @@ fn the_environment_at_a_record_and_between_two_points() {
     app.click_record(pos);
     press(&mut app, &project, Action::Environment);
     let screen = draw(&mut app, 100, 30);
-    let summary = gtm_tui::env::record_summary(&project, &app.rows[first]).unwrap();
+    let summary =
+        gtm_tui::env::record_summary(&project, &app.rows.get(first).unwrap().to_row()).unwrap();
     assert!(screen.contains("Environment as of"), "{screen}");
     assert!(screen.contains("this record changed"), "{screen}");
     assert!(
@@ -155,10 +160,10 @@ fn the_environment_at_a_record_and_between_two_points() {
     press(&mut app, &project, Action::Mark);
     press(&mut app, &project, Action::PrevRun);
     let s = app.env.as_ref().unwrap();
-    assert_eq!(s.at, app.rows[env_records[1]].commit);
+    assert_eq!(s.at, app.rows.get(env_records[1]).unwrap().commit());
     let view = s.shown.as_ref().unwrap();
     let (mark, d) = view.against.as_ref().unwrap();
-    assert_eq!(*mark, app.rows[first].commit);
+    assert_eq!(*mark, app.rows.get(first).unwrap().commit());
     assert!(
         !d.as_ref().unwrap().is_empty(),
         "the newer record changed something"
@@ -168,7 +173,7 @@ fn the_environment_at_a_record_and_between_two_points() {
     // The timeline line of an environment record names the change once decoded.
     press(&mut app, &project, Action::Back);
     assert!(app.env.is_none());
-    let row = app.rows[first].clone();
+    let row = app.rows.get(first).unwrap().to_row();
     let prepared = gtm_tui::tui::prepare::prepare(&project, &project.details(), &row, true);
     assert_eq!(prepared.env_summary.as_deref(), Some(summary.as_str()));
     app.details_ready(row.commit, prepared);

@@ -54,8 +54,8 @@ fn the_path_filter_finds_file_records_by_their_details() {
     let hits: Vec<git2::Oid> = app
         .rows
         .iter()
-        .filter(|r| details_contain(&store.record_details(r), &path))
-        .map(|r| r.commit)
+        .filter(|r| details_contain(&store.record_details(&r.to_row()), &path))
+        .map(|r| r.commit())
         .collect();
     assert!(!hits.is_empty());
     app.path_hits(generation, hits);
@@ -66,7 +66,7 @@ fn the_path_filter_finds_file_records_by_their_details() {
     let uploads = app
         .view
         .iter()
-        .filter(|&&i| app.rows[i].record.message.starts_with("Uploaded"))
+        .filter(|&&i| app.rows.get(i).unwrap().message().starts_with("Uploaded"))
         .count();
     assert!(uploads > 0, "upload records name no path in their message");
     assert!(
@@ -75,7 +75,10 @@ fn the_path_filter_finds_file_records_by_their_details() {
     );
     // Stale results are ignored.
     let before = app.view.len();
-    app.path_hits(generation - 1, app.rows.iter().map(|r| r.commit).collect());
+    app.path_hits(
+        generation - 1,
+        app.rows.iter().map(|r| r.commit()).collect(),
+    );
     assert_eq!(app.view.len(), before);
 
     app.update(Action::ClearFilter);
@@ -190,9 +193,13 @@ fn records_committed_while_open_go_on_top_and_keep_the_selection() {
     assert_eq!(app.view.len(), len + shown);
     assert_eq!(app.new_records, shown);
     assert_eq!(app.top, top + shown, "scrolled down: the screen stays put");
-    assert_eq!(app.rows[0].commit, later[0].commit, "newest first");
+    assert_eq!(
+        app.rows.get(0).unwrap().commit(),
+        later[0].commit,
+        "newest first"
+    );
     assert!(
-        app.index.iter().all(|(c, &i)| app.rows[i].commit == *c),
+        (0..app.rows.len()).all(|i| app.position(app.rows.get(i).unwrap().commit()) == Some(i)),
         "index rebuilt"
     );
     app.update(Action::Top);
@@ -274,7 +281,7 @@ fn branch_and_author_pickers() {
     assert!(
         app.view
             .iter()
-            .all(|&i| app.rows[i].email == "bob@example.org")
+            .all(|&i| app.rows.get(i).unwrap().email() == "bob@example.org")
     );
     app.update(Action::ClearFilter);
     assert_eq!(app.view.len(), total);

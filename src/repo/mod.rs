@@ -1,6 +1,7 @@
 //! The git side: finding and opening a project, walking its records, reading log blobs.
 
 mod branches;
+mod rows;
 mod store;
 mod walk;
 
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use git2::{Oid, Repository};
 
 pub use branches::BranchInfo;
+pub use rows::{Positions, RowRef, Rows};
 pub use store::DetailStore;
 pub use walk::{RecordRow, WalkStats, short as short_id};
 

@@ -8,7 +8,7 @@ use super::{Project, RepoError};
 use crate::activity::{Record, parse_message};
 
 /// One activity record with its commit's facts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordRow {
     pub commit: Oid,
     /// Commit time, unix seconds.

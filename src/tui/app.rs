@@ -14,7 +14,7 @@ use super::render::image::Protocol;
 use super::theme::ColorDepth;
 use crate::activity::kinds::RecordKind;
 use crate::lineage::{Lineage, notebook_of};
-use crate::repo::{RecordRow, WalkStats};
+use crate::repo::{Positions, RecordRow, RowRef, Rows, WalkStats};
 use crate::timefmt;
 
 /// Which pane takes the movement keys.
@@ -167,11 +167,14 @@ pub struct App {
     pub reselect: Option<Oid>,
     pub config: Config,
     pub ascii: bool,
-    pub rows: Vec<Arc<RecordRow>>,
+    /// The loaded history, packed (see `repo::Rows`).
+    pub rows: Rows,
     /// Position in `rows` by commit.
-    pub index: HashMap<Oid, usize>,
-    /// Local day (`YYYY-MM-DD`) of each row, computed once.
-    pub days: Vec<String>,
+    pub index: Positions,
+    /// Local day of each row, computed once, as a number in `day_names`.
+    pub days: Vec<u32>,
+    /// The local days (`YYYY-MM-DD`) seen, by number.
+    pub day_names: Vec<String>,
     pub loading: bool,
     pub load_error: Option<String>,
     pub incomplete: Option<String>,
@@ -237,9 +240,10 @@ impl App {
             reselect: None,
             config,
             ascii,
-            rows: Vec::new(),
-            index: HashMap::new(),
+            rows: Rows::new(),
+            index: Positions::default(),
             days: Vec::new(),
+            day_names: Vec::new(),
             loading: true,
             load_error: None,
             incomplete: None,
@@ -275,24 +279,63 @@ impl App {
         }
     }
 
-    /// A loaded record by commit.
-    pub fn row(&self, commit: Oid) -> Option<&Arc<RecordRow>> {
-        self.index.get(&commit).and_then(|&i| self.rows.get(i))
+    /// A loaded record by commit, unpacked.
+    pub fn row(&self, commit: Oid) -> Option<Arc<RecordRow>> {
+        self.position(commit)
+            .and_then(|i| self.rows.get(i))
+            .map(|r| r.to_arc())
     }
 
-    /// The selected record, if any.
-    pub fn current(&self) -> Option<&Arc<RecordRow>> {
+    /// Position in `rows` of a loaded record.
+    pub fn position(&self, commit: Oid) -> Option<usize> {
+        self.index.get(&self.rows, commit)
+    }
+
+    /// The selected record, if any, unpacked.
+    pub fn current(&self) -> Option<Arc<RecordRow>> {
+        self.current_ref().map(|r| r.to_arc())
+    }
+
+    /// The selected record as packed.
+    pub fn current_ref(&self) -> Option<RowRef<'_>> {
         self.view.get(self.selected).and_then(|&i| self.rows.get(i))
+    }
+
+    /// The selected record's commit.
+    pub fn current_commit(&self) -> Option<Oid> {
+        self.current_ref().map(|r| r.commit())
+    }
+
+    /// The local day (`YYYY-MM-DD`) of the record at position `i`.
+    pub fn day(&self, i: usize) -> &str {
+        self.days
+            .get(i)
+            .and_then(|&d| self.day_names.get(d as usize))
+            .map_or("", String::as_str)
+    }
+
+    /// The number of a local day in `day_names`, adding it when new.
+    fn day_id(&mut self, day: String) -> u32 {
+        // Records come in time order, so the day is nearly always a recent one.
+        if let Some(at) = self.day_names.iter().rev().take(8).position(|d| *d == day) {
+            return (self.day_names.len() - 1 - at) as u32;
+        }
+        if let Some(at) = self.day_names.iter().position(|d| *d == day) {
+            return at as u32;
+        }
+        self.day_names.push(day);
+        (self.day_names.len() - 1) as u32
     }
 
     /// Forgets the loaded history for load number `load`, keeping filters,
     /// search and the selected record (selected again when it comes back).
     pub fn reset(&mut self, load: u64) {
-        self.reselect = self.current().map(|r| r.commit);
+        self.reselect = self.current_commit();
         self.load = load;
         self.rows.clear();
         self.index.clear();
         self.days.clear();
+        self.day_names.clear();
         self.view.clear();
         self.details.clear();
         self.lineages.clear();
@@ -309,39 +352,47 @@ impl App {
 
     /// New records from the walk (older than those already there).
     pub fn add_rows(&mut self, rows: Vec<RecordRow>) -> Vec<Effect> {
-        let had_selection = self.current().is_some();
+        let had_selection = self.current_ref().is_some();
         let mut fx = Vec::new();
         // Time-zone conversion is slow next to everything else here; records
         // come newest first, so consecutive ones mostly share a quarter hour
         // (every zone's offset is a multiple of 15 minutes).
-        let mut last: Option<(i64, String)> = None;
-        for row in rows {
-            let hour = row.time.div_euclid(900);
-            let day = match &last {
-                Some((h, d)) if *h == hour => d.clone(),
+        let mut last: Option<(i64, u32)> = None;
+        let first = self.rows.len();
+        self.rows.extend(&rows);
+        drop(rows);
+        for i in first..self.rows.len() {
+            let Some(row) = self.rows.get(i) else {
+                continue;
+            };
+            let (time, commit) = (row.time(), row.commit());
+            let hour = time.div_euclid(900);
+            let day = match last {
+                Some((h, d)) if h == hour => d,
                 _ => {
-                    let d = timefmt::local_day(row.time);
-                    last = Some((hour, d.clone()));
+                    let d = self.day_id(timefmt::local_day(time));
+                    last = Some((hour, d));
                     d
                 }
             };
-            let i = self.rows.len();
-            if self.filter.matches(&row, &day) {
+            self.days.push(day);
+            self.index.insert(&self.rows, i);
+            let Some(row) = self.rows.get(i) else {
+                continue;
+            };
+            let shown = self.filter.matches(row, self.day(i));
+            if !self.search.query.is_empty() && contains_ci(row.message(), &self.search.query) {
+                self.search.hits.insert(commit);
+            }
+            if shown {
                 self.view.push(i);
-                if self.reselect == Some(row.commit) {
+                if self.reselect == Some(commit) {
                     self.reselect = None;
                     self.selected = self.view.len() - 1;
                     self.scroll_into_view();
                     fx.push(());
                 }
             }
-            self.days.push(day);
-            self.index.insert(row.commit, i);
-            if !self.search.query.is_empty() && contains_ci(&row.record.message, &self.search.query)
-            {
-                self.search.hits.insert(row.commit);
-            }
-            self.rows.push(Arc::new(row));
         }
         if !had_selection || !fx.is_empty() {
             self.visible_decodes()
@@ -357,30 +408,26 @@ impl App {
             return Vec::new();
         }
         let n = rows.len();
-        let days: Vec<String> = rows.iter().map(|r| timefmt::local_day(r.time)).collect();
-        let mut all: Vec<Arc<RecordRow>> = rows.into_iter().map(Arc::new).collect();
-        all.append(&mut self.rows);
-        self.rows = all;
-        let mut all_days = days;
-        all_days.append(&mut self.days);
-        self.days = all_days;
-        self.index = self
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.commit, i))
-            .collect();
+        let mut days: Vec<u32> = Vec::with_capacity(n + self.days.len());
+        for r in &rows {
+            let d = self.day_id(timefmt::local_day(r.time));
+            days.push(d);
+        }
+        days.append(&mut self.days);
+        self.days = days;
+        self.rows.prepend(&rows);
+        drop(rows);
+        self.index = Positions::of(&self.rows);
         let mut view: Vec<usize> = Vec::new();
         for i in 0..n {
-            let (Some(row), Some(day)) = (self.rows.get(i), self.days.get(i)) else {
+            let Some(row) = self.rows.get(i) else {
                 continue;
             };
-            if self.filter.matches(row, day) {
+            if self.filter.matches(row, self.day(i)) {
                 view.push(i);
             }
-            if !self.search.query.is_empty() && contains_ci(&row.record.message, &self.search.query)
-            {
-                self.search.hits.insert(row.commit);
+            if !self.search.query.is_empty() && contains_ci(row.message(), &self.search.query) {
+                self.search.hits.insert(row.commit());
             }
         }
         let added = view.len();
@@ -449,13 +496,13 @@ impl App {
         }
         for c in hits {
             self.filter.path_hits.insert(c);
-            let Some(&i) = self.index.get(&c) else {
+            let Some(i) = self.position(c) else {
                 continue;
             };
-            let (Some(row), Some(day)) = (self.rows.get(i), self.days.get(i)) else {
+            let Some(row) = self.rows.get(i) else {
                 continue;
             };
-            if !self.filter.matches(row, day) {
+            if !self.filter.matches(row, self.day(i)) {
                 continue;
             }
             if let Err(pos) = self.view.binary_search(&i) {
@@ -470,12 +517,16 @@ impl App {
     }
 
     fn refilter(&mut self) {
-        let keep = self.current().map(|r| r.commit);
-        self.view = (0..self.rows.len())
-            .filter(|&i| self.filter.matches(&self.rows[i], &self.days[i]))
+        let keep = self.current_commit().and_then(|c| self.position(c));
+        self.view = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|&(i, r)| self.filter.matches(r, self.day(i)))
+            .map(|(i, _)| i)
             .collect();
         self.selected = keep
-            .and_then(|c| self.view.iter().position(|&i| self.rows[i].commit == c))
+            .and_then(|k| self.view.binary_search(&k).ok())
             .unwrap_or(0);
         self.top = self.selected.saturating_sub(self.list_height / 2);
         self.detail_scroll = 0;
@@ -486,7 +537,7 @@ impl App {
     pub fn visible_decodes(&mut self) -> Vec<Effect> {
         let mut want = Vec::new();
         let end = (self.top + self.list_height).min(self.view.len());
-        let sel = self.current().map(|r| r.commit);
+        let sel = self.current_commit();
         if let Some(c) = sel {
             // Viewing a record makes it the last its cache would drop.
             let _ = self.details.get(&c);
@@ -495,7 +546,7 @@ impl App {
         for c in sel.into_iter().chain(
             others
                 .iter()
-                .filter_map(|&i| self.rows.get(i).map(|r| r.commit)),
+                .filter_map(|&i| self.rows.get(i).map(|r| r.commit())),
         ) {
             if !self.details.contains(&c) && !want.contains(&c) {
                 want.push(c);
@@ -586,7 +637,7 @@ impl App {
         let Some(row) = self.view.get(pos).and_then(|&i| self.rows.get(i)) else {
             return false;
         };
-        !self.search.query.is_empty() && self.search.hits.contains(&row.commit)
+        !self.search.query.is_empty() && self.search.hits.contains(&row.commit())
     }
 
     /// Number of records that match the search so far.
@@ -603,9 +654,9 @@ impl App {
             return Vec::new();
         }
         // Messages are matched here at once; details by the search worker.
-        for r in &self.rows {
-            if contains_ci(&r.record.message, &query) {
-                self.search.hits.insert(r.commit);
+        for r in self.rows.iter() {
+            if contains_ci(r.message(), &query) {
+                self.search.hits.insert(r.commit());
             }
         }
         let mut fx = vec![Effect::Search {
@@ -809,7 +860,7 @@ impl App {
             (
                 Action::FocusNext | Action::FocusPrev | Action::Open | Action::Right,
                 Focus::Timeline,
-            ) if self.current().is_some() => self.focus = Focus::Detail,
+            ) if self.current_ref().is_some() => self.focus = Focus::Detail,
             (Action::FocusNext | Action::FocusPrev | Action::Left, Focus::Detail) => {
                 self.focus = Focus::Timeline;
             }
@@ -888,17 +939,17 @@ impl App {
     fn open_authors(&mut self) {
         use super::picker::{Item, PickKind, Picker};
         let mut by: Vec<(String, String, usize, [usize; 9])> = Vec::new();
-        for r in &self.rows {
-            let at = match by.iter().position(|(_, e, ..)| *e == r.email) {
+        for r in self.rows.iter() {
+            let at = match by.iter().position(|(_, e, ..)| *e == r.email()) {
                 Some(at) => at,
                 None => {
-                    by.push((r.author.clone(), r.email.clone(), 0, [0; 9]));
+                    by.push((r.author().to_string(), r.email().to_string(), 0, [0; 9]));
                     by.len() - 1
                 }
             };
             if let Some(entry) = by.get_mut(at) {
                 entry.2 += 1;
-                if let Some(c) = usize::try_from(r.record.meta.type_id)
+                if let Some(c) = usize::try_from(r.type_id())
                     .ok()
                     .and_then(|t| entry.3.get_mut(t))
                 {
@@ -967,7 +1018,7 @@ impl App {
     /// What the selected record changed: a file record's files; a code
     /// record's cell history; an environment record's environment.
     fn open_changes(&mut self) -> Vec<Effect> {
-        let Some(row) = self.current().cloned() else {
+        let Some(row) = self.current() else {
             return Vec::new();
         };
         if crate::files::is_file_record(&row.record) {
@@ -1046,8 +1097,8 @@ impl App {
 
     /// Where record `commit` is in the filtered timeline, if it passes.
     fn view_pos(&self, commit: Oid) -> Option<usize> {
-        let i = self.index.get(&commit)?;
-        self.view.iter().position(|v| v == i)
+        let i = self.position(commit)?;
+        self.view.binary_search(&i).ok()
     }
 
     /// Selects record `commit` in the timeline, or says why it cannot.
@@ -1063,7 +1114,7 @@ impl App {
 
     /// The environment as of the selected record.
     fn open_env(&mut self) -> Vec<Effect> {
-        let Some(at) = self.current().map(|r| r.commit) else {
+        let Some(at) = self.current_commit() else {
             return Vec::new();
         };
         self.cell_generation += 1;
@@ -1090,23 +1141,20 @@ impl App {
 
     /// The environment record before (older) or after `at`, in history order.
     fn env_neighbour(&self, at: Oid, older: bool) -> Option<Oid> {
-        let i = *self.index.get(&at)?;
-        let is_env = |r: &Arc<RecordRow>| {
-            RecordKind::from_id(r.record.meta.type_id) == Some(RecordKind::Environment)
-        };
+        let i = self.position(at)?;
+        let is_env = |r: &RowRef| RecordKind::from_id(r.type_id()) == Some(RecordKind::Environment);
         if older {
             self.rows
                 .iter()
                 .skip(i + 1)
-                .find(|r| is_env(r))
-                .map(|r| r.commit)
+                .find(is_env)
+                .map(|r| r.commit())
         } else {
-            self.rows
-                .get(..i)?
-                .iter()
+            (0..i)
                 .rev()
-                .find(|r| is_env(r))
-                .map(|r| r.commit)
+                .filter_map(|k| self.rows.get(k))
+                .find(is_env)
+                .map(|r| r.commit())
         }
     }
 
@@ -1215,7 +1263,7 @@ impl App {
 
     /// Opens the history of the selected record's cell (its last execution).
     fn open_cell(&mut self) -> Vec<Effect> {
-        match self.current().map(|r| r.commit) {
+        match self.current_commit() {
             Some(c) => self.open_cell_at(c, None),
             None => Vec::new(),
         }

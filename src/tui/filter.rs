@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::activity::kinds::{DetailKind, RecordKind};
-use crate::repo::RecordRow;
+use crate::activity::kinds::RecordKind;
+use crate::repo::RowRef;
 
 /// Every filter the timeline supports; they combine (all must match).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,33 +38,29 @@ impl Filter {
     }
 
     /// Does a record pass? `day` is its local date as `YYYY-MM-DD`.
-    pub fn matches(&self, row: &RecordRow, day: &str) -> bool {
-        let r = &row.record;
-        if !self.show_hidden && !r.meta.show {
+    pub fn matches(&self, row: RowRef, day: &str) -> bool {
+        if !self.show_hidden && !row.show() {
             return false;
         }
         if !self.types.is_empty()
-            && !RecordKind::from_id(r.meta.type_id).is_some_and(|k| self.types.contains(&k))
+            && !RecordKind::from_id(row.type_id()).is_some_and(|k| self.types.contains(&k))
         {
             return false;
         }
-        if self.code_only
-            && !r
-                .details
-                .iter()
-                .any(|d| DetailKind::from_id(d.type_id) == Some(DetailKind::CodeExecuted))
-        {
+        // Whether a record ran code (a detail of type `DetailKind::CodeExecuted`)
+        // is kept in its packed head.
+        if self.code_only && !row.ran_code() {
             return false;
         }
         if !self.path.is_empty()
-            && !contains_ci(&r.message, &self.path)
-            && !self.path_hits.contains(&row.commit)
+            && !contains_ci(row.message(), &self.path)
+            && !self.path_hits.contains(&row.commit())
         {
             return false;
         }
         if !self.author.is_empty()
-            && !contains_ci(&row.author, &self.author)
-            && !contains_ci(&row.email, &self.author)
+            && !contains_ci(row.author(), &self.author)
+            && !contains_ci(row.email(), &self.author)
         {
             return false;
         }
@@ -139,6 +135,7 @@ pub fn valid_day(s: &str) -> bool {
 mod tests {
     use super::*;
     use crate::activity::parse_message;
+    use crate::repo::{RecordRow, Rows};
 
     fn row(msg: &str, type_id: i64, show: bool, author: &str, detail_types: &[i64]) -> RecordRow {
         let lines: String = detail_types
@@ -169,29 +166,35 @@ mod tests {
         );
         let note = row("A note", 0, true, "Bob", &[7]);
         let hidden = row("Hidden thing", 2, false, "Alice", &[]);
+        let rows = Rows::from_rows([&code, &note, &hidden]);
+        let (code, note, hidden) = (
+            rows.get(0).unwrap(),
+            rows.get(1).unwrap(),
+            rows.get(2).unwrap(),
+        );
         let mut f = Filter::default();
         assert!(f.is_empty());
-        assert!(f.matches(&code, "2019-03-04") && f.matches(&note, "2019-03-04"));
-        assert!(!f.matches(&hidden, "2019-03-04"));
+        assert!(f.matches(code, "2019-03-04") && f.matches(note, "2019-03-04"));
+        assert!(!f.matches(hidden, "2019-03-04"));
         f.show_hidden = true;
-        assert!(f.matches(&hidden, "2019-03-04"));
+        assert!(f.matches(hidden, "2019-03-04"));
         f.types.insert(RecordKind::Code);
-        assert!(f.matches(&code, "2019-03-04") && !f.matches(&note, "2019-03-04"));
+        assert!(f.matches(code, "2019-03-04") && !f.matches(note, "2019-03-04"));
         f.path = "A.IPYNB".into();
-        assert!(f.matches(&code, "2019-03-04"));
+        assert!(f.matches(code, "2019-03-04"));
         f.author = "bob".into();
-        assert!(!f.matches(&code, "2019-03-04"));
+        assert!(!f.matches(code, "2019-03-04"));
         f.author = "alice@".into();
-        assert!(f.matches(&code, "2019-03-04"));
+        assert!(f.matches(code, "2019-03-04"));
         f.since = "2019-03-05".into();
-        assert!(!f.matches(&code, "2019-03-04"));
+        assert!(!f.matches(code, "2019-03-04"));
         f.since.clear();
         f.until = "2019-03-03".into();
-        assert!(!f.matches(&code, "2019-03-04"));
+        assert!(!f.matches(code, "2019-03-04"));
         f.until.clear();
         f.types.clear();
         f.code_only = true;
-        assert!(f.matches(&code, "d") && !f.matches(&note, "d"));
+        assert!(f.matches(code, "d") && !f.matches(note, "d"));
         assert!(f.summary().contains("code runs"));
         assert!(contains_ci("Executed Code", "code") && !contains_ci("a", "ab"));
         assert!(contains_ci("ÉTÉ", "été") && contains_ci("x", ""));

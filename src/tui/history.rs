@@ -11,8 +11,8 @@ use super::render::highlight::{Highlighter, Lang, StyledLine};
 use super::render::image::{Picture, decode};
 use crate::compare::{Comparison, compare};
 use crate::diff::diff_text;
-use crate::lineage::{self, Lineage};
-use crate::repo::{DetailStore, Project, RecordRow};
+use crate::lineage::{self, Lineage, notebook_of};
+use crate::repo::{DetailStore, Project, RecordRow, Rows};
 
 /// A run as listed: what changed against the run before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -310,12 +310,13 @@ pub fn prepare_pair(
     project: &Project,
     store: &DetailStore,
     lineage: &Lineage,
-    rows: &[Arc<RecordRow>],
+    rows: &Rows,
     old: usize,
     new: usize,
     dark: bool,
 ) -> Option<PairView> {
-    let cmp = compare(store, lineage, rows, old, new)?;
+    let rows = rows_between(rows, lineage, old, new);
+    let cmp = compare(store, lineage, &rows, old, new)?;
     let lang = lineage
         .executions
         .get(cmp.new)
@@ -347,7 +348,30 @@ pub fn prepare_pair(
     })
 }
 
+/// The records from one run's to the other's (newest first), unpacked:
+/// all a comparison reads.
+fn rows_between(rows: &Rows, lineage: &Lineage, a: usize, b: usize) -> Vec<RecordRow> {
+    let at = |i: usize| {
+        lineage
+            .executions
+            .get(i)
+            .and_then(|e| rows.position(e.commit))
+    };
+    let (Some(x), Some(y)) = (at(a), at(b)) else {
+        return Vec::new();
+    };
+    (x.min(y)..=x.max(y))
+        .filter_map(|i| rows.get(i).map(|r| r.to_row()))
+        .collect()
+}
+
 /// The lineage of one notebook, from the rows loaded so far (newest first).
-pub fn notebook_lineage(project: &Project, rows: &[Arc<RecordRow>], notebook: &str) -> Lineage {
-    lineage::build(project, rows.iter().map(|r| r.as_ref()), Some(notebook))
+pub fn notebook_lineage(project: &Project, rows: &Rows, notebook: &str) -> Lineage {
+    // Only the notebook's own records are unpacked.
+    let own: Vec<RecordRow> = rows
+        .iter()
+        .filter(|r| notebook_of(r.message()).as_deref() == Some(notebook))
+        .map(|r| r.to_row())
+        .collect();
+    lineage::build(project, &own, Some(notebook))
 }

@@ -18,7 +18,7 @@ use crate::columns::truncate_mark;
 use crate::insights::cmd::{InsightLook, duration, find_streaks, render_stats};
 use crate::insights::{Stats, Streak, StuckParams, stats};
 use crate::lineage::{self, Lineage};
-use crate::repo::{Project, RecordRow};
+use crate::repo::{Project, RecordRow, Rows};
 use crate::timefmt;
 
 /// Everything the screen shows, read once per load of the history.
@@ -128,8 +128,8 @@ impl InsightsScreen {
 
 /// Reads the lineage of the whole history, its streaks and figures
 /// (worker thread). `rows` newest first.
-pub fn prepare(project: &Project, rows: &[Arc<RecordRow>]) -> InsightsData {
-    let owned: Vec<RecordRow> = rows.iter().map(|r| RecordRow::clone(r)).collect();
+pub fn prepare(project: &Project, rows: &Rows) -> InsightsData {
+    let owned: Vec<RecordRow> = rows.iter().map(|r| r.to_row()).collect();
     let lineage = lineage::build(project, &owned, None);
     let streaks = find_streaks(project, &owned, &lineage, &StuckParams::default());
     let stats = stats(&owned, &lineage);

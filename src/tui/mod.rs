@@ -361,8 +361,8 @@ fn event_loop_with(
                         mark,
                         generation,
                     } => {
-                        if let Some(at) = app.row(at).cloned() {
-                            let mark = mark.and_then(|m| app.row(m).cloned());
+                        if let Some(at) = app.row(at) {
+                            let mark = mark.and_then(|m| app.row(m));
                             workers.cells(CellJob::Env {
                                 at,
                                 mark,
@@ -375,10 +375,7 @@ fn event_loop_with(
                         generation,
                     }),
                     Effect::ReadChanges { generation } => {
-                        let row = app
-                            .changes
-                            .as_ref()
-                            .and_then(|s| app.row(s.commit).cloned());
+                        let row = app.changes.as_ref().and_then(|s| app.row(s.commit));
                         if let Some(row) = row {
                             workers.cells(CellJob::Changes { row, generation });
                         }
@@ -419,16 +416,14 @@ fn event_loop_with(
                         query: path,
                         generation,
                         rows: app.rows.clone(),
+                        only: None,
                     }),
                     Effect::Search { query, generation } => workers.search(SearchJob {
                         kind: SearchKind::Query,
                         query,
                         generation,
-                        rows: app
-                            .view
-                            .iter()
-                            .filter_map(|&i| app.rows.get(i).cloned())
-                            .collect(),
+                        rows: app.rows.clone(),
+                        only: Some(app.view.clone()),
                     }),
                 }
             }
@@ -648,8 +643,5 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
 
 /// Rows for a decode request, found by commit.
 pub fn rows_for(app: &App, commits: &[git2::Oid]) -> Vec<Arc<crate::repo::RecordRow>> {
-    commits
-        .iter()
-        .filter_map(|c| app.row(*c).cloned())
-        .collect()
+    commits.iter().filter_map(|c| app.row(*c)).collect()
 }

@@ -66,7 +66,7 @@ pub fn timeline_lines(app: &App, height: usize) -> Vec<TimelineLine> {
     let mut last_day: Option<&str> = None;
     while out.len() < height {
         let Some(&i) = app.view.get(pos) else { break };
-        let day = app.days.get(i).map(String::as_str).unwrap_or("");
+        let day = app.day(i);
         if last_day != Some(day) {
             out.push(TimelineLine::Day(pos));
             if out.len() >= height {
@@ -319,7 +319,7 @@ fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
             TimelineLine::Day(pos) => {
                 let row = app.view.get(pos).and_then(|&i| app.rows.get(i));
                 let label = row
-                    .map(|r| timefmt::local_weekday(r.time))
+                    .map(|r| timefmt::local_weekday(r.time()))
                     .unwrap_or_default();
                 let rule = if app.ascii { "-" } else { "─" };
                 let head = format!("{rule}{rule} {label} ");
@@ -330,9 +330,11 @@ fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
                 ));
             }
             TimelineLine::Record(pos) => {
+                // Unpacked for drawing: a screenful of records at most.
                 let Some(row) = app.view.get(pos).and_then(|&i| app.rows.get(i)) else {
                     continue;
                 };
+                let row = &row.to_row();
                 let selected = pos == app.selected;
                 let r = &row.record;
                 let mut spans = vec![
@@ -848,7 +850,7 @@ fn render_detail(app: &App, f: &mut Frame, area: Rect) {
     let Some(row) = app.current() else {
         return;
     };
-    let view = detail_view(app, row, inner.width as usize);
+    let view = detail_view(app, &row, inner.width as usize);
     let total = view.lines.len();
     let scroll = app.detail_scroll.min(total.saturating_sub(1));
     let shown = view
@@ -910,7 +912,7 @@ pub fn placements(app: &App, size: Rect) -> Vec<Placement> {
     let Some(view) = cache.as_ref() else {
         return Vec::new();
     };
-    if view.key != view_key(app, row, inner.width as usize) {
+    if view.key != view_key(app, &row, inner.width as usize) {
         return Vec::new();
     }
     let scroll = app.detail_scroll.min(view.lines.len().saturating_sub(1));

@@ -9,7 +9,7 @@ use git2::Oid;
 
 use super::filter::contains_ci;
 use crate::activity::{Content, Detail};
-use crate::repo::{Project, RecordRow, WalkMsg};
+use crate::repo::{Project, RecordRow, Rows, WalkMsg};
 
 /// Everything the event loop waits for.
 #[derive(Debug)]
@@ -99,20 +99,22 @@ pub struct SearchJob {
     pub kind: SearchKind,
     pub query: String,
     pub generation: u64,
-    pub rows: Vec<Arc<RecordRow>>,
+    pub rows: Rows,
+    /// Positions in `rows` to search, in order; all when `None`.
+    pub only: Option<Vec<usize>>,
 }
 
 /// Work for the cell screen's thread.
 pub enum CellJob {
     Lineage {
         notebook: String,
-        rows: Vec<Arc<RecordRow>>,
+        rows: Rows,
         partial: bool,
         generation: u64,
     },
     Compare {
         lineage: Arc<crate::lineage::Lineage>,
-        rows: Vec<Arc<RecordRow>>,
+        rows: Rows,
         old: usize,
         new: usize,
         generation: u64,
@@ -127,7 +129,7 @@ pub enum CellJob {
         generation: u64,
     },
     Insights {
-        rows: Vec<Arc<RecordRow>>,
+        rows: Rows,
         generation: u64,
     },
     File {
@@ -448,20 +450,24 @@ fn search_loop(
             queue.retain(|j| j.kind != newer.kind);
             queue.push(newer);
         }
-        let job = queue.remove(0);
+        let mut job = queue.remove(0);
         let Some(current) = current.get(job.kind as usize) else {
             continue;
         };
         let mut hits = Vec::new();
         let mut cancelled = false;
-        for (n, row) in job.rows.iter().enumerate() {
+        let order = job
+            .only
+            .take()
+            .unwrap_or_else(|| (0..job.rows.len()).collect());
+        for (n, row) in order.iter().filter_map(|&i| job.rows.get(i)).enumerate() {
             if current.load(Ordering::SeqCst) != job.generation {
                 cancelled = true;
                 break;
             }
-            let details = store.record_details(row);
+            let details = store.record_details(&row.to_row());
             if details_contain(&details, &job.query) {
-                hits.push(row.commit);
+                hits.push(row.commit());
             }
             if n % 256 == 255 && !hits.is_empty() {
                 let batch = std::mem::take(&mut hits);

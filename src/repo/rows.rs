@@ -1,0 +1,783 @@
+//! The loaded history held compactly: a fixed-size head per record and its
+//! message and detail lines packed into bytes, read back into a `RecordRow`
+//! only when one is needed.
+//!
+//! The timeline keeps every record of a history for the whole session; as
+//! `RecordRow`s (a dozen allocations each, detail keys that repeat the log
+//! family's name) that cost about a kilobyte a record. Here a record takes a
+//! 40-byte head and, typically, 100 to 150 bytes of packing. What the
+//! timeline filters on every keystroke (time, author, type, shown, ran code,
+//! message) is read straight from the head and the first packed bytes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use git2::Oid;
+
+use super::RecordRow;
+use crate::activity::key::{FAMILY_LEN, HEADER_LEN, MAGIC};
+use crate::activity::kinds::DetailKind;
+use crate::activity::{DetailRef, Record, RecordMeta};
+
+/// Rows per chunk at most: a head names its author by a 16-bit number.
+const CHUNK_ROWS: usize = 4096;
+
+/// Head flags.
+const SHOW: u8 = 1;
+const RAN_CODE: u8 = 2;
+/// A `kind` of this value: the record's type did not fit a byte and is packed.
+const KIND_PACKED: u8 = u8::MAX;
+
+/// Detail flags.
+const D_SHOW: u8 = 1;
+const D_LEGACY: u8 = 2;
+const D_ERROR: u8 = 4;
+/// The key is packed as (family, file, offset, length) instead of its text.
+const D_KEY: u8 = 8;
+
+/// How `linked_commit` is packed.
+const LINK_EMPTY: u8 = 0;
+const LINK_HEX: u8 = 1;
+const LINK_TEXT: u8 = 2;
+
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    time: i64,
+    commit: [u8; 20],
+    /// Where this record's packed bytes start in the chunk.
+    at: u32,
+    person: u16,
+    tz_minutes: i16,
+    kind: u8,
+    flags: u8,
+}
+
+/// Up to `CHUNK_ROWS` records, never changed once built, so that a snapshot
+/// of the history handed to a worker thread is a list of shared chunks.
+#[derive(Debug)]
+struct Chunk {
+    heads: Box<[Head]>,
+    bytes: Box<[u8]>,
+    /// (name, email) of the authors in this chunk.
+    people: Box<[(Box<str>, Box<str>)]>,
+    /// Log family names and tags, named by number in the packed bytes.
+    strings: Box<[Box<str>]>,
+}
+
+/// Records in timeline order (newest first), compactly. Cloning copies only
+/// the list of chunks.
+#[derive(Debug, Clone, Default)]
+pub struct Rows {
+    chunks: Vec<Arc<Chunk>>,
+    /// Position of each chunk's first record.
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl Rows {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Packs `rows`, in their order.
+    pub fn from_rows<'a>(rows: impl IntoIterator<Item = &'a RecordRow>) -> Self {
+        let mut all = Rows::new();
+        all.extend(rows);
+        all
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn clear(&mut self) {
+        *self = Rows::default();
+    }
+
+    /// Adds records after those already here.
+    pub fn extend<'a>(&mut self, rows: impl IntoIterator<Item = &'a RecordRow>) {
+        for chunk in pack(rows) {
+            self.starts.push(self.len);
+            self.len += chunk.heads.len();
+            self.chunks.push(Arc::new(chunk));
+        }
+    }
+
+    /// Adds records before those already here.
+    pub fn prepend<'a>(&mut self, rows: impl IntoIterator<Item = &'a RecordRow>) {
+        let mut all = Rows::new();
+        all.extend(rows);
+        for chunk in self.chunks.drain(..) {
+            all.starts.push(all.len);
+            all.len += chunk.heads.len();
+            all.chunks.push(chunk);
+        }
+        *self = all;
+    }
+
+    /// The record at position `i`.
+    pub fn get(&self, i: usize) -> Option<RowRef<'_>> {
+        let c = self.starts.partition_point(|&s| s <= i).checked_sub(1)?;
+        let chunk = self.chunks.get(c)?;
+        let head = chunk.heads.get(i - self.starts.get(c)?)?;
+        Some(RowRef { chunk, head })
+    }
+
+    /// Every record, in order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = RowRef<'_>> + '_ {
+        self.chunks
+            .iter()
+            .flat_map(|chunk| chunk.heads.iter().map(move |head| RowRef { chunk, head }))
+    }
+
+    /// Position of the record of `commit`, by looking at every record (for
+    /// worker threads; the timeline keeps a `Positions` index).
+    pub fn position(&self, commit: Oid) -> Option<usize> {
+        self.iter()
+            .position(|r| r.head.commit == *commit.as_bytes())
+    }
+
+    /// Bytes held, for the benchmarks' account of memory.
+    pub fn heap_bytes(&self) -> usize {
+        self.chunks
+            .iter()
+            .map(|c| {
+                std::mem::size_of_val(&*c.heads)
+                    + c.bytes.len()
+                    + c.people
+                        .iter()
+                        .map(|(a, b)| a.len() + b.len() + 32)
+                        .sum::<usize>()
+                    + c.strings.iter().map(|s| s.len() + 16).sum::<usize>()
+            })
+            .sum::<usize>()
+            + self.chunks.capacity() * 8
+            + self.starts.capacity() * 8
+    }
+}
+
+/// One record in `Rows`: its head fields directly, the rest unpacked on demand.
+#[derive(Debug, Clone, Copy)]
+pub struct RowRef<'a> {
+    chunk: &'a Chunk,
+    head: &'a Head,
+}
+
+impl<'a> RowRef<'a> {
+    pub fn commit(&self) -> Oid {
+        Oid::from_bytes(&self.head.commit).unwrap_or(Oid::ZERO_SHA1)
+    }
+
+    /// Commit time, unix seconds.
+    pub fn time(&self) -> i64 {
+        self.head.time
+    }
+
+    pub fn tz_minutes(&self) -> i32 {
+        i32::from(self.head.tz_minutes)
+    }
+
+    pub fn author(&self) -> &'a str {
+        self.person().0
+    }
+
+    pub fn email(&self) -> &'a str {
+        self.person().1
+    }
+
+    fn person(&self) -> (&'a str, &'a str) {
+        self.chunk
+            .people
+            .get(usize::from(self.head.person))
+            .map_or(("", ""), |(a, e)| (a, e))
+    }
+
+    /// The client's `show` flag.
+    pub fn show(&self) -> bool {
+        self.head.flags & SHOW != 0
+    }
+
+    /// Whether any detail is executed code.
+    pub fn ran_code(&self) -> bool {
+        self.head.flags & RAN_CODE != 0
+    }
+
+    /// The record type's number.
+    pub fn type_id(&self) -> i64 {
+        if self.head.kind != KIND_PACKED {
+            return i64::from(self.head.kind);
+        }
+        let mut r = self.reader();
+        r.text().and_then(|_| r.signed()).unwrap_or(-1)
+    }
+
+    pub fn message(&self) -> &'a str {
+        self.reader().text().unwrap_or("")
+    }
+
+    fn reader(&self) -> Reader<'a> {
+        let at = usize::try_from(self.head.at).unwrap_or(usize::MAX);
+        Reader {
+            bytes: self.chunk.bytes.get(at..).unwrap_or(&[]),
+        }
+    }
+
+    /// The whole record, unpacked.
+    pub fn record(&self) -> Record {
+        let mut r = self.reader();
+        self.unpack(&mut r).unwrap_or_else(|| Record {
+            message: self.message().to_string(),
+            errors: vec!["the record's copy in memory could not be read back".into()],
+            ..Record::default()
+        })
+    }
+
+    fn unpack(&self, r: &mut Reader<'a>) -> Option<Record> {
+        let message = r.text()?.to_string();
+        let type_id = if self.head.kind == KIND_PACKED {
+            r.signed()?
+        } else {
+            i64::from(self.head.kind)
+        };
+        let importance = r.signed()?;
+        let linked_commit = match r.byte()? {
+            LINK_EMPTY => String::new(),
+            LINK_HEX => {
+                let n = r.count()?;
+                r.take(n)?.iter().map(|b| format!("{b:02x}")).collect()
+            }
+            _ => r.text()?.to_string(),
+        };
+        let tags = (0..r.count()?)
+            .map(|_| self.string(r.count()?).map(str::to_string))
+            .collect::<Option<Vec<_>>>()?;
+        let details = (0..r.count()?)
+            .map(|_| self.unpack_detail(r))
+            .collect::<Option<Vec<_>>>()?;
+        let errors = (0..r.count()?)
+            .map(|_| r.text().map(str::to_string))
+            .collect::<Option<Vec<_>>>()?;
+        Some(Record {
+            message,
+            meta: RecordMeta {
+                type_id,
+                show: self.show(),
+                importance,
+                linked_commit,
+                tags,
+            },
+            details,
+            errors,
+        })
+    }
+
+    fn unpack_detail(&self, r: &mut Reader<'a>) -> Option<DetailRef> {
+        let flags = r.byte()?;
+        let type_id = r.signed()?;
+        let importance = r.signed()?;
+        let action_id = r.signed()?;
+        let key = if flags & D_KEY != 0 {
+            let family = self.string(r.count()?)?;
+            let word = |r: &mut Reader| r.unsigned().and_then(|v| u32::try_from(v).ok());
+            let (file, offset, length) = (word(r)?, word(r)?, word(r)?);
+            let mut header = [0u8; HEADER_LEN];
+            header[..8].copy_from_slice(MAGIC);
+            header[8..12].copy_from_slice(&file.to_le_bytes());
+            header[12..16].copy_from_slice(&offset.to_le_bytes());
+            header[16..20].copy_from_slice(&length.to_le_bytes());
+            let mut key = String::with_capacity(64);
+            key.push_str(family);
+            STANDARD.encode_string(header, &mut key);
+            key
+        } else {
+            r.text()?.to_string()
+        };
+        let error = if flags & D_ERROR != 0 {
+            Some(r.text()?.to_string())
+        } else {
+            None
+        };
+        Some(DetailRef {
+            type_id,
+            show: flags & D_SHOW != 0,
+            importance,
+            key,
+            action_id,
+            legacy: flags & D_LEGACY != 0,
+            error,
+        })
+    }
+
+    fn string(&self, n: usize) -> Option<&'a str> {
+        self.chunk.strings.get(n).map(|s| &**s)
+    }
+
+    /// The record as a `RecordRow` of its own.
+    pub fn to_row(&self) -> RecordRow {
+        RecordRow {
+            commit: self.commit(),
+            time: self.time(),
+            tz_minutes: self.tz_minutes(),
+            author: self.author().to_string(),
+            email: self.email().to_string(),
+            record: self.record(),
+        }
+    }
+
+    pub fn to_arc(&self) -> Arc<RecordRow> {
+        Arc::new(self.to_row())
+    }
+}
+
+/// Packs records into chunks.
+fn pack<'a>(rows: impl IntoIterator<Item = &'a RecordRow>) -> Vec<Chunk> {
+    let mut done = Vec::new();
+    let mut b = Builder::default();
+    for row in rows {
+        // A head holds a 32-bit offset; a new chunk starts at 0.
+        if b.heads.len() == CHUNK_ROWS || u32::try_from(b.bytes.len()).is_err() {
+            done.push(std::mem::take(&mut b).finish());
+        }
+        b.push(row);
+    }
+    if !b.heads.is_empty() {
+        done.push(b.finish());
+    }
+    done
+}
+
+#[derive(Default)]
+struct Builder {
+    heads: Vec<Head>,
+    bytes: Vec<u8>,
+    people: Vec<(Box<str>, Box<str>)>,
+    person_ids: HashMap<(String, String), u16>,
+    strings: Vec<Box<str>>,
+    string_ids: HashMap<String, usize>,
+}
+
+impl Builder {
+    fn finish(self) -> Chunk {
+        Chunk {
+            heads: self.heads.into_boxed_slice(),
+            bytes: self.bytes.into_boxed_slice(),
+            people: self.people.into_boxed_slice(),
+            strings: self.strings.into_boxed_slice(),
+        }
+    }
+
+    fn person(&mut self, name: &str, email: &str) -> u16 {
+        let key = (name.to_string(), email.to_string());
+        if let Some(&id) = self.person_ids.get(&key) {
+            return id;
+        }
+        // At most CHUNK_ROWS people, which fits 16 bits.
+        let id = u16::try_from(self.people.len()).unwrap_or(u16::MAX);
+        self.people.push((name.into(), email.into()));
+        self.person_ids.insert(key, id);
+        id
+    }
+
+    fn string(&mut self, s: &str) -> usize {
+        if let Some(&id) = self.string_ids.get(s) {
+            return id;
+        }
+        let id = self.strings.len();
+        self.strings.push(s.into());
+        self.string_ids.insert(s.to_string(), id);
+        id
+    }
+
+    fn push(&mut self, row: &RecordRow) {
+        let r = &row.record;
+        let at = u32::try_from(self.bytes.len()).unwrap_or(u32::MAX);
+        let kind = u8::try_from(r.meta.type_id)
+            .ok()
+            .filter(|&k| k != KIND_PACKED)
+            .unwrap_or(KIND_PACKED);
+        let ran_code = r
+            .details
+            .iter()
+            .any(|d| DetailKind::from_id(d.type_id) == Some(DetailKind::CodeExecuted));
+        let person = self.person(&row.author, &row.email);
+        self.heads.push(Head {
+            time: row.time,
+            commit: {
+                let mut c = [0u8; 20];
+                if let Some(b) = row.commit.as_bytes().get(..20) {
+                    c.copy_from_slice(b);
+                }
+                c
+            },
+            at,
+            person,
+            // git writes offsets of at most ±99:99; anything wider is not a zone.
+            tz_minutes: i16::try_from(row.tz_minutes).unwrap_or(0),
+            kind,
+            flags: if r.meta.show { SHOW } else { 0 } | if ran_code { RAN_CODE } else { 0 },
+        });
+        let out = &mut self.bytes;
+        put_text(out, &r.message);
+        if kind == KIND_PACKED {
+            put_signed(out, r.meta.type_id);
+        }
+        put_signed(out, r.meta.importance);
+        let link = &r.meta.linked_commit;
+        if link.is_empty() {
+            out.push(LINK_EMPTY);
+        } else if link.len().is_multiple_of(2)
+            && link.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            out.push(LINK_HEX);
+            put_unsigned(out, (link.len() / 2) as u64);
+            out.extend(
+                link.as_bytes()
+                    .chunks(2)
+                    .map(|p| nibble(p[0]) << 4 | nibble(p[1])),
+            );
+        } else {
+            out.push(LINK_TEXT);
+            put_text(out, link);
+        }
+        put_unsigned(&mut self.bytes, r.meta.tags.len() as u64);
+        for t in &r.meta.tags {
+            let id = self.string(t);
+            put_unsigned(&mut self.bytes, id as u64);
+        }
+        put_unsigned(&mut self.bytes, r.details.len() as u64);
+        for d in &r.details {
+            let packed = packed_key(&d.key);
+            let flags = if d.show { D_SHOW } else { 0 }
+                | if d.legacy { D_LEGACY } else { 0 }
+                | if d.error.is_some() { D_ERROR } else { 0 }
+                | if packed.is_some() { D_KEY } else { 0 };
+            self.bytes.push(flags);
+            put_signed(&mut self.bytes, d.type_id);
+            put_signed(&mut self.bytes, d.importance);
+            put_signed(&mut self.bytes, d.action_id);
+            match packed {
+                Some((family, words)) => {
+                    let id = self.string(family);
+                    put_unsigned(&mut self.bytes, id as u64);
+                    for w in words {
+                        put_unsigned(&mut self.bytes, u64::from(w));
+                    }
+                }
+                None => put_text(&mut self.bytes, &d.key),
+            }
+            if let Some(e) = &d.error {
+                put_text(&mut self.bytes, e);
+            }
+        }
+        put_unsigned(&mut self.bytes, r.errors.len() as u64);
+        for e in &r.errors {
+            put_text(&mut self.bytes, e);
+        }
+    }
+}
+
+/// A key that reads back exactly from (family, file number, offset, length).
+fn packed_key(key: &str) -> Option<(&str, [u32; 3])> {
+    let family = key.get(..FAMILY_LEN)?;
+    let header = key.get(FAMILY_LEN..)?;
+    if header.len() != 28 || !family.is_ascii() {
+        return None;
+    }
+    let mut raw = [0u8; 21];
+    let n = STANDARD.decode_slice(header, &mut raw).ok()?;
+    let h: [u8; HEADER_LEN] = raw.get(..n)?.try_into().ok()?;
+    if h[..8] != MAGIC[..] {
+        return None;
+    }
+    // Only canonical base64 is packed, so the text comes back byte for byte.
+    let mut again = [0u8; 28];
+    STANDARD.encode_slice(h, &mut again).ok()?;
+    if again != header.as_bytes() {
+        return None;
+    }
+    let word = |i: usize| u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
+    Some((family, [word(8), word(12), word(16)]))
+}
+
+fn nibble(b: u8) -> u8 {
+    match b {
+        b'0'..=b'9' => b - b'0',
+        _ => b - b'a' + 10,
+    }
+}
+
+fn put_unsigned(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_signed(out: &mut Vec<u8>, v: i64) {
+    put_unsigned(out, ((v << 1) ^ (v >> 63)) as u64);
+}
+
+fn put_text(out: &mut Vec<u8>, s: &str) {
+    put_unsigned(out, s.len() as u64);
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// Reads packed bytes; `None` past the end or on bytes it did not write.
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> Option<u8> {
+        let (&b, rest) = self.bytes.split_first()?;
+        self.bytes = rest;
+        Some(b)
+    }
+
+    fn unsigned(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    fn signed(&mut self) -> Option<i64> {
+        let u = self.unsigned()?;
+        Some((u >> 1) as i64 ^ -((u & 1) as i64))
+    }
+
+    fn count(&mut self) -> Option<usize> {
+        usize::try_from(self.unsigned()?).ok()
+    }
+
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = (self.bytes.get(..n)?, self.bytes.get(n..)?);
+        self.bytes = rest;
+        Some(head)
+    }
+
+    fn text(&mut self) -> Option<&'a str> {
+        let n = self.count()?;
+        std::str::from_utf8(self.take(n)?).ok()
+    }
+}
+
+/// Position by commit for the timeline: an open-addressed table of
+/// positions, a few bytes a record where a map from id to position took
+/// about fifty.
+#[derive(Debug, Clone, Default)]
+pub struct Positions {
+    /// Position + 1, or 0 for an empty slot; the length is a power of two.
+    slots: Vec<u32>,
+    len: usize,
+}
+
+impl Positions {
+    /// An index of every record in `rows`.
+    pub fn of(rows: &Rows) -> Self {
+        let mut p = Positions::default();
+        p.grow_for(rows.len(), rows);
+        for i in 0..rows.len() {
+            p.insert(rows, i);
+        }
+        p
+    }
+
+    pub fn clear(&mut self) {
+        *self = Positions::default();
+    }
+
+    /// Adds position `i` of `rows` (the table is rebuilt as it fills).
+    pub fn insert(&mut self, rows: &Rows, i: usize) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow_for(self.len + 1, rows);
+        }
+        let Some(commit) = rows.get(i).map(|r| r.head.commit) else {
+            return;
+        };
+        // Positions beyond u32 cannot be indexed (4 billion records).
+        let Ok(value) = u32::try_from(i + 1) else {
+            return;
+        };
+        let mask = self.slots.len() - 1;
+        let mut s = slot_of(&commit) & mask;
+        loop {
+            match self.slots.get(s).copied() {
+                Some(0) => {
+                    if let Some(slot) = self.slots.get_mut(s) {
+                        *slot = value;
+                    }
+                    self.len += 1;
+                    return;
+                }
+                Some(v) if v == value => return,
+                Some(_) => s = (s + 1) & mask,
+                None => return,
+            }
+        }
+    }
+
+    fn grow_for(&mut self, n: usize, rows: &Rows) {
+        let want = (n * 2).next_power_of_two().max(64);
+        if want <= self.slots.len() {
+            return;
+        }
+        let old = std::mem::replace(&mut self.slots, vec![0; want]);
+        self.len = 0;
+        for v in old.into_iter().filter(|&v| v != 0) {
+            self.insert(rows, v as usize - 1);
+        }
+    }
+
+    /// The position of `commit` in `rows`.
+    pub fn get(&self, rows: &Rows, commit: Oid) -> Option<usize> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let want: &[u8] = commit.as_bytes();
+        let key: [u8; 20] = want.try_into().ok()?;
+        let mask = self.slots.len() - 1;
+        let mut s = slot_of(&key) & mask;
+        loop {
+            let v = *self.slots.get(s)?;
+            if v == 0 {
+                return None;
+            }
+            let i = v as usize - 1;
+            if rows.get(i).is_some_and(|r| r.head.commit == key) {
+                return Some(i);
+            }
+            s = (s + 1) & mask;
+        }
+    }
+
+    /// Bytes held, for the benchmarks' account of memory.
+    pub fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * 4
+    }
+}
+
+/// Commit ids are SHA-1 hashes, so their first bytes are already well spread.
+fn slot_of(commit: &[u8; 20]) -> usize {
+    u32::from_le_bytes([commit[0], commit[1], commit[2], commit[3]]) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activity::parse_message;
+
+    fn row(n: u8, message: &str) -> RecordRow {
+        RecordRow {
+            commit: Oid::from_bytes(&[n; 20]).unwrap(),
+            time: 1_550_000_000 + i64::from(n),
+            tz_minutes: -300,
+            author: format!("user{}", n % 3),
+            email: format!("user{}@example.org", n % 3),
+            record: parse_message(message.as_bytes()).unwrap(),
+        }
+    }
+
+    const KEY: &str = "log_0123456789abcdef0123456789abcdefX19nX19sc24BAAAAFAAAAAkAAAA=";
+
+    fn message(type_id: i64, link: &str, lines: &str) -> String {
+        format!(
+            "_GTM_ACTIVITY_START_**\nmsg:Executed cell in notebook code/a.ipynb**\nmetadata:{{\"show\":true,\"importance\":255,\"type\":{type_id},\"linked_commit\":\"{link}\",\"tags\":[\"save\",\"ünï\"]}}**\ndetails:**\n{lines}_GTM_ACTIVITY_END_"
+        )
+    }
+
+    #[test]
+    fn records_read_back_exactly() {
+        let odd = [
+            message(
+                2,
+                "9f0e3c1b2a4d5e6f708192a3b4c5d6e7f8091a2b",
+                &format!("3,1,0,{KEY},4**\n2,0,10,{KEY},0**\n"),
+            ),
+            message(300, "ABC not hex", "3,0,0,log_short,4**\n1,1,1,x**\n"),
+            message(-7, "", &format!("x,1,0,{KEY},1**\n")),
+            message(
+                0,
+                "abc",
+                "5,1,0,log_0123456789abcdef0123456789abcdefX19nX19sc24BAAAAFAAAAAkAAAB=,1**\n",
+            ),
+            "_GTM_ACTIVITY_START_**\nmsg:broken**\nmetadata:{nope**\n".to_string(),
+        ];
+        let rows: Vec<RecordRow> = odd
+            .iter()
+            .enumerate()
+            .map(|(n, m)| row(n as u8, m))
+            .collect();
+        let packed = Rows::from_rows(&rows);
+        assert_eq!(packed.len(), rows.len());
+        for (i, want) in rows.iter().enumerate() {
+            let got = packed.get(i).unwrap();
+            assert_eq!(&got.to_row(), want, "record {i}");
+            assert_eq!(got.message(), want.record.message);
+            assert_eq!(got.type_id(), want.record.meta.type_id);
+            assert_eq!(got.show(), want.record.meta.show);
+            assert_eq!((got.author(), got.email()), (&*want.author, &*want.email));
+        }
+        assert!(packed.get(0).unwrap().ran_code() && !packed.get(3).unwrap().ran_code());
+        assert!(packed.get(rows.len()).is_none());
+        // The canonical key is packed; one with a changed padding bit is kept as text.
+        assert!(packed_key(KEY).is_some());
+        assert!(packed_key(&KEY.replace("AAAA=", "AAAB=")).is_none());
+    }
+
+    #[test]
+    fn chunks_prepend_and_find_positions() {
+        let lines = format!("3,1,0,{KEY},4**\n");
+        let rows: Vec<RecordRow> = (0..=250u8)
+            .map(|n| row(n, &message(2, "", &lines)))
+            .collect();
+        let (newer, older) = rows.split_at(100);
+        let mut packed = Rows::new();
+        // Small batches, as the walk sends them.
+        for part in older.chunks(7) {
+            packed.extend(part);
+        }
+        packed.prepend(newer);
+        assert_eq!(packed.len(), rows.len());
+        let commits: Vec<Oid> = packed.iter().map(|r| r.commit()).collect();
+        let want: Vec<Oid> = rows.iter().map(|r| r.commit).collect();
+        assert_eq!(commits, want);
+        assert_eq!(packed.iter().next_back().unwrap().commit(), want[250]);
+        let mut positions = Positions::default();
+        for i in 0..packed.len() {
+            positions.insert(&packed, i);
+        }
+        let built = Positions::of(&packed);
+        for (i, c) in want.iter().enumerate() {
+            assert_eq!(positions.get(&packed, *c), Some(i));
+            assert_eq!(built.get(&packed, *c), Some(i));
+            assert_eq!(packed.position(*c), Some(i));
+        }
+        assert_eq!(
+            positions.get(&packed, Oid::from_bytes(&[255; 20]).unwrap()),
+            None
+        );
+        // A big batch is split into chunks of at most CHUNK_ROWS.
+        let many: Vec<RecordRow> = (0..CHUNK_ROWS + 3)
+            .map(|n| row((n % 251) as u8, &message(2, "", &lines)))
+            .collect();
+        let big = Rows::from_rows(&many);
+        assert_eq!(big.chunks.len(), 2);
+        assert_eq!(
+            big.get(CHUNK_ROWS + 2).unwrap().to_row(),
+            many[CHUNK_ROWS + 2]
+        );
+    }
+}
