@@ -13,6 +13,7 @@ pub mod clone;
 pub mod columns;
 pub mod commands;
 pub mod compare;
+pub mod contained;
 pub mod diff;
 pub mod env;
 pub mod export;

@@ -43,9 +43,7 @@ pub fn decompress(chunk: &[u8]) -> Result<Vec<u8>, BloscError> {
     check_runs(chunk)?;
     let mut out = vec![0u8; nbytes];
     // blusc is young; a panic inside it on hostile bytes must stay an error on this detail.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        blusc::api::blosc1_decompress(chunk, &mut out)
-    }));
+    let result = crate::contained::catch(|| blusc::api::blosc1_decompress(chunk, &mut out));
     match result {
         Ok(n) if n >= 0 && n as usize == nbytes => Ok(out),
         Ok(n) => Err(BloscError::Corrupt(format!(

@@ -109,6 +109,10 @@ impl Drop for TerminalGuard {
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // A decoder's panic caught on a worker thread: the TUI goes on.
+        if crate::contained::active() {
+            return;
+        }
         restore_terminal();
         previous(info);
     }));
