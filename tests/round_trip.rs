@@ -294,3 +294,45 @@ fn notebook_language_comes_from_the_linked_commit() {
     );
     assert_eq!(project.notebook_language("not-a-hash", path), None);
 }
+
+/// The walk reads each commit once and in `git log`'s order on a history
+/// with workspace branches merged back (where a commit is reached by two
+/// paths and the walk must remember it).
+#[test]
+fn walk_order_is_git_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 300,
+            merge_probability: 1.0,
+            ..Workload::default()
+        },
+    );
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(
+        git(&["rev-list", "--merges", "HEAD"]).lines().count() >= 2,
+        "the history has merges"
+    );
+    let theirs: Vec<String> = git(&["log", "--format=%H %s"])
+        .lines()
+        .filter(|l| l.contains("_GTM_ACTIVITY_START_"))
+        .filter_map(|l| l.get(..40).map(str::to_string))
+        .collect();
+    let project = Project::open(dir.path(), None).unwrap();
+    let ours: Vec<String> = project
+        .records()
+        .unwrap()
+        .iter()
+        .map(|r| r.commit.to_string())
+        .collect();
+    assert!(ours.len() > 100);
+    assert_eq!(ours, theirs);
+}

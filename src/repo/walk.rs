@@ -115,8 +115,18 @@ impl Project {
                     )
                 });
             }
+            // With nothing else queued, a single parent is reached by this
+            // one path only: every later commit is its ancestor. Not keeping
+            // it in `seen` keeps a linear history's walk from holding the id
+            // of every commit (44 bytes a record at 500,000 records).
+            let only_path = queue.is_empty() && commit.parent_count() == 1;
             for parent in commit.parent_ids() {
-                if !seen.insert(parent) {
+                let first = if only_path {
+                    !seen.contains(&parent)
+                } else {
+                    seen.insert(parent)
+                };
+                if !first {
                     continue;
                 }
                 match repo.find_commit(parent) {
