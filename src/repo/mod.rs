@@ -173,7 +173,8 @@ impl Project {
     ) -> Result<std::sync::mpsc::Receiver<WalkMsg>, RepoError> {
         let project = self.reopen()?;
         let batch = batch.max(1);
-        let (tx, rx) = std::sync::mpsc::sync_channel(64);
+        // A few batches ahead at most: unread batches are memory held twice.
+        let (tx, rx) = std::sync::mpsc::sync_channel(4);
         std::thread::Builder::new()
             .name("gtm-walk".into())
             .spawn(move || {

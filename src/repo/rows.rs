@@ -109,6 +109,15 @@ impl Rows {
         }
     }
 
+    /// Moves the records of `more` after those already here.
+    pub fn append(&mut self, more: Rows) {
+        for chunk in more.chunks {
+            self.starts.push(self.len);
+            self.len += chunk.heads.len();
+            self.chunks.push(chunk);
+        }
+    }
+
     /// Adds records before those already here.
     pub fn prepend<'a>(&mut self, rows: impl IntoIterator<Item = &'a RecordRow>) {
         let mut all = Rows::new();

@@ -352,6 +352,11 @@ impl App {
 
     /// New records from the walk (older than those already there).
     pub fn add_rows(&mut self, rows: Vec<RecordRow>) -> Vec<Effect> {
+        self.add_packed(Rows::from_rows(&rows))
+    }
+
+    /// New records from the walk, packed (older than those already there).
+    pub fn add_packed(&mut self, rows: Rows) -> Vec<Effect> {
         let had_selection = self.current_ref().is_some();
         let mut fx = Vec::new();
         // Time-zone conversion is slow next to everything else here; records
@@ -359,8 +364,7 @@ impl App {
         // (every zone's offset is a multiple of 15 minutes).
         let mut last: Option<(i64, u32)> = None;
         let first = self.rows.len();
-        self.rows.extend(&rows);
-        drop(rows);
+        self.rows.append(rows);
         for i in first..self.rows.len() {
             let Some(row) = self.rows.get(i) else {
                 continue;

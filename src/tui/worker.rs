@@ -15,8 +15,11 @@ use crate::repo::{Project, RecordRow, Rows, WalkMsg};
 #[derive(Debug)]
 pub enum Msg {
     Input(crossterm::event::Event),
-    /// From the walk of load number `.0` (a reload starts a new one).
+    /// From the walk of load number `.0` (a reload starts a new one); its
+    /// records come packed, as `Packed`.
     Walk(u64, WalkMsg),
+    /// Records from the walk of load number `.0`, packed on the way.
+    Packed(u64, Rows),
     Details(u64, Oid, super::prepare::Prepared),
     SearchHits {
         kind: SearchKind,
@@ -161,8 +164,14 @@ impl Workers {
         let walk = project.walk_in_background(512)?;
         let t = tx.clone();
         std::thread::spawn(move || {
+            // Packed here, off the event loop's thread, so that batches
+            // waiting for it are small too.
             for m in walk {
-                if t.send(Msg::Walk(load, m)).is_err() {
+                let msg = match m {
+                    WalkMsg::Rows(rows) => Msg::Packed(load, Rows::from_rows(&rows)),
+                    done => Msg::Walk(load, done),
+                };
+                if t.send(msg).is_err() {
                     break;
                 }
             }
