@@ -366,6 +366,7 @@ pub fn export_with(
         for msg in rx {
             match msg {
                 WalkMsg::Rows(r) => rows.extend(r),
+                WalkMsg::Packed(r) => rows.extend(r.iter().map(|x| x.to_row())),
                 WalkMsg::Done(result) => stats = Some(result?),
             }
         }
@@ -401,6 +402,11 @@ pub fn export_with(
                 WalkMsg::Rows(rows) => {
                     for row in &rows {
                         write(row, &|_| None, None, out)?;
+                    }
+                }
+                WalkMsg::Packed(rows) => {
+                    for row in rows.iter() {
+                        write(&row.to_row(), &|_| None, None, out)?;
                     }
                 }
                 WalkMsg::Done(result) => stats = Some(result?),

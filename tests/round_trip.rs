@@ -159,25 +159,40 @@ fn the_walk_streams_and_covers_every_linked_commit_form() {
         stats.commits
     );
 
-    // The background walk delivers batches before the end, then the stats.
-    let rx = project.walk_in_background(16).unwrap();
-    let mut batches = 0;
-    let mut rows = 0;
-    let mut done = false;
-    for msg in rx {
-        match msg {
-            gtm_tui::repo::WalkMsg::Rows(r) => {
-                assert!(!done);
-                batches += 1;
-                rows += r.len();
-            }
-            gtm_tui::repo::WalkMsg::Done(s) => {
-                done = true;
-                assert_eq!(s.unwrap().records, rows);
+    // The background walks deliver batches before the end, then the stats;
+    // packed or not, the same records.
+    let all = project.records().unwrap();
+    for packed in [false, true] {
+        let rx = if packed {
+            project.walk_packed_in_background(16).unwrap()
+        } else {
+            project.walk_in_background(16).unwrap()
+        };
+        let mut batches = 0;
+        let mut rows = Vec::new();
+        let mut done = false;
+        for msg in rx {
+            assert!(!done);
+            match msg {
+                gtm_tui::repo::WalkMsg::Rows(r) => {
+                    assert!(!packed);
+                    batches += 1;
+                    rows.extend(r);
+                }
+                gtm_tui::repo::WalkMsg::Packed(r) => {
+                    assert!(packed && r.len() <= 16);
+                    batches += 1;
+                    rows.extend(r.iter().map(|x| x.to_row()));
+                }
+                gtm_tui::repo::WalkMsg::Done(s) => {
+                    done = true;
+                    assert_eq!(s.unwrap().records, rows.len());
+                }
             }
         }
+        assert!(done && batches > 1);
+        assert!(rows == all, "packed: {packed}");
     }
-    assert!(done && batches > 1);
 
     let linked: Vec<&str> = written
         .records

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use git2::{Oid, Repository};
 
 pub use branches::BranchInfo;
-pub use rows::{Positions, RowRef, Rows};
+pub use rows::{Packer, Positions, RowRef, Rows};
 pub use store::DetailStore;
 pub use walk::{RecordRow, WalkStats, short as short_id};
 
@@ -60,10 +60,43 @@ pub struct Project {
     pub path: PathBuf,
 }
 
+/// The records a background walk has read and not yet sent.
+struct Batch {
+    packed: bool,
+    rows: Vec<RecordRow>,
+    packer: Packer,
+}
+
+impl Batch {
+    /// Adds a record; returns how many are held.
+    fn push(&mut self, row: RecordRow) -> usize {
+        if self.packed {
+            self.packer.push(&row);
+        } else {
+            self.rows.push(row);
+        }
+        self.len()
+    }
+
+    fn len(&self) -> usize {
+        self.packer.len() + self.rows.len()
+    }
+
+    fn take(&mut self) -> WalkMsg {
+        if self.packed {
+            WalkMsg::Packed(self.packer.take())
+        } else {
+            WalkMsg::Rows(std::mem::take(&mut self.rows))
+        }
+    }
+}
+
 /// What a background walk sends: batches of records, newest first, then the end.
 #[derive(Debug)]
 pub enum WalkMsg {
     Rows(Vec<RecordRow>),
+    /// A batch packed as it was read (`walk_packed_in_background`).
+    Packed(Rows),
     Done(Result<WalkStats, RepoError>),
 }
 
@@ -171,6 +204,24 @@ impl Project {
         &self,
         batch: usize,
     ) -> Result<std::sync::mpsc::Receiver<WalkMsg>, RepoError> {
+        self.background_walk(batch, false)
+    }
+
+    /// Like `walk_in_background`, but each record is packed the moment it
+    /// is read and batches arrive as `WalkMsg::Packed`: what the timeline
+    /// keeps, without a batch of full records ever waiting unpacked.
+    pub fn walk_packed_in_background(
+        &self,
+        batch: usize,
+    ) -> Result<std::sync::mpsc::Receiver<WalkMsg>, RepoError> {
+        self.background_walk(batch, true)
+    }
+
+    fn background_walk(
+        &self,
+        batch: usize,
+        packed: bool,
+    ) -> Result<std::sync::mpsc::Receiver<WalkMsg>, RepoError> {
         let project = self.reopen()?;
         let batch = batch.max(1);
         // A few batches ahead at most: unread batches are memory held twice.
@@ -178,17 +229,19 @@ impl Project {
         std::thread::Builder::new()
             .name("gtm-walk".into())
             .spawn(move || {
-                let mut rows = Vec::with_capacity(batch);
+                let mut held = Batch {
+                    packed,
+                    rows: Vec::new(),
+                    packer: Packer::default(),
+                };
                 let result = project.walk(|row| {
-                    rows.push(row);
-                    if rows.len() >= batch {
-                        let full = std::mem::replace(&mut rows, Vec::with_capacity(batch));
-                        return tx.send(WalkMsg::Rows(full)).is_ok();
+                    if held.push(row) >= batch {
+                        return tx.send(held.take()).is_ok();
                     }
                     true
                 });
-                if !rows.is_empty() {
-                    let _ = tx.send(WalkMsg::Rows(rows));
+                if held.len() > 0 {
+                    let _ = tx.send(held.take());
                 }
                 let _ = tx.send(WalkMsg::Done(result));
             })

@@ -346,19 +346,60 @@ impl<'a> RowRef<'a> {
 
 /// Packs records into chunks.
 fn pack<'a>(rows: impl IntoIterator<Item = &'a RecordRow>) -> Vec<Chunk> {
-    let mut done = Vec::new();
-    let mut b = Builder::default();
+    let mut p = Packer::default();
     for row in rows {
+        p.push(row);
+    }
+    p.finish()
+}
+
+/// Packs records one at a time as they are read, so that a walk never
+/// holds a batch of them unpacked.
+#[derive(Default)]
+pub struct Packer {
+    done: Vec<Chunk>,
+    building: Builder,
+    count: usize,
+}
+
+impl Packer {
+    pub fn push(&mut self, row: &RecordRow) {
+        let b = &self.building;
         // A head holds a 32-bit offset; a new chunk starts at 0.
         if b.heads.len() == CHUNK_ROWS || u32::try_from(b.bytes.len()).is_err() {
-            done.push(std::mem::take(&mut b).finish());
+            let full = std::mem::take(&mut self.building).finish();
+            self.done.push(full);
         }
-        b.push(row);
+        self.building.push(row);
+        self.count += 1;
     }
-    if !b.heads.is_empty() {
-        done.push(b.finish());
+
+    /// Records packed since the last `take`.
+    pub fn len(&self) -> usize {
+        self.count
     }
-    done
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The records packed so far, leaving the packer empty.
+    pub fn take(&mut self) -> Rows {
+        let mut rows = Rows::new();
+        for chunk in std::mem::take(self).finish() {
+            rows.starts.push(rows.len);
+            rows.len += chunk.heads.len();
+            rows.chunks.push(Arc::new(chunk));
+        }
+        rows
+    }
+
+    fn finish(mut self) -> Vec<Chunk> {
+        if !self.building.heads.is_empty() {
+            self.done.push(self.building.finish());
+        }
+        self.done
+    }
 }
 
 #[derive(Default)]

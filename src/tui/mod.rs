@@ -545,9 +545,7 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
             app.visible_decodes()
         }
         Msg::Input(_) => Vec::new(),
-        Msg::Walk(load, _) | Msg::Packed(load, _) | Msg::Details(load, ..) if load != app.load => {
-            Vec::new()
-        }
+        Msg::Walk(load, _) | Msg::Details(load, ..) if load != app.load => Vec::new(),
         Msg::Lineage { load, .. } | Msg::Compared { load, .. } if load != app.load => Vec::new(),
         Msg::NewRows { load, .. } | Msg::Rewritten { load } if load != app.load => Vec::new(),
         Msg::NewRows { rows, .. } => app.prepend_rows(rows),
@@ -593,7 +591,7 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Walk(_, WalkMsg::Rows(rows)) => app.add_rows(rows),
-        Msg::Packed(_, rows) => app.add_packed(rows),
+        Msg::Walk(_, WalkMsg::Packed(rows)) => app.add_packed(rows),
         Msg::Walk(_, WalkMsg::Done(result)) => {
             app.walk_done(result.map_err(|e| e.to_string()));
             // Searches started while loading saw only part of the history.

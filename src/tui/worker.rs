@@ -15,11 +15,8 @@ use crate::repo::{Project, RecordRow, Rows, WalkMsg};
 #[derive(Debug)]
 pub enum Msg {
     Input(crossterm::event::Event),
-    /// From the walk of load number `.0` (a reload starts a new one); its
-    /// records come packed, as `Packed`.
+    /// From the walk of load number `.0` (a reload starts a new one).
     Walk(u64, WalkMsg),
-    /// Records from the walk of load number `.0`, packed on the way.
-    Packed(u64, Rows),
     Details(u64, Oid, super::prepare::Prepared),
     SearchHits {
         kind: SearchKind,
@@ -161,17 +158,11 @@ impl Workers {
         load: u64,
         dark: bool,
     ) -> Result<Workers, crate::repo::RepoError> {
-        let walk = project.walk_in_background(512)?;
+        let walk = project.walk_packed_in_background(512)?;
         let t = tx.clone();
         std::thread::spawn(move || {
-            // Packed here, off the event loop's thread, so that batches
-            // waiting for it are small too.
             for m in walk {
-                let msg = match m {
-                    WalkMsg::Rows(rows) => Msg::Packed(load, Rows::from_rows(&rows)),
-                    done => Msg::Walk(load, done),
-                };
-                if t.send(msg).is_err() {
+                if t.send(Msg::Walk(load, m)).is_err() {
                     break;
                 }
             }
