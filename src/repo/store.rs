@@ -1,4 +1,5 @@
-//! Detail objects read on demand from the log files in the repository, each blob read once.
+//! Detail objects read on demand from the log files in the repository, the
+//! blobs read lately kept for the next detail.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -14,13 +15,72 @@ use crate::activity::{Detail, DetailKey, DetailRef};
 /// Reads detail objects by key. Log blobs are looked up in the tree of the
 /// ref's commit first (its log files hold every earlier append), then in the
 /// activity commit's own tree (a record from another branch or a rotated-away
-/// file); each blob is read once and kept.
+/// file). Details of neighbouring records sit in the same few log files, so
+/// the blobs used last are kept, up to `BLOBS_MAX_BYTES`: a search over
+/// every detail of a large history once kept every log file it had read
+/// (a gigabyte at 500,000 records).
 pub struct DetailStore<'r> {
     repo: &'r Repository,
     tip: Oid,
-    /// Log file name → blob id, per commit whose tree was listed.
-    listings: RefCell<HashMap<Oid, Rc<HashMap<String, Oid>>>>,
-    blobs: RefCell<HashMap<Oid, Rc<Blob<'r>>>>,
+    /// Log file name → blob id, per commit whose tree was listed (the tip's
+    /// always, others' while recently used).
+    listings: RefCell<Recent<Rc<HashMap<String, Oid>>>>,
+    blobs: RefCell<Recent<Rc<Blob<'r>>>>,
+}
+
+/// Log blob bytes a store keeps.
+const BLOBS_MAX_BYTES: usize = 64 << 20;
+/// Tree listings a store keeps besides the tip's.
+const LISTINGS_MAX: usize = 64;
+
+/// Values by id, the least recently used dropped beyond a total size.
+struct Recent<T> {
+    entries: HashMap<Oid, (T, usize, u64)>,
+    size: usize,
+    max: usize,
+    clock: u64,
+}
+
+impl<T: Clone> Recent<T> {
+    fn new(max: usize) -> Self {
+        Recent {
+            entries: HashMap::new(),
+            size: 0,
+            max,
+            clock: 0,
+        }
+    }
+
+    fn get(&mut self, id: &Oid) -> Option<T> {
+        self.clock += 1;
+        let now = self.clock;
+        self.entries.get_mut(id).map(|(v, _, used)| {
+            *used = now;
+            v.clone()
+        })
+    }
+
+    /// Keeps `value` (of `size`), dropping the least recently used others
+    /// while over the limit; `keep` is never dropped.
+    fn insert(&mut self, id: Oid, value: T, size: usize, keep: Option<Oid>) {
+        self.clock += 1;
+        self.size += size;
+        if let Some((_, old, _)) = self.entries.insert(id, (value, size, self.clock)) {
+            self.size -= old;
+        }
+        while self.size > self.max {
+            let oldest = self
+                .entries
+                .iter()
+                .filter(|(k, _)| **k != id && Some(**k) != keep)
+                .min_by_key(|(_, (_, _, used))| *used)
+                .map(|(k, _)| *k);
+            let Some(k) = oldest else { break };
+            if let Some((_, s, _)) = self.entries.remove(&k) {
+                self.size -= s;
+            }
+        }
+    }
 }
 
 impl<'r> DetailStore<'r> {
@@ -28,8 +88,8 @@ impl<'r> DetailStore<'r> {
         DetailStore {
             repo,
             tip,
-            listings: RefCell::default(),
-            blobs: RefCell::default(),
+            listings: RefCell::new(Recent::new(LISTINGS_MAX)),
+            blobs: RefCell::new(Recent::new(BLOBS_MAX_BYTES)),
         }
     }
 
@@ -94,17 +154,20 @@ impl<'r> DetailStore<'r> {
     fn file(&self, commit: Oid, name: &str) -> Option<Rc<Blob<'r>>> {
         let listing = self.listing(commit)?;
         let id = *listing.get(name)?;
-        if let Some(b) = self.blobs.borrow().get(&id) {
-            return Some(Rc::clone(b));
+        if let Some(b) = self.blobs.borrow_mut().get(&id) {
+            return Some(b);
         }
         let blob = Rc::new(self.repo.find_blob(id).ok()?);
-        self.blobs.borrow_mut().insert(id, Rc::clone(&blob));
+        let size = blob.size();
+        self.blobs
+            .borrow_mut()
+            .insert(id, Rc::clone(&blob), size, None);
         Some(blob)
     }
 
     fn listing(&self, commit: Oid) -> Option<Rc<HashMap<String, Oid>>> {
-        if let Some(l) = self.listings.borrow().get(&commit) {
-            return Some(Rc::clone(l));
+        if let Some(l) = self.listings.borrow_mut().get(&commit) {
+            return Some(l);
         }
         let tree = self.repo.find_commit(commit).ok()?.tree().ok()?;
         let mut files = HashMap::new();
@@ -120,7 +183,41 @@ impl<'r> DetailStore<'r> {
             }
         }
         let files = Rc::new(files);
-        self.listings.borrow_mut().insert(commit, Rc::clone(&files));
+        // Counted as one each: the tip's is looked at for every detail.
+        self.listings
+            .borrow_mut()
+            .insert(commit, Rc::clone(&files), 1, Some(self.tip));
         Some(files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_keeps_what_was_used_last_within_its_size() {
+        let id = |n: u8| Oid::from_bytes(&[n; 20]).unwrap();
+        let mut r: Recent<u8> = Recent::new(10);
+        r.insert(id(1), 1, 4, Some(id(1)));
+        r.insert(id(2), 2, 4, Some(id(1)));
+        assert_eq!(r.get(&id(2)), Some(2));
+        // Over the limit: the least recently used goes, but never the kept one.
+        r.insert(id(3), 3, 4, Some(id(1)));
+        assert_eq!(
+            (r.get(&id(1)), r.get(&id(2)), r.get(&id(3))),
+            (Some(1), None, Some(3))
+        );
+        assert_eq!(r.size, 8);
+        // A value larger than the limit is still kept (it is in use).
+        r.insert(id(4), 4, 20, None);
+        assert_eq!(r.get(&id(4)), Some(4));
+        assert_eq!(r.get(&id(3)), None);
+        // Inserting again replaces the size.
+        r.insert(id(4), 5, 2, None);
+        assert_eq!(
+            (r.get(&id(4)), r.size),
+            (Some(5), 2 + r.entries.get(&id(1)).map_or(0, |e| e.1))
+        );
     }
 }
