@@ -12,7 +12,7 @@ use crate::tui::render::image::Protocol;
 /// Read the activity history of a Gigantum project: every cell run, output,
 /// environment and file change, from the project's git repository.
 #[derive(Debug, Parser)]
-#[command(name = "gtm-tui", version, args_conflicts_with_subcommands = true)]
+#[command(name = "gtm-tui", version, subcommand_precedence_over_arg = true)]
 pub struct Cli {
     /// Branch, tag or commit to read (default HEAD), e.g. gm.workspace-alice or origin/master.
     #[arg(long, global = true, value_name = "REF")]
@@ -256,6 +256,14 @@ fn interactive(cli: &Cli, path: PathBuf, out: &mut impl Write) -> Result<(), Com
 /// Runs what the arguments ask for, writing to `out`.
 pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
     let rev = cli.rev.as_deref();
+    // Global flags may come before a command, so a path there parses too;
+    // it would be silently ignored for the command's own (default ".").
+    if let (Some(p), Some(_)) = (&cli.path, &cli.command) {
+        return Err(CommandError::Usage(format!(
+            "the path goes after the command: gtm-tui COMMAND {}",
+            p.display()
+        )));
+    }
     match &cli.command {
         None => {
             let path = local(cli.path.as_deref().unwrap_or(Path::new(".")))?;

@@ -621,3 +621,24 @@ fn a_url_is_cloned_into_the_cache_once_and_reused() {
     assert!(err.contains("cloning file:///nonexistent"), "{err}");
     assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 1);
 }
+
+/// Global flags go before or after the command; a path before the command
+/// is refused with the right order, not silently replaced by ".".
+#[test]
+fn global_flags_on_either_side_of_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    small(dir.path(), Workload::default());
+    let p = dir.path().to_str().unwrap();
+    let (code, after, _) = gtm(&["stats", "--ascii", p]);
+    assert_eq!(code, 0);
+    let (code, before, err) = gtm(&["--ascii", "stats", p]);
+    assert_eq!((code, &before), (0, &after), "{err}");
+    let (code, one, _) = gtm(&["--rev", "HEAD", "log", "--limit", "1", p]);
+    assert_eq!((code, one.lines().count()), (0, 1));
+    let (code, out, err) = gtm(&[p, "log"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(
+        err.contains("the path goes after the command") && err.contains(p),
+        "{err}"
+    );
+}
