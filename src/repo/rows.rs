@@ -23,6 +23,9 @@ use crate::activity::{DetailRef, Record, RecordMeta};
 
 /// Rows per chunk at most: a head names its author by a 16-bit number.
 const CHUNK_ROWS: usize = 4096;
+/// Room made for a new chunk: records, and packed bytes a record.
+const BATCH_GUESS: usize = 512;
+const BYTES_GUESS: usize = 160;
 
 /// Head flags.
 const SHOW: u8 = 1;
@@ -364,6 +367,12 @@ pub struct Packer {
 
 impl Packer {
     pub fn push(&mut self, row: &RecordRow) {
+        if self.building.heads.is_empty() {
+            // Room for a walk's batch at the typical size, so the chunk is
+            // not grown by copying (and shrunk to fit when finished).
+            self.building.heads.reserve(BATCH_GUESS);
+            self.building.bytes.reserve(BATCH_GUESS * BYTES_GUESS);
+        }
         let b = &self.building;
         // A head holds a 32-bit offset; a new chunk starts at 0.
         if b.heads.len() == CHUNK_ROWS || u32::try_from(b.bytes.len()).is_err() {
@@ -651,7 +660,7 @@ impl Positions {
 
     /// Adds position `i` of `rows` (the table is rebuilt as it fills).
     pub fn insert(&mut self, rows: &Rows, i: usize) {
-        if (self.len + 1) * 2 > self.slots.len() {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
             self.grow_for(self.len + 1, rows);
         }
         let Some(commit) = rows.get(i).map(|r| r.head.commit) else {
@@ -680,7 +689,9 @@ impl Positions {
     }
 
     fn grow_for(&mut self, n: usize, rows: &Rows) {
-        let want = (n * 2).next_power_of_two().max(64);
+        // Filled to three quarters at most: linear probing stays short, and
+        // each record costs 5 to 11 bytes.
+        let want = (n * 4 / 3 + 1).next_power_of_two().max(64);
         if want <= self.slots.len() {
             return;
         }
