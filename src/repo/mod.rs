@@ -1,6 +1,7 @@
 //! The git side: finding and opening a project, walking its records, reading log blobs.
 
 mod branches;
+mod idtable;
 mod rows;
 mod store;
 mod walk;

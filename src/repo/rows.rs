@@ -17,6 +17,7 @@ use base64::engine::general_purpose::STANDARD;
 use git2::Oid;
 
 use super::RecordRow;
+use super::idtable::{IdTable, bytes_of};
 use crate::activity::key::{FAMILY_LEN, HEADER_LEN, MAGIC};
 use crate::activity::kinds::DetailKind;
 use crate::activity::{DetailRef, Record, RecordMeta};
@@ -633,21 +634,17 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Position by commit for the timeline: an open-addressed table of
-/// positions, a few bytes a record where a map from id to position took
-/// about fifty.
+/// Position by commit for the timeline: a table of 32-bit positions, a few
+/// bytes a record where a map from id to position took about fifty.
 #[derive(Debug, Clone, Default)]
 pub struct Positions {
-    /// Position + 1, or 0 for an empty slot; the length is a power of two.
-    slots: Vec<u32>,
-    len: usize,
+    table: IdTable,
 }
 
 impl Positions {
     /// An index of every record in `rows`.
     pub fn of(rows: &Rows) -> Self {
         let mut p = Positions::default();
-        p.grow_for(rows.len(), rows);
         for i in 0..rows.len() {
             p.insert(rows, i);
         }
@@ -658,81 +655,24 @@ impl Positions {
         *self = Positions::default();
     }
 
-    /// Adds position `i` of `rows` (the table is rebuilt as it fills).
+    /// Adds position `i` of `rows`.
     pub fn insert(&mut self, rows: &Rows, i: usize) {
-        if (self.len + 1) * 4 > self.slots.len() * 3 {
-            self.grow_for(self.len + 1, rows);
-        }
-        let Some(commit) = rows.get(i).map(|r| r.head.commit) else {
-            return;
-        };
-        // Positions beyond u32 cannot be indexed (4 billion records).
-        let Ok(value) = u32::try_from(i + 1) else {
-            return;
-        };
-        let mask = self.slots.len() - 1;
-        let mut s = slot_of(&commit) & mask;
-        loop {
-            match self.slots.get(s).copied() {
-                Some(0) => {
-                    if let Some(slot) = self.slots.get_mut(s) {
-                        *slot = value;
-                    }
-                    self.len += 1;
-                    return;
-                }
-                Some(v) if v == value => return,
-                Some(_) => s = (s + 1) & mask,
-                None => return,
-            }
-        }
-    }
-
-    fn grow_for(&mut self, n: usize, rows: &Rows) {
-        // Filled to three quarters at most: linear probing stays short, and
-        // each record costs 5 to 11 bytes.
-        let want = (n * 4 / 3 + 1).next_power_of_two().max(64);
-        if want <= self.slots.len() {
-            return;
-        }
-        let old = std::mem::replace(&mut self.slots, vec![0; want]);
-        self.len = 0;
-        for v in old.into_iter().filter(|&v| v != 0) {
-            self.insert(rows, v as usize - 1);
+        if let Some(r) = rows.get(i) {
+            self.table
+                .insert(&r.head.commit, i, &|k| rows.get(k).map(|r| r.head.commit));
         }
     }
 
     /// The position of `commit` in `rows`.
     pub fn get(&self, rows: &Rows, commit: Oid) -> Option<usize> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let want: &[u8] = commit.as_bytes();
-        let key: [u8; 20] = want.try_into().ok()?;
-        let mask = self.slots.len() - 1;
-        let mut s = slot_of(&key) & mask;
-        loop {
-            let v = *self.slots.get(s)?;
-            if v == 0 {
-                return None;
-            }
-            let i = v as usize - 1;
-            if rows.get(i).is_some_and(|r| r.head.commit == key) {
-                return Some(i);
-            }
-            s = (s + 1) & mask;
-        }
+        self.table
+            .find(&bytes_of(commit), &|k| rows.get(k).map(|r| r.head.commit))
     }
 
     /// Bytes held, for the benchmarks' account of memory.
     pub fn heap_bytes(&self) -> usize {
-        self.slots.capacity() * 4
+        self.table.heap_bytes()
     }
-}
-
-/// Commit ids are SHA-1 hashes, so their first bytes are already well spread.
-fn slot_of(commit: &[u8; 20]) -> usize {
-    u32::from_le_bytes([commit[0], commit[1], commit[2], commit[3]]) as usize
 }
 
 #[cfg(test)]
