@@ -89,8 +89,14 @@ impl Session {
         let start = Instant::now();
         loop {
             let s = self.screen();
+            // A frame can reach the terminal in several writes: a screen is
+            // taken once it has stopped changing, not half drawn.
             if ok(&s) {
-                return s;
+                std::thread::sleep(Duration::from_millis(40));
+                if self.screen() == s {
+                    return s;
+                }
+                continue;
             }
             if start.elapsed() > Duration::from_secs(15) {
                 panic!("timed out waiting for {what}; screen:\n{s}");
