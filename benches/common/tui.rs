@@ -2,7 +2,7 @@
 //! into ratatui's TestBackend (shared by the tui and scale benchmarks).
 
 use std::path::Path;
-use std::sync::mpsc::channel;
+use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use gtm_tui::repo::{Project, WalkMsg};
@@ -26,6 +26,13 @@ pub fn draw(t: &mut Terminal<TestBackend>, app: &mut App) {
 /// that shows records and the time to the whole history loaded, with the app
 /// (holding that history) and its workers.
 pub fn open(dir: &Path) -> (Duration, Duration, App, Workers) {
+    let (first, full, app, workers, _) = open_with(dir, true);
+    (first, full, app, workers)
+}
+
+/// `open`, with the first screen's details decoded meanwhile or not, and the
+/// channel the workers answer on.
+pub fn open_with(dir: &Path, decode: bool) -> (Duration, Duration, App, Workers, Receiver<Msg>) {
     let start = Instant::now();
     let project = Project::open(dir, None).expect("open");
     let (tx, rx) = channel();
@@ -40,7 +47,8 @@ pub fn open(dir: &Path) -> (Duration, Duration, App, Workers) {
         if let Some(rows) = fx.iter().find_map(|e| match e {
             Effect::Decode(c) => Some(gtm_tui::tui::rows_for(&app, c)),
             _ => None,
-        }) {
+        }) && decode
+        {
             workers.decode(rows);
         }
         if first.is_none() && !app.rows.is_empty() {
@@ -51,5 +59,5 @@ pub fn open(dir: &Path) -> (Duration, Duration, App, Workers) {
             break;
         }
     }
-    (first.unwrap_or_default(), start.elapsed(), app, workers)
+    (first.unwrap_or_default(), start.elapsed(), app, workers, rx)
 }
