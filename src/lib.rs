@@ -20,6 +20,7 @@ pub mod export;
 pub mod files;
 pub mod insights;
 pub mod lineage;
+pub mod memory;
 pub mod repo;
 pub mod synth;
 pub mod timefmt;

@@ -17,15 +17,25 @@ use super::views::{pane_block, plain};
 use crate::columns::truncate_mark;
 use crate::insights::cmd::{InsightLook, duration, find_streaks, render_stats};
 use crate::insights::{Stats, Streak, StuckParams, stats};
-use crate::lineage::{self, Lineage};
+use crate::lineage;
 use crate::repo::{Project, RecordRow, Rows};
 use crate::timefmt;
 
 /// Everything the screen shows, read once per load of the history.
 pub struct InsightsData {
-    pub lineage: Lineage,
     pub streaks: Vec<Streak>,
+    /// Of each streak's last run: its execution count and the telling line
+    /// of its code. The whole history's lineage they come from is not kept
+    /// (at 100,000 records it held about 300 MB).
+    pub last_runs: Vec<LastRun>,
     pub stats: Stats,
+}
+
+/// What the stuck tab shows of a streak's last run.
+#[derive(Debug, Clone, Default)]
+pub struct LastRun {
+    pub ex: Option<u32>,
+    pub gist: String,
 }
 
 impl std::fmt::Debug for InsightsData {
@@ -107,11 +117,7 @@ impl InsightsScreen {
                 let Some(s) = d.streaks.get(self.selected) else {
                     return InsightsOutcome::Nothing;
                 };
-                let ex = s
-                    .executions
-                    .last()
-                    .and_then(|&i| d.lineage.executions.get(i))
-                    .and_then(|e| e.ex);
+                let ex = d.last_runs.get(self.selected).and_then(|r| r.ex);
                 return InsightsOutcome::OpenCell(s.last_commit, ex);
             }
             (Action::Down, Tab::Usage) => self.pane.scroll_by(1),
@@ -133,9 +139,22 @@ pub fn prepare(project: &Project, rows: &Rows) -> InsightsData {
     let lineage = lineage::build(project, &owned, None);
     let streaks = find_streaks(project, &owned, &lineage, &StuckParams::default());
     let stats = stats(&owned, &lineage);
+    let last_runs = streaks
+        .iter()
+        .map(|s| {
+            s.executions
+                .last()
+                .and_then(|&i| lineage.executions.get(i))
+                .map(|e| LastRun {
+                    ex: e.ex,
+                    gist: crate::columns::gist(&e.source).to_string(),
+                })
+                .unwrap_or_default()
+        })
+        .collect();
     InsightsData {
-        lineage,
         streaks,
+        last_runs,
         stats,
     }
 }
@@ -208,12 +227,10 @@ pub fn render(app: &App, screen: &InsightsScreen, f: &mut Frame, body: Rect) {
             let top = screen.selected.saturating_sub(h.saturating_sub(1));
             let width = usize::from(inner.width);
             for (k, s) in data.streaks.iter().enumerate().skip(top).take(h) {
-                let first_line = s
-                    .executions
-                    .last()
-                    .and_then(|&i| data.lineage.executions.get(i))
-                    .map(|e| crate::columns::gist(&e.source))
-                    .unwrap_or("")
+                let first_line = data
+                    .last_runs
+                    .get(k)
+                    .map_or("", |r| r.gist.as_str())
                     .to_string();
                 let mut facts = format!(
                     "{} runs, {} edit{}",

@@ -322,6 +322,7 @@ fn cell_loop(project: &Project, rx: &Receiver<CellJob>, tx: &Sender<Msg>, load: 
         }
         if let Some(CellJob::Insights { rows, generation }) = insights_job {
             let data = Arc::new(super::insights::prepare(project, &rows));
+            crate::memory::give_back();
             let msg = Msg::Insights {
                 load,
                 generation,
@@ -384,6 +385,7 @@ fn cell_loop(project: &Project, rx: &Receiver<CellJob>, tx: &Sender<Msg>, load: 
         }) = lineage_job
         {
             let lineage = Arc::new(super::history::notebook_lineage(project, &rows, &notebook));
+            crate::memory::give_back();
             let msg = Msg::Lineage {
                 load,
                 generation,
