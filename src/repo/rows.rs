@@ -498,8 +498,8 @@ impl Builder {
             put_unsigned(out, (link.len() / 2) as u64);
             out.extend(
                 link.as_bytes()
-                    .chunks(2)
-                    .map(|p| nibble(p[0]) << 4 | nibble(p[1])),
+                    .chunks_exact(2)
+                    .map(|p| p.iter().fold(0, |acc, &b| acc << 4 | nibble(b))),
             );
         } else {
             out.push(LINK_TEXT);
