@@ -67,12 +67,7 @@ impl DetailKey {
 
     /// The 20 header bytes this key stands for.
     pub fn header(&self) -> [u8; HEADER_LEN] {
-        let mut h = [0u8; HEADER_LEN];
-        h[..8].copy_from_slice(MAGIC);
-        h[8..12].copy_from_slice(&self.file_number.to_le_bytes());
-        h[12..16].copy_from_slice(&self.offset.to_le_bytes());
-        h[16..20].copy_from_slice(&self.length.to_le_bytes());
-        h
+        header_of(self.file_number, self.offset, self.length)
     }
 
     /// The key as it is written in a detail line.
@@ -84,6 +79,17 @@ impl DetailKey {
     pub fn file_name(&self) -> String {
         format!("{}_{}", self.family, self.file_number)
     }
+}
+
+/// The 20 header bytes for (file number, offset, length): the inverse of
+/// [`parse_header`].
+pub fn header_of(file_number: u32, offset: u32, length: u32) -> [u8; HEADER_LEN] {
+    let mut h = [0u8; HEADER_LEN];
+    h[..8].copy_from_slice(MAGIC);
+    h[8..12].copy_from_slice(&file_number.to_le_bytes());
+    h[12..16].copy_from_slice(&offset.to_le_bytes());
+    h[16..20].copy_from_slice(&length.to_le_bytes());
+    h
 }
 
 /// Splits a 20-byte header into (file number, offset, length), checking the magic.

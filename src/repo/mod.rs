@@ -62,32 +62,32 @@ pub struct Project {
 }
 
 /// The records a background walk has read and not yet sent.
-struct Batch {
-    packed: bool,
-    rows: Vec<RecordRow>,
-    packer: Packer,
+enum Batch {
+    Rows(Vec<RecordRow>),
+    Packed(Packer),
 }
 
 impl Batch {
     /// Adds a record; returns how many are held.
     fn push(&mut self, row: RecordRow) -> usize {
-        if self.packed {
-            self.packer.push(&row);
-        } else {
-            self.rows.push(row);
+        match self {
+            Batch::Rows(rows) => rows.push(row),
+            Batch::Packed(packer) => packer.push(&row),
         }
         self.len()
     }
 
     fn len(&self) -> usize {
-        self.packer.len() + self.rows.len()
+        match self {
+            Batch::Rows(rows) => rows.len(),
+            Batch::Packed(packer) => packer.len(),
+        }
     }
 
     fn take(&mut self) -> WalkMsg {
-        if self.packed {
-            WalkMsg::Packed(self.packer.take())
-        } else {
-            WalkMsg::Rows(std::mem::take(&mut self.rows))
+        match self {
+            Batch::Rows(rows) => WalkMsg::Rows(std::mem::take(rows)),
+            Batch::Packed(packer) => WalkMsg::Packed(packer.take()),
         }
     }
 }
@@ -230,10 +230,10 @@ impl Project {
         std::thread::Builder::new()
             .name("gtm-walk".into())
             .spawn(move || {
-                let mut held = Batch {
-                    packed,
-                    rows: Vec::new(),
-                    packer: Packer::default(),
+                let mut held = if packed {
+                    Batch::Packed(Packer::default())
+                } else {
+                    Batch::Rows(Vec::new())
                 };
                 let result = project.walk(|row| {
                     if held.push(row) >= batch {

@@ -18,7 +18,7 @@ use git2::Oid;
 
 use super::RecordRow;
 use super::idtable::{IdTable, bytes_of};
-use crate::activity::key::{FAMILY_LEN, HEADER_LEN, MAGIC};
+use crate::activity::key::{FAMILY_LEN, HEADER_LEN, header_of, parse_header};
 use crate::activity::kinds::DetailKind;
 use crate::activity::{DetailRef, Record, RecordMeta};
 
@@ -104,33 +104,30 @@ impl Rows {
         *self = Rows::default();
     }
 
+    fn push_chunk(&mut self, chunk: Arc<Chunk>) {
+        self.starts.push(self.len);
+        self.len += chunk.heads.len();
+        self.chunks.push(chunk);
+    }
+
     /// Adds records after those already here.
     pub fn extend<'a>(&mut self, rows: impl IntoIterator<Item = &'a RecordRow>) {
         for chunk in pack(rows) {
-            self.starts.push(self.len);
-            self.len += chunk.heads.len();
-            self.chunks.push(Arc::new(chunk));
+            self.push_chunk(Arc::new(chunk));
         }
     }
 
     /// Moves the records of `more` after those already here.
     pub fn append(&mut self, more: Rows) {
         for chunk in more.chunks {
-            self.starts.push(self.len);
-            self.len += chunk.heads.len();
-            self.chunks.push(chunk);
+            self.push_chunk(chunk);
         }
     }
 
     /// Adds records before those already here.
     pub fn prepend<'a>(&mut self, rows: impl IntoIterator<Item = &'a RecordRow>) {
-        let mut all = Rows::new();
-        all.extend(rows);
-        for chunk in self.chunks.drain(..) {
-            all.starts.push(all.len);
-            all.len += chunk.heads.len();
-            all.chunks.push(chunk);
-        }
+        let mut all = Rows::from_rows(rows);
+        all.append(std::mem::take(self));
         *self = all;
     }
 
@@ -298,12 +295,7 @@ impl<'a> RowRef<'a> {
         let key = if flags & D_KEY != 0 {
             let family = self.string(r.count()?)?;
             let word = |r: &mut Reader| r.unsigned().and_then(|v| u32::try_from(v).ok());
-            let (file, offset, length) = (word(r)?, word(r)?, word(r)?);
-            let mut header = [0u8; HEADER_LEN];
-            header[..8].copy_from_slice(MAGIC);
-            header[8..12].copy_from_slice(&file.to_le_bytes());
-            header[12..16].copy_from_slice(&offset.to_le_bytes());
-            header[16..20].copy_from_slice(&length.to_le_bytes());
+            let header = header_of(word(r)?, word(r)?, word(r)?);
             let mut key = String::with_capacity(64);
             key.push_str(family);
             STANDARD.encode_string(header, &mut key);
@@ -397,9 +389,7 @@ impl Packer {
     pub fn take(&mut self) -> Rows {
         let mut rows = Rows::new();
         for chunk in std::mem::take(self).finish() {
-            rows.starts.push(rows.len);
-            rows.len += chunk.heads.len();
-            rows.chunks.push(Arc::new(chunk));
+            rows.push_chunk(Arc::new(chunk));
         }
         rows
     }
@@ -468,13 +458,7 @@ impl Builder {
         let person = self.person(&row.author, &row.email);
         self.heads.push(Head {
             time: row.time,
-            commit: {
-                let mut c = [0u8; 20];
-                if let Some(b) = row.commit.as_bytes().get(..20) {
-                    c.copy_from_slice(b);
-                }
-                c
-            },
+            commit: bytes_of(row.commit),
             at,
             person,
             // git writes offsets of at most ±99:99; anything wider is not a zone.
@@ -552,17 +536,14 @@ fn packed_key(key: &str) -> Option<(&str, [u32; 3])> {
     let mut raw = [0u8; 21];
     let n = STANDARD.decode_slice(header, &mut raw).ok()?;
     let h: [u8; HEADER_LEN] = raw.get(..n)?.try_into().ok()?;
-    if h[..8] != MAGIC[..] {
-        return None;
-    }
+    let (file, offset, length) = parse_header(&h).ok()?;
     // Only canonical base64 is packed, so the text comes back byte for byte.
     let mut again = [0u8; 28];
     STANDARD.encode_slice(h, &mut again).ok()?;
     if again != header.as_bytes() {
         return None;
     }
-    let word = |i: usize| u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
-    Some((family, [word(8), word(12), word(16)]))
+    Some((family, [file, offset, length]))
 }
 
 fn nibble(b: u8) -> u8 {
