@@ -152,13 +152,13 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
 
 /// The selected record's decoded images, with a file name stem for each.
 fn current_images(app: &App) -> Vec<(String, Vec<u8>)> {
-    let Some(row) = app.current() else {
+    let Some(commit) = app.current_commit() else {
         return Vec::new();
     };
-    let Some(app::Details::Ready(prep)) = app.details.peek(&row.commit) else {
+    let Some(app::Details::Ready(prep)) = app.details.peek(&commit) else {
         return Vec::new();
     };
-    let short = crate::repo::short_id(row.commit);
+    let short = crate::repo::short_id(commit);
     let mut out = Vec::new();
     for d in &prep.details {
         for c in &d.content {
@@ -532,7 +532,7 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
                     }
                 }
                 MouseEventKind::Down(MouseButton::Left) if inside(a.detail) => {
-                    if app.current().is_some() {
+                    if app.current_ref().is_some() {
                         app.focus = Focus::Detail;
                     }
                     Vec::new()

@@ -18,7 +18,7 @@ use super::render::text::fold_view;
 use crate::activity::kinds::{DetailKind, RecordKind};
 use crate::activity::{Content, Detail, DetailRef};
 use crate::columns::truncate_mark;
-use crate::repo::{RecordRow, short_id};
+use crate::repo::{RecordRow, RowRef, short_id};
 use crate::timefmt;
 
 /// Where each part of the screen goes.
@@ -454,13 +454,13 @@ struct ViewKey {
     protocol: Protocol,
 }
 
-fn view_key(app: &App, row: &RecordRow, width: usize) -> ViewKey {
-    let prepared = match app.details.peek(&row.commit) {
+fn view_key(app: &App, commit: git2::Oid, width: usize) -> ViewKey {
+    let prepared = match app.details.peek(&commit) {
         Some(Details::Ready(p)) => Some(Arc::as_ptr(p) as usize),
         _ => None,
     };
     ViewKey {
-        commit: row.commit,
+        commit,
         width,
         height: app.detail_height,
         prepared,
@@ -472,16 +472,16 @@ fn view_key(app: &App, row: &RecordRow, width: usize) -> ViewKey {
 }
 
 /// The record pane's view for `row` at `width`, from the app's cache when
-/// it is still current.
-pub fn detail_view(app: &App, row: &RecordRow, width: usize) -> Arc<DetailView> {
-    let key = view_key(app, row, width);
+/// it is still current (the record is unpacked only to build a new one).
+pub fn detail_view(app: &App, row: RowRef, width: usize) -> Arc<DetailView> {
+    let key = view_key(app, row.commit(), width);
     if let Some(v) = app.detail_view.borrow().as_ref()
         && v.key == key
     {
         return Arc::clone(v);
     }
     let mut sink = Sink::default();
-    build_detail(app, row, width, &mut sink);
+    build_detail(app, &row.to_row(), width, &mut sink);
     let view = Arc::new(DetailView {
         key,
         lines: sink.lines,
@@ -847,10 +847,10 @@ fn render_detail(app: &App, f: &mut Frame, area: Rect) {
     let block = pane_block(app, " Record ".into(), app.focus == Focus::Detail);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let Some(row) = app.current() else {
+    let Some(row) = app.current_ref() else {
         return;
     };
-    let view = detail_view(app, &row, inner.width as usize);
+    let view = detail_view(app, row, inner.width as usize);
     let total = view.lines.len();
     let scroll = app.detail_scroll.min(total.saturating_sub(1));
     let shown = view
@@ -904,7 +904,7 @@ pub fn placements(app: &App, size: Rect) -> Vec<Placement> {
     {
         return Vec::new();
     }
-    let Some(row) = app.current() else {
+    let Some(commit) = app.current_commit() else {
         return Vec::new();
     };
     let inner = detail_inner(app, size);
@@ -912,7 +912,7 @@ pub fn placements(app: &App, size: Rect) -> Vec<Placement> {
     let Some(view) = cache.as_ref() else {
         return Vec::new();
     };
-    if view.key != view_key(app, &row, inner.width as usize) {
+    if view.key != view_key(app, commit, inner.width as usize) {
         return Vec::new();
     }
     let scroll = app.detail_scroll.min(view.lines.len().saturating_sub(1));
@@ -940,7 +940,7 @@ pub fn detail_len(app: &App) -> usize {
     app.detail_view
         .borrow()
         .as_ref()
-        .filter(|v| app.current().is_some_and(|r| r.commit == v.key.commit))
+        .filter(|v| app.current_commit() == Some(v.key.commit))
         .map_or(0, |v| v.lines.len())
 }
 
