@@ -119,14 +119,14 @@ pub fn cell(
                 })
                 .collect(),
         };
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)?;
+        out.write_all(&crate::sanitize::json_pretty(&doc)?)?;
         writeln!(out)?;
         return Ok(());
     }
     writeln!(
         out,
         "{} · {} run{} (newest first)",
-        cell.id,
+        crate::sanitize::line(&cell.id),
         cell.runs.len(),
         if cell.runs.len() == 1 { "" } else { "s" }
     )?;
@@ -183,7 +183,7 @@ pub fn diff(
         writeln!(
             out,
             "{} run 1 ({}): the cell's first run, nothing to compare with",
-            cell.id,
+            crate::sanitize::line(&cell.id),
             short_id(e.commit)
         )?;
         return Ok(());
@@ -199,7 +199,7 @@ pub fn diff(
     writeln!(
         out,
         "{}  {} → {}",
-        cell.id,
+        crate::sanitize::line(&cell.id),
         label(prev, run.saturating_sub(1)),
         label(e, run)
     )?;
@@ -268,7 +268,7 @@ pub fn diff(
         }
     )?;
     for err in before.errors.iter().chain(&after.errors) {
-        writeln!(out, "   error: {err}")?;
+        writeln!(out, "   error: {}", crate::sanitize::line(err))?;
     }
     if !text.stats.identical {
         write!(out, "{}", render(text, &before.text, &after.text, false))?;
@@ -289,7 +289,7 @@ pub fn diff(
     }
     if let Some(b) = &cmp.between {
         for line in why_lines(l, b) {
-            writeln!(out, "{line}")?;
+            writeln!(out, "{}", crate::sanitize::line(&line))?;
         }
     }
     Ok(())

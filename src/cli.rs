@@ -189,12 +189,30 @@ fn local(path: &Path) -> Result<PathBuf, CommandError> {
     crate::clone::local(path).map_err(|e| CommandError::Usage(e.to_string()))
 }
 
-/// Colour (stdout is a terminal and `NO_COLOR` is unset or empty) and the width to draw
-/// diffs at: the terminal's, else `$COLUMNS`, else 120.
+/// Whether the commands colour their output: stdout is a terminal and
+/// `NO_COLOR` is unset or empty. The binary's output guard lets colour
+/// sequences through only then.
+pub fn colour() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Whether the command the arguments name writes colour, so the output
+/// guard should let colour sequences through: only `show`, `diff` and
+/// `files` colour, and only under [`colour`]. Everywhere else an SGR
+/// sequence from the repository shows as text.
+pub fn writes_colour(cli: &Cli) -> bool {
+    matches!(
+        cli.command,
+        Some(Command::Show { .. } | Command::Diff { .. } | Command::Files { .. })
+    ) && colour()
+}
+
+/// Colour (see [`colour`]) and the width to draw diffs at: the terminal's,
+/// else `$COLUMNS`, else 120.
 fn terminal_look() -> (bool, u16) {
     use std::io::IsTerminal;
-    let tty = std::io::stdout().is_terminal();
-    let width = if tty {
+    let width = if std::io::stdout().is_terminal() {
         crossterm::terminal::size().map_or(120, |(w, _)| w)
     } else {
         std::env::var("COLUMNS")
@@ -202,8 +220,7 @@ fn terminal_look() -> (bool, u16) {
             .and_then(|c| c.parse().ok())
             .unwrap_or(120)
     };
-    let color = tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    (color, width)
+    (colour(), width)
 }
 
 /// How `stuck` and `stats` print: the terminal's width (else `$COLUMNS`,
@@ -293,7 +310,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
             if let Some(dir) = save_images {
                 std::fs::create_dir_all(dir)?;
             }
-            commands::show(&project, commit, save_images.as_deref(), out)?;
+            commands::show(&project, commit, save_images.as_deref(), colour(), out)?;
         }
         Some(Command::Cell {
             commit,
@@ -310,20 +327,11 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
             unified,
             path,
         }) => {
-            use std::io::IsTerminal;
             let project = open(path.as_deref(), rev)?;
-            let tty = std::io::stdout().is_terminal();
-            let width = if tty {
-                crossterm::terminal::size().map_or(120, |(w, _)| w)
-            } else {
-                std::env::var("COLUMNS")
-                    .ok()
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or(120)
-            };
+            let (color, width) = terminal_look();
             let look = crate::cellcmd::DiffLook {
                 unified: *unified,
-                color: tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+                color,
                 width,
             };
             crate::cellcmd::diff(&project, commit, *ex, look, out)?;
@@ -383,11 +391,11 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
                     dir.display()
                 )))
             })?;
-            eprintln!(
-                "gtm-tui: demo project written to {}\n         try: gtm-tui show <hash> {}",
+            crate::sanitize::warn(format_args!(
+                "demo project written to {}\n         try: gtm-tui show <hash> {}",
                 dir.display(),
                 dir.display()
-            );
+            ));
             interactive(cli, dir, out)?;
         }
         Some(Command::Export {

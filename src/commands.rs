@@ -8,6 +8,7 @@ use crate::activity::Content;
 use crate::activity::kinds::{ActionKind, DetailKind, RecordKind, detail_name, record_name};
 use crate::export;
 use crate::repo::{Project, RecordRow, RepoError, WalkMsg, WalkStats};
+use crate::sanitize;
 use crate::timefmt;
 
 /// What a command can fail with: the repository, or the output stream.
@@ -70,7 +71,9 @@ fn finish_walk(project: &Project, stats: WalkStats) -> Result<usize, CommandErro
         .into());
     }
     if let Some(why) = &stats.incomplete {
-        eprintln!("gtm-tui: history is incomplete ({why}); showing what could be read");
+        crate::sanitize::warn(format_args!(
+            "history is incomplete ({why}); showing what could be read"
+        ));
     }
     Ok(stats.records)
 }
@@ -114,7 +117,7 @@ pub fn log(
                 details: r.details.len(),
                 error: (!r.errors.is_empty()).then(|| r.errors.join("; ")),
             };
-            serde_json::to_writer(&mut *out, &line).map_err(io::Error::other)?;
+            out.write_all(&sanitize::json(&line)?)?;
             writeln!(out)?;
         } else {
             let flag = if r.errors.is_empty() { "" } else { "  !" };
@@ -123,9 +126,9 @@ pub fn log(
                 "{}  {}  {:<14} {:<11} {}  [{}]{flag}",
                 crate::repo::short_id(row.commit),
                 timefmt::local_minutes(row.time),
-                crate::columns::truncate(&row.author, 14),
+                crate::columns::truncate(&sanitize::line(&row.author), 14),
                 record_name(r.meta.type_id),
-                r.message,
+                sanitize::line(&r.message),
                 r.details.len(),
             )?;
         }
@@ -145,6 +148,7 @@ pub fn show(
     project: &Project,
     spec: &str,
     save_images: Option<&std::path::Path>,
+    color: bool,
     out: &mut impl Write,
 ) -> Result<(), CommandError> {
     let mut saved = 0usize;
@@ -153,7 +157,12 @@ pub fn show(
     let details = store.record_details(&row);
     let r = &row.record;
     writeln!(out, "commit   {}", row.commit)?;
-    writeln!(out, "author   {} <{}>", row.author, row.email)?;
+    writeln!(
+        out,
+        "author   {} <{}>",
+        sanitize::line(&row.author),
+        sanitize::line(&row.email)
+    )?;
     writeln!(
         out,
         "date     {}",
@@ -168,14 +177,14 @@ pub fn show(
         r.meta.importance
     )?;
     if !r.meta.linked_commit.is_empty() {
-        writeln!(out, "linked   {}", r.meta.linked_commit)?;
+        writeln!(out, "linked   {}", sanitize::line(&r.meta.linked_commit))?;
     }
     if !r.meta.tags.is_empty() {
-        writeln!(out, "tags     {}", r.meta.tags.join(", "))?;
+        writeln!(out, "tags     {}", sanitize::line(&r.meta.tags.join(", ")))?;
     }
-    writeln!(out, "message  {}", r.message)?;
+    writeln!(out, "message  {}", sanitize::line(&r.message))?;
     for e in &r.errors {
-        writeln!(out, "error    {e}")?;
+        writeln!(out, "error    {}", sanitize::line(e))?;
     }
     if r.details.is_empty() && RecordKind::from_id(r.meta.type_id) == Some(RecordKind::Code) {
         writeln!(
@@ -196,14 +205,19 @@ pub fn show(
             line.importance
         );
         if !d.tags.is_empty() {
-            head.push_str(&format!(" · tags {}", d.tags.join(", ")));
+            head.push_str(&format!(" · tags {}", sanitize::line(&d.tags.join(", "))));
         }
         if d.compressed {
             head.push_str(" · blosc");
         }
         writeln!(out, "{head}")?;
         for e in &d.errors {
-            writeln!(out, "error: {e} (key {})", line.key)?;
+            writeln!(
+                out,
+                "error: {} (key {})",
+                sanitize::line(e),
+                sanitize::line(&line.key)
+            )?;
         }
         let code = DetailKind::from_id(line.type_id) == Some(DetailKind::CodeExecuted);
         for c in &d.content {
@@ -214,15 +228,20 @@ pub fn show(
                     } else {
                         text
                     };
-                    writeln!(out, "{mime}:")?;
-                    for l in text.lines() {
-                        writeln!(out, "    {l}")?;
+                    writeln!(out, "{}:", sanitize::line(mime))?;
+                    if code {
+                        for l in text.lines() {
+                            writeln!(out, "    {}", sanitize::text(l))?;
+                        }
+                    } else {
+                        write_output(text, color, out)?;
                     }
                 }
                 Content::Image { mime, image } => {
                     writeln!(
                         out,
-                        "{mime}: {} image {}×{}, {} bytes{}",
+                        "{}: {} image {}×{}, {} bytes{}",
+                        sanitize::line(mime),
                         image.format.name(),
                         image.width,
                         image.height,
@@ -237,15 +256,42 @@ pub fn show(
                         saved += 1;
                         let stem = format!("gtm-{}-{saved}", crate::repo::short_id(row.commit));
                         let path = crate::tui::render::image::save(&image.data, dir, &stem)?;
-                        writeln!(out, "    saved to {}", path.display())?;
+                        writeln!(
+                            out,
+                            "    saved to {}",
+                            sanitize::line(&path.display().to_string())
+                        )?;
                     }
                 }
-                Content::Binary { mime, len } => writeln!(out, "{mime}: {len} bytes")?,
+                Content::Binary { mime, len } => {
+                    writeln!(out, "{}: {len} bytes", sanitize::line(mime))?
+                }
             }
         }
     }
     out.flush()?;
     Ok(())
+}
+
+/// A text output as a notebook shows it (progress bars collapsed, escape
+/// sequences read, not passed on), indented; coloured only when `color`.
+fn write_output(text: &str, color: bool, out: &mut impl Write) -> io::Result<()> {
+    use ratatui::text::{Line, Span};
+    let lines: Vec<Line<'static>> =
+        crate::tui::render::text::render_output(text, Default::default())
+            .into_iter()
+            .map(|runs| {
+                let mut spans = vec![Span::raw("    ")];
+                spans.extend(runs.into_iter().map(|(style, t)| Span::styled(t, style)));
+                Line::from(spans)
+            })
+            .collect();
+    let shown = if color {
+        crate::tui::render::diff::to_ansi(&lines)
+    } else {
+        crate::tui::render::diff::to_plain(&lines)
+    };
+    out.write_all(shown.as_bytes())
 }
 
 /// Output shape of `export`.
@@ -351,7 +397,7 @@ pub fn export_with(
         if format == ExportFormat::Json && n > 0 {
             out.write_all(b",\n")?;
         }
-        serde_json::to_writer(&mut *out, &rec).map_err(io::Error::other)?;
+        out.write_all(&sanitize::json(&rec)?)?;
         if format == ExportFormat::Jsonl {
             out.write_all(b"\n")?;
         }

@@ -22,6 +22,7 @@ pub mod insights;
 pub mod lineage;
 pub mod memory;
 pub mod repo;
+pub mod sanitize;
 pub mod synth;
 pub mod timefmt;
 pub mod tui;

@@ -5,21 +5,39 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use gtm_tui::cli::{self, Cli};
+use gtm_tui::sanitize::{self, Guard};
 
 fn main() -> ExitCode {
     let args = Cli::parse();
     let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
-    match cli::run(&args, &mut out) {
-        Ok(()) => ExitCode::SUCCESS,
+    // Every byte the commands write passes the sanitiser: only our own
+    // colour sequences, and only on a colour terminal, reach the reader.
+    let mut out = Guard::new(
+        BufWriter::with_capacity(64 * 1024, stdout.lock()),
+        cli::writes_colour(&args),
+    );
+    let result = cli::run(&args, &mut out);
+    let finished = out.finish();
+    // The reader went away (`| head`): git ends quietly with 0, and so do
+    // we, whichever error the closed pipe surfaced as.
+    if out.broken_pipe() {
+        return ExitCode::SUCCESS;
+    }
+    match result {
+        Ok(()) => match finished {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                sanitize::warn(format_args!("writing output: {e}"));
+                ExitCode::FAILURE
+            }
+        },
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) if e.is_usage() => {
-            let _ = io::Write::flush(&mut out);
-            eprintln!("gtm-tui: {e}");
+            sanitize::warn(&e);
             ExitCode::from(2)
         }
         Err(e) => {
-            eprintln!("gtm-tui: {:#}", anyhow::Error::from(e));
+            sanitize::warn(format_args!("{:#}", anyhow::Error::from(e)));
             ExitCode::FAILURE
         }
     }

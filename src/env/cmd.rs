@@ -90,7 +90,7 @@ fn print_env(
             record,
             env,
         };
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)?;
+        out.write_all(&crate::sanitize::json_pretty(&doc)?)?;
         writeln!(out)?;
         return Ok(());
     }
@@ -190,7 +190,7 @@ fn print_diff(
             },
             errors,
         };
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)?;
+        out.write_all(&crate::sanitize::json_pretty(&doc)?)?;
         writeln!(out)?;
         return Ok(());
     }

@@ -93,7 +93,7 @@ pub fn files(
     let diffs: Vec<FileDiff> = ch.files.iter().map(|f| file_diff(project, f)).collect();
     if json {
         let doc = json_doc(&row, &ch, &diffs);
-        serde_json::to_writer(&mut *out, &doc).map_err(std::io::Error::other)?;
+        out.write_all(&crate::sanitize::json(&doc)?)?;
         writeln!(out)?;
         out.flush()?;
         return Ok(());
@@ -193,21 +193,11 @@ pub fn human(n: u64) -> String {
     }
 }
 
-/// Control characters (a newline or an escape in a file name or message) shown as escapes, so
-/// nothing from the repository reaches the terminal as a command.
+/// A file name, message or note with its control characters shown as
+/// markers (the one sanitiser's), so nothing from the repository reaches
+/// the terminal as a command.
 fn clean(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    crate::sanitize::line(s).into_owned()
 }
 
 struct Draw<'a> {
@@ -307,7 +297,9 @@ fn print_file(
             sizes(*old_size, *new_size),
             human(MAX_DIFF_BYTES)
         )?,
-        FileDiff::Unreadable { reason } => writeln!(out, "{head}: cannot read it: {reason}")?,
+        FileDiff::Unreadable { reason } => {
+            writeln!(out, "{head}: cannot read it: {}", clean(reason))?
+        }
         FileDiff::Notebook(cells) => {
             writeln!(out, "{head}: notebook, {}", cell_counts(cells))?;
             let lang = notebook_lang(project, ch, f);
@@ -618,7 +610,7 @@ mod tests {
         assert_eq!(sizes(Some(10), Some(2048)), "10 B → 2 KB");
         assert_eq!(sizes(None, Some(3 * 1024 * 1024)), "3.0 MB");
         assert_eq!(sizes(Some(5), None), "was 5 B");
-        assert_eq!(clean("a\nb\x1b[31m"), "a\\nb\\u{1b}[31m");
+        assert_eq!(clean("a\nb\x1b[31m"), "a^Jb^[[31m");
         let cell = |status| CellChange {
             status,
             kind: CellKind::Code,

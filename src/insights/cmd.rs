@@ -156,7 +156,7 @@ pub fn stuck(
                 })
                 .collect(),
         };
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)?;
+        out.write_all(&crate::sanitize::json_pretty(&doc)?)?;
         writeln!(out)?;
         out.flush()?;
         return Ok(found.len());
@@ -355,7 +355,7 @@ pub fn stats_command(
             project: &project.name,
             stats: &s,
         };
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)?;
+        out.write_all(&crate::sanitize::json_pretty(&doc)?)?;
         writeln!(out)?;
     } else {
         out.write_all(render_stats(&s, &project.name, look).as_bytes())?;

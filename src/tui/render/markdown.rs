@@ -1069,7 +1069,7 @@ mod tests {
         let lines = md("a\x1b[31mb `c\x07` \u{9b}\n\n```\nx\x1b]0;t\x07\r\n```", 40);
         assert_eq!(
             texts(&lines),
-            vec!["a^[[31mb c^G \u{FFFD}", "", "  x^[]0;t^G"]
+            vec!["a^[[31mb c^G \\u{9b}", "", "  x^[]0;t^G"]
         );
     }
 

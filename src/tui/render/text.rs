@@ -29,13 +29,6 @@ const TAB_STOP: usize = 8;
 /// is then dropped rather than applied.
 const MAX_CSI_PARAMS: usize = 256;
 
-/// Caret notation for the C0 controls, indexed by code point.
-const CARET: [&str; 32] = [
-    "^@", "^A", "^B", "^C", "^D", "^E", "^F", "^G", "^H", "^I", "^J", "^K", "^L", "^M", "^N", "^O",
-    "^P", "^Q", "^R", "^S", "^T", "^U", "^V", "^W", "^X", "^Y", "^Z", "^[", "^\\", "^]", "^^",
-    "^_",
-];
-
 /// SGR 30–37 / 40–47.
 const NORMAL_COLORS: [Color; 8] = [
     Color::Black,
@@ -60,19 +53,10 @@ const BRIGHT_COLORS: [Color; 8] = [
     Color::White,
 ];
 
-/// The visible stand-in for a control character, or `None` if `c` is not
-/// one: caret notation for C0 controls (`^@` … `^_`, so BEL is `^G`) and
-/// DEL (`^?`), and `�` for the C1 controls U+0080–U+009F, which have no
-/// common notation. Tab, newline, carriage return and escape have markers
-/// too; [`render_output`] interprets those before asking.
-pub fn control_marker(c: char) -> Option<&'static str> {
-    match c {
-        '\0'..='\x1f' => CARET.get(c as usize).copied(),
-        '\x7f' => Some("^?"),
-        '\u{80}'..='\u{9f}' => Some("\u{FFFD}"),
-        _ => None,
-    }
-}
+/// The visible stand-in for a control character: the one sanitiser's
+/// notation ([`crate::sanitize::marker`]), so the TUI and the command line
+/// show a stray byte the same way.
+pub use crate::sanitize::marker as control_marker;
 
 /// Text output as a notebook would show it.
 ///
@@ -844,7 +828,7 @@ mod tests {
     #[test]
     fn control_characters_become_markers() {
         let lines = render_output("a\x07b\x00c\x7fd\u{85}e", Style::default());
-        assert_eq!(texts(&lines), vec!["a^Gb^@c^?d\u{FFFD}e"]);
+        assert_eq!(texts(&lines), vec!["a^Gb^@c^?d\\u{85}e"]);
         assert_eq!(
             style_of(&lines, "^G"),
             Style::default().add_modifier(Modifier::DIM)
