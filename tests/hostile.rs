@@ -351,3 +351,42 @@ fn no_command_emits_a_control_sequence_on_a_terminal() {
         assert_clean(&format!("{args:?} with NO_COLOR"), &bytes, false);
     }
 }
+
+/// `gtm-tui export | head` and the like: the reader closes the pipe before
+/// (or while) the command writes. Every command ends quietly with 0, as git
+/// does, whichever layer the closed pipe surfaced in.
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = write_hostile(dir.path());
+    let p = dir.path().to_str().unwrap();
+    for args in commands(&h)
+        .into_iter()
+        .filter(|a| !a.contains(&HOSTILE.to_string()))
+    {
+        if args[0] == "files" && args[1] == h.code {
+            continue; // an error on purpose: exit 2 whatever the pipe does
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gtm-tui"))
+            .args(&args)
+            .arg(p)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before the first byte is read: every write fails.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?} said: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
