@@ -394,7 +394,7 @@ fn https_urls_use_the_users_insteadof_and_credential_helper() {
         ),
     )
     .unwrap();
-    let url = "https://reviewer.example/proj.git";
+    let url = "https://reviewer.example/proj";
     let (code, out, err) = s.gtm(&["log", url], &[]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, s.local_log());
@@ -410,13 +410,14 @@ fn https_urls_use_the_users_insteadof_and_credential_helper() {
         ),
     )
     .unwrap();
-    let (code, _, err) = s.gtm(&["log", "https://reviewer.example/proj"], &[]);
+    std::fs::remove_dir_all(s.cache.path().join(&s.copies()[0])).unwrap();
+    let (code, _, err) = s.gtm(&["log", url], &[]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("cloning https://reviewer.example/proj"),
         "{err}"
     );
-    assert_eq!(s.copies().len(), 1, "the failed clone left nothing");
+    assert!(s.copies().is_empty(), "the failed clone left nothing");
 }
 
 /// `ssh://` and `git@host:path` go through the user's ssh (here a stand-in
