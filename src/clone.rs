@@ -455,6 +455,7 @@ mod tests {
         assert_eq!(visible("50%\r51%\r", true), "50%\r51%\r");
     }
 
+    #[cfg(unix)]
     #[test]
     fn one_line_reason() {
         use std::os::unix::process::ExitStatusExt;

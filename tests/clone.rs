@@ -3,6 +3,8 @@
 //! 127.0.0.1, and ssh is stood in for by `GIT_SSH_COMMAND`, so each test
 //! exercises the user's git setup the way a real remote would.
 
+#![cfg(unix)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -581,4 +583,26 @@ fn missing_git_is_named() {
     let (code, _, err) = s.gtm(&["log", &url], &[("PATH", empty.path().to_str().unwrap())]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("git") && err.contains("PATH"), "{err}");
+}
+
+/// Run from a hook or an alias, gtm-tui inherits variables that point git
+/// at that repository; the clone and the fetch must still go to the cache.
+#[test]
+fn an_outer_repositorys_git_variables_are_ignored() {
+    let s = Setup::new();
+    let outer = s.server_home.path().join("outer");
+    std::fs::create_dir_all(outer.join("objects")).unwrap();
+    let url = format!("file://{}", s.project().display());
+    let objects = outer.join("objects");
+    let envs = [
+        ("GIT_DIR", outer.to_str().unwrap()),
+        ("GIT_OBJECT_DIRECTORY", objects.to_str().unwrap()),
+    ];
+    for _ in 0..2 {
+        let (code, out, err) = s.gtm(&["log", &url], &envs);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out, s.local_log());
+        push_record(&s.project(), "One more");
+    }
+    assert_eq!(snapshot(&outer).len(), 1, "{:?}", snapshot(&outer));
 }
