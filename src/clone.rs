@@ -141,10 +141,10 @@ pub fn folder_for(url: &str) -> String {
 /// picker and `--rev gm.workspace-…` see them all, and a fetch moves them.
 const MIRROR: &str = "+refs/heads/*:refs/heads/*";
 
-/// Variables that point git at a repository (the list `git rev-parse
-/// --local-env-vars` prints, less the user's `-c` settings): set when
-/// gtm-tui runs inside a hook or an alias, they would make git fetch into
-/// that repository instead of the cache.
+/// Variables that point git at a repository (what `git rev-parse
+/// --local-env-vars` lists, less the user's configuration, and
+/// `GIT_NAMESPACE`): set when gtm-tui runs inside a hook or an alias, they
+/// would make git fetch into that repository instead of the cache.
 const REPOSITORY_ENV: [&str; 13] = [
     "GIT_DIR",
     "GIT_WORK_TREE",
