@@ -61,6 +61,12 @@ pub fn text(s: &str) -> Cow<'_, str> {
     clean_with(s, |c| c != '\n' && c != '\t' && is_control(c))
 }
 
+/// Text with every control character but those in `keep` shown as its
+/// marker: git's progress on a terminal keeps `\r`, which redraws its line.
+pub fn keeping<'a>(s: &'a str, keep: &[char]) -> Cow<'a, str> {
+    clean_with(s, |c| !keep.contains(&c) && is_control(c))
+}
+
 fn clean_with(s: &str, mark: impl Fn(char) -> bool) -> Cow<'_, str> {
     if !s.chars().any(&mark) {
         return Cow::Borrowed(s);
