@@ -20,12 +20,13 @@ use similar::{Algorithm, DiffTag};
 use crate::bounded::{self, Budget};
 
 /// Steps of exact line diff in one [`diff_text`] call: 40 million is an exact diff of up to
-/// ~6,300 changed lines on the two sides together, about 105 ms at worst (every line different,
-/// measured on the development machine's release build; README "Performance").
+/// ~6,300 changed lines on the two sides together, 140 ms at worst (every line different,
+/// measured on the development machine's release build; README "Performance"). Past it the
+/// anchored diff of [`bounded::diff`] uses what is left, so the whole stays within about that.
 pub const DEFAULT_LINE_STEPS: u64 = 40_000_000;
 
 /// Steps of word diffs for the emphasis of one [`diff_text`] call's changed rows, shared by all
-/// of them (~30 ms at worst); rows past it get no emphasis.
+/// of them (45 ms at worst); rows past it get no emphasis.
 pub const DEFAULT_EMPHASIS_STEPS: u64 = 20_000_000;
 
 /// Lines longer than this (in bytes) on either side of a change get no word emphasis: a long

@@ -28,11 +28,11 @@ const MAX_PAIRINGS: usize = 10_000;
 
 /// Steps (see [`crate::bounded`]) of exact similarity for the whole pairing of one notebook: a
 /// size bound, not a clock, so that the machine's load cannot change how cells pair. 100 million
-/// is ~0.15 s at worst (README "Performance"); past it ratios are the coarse ones.
+/// is 0.2 s at worst (README "Performance"); past it ratios are the coarse ones.
 const PAIRING_STEPS: u64 = 100_000_000;
 
-/// Of those, at most this many for the line diff of one pair of long sources (~2,000 changed
-/// lines, ~5 ms at worst).
+/// Of those, at most this many for the line diff of one pair of long sources (2,000 changed
+/// lines on the two sides, 10 ms at worst).
 const LINE_RATIO_STEPS: u64 = 4_000_000;
 
 /// What happened to a cell.

@@ -95,8 +95,9 @@ impl Streak {
     }
 }
 
-/// Steps of exact line diff for one [`lines_changed`] (~2,000 changed
-/// lines, ~5 ms at worst); past it the coarse diff's count.
+/// Steps of exact line diff for one [`lines_changed`] (2,000 changed
+/// lines on the two sides, 10 ms at worst); past it the coarse diff's
+/// count.
 const LINES_CHANGED_STEPS: u64 = 4_000_000;
 
 /// Lines an edit changed: a line replaced counts once, lines only added or

@@ -83,8 +83,8 @@ pub(crate) type QuickMap<K, V> = HashMap<K, V, BuildHasherDefault<Quick>>;
 pub const SIMILARITY: f32 = 0.6;
 
 /// Steps of exact line diff one [`ratio`] of long sources may take (see
-/// [`bounded`]): 2,000 changed lines, ~5 ms at worst; past it the ratio is
-/// the coarse diff's.
+/// [`bounded`]): 2,000 changed lines on the two sides, 10 ms at worst;
+/// past it the ratio is the coarse diff's.
 const RATIO_STEPS: u64 = 4_000_000;
 
 /// Live cells of a notebook compared by similarity, most recently run first.
