@@ -210,12 +210,18 @@ impl Project {
 
     /// Every record, newest first.
     pub fn records(&self) -> Result<Vec<RecordRow>, RepoError> {
+        Ok(self.records_with_stats()?.0)
+    }
+
+    /// Every record, newest first, with the walk's counts (which say when
+    /// the history could not be read whole).
+    pub fn records_with_stats(&self) -> Result<(Vec<RecordRow>, WalkStats), RepoError> {
         let mut rows = Vec::new();
-        self.walk(|r| {
+        let stats = self.walk(|r| {
             rows.push(r);
             true
         })?;
-        Ok(rows)
+        Ok((rows, stats))
     }
 }
 
