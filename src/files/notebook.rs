@@ -641,6 +641,27 @@ mod tests {
         c
     }
 
+    #[test]
+    fn ratio_is_exact_within_budget_and_the_byte_count_bound_past_it() {
+        // Similar by byte counts (same letters), much less by order: the exact ratio says
+        // no pair, the coarse one past the budget yes, and each says so every time.
+        let a: String = "abcd".repeat(400);
+        let b: String = "dcba".repeat(400);
+        let exact = ratio(&a, &b, &mut Budget::new(u64::MAX));
+        let coarse = ratio(&a, &b, &mut Budget::new(0));
+        assert_eq!(
+            exact,
+            bounded::ratio_of(bounded::lcs_len(a.as_bytes(), b.as_bytes()), 1600, 1600)
+        );
+        assert_eq!(coarse, 1.0);
+        assert!(exact < 0.6);
+        // The pairing's budget is spent in cell order: the first pair is priced exactly.
+        let mut budget = Budget::new(bounded::lcs_cost(1600, 1600));
+        assert_eq!(ratio(&a, &b, &mut budget), exact);
+        assert_eq!(budget.left(), 0);
+        assert_eq!(ratio(&a, &b, &mut budget), coarse);
+    }
+
     fn statuses(c: &[CellChange]) -> Vec<(CellStatus, Option<usize>, Option<usize>)> {
         c.iter()
             .map(|c| (c.status, c.old_index, c.new_index))

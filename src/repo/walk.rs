@@ -145,7 +145,11 @@ impl Project {
                     // A shallow or damaged clone misses parents: keep what can be read.
                     Err(e) => {
                         stats.incomplete.get_or_insert_with(|| {
-                            format!("parent {parent} of {}: {}", commit.id(), e.message())
+                            // libgit2 skips a pack that does not match its index and
+                            // says only "not found": name the pack, as git would.
+                            let cause = super::damaged_pack(repo)
+                                .map_or(String::new(), |c| format!(" ({c})"));
+                            format!("parent {parent} of {}: {}{cause}", commit.id(), e.message())
                         });
                     }
                 }
