@@ -36,7 +36,8 @@ pub fn find(project: &Project, spec: &str, ex: Option<u32>) -> Result<Found, Com
             row.record.message
         ))
     })?;
-    let rows = project.records()?;
+    let (rows, walk) = project.records_with_stats()?;
+    crate::commands::warn_incomplete(&walk);
     let lineage = lineage::build(project, &rows, Some(&notebook));
     let at = lineage.find(row.commit, ex).ok_or_else(|| {
         CommandError::Usage(match ex {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand};
 
 use crate::commands::{self, CommandError, ExportFormat};
-use crate::repo::Project;
+use crate::repo::{Project, RepoError};
 use crate::tui::render::image::Protocol;
 
 /// Read the activity history of a Gigantum project: every cell run, output,
@@ -364,12 +364,32 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
                 }
                 (c, p) => (c.clone(), p.clone()),
             };
-            let project = open(path.as_deref(), rev)?;
+            // A lone argument naming a file is neither a project nor (unless the project here
+            // has a revision of that name) a commit: say so rather than blame the directory.
+            let file = match (&commit, &path) {
+                (Some(c), None) if Path::new(c).is_file() => Some(c.clone()),
+                _ => None,
+            };
+            let named_file = |e: CommandError| {
+                let about_file = match (&file, &e) {
+                    (Some(_), CommandError::Repo(RepoError::NotARepository { .. })) => true,
+                    (Some(f), CommandError::Repo(RepoError::UnknownRev { rev, .. })) => rev == f,
+                    _ => false,
+                };
+                match &file {
+                    Some(f) if about_file => CommandError::Usage(format!(
+                        "{f} is a file, not a project directory or a revision"
+                    )),
+                    _ => e,
+                }
+            };
+            let project = open(path.as_deref(), rev).map_err(named_file)?;
             let look = crate::env::cmd::EnvLook {
                 json: *json,
                 ascii: cli.ascii,
             };
-            crate::env::cmd::env(&project, commit.as_deref(), diff.as_deref(), look, out)?;
+            crate::env::cmd::env(&project, commit.as_deref(), diff.as_deref(), look, out)
+                .map_err(named_file)?;
         }
         Some(Command::Demo { into }) => {
             let dir = match into {

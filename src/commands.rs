@@ -70,12 +70,18 @@ fn finish_walk(project: &Project, stats: WalkStats) -> Result<usize, CommandErro
         }
         .into());
     }
+    warn_incomplete(&stats);
+    Ok(stats.records)
+}
+
+/// Says on stderr when a walk could not read the whole history, for every
+/// command that reads it (`log`, `export`, `stats`, `stuck`, `cell`, `diff`).
+pub fn warn_incomplete(stats: &WalkStats) {
     if let Some(why) = &stats.incomplete {
         crate::sanitize::warn(format_args!(
             "history is incomplete ({why}); showing what could be read"
         ));
     }
-    Ok(stats.records)
 }
 
 #[derive(Serialize)]
@@ -90,6 +96,18 @@ struct LogLine<'a> {
     message: &'a str,
     details: usize,
     error: Option<String>,
+}
+
+/// The errors of a record and of its detail lines, as `log` shows them
+/// (the details themselves are not read: `show` has their errors).
+fn record_error(r: &crate::activity::Record) -> Option<String> {
+    let all: Vec<&str> = r
+        .errors
+        .iter()
+        .map(String::as_str)
+        .chain(r.details.iter().filter_map(|d| d.error.as_deref()))
+        .collect();
+    (!all.is_empty()).then(|| all.join("; "))
 }
 
 /// `log`: one line per record, newest first, printed as the walk reads them.
@@ -115,12 +133,13 @@ pub fn log(
                 type_id: r.meta.type_id,
                 message: &r.message,
                 details: r.details.len(),
-                error: (!r.errors.is_empty()).then(|| r.errors.join("; ")),
+                error: record_error(r),
             };
             out.write_all(&sanitize::json(&line)?)?;
             writeln!(out)?;
         } else {
-            let flag = if r.errors.is_empty() { "" } else { "  !" };
+            let broken = !r.errors.is_empty() || r.details.iter().any(|d| d.error.is_some());
+            let flag = if broken { "  !" } else { "" };
             writeln!(
                 out,
                 "{}  {}  {:<14} {:<11} {}  [{}]{flag}",

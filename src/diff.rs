@@ -7,17 +7,27 @@
 //! split the highlighter uses, so highlighted lines can be laid over the rows by number.
 //!
 //! The line diff is Patience (it anchors on unique lines, which keeps moved blocks of notebook
-//! code readable) under a deadline: past it similar settles for a coarser diff, and word-level
-//! emphasis is skipped for the rows not yet done, so a pathological pair of inputs costs a bounded
-//! time rather than hanging the UI.
+//! code readable) within a budget of steps priced by size (see [`crate::bounded`]), never a
+//! clock: past it the diff is anchored on unique lines only, with stretches between them that do
+//! not fit shown replaced whole, and word-level emphasis has a budget of its own, past which
+//! changed rows get none. A pathological pair of inputs costs a bounded time rather than hanging
+//! the UI, and the same pair always gives the same rows.
 
 use std::ops::Range;
-use std::time::{Duration, Instant};
 
 use similar::{Algorithm, DiffTag};
 
-/// Time budget for one [`diff_text`] call, line diff and word emphasis together.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(200);
+use crate::bounded::{self, Budget};
+
+/// Steps of exact line diff in one [`diff_text`] call: 40 million is an exact diff of up to
+/// ~6,300 changed lines on the two sides together, 140 ms at worst (every line different,
+/// measured on the development machine's release build; README "Performance"). Past it the
+/// anchored diff of [`bounded::diff`] uses what is left, so the whole stays within about that.
+pub const DEFAULT_LINE_STEPS: u64 = 40_000_000;
+
+/// Steps of word diffs for the emphasis of one [`diff_text`] call's changed rows, shared by all
+/// of them (45 ms at worst); rows past it get no emphasis.
+pub const DEFAULT_EMPHASIS_STEPS: u64 = 20_000_000;
 
 /// Lines longer than this (in bytes) on either side of a change get no word emphasis: a long
 /// line of data costs much to diff word by word and its emphasis is unreadable anyway.
@@ -130,16 +140,18 @@ pub struct TextDiff {
     /// The inputs differ, but only in line terminators (CRLF against LF, or a final newline),
     /// so every row is Equal; a viewer should say so rather than show "no changes".
     pub line_endings_differ: bool,
-    /// The time budget ran out: the line diff may be coarser than the best one and some changed
-    /// rows may lack word emphasis.
-    pub timed_out: bool,
+    /// A budget of steps ran out: the line diff may be coarser than the best one and some
+    /// changed rows may lack word emphasis. The same inputs always give the same answer.
+    pub coarse: bool,
 }
 
 /// Tuning for [`diff_text_with`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DiffOptions {
-    /// Budget for the whole diff, see [`DEFAULT_TIMEOUT`].
-    pub timeout: Duration,
+    /// See [`DEFAULT_LINE_STEPS`].
+    pub line_steps: u64,
+    /// See [`DEFAULT_EMPHASIS_STEPS`].
+    pub emphasis_steps: u64,
     /// See [`MAX_EMPHASIS_LINE`].
     pub max_emphasis_line: usize,
     /// See [`MIN_SIMILARITY`].
@@ -149,7 +161,8 @@ pub struct DiffOptions {
 impl Default for DiffOptions {
     fn default() -> Self {
         DiffOptions {
-            timeout: DEFAULT_TIMEOUT,
+            line_steps: DEFAULT_LINE_STEPS,
+            emphasis_steps: DEFAULT_EMPHASIS_STEPS,
             max_emphasis_line: MAX_EMPHASIS_LINE,
             min_similarity: MIN_SIMILARITY,
         }
@@ -164,19 +177,18 @@ pub fn diff_text(old: &str, new: &str) -> TextDiff {
 
 /// [`diff_text`] with explicit options.
 pub fn diff_text_with(old: &str, new: &str, opts: &DiffOptions) -> TextDiff {
-    let start = Instant::now();
-    let deadline = start.checked_add(opts.timeout);
     let old_lines = split_lines(old);
     let new_lines = split_lines(new);
     let old_texts: Vec<&str> = old_lines.iter().map(|l| l.0).collect();
     let new_texts: Vec<&str> = new_lines.iter().map(|l| l.0).collect();
-    let ops = similar::capture_diff_slices_deadline(
+    let lines = bounded::diff(
         Algorithm::Patience,
         &old_texts,
         &new_texts,
-        deadline,
+        &mut Budget::new(opts.line_steps),
     );
-    let mut timed_out = past(deadline);
+    let mut coarse = lines.coarse;
+    let ops = lines.ops;
 
     let line = |lines: &[(&str, Eol)], i: usize| {
         lines.get(i).map(|&(text, eol)| DiffLine {
@@ -240,16 +252,17 @@ pub fn diff_text_with(old: &str, new: &str, opts: &DiffOptions) -> TextDiff {
         flush(block, &mut rows);
     }
 
+    let mut budget = Budget::new(opts.emphasis_steps);
     for row in rows.iter_mut().filter(|r| r.kind == RowKind::Change) {
-        if past(deadline) {
-            timed_out = true;
-            break;
-        }
-        if let (Some(l), Some(r)) = (row.left.as_mut(), row.right.as_mut())
-            && let Some((le, re)) = word_emphasis(&l.text, &r.text, opts, deadline)
-        {
-            l.emphasis = le;
-            r.emphasis = re;
+        if let (Some(l), Some(r)) = (row.left.as_mut(), row.right.as_mut()) {
+            match word_emphasis(&l.text, &r.text, opts, &mut budget) {
+                Emphasis::Some(le, re) => {
+                    l.emphasis = le;
+                    r.emphasis = re;
+                }
+                Emphasis::Unhelpful => {}
+                Emphasis::OverBudget => coarse = true,
+            }
         }
     }
 
@@ -258,7 +271,7 @@ pub fn diff_text_with(old: &str, new: &str, opts: &DiffOptions) -> TextDiff {
         rows,
         stats,
         line_endings_differ,
-        timed_out,
+        coarse,
     }
 }
 
@@ -302,10 +315,6 @@ impl TextDiff {
         }
         out
     }
-}
-
-fn past(deadline: Option<Instant>) -> bool {
-    deadline.is_some_and(|d| Instant::now() >= d)
 }
 
 /// Lines as [`str::lines`] splits them, each with its terminator.
@@ -362,16 +371,20 @@ fn tokenize(s: &str) -> Vec<Range<usize>> {
 /// Byte ranges within one line.
 type Ranges = Vec<Range<usize>>;
 
-/// The differing byte ranges of two changed lines, or `None` when emphasis would not help (too
-/// long, too different, or out of time).
-fn word_emphasis(
-    old: &str,
-    new: &str,
-    opts: &DiffOptions,
-    deadline: Option<Instant>,
-) -> Option<(Ranges, Ranges)> {
+/// What the word diff of two changed lines gives.
+enum Emphasis {
+    /// The differing byte ranges of the old and the new line.
+    Some(Ranges, Ranges),
+    /// Emphasis would not help: the lines are too long or too different.
+    Unhelpful,
+    /// The word diff does not fit in what is left of the budget.
+    OverBudget,
+}
+
+/// The differing byte ranges of two changed lines.
+fn word_emphasis(old: &str, new: &str, opts: &DiffOptions, budget: &mut Budget) -> Emphasis {
     if old.len() > opts.max_emphasis_line || new.len() > opts.max_emphasis_line {
-        return None;
+        return Emphasis::Unhelpful;
     }
     let ot = tokenize(old);
     let nt = tokenize(new);
@@ -379,10 +392,9 @@ fn word_emphasis(
     let ns: Vec<&str> = nt.iter().filter_map(|r| new.get(r.clone())).collect();
     // Myers rather than Patience: within a line the same tokens (spaces, brackets) repeat, and
     // Patience, anchoring only on unique ones, would mark far more than changed.
-    let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &os, &ns, deadline);
-    if past(deadline) {
-        return None;
-    }
+    let Some(ops) = bounded::exact(Algorithm::Myers, &os, &ns, budget) else {
+        return Emphasis::OverBudget;
+    };
 
     let solid_len = |ts: &[&str]| {
         ts.iter()
@@ -410,9 +422,9 @@ fn word_emphasis(
         (2 * common) as f32 / total as f32
     };
     if similarity < opts.min_similarity {
-        return None;
+        return Emphasis::Unhelpful;
     }
-    Some((old_ranges, new_ranges))
+    Emphasis::Some(old_ranges, new_ranges)
 }
 
 /// Adds the bytes of tokens `toks` to `ranges`, joining it to the previous range when only
@@ -637,22 +649,77 @@ mod tests {
     }
 
     #[test]
-    fn pathological_input_is_bounded() {
-        // Every line different and long-ish: the deadline keeps this short.
+    fn over_budget_is_coarse_and_does_not_depend_on_time() {
+        // 20,000 lines, every one different: far over the line budget, with no unique line in
+        // common to anchor on, so one replace block of Change rows, every time.
         let old: String = (0..20_000).map(|i| format!("a{i} {}\n", i * 7)).collect();
         let new: String = (0..20_000).map(|i| format!("b{} {i}\n", i * 3)).collect();
-        let t = Instant::now();
-        let d = diff_text_with(
-            &old,
-            &new,
-            &DiffOptions {
-                timeout: Duration::from_millis(50),
-                ..DiffOptions::default()
-            },
-        );
-        assert!(t.elapsed() < Duration::from_secs(5));
+        let d = diff_text(&old, &new);
+        assert!(d.coarse);
+        assert_eq!(kinds(&d), vec![RowKind::Change; 20_000]);
+        assert_eq!(d, diff_text(&old, &new));
         assert_eq!(rebuild(&d, true), old);
         assert_eq!(rebuild(&d, false), new);
+        // A small edit in a large text stays exact.
+        let big: String = (0..20_000).map(|i| format!("line {i}\n")).collect();
+        let d = diff_text(&big, &big.replace("line 9999\n", "line nine\n"));
+        assert!(!d.coarse);
+        assert_eq!((d.stats.added, d.stats.removed), (1, 1));
+    }
+
+    #[test]
+    fn over_budget_anchors_on_unique_lines() {
+        // Unique lines kept, the stretches between them all different and too dear: the
+        // stretches show replaced whole, the unique lines equal.
+        let old: String = (0..300)
+            .map(|i| {
+                if i % 100 == 50 {
+                    format!("keep {i}\n")
+                } else {
+                    format!("a{i}\n")
+                }
+            })
+            .collect();
+        let new: String = (0..300)
+            .map(|i| {
+                if i % 100 == 50 {
+                    format!("keep {i}\n")
+                } else {
+                    format!("b{i}\n")
+                }
+            })
+            .collect();
+        let opts = DiffOptions {
+            line_steps: 1_000,
+            ..DiffOptions::default()
+        };
+        let d = diff_text_with(&old, &new, &opts);
+        assert!(d.coarse);
+        let equal: Vec<usize> = (0..d.rows.len())
+            .filter(|&k| d.rows[k].kind == RowKind::Equal)
+            .collect();
+        assert_eq!(equal, vec![50, 150, 250]);
+        assert_eq!(d, diff_text_with(&old, &new, &opts));
+    }
+
+    #[test]
+    fn emphasis_budget_is_spent_in_row_order() {
+        // Each row's word diff is one token against one after trimming: 4 steps.
+        let old = "a = f(price)\nb = f(price)\nc = f(price)\n";
+        let new = old.replace("price", "cost");
+        let opts = DiffOptions {
+            emphasis_steps: 8,
+            ..DiffOptions::default()
+        };
+        let d = diff_text_with(old, &new, &opts);
+        let emphasised: Vec<bool> = d
+            .rows
+            .iter()
+            .map(|r| !r.left.as_ref().unwrap().emphasis.is_empty())
+            .collect();
+        assert_eq!(emphasised, vec![true, true, false]);
+        assert!(d.coarse);
+        assert!(!diff_text(old, &new).coarse);
     }
 
     mod prop {

@@ -7,6 +7,7 @@
 
 pub mod activity;
 pub mod between;
+pub mod bounded;
 pub mod cellcmd;
 pub mod cli;
 pub mod clone;

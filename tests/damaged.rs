@@ -221,3 +221,240 @@ fn as_nobody(args: &[&str]) -> Option<(i32, String, String)> {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     ))
 }
+
+/// Runs the binary in `dir` (for arguments relative to it).
+fn gtm_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_gtm-tui"))
+        .args(args)
+        .current_dir(dir)
+        .env("TZ", "UTC")
+        .output()
+        .expect("binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The synth project's pack file.
+fn pack_file(dir: &Path) -> std::path::PathBuf {
+    std::fs::read_dir(dir.join(".git/objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "pack"))
+        .expect("synth writes a pack")
+}
+
+/// Turns the project's pack into loose objects, so that single objects can be removed.
+fn unpack(dir: &Path) {
+    let pack = pack_file(dir);
+    let moved = dir.join("all.pack");
+    std::fs::rename(&pack, &moved).unwrap();
+    std::fs::remove_file(pack.with_extension("idx")).unwrap();
+    let status = Command::new("git")
+        .args(["unpack-objects", "-q"])
+        .current_dir(dir)
+        .stdin(std::fs::File::open(&moved).unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::remove_file(moved).unwrap();
+}
+
+/// Removes one loose object.
+fn remove_object(dir: &Path, id: &str) {
+    let id = id.trim();
+    std::fs::remove_file(dir.join(".git/objects").join(&id[..2]).join(&id[2..])).unwrap();
+}
+
+#[test]
+fn a_truncated_pack_file() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 20,
+            ..Workload::default()
+        },
+    );
+    let pack = pack_file(dir.path());
+    let len = std::fs::metadata(&pack).unwrap().len();
+    let f = std::fs::OpenOptions::new().write(true).open(&pack).unwrap();
+    f.set_len(len / 2).unwrap();
+    let p = dir.path().to_str().unwrap();
+
+    let (code, out, err) = gtm(&["log", p]);
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert_eq!(err.lines().count(), 1, "one sentence: {err}");
+    assert!(!err.contains("unknown ref"), "{err}");
+    assert!(err.contains("pack"), "what git reports: {err}");
+}
+
+#[test]
+fn env_of_a_file_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("somefile.txt"), "hello\n").unwrap();
+    // Outside a repository, and inside one.
+    let (code, _, err) = gtm_in(dir.path(), &["env", "somefile.txt"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("somefile.txt is a file, not a project directory or a revision"),
+        "{err}"
+    );
+    let proj = dir.path().join("project");
+    common::workload(
+        &proj,
+        Workload {
+            records: 10,
+            ..Workload::default()
+        },
+    );
+    std::fs::write(proj.join("somefile.txt"), "hello\n").unwrap();
+    let (code, _, err) = gtm_in(&proj, &["env", "somefile.txt"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("somefile.txt is a file"), "{err}");
+    // A directory is still the project, a revision still a revision.
+    let (code, _, err) = gtm_in(dir.path(), &["env", "project"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = gtm_in(&proj, &["env", "HEAD"]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_tag_pointing_to_a_tree_or_a_blob() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 10,
+            ..Workload::default()
+        },
+    );
+    let blob = git(dir.path(), &["rev-parse", "HEAD:.gigantum/project.yaml"]);
+    git(dir.path(), &["tag", "treetag", "HEAD^{tree}"]);
+    git(
+        dir.path(),
+        &["tag", "-a", "-m", "a blob", "blobtag", blob.trim()],
+    );
+    let p = dir.path().to_str().unwrap();
+    for (tag, kind) in [("treetag", "tree"), ("blobtag", "blob")] {
+        let (code, _, err) = gtm(&["log", "--rev", tag, p]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(&format!("'{tag}' points to a {kind}, not a commit")),
+            "{err}"
+        );
+        let (code, _, err) = gtm(&["show", tag, p]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(&format!("points to a {kind}")), "{err}");
+    }
+}
+
+#[test]
+fn a_log_file_blob_missing_from_the_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let commit = one_record(
+        dir.path(),
+        vec![DetailSpec::text(2, 1, "text/plain", "42\n")],
+    );
+    unpack(dir.path());
+    let listing = git(dir.path(), &["ls-tree", "HEAD", ".gigantum/activity/log/"]);
+    let (meta, name) = listing.lines().next().unwrap().split_once('\t').unwrap();
+    let id = meta.split_whitespace().nth(2).unwrap().to_string();
+    remove_object(dir.path(), &id);
+    let p = dir.path().to_str().unwrap();
+
+    let (code, out, err) = gtm(&["show", &commit, p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!(
+            "{name}: its blob {id} is missing from the repository"
+        )),
+        "names the file and the object: {out}"
+    );
+}
+
+/// What `stats`, `stuck`, `cell` and `diff` print on stderr for the project at `p`.
+fn insight_warnings(p: &str, code_record: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    for args in [
+        vec!["stats", p],
+        vec!["stuck", p],
+        vec!["cell", code_record, p],
+        vec!["diff", code_record, p],
+    ] {
+        let (code, out, err) = gtm(&args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(!out.is_empty(), "{args:?}");
+        errs.push(err);
+    }
+    errs
+}
+
+/// The newest code record of the project at `p` (full hash).
+fn newest_code_record(p: &str) -> String {
+    let (_, out, _) = gtm(&["log", "--json", p]);
+    out.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|r| {
+            r["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Executed cell in notebook"))
+        })
+        .map(|r| r["commit"].as_str().unwrap().to_string())
+        .expect("a code record")
+}
+
+#[test]
+fn insights_say_when_the_history_is_incomplete() {
+    let src = tempfile::tempdir().unwrap();
+    common::workload(
+        src.path(),
+        Workload {
+            records: 60,
+            ..Workload::default()
+        },
+    );
+    // A shallow clone.
+    let dst = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", src.path().display());
+    git(
+        dst.path(),
+        &["clone", "--quiet", "--depth", "30", &url, "shallow"],
+    );
+    let p = dst.path().join("shallow");
+    let p = p.to_str().unwrap();
+    let code_record = newest_code_record(p);
+    for err in insight_warnings(p, &code_record) {
+        assert!(err.contains("history is incomplete"), "{err}");
+        assert!(err.contains("shallow clone"), "{err}");
+    }
+
+    // A commit object that cannot be read, halfway down the history.
+    unpack(src.path());
+    let p = src.path().to_str().unwrap();
+    let code_record = newest_code_record(p);
+    let gone = git(src.path(), &["rev-parse", "HEAD~40"]);
+    remove_object(src.path(), &gone);
+    for err in insight_warnings(p, &code_record) {
+        assert!(err.contains("history is incomplete"), "{err}");
+        assert!(err.contains(gone.trim()), "names the object: {err}");
+    }
+}
+
+#[test]
+fn log_marks_a_record_whose_detail_line_is_broken() {
+    let dir = tempfile::tempdir().unwrap();
+    one_record(dir.path(), vec![DetailSpec::RawLine("2,1,0".to_string())]);
+    let p = dir.path().to_str().unwrap();
+    let (code, out, err) = gtm(&["log", p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.trim_end().ends_with("!"), "{out}");
+    let (_, out, _) = gtm(&["log", "--json", p]);
+    let line: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(
+        line["error"].as_str().unwrap().contains("3 fields"),
+        "{line}"
+    );
+}

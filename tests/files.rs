@@ -842,3 +842,100 @@ fn files_command_json_and_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("deadbeef"), "{err}");
 }
+
+/// A notebook without cell ids (so cells pair by content) whose edited cells sit each alone
+/// between unchanged ones, and cost more and more to compare: sources of 60 to 1,932 bytes,
+/// a third of each one's characters replaced, so their similarity is about 0.7 but takes a
+/// long diff to find.
+fn expensive_pairing_project(dir: &std::path::Path) -> String {
+    let mut seed: u64 = 15;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    let (mut old_cells, mut new_cells) = (Vec::new(), Vec::new());
+    for k in 0..40 {
+        let anchor = json!({"cell_type": "code", "execution_count": null, "metadata": {},
+                            "source": [format!("step_{k} = {k}")], "outputs": []});
+        old_cells.push(anchor.clone());
+        new_cells.push(anchor);
+        let len = 60 + k * 48;
+        let old: String = (0..len).map(|_| b"abcd"[next() % 4] as char).collect();
+        let new: String = old
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if i % 3 == 1 { 'x' } else { c })
+            .collect();
+        for src in [(&mut old_cells, old), (&mut new_cells, new)] {
+            src.0.push(
+                json!({"cell_type": "code", "execution_count": null, "metadata": {},
+                              "source": [src.1], "outputs": []}),
+            );
+        }
+    }
+    let nb = |cells: Vec<Value>| {
+        serde_json::to_vec_pretty(&json!({"cells": cells, "metadata": {},
+                                          "nbformat": 4, "nbformat_minor": 4}))
+        .unwrap()
+    };
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    w.record(RecordSpec::new(7, "Created new Project: synthetic-project"));
+    w.write_file("code/heavy.ipynb", &nb(old_cells));
+    save(&mut w, 2, "1 new file(s).", &["save"], Linked::AutoCommit);
+    w.write_file("code/heavy.ipynb", &nb(new_cells));
+    let edit = save(
+        &mut w,
+        2,
+        "1 modified file(s).",
+        &["save"],
+        Linked::AutoCommit,
+    );
+    w.finish(dir).unwrap();
+    edit
+}
+
+#[test]
+fn same_files_same_json_under_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let edit = expensive_pairing_project(dir.path());
+    let path = dir.path().to_str().unwrap();
+    // Both cores kept busy for the test's duration (and at most two minutes): a clock in the
+    // pairing would pair differently from run to run.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spinners: Vec<_> = (0..2)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let start = std::time::Instant::now();
+                let mut x = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed)
+                    && start.elapsed() < std::time::Duration::from_secs(120)
+                {
+                    x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+                }
+            })
+        })
+        .collect();
+    let outs: Vec<String> = (0..20)
+        .map(|_| {
+            let (code, out, err) = gtm(&["files", "--json", &edit, path]);
+            assert_eq!(code, 0, "{err}");
+            out
+        })
+        .collect();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for s in spinners {
+        s.join().unwrap();
+    }
+    for (k, out) in outs.iter().enumerate() {
+        assert!(out == &outs[0], "run {k} differs from run 0");
+    }
+    // And the answer is the exact one: every edited cell paired with its old self.
+    let doc: Value = serde_json::from_str(&outs[0]).unwrap();
+    let cells = doc["files"][0]["diff"]["cells"].as_array().unwrap();
+    let statuses: Vec<&str> = cells.iter().filter_map(|c| c["status"].as_str()).collect();
+    let modified = statuses.iter().filter(|s| **s == "modified").count();
+    assert_eq!(modified, 40, "{statuses:?}");
+}

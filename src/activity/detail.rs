@@ -18,6 +18,14 @@ pub enum DetailError {
     Key(#[from] KeyError),
     #[error("log file {0} is missing")]
     MissingFile(String),
+    /// The commit lists the log file, but the repository cannot give its blob.
+    #[error("log file {file}: its blob {id} {why}")]
+    UnreadableBlob {
+        file: String,
+        id: String,
+        /// "is missing from the repository", or what the object store said.
+        why: String,
+    },
     #[error("offset {offset} is past the end of {file} ({len} bytes)")]
     OffsetPastEnd {
         file: String,

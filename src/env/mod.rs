@@ -389,15 +389,7 @@ pub fn read_tree(repo: &Repository, tree: &Tree<'_>) -> Environment {
 
 /// A commit named by the user: a record's (abbreviated) hash or any revision.
 pub fn resolve(project: &Project, spec: &str) -> Result<Oid, RepoError> {
-    project
-        .repo()
-        .revparse_single(spec)
-        .and_then(|o| o.peel_to_commit())
-        .map(|c| c.id())
-        .map_err(|_| RepoError::UnknownRev {
-            rev: spec.to_string(),
-            path: project.path.clone(),
-        })
+    crate::repo::resolve_commit(project.repo(), spec, &project.path)
 }
 
 // ---------------------------------------------------------------- diff

@@ -11,12 +11,12 @@
 //! shown in full: a notebook's outputs are mostly base64 pictures and long tables.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
 use similar::{Algorithm, DiffTag};
 
+use crate::bounded::{self, Budget};
 use crate::diff::{TextDiff, diff_text};
 
 /// Two sources at least this similar (`similar`'s ratio) are taken for the same cell edited.
@@ -26,8 +26,14 @@ pub const MIN_CELL_SIMILARITY: f32 = 0.5;
 /// every ratio costs a diff, and such a stretch is a rewrite anyway.
 const MAX_PAIRINGS: usize = 10_000;
 
-/// Budget of one similarity ratio.
-const RATIO_TIMEOUT: Duration = Duration::from_millis(5);
+/// Steps (see [`crate::bounded`]) of exact similarity for the whole pairing of one notebook: a
+/// size bound, not a clock, so that the machine's load cannot change how cells pair. 100 million
+/// is 0.2 s at worst (README "Performance"); past it ratios are the coarse ones.
+const PAIRING_STEPS: u64 = 100_000_000;
+
+/// Of those, at most this many for the line diff of one pair of long sources (2,000 changed
+/// lines on the two sides, 10 ms at worst).
+const LINE_RATIO_STEPS: u64 = 4_000_000;
 
 /// What happened to a cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -425,12 +431,13 @@ fn pair_by_content(old: &[Cell], new: &[Cell]) -> Vec<(usize, usize)> {
     let nk: Vec<_> = new.iter().map(key).collect();
     let ops = similar::capture_diff_slices(Algorithm::Myers, &ok, &nk);
     let mut pairs = Vec::new();
+    let mut budget = Budget::new(PAIRING_STEPS);
     let mut pending: Option<(std::ops::Range<usize>, std::ops::Range<usize>)> = None;
     for op in &ops {
         let (tag, o, n) = op.as_tag_tuple();
         if tag == DiffTag::Equal {
             if let Some((po, pn)) = pending.take() {
-                pair_similar(old, new, po, pn, &mut pairs);
+                pair_similar(old, new, po, pn, &mut budget, &mut pairs);
             }
             pairs.extend(o.zip(n));
         } else {
@@ -441,7 +448,7 @@ fn pair_by_content(old: &[Cell], new: &[Cell]) -> Vec<(usize, usize)> {
         }
     }
     if let Some((po, pn)) = pending {
-        pair_similar(old, new, po, pn, &mut pairs);
+        pair_similar(old, new, po, pn, &mut budget, &mut pairs);
     }
     pairs.sort_unstable();
     pairs
@@ -454,6 +461,7 @@ fn pair_similar(
     new: &[Cell],
     o: std::ops::Range<usize>,
     n: std::ops::Range<usize>,
+    budget: &mut Budget,
     pairs: &mut Vec<(usize, usize)>,
 ) {
     if o.is_empty() || n.is_empty() || o.len().saturating_mul(n.len()) > MAX_PAIRINGS {
@@ -468,7 +476,7 @@ fn pair_similar(
             if a.kind != b.kind {
                 continue;
             }
-            let r = ratio(&a.source, &b.source);
+            let r = ratio(&a.source, &b.source, budget);
             if r >= MIN_CELL_SIMILARITY {
                 scored.push((r, i, j));
             }
@@ -488,17 +496,31 @@ fn pair_similar(
     pairs.extend(chosen);
 }
 
-/// Similarity of two sources in 0..=1: by characters for short ones, by lines for long ones.
-fn ratio(a: &str, b: &str) -> f32 {
+/// Similarity of two sources in 0..=1: by bytes for short ones, by lines for long ones; exact
+/// while `budget` lasts. Past it, short sources get their byte-count ratio (an upper bound of the
+/// exact one) and long ones the ratio of the coarse line diff ([`bounded::diff`]).
+fn ratio(a: &str, b: &str, budget: &mut Budget) -> f32 {
     if a == b {
         return 1.0;
     }
-    let mut cfg = similar::TextDiff::configure();
-    cfg.algorithm(Algorithm::Myers).timeout(RATIO_TIMEOUT);
+    let (ab, bb) = (a.as_bytes(), b.as_bytes());
+    let bound = bounded::byte_histogram_ratio(ab, bb);
+    if bound < MIN_CELL_SIMILARITY {
+        // The exact ratio is lower still: no pair either way, and nothing spent.
+        return bound;
+    }
     if a.len().max(b.len()) <= 2_000 {
-        cfg.diff_chars(a, b).ratio()
+        if budget.take(bounded::lcs_cost(ab.len(), bb.len())) {
+            bounded::ratio_of(bounded::lcs_len(ab, bb), ab.len(), bb.len())
+        } else {
+            bound
+        }
     } else {
-        cfg.diff_lines(a, b).ratio()
+        let mut one = Budget::new(LINE_RATIO_STEPS.min(budget.left()));
+        let before = one.left();
+        let r = bounded::line_ratio(a, b, &mut one);
+        budget.take(before - one.left());
+        r
     }
 }
 
@@ -617,6 +639,27 @@ mod tests {
             c["id"] = json!(id);
         }
         c
+    }
+
+    #[test]
+    fn ratio_is_exact_within_budget_and_the_byte_count_bound_past_it() {
+        // Similar by byte counts (same letters), much less by order: the exact ratio says
+        // no pair, the coarse one past the budget yes, and each says so every time.
+        let a: String = "abcd".repeat(400);
+        let b: String = "dcba".repeat(400);
+        let exact = ratio(&a, &b, &mut Budget::new(u64::MAX));
+        let coarse = ratio(&a, &b, &mut Budget::new(0));
+        assert_eq!(
+            exact,
+            bounded::ratio_of(bounded::lcs_len(a.as_bytes(), b.as_bytes()), 1600, 1600)
+        );
+        assert_eq!(coarse, 1.0);
+        assert!(exact < 0.6);
+        // The pairing's budget is spent in cell order: the first pair is priced exactly.
+        let mut budget = Budget::new(bounded::lcs_cost(1600, 1600));
+        assert_eq!(ratio(&a, &b, &mut budget), exact);
+        assert_eq!(budget.left(), 0);
+        assert_eq!(ratio(&a, &b, &mut budget), coarse);
     }
 
     fn statuses(c: &[CellChange]) -> Vec<(CellStatus, Option<usize>, Option<usize>)> {

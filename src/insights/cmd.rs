@@ -34,7 +34,8 @@ impl Default for InsightLook {
 
 /// The whole history and its lineage, which both commands start from.
 pub fn read(project: &Project) -> Result<(Vec<RecordRow>, Lineage), CommandError> {
-    let rows = project.records()?;
+    let (rows, walk) = project.records_with_stats()?;
+    crate::commands::warn_incomplete(&walk);
     if rows.is_empty() {
         return Err(RepoError::NoRecords {
             rev: project.rev.clone(),

@@ -13,6 +13,7 @@ use git2::Oid;
 
 use crate::activity::Content;
 use crate::activity::kinds::DetailKind;
+use crate::bounded;
 use crate::lineage::{Execution, Lineage};
 use crate::repo::{DetailStore, RecordRow};
 
@@ -94,6 +95,11 @@ impl Streak {
     }
 }
 
+/// Steps of exact line diff for one [`lines_changed`] (2,000 changed
+/// lines on the two sides, 10 ms at worst); past it the coarse diff's
+/// count.
+const LINES_CHANGED_STEPS: u64 = 4_000_000;
+
 /// Lines an edit changed: a line replaced counts once, lines only added or
 /// only removed count each (the larger of the two sides of each change).
 pub fn lines_changed(old: &str, new: &str) -> usize {
@@ -103,15 +109,23 @@ pub fn lines_changed(old: &str, new: &str) -> usize {
     // Sources end without a newline; without one on both sides the last
     // line would differ from itself followed by more lines.
     let (old, new) = (format!("{old}\n"), format!("{new}\n"));
-    let diff = similar::TextDiff::configure()
-        .timeout(std::time::Duration::from_millis(20))
-        .diff_lines(&old, &new);
-    diff.grouped_ops(0)
+    // Bounded by size, not by a clock (see `bounded`), so a busy machine
+    // cannot change the count.
+    let (old, new): (Vec<&str>, Vec<&str>) = (
+        old.split_inclusive('\n').collect(),
+        new.split_inclusive('\n').collect(),
+    );
+    let diff = bounded::diff(
+        similar::Algorithm::Myers,
+        &old,
+        &new,
+        &mut bounded::Budget::new(LINES_CHANGED_STEPS),
+    );
+    diff.ops
         .iter()
-        .flatten()
-        .map(|op| {
-            let (_, old_range, new_range) = op.as_tag_tuple();
-            old_range.len().max(new_range.len())
+        .map(|op| match op.as_tag_tuple() {
+            (similar::DiffTag::Equal, _, _) => 0,
+            (_, old_range, new_range) => old_range.len().max(new_range.len()),
         })
         .sum()
 }

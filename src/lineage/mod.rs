@@ -13,7 +13,6 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
-use std::time::Duration;
 
 use git2::Oid;
 use serde::Deserialize;
@@ -24,6 +23,7 @@ use self::timeline::{Timeline, Vid};
 use crate::activity::DetailKey;
 use crate::activity::detail::code_in_fence;
 use crate::activity::kinds::{DetailKind, RecordKind};
+use crate::bounded;
 use crate::repo::{DetailStore, Project, RecordRow};
 
 /// A quick hasher for the maps consulted on every run (sources, counts,
@@ -81,6 +81,11 @@ pub(crate) type QuickMap<K, V> = HashMap<K, V, BuildHasherDefault<Quick>>;
 /// A source this similar to a live cell's latest source is taken as an
 /// edit of it (unless the snapshots show both cells side by side).
 pub const SIMILARITY: f32 = 0.6;
+
+/// Steps of exact line diff one [`ratio`] of long sources may take (see
+/// [`bounded`]): 2,000 changed lines on the two sides, 10 ms at worst;
+/// past it the ratio is the coarse diff's.
+const RATIO_STEPS: u64 = 4_000_000;
 
 /// Live cells of a notebook compared by similarity, most recently run first.
 const RECENT_CELLS: usize = 32;
@@ -1044,66 +1049,22 @@ pub fn ratio(a: &str, b: &str) -> f32 {
         return 0.0;
     }
     if la + lb > 6000 {
-        // Long sources by lines, with a deadline: a pathological pair must
-        // not hold up the history.
-        let mut cfg = similar::TextDiff::configure();
-        cfg.timeout(Duration::from_millis(20));
-        cfg.diff_lines(a, b).ratio()
+        // Long sources by lines, within a budget of steps rather than a
+        // deadline: a pathological pair must not hold up the history, nor
+        // may the machine's load change which runs are tied together.
+        bounded::line_ratio(a, b, &mut bounded::Budget::new(RATIO_STEPS))
     } else {
         // Bytes rather than chars: the same for code (mostly ASCII). The
         // ratio is that of a shortest edit script (what Myers' diff finds):
         // twice the longest common subsequence over both lengths.
-        2.0 * lcs_len(a.as_bytes(), b.as_bytes()) as f32 / (la + lb) as f32
+        2.0 * bounded::lcs_len(a.as_bytes(), b.as_bytes()) as f32 / (la + lb) as f32
     }
-}
-
-/// Length of the longest common subsequence of two byte strings, 64
-/// positions of the shorter one at a time (Hyyrö's bit-parallel form of
-/// Allison and Dix): a few word operations per byte of the longer.
-fn lcs_len(a: &[u8], b: &[u8]) -> usize {
-    let (a, b) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    if a.is_empty() {
-        return 0;
-    }
-    let words = a.len().div_ceil(64);
-    // Per byte value: where it occurs in `a`.
-    let mut masks = vec![0u64; 256 * words];
-    for (i, &c) in a.iter().enumerate() {
-        if let Some(m) = masks.get_mut(usize::from(c) * words + i / 64) {
-            *m |= 1 << (i % 64);
-        }
-    }
-    let mut v = vec![u64::MAX; words];
-    for &c in b {
-        let row = usize::from(c) * words;
-        let mut carry = 0u64;
-        for (w, vw) in v.iter_mut().enumerate() {
-            let m = masks.get(row + w).copied().unwrap_or(0);
-            let u = *vw & m;
-            let (sum, c1) = vw.overflowing_add(u);
-            let (sum, c2) = sum.overflowing_add(carry);
-            carry = u64::from(c1 || c2);
-            *vw = sum | (*vw & !m);
-        }
-    }
-    // Zero bits within `a`'s length are matched positions.
-    let tail = a.len() % 64;
-    v.iter()
-        .enumerate()
-        .map(|(w, &x)| {
-            let x = if w + 1 == words && tail != 0 {
-                x | (u64::MAX << tail)
-            } else {
-                x
-            };
-            x.count_zeros() as usize
-        })
-        .sum()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bounded::lcs_len;
 
     const NB: &str = "code/nb.ipynb";
 

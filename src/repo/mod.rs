@@ -29,6 +29,18 @@ pub enum RepoError {
     NoPermission { path: PathBuf },
     #[error("unknown ref or commit '{rev}' in {path}")]
     UnknownRev { rev: String, path: PathBuf },
+    #[error("'{rev}' points to a {kind}, not a commit, in {path}")]
+    NotACommit {
+        rev: String,
+        kind: String,
+        path: PathBuf,
+    },
+    #[error("cannot read '{rev}' in {path}: {message}")]
+    Unreadable {
+        rev: String,
+        path: PathBuf,
+        message: String,
+    },
     #[error("'{rev}' in {path} has no commits")]
     Empty { rev: String, path: PathBuf },
     #[error("no Gigantum activity records in the history of '{rev}' in {path}")]
@@ -141,30 +153,15 @@ impl Project {
             .components()
             .collect::<PathBuf>();
         let rev_name = rev.unwrap_or("HEAD").to_string();
-        let tip = match repo
-            .revparse_single(&rev_name)
-            .and_then(|o| o.peel_to_commit())
-        {
-            Ok(c) => c.id(),
-            Err(e) => {
-                let unborn = rev.is_none()
-                    && matches!(
-                        e.code(),
-                        git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
-                    )
-                    && repo.head().is_err();
-                return Err(if unborn {
-                    RepoError::Empty {
-                        rev: rev_name,
-                        path: root,
-                    }
-                } else {
-                    RepoError::UnknownRev {
-                        rev: rev_name,
-                        path: root,
-                    }
-                });
+        let tip = match resolve_commit(&repo, &rev_name, &root) {
+            Ok(id) => id,
+            Err(RepoError::UnknownRev { rev: r, path })
+                if rev.is_none() && repo.head().is_err() && damaged_pack(&repo).is_none() =>
+            {
+                // No commit on HEAD yet (and no pack that would explain it).
+                return Err(RepoError::Empty { rev: r, path });
             }
+            Err(e) => return Err(e),
         };
         let name = project_name(&repo, tip).unwrap_or_else(|| {
             root.file_name()
@@ -291,18 +288,106 @@ impl Project {
 
     /// Resolves a commit given by the user (full or abbreviated hash, or any rev) to a record row.
     pub fn record(&self, spec: &str) -> Result<RecordRow, RepoError> {
+        let id = resolve_commit(&self.repo, spec, &self.path)?;
         let commit = self
             .repo
-            .revparse_single(spec)
-            .and_then(|o| o.peel_to_commit())
-            .map_err(|_| RepoError::UnknownRev {
-                rev: spec.to_string(),
-                path: self.path.clone(),
-            })?;
+            .find_commit(id)
+            .map_err(|e| RepoError::git(format!("reading commit {id}"), e))?;
         walk::row_of(&commit).ok_or_else(|| RepoError::NotARecord {
             commit: commit.id().to_string(),
         })
     }
+}
+
+/// The commit a revision given by the user names. When it names none, the error says why as git
+/// would: no such ref or commit, a tag or rev naming a tree or blob, or an object the repository
+/// cannot read (a pack file that does not match its index, a missing object).
+pub fn resolve_commit(repo: &Repository, rev: &str, path: &Path) -> Result<Oid, RepoError> {
+    let unknown = || RepoError::UnknownRev {
+        rev: rev.to_string(),
+        path: path.to_path_buf(),
+    };
+    let object = match repo.revparse_single(rev) {
+        Ok(o) => o,
+        Err(e) => {
+            if let Some(cause) = damaged_pack(repo) {
+                return Err(RepoError::Unreadable {
+                    rev: rev.to_string(),
+                    path: path.to_path_buf(),
+                    message: cause,
+                });
+            }
+            // The ref is there but what it points to is not: a missing object, not a typo.
+            let names_ref = repo.resolve_reference_from_short_name(rev).is_ok();
+            if names_ref && e.class() == git2::ErrorClass::Odb {
+                return Err(RepoError::Unreadable {
+                    rev: rev.to_string(),
+                    path: path.to_path_buf(),
+                    message: e.message().to_string(),
+                });
+            }
+            return Err(unknown());
+        }
+    };
+    match object.peel_to_commit() {
+        Ok(c) => Ok(c.id()),
+        Err(e) => {
+            // What the rev ends at once its tags are followed.
+            let mut target = object;
+            while let Some(next) = target.as_tag().and_then(|t| t.target().ok()) {
+                target = next;
+            }
+            match target.kind() {
+                Some(kind) if kind != git2::ObjectType::Commit && kind != git2::ObjectType::Tag => {
+                    Err(RepoError::NotACommit {
+                        rev: rev.to_string(),
+                        kind: kind.str().to_string(),
+                        path: path.to_path_buf(),
+                    })
+                }
+                _ => Err(RepoError::Unreadable {
+                    rev: rev.to_string(),
+                    path: path.to_path_buf(),
+                    message: e.message().to_string(),
+                }),
+            }
+        }
+    }
+}
+
+/// The first pack file that does not match its index, said as git says it: a pack's last 20
+/// bytes are its checksum, which its index records too. libgit2 skips such a pack and reports
+/// only that objects are missing. Reads 40 bytes a pack; `None` when every pack matches.
+pub fn damaged_pack(repo: &Repository) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let tail = |p: &Path, from_end: i64| -> Option<[u8; 20]> {
+        let mut f = std::fs::File::open(p).ok()?;
+        f.seek(SeekFrom::End(-from_end)).ok()?;
+        let mut buf = [0u8; 20];
+        f.read_exact(&mut buf).ok()?;
+        Some(buf)
+    };
+    let dir = repo.path().join("objects/pack");
+    let mut packs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pack"))
+        .collect();
+    packs.sort();
+    packs.into_iter().find_map(|pack| {
+        let idx = pack.with_extension("idx");
+        if !idx.exists() {
+            return None;
+        }
+        // The index ends with the pack's checksum, then its own.
+        let matches = tail(&pack, 20).is_some_and(|sum| tail(&idx, 40) == Some(sum));
+        (!matches).then(|| {
+            format!(
+                "packfile {} does not match its index (truncated or damaged)",
+                pack.display()
+            )
+        })
+    })
 }
 
 /// `name:` from the project's yaml at `tip`, read without a yaml parser: the

@@ -131,16 +131,19 @@ impl<'r> DetailStore<'r> {
     ) -> Result<T, DetailError> {
         let name = key.file_name();
         let first = match self.file(self.tip, &name) {
-            Some(blob) => match value_at(blob.content(), key) {
+            Ok(Some(blob)) => match value_at(blob.content(), key) {
                 Ok(v) => return Ok(f(v)),
                 Err(e) => Some(e),
             },
-            None => None,
+            Ok(None) => None,
+            Err(e) => Some(e),
         };
-        if activity_commit != self.tip
-            && let Some(blob) = self.file(activity_commit, &name)
-        {
-            return value_at(blob.content(), key).map(f);
+        if activity_commit != self.tip {
+            match self.file(activity_commit, &name) {
+                Ok(Some(blob)) => return value_at(blob.content(), key).map(f),
+                Ok(None) => {}
+                Err(e) => return Err(e),
+            }
         }
         Err(first.unwrap_or_else(|| {
             DetailError::MissingFile(format!(
@@ -151,18 +154,35 @@ impl<'r> DetailStore<'r> {
         }))
     }
 
-    fn file(&self, commit: Oid, name: &str) -> Option<Rc<Blob<'r>>> {
-        let listing = self.listing(commit)?;
-        let id = *listing.get(name)?;
+    /// The log file `name` as of `commit`: `None` when the commit does not list it, an error
+    /// when it does but its blob cannot be read (naming the file and the object).
+    fn file(&self, commit: Oid, name: &str) -> Result<Option<Rc<Blob<'r>>>, DetailError> {
+        let Some(id) = self.listing(commit).and_then(|l| l.get(name).copied()) else {
+            return Ok(None);
+        };
         if let Some(b) = self.blobs.borrow_mut().get(&id) {
-            return Some(b);
+            return Ok(Some(b));
         }
-        let blob = Rc::new(self.repo.find_blob(id).ok()?);
+        let blob = match self.repo.find_blob(id) {
+            Ok(b) => Rc::new(b),
+            Err(e) => {
+                let why = if e.code() == git2::ErrorCode::NotFound {
+                    "is missing from the repository".to_string()
+                } else {
+                    format!("cannot be read: {}", e.message())
+                };
+                return Err(DetailError::UnreadableBlob {
+                    file: format!("{LOG_DIR}/{name}"),
+                    id: id.to_string(),
+                    why,
+                });
+            }
+        };
         let size = blob.size();
         self.blobs
             .borrow_mut()
             .insert(id, Rc::clone(&blob), size, None);
-        Some(blob)
+        Ok(Some(blob))
     }
 
     fn listing(&self, commit: Oid) -> Option<Rc<HashMap<String, Oid>>> {

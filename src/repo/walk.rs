@@ -145,7 +145,11 @@ impl Project {
                     // A shallow or damaged clone misses parents: keep what can be read.
                     Err(e) => {
                         stats.incomplete.get_or_insert_with(|| {
-                            format!("parent {parent} of {}: {}", commit.id(), e.message())
+                            // libgit2 skips a pack that does not match its index and
+                            // says only "not found": name the pack, as git would.
+                            let cause = super::damaged_pack(repo)
+                                .map_or(String::new(), |c| format!(" ({c})"));
+                            format!("parent {parent} of {}: {}{cause}", commit.id(), e.message())
                         });
                     }
                 }
@@ -210,12 +214,18 @@ impl Project {
 
     /// Every record, newest first.
     pub fn records(&self) -> Result<Vec<RecordRow>, RepoError> {
+        Ok(self.records_with_stats()?.0)
+    }
+
+    /// Every record, newest first, with the walk's counts (which say when
+    /// the history could not be read whole).
+    pub fn records_with_stats(&self) -> Result<(Vec<RecordRow>, WalkStats), RepoError> {
         let mut rows = Vec::new();
-        self.walk(|r| {
+        let stats = self.walk(|r| {
             rows.push(r);
             true
         })?;
-        Ok(rows)
+        Ok((rows, stats))
     }
 }
 
