@@ -214,6 +214,8 @@ pub fn fit(app: &mut App, size: Rect) {
     let a = views::areas(size, app.split);
     app.list_height = a.timeline.height.saturating_sub(2) as usize;
     app.detail_height = a.detail.height.saturating_sub(2) as usize;
+    // A smaller timeline, or one laid out anew, must still show the selection.
+    app.scroll_into_view();
     if let Some(screen) = app.env.as_mut() {
         screen.pane.height = a.status.y.saturating_sub(2) as usize;
     }

@@ -51,36 +51,14 @@ pub fn areas(size: Rect, split: Split) -> Areas {
     }
 }
 
-/// What one line of the timeline shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimelineLine {
-    Day(usize),
-    Record(usize),
-}
+pub use super::app::TimelineLine;
 
-/// The timeline's lines from `app.top` for `height` lines: a day separator
-/// before each record that starts a new day (and before the first shown).
+/// The timeline's lines from `app.top` for `height` lines (see
+/// [`App::lines_from`]).
 pub fn timeline_lines(app: &App, height: usize) -> Vec<TimelineLine> {
-    let mut out = Vec::with_capacity(height);
-    let mut pos = app.top;
-    let mut last_day: Option<&str> = None;
-    while out.len() < height {
-        let Some(&i) = app.view.get(pos) else { break };
-        let day = app.day(i);
-        if last_day != Some(day) {
-            out.push(TimelineLine::Day(pos));
-            if out.len() >= height {
-                break;
-            }
-        }
-        last_day = Some(day);
-        out.push(TimelineLine::Record(pos));
-        pos += 1;
-    }
-    out
+    app.lines_from(app.top, height)
 }
 
-/// A glyph per record type; ASCII letters with `--ascii`.
 pub fn glyph(type_id: i64, ascii: bool) -> &'static str {
     let k = RecordKind::from_id(type_id);
     if ascii {
