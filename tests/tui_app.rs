@@ -286,3 +286,154 @@ fn branch_and_author_pickers() {
     app.update(Action::ClearFilter);
     assert_eq!(app.view.len(), total);
 }
+
+/// One message through the event loop's handler at `size`, and what the
+/// workers would do for the effects it asks for (decoding included).
+fn send(
+    app: &mut App,
+    project: &Project,
+    size: ratatui::layout::Rect,
+    msg: gtm_tui::tui::worker::Msg,
+) {
+    let store = project.details();
+    let mut fx = gtm_tui::tui::handle(app, msg, Some(size));
+    while !fx.is_empty() {
+        let mut rest = Vec::new();
+        for e in fx {
+            match e {
+                Effect::Decode(commits) => {
+                    for c in commits {
+                        let row = app.row(c).unwrap();
+                        let prepared = gtm_tui::tui::prepare::prepare(project, &store, &row, true);
+                        // As the loop does: a worker's answer is a message too.
+                        rest.extend(gtm_tui::tui::handle(
+                            app,
+                            gtm_tui::tui::worker::Msg::Details(app.load, c, prepared),
+                            Some(size),
+                        ));
+                    }
+                }
+                other => common::screens::settle(app, project, vec![other]),
+            }
+        }
+        fx = rest;
+    }
+}
+
+fn press_key(app: &mut App, project: &Project, size: ratatui::layout::Rect, c: KeyCode) {
+    let ev = crossterm::event::Event::Key(key(c));
+    send(app, project, size, gtm_tui::tui::worker::Msg::Input(ev));
+}
+
+/// Every record the timeline draws, and the selected one, has its details.
+fn all_drawn_decoded(app: &App) -> Result<(), String> {
+    use gtm_tui::tui::app::Details;
+    use gtm_tui::tui::views::{TimelineLine, timeline_lines};
+    let mut commits: Vec<git2::Oid> = timeline_lines(app, app.list_height)
+        .into_iter()
+        .filter_map(|l| match l {
+            TimelineLine::Record(pos) => app
+                .view
+                .get(pos)
+                .map(|&i| app.rows.get(i).unwrap().commit()),
+            TimelineLine::Day(_) => None,
+        })
+        .collect();
+    commits.extend(app.current_commit());
+    for c in commits {
+        if !matches!(app.details.peek(&c), Some(Details::Ready(_))) {
+            return Err(format!("{c} is drawn but not decoded"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn rows_brought_into_view_are_decoded_without_another_key() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 200,
+            streaks: 3,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    let size = ratatui::layout::Rect::new(0, 0, 80, 24);
+    gtm_tui::tui::fit(&mut app, size);
+    let rows = project.records().unwrap();
+    let (first, rest) = rows.split_at(3);
+    // The walk's batches: a few rows, then the rest, then the end.
+    for batch in [first.to_vec(), rest.to_vec()] {
+        let msg = gtm_tui::tui::worker::Msg::Walk(app.load, gtm_tui::repo::WalkMsg::Rows(batch));
+        send(&mut app, &project, size, msg);
+    }
+    all_drawn_decoded(&app).expect("after loading");
+
+    // The insights screen, Enter on a streak opens its cell, Esc back.
+    press_key(&mut app, &project, size, KeyCode::Char('i'));
+    press_key(&mut app, &project, size, KeyCode::Enter);
+    assert!(app.cell.is_some(), "the streak's cell opened");
+    press_key(&mut app, &project, size, KeyCode::Esc);
+    assert!(app.cell.is_none());
+    all_drawn_decoded(&app).expect("back from the cell screen");
+
+    // v lays the panes side by side: a taller timeline, more rows.
+    let before = app.list_height;
+    press_key(&mut app, &project, size, KeyCode::Char('v'));
+    assert!(app.list_height > before, "{} → {}", before, app.list_height);
+    all_drawn_decoded(&app).expect("after v");
+}
+
+#[test]
+fn reloading_and_reading_notes_clear_once_the_history_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 30,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    let size = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let rows = project.records().unwrap();
+    let walk = |app: &mut App, rows: &[gtm_tui::repo::RecordRow]| {
+        let load = app.load;
+        send(
+            app,
+            &project,
+            size,
+            gtm_tui::tui::worker::Msg::Walk(load, gtm_tui::repo::WalkMsg::Rows(rows.to_vec())),
+        );
+        send(
+            app,
+            &project,
+            size,
+            gtm_tui::tui::worker::Msg::Walk(
+                load,
+                gtm_tui::repo::WalkMsg::Done(Ok(Default::default())),
+            ),
+        );
+    };
+    walk(&mut app, &rows);
+    app.reset(1);
+    assert_eq!(app.flash.as_deref(), Some("reloading…"));
+    walk(&mut app, &rows);
+    assert_eq!(app.flash, None, "the reload is done");
+
+    app.reset(2);
+    app.reading("gm.workspace-bob");
+    assert_eq!(app.flash.as_deref(), Some("reading gm.workspace-bob"));
+    walk(&mut app, &rows);
+    assert_eq!(app.flash, None, "the branch is read");
+
+    // A note the user caused meanwhile stays.
+    app.reset(3);
+    app.flash = Some("no images in this record".into());
+    walk(&mut app, &rows);
+    assert_eq!(app.flash.as_deref(), Some("no images in this record"));
+}

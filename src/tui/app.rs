@@ -209,6 +209,9 @@ pub struct App {
     pub overlay: Overlay,
     /// A one-line note in the status bar (cleared on the next key).
     pub flash: Option<String>,
+    /// The flash that says the history is being read (`reloading…`): it
+    /// goes when the walk ends, unless something else was said meanwhile.
+    pub loading_note: Option<String>,
     /// Rows the timeline has room for, set by the event loop from the terminal size.
     pub list_height: usize,
     /// Lines the detail pane has room for.
@@ -270,6 +273,7 @@ impl App {
             path_generation: 0,
             overlay: Overlay::None,
             flash: None,
+            loading_note: None,
             list_height: 20,
             detail_height: 20,
             detail_lines: 0,
@@ -354,7 +358,17 @@ impl App {
         self.incomplete = None;
         self.search.generation += 1;
         self.search.hits.clear();
-        self.flash = Some("reloading…".into());
+        self.note_while_loading("reloading…".into());
+    }
+
+    /// Says which branch (or revision) is being read, until it is.
+    pub fn reading(&mut self, rev: &str) {
+        self.note_while_loading(format!("reading {rev}"));
+    }
+
+    fn note_while_loading(&mut self, note: String) {
+        self.flash = Some(note.clone());
+        self.loading_note = Some(note);
     }
 
     /// New records from the walk (older than those already there).
@@ -464,6 +478,13 @@ impl App {
 
     pub fn walk_done(&mut self, result: Result<WalkStats, String>) {
         self.loading = false;
+        if self
+            .loading_note
+            .take()
+            .is_some_and(|n| self.flash.as_ref() == Some(&n))
+        {
+            self.flash = None;
+        }
         match result {
             Ok(stats) => self.incomplete = stats.incomplete,
             Err(e) => self.load_error = Some(e),

@@ -328,9 +328,9 @@ fn event_loop_with(
                                 Ok(w) => {
                                     *workers = w;
                                     app.reset(load);
+                                    app.reading(&rev);
                                     app.rev = rev;
                                     app.project = project.name.clone();
-                                    app.flash = Some(format!("reading {}", app.rev));
                                 }
                                 Err(err) => app.flash = Some(format!("cannot read {rev}: {err}")),
                             }
@@ -471,7 +471,22 @@ fn panic_key() -> Option<char> {
 }
 
 /// One message → state change → effects. Shared by the loop and the tests.
+/// Whatever the message changed (a screen closed, the layout, new rows, a
+/// smaller terminal), records that came into view are asked for here, so
+/// they decode without waiting for another key.
 pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
+    let mut fx = handle_msg(app, msg, size);
+    if fx.contains(&Effect::Quit) {
+        return fx;
+    }
+    if let Some(size) = size {
+        fit(app, size);
+    }
+    fx.extend(app.visible_decodes());
+    fx
+}
+
+fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
     match msg {
         Msg::Input(Event::Key(key)) => {
             if key.kind == KeyEventKind::Release {
