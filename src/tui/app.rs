@@ -154,6 +154,12 @@ pub enum Effect {
         new: usize,
         generation: u64,
     },
+    /// Give the terminal back and stop like any job (Ctrl-Z); the shell's
+    /// `fg` continues.
+    Suspend,
+    /// Take the terminal again and draw everything anew (continued after a
+    /// stop the program did not ask for).
+    Redraw,
     Quit,
 }
 

@@ -74,10 +74,93 @@ impl TerminalGuard {
     fn enter() -> io::Result<Self> {
         enable_raw_mode()?;
         let guard = TerminalGuard;
-        execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+        take_terminal()?;
         Ok(guard)
     }
 }
+
+/// The alternate screen and the mouse, with raw mode already on.
+fn take_terminal() -> io::Result<()> {
+    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)
+}
+
+/// Ctrl-Z: the terminal goes back to the shell, the program stops as a job
+/// does, and once continued (`fg`) takes the terminal again and redraws all.
+fn suspend(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    graphics: &mut Graphics,
+    app: &App,
+) -> io::Result<()> {
+    restore_terminal();
+    stop_job();
+    redraw_all(terminal, graphics, app)
+}
+
+/// Raw mode and the alternate screen again (a shell may have reset them
+/// while the program was stopped), and a frame drawn whole, not as a
+/// difference from one the terminal no longer shows.
+fn redraw_all(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    graphics: &mut Graphics,
+    app: &App,
+) -> io::Result<()> {
+    enable_raw_mode()?;
+    take_terminal()?;
+    KITTY_PICTURES.store(
+        app.protocol == Protocol::Kitty,
+        std::sync::atomic::Ordering::SeqCst,
+    );
+    execute!(
+        io::stdout(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    // A new `Terminal` has nothing drawn to compare with, so its next frame
+    // is written whole (`Terminal::clear` would ask the terminal for the
+    // cursor, an answer the input thread reads first).
+    *terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    terminal.hide_cursor()?;
+    graphics.forget_shown();
+    Ok(())
+}
+
+/// Stops the process group with SIGTSTP as the terminal's Ctrl-Z would
+/// (so a `cargo run` or a script around the program stops too, and the
+/// shell sees the job stopped); returns once continued. The signal handler
+/// that turns SIGTSTP into a message is set aside meanwhile. With no shell
+/// to return to (an orphaned process group) the system drops the signal
+/// and this returns at once.
+#[cfg(unix)]
+fn stop_job() {
+    // SAFETY: plain libc calls on locals; the saved action is put back
+    // exactly as it was, so signal-hook's handler stays installed.
+    unsafe {
+        let mut default: libc::sigaction = std::mem::zeroed();
+        default.sa_sigaction = libc::SIG_DFL;
+        libc::sigemptyset(&mut default.sa_mask);
+        let mut saved: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGTSTP, &default, &mut saved) != 0 {
+            return;
+        }
+        libc::kill(0, libc::SIGTSTP);
+        // Any thread may take a signal sent to the process: the handler
+        // comes back only once it has been taken (the stop is over then),
+        // or the message handler would catch it instead.
+        for _ in 0..2000 {
+            let mut pending: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut pending);
+            if libc::sigpending(&mut pending) != 0
+                || libc::sigismember(&pending, libc::SIGTSTP) != 1
+            {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        libc::sigaction(libc::SIGTSTP, &saved, std::ptr::null_mut());
+    }
+}
+
+#[cfg(not(unix))]
+fn stop_job() {}
 
 /// Set when kitty pictures may be on screen: they live in the terminal's
 /// memory until deleted, leaving the alternate screen or not.
@@ -302,6 +385,8 @@ fn event_loop_with(
             for e in effects {
                 match e {
                     Effect::Quit => return Ok(()),
+                    Effect::Suspend => suspend(terminal, graphics, app)?,
+                    Effect::Redraw => redraw_all(terminal, graphics, app)?,
                     Effect::SaveImages => app.flash = Some(save_images(app, Path::new("."))),
                     Effect::OpenImage => app.flash = Some(open_image(app)),
                     Effect::ListBranches => match Project::open(&opts.path, Some(&app.rev))
@@ -497,6 +582,15 @@ fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
             {
                 panic!("panic requested by {PANIC_ENV} for the terminal-restore tests");
             }
+            // Raw mode turns off the terminal's own Ctrl-Z: it arrives as a
+            // key, and suspends wherever it is pressed, as in a shell.
+            if key.code == crossterm::event::KeyCode::Char('z')
+                && key
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL)
+            {
+                return vec![Effect::Suspend];
+            }
             if app.search.typing.is_some() {
                 return app.search_input(&key);
             }
@@ -653,6 +747,8 @@ fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
             hits,
             ..
         } => app.path_hits(generation, hits),
+        Msg::Signal(signal_hook::consts::SIGTSTP) => vec![Effect::Suspend],
+        Msg::Signal(signal_hook::consts::SIGCONT) => vec![Effect::Redraw],
         Msg::Signal(_) => vec![Effect::Quit],
         // The event loop gives these to its `Graphics`.
         Msg::Encoded { .. } => Vec::new(),
