@@ -691,3 +691,37 @@ fn sigquit_restores_the_terminal() {
         .unwrap();
     s.finish();
 }
+
+#[test]
+fn a_dumb_or_unknown_terminal_gets_the_plain_log() {
+    let dir = project(20);
+    for term in [None, Some("dumb"), Some("")] {
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gtm-tui"));
+        cmd.arg(dir.path());
+        cmd.env("TZ", "UTC");
+        cmd.env("GTM_TUI_CONFIG", "/nonexistent/gtm-tui-test.toml");
+        match term {
+            Some(t) => cmd.env("TERM", t),
+            None => cmd.env_remove("TERM"),
+        }
+        let mut s = Session::spawn(cmd, 100, 30);
+        let start = Instant::now();
+        let status = loop {
+            if let Some(st) = s.child.try_wait().unwrap() {
+                break st;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                let _ = s.child.kill();
+                panic!("TERM={term:?}: still running; screen:\n{}", s.screen());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success(), "TERM={term:?}");
+        let screen = s.wait_for("the log", |s| s.contains("Created new Project"));
+        assert!(!screen.contains("Timeline"), "TERM={term:?}:\n{screen}");
+        assert!(
+            !s.raw_contains("\x1b[?1049h"),
+            "TERM={term:?}: no alternate screen"
+        );
+    }
+}
