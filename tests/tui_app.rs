@@ -437,3 +437,69 @@ fn reloading_and_reading_notes_clear_once_the_history_is_read() {
     walk(&mut app, &rows);
     assert_eq!(app.flash.as_deref(), Some("no images in this record"));
 }
+
+/// Alt+key as terminals send Esc followed at once by a key.
+fn alt(c: char) -> crossterm::event::Event {
+    crossterm::event::Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        crossterm::event::KeyModifiers::ALT,
+    ))
+}
+
+#[test]
+fn esc_then_a_key_at_once_is_esc_and_the_key_unless_alt_key_is_bound() {
+    use gtm_tui::tui::app::{Focus, Overlay};
+    use gtm_tui::tui::worker::Msg;
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 40,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let size = ratatui::layout::Rect::new(0, 0, 100, 30);
+    let fresh = |config: Config| {
+        let mut app = App::new(&project.name, &project.rev, config, false);
+        app.add_rows(project.records().unwrap());
+        app.walk_done(Ok(Default::default()));
+        app
+    };
+    let mut app = fresh(Config::defaults());
+
+    // The search prompt: Esc closes it, then j moves down.
+    press_key(&mut app, &project, size, KeyCode::Char('/'));
+    press_key(&mut app, &project, size, KeyCode::Char('z'));
+    let at = app.selected;
+    send(&mut app, &project, size, Msg::Input(alt('j')));
+    assert_eq!(app.search.typing, None, "the prompt closed");
+    assert_eq!(app.search.query, "", "Esc cleared the search");
+    assert_eq!(app.selected, at + 1, "then j moved down");
+
+    // The filter panel.
+    press_key(&mut app, &project, size, KeyCode::Char('f'));
+    assert!(matches!(app.overlay, Overlay::Filter(_)));
+    send(&mut app, &project, size, Msg::Input(alt('j')));
+    assert_eq!(app.overlay, Overlay::None, "the panel closed");
+    assert_eq!(app.selected, at + 2);
+
+    // The record pane: back to the timeline, then down.
+    press_key(&mut app, &project, size, KeyCode::Tab);
+    assert_eq!(app.focus, Focus::Detail);
+    send(&mut app, &project, size, Msg::Input(alt('j')));
+    assert_eq!(app.focus, Focus::Timeline);
+    assert_eq!(app.selected, at + 3);
+
+    // A bound Alt+key keeps its binding.
+    let mut config = Config::defaults();
+    let table: toml::Table = toml::from_str("up = [\"k\", \"alt-j\"]").unwrap();
+    config.keys.patch(&table).unwrap();
+    let mut app = fresh(config);
+    press_key(&mut app, &project, size, KeyCode::Char('j'));
+    press_key(&mut app, &project, size, KeyCode::Char('j'));
+    press_key(&mut app, &project, size, KeyCode::Tab);
+    press_key(&mut app, &project, size, KeyCode::Tab);
+    send(&mut app, &project, size, Msg::Input(alt('j')));
+    assert_eq!(app.selected, 1, "alt-j is up here");
+}

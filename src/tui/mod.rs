@@ -591,6 +591,26 @@ fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
             {
                 return vec![Effect::Suspend];
             }
+            // Esc then a key at once reaches us as Alt+key: unless that is
+            // bound, it is the two keys (leaving the search prompt, a
+            // panel or the record pane, then the key).
+            if key.modifiers.contains(crossterm::event::KeyModifiers::ALT)
+                && app.config.keys.action(&key).is_none()
+            {
+                let esc = crossterm::event::KeyEvent {
+                    code: crossterm::event::KeyCode::Esc,
+                    modifiers: crossterm::event::KeyModifiers::NONE,
+                    ..key
+                };
+                let mut fx = handle_msg(app, Msg::Input(Event::Key(esc)), size);
+                if fx.contains(&Effect::Quit) {
+                    return fx;
+                }
+                let mut plain = key;
+                plain.modifiers.remove(crossterm::event::KeyModifiers::ALT);
+                fx.extend(handle_msg(app, Msg::Input(Event::Key(plain)), size));
+                return fx;
+            }
             if app.search.typing.is_some() {
                 return app.search_input(&key);
             }
