@@ -503,3 +503,65 @@ fn esc_then_a_key_at_once_is_esc_and_the_key_unless_alt_key_is_bound() {
     send(&mut app, &project, size, Msg::Input(alt('j')));
     assert_eq!(app.selected, 1, "alt-j is up here");
 }
+
+#[test]
+fn the_record_pane_keeps_to_the_terminals_colours() {
+    use gtm_tui::synth::{DetailSpec, ProjectWriter, RecordSpec, WriterOptions, sample_jpeg};
+    use gtm_tui::tui::theme::ColorDepth;
+    use ratatui::style::Color;
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    let mut r = RecordSpec::new(2, "Executed cell in notebook code/a.ipynb");
+    r.details = vec![
+        DetailSpec::text(
+            3,
+            4,
+            "text/markdown",
+            "```\nimport numpy as np\nx = np.linspace(0, 1, 50)  # grid\nprint(f\"{x.mean():.2f}\")\n```",
+        ),
+        DetailSpec::text(
+            1,
+            1,
+            "text/plain",
+            "\x1b[38;2;250;10;10mred\x1b[0m and \x1b[48;2;0;90;200mblue\x1b[0m",
+        ),
+        DetailSpec::text(2, 1, "image/png", sample_jpeg().to_vec()),
+    ];
+    w.record(r);
+    w.finish(dir.path()).unwrap();
+    let project = Project::open(dir.path(), None).unwrap();
+    let store = project.details();
+    let rgb_cells = |depth: ColorDepth| {
+        let mut config = Config::defaults();
+        config.theme = config.theme.for_depth(depth);
+        let mut app = App::new(&project.name, &project.rev, config, false);
+        app.depth = depth;
+        app.truecolor = depth == ColorDepth::TrueColor;
+        app.add_rows(project.records().unwrap());
+        app.walk_done(Ok(Default::default()));
+        let row = app.current().unwrap();
+        let prepared = gtm_tui::tui::prepare::prepare(&project, &store, &row, true);
+        app.details_ready(row.commit, prepared);
+        gtm_tui::tui::fit(&mut app, ratatui::layout::Rect::new(0, 0, 140, 50));
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(140, 50)).unwrap();
+        t.draw(|f| gtm_tui::tui::views::render(&app, f)).unwrap();
+        let screen = t.backend().to_string();
+        assert!(
+            screen.contains("linspace") && screen.contains("red"),
+            "{screen}"
+        );
+        t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .filter(|c| matches!(c.fg, Color::Rgb(..)) || matches!(c.bg, Color::Rgb(..)))
+            .count()
+    };
+    assert!(
+        rgb_cells(ColorDepth::TrueColor) > 0,
+        "code colours in 24 bits"
+    );
+    assert_eq!(rgb_cells(ColorDepth::Ansi256), 0, "256 colours");
+    assert_eq!(rgb_cells(ColorDepth::Ansi16), 0, "16 colours");
+    assert_eq!(rgb_cells(ColorDepth::None), 0, "no colour");
+}
