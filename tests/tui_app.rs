@@ -565,3 +565,45 @@ fn the_record_pane_keeps_to_the_terminals_colours() {
     assert_eq!(rgb_cells(ColorDepth::Ansi16), 0, "16 colours");
     assert_eq!(rgb_cells(ColorDepth::None), 0, "no colour");
 }
+
+#[test]
+fn save_dir_prefers_the_current_directory_then_downloads_then_home() {
+    use gtm_tui::tui::save_dir;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().canonicalize().unwrap();
+    let mk = |p: &str| {
+        let d = root.join(p);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    };
+    let (project, git, sub) = (mk("project"), mk("project/.git"), mk("project/code"));
+    let (downloads, home, outside) = (mk("dl"), mk("home"), mk("elsewhere"));
+    let repo = [git.clone(), project.clone()];
+    let pick = |cwd: &std::path::Path, dl: Option<&std::path::Path>| {
+        save_dir(
+            &repo,
+            &[
+                Some(cwd.to_path_buf()),
+                dl.map(|d| d.to_path_buf()),
+                Some(home.clone()),
+            ],
+        )
+    };
+    assert_eq!(pick(&outside, Some(&downloads)), Some(outside.clone()));
+    assert_eq!(pick(&project, Some(&downloads)), Some(downloads.clone()));
+    assert_eq!(pick(&sub, Some(&downloads)), Some(downloads.clone()));
+    assert_eq!(pick(&git, None), Some(home.clone()));
+    // A download directory that does not exist is passed over.
+    assert_eq!(pick(&sub, Some(&root.join("missing"))), Some(home.clone()));
+    // A link into the project is inside it.
+    #[cfg(unix)]
+    {
+        let link = root.join("link");
+        std::os::unix::fs::symlink(&project, &link).unwrap();
+        assert_eq!(pick(&link, None), Some(home.clone()));
+    }
+    assert_eq!(
+        save_dir(&[root.clone()], &[Some(sub.clone()), Some(home.clone())]),
+        None
+    );
+}

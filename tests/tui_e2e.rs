@@ -681,7 +681,7 @@ fn ctrl_z_suspends_to_the_shell_and_fg_redraws_everything() {
 #[test]
 fn sigquit_restores_the_terminal() {
     let dir = project(20);
-    let mut s = Session::start(dir.path(), &[], 100, 30, &[]);
+    let s = Session::start(dir.path(), &[], 100, 30, &[]);
     s.wait_for("timeline", |s| s.contains("Timeline 1/"));
     let pid = s.child.process_id().unwrap();
     std::process::Command::new("kill")
@@ -724,4 +724,84 @@ fn a_dumb_or_unknown_terminal_gets_the_plain_log() {
             "TERM={term:?}: no alternate screen"
         );
     }
+}
+
+/// A project whose only record has a picture; `s` is pressed in a session
+/// started in `cwd` with `home` as the home directory. Returns the screen.
+fn save_from(project: &Path, cwd: &Path, home: &Path) -> String {
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gtm-tui"));
+    cmd.arg(project);
+    cmd.cwd(cwd);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("TZ", "UTC");
+    cmd.env("HOME", home);
+    cmd.env("XDG_CONFIG_HOME", home.join(".config"));
+    cmd.env("GTM_TUI_CONFIG", "/nonexistent/gtm-tui-test.toml");
+    let mut s = Session::spawn(cmd, 200, 40);
+    s.wait_for("the picture's line", |t| t.contains("[jpeg image 320"));
+    s.send("s");
+    let screen = s.wait_for("saved", |t| t.contains("saved "));
+    s.send("q");
+    assert!(s.finish().success());
+    screen
+}
+
+fn picture_project() -> tempfile::TempDir {
+    use gtm_tui::synth::{DetailSpec, ProjectWriter, RecordSpec, WriterOptions, sample_jpeg};
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    let mut r = RecordSpec::new(
+        2,
+        "Executed cell in notebook code/a.ipynb and generated a result",
+    );
+    r.details = vec![DetailSpec::text(2, 1, "image/png", sample_jpeg().to_vec())];
+    w.record(r);
+    w.finish(dir.path()).unwrap();
+    dir
+}
+
+fn jpegs(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn s_saves_pictures_outside_the_project() {
+    let project = picture_project();
+    let home = tempfile::tempdir().unwrap();
+    let before = fingerprint(project.path());
+
+    // Started inside the project (its folder, or one below): into home.
+    let inside = project.path().join("code");
+    std::fs::create_dir_all(&inside).ok();
+    for cwd in [project.path(), inside.as_path()] {
+        let screen = save_from(project.path(), cwd, home.path());
+        let saved = jpegs(home.path());
+        assert_eq!(saved.len(), 1, "{screen}");
+        let shown = saved[0].canonicalize().unwrap();
+        assert!(
+            screen.contains(&shown.display().to_string()),
+            "the full path is shown: {screen}"
+        );
+        std::fs::remove_file(&saved[0]).unwrap();
+    }
+    let after = fingerprint(project.path());
+    assert_eq!(before, after, "nothing written into the project");
+
+    // Started elsewhere: into the current directory, said where.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let screen = save_from(project.path(), elsewhere.path(), home.path());
+    let saved = jpegs(elsewhere.path());
+    assert_eq!(saved.len(), 1, "{screen}");
+    assert!(
+        screen.contains(&saved[0].canonicalize().unwrap().display().to_string()),
+        "{screen}"
+    );
+    assert!(jpegs(home.path()).is_empty());
 }

@@ -116,7 +116,8 @@ pub enum Effect {
     },
     /// Read the history again from the ref's current commit.
     Reload,
-    /// Save the selected record's images into the current directory.
+    /// Save the selected record's images: into the current directory when
+    /// it is outside the project, else downloads or home.
     SaveImages,
     /// Open the selected record's first image in the system viewer.
     OpenImage,

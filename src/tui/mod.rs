@@ -254,7 +254,8 @@ fn current_images(app: &App) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Saves the selected record's images into `dir`; says what happened.
-fn save_images(app: &App, dir: &Path) -> String {
+/// `moved` says the current directory was passed over.
+fn save_images(app: &App, dir: &Path, moved: bool) -> String {
     let images = current_images(app);
     if images.is_empty() {
         return "no images in this record".into();
@@ -266,7 +267,62 @@ fn save_images(app: &App, dir: &Path) -> String {
             Err(e) => return format!("could not save {stem}: {e}"),
         }
     }
-    format!("saved {}", saved.join(", "))
+    let note = if moved {
+        " (not in the current directory: it is inside the project)"
+    } else {
+        ""
+    };
+    format!("saved {}{note}", saved.join(", "))
+}
+
+/// Where `s` saves pictures: the first of `candidates` (the current
+/// directory, the user's downloads, home) that is an existing directory
+/// outside every one of `repo` (the work tree and the git directory), so
+/// that gtm-tui never writes into the repository it reads. Compared and
+/// returned as canonical paths, so a symlink into the project counts as
+/// inside and the status line shows the real place.
+pub fn save_dir(repo: &[PathBuf], candidates: &[Option<PathBuf>]) -> Option<PathBuf> {
+    let repo: Vec<PathBuf> = repo
+        .iter()
+        .filter_map(|r| std::fs::canonicalize(r).ok())
+        .collect();
+    candidates
+        .iter()
+        .flatten()
+        .filter_map(|c| std::fs::canonicalize(c).ok())
+        .filter(|c| c.is_dir())
+        .find(|c| !repo.iter().any(|r| c.starts_with(r)))
+}
+
+/// `s`: the pictures of the selected record saved outside the project.
+fn save_outside(app: &App, opts: &TuiOptions) -> String {
+    let repo = match Project::open(&opts.path, Some(&app.rev)) {
+        Ok(p) => {
+            let r = p.repo();
+            let mut dirs = vec![r.path().to_path_buf(), p.path.clone()];
+            dirs.extend(r.workdir().map(Path::to_path_buf));
+            dirs
+        }
+        Err(e) => return format!("cannot save: {e}"),
+    };
+    let user = directories::UserDirs::new();
+    let cwd = std::env::current_dir().ok();
+    let candidates = [
+        cwd.clone(),
+        user.as_ref()
+            .and_then(|u| u.download_dir())
+            .map(Path::to_path_buf),
+        user.as_ref().map(|u| u.home_dir().to_path_buf()),
+    ];
+    match save_dir(&repo, &candidates) {
+        Some(dir) => {
+            let moved = cwd.and_then(|c| std::fs::canonicalize(c).ok()) != Some(dir.clone());
+            save_images(app, &dir, moved)
+        }
+        None => {
+            "not saved: the current directory, downloads and home are all inside the project".into()
+        }
+    }
 }
 
 /// Opens the selected record's first image in the system viewer.
@@ -387,7 +443,7 @@ fn event_loop_with(
                     Effect::Quit => return Ok(()),
                     Effect::Suspend => suspend(terminal, graphics, app)?,
                     Effect::Redraw => redraw_all(terminal, graphics, app)?,
-                    Effect::SaveImages => app.flash = Some(save_images(app, Path::new("."))),
+                    Effect::SaveImages => app.flash = Some(save_outside(app, opts)),
                     Effect::OpenImage => app.flash = Some(open_image(app)),
                     Effect::ListBranches => match Project::open(&opts.path, Some(&app.rev))
                         .and_then(|p| Ok((p.branches()?, p.head_branch())))
