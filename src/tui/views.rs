@@ -1157,7 +1157,7 @@ fn render_help(app: &App, f: &mut Frame, size: Rect, scroll: usize) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "Mouse: wheel scrolls, click selects. Keys: gtm-tui config",
+        "Mouse: wheel scrolls, click selects. Ctrl-Z suspends. Keys: gtm-tui config",
         t.dim,
     ));
     // Wide enough for the longest line where the screen allows.
