@@ -616,8 +616,12 @@ fn panic_key() -> Option<char> {
 /// smaller terminal), records that came into view are asked for here, so
 /// they decode without waiting for another key.
 pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
+    // A decoded record changes nothing about which are in view; asking
+    // again after one could go round for ever if the records in view did
+    // not fit the details cache together.
+    let decoded = matches!(msg, Msg::Details(..) | Msg::Encoded { .. });
     let mut fx = handle_msg(app, msg, size);
-    if fx.contains(&Effect::Quit) {
+    if decoded || fx.contains(&Effect::Quit) {
         return fx;
     }
     if let Some(size) = size {
@@ -639,11 +643,13 @@ fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
                 panic!("panic requested by {PANIC_ENV} for the terminal-restore tests");
             }
             // Raw mode turns off the terminal's own Ctrl-Z: it arrives as a
-            // key, and suspends wherever it is pressed, as in a shell.
+            // key, and suspends wherever it is pressed, as in a shell
+            // (unless the key map gives it to something else).
             if key.code == crossterm::event::KeyCode::Char('z')
                 && key
                     .modifiers
                     .contains(crossterm::event::KeyModifiers::CONTROL)
+                && app.config.keys.action(&key).is_none()
             {
                 return vec![Effect::Suspend];
             }
