@@ -603,7 +603,10 @@ fn save_dir_prefers_the_current_directory_then_downloads_then_home() {
         assert_eq!(pick(&link, None), Some(home.clone()));
     }
     assert_eq!(
-        save_dir(&[root.clone()], &[Some(sub.clone()), Some(home.clone())]),
+        save_dir(
+            std::slice::from_ref(&root),
+            &[Some(sub.clone()), Some(home.clone())]
+        ),
         None
     );
 }
