@@ -251,10 +251,20 @@ fn demo_dir() -> PathBuf {
     std::env::temp_dir().join(format!("gtm-tui-demo-{}-{stamp}", std::process::id()))
 }
 
-/// The timeline on a terminal; the plain log when output goes to a pipe or file.
+/// Whether `$TERM` names a terminal that can draw the timeline: unset,
+/// empty and `dumb` (Emacs shells, some CI consoles) cannot.
+fn capable_term(term: Option<&std::ffi::OsStr>) -> bool {
+    term.is_some_and(|t| !t.is_empty() && t != "dumb")
+}
+
+/// The timeline on a terminal; the plain log when output goes to a pipe or
+/// file, or the terminal cannot draw it.
 fn interactive(cli: &Cli, path: PathBuf, out: &mut impl Write) -> Result<(), CommandError> {
     use std::io::IsTerminal;
-    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+    if std::io::stdout().is_terminal()
+        && std::io::stdin().is_terminal()
+        && capable_term(std::env::var_os("TERM").as_deref())
+    {
         let opts = crate::tui::TuiOptions {
             path,
             rev: cli.rev.clone(),

@@ -286,3 +286,327 @@ fn branch_and_author_pickers() {
     app.update(Action::ClearFilter);
     assert_eq!(app.view.len(), total);
 }
+
+/// One message through the event loop's handler at `size`, and what the
+/// workers would do for the effects it asks for (decoding included).
+fn send(
+    app: &mut App,
+    project: &Project,
+    size: ratatui::layout::Rect,
+    msg: gtm_tui::tui::worker::Msg,
+) {
+    let store = project.details();
+    let mut fx = gtm_tui::tui::handle(app, msg, Some(size));
+    while !fx.is_empty() {
+        let mut rest = Vec::new();
+        for e in fx {
+            match e {
+                Effect::Decode(commits) => {
+                    for c in commits {
+                        let row = app.row(c).unwrap();
+                        let prepared = gtm_tui::tui::prepare::prepare(project, &store, &row, true);
+                        // As the loop does: a worker's answer is a message too.
+                        rest.extend(gtm_tui::tui::handle(
+                            app,
+                            gtm_tui::tui::worker::Msg::Details(app.load, c, prepared),
+                            Some(size),
+                        ));
+                    }
+                }
+                other => common::screens::settle(app, project, vec![other]),
+            }
+        }
+        fx = rest;
+    }
+}
+
+fn press_key(app: &mut App, project: &Project, size: ratatui::layout::Rect, c: KeyCode) {
+    let ev = crossterm::event::Event::Key(key(c));
+    send(app, project, size, gtm_tui::tui::worker::Msg::Input(ev));
+}
+
+/// Every record the timeline draws, and the selected one, has its details.
+fn all_drawn_decoded(app: &App) -> Result<(), String> {
+    use gtm_tui::tui::app::Details;
+    use gtm_tui::tui::views::{TimelineLine, timeline_lines};
+    let mut commits: Vec<git2::Oid> = timeline_lines(app, app.list_height)
+        .into_iter()
+        .filter_map(|l| match l {
+            TimelineLine::Record(pos) => app
+                .view
+                .get(pos)
+                .map(|&i| app.rows.get(i).unwrap().commit()),
+            TimelineLine::Day(_) => None,
+        })
+        .collect();
+    commits.extend(app.current_commit());
+    for c in commits {
+        if !matches!(app.details.peek(&c), Some(Details::Ready(_))) {
+            return Err(format!("{c} is drawn but not decoded"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn rows_brought_into_view_are_decoded_without_another_key() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 200,
+            streaks: 3,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    let size = ratatui::layout::Rect::new(0, 0, 80, 24);
+    gtm_tui::tui::fit(&mut app, size);
+    let rows = project.records().unwrap();
+    let (first, rest) = rows.split_at(3);
+    // The walk's batches: a few rows, then the rest, then the end.
+    for batch in [first.to_vec(), rest.to_vec()] {
+        let msg = gtm_tui::tui::worker::Msg::Walk(app.load, gtm_tui::repo::WalkMsg::Rows(batch));
+        send(&mut app, &project, size, msg);
+    }
+    all_drawn_decoded(&app).expect("after loading");
+
+    // The insights screen, Enter on a streak opens its cell, Esc back.
+    press_key(&mut app, &project, size, KeyCode::Char('i'));
+    press_key(&mut app, &project, size, KeyCode::Enter);
+    assert!(app.cell.is_some(), "the streak's cell opened");
+    press_key(&mut app, &project, size, KeyCode::Esc);
+    assert!(app.cell.is_none());
+    all_drawn_decoded(&app).expect("back from the cell screen");
+
+    // v lays the panes side by side: a taller timeline, more rows.
+    let before = app.list_height;
+    press_key(&mut app, &project, size, KeyCode::Char('v'));
+    assert!(app.list_height > before, "{} → {}", before, app.list_height);
+    all_drawn_decoded(&app).expect("after v");
+}
+
+#[test]
+fn reloading_and_reading_notes_clear_once_the_history_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 30,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    let size = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let rows = project.records().unwrap();
+    let walk = |app: &mut App, rows: &[gtm_tui::repo::RecordRow]| {
+        let load = app.load;
+        send(
+            app,
+            &project,
+            size,
+            gtm_tui::tui::worker::Msg::Walk(load, gtm_tui::repo::WalkMsg::Rows(rows.to_vec())),
+        );
+        send(
+            app,
+            &project,
+            size,
+            gtm_tui::tui::worker::Msg::Walk(
+                load,
+                gtm_tui::repo::WalkMsg::Done(Ok(Default::default())),
+            ),
+        );
+    };
+    walk(&mut app, &rows);
+    app.reset(1);
+    assert_eq!(app.flash.as_deref(), Some("reloading…"));
+    walk(&mut app, &rows);
+    assert_eq!(app.flash, None, "the reload is done");
+
+    app.reset(2);
+    app.reading("gm.workspace-bob");
+    assert_eq!(app.flash.as_deref(), Some("reading gm.workspace-bob"));
+    walk(&mut app, &rows);
+    assert_eq!(app.flash, None, "the branch is read");
+
+    // A note the user caused meanwhile stays.
+    app.reset(3);
+    app.flash = Some("no images in this record".into());
+    walk(&mut app, &rows);
+    assert_eq!(app.flash.as_deref(), Some("no images in this record"));
+}
+
+/// Alt+key as terminals send Esc followed at once by a key.
+fn alt(c: char) -> crossterm::event::Event {
+    crossterm::event::Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        crossterm::event::KeyModifiers::ALT,
+    ))
+}
+
+#[test]
+fn esc_then_a_key_at_once_is_esc_and_the_key_unless_alt_key_is_bound() {
+    use gtm_tui::tui::app::{Focus, Overlay};
+    use gtm_tui::tui::worker::Msg;
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 40,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let size = ratatui::layout::Rect::new(0, 0, 100, 30);
+    let fresh = |config: Config| {
+        let mut app = App::new(&project.name, &project.rev, config, false);
+        app.add_rows(project.records().unwrap());
+        app.walk_done(Ok(Default::default()));
+        app
+    };
+    let mut app = fresh(Config::defaults());
+
+    // The search prompt: Esc closes it, then j moves down.
+    press_key(&mut app, &project, size, KeyCode::Char('/'));
+    press_key(&mut app, &project, size, KeyCode::Char('z'));
+    let at = app.selected;
+    send(&mut app, &project, size, Msg::Input(alt('j')));
+    assert_eq!(app.search.typing, None, "the prompt closed");
+    assert_eq!(app.search.query, "", "Esc cleared the search");
+    assert_eq!(app.selected, at + 1, "then j moved down");
+
+    // The filter panel.
+    press_key(&mut app, &project, size, KeyCode::Char('f'));
+    assert!(matches!(app.overlay, Overlay::Filter(_)));
+    send(&mut app, &project, size, Msg::Input(alt('j')));
+    assert_eq!(app.overlay, Overlay::None, "the panel closed");
+    assert_eq!(app.selected, at + 2);
+
+    // The record pane: back to the timeline, then down.
+    press_key(&mut app, &project, size, KeyCode::Tab);
+    assert_eq!(app.focus, Focus::Detail);
+    send(&mut app, &project, size, Msg::Input(alt('j')));
+    assert_eq!(app.focus, Focus::Timeline);
+    assert_eq!(app.selected, at + 3);
+
+    // A bound Alt+key keeps its binding.
+    let mut config = Config::defaults();
+    let table: toml::Table = toml::from_str("up = [\"k\", \"alt-j\"]").unwrap();
+    config.keys.patch(&table).unwrap();
+    let mut app = fresh(config);
+    press_key(&mut app, &project, size, KeyCode::Char('j'));
+    press_key(&mut app, &project, size, KeyCode::Char('j'));
+    press_key(&mut app, &project, size, KeyCode::Tab);
+    press_key(&mut app, &project, size, KeyCode::Tab);
+    send(&mut app, &project, size, Msg::Input(alt('j')));
+    assert_eq!(app.selected, 1, "alt-j is up here");
+}
+
+#[test]
+fn the_record_pane_keeps_to_the_terminals_colours() {
+    use gtm_tui::synth::{DetailSpec, ProjectWriter, RecordSpec, WriterOptions, sample_jpeg};
+    use gtm_tui::tui::theme::ColorDepth;
+    use ratatui::style::Color;
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    let mut r = RecordSpec::new(2, "Executed cell in notebook code/a.ipynb");
+    r.details = vec![
+        DetailSpec::text(
+            3,
+            4,
+            "text/markdown",
+            "```\nimport numpy as np\nx = np.linspace(0, 1, 50)  # grid\nprint(f\"{x.mean():.2f}\")\n```",
+        ),
+        DetailSpec::text(
+            1,
+            1,
+            "text/plain",
+            "\x1b[38;2;250;10;10mred\x1b[0m and \x1b[48;2;0;90;200mblue\x1b[0m",
+        ),
+        DetailSpec::text(2, 1, "image/png", sample_jpeg().to_vec()),
+    ];
+    w.record(r);
+    w.finish(dir.path()).unwrap();
+    let project = Project::open(dir.path(), None).unwrap();
+    let store = project.details();
+    let rgb_cells = |depth: ColorDepth| {
+        let mut config = Config::defaults();
+        config.theme = config.theme.for_depth(depth);
+        let mut app = App::new(&project.name, &project.rev, config, false);
+        app.depth = depth;
+        app.truecolor = depth == ColorDepth::TrueColor;
+        app.add_rows(project.records().unwrap());
+        app.walk_done(Ok(Default::default()));
+        let row = app.current().unwrap();
+        let prepared = gtm_tui::tui::prepare::prepare(&project, &store, &row, true);
+        app.details_ready(row.commit, prepared);
+        gtm_tui::tui::fit(&mut app, ratatui::layout::Rect::new(0, 0, 140, 50));
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(140, 50)).unwrap();
+        t.draw(|f| gtm_tui::tui::views::render(&app, f)).unwrap();
+        let screen = t.backend().to_string();
+        assert!(
+            screen.contains("linspace") && screen.contains("red"),
+            "{screen}"
+        );
+        t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .filter(|c| matches!(c.fg, Color::Rgb(..)) || matches!(c.bg, Color::Rgb(..)))
+            .count()
+    };
+    assert!(
+        rgb_cells(ColorDepth::TrueColor) > 0,
+        "code colours in 24 bits"
+    );
+    assert_eq!(rgb_cells(ColorDepth::Ansi256), 0, "256 colours");
+    assert_eq!(rgb_cells(ColorDepth::Ansi16), 0, "16 colours");
+    assert_eq!(rgb_cells(ColorDepth::None), 0, "no colour");
+}
+
+#[test]
+fn save_dir_prefers_the_current_directory_then_downloads_then_home() {
+    use gtm_tui::tui::save_dir;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().canonicalize().unwrap();
+    let mk = |p: &str| {
+        let d = root.join(p);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    };
+    let (project, git, sub) = (mk("project"), mk("project/.git"), mk("project/code"));
+    let (downloads, home, outside) = (mk("dl"), mk("home"), mk("elsewhere"));
+    let repo = [git.clone(), project.clone()];
+    let pick = |cwd: &std::path::Path, dl: Option<&std::path::Path>| {
+        save_dir(
+            &repo,
+            &[
+                Some(cwd.to_path_buf()),
+                dl.map(|d| d.to_path_buf()),
+                Some(home.clone()),
+            ],
+        )
+    };
+    assert_eq!(pick(&outside, Some(&downloads)), Some(outside.clone()));
+    assert_eq!(pick(&project, Some(&downloads)), Some(downloads.clone()));
+    assert_eq!(pick(&sub, Some(&downloads)), Some(downloads.clone()));
+    assert_eq!(pick(&git, None), Some(home.clone()));
+    // A download directory that does not exist is passed over.
+    assert_eq!(pick(&sub, Some(&root.join("missing"))), Some(home.clone()));
+    // A link into the project is inside it.
+    #[cfg(unix)]
+    {
+        let link = root.join("link");
+        std::os::unix::fs::symlink(&project, &link).unwrap();
+        assert_eq!(pick(&link, None), Some(home.clone()));
+    }
+    assert_eq!(
+        save_dir(
+            std::slice::from_ref(&root),
+            &[Some(sub.clone()), Some(home.clone())]
+        ),
+        None
+    );
+}

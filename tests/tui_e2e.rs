@@ -29,15 +29,6 @@ impl Session {
         rows: u16,
         env: &[(&str, &str)],
     ) -> Session {
-        let pty = native_pty_system();
-        let pair = pty
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gtm-tui"));
         cmd.args(extra);
         cmd.arg(project);
@@ -47,6 +38,20 @@ impl Session {
         for (k, v) in env {
             cmd.env(k, v);
         }
+        Session::spawn(cmd, cols, rows)
+    }
+
+    /// Runs `cmd` in a new pseudo-terminal of `cols`×`rows`.
+    fn spawn(cmd: CommandBuilder, cols: u16, rows: u16) -> Session {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
         let child = pair.slave.spawn_command(cmd).unwrap();
         let tty = pair.master.tty_name();
         // Keep the slave open so the tty can be inspected after the child exits.
@@ -553,4 +558,250 @@ fn nothing_in_the_repository_changes() {
         "changed {changed:?}, gone {gone:?}"
     );
     assert_eq!(before.len(), after.len());
+}
+
+/// The process `parent` started, and its state letter from /proc (`T`: stopped).
+fn child_state(parent: u32) -> Option<(u32, char)> {
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid …: comm may hold spaces, so split after ')'.
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
+        let mut fields = rest.split_whitespace();
+        let state = fields.next().and_then(|s| s.chars().next());
+        let ppid = fields.next().and_then(|p| p.parse::<u32>().ok());
+        if ppid == Some(parent) {
+            return state.map(|s| (pid, s));
+        }
+    }
+    None
+}
+
+fn wait_state(parent: u32, want: char) -> u32 {
+    let start = Instant::now();
+    loop {
+        if let Some((pid, s)) = child_state(parent)
+            && s == want
+        {
+            return pid;
+        }
+        if start.elapsed() > Duration::from_secs(15) {
+            panic!(
+                "gtm-tui never reached state {want}: {:?}",
+                child_state(parent)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ctrl_z_suspends_to_the_shell_and_fg_redraws_everything() {
+    let dir = project(40);
+    // An interactive shell with job control, as a user would have.
+    let mut cmd = CommandBuilder::new("bash");
+    cmd.args(["--norc", "--noprofile", "-i"]);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("TZ", "UTC");
+    cmd.env("PS1", "shell$ ");
+    cmd.env("GTM_TUI_CONFIG", "/nonexistent/gtm-tui-test.toml");
+    let mut s = Session::spawn(cmd, 100, 30);
+    let bash = s.child.process_id().unwrap();
+    s.wait_for("the prompt", |s| s.contains("shell$"));
+    s.send(&format!(
+        "{} {}\r",
+        env!("CARGO_BIN_EXE_gtm-tui"),
+        dir.path().display()
+    ));
+    s.wait_for("the timeline", |s| {
+        s.contains("Timeline 1/") && s.contains("? help")
+    });
+    s.send("j");
+    s.wait_for("moved", |s| s.contains("Timeline 2/"));
+
+    // Ctrl-Z: the shell's screen and prompt are back, the program stopped.
+    s.send("\x1a");
+    let shell = s.wait_for("the shell after Ctrl-Z", |s| s.contains("Stopped"));
+    assert!(!shell.contains("Timeline 2/"), "{shell}");
+    {
+        let parser = s.parser.lock().unwrap();
+        assert!(
+            !parser.screen().alternate_screen(),
+            "left the alternate screen"
+        );
+        assert!(!parser.screen().hide_cursor(), "cursor shown");
+    }
+    wait_state(bash, 'T');
+
+    // fg: everything drawn again, where it was.
+    s.send("fg\r");
+    s.wait_for("the timeline after fg", |s| {
+        s.contains("Timeline 2/") && s.contains("? help") && s.contains("Record")
+    });
+    assert!(s.parser.lock().unwrap().screen().alternate_screen());
+    wait_state(bash, 'S');
+
+    // A SIGTSTP from elsewhere suspends the same way.
+    let pid = wait_state(bash, 'S');
+    std::process::Command::new("kill")
+        .arg("-TSTP")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    s.wait_for("the shell after SIGTSTP", |s| {
+        s.contains("Stopped") && !s.contains("Timeline 2/")
+    });
+    wait_state(bash, 'T');
+    s.send("fg\r");
+    s.wait_for("the timeline after the second fg", |s| {
+        s.contains("Timeline 2/")
+    });
+
+    s.send("q");
+    s.wait_for("the shell after q", |s| {
+        !s.contains("Timeline 2/") && s.contains("shell$")
+    });
+    s.send("exit\r");
+    let start = Instant::now();
+    while s.child.try_wait().unwrap().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "bash did not exit"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sigquit_restores_the_terminal() {
+    let dir = project(20);
+    let s = Session::start(dir.path(), &[], 100, 30, &[]);
+    s.wait_for("timeline", |s| s.contains("Timeline 1/"));
+    let pid = s.child.process_id().unwrap();
+    std::process::Command::new("kill")
+        .arg("-QUIT")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    s.finish();
+}
+
+#[test]
+fn a_dumb_or_unknown_terminal_gets_the_plain_log() {
+    let dir = project(20);
+    for term in [None, Some("dumb"), Some("")] {
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gtm-tui"));
+        cmd.arg(dir.path());
+        cmd.env("TZ", "UTC");
+        cmd.env("GTM_TUI_CONFIG", "/nonexistent/gtm-tui-test.toml");
+        match term {
+            Some(t) => cmd.env("TERM", t),
+            None => cmd.env_remove("TERM"),
+        }
+        let mut s = Session::spawn(cmd, 100, 30);
+        let start = Instant::now();
+        let status = loop {
+            if let Some(st) = s.child.try_wait().unwrap() {
+                break st;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                let _ = s.child.kill();
+                panic!("TERM={term:?}: still running; screen:\n{}", s.screen());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success(), "TERM={term:?}");
+        let screen = s.wait_for("the log", |s| s.contains("Created new Project"));
+        assert!(!screen.contains("Timeline"), "TERM={term:?}:\n{screen}");
+        assert!(
+            !s.raw_contains("\x1b[?1049h"),
+            "TERM={term:?}: no alternate screen"
+        );
+    }
+}
+
+/// A project whose only record has a picture; `s` is pressed in a session
+/// started in `cwd` with `home` as the home directory. Returns the screen.
+fn save_from(project: &Path, cwd: &Path, home: &Path) -> String {
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gtm-tui"));
+    cmd.arg(project);
+    cmd.cwd(cwd);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("TZ", "UTC");
+    cmd.env("HOME", home);
+    cmd.env("XDG_CONFIG_HOME", home.join(".config"));
+    cmd.env("GTM_TUI_CONFIG", "/nonexistent/gtm-tui-test.toml");
+    let mut s = Session::spawn(cmd, 200, 40);
+    s.wait_for("the picture's line", |t| t.contains("[jpeg image 320"));
+    s.send("s");
+    let screen = s.wait_for("saved", |t| t.contains("saved "));
+    s.send("q");
+    assert!(s.finish().success());
+    screen
+}
+
+fn picture_project() -> tempfile::TempDir {
+    use gtm_tui::synth::{DetailSpec, ProjectWriter, RecordSpec, WriterOptions, sample_jpeg};
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    let mut r = RecordSpec::new(
+        2,
+        "Executed cell in notebook code/a.ipynb and generated a result",
+    );
+    r.details = vec![DetailSpec::text(2, 1, "image/png", sample_jpeg().to_vec())];
+    w.record(r);
+    w.finish(dir.path()).unwrap();
+    dir
+}
+
+fn jpegs(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn s_saves_pictures_outside_the_project() {
+    let project = picture_project();
+    let home = tempfile::tempdir().unwrap();
+    let before = fingerprint(project.path());
+
+    // Started inside the project (its folder, or one below): into home.
+    let inside = project.path().join("code");
+    std::fs::create_dir_all(&inside).ok();
+    for cwd in [project.path(), inside.as_path()] {
+        let screen = save_from(project.path(), cwd, home.path());
+        let saved = jpegs(home.path());
+        assert_eq!(saved.len(), 1, "{screen}");
+        let shown = saved[0].canonicalize().unwrap();
+        assert!(
+            screen.contains(&shown.display().to_string()),
+            "the full path is shown: {screen}"
+        );
+        std::fs::remove_file(&saved[0]).unwrap();
+    }
+    let after = fingerprint(project.path());
+    assert_eq!(before, after, "nothing written into the project");
+
+    // Started elsewhere: into the current directory, said where.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let screen = save_from(project.path(), elsewhere.path(), home.path());
+    let saved = jpegs(elsewhere.path());
+    assert_eq!(saved.len(), 1, "{screen}");
+    assert!(
+        screen.contains(&saved[0].canonicalize().unwrap().display().to_string()),
+        "{screen}"
+    );
+    assert!(jpegs(home.path()).is_empty());
 }

@@ -116,7 +116,8 @@ pub enum Effect {
     },
     /// Read the history again from the ref's current commit.
     Reload,
-    /// Save the selected record's images into the current directory.
+    /// Save the selected record's images: into the current directory when
+    /// it is outside the project, else downloads or home.
     SaveImages,
     /// Open the selected record's first image in the system viewer.
     OpenImage,
@@ -154,7 +155,20 @@ pub enum Effect {
         new: usize,
         generation: u64,
     },
+    /// Give the terminal back and stop like any job (Ctrl-Z); the shell's
+    /// `fg` continues.
+    Suspend,
+    /// Take the terminal again and draw everything anew (continued after a
+    /// stop the program did not ask for).
+    Redraw,
     Quit,
+}
+
+/// What one line of the timeline shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineLine {
+    Day(usize),
+    Record(usize),
 }
 
 /// Everything the screen shows.
@@ -202,6 +216,9 @@ pub struct App {
     pub overlay: Overlay,
     /// A one-line note in the status bar (cleared on the next key).
     pub flash: Option<String>,
+    /// The flash that says the history is being read (`reloading…`): it
+    /// goes when the walk ends, unless something else was said meanwhile.
+    pub loading_note: Option<String>,
     /// Rows the timeline has room for, set by the event loop from the terminal size.
     pub list_height: usize,
     /// Lines the detail pane has room for.
@@ -263,6 +280,7 @@ impl App {
             path_generation: 0,
             overlay: Overlay::None,
             flash: None,
+            loading_note: None,
             list_height: 20,
             detail_height: 20,
             detail_lines: 0,
@@ -347,7 +365,17 @@ impl App {
         self.incomplete = None;
         self.search.generation += 1;
         self.search.hits.clear();
-        self.flash = Some("reloading…".into());
+        self.note_while_loading("reloading…".into());
+    }
+
+    /// Says which branch (or revision) is being read, until it is.
+    pub fn reading(&mut self, rev: &str) {
+        self.note_while_loading(format!("reading {rev}"));
+    }
+
+    fn note_while_loading(&mut self, note: String) {
+        self.flash = Some(note.clone());
+        self.loading_note = Some(note);
     }
 
     /// New records from the walk (older than those already there).
@@ -457,6 +485,13 @@ impl App {
 
     pub fn walk_done(&mut self, result: Result<WalkStats, String>) {
         self.loading = false;
+        if self
+            .loading_note
+            .take()
+            .is_some_and(|n| self.flash.as_ref() == Some(&n))
+        {
+            self.flash = None;
+        }
         match result {
             Ok(stats) => self.incomplete = stats.incomplete,
             Err(e) => self.load_error = Some(e),
@@ -517,6 +552,7 @@ impl App {
                 }
             }
         }
+        self.scroll_into_view();
         self.visible_decodes()
     }
 
@@ -533,6 +569,7 @@ impl App {
             .and_then(|k| self.view.binary_search(&k).ok())
             .unwrap_or(0);
         self.top = self.selected.saturating_sub(self.list_height / 2);
+        self.scroll_into_view();
         self.detail_scroll = 0;
     }
 
@@ -581,17 +618,57 @@ impl App {
         self.visible_decodes()
     }
 
-    /// Keeps the selection on screen with a little context, like tig.
-    fn scroll_into_view(&mut self) {
-        // Day separators take lines too; a row per record is the estimate,
-        // and the view renders from `top`, so keep the selection in the
-        // upper part when scrolling down.
+    /// The timeline's lines from view position `top` for `height` lines: a
+    /// day separator before each record that starts a new day (and before
+    /// the first shown), but never as the last line, where it would push
+    /// its record out (on a one-line timeline only the record shows).
+    pub fn lines_from(&self, top: usize, height: usize) -> Vec<TimelineLine> {
+        let mut out = Vec::with_capacity(height);
+        let mut pos = top;
+        let mut last_day: Option<&str> = None;
+        while out.len() < height {
+            let Some(&i) = self.view.get(pos) else { break };
+            let day = self.day(i);
+            if last_day != Some(day) {
+                if out.len() + 1 >= height && !out.is_empty() {
+                    break;
+                }
+                if out.len() + 1 < height {
+                    out.push(TimelineLine::Day(pos));
+                }
+            }
+            last_day = Some(day);
+            out.push(TimelineLine::Record(pos));
+            pos += 1;
+        }
+        out
+    }
+
+    /// Is the record at view position `pos` drawn when the timeline starts at `top`?
+    fn drawn_from(&self, top: usize, pos: usize) -> bool {
+        pos >= top
+            && self
+                .lines_from(top, self.list_height.max(1))
+                .contains(&TimelineLine::Record(pos))
+    }
+
+    /// Keeps the selection on screen with a little context below it, like
+    /// tig. Day separators take lines too, so what fits is counted from the
+    /// lines the timeline would draw.
+    pub fn scroll_into_view(&mut self) {
         let h = self.list_height.max(1);
-        let room = h.saturating_sub(1 + h / 6);
+        let last = self.view.len().saturating_sub(1);
+        self.selected = self.selected.min(last);
         if self.selected < self.top {
             self.top = self.selected;
-        } else if self.selected >= self.top + room.max(1) {
-            self.top = self.selected + 1 - room.max(1);
+        }
+        // A record takes at least a line: anything further up cannot fit.
+        let want = (self.selected + h / 6).min(last);
+        self.top = self.top.max(want.saturating_sub(h.saturating_sub(1)));
+        // Lines are contiguous: with `want` drawn, so is the selection; on
+        // a timeline too short for the context the selection goes on top.
+        while self.top < self.selected && !self.drawn_from(self.top, want) {
+            self.top += 1;
         }
     }
 

@@ -91,6 +91,13 @@ impl Graphics {
         g
     }
 
+    /// The terminal was cleared: no picture is on screen any more, and the
+    /// next frame places them all again.
+    pub fn forget_shown(&mut self) {
+        self.shown.clear();
+        self.screen = Rect::default();
+    }
+
     /// An encoded picture (or why it failed) arrived.
     pub fn encoded(&mut self, key: String, result: Result<String, String>) {
         self.pending.remove(&key);

@@ -74,10 +74,93 @@ impl TerminalGuard {
     fn enter() -> io::Result<Self> {
         enable_raw_mode()?;
         let guard = TerminalGuard;
-        execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+        take_terminal()?;
         Ok(guard)
     }
 }
+
+/// The alternate screen and the mouse, with raw mode already on.
+fn take_terminal() -> io::Result<()> {
+    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)
+}
+
+/// Ctrl-Z: the terminal goes back to the shell, the program stops as a job
+/// does, and once continued (`fg`) takes the terminal again and redraws all.
+fn suspend(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    graphics: &mut Graphics,
+    app: &App,
+) -> io::Result<()> {
+    restore_terminal();
+    stop_job();
+    redraw_all(terminal, graphics, app)
+}
+
+/// Raw mode and the alternate screen again (a shell may have reset them
+/// while the program was stopped), and a frame drawn whole, not as a
+/// difference from one the terminal no longer shows.
+fn redraw_all(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    graphics: &mut Graphics,
+    app: &App,
+) -> io::Result<()> {
+    enable_raw_mode()?;
+    take_terminal()?;
+    KITTY_PICTURES.store(
+        app.protocol == Protocol::Kitty,
+        std::sync::atomic::Ordering::SeqCst,
+    );
+    execute!(
+        io::stdout(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    // A new `Terminal` has nothing drawn to compare with, so its next frame
+    // is written whole (`Terminal::clear` would ask the terminal for the
+    // cursor, an answer the input thread reads first).
+    *terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    terminal.hide_cursor()?;
+    graphics.forget_shown();
+    Ok(())
+}
+
+/// Stops the process group with SIGTSTP as the terminal's Ctrl-Z would
+/// (so a `cargo run` or a script around the program stops too, and the
+/// shell sees the job stopped); returns once continued. The signal handler
+/// that turns SIGTSTP into a message is set aside meanwhile. With no shell
+/// to return to (an orphaned process group) the system drops the signal
+/// and this returns at once.
+#[cfg(unix)]
+fn stop_job() {
+    // SAFETY: plain libc calls on locals; the saved action is put back
+    // exactly as it was, so signal-hook's handler stays installed.
+    unsafe {
+        let mut default: libc::sigaction = std::mem::zeroed();
+        default.sa_sigaction = libc::SIG_DFL;
+        libc::sigemptyset(&mut default.sa_mask);
+        let mut saved: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGTSTP, &default, &mut saved) != 0 {
+            return;
+        }
+        libc::kill(0, libc::SIGTSTP);
+        // Any thread may take a signal sent to the process: the handler
+        // comes back only once it has been taken (the stop is over then),
+        // or the message handler would catch it instead.
+        for _ in 0..2000 {
+            let mut pending: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut pending);
+            if libc::sigpending(&mut pending) != 0
+                || libc::sigismember(&pending, libc::SIGTSTP) != 1
+            {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        libc::sigaction(libc::SIGTSTP, &saved, std::ptr::null_mut());
+    }
+}
+
+#[cfg(not(unix))]
+fn stop_job() {}
 
 /// Set when kitty pictures may be on screen: they live in the terminal's
 /// memory until deleted, leaving the alternate screen or not.
@@ -171,7 +254,8 @@ fn current_images(app: &App) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Saves the selected record's images into `dir`; says what happened.
-fn save_images(app: &App, dir: &Path) -> String {
+/// `moved` says the current directory was passed over.
+fn save_images(app: &App, dir: &Path, moved: bool) -> String {
     let images = current_images(app);
     if images.is_empty() {
         return "no images in this record".into();
@@ -183,7 +267,62 @@ fn save_images(app: &App, dir: &Path) -> String {
             Err(e) => return format!("could not save {stem}: {e}"),
         }
     }
-    format!("saved {}", saved.join(", "))
+    let note = if moved {
+        " (not in the current directory: it is inside the project)"
+    } else {
+        ""
+    };
+    format!("saved {}{note}", saved.join(", "))
+}
+
+/// Where `s` saves pictures: the first of `candidates` (the current
+/// directory, the user's downloads, home) that is an existing directory
+/// outside every one of `repo` (the work tree and the git directory), so
+/// that gtm-tui never writes into the repository it reads. Compared and
+/// returned as canonical paths, so a symlink into the project counts as
+/// inside and the status line shows the real place.
+pub fn save_dir(repo: &[PathBuf], candidates: &[Option<PathBuf>]) -> Option<PathBuf> {
+    let repo: Vec<PathBuf> = repo
+        .iter()
+        .filter_map(|r| std::fs::canonicalize(r).ok())
+        .collect();
+    candidates
+        .iter()
+        .flatten()
+        .filter_map(|c| std::fs::canonicalize(c).ok())
+        .filter(|c| c.is_dir())
+        .find(|c| !repo.iter().any(|r| c.starts_with(r)))
+}
+
+/// `s`: the pictures of the selected record saved outside the project.
+fn save_outside(app: &App, opts: &TuiOptions) -> String {
+    let repo = match Project::open(&opts.path, Some(&app.rev)) {
+        Ok(p) => {
+            let r = p.repo();
+            let mut dirs = vec![r.path().to_path_buf(), p.path.clone()];
+            dirs.extend(r.workdir().map(Path::to_path_buf));
+            dirs
+        }
+        Err(e) => return format!("cannot save: {e}"),
+    };
+    let user = directories::UserDirs::new();
+    let cwd = std::env::current_dir().ok();
+    let candidates = [
+        cwd.clone(),
+        user.as_ref()
+            .and_then(|u| u.download_dir())
+            .map(Path::to_path_buf),
+        user.as_ref().map(|u| u.home_dir().to_path_buf()),
+    ];
+    match save_dir(&repo, &candidates) {
+        Some(dir) => {
+            let moved = cwd.and_then(|c| std::fs::canonicalize(c).ok()) != Some(dir.clone());
+            save_images(app, &dir, moved)
+        }
+        None => {
+            "not saved: the current directory, downloads and home are all inside the project".into()
+        }
+    }
 }
 
 /// Opens the selected record's first image in the system viewer.
@@ -214,6 +353,8 @@ pub fn fit(app: &mut App, size: Rect) {
     let a = views::areas(size, app.split);
     app.list_height = a.timeline.height.saturating_sub(2) as usize;
     app.detail_height = a.detail.height.saturating_sub(2) as usize;
+    // A smaller timeline, or one laid out anew, must still show the selection.
+    app.scroll_into_view();
     if let Some(screen) = app.env.as_mut() {
         screen.pane.height = a.status.y.saturating_sub(2) as usize;
     }
@@ -300,7 +441,9 @@ fn event_loop_with(
             for e in effects {
                 match e {
                     Effect::Quit => return Ok(()),
-                    Effect::SaveImages => app.flash = Some(save_images(app, Path::new("."))),
+                    Effect::Suspend => suspend(terminal, graphics, app)?,
+                    Effect::Redraw => redraw_all(terminal, graphics, app)?,
+                    Effect::SaveImages => app.flash = Some(save_outside(app, opts)),
                     Effect::OpenImage => app.flash = Some(open_image(app)),
                     Effect::ListBranches => match Project::open(&opts.path, Some(&app.rev))
                         .and_then(|p| Ok((p.branches()?, p.head_branch())))
@@ -326,9 +469,9 @@ fn event_loop_with(
                                 Ok(w) => {
                                     *workers = w;
                                     app.reset(load);
+                                    app.reading(&rev);
                                     app.rev = rev;
                                     app.project = project.name.clone();
-                                    app.flash = Some(format!("reading {}", app.rev));
                                 }
                                 Err(err) => app.flash = Some(format!("cannot read {rev}: {err}")),
                             }
@@ -469,7 +612,26 @@ fn panic_key() -> Option<char> {
 }
 
 /// One message → state change → effects. Shared by the loop and the tests.
+/// Whatever the message changed (a screen closed, the layout, new rows, a
+/// smaller terminal), records that came into view are asked for here, so
+/// they decode without waiting for another key.
 pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
+    // A decoded record changes nothing about which are in view; asking
+    // again after one could go round for ever if the records in view did
+    // not fit the details cache together.
+    let decoded = matches!(msg, Msg::Details(..) | Msg::Encoded { .. });
+    let mut fx = handle_msg(app, msg, size);
+    if decoded || fx.contains(&Effect::Quit) {
+        return fx;
+    }
+    if let Some(size) = size {
+        fit(app, size);
+    }
+    fx.extend(app.visible_decodes());
+    fx
+}
+
+fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
     match msg {
         Msg::Input(Event::Key(key)) => {
             if key.kind == KeyEventKind::Release {
@@ -479,6 +641,37 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
                 && panic_key() == Some(c)
             {
                 panic!("panic requested by {PANIC_ENV} for the terminal-restore tests");
+            }
+            // Raw mode turns off the terminal's own Ctrl-Z: it arrives as a
+            // key, and suspends wherever it is pressed, as in a shell
+            // (unless the key map gives it to something else).
+            if key.code == crossterm::event::KeyCode::Char('z')
+                && key
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL)
+                && app.config.keys.action(&key).is_none()
+            {
+                return vec![Effect::Suspend];
+            }
+            // Esc then a key at once reaches us as Alt+key: unless that is
+            // bound, it is the two keys (leaving the search prompt, a
+            // panel or the record pane, then the key).
+            if key.modifiers.contains(crossterm::event::KeyModifiers::ALT)
+                && app.config.keys.action(&key).is_none()
+            {
+                let esc = crossterm::event::KeyEvent {
+                    code: crossterm::event::KeyCode::Esc,
+                    modifiers: crossterm::event::KeyModifiers::NONE,
+                    ..key
+                };
+                let mut fx = handle_msg(app, Msg::Input(Event::Key(esc)), size);
+                if fx.contains(&Effect::Quit) {
+                    return fx;
+                }
+                let mut plain = key;
+                plain.modifiers.remove(crossterm::event::KeyModifiers::ALT);
+                fx.extend(handle_msg(app, Msg::Input(Event::Key(plain)), size));
+                return fx;
             }
             if app.search.typing.is_some() {
                 return app.search_input(&key);
@@ -636,6 +829,8 @@ pub fn handle(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
             hits,
             ..
         } => app.path_hits(generation, hits),
+        Msg::Signal(signal_hook::consts::SIGTSTP) => vec![Effect::Suspend],
+        Msg::Signal(signal_hook::consts::SIGCONT) => vec![Effect::Redraw],
         Msg::Signal(_) => vec![Effect::Quit],
         // The event loop gives these to its `Graphics`.
         Msg::Encoded { .. } => Vec::new(),

@@ -15,6 +15,7 @@ use super::prepare::Prepared;
 use super::render::image::{Protocol, fit_cells, halfblocks};
 use super::render::markdown::{MdStyles, render_markdown};
 use super::render::text::fold_view;
+use super::theme::{ColorDepth, adapt_style};
 use crate::activity::kinds::{DetailKind, RecordKind};
 use crate::activity::{Content, Detail, DetailRef};
 use crate::columns::truncate_mark;
@@ -51,36 +52,14 @@ pub fn areas(size: Rect, split: Split) -> Areas {
     }
 }
 
-/// What one line of the timeline shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimelineLine {
-    Day(usize),
-    Record(usize),
-}
+pub use super::app::TimelineLine;
 
-/// The timeline's lines from `app.top` for `height` lines: a day separator
-/// before each record that starts a new day (and before the first shown).
+/// The timeline's lines from `app.top` for `height` lines (see
+/// [`App::lines_from`]).
 pub fn timeline_lines(app: &App, height: usize) -> Vec<TimelineLine> {
-    let mut out = Vec::with_capacity(height);
-    let mut pos = app.top;
-    let mut last_day: Option<&str> = None;
-    while out.len() < height {
-        let Some(&i) = app.view.get(pos) else { break };
-        let day = app.day(i);
-        if last_day != Some(day) {
-            out.push(TimelineLine::Day(pos));
-            if out.len() >= height {
-                break;
-            }
-        }
-        last_day = Some(day);
-        out.push(TimelineLine::Record(pos));
-        pos += 1;
-    }
-    out
+    app.lines_from(app.top, height)
 }
 
-/// A glyph per record type; ASCII letters with `--ascii`.
 pub fn glyph(type_id: i64, ascii: bool) -> &'static str {
     let k = RecordKind::from_id(type_id);
     if ascii {
@@ -657,9 +636,11 @@ fn order_details(lines: &[DetailRef], details: &[Detail]) -> Vec<usize> {
 
 /// Turns styled runs into a line, or, when the search query is in it, the
 /// plain text with the matches marked (search wins over syntax colour).
+/// The runs' colours (24-bit from the highlighter and from outputs' escape
+/// codes) are brought down to `depth`, as the theme's already are.
 fn runs_line(
     runs: &[(Style, String)],
-    base: Style,
+    (base, depth): (Style, ColorDepth),
     q: &str,
     hit: Style,
     prefix: Vec<Span<'static>>,
@@ -669,10 +650,14 @@ fn runs_line(
     if !q.is_empty() && super::filter::contains_ci(&text, q) {
         spans.extend(highlight(&expand_tabs(&text), q, base, hit));
     } else {
-        spans.extend(
-            runs.iter()
-                .map(|(st, s)| Span::styled(expand_tabs(s), base.patch(*st))),
-        );
+        spans.extend(runs.iter().map(|(st, s)| {
+            let st = if depth == ColorDepth::TrueColor {
+                *st
+            } else {
+                adapt_style(*st, depth)
+            };
+            Span::styled(expand_tabs(s), base.patch(st))
+        }));
     }
     Line::from(spans)
 }
@@ -694,14 +679,26 @@ fn push_body(
             let bar = if app.ascii { "|" } else { "│" };
             for (i, runs) in lines.iter().enumerate() {
                 let prefix = vec![Span::styled(format!("{:>w$} {bar} ", i + 1), t.line_number)];
-                out.push(runs_line(runs, t.code, q, t.search_match, prefix));
+                out.push(runs_line(
+                    runs,
+                    (t.code, app.depth),
+                    q,
+                    t.search_match,
+                    prefix,
+                ));
             }
         }
         Body::Output { lines, truncated } => {
             let key = key_label(app, super::keymap::Action::ToggleFold, "z");
             let (shown, summary) = fold_view(lines, app.expanded, &key, t.dim);
             for runs in shown.iter().chain(&summary) {
-                out.push(runs_line(runs, t.output, q, t.search_match, Vec::new()));
+                out.push(runs_line(
+                    runs,
+                    (t.output, app.depth),
+                    q,
+                    t.search_match,
+                    Vec::new(),
+                ));
             }
             if *truncated {
                 out.push(Line::styled(
@@ -726,7 +723,13 @@ fn push_body(
                 bullet: t.badge,
             };
             for runs in render_markdown(md, width.max(10), &styles, app.ascii) {
-                out.push(runs_line(&runs, t.text, q, t.search_match, Vec::new()));
+                out.push(runs_line(
+                    &runs,
+                    (t.text, app.depth),
+                    q,
+                    t.search_match,
+                    Vec::new(),
+                ));
             }
         }
         Body::Image(result) => {
@@ -1154,7 +1157,7 @@ fn render_help(app: &App, f: &mut Frame, size: Rect, scroll: usize) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "Mouse: wheel scrolls, click selects. Keys: gtm-tui config",
+        "Mouse: wheel scrolls, click selects. Ctrl-Z suspends. Keys: gtm-tui config",
         t.dim,
     ));
     // Wide enough for the longest line where the screen allows.

@@ -79,7 +79,7 @@ pub enum Msg {
         generation: u64,
         view: Arc<super::changes::FileView>,
     },
-    /// SIGTERM, SIGHUP or SIGINT arrived.
+    /// A signal arrived (see [`spawn_signals`]).
     Signal(i32),
     /// The input thread could not read the terminal.
     InputGone(String),
@@ -517,13 +517,18 @@ pub fn spawn_input(tx: Sender<Msg>) {
     });
 }
 
-/// Turns SIGTERM, SIGHUP and SIGINT into messages, so the loop restores the terminal.
+/// Turns signals into messages: SIGTERM, SIGHUP, SIGINT and SIGQUIT end
+/// the program with the terminal restored, SIGTSTP suspends it the same
+/// way as Ctrl-Z, SIGCONT redraws.
 pub fn spawn_signals(tx: Sender<Msg>) -> std::io::Result<()> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
+    use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGTSTP, SIGCONT])?;
     std::thread::spawn(move || {
-        if let Some(sig) = signals.forever().next() {
-            let _ = tx.send(Msg::Signal(sig));
+        for sig in signals.forever() {
+            if tx.send(Msg::Signal(sig)).is_err() {
+                return;
+            }
         }
     });
     Ok(())
