@@ -8,6 +8,8 @@ use gtm_tui::cli::{self, Cli};
 use gtm_tui::sanitize::{self, Guard};
 
 fn main() -> ExitCode {
+    // Before anything else, so the TUI's and the decoders' hooks chain to it.
+    std::panic::set_hook(Box::new(sanitize::panic_hook));
     let args = Cli::parse();
     let stdout = io::stdout();
     // Every byte the commands write passes the sanitiser: only our own

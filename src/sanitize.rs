@@ -119,6 +119,45 @@ pub fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<Vec<u8
         .map_err(io::Error::other)
 }
 
+/// Whether an SGR parameter string only sets what gtm-tui itself sets:
+/// colours (8, 16, 256 and 24-bit), bold, dim, italic, underline, reverse,
+/// crossed-out and their resets. Concealed (8) and blinking (5, 6) text,
+/// fonts and the rest are refused: on a colour terminal a repository's
+/// `ESC [ 8 m` would otherwise hide everything after it.
+fn sgr_allowed(params: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(params) else {
+        return false;
+    };
+    let fields: Vec<&str> = text.split(';').collect();
+    let number = |f: &str| -> Option<u32> {
+        let first = f.split(':').next().unwrap_or("");
+        if first.is_empty() {
+            Some(0)
+        } else {
+            first.parse().ok()
+        }
+    };
+    let mut i = 0;
+    while let Some(field) = fields.get(i) {
+        let Some(v) = number(field) else {
+            return false;
+        };
+        i += 1;
+        match v {
+            0..=4 | 7 | 9 | 21..=24 | 27 | 29 | 30..=37 | 39..=47 | 49 | 90..=97 | 100..=107 => {}
+            // Extended colours: `38:5:n` in one field, or `38;5;n` / `38;2;r;g;b`.
+            38 | 48 | 58 if field.contains(':') => {}
+            38 | 48 | 58 => match fields.get(i).and_then(|f| number(f)) {
+                Some(5) => i += 2,
+                Some(2) => i += 4,
+                _ => return false,
+            },
+            _ => return false,
+        }
+    }
+    i <= fields.len()
+}
+
 /// Longest SGR parameter string passed through; real ones are a few bytes.
 const MAX_SGR: usize = 64;
 
@@ -238,7 +277,7 @@ impl<W: Write> Guard<W> {
                 {
                     self.pending.push(b);
                 }
-                State::Csi if b == b'm' && self.sgr => {
+                State::Csi if b == b'm' && self.sgr && sgr_allowed(&self.pending) => {
                     out.extend_from_slice(b"\x1b[");
                     out.append(&mut self.pending);
                     out.push(b'm');
@@ -290,6 +329,31 @@ pub fn warn(message: impl std::fmt::Display) {
     let _ = guard.finish();
 }
 
+/// The panic hook of the binary: the message says it is a bug, and goes
+/// through [`warn`] like every other line on stderr, since a panic's text
+/// may quote repository data (std's slicing panics quote the string).
+/// `RUST_BACKTRACE` works as usual.
+pub fn panic_hook(info: &std::panic::PanicHookInfo<'_>) {
+    warn(panic_message(info.payload(), info.location()));
+    let trace = std::backtrace::Backtrace::capture();
+    if trace.status() == std::backtrace::BacktraceStatus::Captured {
+        warn(trace);
+    }
+}
+
+fn panic_message(
+    payload: &(dyn std::any::Any + Send),
+    location: Option<&std::panic::Location<'_>>,
+) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    let at = location.map_or(String::new(), |l| format!(" at {}:{}", l.file(), l.line()));
+    format!("internal error, please report it: {what}{at}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,6 +365,20 @@ mod tests {
         }
         g.finish().unwrap();
         String::from_utf8(g.inner).unwrap()
+    }
+
+    #[test]
+    fn panic_messages_are_cleaned() {
+        let payload: Box<dyn std::any::Any + Send> = Box::new(String::from("bad \x1b]0;t\x07"));
+        let msg = panic_message(payload.as_ref(), None);
+        let mut g = Guard::new(Vec::new(), false);
+        writeln!(g, "gtm-tui: {msg}").unwrap();
+        g.finish().unwrap();
+        let shown = String::from_utf8(g.inner).unwrap();
+        assert_eq!(
+            shown,
+            "gtm-tui: internal error, please report it: bad ^[]0;t^G\n"
+        );
     }
 
     #[test]
@@ -351,6 +429,25 @@ mod tests {
         assert_eq!(guarded(&[b"x\x1b[12"], true), "x^[[12");
         // Non-control characters that share the lead byte pass.
         assert_eq!(guarded(&["\u{a0}é".as_bytes()], false), "\u{a0}é");
+    }
+
+    #[test]
+    fn guard_passes_only_the_colours_we_write() {
+        for ok in [
+            "\x1b[0m",
+            "\x1b[m",
+            "\x1b[1;31m",
+            "\x1b[38;5;103m",
+            "\x1b[48;2;10;20;30m",
+            "\x1b[38:5:12m",
+            "\x1b[22;39;49m",
+        ] {
+            assert_eq!(guarded(&[ok.as_bytes()], true), ok);
+        }
+        for bad in ["\x1b[8m", "\x1b[5m", "\x1b[1;8m", "\x1b[38;5m", "\x1b[12m"] {
+            let out = guarded(&[bad.as_bytes()], true);
+            assert!(!out.contains('\x1b'), "{bad:?} passed: {out:?}");
+        }
     }
 
     #[test]

@@ -23,6 +23,9 @@ const HOSTILE: &str = concat!(
     "\x07\x08",
     "\u{9b}2J",
     "\x1b[?25l",
+    // SGR is what the guard may pass on a colour terminal: not this one,
+    // which hides the rest of the screen (conceal) or blinks it.
+    "\x1b[8m\x1b[5m",
 );
 
 /// The same without `/`, for file names.
@@ -70,6 +73,7 @@ fn code_record(notebook: &str, ex: u32, code: &str, output: &str) -> RecordSpec 
 
 struct Hostile {
     code: String,
+    saved: String,
     note: String,
     file: String,
     env_old: String,
@@ -143,6 +147,47 @@ fn write_hostile(dir: &Path) -> Hostile {
     let file = w.record(upload).activity.to_string();
     w.advance(60);
 
+    // A notebook saved twice, its output types, error names and cells hostile.
+    let nb_path = format!("code/saved{name}.ipynb");
+    let notebook = |n: u32| {
+        serde_json::json!({
+            "nbformat": 4, "nbformat_minor": 4, "metadata": {},
+            "cells": [{
+                "cell_type": "code", "execution_count": n, "metadata": {},
+                "source": format!("y = {n}  # {HOSTILE}\n"),
+                "outputs": [
+                    {"output_type": format!("stream{HOSTILE}"), "name": HOSTILE,
+                     "text": format!("out {n} {HOSTILE}\n")},
+                    {"output_type": "error", "ename": format!("Err{HOSTILE}"),
+                     "evalue": HOSTILE, "traceback": [HOSTILE]}
+                ]
+            }]
+        })
+        .to_string()
+    };
+    w.write_file(&nb_path, notebook(1).as_bytes());
+    let mut save = RecordSpec::new(2, "1 modified file(s).");
+    save.tags = vec!["save".into()];
+    save.details = vec![DetailSpec::text(
+        4,
+        2,
+        "text/plain",
+        format!("Modified Code file `{nb_path}`"),
+    )];
+    w.record(save);
+    w.advance(60);
+    w.write_file(&nb_path, notebook(2).as_bytes());
+    let mut save = RecordSpec::new(2, "1 modified file(s).");
+    save.tags = vec!["save".into()];
+    save.details = vec![DetailSpec::text(
+        4,
+        2,
+        "text/plain",
+        format!("Modified Code file `{nb_path}`"),
+    )];
+    let saved = w.record(save).activity.to_string();
+    w.advance(60);
+
     w.write_file(
         ".gigantum/env/package_manager/pip_evil.yaml",
         yaml("2.0").as_bytes(),
@@ -159,6 +204,7 @@ fn write_hostile(dir: &Path) -> Hostile {
     w.finish(dir).unwrap();
     Hostile {
         code,
+        saved,
         note,
         file,
         env_old,
@@ -179,6 +225,8 @@ fn assert_clean(what: &str, bytes: &[u8], sgr: bool) {
         ("\x1bP", "DCS"),
         ("\x1b[2J", "CSI 2J"),
         ("\x1b[?25l", "hide cursor"),
+        ("\x1b[8m", "SGR conceal"),
+        ("\x1b[5m", "SGR blink"),
     ] {
         assert!(
             !text.contains(bad),
@@ -231,6 +279,10 @@ fn commands(h: &Hostile) -> Vec<Vec<String>> {
         s(&["diff", &h.code, "--unified"]),
         s(&["files", &h.file]),
         s(&["files", &h.file, "--json"]),
+        s(&["files", &h.saved]),
+        s(&["files", &h.saved, "--unified"]),
+        s(&["files", &h.saved, "--json"]),
+        s(&["show", &h.saved]),
         s(&["env"]),
         s(&["env", "--json"]),
         s(&["env", &h.env_new, "--diff", &h.env_old]),

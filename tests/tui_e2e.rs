@@ -287,6 +287,10 @@ fn a_panic_restores_the_terminal() {
     let mut s = Session::start(dir.path(), &[], 100, 30, &[("GTM_TUI_TEST_PANIC_KEY", "%")]);
     s.wait_for("timeline", |s| s.contains("Timeline 1/"));
     s.send("%");
+    // Said on the restored screen, through the sanitiser, as a bug.
+    s.wait_for("the panic message", |t| {
+        t.contains("internal error, please report it: panic requested")
+    });
     let status = s.finish();
     assert!(!status.success(), "a panic is a failure exit");
 }

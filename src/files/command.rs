@@ -377,7 +377,7 @@ fn print_cells(
         writeln!(out, "── {}", cell_heading(c))?;
         let has_outputs = !c.outputs.old_types.is_empty() || !c.outputs.new_types.is_empty();
         if c.kind == CellKind::Code || has_outputs {
-            writeln!(out, "   outputs: {}", c.outputs.describe())?;
+            writeln!(out, "   outputs: {}", clean(&c.outputs.describe()))?;
         }
         if c.source.stats.identical {
             if c.status == CellStatus::Modified {
