@@ -128,13 +128,41 @@ pub fn folder_for(url: &str) -> String {
         })
         .take(60)
         .collect();
-    // FNV-1a: stable across runs and Rust releases, unlike std's hasher.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in url.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
+    // SHA-256, cut to 96 bits: stable across runs and releases, and no
+    // one can make another URL land in this URL's folder (a 32-bit hash
+    // let a stranger's URL be found in a minute). The copy's own origin is
+    // checked as well before it is reused.
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(url.as_bytes());
+    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    format!("{name}-{hex}")
+}
+
+/// The URL as it may be shown: a password or token in it
+/// (`https://user:token@host/…`) is left out.
+pub fn shown(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(host_end);
+    match authority.rsplit_once('@') {
+        Some((user, host)) => {
+            let user = user.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:…@{host}{path}")
+        }
+        None => url.to_string(),
     }
-    format!("{name}-{:08x}", h as u32)
+}
+
+/// Whether the copy in `dir` was cloned from `url` (its `origin` says so).
+fn is_copy_of(dir: &Path, url: &str) -> bool {
+    git2::Repository::open_bare(dir)
+        .and_then(|r| {
+            let origin = r.find_remote("origin")?;
+            Ok(origin.url_bytes() == url.as_bytes())
+        })
+        .unwrap_or(false)
 }
 
 /// Every branch of the remote as a branch of the copy, so the branch
@@ -161,6 +189,31 @@ const REPOSITORY_ENV: [&str; 13] = [
     "GIT_NAMESPACE",
 ];
 
+/// The transports of [`ALLOWED`] that the user allows too. git takes
+/// `GIT_ALLOW_PROTOCOL` over its `protocol.*.allow` settings, so setting it
+/// alone would turn back on a transport the user or an administrator
+/// banned: those set to `never` (by name, or all through `protocol.allow`
+/// without a setting of their own) are left out, and a `GIT_ALLOW_PROTOCOL`
+/// of the user's narrows the list further.
+fn allowed_protocols() -> Vec<&'static str> {
+    let config = git2::Config::open_default().ok();
+    let policy = |key: &str| config.as_ref().and_then(|c| c.get_string(key).ok());
+    let default = policy("protocol.allow");
+    let theirs = std::env::var("GIT_ALLOW_PROTOCOL").ok();
+    ALLOWED
+        .into_iter()
+        .filter(|p| {
+            let own = policy(&format!("protocol.{p}.allow"));
+            own.or_else(|| default.clone()).as_deref() != Some("never")
+        })
+        .filter(|p| {
+            theirs
+                .as_deref()
+                .is_none_or(|t| t.split(':').any(|t| t == *p))
+        })
+        .collect()
+}
+
 /// A `git` command for the network step, run in `cwd`.
 ///
 /// The user's configuration applies (that is the point), with settings
@@ -183,14 +236,7 @@ fn git(cwd: &Path) -> Command {
     for var in REPOSITORY_ENV {
         c.env_remove(var);
     }
-    let allowed: Vec<&str> = match std::env::var("GIT_ALLOW_PROTOCOL") {
-        Ok(theirs) => ALLOWED
-            .into_iter()
-            .filter(|p| theirs.split(':').any(|t| t == *p))
-            .collect(),
-        Err(_) => ALLOWED.to_vec(),
-    };
-    c.env("GIT_ALLOW_PROTOCOL", allowed.join(":"));
+    c.env("GIT_ALLOW_PROTOCOL", allowed_protocols().join(":"));
     // A reviewer at a terminal may have a password to type (git and ssh
     // ask on the terminal itself); in a script nobody would answer.
     if !std::io::stdin().is_terminal() {
@@ -218,6 +264,9 @@ enum GitFailure {
     Failed(String),
 }
 
+/// How much of git's stderr is kept for the reason of a failure.
+const KEEP_STDERR: usize = 64 * 1024;
+
 /// Runs `cmd` to the end, echoing its stderr to a terminal as it comes,
 /// made visible (the remote's `remote:` lines come through it).
 fn run(mut cmd: Command) -> Result<(), GitFailure> {
@@ -228,7 +277,7 @@ fn run(mut cmd: Command) -> Result<(), GitFailure> {
     };
     let live = std::io::stderr().is_terminal();
     let mut text = Vec::new();
-    let mut echoed = 0;
+    let mut echoed: usize = 0;
     if let Some(mut err) = child.stderr.take() {
         let mut buf = [0u8; 8192];
         loop {
@@ -237,6 +286,13 @@ fn run(mut cmd: Command) -> Result<(), GitFailure> {
                 Ok(n) => n,
             };
             text.extend_from_slice(&buf[..n]);
+            // A remote can send `remote:` lines without end: keep the tail,
+            // which holds the reason of a failure.
+            if text.len() > 2 * KEEP_STDERR {
+                let cut = text.len() - KEEP_STDERR;
+                text.drain(..cut);
+                echoed = echoed.saturating_sub(cut);
+            }
             if live {
                 // Whole lines only, so a character split between reads
                 // is not mangled; progress lines end in `\r`.
@@ -305,12 +361,10 @@ fn visible(text: &str, keep_cr: bool) -> String {
 /// The local copy of `url` under `root`, cloned if new, else fetched.
 pub fn fetch_or_clone(url: &str, root: &Path) -> Result<(PathBuf, Outcome), CloneError> {
     if Transport::of(url).is_none() {
-        return Err(CloneError::Transport {
-            url: url.to_string(),
-        });
+        return Err(CloneError::Transport { url: shown(url) });
     }
     let dir = root.join(folder_for(url));
-    if git2::Repository::open_bare(&dir).is_ok() {
+    if is_copy_of(&dir, url) {
         let mut git_dir = OsString::from("--git-dir=");
         git_dir.push(&dir);
         let mut cmd = git(&dir);
@@ -328,12 +382,18 @@ pub fn fetch_or_clone(url: &str, root: &Path) -> Result<(PathBuf, Outcome), Clon
     })?;
     // Clone into a temporary name first: an interrupted clone must not
     // leave a half copy that the next run would take as the project.
-    let partial = root.join(format!(".{}.partial", folder_for(url)));
+    // The process id keeps two gtm-tui cloning the same URL at once from
+    // removing each other's partial copy.
+    let partial = root.join(format!(
+        ".{}.{}.partial",
+        folder_for(url),
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&partial);
     let failed = |message: String| {
         let _ = std::fs::remove_dir_all(&partial);
         CloneError::Clone {
-            url: url.to_string(),
+            url: shown(url),
             message,
         }
     };
@@ -356,9 +416,7 @@ pub fn fetch_or_clone(url: &str, root: &Path) -> Result<(PathBuf, Outcome), Clon
         Ok(()) => {}
         Err(GitFailure::NotFound) => {
             let _ = std::fs::remove_dir_all(&partial);
-            return Err(CloneError::NoGit {
-                url: url.to_string(),
-            });
+            return Err(CloneError::NoGit { url: shown(url) });
         }
         Err(GitFailure::Failed(why)) => return Err(failed(why)),
     }
@@ -367,10 +425,24 @@ pub fn fetch_or_clone(url: &str, root: &Path) -> Result<(PathBuf, Outcome), Clon
     git2::Repository::open_bare(&partial)
         .and_then(|r| r.config()?.set_str("remote.origin.fetch", MIRROR))
         .map_err(|e| failed(e.message().to_string()))?;
-    std::fs::rename(&partial, &dir).map_err(|source| CloneError::Io {
-        path: dir.clone(),
-        source,
-    })?;
+    // A folder of that name that is not this URL's copy (planted, or from
+    // an older naming) gives way to the new clone.
+    if dir.exists() && !is_copy_of(&dir, url) {
+        std::fs::remove_dir_all(&dir).map_err(|source| CloneError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+    }
+    if let Err(source) = std::fs::rename(&partial, &dir) {
+        let _ = std::fs::remove_dir_all(&partial);
+        // Another gtm-tui finished the same clone first: use its copy.
+        if !is_copy_of(&dir, url) {
+            return Err(CloneError::Io {
+                path: dir.clone(),
+                source,
+            });
+        }
+    }
     Ok((dir, Outcome::Cloned))
 }
 
@@ -383,12 +455,14 @@ pub fn local(arg: &Path) -> Result<PathBuf, CloneError> {
     let root = cache_root()?;
     if Transport::of(text).is_some_and(|t| !t.authenticated()) {
         crate::sanitize::warn(format_args!(
-            "warning: {text} is an unauthenticated transport: \
-             anyone on the network path could change the history you read"
+            "warning: {} is an unauthenticated transport: \
+             anyone on the network path could change the history you read",
+            shown(text)
         ));
     }
     crate::sanitize::warn(format_args!(
-        "reading {text} (copy kept in {})",
+        "reading {} (copy kept in {})",
+        shown(text),
         root.display()
     ));
     let (dir, outcome) = fetch_or_clone(text, &root)?;
@@ -470,6 +544,16 @@ mod tests {
             "early EOF^[[31m"
         );
         assert!(reason(b"", status).starts_with("git exited with"));
+    }
+
+    #[test]
+    fn secrets_in_urls_are_not_shown() {
+        assert_eq!(
+            shown("https://alice:tok@host.example/a/b.git"),
+            "https://alice:…@host.example/a/b.git"
+        );
+        assert_eq!(shown("https://host/a@b"), "https://host/a@b");
+        assert_eq!(shown("git@host:x/y.git"), "git@host:x/y.git");
     }
 
     #[test]

@@ -606,3 +606,82 @@ fn an_outer_repositorys_git_variables_are_ignored() {
     }
     assert_eq!(snapshot(&outer).len(), 1, "{:?}", snapshot(&outer));
 }
+
+/// A folder in the cache that holds another URL's copy (a hash collision, or
+/// a copy planted by someone who can write the cache) is never read as this
+/// URL's project: it is cloned anew.
+#[test]
+fn a_copy_of_another_url_is_not_reused() {
+    let s = Setup::new();
+    let server = git_daemon(s.base(), s.server_home.path().to_path_buf());
+    let url = format!("git://127.0.0.1:{}/proj", server.port);
+    // A planted copy under the folder this URL maps to, from elsewhere.
+    let other = tempfile::tempdir().unwrap();
+    common::workload(
+        other.path(),
+        Workload {
+            records: 5,
+            seed: 99,
+            ..Workload::default()
+        },
+    );
+    let planted = s.cache.path().join(gtm_tui::clone::folder_for(&url));
+    let status = Command::new("git")
+        .args(["clone", "--bare", "-q"])
+        .arg(other.path())
+        .arg(&planted)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (code, out, err) = s.gtm(&["log", &url], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        s.local_log(),
+        "the URL's own history, not the planted one"
+    );
+}
+
+/// `protocol.<name>.allow=never` in the user's git configuration still
+/// holds: gtm-tui lets git use fewer transports, never more.
+#[test]
+fn the_users_protocol_bans_hold() {
+    let s = Setup::new();
+    let server = git_daemon(s.base(), s.server_home.path().to_path_buf());
+    let url = format!("git://127.0.0.1:{}/proj", server.port);
+    std::fs::write(
+        s.home.path().join(".gitconfig"),
+        "[protocol \"git\"]\n\tallow = never\n",
+    )
+    .unwrap();
+    let (code, out, err) = s.gtm(&["log", &url], &[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("not allowed"), "{err}");
+    assert!(
+        s.copies().is_empty(),
+        "nothing left behind: {:?}",
+        s.copies()
+    );
+}
+
+/// A token in the URL (`https://user:token@host/…`) is not repeated on the
+/// screen.
+#[test]
+fn credentials_in_a_url_are_not_echoed() {
+    let s = Setup::new();
+    let server = http_backend(s.base(), s.server_home.path().to_path_buf(), None);
+    let url = format!("http://alice:s3cr3t-token@127.0.0.1:{}/proj", server.port);
+    let (code, _, err) = s.gtm(&["log", &url], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("s3cr3t"), "{err}");
+    assert!(
+        err.contains("127.0.0.1"),
+        "the rest of the URL is said: {err}"
+    );
+    drop(server);
+    let (_, _, err) = s.gtm(&["log", &url], &[]);
+    assert!(
+        err.contains("could not fetch") && !err.contains("s3cr3t"),
+        "{err}"
+    );
+}
