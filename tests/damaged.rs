@@ -288,7 +288,10 @@ fn a_truncated_pack_file() {
     assert_eq!((code, out.as_str()), (2, ""), "{err}");
     assert_eq!(err.lines().count(), 1, "one sentence: {err}");
     assert!(!err.contains("unknown ref"), "{err}");
-    assert!(err.contains("does not match its index"), "what git reports: {err}");
+    assert!(
+        err.contains("does not match its index"),
+        "what git reports: {err}"
+    );
 }
 
 #[test]

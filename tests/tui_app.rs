@@ -610,3 +610,23 @@ fn save_dir_prefers_the_current_directory_then_downloads_then_home() {
         None
     );
 }
+
+/// A control character in a message or an author's name is drawn as the
+/// command line prints it (`^[`, `^G`, `\u{9b}`), not dropped without a
+/// trace: one sanitiser for every way out.
+#[test]
+fn control_characters_show_as_the_sanitisers_markers() {
+    use gtm_tui::synth::{ProjectWriter, RecordSpec, WriterOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    w.set_author("Eve\x1b[2J", "eve@example.com", 0);
+    w.record(RecordSpec::new(0, "note \x1b]0;t\x07 \u{9b}x"));
+    w.finish(dir.path()).unwrap();
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    app.add_rows(project.records().unwrap());
+    app.walk_done(Ok(Default::default()));
+    let screen = common::screens::draw(&mut app, 120, 20);
+    assert!(screen.contains("note ^[]0;t^G \\u{9b}x"), "{screen}");
+    assert!(screen.contains("Eve^[[2J"), "{screen}");
+}

@@ -1,5 +1,6 @@
 //! Drawing: reads the app state and paints a frame; never changes state.
 
+use crate::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -111,10 +112,7 @@ pub fn plain(s: &str, ascii: bool) -> String {
 fn code_line(message: &str, (gist, cells): &(String, usize), ascii: bool) -> String {
     let place = crate::lineage::notebook_of(message)
         .map(|nb| nb.rsplit('/').next().unwrap_or(&nb).to_string());
-    let gist: String = gist
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let gist = sanitize::line(&gist.replace('\t', " ")).into_owned();
     // ASCII's code glyph is already `>`.
     let sep = if ascii { ": " } else { " ▸ " };
     let count = if *cells > 1 {
@@ -319,7 +317,10 @@ fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
                 let mut spans = vec![
                     Span::styled(format!("{} ", timefmt::local_hm(row.time)), t.dim),
                     Span::styled(
-                        format!("{:<8} ", short_author(&row.author, app.ascii)),
+                        format!(
+                            "{:<8} ",
+                            short_author(&sanitize::line(&row.author), app.ascii)
+                        ),
                         Style::default().fg(t.author_color(&row.author)),
                     ),
                     Span::styled(
@@ -334,9 +335,11 @@ fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
                     Some(Details::Ready(prep)) => Some(prep),
                     _ => None,
                 };
+                // Shown as the command line shows it: a control character is
+                // a marker, not dropped without a trace.
                 let said = prep.and_then(|p| p.code_gist.as_ref()).map_or_else(
-                    || r.message.clone(),
-                    |g| code_line(&r.message, g, app.ascii),
+                    || sanitize::line(&r.message).into_owned(),
+                    |g| code_line(&sanitize::line(&r.message), g, app.ascii),
                 );
                 let msg = truncate_mark(&said, width.saturating_sub(used), app.ascii);
                 let hit_style = t.search_match;
@@ -505,11 +508,20 @@ fn build_detail(app: &App, row: &RecordRow, width: usize, out: &mut Sink) {
         format!("{} {kind}  ", glyph(r.meta.type_id, app.ascii)),
         t.record_type(r.meta.type_id).add_modifier(Modifier::BOLD),
     )];
-    head.extend(highlight(&r.message, q, t.title, t.search_match));
+    head.extend(highlight(
+        &sanitize::line(&r.message),
+        q,
+        t.title,
+        t.search_match,
+    ));
     out.push(Line::from(head));
     out.push(Line::from(vec![
         Span::styled(
-            format!("{} <{}>", row.author, row.email),
+            format!(
+                "{} <{}>",
+                sanitize::line(&row.author),
+                sanitize::line(&row.email)
+            ),
             Style::default().fg(t.author_color(&row.author)),
         ),
         Span::styled(
@@ -521,11 +533,14 @@ fn build_detail(app: &App, row: &RecordRow, width: usize, out: &mut Sink) {
     if !r.meta.linked_commit.is_empty() {
         facts.push_str(&format!(
             "  linked {}",
-            truncate_mark(&r.meta.linked_commit, 12, app.ascii)
+            truncate_mark(&sanitize::line(&r.meta.linked_commit), 12, app.ascii)
         ));
     }
     if !r.meta.tags.is_empty() {
-        facts.push_str(&format!("  tags {}", r.meta.tags.join(", ")));
+        facts.push_str(&format!(
+            "  tags {}",
+            sanitize::line(&r.meta.tags.join(", "))
+        ));
     }
     if !r.meta.show {
         facts.push_str("  (hidden record)");
