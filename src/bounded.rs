@@ -347,23 +347,111 @@ pub fn line_ratio(a: &str, b: &str, budget: &mut Budget) -> f32 {
 /// of the longer, so [`lcs_cost`] steps.
 pub fn lcs_len(a: &[u8], b: &[u8]) -> usize {
     let (a, b) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    if a.is_empty() {
+    bit_lcs(
+        a.iter().map(|&c| usize::from(c)),
+        a.len(),
+        256,
+        b.iter().map(|&c| Some(usize::from(c))),
+    )
+}
+
+/// A text's characters as small ids, their places among its distinct characters sorted. Made
+/// once per text, so that comparing two texts needs no hashing, only a merge of the two sorted
+/// alphabets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chars {
+    alphabet: Vec<char>,
+    ids: Vec<u32>,
+}
+
+impl Chars {
+    pub fn new(s: &str) -> Self {
+        let mut alphabet: Vec<char> = s.chars().collect();
+        alphabet.sort_unstable();
+        alphabet.dedup();
+        let ids = s
+            .chars()
+            .map(|c| alphabet.binary_search(&c).unwrap_or(0) as u32)
+            .collect();
+        Chars { alphabet, ids }
+    }
+
+    /// Characters in the text.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Per id of `self`, the id of the same character in `other`, if it has it.
+    fn ids_in(&self, other: &Chars) -> Vec<Option<usize>> {
+        let mut out = Vec::with_capacity(self.alphabet.len());
+        let mut j = 0;
+        for c in &self.alphabet {
+            while other.alphabet.get(j).is_some_and(|d| d < c) {
+                j += 1;
+            }
+            out.push((other.alphabet.get(j) == Some(c)).then_some(j));
+        }
+        out
+    }
+
+    /// How many times each id occurs.
+    fn counts(&self) -> Vec<usize> {
+        let mut n = vec![0; self.alphabet.len()];
+        for &i in &self.ids {
+            if let Some(x) = n.get_mut(i as usize) {
+                *x += 1;
+            }
+        }
+        n
+    }
+}
+
+/// [`lcs_len`] over characters rather than bytes: the same [`lcs_cost`] steps, for the two
+/// texts' lengths in characters. Unrelated texts in a script of several bytes a character
+/// share most lead bytes and many continuation bytes; their characters they do not.
+pub fn lcs_chars(a: &Chars, b: &Chars) -> usize {
+    let (a, b) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let in_a = b.ids_in(a);
+    bit_lcs(
+        a.ids.iter().map(|&i| i as usize),
+        a.len(),
+        a.alphabet.len(),
+        b.ids
+            .iter()
+            .map(|&i| in_a.get(i as usize).copied().flatten()),
+    )
+}
+
+/// The bit-parallel LCS of `a` (`a_len` symbols below `rows`) against `b` (symbols of `a`'s,
+/// or `None` for one that `a` lacks).
+fn bit_lcs(
+    a: impl Iterator<Item = usize>,
+    a_len: usize,
+    rows: usize,
+    b: impl Iterator<Item = Option<usize>>,
+) -> usize {
+    if a_len == 0 {
         return 0;
     }
-    let words = a.len().div_ceil(64);
-    // Per byte value: where it occurs in `a`.
-    let mut masks = vec![0u64; 256 * words];
-    for (i, &c) in a.iter().enumerate() {
-        if let Some(m) = masks.get_mut(usize::from(c) * words + i / 64) {
+    let words = a_len.div_ceil(64);
+    // Per symbol: where it occurs in `a`.
+    let mut masks = vec![0u64; rows * words];
+    for (i, c) in a.enumerate() {
+        if let Some(m) = masks.get_mut(c * words + i / 64) {
             *m |= 1 << (i % 64);
         }
     }
     let mut v = vec![u64::MAX; words];
-    for &c in b {
-        let row = usize::from(c) * words;
+    for c in b {
+        // A symbol absent from `a` matches nothing: its mask is all zeros.
+        let row = c.map(|c| c * words);
         let mut carry = 0u64;
         for (w, vw) in v.iter_mut().enumerate() {
-            let m = masks.get(row + w).copied().unwrap_or(0);
+            let m = row.and_then(|r| masks.get(r + w)).copied().unwrap_or(0);
             let u = *vw & m;
             let (sum, c1) = vw.overflowing_add(u);
             let (sum, c2) = sum.overflowing_add(carry);
@@ -372,7 +460,7 @@ pub fn lcs_len(a: &[u8], b: &[u8]) -> usize {
         }
     }
     // Zero bits within `a`'s length are matched positions.
-    let tail = a.len() % 64;
+    let tail = a_len % 64;
     v.iter()
         .enumerate()
         .map(|(w, &x)| {
@@ -404,6 +492,37 @@ pub fn byte_histogram_ratio(a: &[u8], b: &[u8]) -> f32 {
     }
     let common: u32 = ha.iter().zip(&hb).map(|(x, y)| *x.min(y)).sum();
     ratio_of(common as usize, a.len(), b.len())
+}
+
+/// An upper bound of the character similarity of two texts ([`lcs_chars`]), from their
+/// character counts alone.
+pub fn char_histogram_ratio(a: &Chars, b: &Chars) -> f32 {
+    let (ca, cb) = (a.counts(), b.counts());
+    let common: usize = a
+        .ids_in(b)
+        .iter()
+        .zip(&ca)
+        .filter_map(|(j, &x)| j.and_then(|j| cb.get(j)).map(|&y| x.min(y)))
+        .sum();
+    ratio_of(common, a.len(), b.len())
+}
+
+/// An upper bound of [`line_ratio`] from the lines' counts alone (lines in common in order are
+/// never more, of any one line, than either text has): linear. Byte counts do not bound the line
+/// ratio: one long line replaced leaves most lines in common and few bytes.
+pub fn line_multiset_ratio(a: &str, b: &str) -> f32 {
+    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    let (mut n, mut m) = (0, 0);
+    for l in a.split_inclusive('\n') {
+        counts.entry(l).or_default().0 += 1;
+        n += 1;
+    }
+    for l in b.split_inclusive('\n') {
+        counts.entry(l).or_default().1 += 1;
+        m += 1;
+    }
+    let common = counts.values().map(|&(x, y)| x.min(y)).sum();
+    ratio_of(common, n, m)
 }
 
 #[cfg(test)]
@@ -505,6 +624,52 @@ mod tests {
                 .sum();
             assert_eq!(lcs_len(a, b), same);
         }
+    }
+
+    #[test]
+    fn lcs_chars_matches_myers_over_chars() {
+        // Past 64 characters too: several words of the shorter side.
+        let long: String = (0..300)
+            .map(|i| char::from_u32(0x0430 + (i * 7 % 32)).unwrap())
+            .collect();
+        let edited: String = long
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if i % 5 == 0 { 'ж' } else { c })
+            .collect();
+        let pairs = [
+            ("", "абв"),
+            ("日本語", "日本語"),
+            ("データの前処理を行います", "モデルを学習させます"),
+            ("# Загружаем данные\n", "# Рисуем график\n"),
+            ("naïve café", "naive cafe"),
+            ("kitten 猫", "猫 sitting"),
+            (long.as_str(), edited.as_str()),
+        ];
+        for (a, b) in pairs {
+            let (ca, cb): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            let ops = similar::capture_diff_slices(Algorithm::Myers, &ca, &cb);
+            let same = Ops { ops, coarse: false }.common();
+            let (xa, xb) = (Chars::new(a), Chars::new(b));
+            assert_eq!(lcs_chars(&xa, &xb), same, "{a} / {b}");
+            assert_eq!(lcs_chars(&xb, &xa), same, "{b} / {a}");
+            assert!(char_histogram_ratio(&xa, &xb) >= ratio_of(same, ca.len(), cb.len()));
+        }
+    }
+
+    #[test]
+    fn line_counts_bound_the_line_ratio() {
+        let a: String = (0..40).map(|i| format!("x_{} = {i}\n", i % 7)).collect();
+        let b: String = (0..40)
+            .rev()
+            .map(|i| format!("x_{} = {i}\n", i % 5))
+            .collect();
+        for (a, b) in [(a.as_str(), b.as_str()), (&a, &a[10..]), ("", "x\n")] {
+            let exact = line_ratio(a, b, &mut Budget::new(u64::MAX));
+            assert!(line_multiset_ratio(a, b) >= exact, "{a} / {b}");
+        }
+        assert_eq!(line_multiset_ratio("a\nb\n", "b\na\n"), 1.0);
+        assert_eq!(line_multiset_ratio("a\na\n", "a\nb\n"), 0.5);
     }
 
     #[test]

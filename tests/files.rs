@@ -939,3 +939,52 @@ fn same_files_same_json_under_load() {
     let modified = statuses.iter().filter(|s| **s == "modified").count();
     assert_eq!(modified, 40, "{statuses:?}");
 }
+
+/// A notebook without cell ids whose one long cell (30 import lines, then a 3,200-byte data
+/// line) has its data line replaced: by bytes the versions have little in common, by lines
+/// nearly everything.
+#[test]
+fn long_cell_with_a_new_data_line_is_modified() {
+    let cell = |data: &str| {
+        let mut lines: Vec<String> = (0..30).map(|i| format!("import module_{i:02}\n")).collect();
+        lines.push(format!("data = '{}'\n", data.repeat(320)));
+        json!({"cell_type": "code", "execution_count": null, "metadata": {},
+               "source": lines, "outputs": []})
+    };
+    let nb = |cells: Vec<Value>| {
+        serde_json::to_vec_pretty(&json!({"cells": cells, "metadata": {},
+                                          "nbformat": 4, "nbformat_minor": 4}))
+        .unwrap()
+    };
+    let anchor = json!({"cell_type": "markdown", "metadata": {}, "source": ["# Inputs"]});
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    w.record(RecordSpec::new(7, "Created new Project: synthetic-project"));
+    w.write_file(
+        "code/load.ipynb",
+        &nb(vec![anchor.clone(), cell("0123456789")]),
+    );
+    save(&mut w, 2, "1 new file(s).", &["save"], Linked::AutoCommit);
+    w.write_file("code/load.ipynb", &nb(vec![anchor, cell("abcdefghij")]));
+    let edit = save(
+        &mut w,
+        2,
+        "1 modified file(s).",
+        &["save"],
+        Linked::AutoCommit,
+    );
+    w.finish(dir.path()).unwrap();
+
+    let (code, out, err) = gtm(&["files", "--json", &edit, dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let d = &doc["files"][0]["diff"];
+    assert_eq!(d["kind"], "notebook");
+    assert_eq!(
+        (&d["added"], &d["removed"], &d["modified"], &d["unchanged"]),
+        (&json!(0), &json!(0), &json!(1), &json!(1))
+    );
+    let c = &d["cells"][1];
+    assert_eq!((&c["old_index"], &c["new_index"]), (&json!(1), &json!(1)));
+    assert_eq!((&c["added"], &c["removed"]), (&json!(1), &json!(1)));
+}

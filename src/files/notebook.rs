@@ -10,13 +10,14 @@
 //! Outputs are compared by count, output type and content (text, images, other data), never
 //! shown in full: a notebook's outputs are mostly base64 pictures and long tables.
 
+use std::cell::OnceCell;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde::Serialize;
 use serde_json::Value;
 use similar::{Algorithm, DiffTag};
 
-use crate::bounded::{self, Budget};
+use crate::bounded::{self, Budget, Chars};
 use crate::diff::{TextDiff, diff_text};
 
 /// Two sources at least this similar (`similar`'s ratio) are taken for the same cell edited.
@@ -467,16 +468,21 @@ fn pair_similar(
     if o.is_empty() || n.is_empty() || o.len().saturating_mul(n.len()) > MAX_PAIRINGS {
         return;
     }
+    fn sources(cells: &[Cell], r: std::ops::Range<usize>) -> Vec<Source<'_>> {
+        let cells = cells.get(r).unwrap_or_default();
+        cells.iter().map(|c| Source::new(&c.source)).collect()
+    }
+    let (os, ns) = (sources(old, o.clone()), sources(new, n.clone()));
     let mut scored: Vec<(f32, usize, usize)> = Vec::new();
-    for i in o.clone() {
-        for j in n.clone() {
+    for (i, sa) in o.clone().zip(&os) {
+        for (j, sb) in n.clone().zip(&ns) {
             let (Some(a), Some(b)) = (old.get(i), new.get(j)) else {
                 continue;
             };
             if a.kind != b.kind {
                 continue;
             }
-            let r = ratio(&a.source, &b.source, budget);
+            let r = similarity(sa, sb, budget);
             if r >= MIN_CELL_SIMILARITY {
                 scored.push((r, i, j));
             }
@@ -496,31 +502,68 @@ fn pair_similar(
     pairs.extend(chosen);
 }
 
-/// Similarity of two sources in 0..=1: by bytes for short ones, by lines for long ones; exact
-/// while `budget` lasts. Past it, short sources get their byte-count ratio (an upper bound of the
-/// exact one) and long ones the ratio of the coarse line diff ([`bounded::diff`]).
-fn ratio(a: &str, b: &str, budget: &mut Budget) -> f32 {
-    if a == b {
+/// Past this many bytes on either side, sources compare by lines.
+const SHORT_SOURCE: usize = 2_000;
+
+/// A cell's source as [`similarity`] reads it: its characters are numbered (once, when first
+/// needed) for the comparisons of a non-ASCII short source with every candidate.
+struct Source<'a> {
+    text: &'a str,
+    chars: OnceCell<Chars>,
+}
+
+impl<'a> Source<'a> {
+    fn new(text: &'a str) -> Self {
+        Source {
+            text,
+            chars: OnceCell::new(),
+        }
+    }
+
+    fn chars(&self) -> &Chars {
+        self.chars.get_or_init(|| Chars::new(self.text))
+    }
+}
+
+/// Similarity of two sources in 0..=1: by bytes for short ASCII ones, by characters for other
+/// short ones (bytes of unrelated non-ASCII text match by the lead and continuation bytes they
+/// share), by lines for long ones; exact while `budget` lasts. Past it, short sources get their
+/// byte- or character-count ratio (an upper bound of the exact one) and long ones the ratio of
+/// the coarse line diff ([`bounded::diff`]).
+fn similarity(a: &Source, b: &Source, budget: &mut Budget) -> f32 {
+    if a.text == b.text {
         return 1.0;
     }
-    let (ab, bb) = (a.as_bytes(), b.as_bytes());
-    let bound = bounded::byte_histogram_ratio(ab, bb);
-    if bound < MIN_CELL_SIMILARITY {
-        // The exact ratio is lower still: no pair either way, and nothing spent.
-        return bound;
+    if a.text.len().max(b.text.len()) > SHORT_SOURCE {
+        // Byte counts do not bound the line ratio, line counts do.
+        let bound = bounded::line_multiset_ratio(a.text, b.text);
+        if bound < MIN_CELL_SIMILARITY {
+            // The exact ratio is lower still: no pair either way, and nothing spent.
+            return bound;
+        }
+        let mut one = Budget::new(LINE_RATIO_STEPS.min(budget.left()));
+        let before = one.left();
+        let r = bounded::line_ratio(a.text, b.text, &mut one);
+        budget.take(before - one.left());
+        return r;
     }
-    if a.len().max(b.len()) <= 2_000 {
-        if budget.take(bounded::lcs_cost(ab.len(), bb.len())) {
+    if a.text.is_ascii() && b.text.is_ascii() {
+        // Bytes are characters here, and cheaper to count.
+        let (ab, bb) = (a.text.as_bytes(), b.text.as_bytes());
+        let bound = bounded::byte_histogram_ratio(ab, bb);
+        if bound >= MIN_CELL_SIMILARITY && budget.take(bounded::lcs_cost(ab.len(), bb.len())) {
             bounded::ratio_of(bounded::lcs_len(ab, bb), ab.len(), bb.len())
         } else {
             bound
         }
     } else {
-        let mut one = Budget::new(LINE_RATIO_STEPS.min(budget.left()));
-        let before = one.left();
-        let r = bounded::line_ratio(a, b, &mut one);
-        budget.take(before - one.left());
-        r
+        let (ac, bc) = (a.chars(), b.chars());
+        let bound = bounded::char_histogram_ratio(ac, bc);
+        if bound >= MIN_CELL_SIMILARITY && budget.take(bounded::lcs_cost(ac.len(), bc.len())) {
+            bounded::ratio_of(bounded::lcs_chars(ac, bc), ac.len(), bc.len())
+        } else {
+            bound
+        }
     }
 }
 
@@ -618,6 +661,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn ratio(a: &str, b: &str, budget: &mut Budget) -> f32 {
+        similarity(&Source::new(a), &Source::new(b), budget)
+    }
+
     fn nb(cells: Value) -> Vec<u8> {
         serde_json::to_vec(
             &json!({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}),
@@ -660,6 +707,76 @@ mod tests {
         assert_eq!(ratio(&a, &b, &mut budget), exact);
         assert_eq!(budget.left(), 0);
         assert_eq!(ratio(&a, &b, &mut budget), coarse);
+    }
+
+    /// 30 import lines, then one long data line that differs in every byte.
+    fn imports_and_data(data: &str) -> String {
+        let imports: String = (0..30).map(|i| format!("import module_{i:02}\n")).collect();
+        format!("{imports}data = '{}'\n", data.repeat(320))
+    }
+
+    #[test]
+    fn long_sources_pair_by_lines_whatever_their_bytes() {
+        let (a, b) = (
+            imports_and_data("0123456789"),
+            imports_and_data("abcdefghij"),
+        );
+        assert!(a.len() > 2_000);
+        // Their byte counts are far apart, their lines are not: 30 of 31 in common.
+        assert!(bounded::byte_histogram_ratio(a.as_bytes(), b.as_bytes()) < 0.2);
+        let r = ratio(&a, &b, &mut Budget::new(PAIRING_STEPS));
+        assert!((r - 60.0 / 62.0).abs() < 1e-6, "{r}");
+        let d = diff_notebooks(
+            Some(&nb(json!([code(None, &a, json!([]))]))),
+            Some(&nb(json!([code(None, &b, json!([]))]))),
+        )
+        .unwrap();
+        assert_eq!(statuses(&d), vec![(CellStatus::Modified, Some(0), Some(0))]);
+        // Long sources with no line in common cost nothing to tell apart.
+        let c: String = (0..300).map(|i| format!("y_{i} = {i}\n")).collect();
+        let mut budget = Budget::new(PAIRING_STEPS);
+        assert_eq!(ratio(&a, &c, &mut budget), 0.0);
+        assert_eq!(budget.left(), PAIRING_STEPS);
+    }
+
+    #[test]
+    fn non_ascii_sources_compare_by_characters() {
+        // Unrelated Japanese ("preprocess the data", "train the model"): their UTF-8 bytes share
+        // lead and continuation bytes, their characters little.
+        let (a, b) = ("データの前処理を行います", "モデルを学習させます");
+        let bytes = bounded::ratio_of(
+            bounded::lcs_len(a.as_bytes(), b.as_bytes()),
+            a.len(),
+            b.len(),
+        );
+        assert!(bytes >= MIN_CELL_SIMILARITY, "{bytes}");
+        let chars = similar::TextDiff::from_chars(a, b).ratio();
+        assert!(chars < MIN_CELL_SIMILARITY, "{chars}");
+        assert_eq!(ratio(a, b, &mut Budget::new(PAIRING_STEPS)), chars);
+        let d = diff_notebooks(
+            Some(&nb(json!([md(None, a)]))),
+            Some(&nb(json!([md(None, b)]))),
+        )
+        .unwrap();
+        use CellStatus::*;
+        assert_eq!(
+            statuses(&d),
+            vec![(Removed, Some(0), None), (Added, None, Some(0))]
+        );
+        // An edit of one of them still pairs, at its character ratio.
+        let edited = "データの前処理を丁寧に行います";
+        let r = ratio(a, edited, &mut Budget::new(PAIRING_STEPS));
+        assert_eq!(r, similar::TextDiff::from_chars(a, edited).ratio());
+        assert!(r > 0.8, "{r}");
+        // The budget is spent by characters, and past it the character-count bound answers:
+        // the same characters, reordered.
+        let moved = "行いますデータの前処理を";
+        let mut budget = Budget::new(bounded::lcs_cost(12, 12));
+        let exact = ratio(a, moved, &mut budget);
+        assert_eq!(exact, similar::TextDiff::from_chars(a, moved).ratio());
+        assert_eq!(budget.left(), 0);
+        assert_eq!(ratio(a, moved, &mut budget), 1.0);
+        assert!(exact < 0.7, "{exact}");
     }
 
     fn statuses(c: &[CellChange]) -> Vec<(CellStatus, Option<usize>, Option<usize>)> {
