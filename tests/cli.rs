@@ -589,26 +589,11 @@ fn a_url_is_cloned_into_the_cache_once_and_reused() {
     assert_eq!(copies.len(), 1, "one folder per URL");
 
     // A new commit upstream arrives with the next open, in the same copy.
-    let repo = git2::Repository::open(src.path()).unwrap();
-    let head = repo.head().unwrap().peel_to_commit().unwrap();
-    let record = gtm_tui::activity::Record {
-        message: "Pushed later".into(),
-        meta: gtm_tui::activity::RecordMeta {
-            show: true,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let sig = git2::Signature::now("Alice Example", "alice@example.com").unwrap();
-    repo.commit(
-        Some("HEAD"),
-        &sig,
-        &sig,
-        &record.to_message(),
-        &head.tree().unwrap(),
-        &[&head],
-    )
-    .unwrap();
+    common::push_record(
+        src.path(),
+        "Pushed later",
+        ("Alice Example", "alice@example.com"),
+    );
     let (code, second, _) = run(&["log", &url]);
     assert_eq!(code, 0);
     assert_eq!(second.lines().count(), first.lines().count() + 1);

@@ -294,28 +294,8 @@ impl Setup {
     }
 }
 
-/// A new record committed on the origin's current branch.
 fn push_record(project: &Path, message: &str) {
-    let repo = git2::Repository::open(project).unwrap();
-    let head = repo.head().unwrap().peel_to_commit().unwrap();
-    let record = gtm_tui::activity::Record {
-        message: message.into(),
-        meta: gtm_tui::activity::RecordMeta {
-            show: true,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let sig = git2::Signature::now("Alice Example", "alice@example.com").unwrap();
-    repo.commit(
-        Some("HEAD"),
-        &sig,
-        &sig,
-        &record.to_message(),
-        &head.tree().unwrap(),
-        &[&head],
-    )
-    .unwrap();
+    common::push_record(project, message, ("Alice Example", "alice@example.com"));
 }
 
 #[test]

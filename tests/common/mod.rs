@@ -30,3 +30,33 @@ pub fn gtm(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&stderr).into_owned(),
     )
 }
+
+/// A new record (a note, linked to the head) committed on top of a
+/// project's current branch, as the client would have done later.
+pub fn push_record(project: &Path, message: &str, (name, email): (&str, &str)) {
+    let repo = git2::Repository::open(project).expect("the project opens");
+    let head = repo
+        .head()
+        .and_then(|h| h.peel_to_commit())
+        .expect("a head commit");
+    let record = gtm_tui::activity::Record {
+        message: message.into(),
+        meta: gtm_tui::activity::RecordMeta {
+            show: true,
+            linked_commit: head.id().to_string(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let sig = git2::Signature::now(name, email).expect("a signature");
+    let tree = head.tree().expect("the head's tree");
+    repo.commit(
+        Some("HEAD"),
+        &sig,
+        &sig,
+        &record.to_message(),
+        &tree,
+        &[&head],
+    )
+    .expect("the commit is written");
+}
