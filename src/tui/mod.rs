@@ -222,6 +222,9 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
     app.depth = theme::ColorDepth::detect();
     app.truecolor = app.depth == theme::ColorDepth::TrueColor;
 
+    // Read before any handler is set (see `worker::ignored`).
+    app.job_control = !worker::ignored(signal_hook::consts::SIGTSTP);
+
     install_panic_hook();
     let guard = TerminalGuard::enter()?;
     worker::spawn_input(tx.clone());
@@ -400,6 +403,9 @@ fn event_loop_with(
     tx: &std::sync::mpsc::Sender<Msg>,
     opts: &TuiOptions,
 ) -> Result<(), TuiError> {
+    // The SIGCONT count the screen was last drawn whole after: a SIGCONT
+    // message asks for a redraw only when a continue came since.
+    let mut drawn_for = worker::continued();
     loop {
         let size = terminal.size()?;
         fit(app, Rect::new(0, 0, size.width, size.height));
@@ -442,8 +448,16 @@ fn event_loop_with(
             for e in effects {
                 match e {
                     Effect::Quit => return Ok(()),
-                    Effect::Suspend => suspend(terminal, graphics, app)?,
-                    Effect::Redraw => redraw_all(terminal, graphics, app)?,
+                    Effect::Suspend => {
+                        suspend(terminal, graphics, app)?;
+                        drawn_for = worker::continued();
+                    }
+                    // The continue that ended a suspend is drawn already.
+                    Effect::Redraw if worker::continued() == drawn_for => {}
+                    Effect::Redraw => {
+                        redraw_all(terminal, graphics, app)?;
+                        drawn_for = worker::continued();
+                    }
                     Effect::SaveImages => app.flash = Some(save_outside(app, opts)),
                     Effect::OpenImage => app.flash = Some(open_image(app)),
                     Effect::ListBranches => match Project::open(&opts.path, Some(&app.rev))
