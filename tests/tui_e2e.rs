@@ -18,6 +18,11 @@ struct Session {
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     tty: Option<std::path::PathBuf>,
+    /// The test's own end of the terminal: kept open so the tty's modes can
+    /// be read after the program exits; closed to let the reader see EOF.
+    slave: Option<Box<dyn portable_pty::SlavePty + Send>>,
+    /// Disconnected once the reader thread has read to the end.
+    reader_done: std::sync::mpsc::Receiver<()>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
@@ -54,8 +59,6 @@ impl Session {
             .unwrap();
         let child = pair.slave.spawn_command(cmd).unwrap();
         let tty = pair.master.tty_name();
-        // Keep the slave open so the tty can be inspected after the child exits.
-        std::mem::forget(pair.slave);
         let parser = Arc::new(Mutex::new(vt100::Parser::new(
             std::num::NonZeroU16::new(rows).unwrap(),
             std::num::NonZeroU16::new(cols).unwrap(),
@@ -65,7 +68,9 @@ impl Session {
         let p = Arc::clone(&parser);
         let raw = Arc::new(Mutex::new(Vec::new()));
         let r = Arc::clone(&raw);
+        let (done, reader_done) = std::sync::mpsc::channel::<()>();
         std::thread::spawn(move || {
+            let _done = done;
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
@@ -82,6 +87,8 @@ impl Session {
             writer,
             child,
             tty,
+            slave: Some(pair.slave),
+            reader_done,
             _master: pair.master,
         }
     }
@@ -147,13 +154,6 @@ impl Session {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        std::thread::sleep(Duration::from_millis(100));
-        {
-            let parser = self.parser.lock().unwrap();
-            let screen = parser.screen();
-            assert!(!screen.alternate_screen(), "left the alternate screen");
-            assert!(!screen.hide_cursor(), "cursor visible again");
-        }
         if let Some(tty) = &self.tty {
             let out = std::process::Command::new("stty")
                 .arg("-F")
@@ -168,7 +168,27 @@ impl Session {
                 "cooked mode: {modes}"
             );
         }
+        self.drain();
+        {
+            let parser = self.parser.lock().unwrap();
+            let screen = parser.screen();
+            assert!(!screen.alternate_screen(), "left the alternate screen");
+            assert!(!screen.hide_cursor(), "cursor visible again");
+        }
         status
+    }
+
+    /// Once the program has exited: closes the test's end of the terminal
+    /// and waits (10 s at most) for the reader to reach the end, so the
+    /// screen and the bytes hold everything the program wrote.
+    fn drain(&mut self) {
+        drop(self.slave.take());
+        match self.reader_done.recv_timeout(Duration::from_secs(10)) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                panic!("the output never ended; screen:\n{}", self.screen())
+            }
+            Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {}
+        }
     }
 }
 
@@ -741,7 +761,12 @@ fn a_dumb_or_unknown_terminal_gets_the_plain_log() {
             std::thread::sleep(Duration::from_millis(20));
         };
         assert!(status.success(), "TERM={term:?}");
-        let screen = s.wait_for("the log", |s| s.contains("Created new Project"));
+        s.drain();
+        let screen = s.screen();
+        assert!(
+            screen.contains("Created new Project"),
+            "TERM={term:?}:\n{screen}"
+        );
         assert!(!screen.contains("Timeline"), "TERM={term:?}:\n{screen}");
         assert!(
             !s.raw_contains("\x1b[?1049h"),
