@@ -251,10 +251,11 @@ fn demo_dir() -> PathBuf {
     std::env::temp_dir().join(format!("gtm-tui-demo-{}-{stamp}", std::process::id()))
 }
 
-/// Whether `$TERM` names a terminal that can draw the timeline: unset,
-/// empty and `dumb` (Emacs shells, some CI consoles) cannot.
-fn capable_term(term: Option<&std::ffi::OsStr>) -> bool {
-    term.is_some_and(|t| !t.is_empty() && t != "dumb")
+/// Whether `$TERM` names a terminal that can draw the timeline: on unix,
+/// unset, empty and `dumb` (Emacs shells, some CI consoles) cannot.
+/// Windows consoles never set `TERM`, so there it says nothing.
+fn capable_term(term: Option<&std::ffi::OsStr>, unix: bool) -> bool {
+    !unix || term.is_some_and(|t| !t.is_empty() && t != "dumb")
 }
 
 /// The timeline on a terminal; the plain log when output goes to a pipe or
@@ -263,7 +264,7 @@ fn interactive(cli: &Cli, path: PathBuf, out: &mut impl Write) -> Result<(), Com
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal()
         && std::io::stdin().is_terminal()
-        && capable_term(std::env::var_os("TERM").as_deref())
+        && capable_term(std::env::var_os("TERM").as_deref(), cfg!(unix))
     {
         let opts = crate::tui::TuiOptions {
             path,
@@ -460,4 +461,29 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capable_term;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn term_decides_on_unix_only() {
+        let t = |s: &'static str| Some(OsStr::new(s));
+        for (term, unix, want) in [
+            (None, true, false),
+            (t(""), true, false),
+            (t("dumb"), true, false),
+            (t("xterm-256color"), true, true),
+            (t("linux"), true, true),
+            // Windows: no TERM in a console, and the TUI starts anyway.
+            (None, false, true),
+            (t(""), false, true),
+            (t("dumb"), false, true),
+            (t("xterm-256color"), false, true),
+        ] {
+            assert_eq!(capable_term(term, unix), want, "{term:?} unix={unix}");
+        }
+    }
 }

@@ -630,3 +630,129 @@ fn control_characters_show_as_the_sanitisers_markers() {
     assert!(screen.contains("note ^[]0;t^G \\u{9b}x"), "{screen}");
     assert!(screen.contains("Eve^[[2J"), "{screen}");
 }
+
+fn with(c: KeyCode, m: crossterm::event::KeyModifiers) -> crossterm::event::Event {
+    crossterm::event::Event::Key(KeyEvent::new(c, m))
+}
+
+#[test]
+fn prompts_delete_the_word_before_and_type_altgr_characters() {
+    use crossterm::event::KeyModifiers as M;
+    use gtm_tui::tui::app::Overlay;
+    use gtm_tui::tui::picker::{Item, PickKind, Picker};
+    use gtm_tui::tui::worker::Msg;
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 20,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let size = ratatui::layout::Rect::new(0, 0, 100, 30);
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    app.add_rows(project.records().unwrap());
+    app.walk_done(Ok(Default::default()));
+    let typed = |app: &mut App, s: &str| {
+        for c in s.chars() {
+            send(
+                app,
+                &project,
+                size,
+                Msg::Input(with(KeyCode::Char(c), M::NONE)),
+            );
+        }
+    };
+    let alt_bs = || Msg::Input(with(KeyCode::Backspace, M::ALT));
+    let ctrl_w = || Msg::Input(with(KeyCode::Char('w'), M::CONTROL));
+    // Windows sends AltGr+q (an @ on a German keyboard) as Ctrl+Alt+@.
+    let altgr = |c| Msg::Input(with(KeyCode::Char(c), M::CONTROL | M::ALT));
+
+    // The search prompt: readline's Alt+Backspace stops at punctuation,
+    // Ctrl-W at spaces; the prompt stays open.
+    press_key(&mut app, &project, size, KeyCode::Char('/'));
+    typed(&mut app, "load data.csv");
+    send(&mut app, &project, size, alt_bs());
+    assert_eq!(app.search.typing.as_deref(), Some("load data."));
+    send(&mut app, &project, size, ctrl_w());
+    assert_eq!(app.search.typing.as_deref(), Some("load "));
+    send(&mut app, &project, size, altgr('@'));
+    assert_eq!(app.search.typing.as_deref(), Some("load @"));
+    assert_eq!(app.search.query, "load @");
+    press_key(&mut app, &project, size, KeyCode::Esc);
+
+    // The filter panel's text fields.
+    press_key(&mut app, &project, size, KeyCode::Char('f'));
+    press_key(&mut app, &project, size, KeyCode::Down);
+    press_key(&mut app, &project, size, KeyCode::Enter);
+    typed(&mut app, "input/raw data");
+    send(&mut app, &project, size, alt_bs());
+    send(&mut app, &project, size, altgr('~'));
+    match &app.overlay {
+        Overlay::Filter(edit) => assert_eq!(edit.editing.as_deref(), Some("input/raw ~")),
+        other => panic!("the panel closed: {other:?}"),
+    }
+    send(&mut app, &project, size, ctrl_w());
+    match &app.overlay {
+        Overlay::Filter(edit) => assert_eq!(edit.editing.as_deref(), Some("input/raw ")),
+        other => panic!("the panel closed: {other:?}"),
+    }
+    press_key(&mut app, &project, size, KeyCode::Esc);
+    press_key(&mut app, &project, size, KeyCode::Esc);
+    assert_eq!(app.overlay, Overlay::None);
+
+    // A picker's query.
+    let item = |v: &str| Item {
+        value: v.into(),
+        label: v.into(),
+        detail: String::new(),
+        current: false,
+    };
+    app.overlay = Overlay::Picker(Picker::new(
+        PickKind::Branch,
+        vec![item("master"), item("gm.workspace-bob")],
+    ));
+    press_key(&mut app, &project, size, KeyCode::Char('/'));
+    typed(&mut app, "gm.work");
+    send(&mut app, &project, size, alt_bs());
+    send(&mut app, &project, size, altgr('\\'));
+    match &app.overlay {
+        Overlay::Picker(p) => assert_eq!((p.query.as_str(), p.typing), ("gm.\\", true)),
+        other => panic!("the picker closed: {other:?}"),
+    }
+}
+
+#[test]
+fn ctrl_z_says_why_when_the_shell_ignores_job_control() {
+    use gtm_tui::tui::worker::Msg;
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 5,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let size = ratatui::layout::Rect::new(0, 0, 100, 30);
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    app.add_rows(project.records().unwrap());
+    app.walk_done(Ok(Default::default()));
+    let ctrl_z = || {
+        Msg::Input(with(
+            KeyCode::Char('z'),
+            crossterm::event::KeyModifiers::CONTROL,
+        ))
+    };
+    let fx = gtm_tui::tui::handle(&mut app, ctrl_z(), Some(size));
+    assert!(fx.contains(&Effect::Suspend));
+
+    app.job_control = false;
+    let fx = gtm_tui::tui::handle(&mut app, ctrl_z(), Some(size));
+    assert!(!fx.contains(&Effect::Suspend), "{fx:?}");
+    assert_eq!(
+        app.flash.as_deref(),
+        Some("cannot suspend: the shell ignores job control")
+    );
+}

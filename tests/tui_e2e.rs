@@ -18,6 +18,11 @@ struct Session {
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     tty: Option<std::path::PathBuf>,
+    /// The test's own end of the terminal: kept open so the tty's modes can
+    /// be read after the program exits; closed to let the reader see EOF.
+    slave: Option<Box<dyn portable_pty::SlavePty + Send>>,
+    /// Disconnected once the reader thread has read to the end.
+    reader_done: std::sync::mpsc::Receiver<()>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
@@ -54,8 +59,6 @@ impl Session {
             .unwrap();
         let child = pair.slave.spawn_command(cmd).unwrap();
         let tty = pair.master.tty_name();
-        // Keep the slave open so the tty can be inspected after the child exits.
-        std::mem::forget(pair.slave);
         let parser = Arc::new(Mutex::new(vt100::Parser::new(
             std::num::NonZeroU16::new(rows).unwrap(),
             std::num::NonZeroU16::new(cols).unwrap(),
@@ -65,7 +68,9 @@ impl Session {
         let p = Arc::clone(&parser);
         let raw = Arc::new(Mutex::new(Vec::new()));
         let r = Arc::clone(&raw);
+        let (done, reader_done) = std::sync::mpsc::channel::<()>();
         std::thread::spawn(move || {
+            let _done = done;
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
@@ -82,6 +87,8 @@ impl Session {
             writer,
             child,
             tty,
+            slave: Some(pair.slave),
+            reader_done,
             _master: pair.master,
         }
     }
@@ -115,6 +122,20 @@ impl Session {
         raw.windows(what.len()).any(|w| w == what.as_bytes())
     }
 
+    /// How many bytes the program has written so far.
+    fn raw_len(&self) -> usize {
+        self.raw.lock().unwrap().len()
+    }
+
+    /// How many times `what` was written after the first `mark` bytes.
+    fn count_since(&self, mark: usize, what: &str) -> usize {
+        let raw = self.raw.lock().unwrap();
+        raw[mark..]
+            .windows(what.len())
+            .filter(|w| *w == what.as_bytes())
+            .count()
+    }
+
     fn send(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).unwrap();
         self.writer.flush().unwrap();
@@ -133,13 +154,6 @@ impl Session {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        std::thread::sleep(Duration::from_millis(100));
-        {
-            let parser = self.parser.lock().unwrap();
-            let screen = parser.screen();
-            assert!(!screen.alternate_screen(), "left the alternate screen");
-            assert!(!screen.hide_cursor(), "cursor visible again");
-        }
         if let Some(tty) = &self.tty {
             let out = std::process::Command::new("stty")
                 .arg("-F")
@@ -154,7 +168,27 @@ impl Session {
                 "cooked mode: {modes}"
             );
         }
+        self.drain();
+        {
+            let parser = self.parser.lock().unwrap();
+            let screen = parser.screen();
+            assert!(!screen.alternate_screen(), "left the alternate screen");
+            assert!(!screen.hide_cursor(), "cursor visible again");
+        }
         status
+    }
+
+    /// Once the program has exited: closes the test's end of the terminal
+    /// and waits (10 s at most) for the reader to reach the end, so the
+    /// screen and the bytes hold everything the program wrote.
+    fn drain(&mut self) {
+        drop(self.slave.take());
+        match self.reader_done.recv_timeout(Duration::from_secs(10)) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                panic!("the output never ended; screen:\n{}", self.screen())
+            }
+            Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {}
+        }
     }
 }
 
@@ -643,13 +677,19 @@ fn ctrl_z_suspends_to_the_shell_and_fg_redraws_everything() {
     }
     wait_state(bash, 'T');
 
-    // fg: everything drawn again, where it was.
+    // fg: everything drawn again, where it was, once (the continue that
+    // ends a suspend does not draw it all a second time).
+    let mark = s.raw_len();
     s.send("fg\r");
     s.wait_for("the timeline after fg", |s| {
         s.contains("Timeline 2/") && s.contains("? help") && s.contains("Record")
     });
     assert!(s.parser.lock().unwrap().screen().alternate_screen());
     wait_state(bash, 'S');
+    // A key after the SIGCONT: the loop has seen that message by then.
+    s.send("j");
+    s.wait_for("moved after fg", |s| s.contains("Timeline 3/"));
+    assert_eq!(s.count_since(mark, "\x1b[2J"), 1, "one whole redraw per fg");
 
     // A SIGTSTP from elsewhere suspends the same way.
     let pid = wait_state(bash, 'S');
@@ -662,10 +702,14 @@ fn ctrl_z_suspends_to_the_shell_and_fg_redraws_everything() {
         s.contains("Stopped") && !s.contains("Timeline 2/")
     });
     wait_state(bash, 'T');
+    let mark = s.raw_len();
     s.send("fg\r");
     s.wait_for("the timeline after the second fg", |s| {
-        s.contains("Timeline 2/")
+        s.contains("Timeline 3/")
     });
+    s.send("k");
+    s.wait_for("moved after the second fg", |s| s.contains("Timeline 2/"));
+    assert_eq!(s.count_since(mark, "\x1b[2J"), 1, "one whole redraw per fg");
 
     s.send("q");
     s.wait_for("the shell after q", |s| {
@@ -721,7 +765,12 @@ fn a_dumb_or_unknown_terminal_gets_the_plain_log() {
             std::thread::sleep(Duration::from_millis(20));
         };
         assert!(status.success(), "TERM={term:?}");
-        let screen = s.wait_for("the log", |s| s.contains("Created new Project"));
+        s.drain();
+        let screen = s.screen();
+        assert!(
+            screen.contains("Created new Project"),
+            "TERM={term:?}:\n{screen}"
+        );
         assert!(!screen.contains("Timeline"), "TERM={term:?}:\n{screen}");
         assert!(
             !s.raw_contains("\x1b[?1049h"),
@@ -808,4 +857,86 @@ fn s_saves_pictures_outside_the_project() {
         "{screen}"
     );
     assert!(jpegs(home.path()).is_empty());
+}
+
+/// gtm-tui on `dir` run by `sh` after `trap '' SIGNAL`, as `nohup` or a
+/// shell without job control leaves it.
+fn started_ignoring(signal: &str, dir: &Path) -> Session {
+    let mut cmd = CommandBuilder::new("sh");
+    cmd.arg("-c");
+    cmd.arg(format!("trap '' {signal}; exec \"$0\" \"$1\""));
+    cmd.arg(env!("CARGO_BIN_EXE_gtm-tui"));
+    cmd.arg(dir);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("TZ", "UTC");
+    cmd.env("GTM_TUI_CONFIG", "/nonexistent/gtm-tui-test.toml");
+    Session::spawn(cmd, 100, 30)
+}
+
+/// Whether `pid` ignores and whether it catches signal number `sig`, from
+/// the masks in /proc.
+fn disposition(pid: u32, sig: u32) -> (bool, bool) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let mask = |name: &str| {
+        let line = status.lines().find(|l| l.starts_with(name)).unwrap();
+        let hex = line.split_whitespace().nth(1).unwrap();
+        u64::from_str_radix(hex, 16).unwrap() & (1 << (sig - 1)) != 0
+    };
+    (mask("SigIgn:"), mask("SigCgt:"))
+}
+
+fn kill(signal: &str, pid: u32) {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_sigquit_ignored_at_start_stays_ignored() {
+    let dir = project(20);
+    let mut s = started_ignoring("QUIT", dir.path());
+    s.wait_for("the timeline", |t| t.contains("Timeline 1/"));
+    let pid = s.child.process_id().unwrap();
+    assert_eq!(disposition(pid, 3), (true, false), "SIGQUIT left ignored");
+    kill("QUIT", pid);
+    // Two keys handled after the signal: it did nothing.
+    s.send("j");
+    s.wait_for("moved", |t| t.contains("Timeline 2/"));
+    s.send("j");
+    s.wait_for("moved again", |t| t.contains("Timeline 3/"));
+    assert!(s.child.try_wait().unwrap().is_none(), "still running");
+    s.send("q");
+    assert!(s.finish().success());
+}
+
+#[test]
+fn ctrl_z_without_job_control_says_so_and_keeps_running() {
+    let dir = project(20);
+    let mut s = started_ignoring("TSTP", dir.path());
+    s.wait_for("the timeline", |t| t.contains("Timeline 1/"));
+    let pid = s.child.process_id().unwrap();
+    assert_eq!(disposition(pid, 20), (true, false), "SIGTSTP left ignored");
+    s.send("\x1a");
+    s.wait_for("the reason", |t| {
+        t.contains("cannot suspend: the shell ignores job control") && t.contains("Timeline 1/")
+    });
+    kill("TSTP", pid);
+    s.send("j");
+    s.wait_for("moved", |t| t.contains("Timeline 2/"));
+    s.send("j");
+    s.wait_for("moved again", |t| t.contains("Timeline 3/"));
+    assert!(s.parser.lock().unwrap().screen().alternate_screen());
+    assert_eq!(child_state_of(pid), Some('S'), "not stopped");
+    s.send("q");
+    assert!(s.finish().success());
+}
+
+/// The state letter of process `pid` from /proc (`T`: stopped).
+fn child_state_of(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    rest.split_whitespace().next()?.chars().next()
 }

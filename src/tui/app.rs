@@ -216,6 +216,9 @@ pub struct App {
     pub overlay: Overlay,
     /// A one-line note in the status bar (cleared on the next key).
     pub flash: Option<String>,
+    /// Whether Ctrl-Z may stop the program: false when it started with
+    /// SIGTSTP ignored.
+    pub job_control: bool,
     /// The flash that says the history is being read (`reloading…`): it
     /// goes when the walk ends, unless something else was said meanwhile.
     pub loading_note: Option<String>,
@@ -280,6 +283,7 @@ impl App {
             path_generation: 0,
             overlay: Overlay::None,
             flash: None,
+            job_control: true,
             loading_note: None,
             list_height: 20,
             detail_height: 20,
@@ -757,6 +761,17 @@ impl App {
         fx
     }
 
+    /// Whether a one-line prompt has the keys: the search prompt, a filter
+    /// field being edited, a picker's query.
+    pub fn in_prompt(&self) -> bool {
+        self.search.typing.is_some()
+            || match &self.overlay {
+                Overlay::Filter(edit) => edit.editing.is_some(),
+                Overlay::Picker(p) => p.typing,
+                _ => false,
+            }
+    }
+
     /// Typing into the search prompt.
     pub fn search_input(&mut self, key: &crossterm::event::KeyEvent) -> Vec<Effect> {
         use crossterm::event::{KeyCode, KeyModifiers};
@@ -771,15 +786,18 @@ impl App {
                 self.search.typing = None;
                 return Vec::new();
             }
-            KeyCode::Backspace => {
-                text.pop();
-            }
-            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            KeyCode::Char('c')
+                if key.modifiers.contains(KeyModifiers::CONTROL)
+                    && !super::lineedit::is_altgr(key) =>
+            {
                 return vec![Effect::Quit];
             }
-            KeyCode::Char(c) => text.push(c),
-            _ => {}
+            _ => {
+                if !super::lineedit::edit(&mut text, key) {
+                    self.search.typing = Some(text);
+                    return Vec::new();
+                }
+            }
         }
         self.search.typing = Some(text.clone());
         self.start_search(text)
@@ -812,15 +830,10 @@ impl App {
                     }
                     return fx;
                 }
-                KeyCode::Backspace => {
-                    text.pop();
+                _ => {
+                    super::lineedit::edit(&mut text, key);
                     edit.editing = Some(text);
                 }
-                KeyCode::Char(c) => {
-                    text.push(c);
-                    edit.editing = Some(text);
-                }
-                _ => edit.editing = Some(text),
             }
             self.overlay = Overlay::Filter(edit);
             return self.visible_decodes();

@@ -13,6 +13,7 @@ pub mod history;
 pub mod history_view;
 pub mod insights;
 pub mod keymap;
+pub mod lineedit;
 pub mod picker;
 pub mod prepare;
 pub mod render;
@@ -221,6 +222,9 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
     app.depth = theme::ColorDepth::detect();
     app.truecolor = app.depth == theme::ColorDepth::TrueColor;
 
+    // Read before any handler is set (see `worker::ignored`).
+    app.job_control = !worker::ignored(signal_hook::consts::SIGTSTP);
+
     install_panic_hook();
     let guard = TerminalGuard::enter()?;
     worker::spawn_input(tx.clone());
@@ -399,6 +403,9 @@ fn event_loop_with(
     tx: &std::sync::mpsc::Sender<Msg>,
     opts: &TuiOptions,
 ) -> Result<(), TuiError> {
+    // The SIGCONT count the screen was last drawn whole after: a SIGCONT
+    // message asks for a redraw only when a continue came since.
+    let mut drawn_for = worker::continued();
     loop {
         let size = terminal.size()?;
         fit(app, Rect::new(0, 0, size.width, size.height));
@@ -441,8 +448,16 @@ fn event_loop_with(
             for e in effects {
                 match e {
                     Effect::Quit => return Ok(()),
-                    Effect::Suspend => suspend(terminal, graphics, app)?,
-                    Effect::Redraw => redraw_all(terminal, graphics, app)?,
+                    Effect::Suspend => {
+                        suspend(terminal, graphics, app)?;
+                        drawn_for = worker::continued();
+                    }
+                    // The continue that ended a suspend is drawn already.
+                    Effect::Redraw if worker::continued() == drawn_for => {}
+                    Effect::Redraw => {
+                        redraw_all(terminal, graphics, app)?;
+                        drawn_for = worker::continued();
+                    }
                     Effect::SaveImages => app.flash = Some(save_outside(app, opts)),
                     Effect::OpenImage => app.flash = Some(open_image(app)),
                     Effect::ListBranches => match Project::open(&opts.path, Some(&app.rev))
@@ -642,6 +657,16 @@ fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
             {
                 panic!("panic requested by {PANIC_ENV} for the terminal-restore tests");
             }
+            // AltGr on Windows comes as Ctrl+Alt and a character: it is
+            // that character, typed (in a prompt even when bound).
+            let mut key = key;
+            if lineedit::is_altgr(&key)
+                && (app.in_prompt() || app.config.keys.action(&key).is_none())
+            {
+                key.modifiers.remove(
+                    crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT,
+                );
+            }
             // Raw mode turns off the terminal's own Ctrl-Z: it arrives as a
             // key, and suspends wherever it is pressed, as in a shell
             // (unless the key map gives it to something else).
@@ -651,13 +676,22 @@ fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Effect> {
                     .contains(crossterm::event::KeyModifiers::CONTROL)
                 && app.config.keys.action(&key).is_none()
             {
+                // Started with SIGTSTP ignored (no job control, as under
+                // `nohup` or `&` in a plain `sh`): stopping could leave the
+                // program with nobody to continue it, so it stays, as vim does.
+                if !app.job_control {
+                    app.flash = Some("cannot suspend: the shell ignores job control".into());
+                    return Vec::new();
+                }
                 return vec![Effect::Suspend];
             }
             // Esc then a key at once reaches us as Alt+key: unless that is
             // bound, it is the two keys (leaving the search prompt, a
             // panel or the record pane, then the key).
+            // Alt+Backspace in a prompt deletes a word, as in readline.
             if key.modifiers.contains(crossterm::event::KeyModifiers::ALT)
                 && app.config.keys.action(&key).is_none()
+                && !(app.in_prompt() && lineedit::takes_alt(&key))
             {
                 let esc = crossterm::event::KeyEvent {
                     code: crossterm::event::KeyCode::Esc,

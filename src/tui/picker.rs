@@ -83,16 +83,15 @@ impl Picker {
                     self.query.clear();
                 }
                 KeyCode::Enter => self.typing = false,
-                KeyCode::Backspace => {
-                    self.query.pop();
-                }
                 KeyCode::Up | KeyCode::Down => self.typing = false,
-                KeyCode::Char('c') if ctrl => return Picked::Close,
-                KeyCode::Char(c) if !ctrl => {
-                    self.query.push(c);
-                    self.selected = 0;
+                KeyCode::Char('c') if ctrl && !super::lineedit::is_altgr(key) => {
+                    return Picked::Close;
                 }
-                _ => {}
+                _ => {
+                    if super::lineedit::edit(&mut self.query, key) {
+                        self.selected = 0;
+                    }
+                }
             }
             if self.typing || key.code != KeyCode::Enter {
                 return Picked::Nothing;

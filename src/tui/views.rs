@@ -61,6 +61,7 @@ pub fn timeline_lines(app: &App, height: usize) -> Vec<TimelineLine> {
     app.lines_from(app.top, height)
 }
 
+/// A glyph per record type; ASCII letters with `--ascii`.
 pub fn glyph(type_id: i64, ascii: bool) -> &'static str {
     let k = RecordKind::from_id(type_id);
     if ascii {

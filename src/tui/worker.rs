@@ -517,13 +517,53 @@ pub fn spawn_input(tx: Sender<Msg>) {
     });
 }
 
+/// Whether signal `sig` is ignored now; asked before any handler is set,
+/// it says whether the program was started with it ignored (`nohup`, or
+/// `&` in a shell without job control, leaves SIGHUP, SIGINT or SIGQUIT
+/// ignored; a shell that does no job control may ignore SIGTSTP).
+#[cfg(unix)]
+pub fn ignored(sig: i32) -> bool {
+    // SAFETY: a null new action only reads the current one into a local.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(sig, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+#[cfg(not(unix))]
+pub fn ignored(_sig: i32) -> bool {
+    false
+}
+
+/// How many times the program has been continued (SIGCONT), counted in
+/// the signal handler itself, so the count is up to date as soon as the
+/// program runs again, before the message reaches the loop.
+static CONTINUED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// See [`CONTINUED`].
+pub fn continued() -> usize {
+    CONTINUED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// Turns signals into messages: SIGTERM, SIGHUP, SIGINT and SIGQUIT end
 /// the program with the terminal restored, SIGTSTP suspends it the same
-/// way as Ctrl-Z, SIGCONT redraws.
+/// way as Ctrl-Z, SIGCONT redraws. A signal the program was started with
+/// ignored stays ignored, as the shell (or `nohup`) asked: call this before
+/// anything else sets a handler.
 pub fn spawn_signals(tx: Sender<Msg>) -> std::io::Result<()> {
     use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
-    let mut signals =
-        signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGTSTP, SIGCONT])?;
+    let mut wanted: Vec<i32> = [SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGTSTP]
+        .into_iter()
+        .filter(|&s| !ignored(s))
+        .collect();
+    wanted.push(SIGCONT);
+    // SAFETY: the handler only adds to an atomic, which is async-signal-safe.
+    unsafe {
+        signal_hook::low_level::register(SIGCONT, || {
+            CONTINUED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })?;
+    }
+    let mut signals = signal_hook::iterator::Signals::new(wanted)?;
     std::thread::spawn(move || {
         for sig in signals.forever() {
             if tx.send(Msg::Signal(sig)).is_err() {
