@@ -414,30 +414,7 @@ fn cell_history_opens_and_steps_through_runs() {
 /// Commits a note record on top of the checked-out branch, as the client
 /// would while the user keeps working.
 fn commit_note(dir: &Path, message: &str) {
-    use gtm_tui::activity::{Record, RecordMeta};
-    let repo = git2::Repository::open(dir).unwrap();
-    let head = repo.head().unwrap().peel_to_commit().unwrap();
-    let record = Record {
-        message: message.into(),
-        meta: RecordMeta {
-            type_id: 0,
-            show: true,
-            importance: 0,
-            linked_commit: head.id().to_string(),
-            tags: Vec::new(),
-        },
-        ..Record::default()
-    };
-    let sig = git2::Signature::now("Carol Live", "carol@example.com").unwrap();
-    repo.commit(
-        Some("HEAD"),
-        &sig,
-        &sig,
-        &record.to_message(),
-        &head.tree().unwrap(),
-        &[&head],
-    )
-    .unwrap();
+    common::push_record(dir, message, ("Carol Live", "carol@example.com"));
 }
 
 #[test]
