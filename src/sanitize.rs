@@ -86,8 +86,8 @@ fn clean_with(s: &str, mark: impl Fn(char) -> bool) -> Cow<'_, str> {
 /// `\u009f`. Outside strings JSON is plain ASCII, so every such character
 /// found is inside a string, where the escape means the same character.
 pub fn escape_json(json: Vec<u8>) -> Vec<u8> {
-    let needs = |w: &[u8]| w[0] == 0x7f || (w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1]));
-    if !json.contains(&0x7f) && !json.windows(2).any(needs) {
+    // One quick pass decides: most exports hold neither byte.
+    if !json.iter().any(|&b| b == 0x7f || b == 0xc2) {
         return json;
     }
     let mut out = Vec::with_capacity(json.len() + 32);
@@ -243,7 +243,7 @@ impl<W: Write> Guard<W> {
 
     /// Cleans `buf` into `out`.
     fn filter(&mut self, buf: &[u8], out: &mut Vec<u8>) {
-        let special = |b: u8| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f || b == 0xc2;
+        let special = |b: u8| SPECIAL[usize::from(b)];
         let mut i = 0;
         while i < buf.len() {
             if self.state == State::Text {
@@ -302,8 +302,28 @@ impl<W: Write> Guard<W> {
     }
 }
 
+/// The bytes [`Guard`] looks at: C0 controls but newline and tab, DEL, and
+/// 0xC2 (the lead byte of the C1 controls in UTF-8). A table, since the
+/// guard sees every byte of an export.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = b != 0x0a && b != 0x09;
+        b += 1;
+    }
+    t[0x7f] = true;
+    t[0xc2] = true;
+    t
+};
+
 impl<W: Write> Write for Guard<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // The common case passes through without a copy.
+        if self.state == State::Text && !buf.iter().any(|&b| SPECIAL[usize::from(b)]) {
+            self.put(buf)?;
+            return Ok(buf.len());
+        }
         let mut out = Vec::with_capacity(buf.len() + 16);
         self.filter(buf, &mut out);
         self.put(&out)?;
