@@ -6,8 +6,8 @@ mod common;
 use common::{best, ms};
 
 use gtm_tui::diff::diff_text;
-use gtm_tui::tui::render::diff::{DiffStyles, side_by_side, unified};
-use gtm_tui::tui::render::highlight::{Highlighter, Lang};
+use gtm_tui::render::diff::{DiffStyles, side_by_side, unified};
+use gtm_tui::render::highlight::{Highlighter, Lang};
 
 fn line(i: usize) -> String {
     match i % 5 {

@@ -5,8 +5,8 @@ mod common;
 
 use common::best;
 
-use gtm_tui::tui::render::highlight::{Highlighter, Lang};
-use gtm_tui::tui::render::text::render_output;
+use gtm_tui::render::highlight::{Highlighter, Lang};
+use gtm_tui::render::text::render_output;
 use ratatui::style::Style;
 
 fn main() {

@@ -11,10 +11,10 @@ use crate::commands::CommandError;
 use crate::compare::compare;
 use crate::diff::{TextDiff, diff_text};
 use crate::lineage::{self, Execution, Lineage, notebook_of};
+use crate::render::diff::{DiffStyles, side_by_side, to_ansi, to_plain, unified};
+use crate::render::highlight::{Highlighter, Lang};
 use crate::repo::{Project, RecordRow, short_id};
 use crate::timefmt;
-use crate::tui::render::diff::{DiffStyles, side_by_side, to_ansi, to_plain, unified};
-use crate::tui::render::highlight::{Highlighter, Lang};
 
 /// The lineage of the notebook a record ran code in, and which execution
 /// of it the user means.
@@ -120,14 +120,14 @@ pub fn cell(
                 })
                 .collect(),
         };
-        out.write_all(&crate::sanitize::json_pretty(&doc)?)?;
+        out.write_all(&crate::render::sanitize::json_pretty(&doc)?)?;
         writeln!(out)?;
         return Ok(());
     }
     writeln!(
         out,
         "{} · {} run{} (newest first)",
-        crate::sanitize::line(&cell.id),
+        crate::render::sanitize::line(&cell.id),
         cell.runs.len(),
         if cell.runs.len() == 1 { "" } else { "s" }
     )?;
@@ -184,7 +184,7 @@ pub fn diff(
         writeln!(
             out,
             "{} run 1 ({}): the cell's first run, nothing to compare with",
-            crate::sanitize::line(&cell.id),
+            crate::render::sanitize::line(&cell.id),
             short_id(e.commit)
         )?;
         return Ok(());
@@ -200,7 +200,7 @@ pub fn diff(
     writeln!(
         out,
         "{}  {} → {}",
-        crate::sanitize::line(&cell.id),
+        crate::render::sanitize::line(&cell.id),
         label(prev, run.saturating_sub(1)),
         label(e, run)
     )?;
@@ -269,7 +269,7 @@ pub fn diff(
         }
     )?;
     for err in before.errors.iter().chain(&after.errors) {
-        writeln!(out, "   error: {}", crate::sanitize::line(err))?;
+        writeln!(out, "   error: {}", crate::render::sanitize::line(err))?;
     }
     if !text.stats.identical {
         write!(out, "{}", render(text, &before.text, &after.text, false))?;
@@ -290,7 +290,7 @@ pub fn diff(
     }
     if let Some(b) = &cmp.between {
         for line in why_lines(l, b) {
-            writeln!(out, "{}", crate::sanitize::line(&line))?;
+            writeln!(out, "{}", crate::render::sanitize::line(&line))?;
         }
     }
     Ok(())

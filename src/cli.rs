@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand};
 
 use crate::commands::{self, CommandError, ExportFormat};
+use crate::render::image::Protocol;
 use crate::repo::{Project, RepoError};
-use crate::tui::render::image::Protocol;
 
 /// Read the activity history of a Gigantum project: every cell run, output,
 /// environment and file change, from the project's git repository.
@@ -422,7 +422,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
                     dir.display()
                 )))
             })?;
-            crate::sanitize::warn(format_args!(
+            crate::render::sanitize::warn(format_args!(
                 "demo project written to {}\n         try: gtm-tui show <hash> {}",
                 dir.display(),
                 dir.display()

@@ -346,7 +346,7 @@ fn reason(stderr: &[u8], status: ExitStatus) -> String {
 }
 
 /// Text from a remote through the one sanitiser (see
-/// [`crate::sanitize`]), so it cannot move the cursor, retitle the window
+/// [`crate::render::sanitize`]), so it cannot move the cursor, retitle the window
 /// or hide what came before. `\n` and `\t` stay, and `\r` too when
 /// `keep_cr` (git redraws its progress line with it).
 fn visible(text: &str, keep_cr: bool) -> String {
@@ -355,7 +355,7 @@ fn visible(text: &str, keep_cr: bool) -> String {
     } else {
         &['\n', '\t']
     };
-    crate::sanitize::keeping(text, keep).into_owned()
+    crate::render::sanitize::keeping(text, keep).into_owned()
 }
 
 /// The local copy of `url` under `root`, cloned if new, else fetched.
@@ -454,20 +454,20 @@ pub fn local(arg: &Path) -> Result<PathBuf, CloneError> {
     };
     let root = cache_root()?;
     if Transport::of(text).is_some_and(|t| !t.authenticated()) {
-        crate::sanitize::warn(format_args!(
+        crate::render::sanitize::warn(format_args!(
             "warning: {} is an unauthenticated transport: \
              anyone on the network path could change the history you read",
             shown(text)
         ));
     }
-    crate::sanitize::warn(format_args!(
+    crate::render::sanitize::warn(format_args!(
         "reading {} (copy kept in {})",
         shown(text),
         root.display()
     ));
     let (dir, outcome) = fetch_or_clone(text, &root)?;
     if let Outcome::Stale(why) = outcome {
-        crate::sanitize::warn(format_args!(
+        crate::render::sanitize::warn(format_args!(
             "could not fetch, showing the copy from before: {why}"
         ));
     }

@@ -7,8 +7,8 @@ use serde::Serialize;
 use crate::activity::Content;
 use crate::activity::kinds::{ActionKind, DetailKind, RecordKind, detail_name, record_name};
 use crate::export;
+use crate::render::sanitize;
 use crate::repo::{Project, RecordRow, RepoError, WalkMsg, WalkStats};
-use crate::sanitize;
 use crate::timefmt;
 
 /// What a command can fail with: the repository, or the output stream.
@@ -78,7 +78,7 @@ fn finish_walk(project: &Project, stats: WalkStats) -> Result<usize, CommandErro
 /// command that reads it (`log`, `export`, `stats`, `stuck`, `cell`, `diff`).
 pub fn warn_incomplete(stats: &WalkStats) {
     if let Some(why) = &stats.incomplete {
-        crate::sanitize::warn(format_args!(
+        crate::render::sanitize::warn(format_args!(
             "history is incomplete ({why}); showing what could be read"
         ));
     }
@@ -274,7 +274,7 @@ pub fn show(
                     if let Some(dir) = save_images {
                         saved += 1;
                         let stem = format!("gtm-{}-{saved}", crate::repo::short_id(row.commit));
-                        let path = crate::tui::render::image::save(&image.data, dir, &stem)?;
+                        let path = crate::render::image::save(&image.data, dir, &stem)?;
                         writeln!(
                             out,
                             "    saved to {}",
@@ -296,19 +296,18 @@ pub fn show(
 /// sequences read, not passed on), indented; coloured only when `color`.
 fn write_output(text: &str, color: bool, out: &mut impl Write) -> io::Result<()> {
     use ratatui::text::{Line, Span};
-    let lines: Vec<Line<'static>> =
-        crate::tui::render::text::render_output(text, Default::default())
-            .into_iter()
-            .map(|runs| {
-                let mut spans = vec![Span::raw("    ")];
-                spans.extend(runs.into_iter().map(|(style, t)| Span::styled(t, style)));
-                Line::from(spans)
-            })
-            .collect();
+    let lines: Vec<Line<'static>> = crate::render::text::render_output(text, Default::default())
+        .into_iter()
+        .map(|runs| {
+            let mut spans = vec![Span::raw("    ")];
+            spans.extend(runs.into_iter().map(|(style, t)| Span::styled(t, style)));
+            Line::from(spans)
+        })
+        .collect();
     let shown = if color {
-        crate::tui::render::diff::to_ansi(&lines)
+        crate::render::diff::to_ansi(&lines)
     } else {
-        crate::tui::render::diff::to_plain(&lines)
+        crate::render::diff::to_plain(&lines)
     };
     out.write_all(shown.as_bytes())
 }

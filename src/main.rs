@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use gtm_tui::cli::{self, Cli};
-use gtm_tui::sanitize::{self, Guard};
+use gtm_tui::render::sanitize::{self, Guard};
 
 fn main() -> ExitCode {
     // Before anything else, so the TUI's and the decoders' hooks chain to it.

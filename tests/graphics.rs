@@ -1,12 +1,12 @@
 //! Pictures through terminal graphics protocols: which pictures the record
 //! pane places, what is written after a frame, and what erases them.
 
+use gtm_tui::render::image::{KITTY_DELETE_ALL, Protocol};
 use gtm_tui::repo::Project;
 use gtm_tui::synth::{DetailSpec, ProjectWriter, RecordSpec, WriterOptions, sample_jpeg};
 use gtm_tui::tui::app::{App, Overlay};
 use gtm_tui::tui::config::Config;
 use gtm_tui::tui::graphics::{Graphics, encode};
-use gtm_tui::tui::render::image::{KITTY_DELETE_ALL, Protocol};
 use gtm_tui::tui::{fit, views};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -359,7 +359,7 @@ fn kitty_pictures_are_sent_and_deleted_on_quit() {
     assert!(s.finish().success());
     let raw = String::from_utf8_lossy(&raw.lock().unwrap()).into_owned();
     let sent = raw.find("\x1b_Ga=T").unwrap_or(usize::MAX);
-    let deleted = raw.rfind(gtm_tui::tui::render::image::KITTY_DELETE_ALL);
+    let deleted = raw.rfind(gtm_tui::render::image::KITTY_DELETE_ALL);
     assert!(
         deleted.is_some_and(|d| d > sent),
         "pictures deleted before leaving"

@@ -1,6 +1,6 @@
 //! Fuzzes the image path: an image entry's bytes through
 //! `detail::decode_entry` (magic bytes or base64 text of an image, size from
-//! the header), then what the TUI draws: `tui::render::image::decode` (with
+//! the header), then what the TUI draws: `render::image::decode` (with
 //! its limits) at the record pane's picture size for half-blocks, and at a
 //! pane's size in pixels for the kitty, iTerm2 and sixel escape sequences.
 #![no_main]
@@ -8,7 +8,7 @@
 use gtm_tui::activity::Content;
 use gtm_tui::activity::detail::decode_entry;
 use gtm_tui::tui::prepare::PICTURE_MAX;
-use gtm_tui::tui::render::image::{Protocol, decode, escape_sequence, halfblocks};
+use gtm_tui::render::image::{Protocol, decode, escape_sequence, halfblocks};
 use libfuzzer_sys::fuzz_target;
 
 /// A small pane in cells, and a cell in pixels (what `cell_pixels` falls

@@ -90,7 +90,7 @@ fn print_env(
             record,
             env,
         };
-        out.write_all(&crate::sanitize::json_pretty(&doc)?)?;
+        out.write_all(&crate::render::sanitize::json_pretty(&doc)?)?;
         writeln!(out)?;
         return Ok(());
     }
@@ -190,7 +190,7 @@ fn print_diff(
             },
             errors,
         };
-        out.write_all(&crate::sanitize::json_pretty(&doc)?)?;
+        out.write_all(&crate::render::sanitize::json_pretty(&doc)?)?;
         writeln!(out)?;
         return Ok(());
     }

@@ -13,10 +13,10 @@ use super::{
 use crate::activity::kinds::record_name;
 use crate::commands::CommandError;
 use crate::diff::TextDiff;
+use crate::render::diff::{DiffStyles, side_by_side, to_ansi, to_plain, unified};
+use crate::render::highlight::{Highlighter, Lang};
 use crate::repo::{Project, RecordRow, RepoError, short_id};
 use crate::timefmt;
-use crate::tui::render::diff::{DiffStyles, side_by_side, to_ansi, to_plain, unified};
-use crate::tui::render::highlight::{Highlighter, Lang};
 
 /// Texts longer than this are drawn without syntax colours: highlighting costs about 10 µs a
 /// line, and a file this long is read for its changes, not its colours.
@@ -93,7 +93,7 @@ pub fn files(
     let diffs: Vec<FileDiff> = ch.files.iter().map(|f| file_diff(project, f)).collect();
     if json {
         let doc = json_doc(&row, &ch, &diffs);
-        out.write_all(&crate::sanitize::json(&doc)?)?;
+        out.write_all(&crate::render::sanitize::json(&doc)?)?;
         writeln!(out)?;
         out.flush()?;
         return Ok(());
@@ -197,7 +197,7 @@ pub fn human(n: u64) -> String {
 /// markers (the one sanitiser's), so nothing from the repository reaches
 /// the terminal as a command.
 fn clean(s: &str) -> String {
-    crate::sanitize::line(s).into_owned()
+    crate::render::sanitize::line(s).into_owned()
 }
 
 struct Draw<'a> {

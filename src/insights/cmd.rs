@@ -157,7 +157,7 @@ pub fn stuck(
                 })
                 .collect(),
         };
-        out.write_all(&crate::sanitize::json_pretty(&doc)?)?;
+        out.write_all(&crate::render::sanitize::json_pretty(&doc)?)?;
         writeln!(out)?;
         out.flush()?;
         return Ok(found.len());
@@ -356,7 +356,7 @@ pub fn stats_command(
             project: &project.name,
             stats: &s,
         };
-        out.write_all(&crate::sanitize::json_pretty(&doc)?)?;
+        out.write_all(&crate::render::sanitize::json_pretty(&doc)?)?;
         writeln!(out)?;
     } else {
         out.write_all(render_stats(&s, &project.name, look).as_bytes())?;

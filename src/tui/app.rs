@@ -10,10 +10,10 @@ use super::config::Config;
 use super::filter::{Filter, contains_ci, valid_day};
 use super::history::{CellScreen, Outcome};
 use super::keymap::Action;
-use super::render::image::Protocol;
 use super::theme::ColorDepth;
 use crate::activity::kinds::RecordKind;
 use crate::lineage::{Lineage, notebook_of};
+use crate::render::image::Protocol;
 use crate::repo::{Positions, RecordRow, RowRef, Rows, WalkStats};
 use crate::timefmt;
 

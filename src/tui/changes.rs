@@ -8,9 +8,9 @@ use git2::Oid;
 
 use super::diffpane::{DiffPane, PaneFocus};
 use super::keymap::Action;
-use super::render::highlight::{Highlighter, Lang, StyledLine};
 use crate::files::notebook::CellKind;
 use crate::files::{Changes, FileDiff, file_diff};
+use crate::render::highlight::{Highlighter, Lang, StyledLine};
 use crate::repo::{Project, RecordRow};
 
 /// One file's diff, prepared for drawing on the worker thread.

@@ -10,14 +10,14 @@ use super::app::App;
 use super::changes::{ChangesScreen, FileView};
 use super::diffpane::{PaneFocus, adapt_lines, diff_styles, key_of};
 use super::history_view::cell_areas;
-use super::render::diff::{side_by_side, unified};
-use super::render::highlight::StyledLine;
 use super::views::{pane_block, plain};
 use crate::columns::truncate_mark;
 use crate::diff::TextDiff;
 use crate::files::command::{cell_counts, cell_heading, human, line_counts, listed_path, sizes};
 use crate::files::notebook::CellStatus;
 use crate::files::{ChangeStatus, FileDiff, MAX_DIFF_BYTES};
+use crate::render::diff::{side_by_side, unified};
+use crate::render::highlight::StyledLine;
 
 pub fn render(app: &App, screen: &ChangesScreen, f: &mut Frame, body: Rect) {
     let t = &app.config.theme;

@@ -12,10 +12,10 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::app::App;
-use super::render::diff::DiffStyles;
-use super::render::highlight::StyledLine;
 use super::theme::{ColorDepth, adapt_style};
 use super::views::{pane_block, plain};
+use crate::render::diff::DiffStyles;
+use crate::render::highlight::StyledLine;
 
 /// Lines of the pane as last drawn, with what they were built from.
 pub struct Drawn {

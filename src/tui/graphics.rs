@@ -18,9 +18,9 @@ use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 
 use super::cache::SizedLru;
-use super::render::image::{KITTY_DELETE_ALL, Protocol, cell_pixels, decode, escape_sequence};
 use super::views::Placement;
 use super::worker::Msg;
+use crate::render::image::{KITTY_DELETE_ALL, Protocol, cell_pixels, decode, escape_sequence};
 
 /// Encoded pictures kept; a sixel of a full pane is a few hundred kB.
 const SEQUENCES_MAX_BYTES: usize = 64 << 20;

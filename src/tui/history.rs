@@ -7,11 +7,11 @@ use git2::Oid;
 
 use super::diffpane::{DiffPane, PaneFocus};
 use super::keymap::Action;
-use super::render::highlight::{Highlighter, Lang, StyledLine};
-use super::render::image::{Picture, decode};
 use crate::compare::{Comparison, compare};
 use crate::diff::diff_text;
 use crate::lineage::{self, Lineage, notebook_of};
+use crate::render::highlight::{Highlighter, Lang, StyledLine};
+use crate::render::image::{Picture, decode};
 use crate::repo::{DetailStore, Project, RecordRow, Rows};
 
 /// A run as listed: what changed against the run before it.

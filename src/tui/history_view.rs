@@ -10,14 +10,14 @@ use ratatui::widgets::Paragraph;
 use super::app::App;
 use super::diffpane::{PaneFocus, adapt_lines, diff_styles, key_of};
 use super::history::{CellRuns, CellScreen, Decoded, PairView, PicturePair};
-use super::render::diff::{side_by_side, unified};
-use super::render::highlight::StyledLine;
-use super::render::image::{Protocol, halfblocks};
 use super::theme::ColorDepth;
 use super::views::{pane_block, plain};
 use crate::cellcmd::{describe_image, why_lines};
 use crate::columns::truncate_mark;
 use crate::diff::TextDiff;
+use crate::render::diff::{side_by_side, unified};
+use crate::render::highlight::StyledLine;
+use crate::render::image::{Protocol, halfblocks};
 use crate::timefmt;
 
 /// Where the two parts of the screen go.

@@ -16,7 +16,6 @@ pub mod keymap;
 pub mod lineedit;
 pub mod picker;
 pub mod prepare;
-pub mod render;
 pub mod theme;
 pub mod views;
 pub mod worker;
@@ -41,8 +40,8 @@ use self::app::{App, Effect, Focus, Overlay};
 use self::config::Config;
 use self::graphics::Graphics;
 use self::keymap::Action;
-use self::render::image::Protocol;
 use self::worker::{CellJob, Msg, SearchJob, SearchKind, Workers};
+use crate::render::image::Protocol;
 use crate::repo::{Project, RepoError, WalkMsg};
 
 /// What `gtm-tui [PATH]` was asked for.
@@ -172,7 +171,7 @@ pub fn restore_terminal() {
     if KITTY_PICTURES.swap(false, std::sync::atomic::Ordering::SeqCst) {
         let _ = io::Write::write_all(
             &mut io::stdout(),
-            render::image::KITTY_DELETE_ALL.as_bytes(),
+            crate::render::image::KITTY_DELETE_ALL.as_bytes(),
         );
     }
     let _ = execute!(
@@ -266,7 +265,7 @@ fn save_images(app: &App, dir: &Path, moved: bool) -> String {
     }
     let mut saved = Vec::new();
     for (stem, bytes) in &images {
-        match render::image::save(bytes, dir, stem) {
+        match crate::render::image::save(bytes, dir, stem) {
             Ok(p) => saved.push(p.display().to_string()),
             Err(e) => return format!("could not save {stem}: {e}"),
         }
@@ -338,8 +337,8 @@ fn open_image(app: &App) -> String {
     if let Err(e) = std::fs::create_dir_all(&dir) {
         return format!("could not write the image: {e}");
     }
-    match render::image::save(&bytes, &dir, &stem) {
-        Ok(p) => match render::image::open_in_viewer(&p) {
+    match crate::render::image::save(&bytes, &dir, &stem) {
+        Ok(p) => match crate::render::image::open_in_viewer(&p) {
             Ok(()) => format!("opened {}", p.display()),
             Err(e) => e,
         },

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use ratatui::style::Style;
 
 use super::cache::Weigh;
-use super::render::highlight::{Highlighter, Lang};
-use super::render::image::{Picture, decode};
-use super::render::text::{StyledLine, render_output, split_truncated};
 use crate::activity::detail::code_in_fence;
 use crate::activity::kinds::DetailKind;
 use crate::activity::{Content, Detail};
+use crate::render::highlight::{Highlighter, Lang};
+use crate::render::image::{Picture, decode};
+use crate::render::text::{StyledLine, render_output, split_truncated};
 use crate::repo::{DetailStore, Project, RecordRow};
 
 /// Largest picture kept per image: enough for a wide pane in half-blocks.

@@ -1,6 +1,6 @@
 //! Drawing: reads the app state and paints a frame; never changes state.
 
-use crate::sanitize;
+use crate::render::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -13,13 +13,13 @@ use std::sync::Arc;
 use super::app::{App, Details, FILTER_FIELDS, Focus, Overlay, Split};
 use super::prepare::Body;
 use super::prepare::Prepared;
-use super::render::image::{Protocol, fit_cells, halfblocks};
-use super::render::markdown::{MdStyles, render_markdown};
-use super::render::text::fold_view;
 use super::theme::{ColorDepth, adapt_style};
 use crate::activity::kinds::{DetailKind, RecordKind};
 use crate::activity::{Content, Detail, DetailRef};
 use crate::columns::truncate_mark;
+use crate::render::image::{Protocol, fit_cells, halfblocks};
+use crate::render::markdown::{MdStyles, render_markdown};
+use crate::render::text::fold_view;
 use crate::repo::{RecordRow, RowRef, short_id};
 use crate::timefmt;
 

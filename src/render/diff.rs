@@ -14,8 +14,8 @@ use ratatui::text::{Line, Span};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::diff::{DiffLine, Eol, Row, RowKind, Segment, TextDiff};
-use crate::tui::render::highlight::StyledLine;
-use crate::tui::render::text::control_marker;
+use crate::render::highlight::StyledLine;
+use crate::render::text::control_marker;
 
 /// What a tab becomes: notebook code is indented in fours, and a fixed width keeps wrapped
 /// continuation rows predictable.

@@ -54,9 +54,9 @@ const BRIGHT_COLORS: [Color; 8] = [
 ];
 
 /// The visible stand-in for a control character: the one sanitiser's
-/// notation ([`crate::sanitize::marker`]), so the TUI and the command line
+/// notation ([`crate::render::sanitize::marker`]), so the TUI and the command line
 /// show a stray byte the same way.
-pub use crate::sanitize::marker as control_marker;
+pub use crate::render::sanitize::marker as control_marker;
 
 /// Text output as a notebook would show it.
 ///

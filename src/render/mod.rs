@@ -1,0 +1,11 @@
+//! The presentation layer shared by the commands and the TUI: detail
+//! contents as styled lines (highlighted code, ANSI text outputs, markdown,
+//! images, diffs) and the one sanitiser for text from repositories. It
+//! knows neither the commands nor the TUI's state.
+
+pub mod diff;
+pub mod highlight;
+pub mod image;
+pub mod markdown;
+pub mod sanitize;
+pub mod text;
