@@ -304,7 +304,7 @@ pub fn describe_image(i: Option<&ImageInfo>) -> String {
             i.format.name(),
             i.width,
             i.height,
-            crate::tui::views::human_bytes(i.data.len())
+            crate::render::numbers::human_bytes(i.data.len() as u64)
         )
     })
 }

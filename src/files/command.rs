@@ -2,6 +2,7 @@
 //! way `diff` prints a run (coloured side by side on a terminal, `-`/`+` plain text otherwise),
 //! notebooks cell by cell; or all of it summarised as JSON.
 
+use crate::render::numbers::human_bytes as human;
 use std::io::Write;
 
 use serde::Serialize;
@@ -179,17 +180,6 @@ pub fn sizes(old: Option<u64>, new: Option<u64>) -> String {
         (None, Some(n)) => human(n),
         (Some(o), None) => format!("was {}", human(o)),
         (None, None) => "size unknown".into(),
-    }
-}
-
-/// `812 B`, `13 KB`, `2.1 MB`.
-pub fn human(n: u64) -> String {
-    if n < 1024 {
-        format!("{n} B")
-    } else if n < 1024 * 1024 {
-        format!("{} KB", n.div_ceil(1024))
-    } else {
-        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
     }
 }
 

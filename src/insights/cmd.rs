@@ -1,6 +1,7 @@
 //! The `stuck` and `stats` commands: retry streaks and usage figures as
 //! text (readable at 80 columns) or JSON.
 
+use crate::render::numbers::thousands;
 use std::io::Write;
 
 use serde::Serialize;
@@ -320,19 +321,6 @@ fn sparkline(values: &[usize], g: &Glyphs) -> String {
             }
         })
         .collect()
-}
-
-/// `1,500`.
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `stats --json`: the figures, times as RFC 3339.

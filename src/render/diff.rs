@@ -7,6 +7,8 @@
 //! Every line produced is at most the requested width (by display width, so wide CJK characters
 //! count two) and is padded to it, so the background of a changed line runs to the column edge.
 
+use crate::render::numbers::thousands;
+use crate::render::palette::nearest_256;
 use std::fmt::Write as _;
 
 use ratatui::style::{Color, Modifier, Style};
@@ -177,7 +179,7 @@ impl DiffStyles {
     /// (its colour cube and grey ramp, whose values do not depend on the terminal's theme).
     pub fn to_indexed(self) -> DiffStyles {
         let conv = |c: Option<Color>| match c {
-            Some(Color::Rgb(r, g, b)) => Some(Color::Indexed(nearest_256(r, g, b))),
+            Some(Color::Rgb(r, g, b)) => Some(Color::Indexed(nearest_256((r, g, b)))),
             other => other,
         };
         self.map(|mut s| {
@@ -186,40 +188,6 @@ impl DiffStyles {
             s.underline_color = conv(s.underline_color);
             s
         })
-    }
-}
-
-/// The nearest entry of the xterm palette's 6×6×6 cube (16–231) or grey ramp (232–255).
-fn nearest_256(r: u8, g: u8, b: u8) -> u8 {
-    const LEVELS: [u8; 6] = [0, 95, 135, 175, 215, 255];
-    let level = |v: u8| -> (u8, u8) {
-        let mut best = (0u8, u8::MAX);
-        for (i, &l) in (0u8..).zip(LEVELS.iter()) {
-            let d = v.abs_diff(l);
-            if d < best.1 {
-                best = (i, d);
-            }
-        }
-        (
-            best.0,
-            LEVELS.get(usize::from(best.0)).copied().unwrap_or(0),
-        )
-    };
-    let dist = |a: (u8, u8, u8)| {
-        let sq = |x: u8, y: u8| u32::from(x.abs_diff(y)).pow(2);
-        sq(a.0, r) + sq(a.1, g) + sq(a.2, b)
-    };
-    let (ri, rv) = level(r);
-    let (gi, gv) = level(g);
-    let (bi, bv) = level(b);
-    let cube = 16 + 36 * ri + 6 * gi + bi;
-    let avg = ((u16::from(r) + u16::from(g) + u16::from(b)) / 3) as u8;
-    let step = (avg.saturating_sub(3) / 10).min(23);
-    let grey_v = 8 + 10 * step;
-    if dist((grey_v, grey_v, grey_v)) < dist((rv, gv, bv)) {
-        232 + step
-    } else {
-        cube
     }
 }
 
@@ -498,19 +466,6 @@ fn fit(s: &str, width: usize) -> String {
         out.push(c);
     }
     out.extend(std::iter::repeat_n(' ', width - col));
-    out
-}
-
-/// `1234567` → `1,234,567`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
     out
 }
 
@@ -1220,9 +1175,9 @@ mod tests {
 
     #[test]
     fn nearest_256_picks_cube_and_grey() {
-        assert_eq!(nearest_256(0, 0, 0), 16);
-        assert_eq!(nearest_256(255, 255, 255), 231);
-        assert_eq!(nearest_256(0x90, 0x10, 0x11), 88);
-        assert_eq!(nearest_256(128, 128, 128), 244);
+        assert_eq!(nearest_256((0, 0, 0)), 16);
+        assert_eq!(nearest_256((255, 255, 255)), 231);
+        assert_eq!(nearest_256((0x90, 0x10, 0x11)), 88);
+        assert_eq!(nearest_256((128, 128, 128)), 244);
     }
 }

@@ -17,6 +17,7 @@ use ::image::{
 use base64::Engine as _;
 
 use crate::activity::image::{ImageFormat as Format, sniff};
+use crate::render::palette::nearest_256;
 use base64::engine::general_purpose::STANDARD;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
@@ -458,50 +459,9 @@ fn resample(src: &[u8], sw: u32, sh: u32, dw: u32, dh: u32) -> Vec<u8> {
     out
 }
 
-/// One of the six levels of the xterm colour cube.
-fn cube_level(i: u8) -> u8 {
-    match i {
-        0 => 0,
-        1 => 95,
-        2 => 135,
-        3 => 175,
-        4 => 215,
-        _ => 255,
-    }
-}
-
-/// The xterm-256 palette index nearest to an RGB colour: the 6×6×6 cube
-/// (16–231) or the 24-step grey ramp (232–255), whichever is closer.
-/// The 16 system colours are skipped because themes redefine them.
-fn xterm256(r: u8, g: u8, b: u8) -> u8 {
-    let level = |v: u8| -> u8 {
-        if v < 48 {
-            0
-        } else if v < 115 {
-            1
-        } else {
-            (v - 35) / 40
-        }
-    };
-    let (ri, gi, bi) = (level(r), level(g), level(b));
-    let dist = |(cr, cg, cb): (u8, u8, u8)| -> u32 {
-        let d = |a: u8, b: u8| u32::from(a.abs_diff(b)).pow(2);
-        d(r, cr) + d(g, cg) + d(b, cb)
-    };
-    let cube = (cube_level(ri), cube_level(gi), cube_level(bi));
-    let avg = (u32::from(r) + u32::from(g) + u32::from(b)) / 3;
-    let grey_i = u8::try_from((avg.saturating_sub(3) / 10).min(23)).unwrap_or(23);
-    let grey_v = 8 + 10 * grey_i;
-    if dist((grey_v, grey_v, grey_v)) < dist(cube) {
-        232 + grey_i
-    } else {
-        16 + 36 * ri + 6 * gi + bi
-    }
-}
-
 fn cell_color(px: Option<&[u8]>, depth256: bool) -> Color {
     match px {
-        Some(&[r, g, b]) if depth256 => Color::Indexed(xterm256(r, g, b)),
+        Some(&[r, g, b]) if depth256 => Color::Indexed(nearest_256((r, g, b))),
         Some(&[r, g, b]) => Color::Rgb(r, g, b),
         _ => Color::Reset,
     }
@@ -1245,10 +1205,10 @@ mod tests {
 
     #[test]
     fn xterm256_maps_to_nearby_entries() {
-        assert_eq!(xterm256(0, 0, 0), 16);
-        assert_eq!(xterm256(255, 255, 255), 231);
-        assert_eq!(xterm256(128, 128, 128), 244);
-        assert_eq!(xterm256(0, 255, 0), 46);
+        assert_eq!(nearest_256((0, 0, 0)), 16);
+        assert_eq!(nearest_256((255, 255, 255)), 231);
+        assert_eq!(nearest_256((128, 128, 128)), 244);
+        assert_eq!(nearest_256((0, 255, 0)), 46);
     }
 
     fn kitty_chunks(seq: &str) -> Vec<(&str, &str)> {

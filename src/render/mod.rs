@@ -7,5 +7,7 @@ pub mod diff;
 pub mod highlight;
 pub mod image;
 pub mod markdown;
+pub mod numbers;
+pub mod palette;
 pub mod sanitize;
 pub mod text;

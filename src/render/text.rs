@@ -9,6 +9,7 @@
 //! marker (see [`control_marker`]) so that nothing reaching the real terminal
 //! can drive it. The work is linear in the input.
 
+use crate::render::numbers::thousands;
 use ratatui::style::{Color, Modifier, Style};
 use unicode_width::UnicodeWidthChar;
 
@@ -143,19 +144,6 @@ pub fn fold_view<'a>(
         ),
     )];
     (lines.get(..FOLD_AT).unwrap_or(lines), Some(summary))
-}
-
-/// `1234567` → `1,234,567`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
 }
 
 /// Where the escape-sequence parser is.

@@ -1,5 +1,6 @@
 //! Drawing: reads the app state and paints a frame; never changes state.
 
+use crate::render::numbers::human_bytes;
 use crate::render::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -757,7 +758,7 @@ fn push_body(
                         image.width,
                         if app.ascii { "x" } else { "×" },
                         image.height,
-                        human_bytes(image.data.len())
+                        human_bytes(image.data.len() as u64)
                     ),
                     t.badge,
                 ));
@@ -798,7 +799,7 @@ fn push_body(
         Body::Other => {
             if let Content::Binary { mime, len } = c {
                 out.push(Line::styled(
-                    format!("[{mime}: {}]", human_bytes(*len)),
+                    format!("[{mime}: {}]", human_bytes(*len as u64)),
                     t.dim,
                 ));
             }
@@ -847,17 +848,6 @@ fn expand_tabs(s: &str) -> String {
         s.replace('\t', "    ")
     } else {
         s.to_string()
-    }
-}
-
-/// `13 KB`, `2.1 MB`.
-pub fn human_bytes(n: usize) -> String {
-    if n < 1024 {
-        format!("{n} B")
-    } else if n < 1024 * 1024 {
-        format!("{} KB", n.div_ceil(1024))
-    } else {
-        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
     }
 }
 
