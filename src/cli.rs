@@ -225,7 +225,7 @@ fn terminal_look() -> (bool, u16) {
 
 /// How `stuck` and `stats` print: the terminal's width (else `$COLUMNS`,
 /// else 80), so the text fits an ordinary terminal.
-fn insight_look(cli: &Cli, json: bool) -> crate::insights::cmd::InsightLook {
+fn insight_look(cli: &Cli, json: bool) -> crate::render::insights::InsightLook {
     use std::io::IsTerminal;
     let width = if std::io::stdout().is_terminal() {
         crossterm::terminal::size().map_or(80, |(w, _)| w)
@@ -235,7 +235,7 @@ fn insight_look(cli: &Cli, json: bool) -> crate::insights::cmd::InsightLook {
             .and_then(|c| c.parse().ok())
             .unwrap_or(80)
     };
-    crate::insights::cmd::InsightLook {
+    crate::render::insights::InsightLook {
         json,
         ascii: cli.ascii,
         width: usize::from(width),

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use common::gtm;
 use git2::Oid;
-use gtm_tui::insights::cmd::find_streaks;
+use gtm_tui::insights::find_streaks;
 use gtm_tui::insights::stats::{self, Stats};
 use gtm_tui::insights::stuck::{Streak, StuckParams};
 use gtm_tui::lineage::{self, Lineage};

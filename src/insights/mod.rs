@@ -12,3 +12,18 @@ pub mod stuck;
 pub use anonymize::Anonymizer;
 pub use stats::{Stats, stats};
 pub use stuck::{Streak, StuckParams, streaks};
+
+use crate::lineage::Lineage;
+use crate::repo::{Project, RecordRow};
+
+/// The streaks of a project, errors counted, ranked.
+pub fn find_streaks(
+    project: &Project,
+    rows: &[RecordRow],
+    lineage: &Lineage,
+    params: &StuckParams,
+) -> Vec<Streak> {
+    let mut found = streaks(lineage, params);
+    stuck::count_errors(&mut found, lineage, rows, &project.details());
+    found
+}

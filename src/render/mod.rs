@@ -3,9 +3,12 @@
 //! images, diffs) and the one sanitiser for text from repositories. It
 //! knows neither the commands nor the TUI's state.
 
+pub mod cell;
 pub mod diff;
+pub mod files;
 pub mod highlight;
 pub mod image;
+pub mod insights;
 pub mod markdown;
 pub mod numbers;
 pub mod palette;

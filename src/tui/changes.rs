@@ -182,7 +182,7 @@ pub fn prepare_file(
             new_hl = h.highlight(&crate::files::new_text(d), lang, dark);
         }
         FileDiff::Notebook(cells) => {
-            lang = crate::files::command::notebook_lang(project, changes, change);
+            lang = crate::render::files::notebook_lang(project, changes, change);
             for c in cells {
                 let cell_lang = match c.kind {
                     CellKind::Code => lang,

@@ -13,10 +13,10 @@ use super::history_view::cell_areas;
 use super::views::{pane_block, plain};
 use crate::columns::truncate_mark;
 use crate::diff::TextDiff;
-use crate::files::command::{cell_counts, cell_heading, line_counts, listed_path, sizes};
 use crate::files::notebook::CellStatus;
 use crate::files::{ChangeStatus, FileDiff, MAX_DIFF_BYTES};
 use crate::render::diff::{side_by_side, unified};
+use crate::render::files::{cell_counts, cell_heading, line_counts, listed_path, sizes};
 use crate::render::highlight::StyledLine;
 use crate::render::numbers::human_bytes as human;
 

@@ -15,9 +15,10 @@ use super::diffpane::{DiffPane, key_of};
 use super::keymap::Action;
 use super::views::{pane_block, plain};
 use crate::columns::truncate_mark;
-use crate::insights::cmd::{InsightLook, duration, find_streaks, render_stats};
+use crate::insights::find_streaks;
 use crate::insights::{Stats, Streak, StuckParams, stats};
 use crate::lineage;
+use crate::render::insights::{InsightLook, duration, render_stats};
 use crate::repo::{Project, RecordRow, Rows};
 use crate::timefmt;
 
