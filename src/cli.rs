@@ -179,6 +179,37 @@ pub enum Command {
     },
 }
 
+/// What running the arguments can fail with: a command, or the TUI. The
+/// binary's edge is the one place that knows both.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    #[error(transparent)]
+    Tui(#[from] crate::tui::TuiError),
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::Command(CommandError::Io(e))
+    }
+}
+
+impl CliError {
+    /// A problem with what the user asked for (path, ref, records): exit code 2.
+    pub fn is_usage(&self) -> bool {
+        match self {
+            CliError::Command(e) => e.is_usage(),
+            CliError::Tui(e) => matches!(e, crate::tui::TuiError::Repo(_)),
+        }
+    }
+
+    /// The reader went away (`| head`): not a failure worth reporting.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Command(e) if e.is_broken_pipe())
+    }
+}
+
 fn open(path: Option<&Path>, rev: Option<&str>) -> Result<Project, CommandError> {
     let path = local(path.unwrap_or(Path::new(".")))?;
     Ok(Project::open(&path, rev)?)
@@ -260,7 +291,7 @@ fn capable_term(term: Option<&std::ffi::OsStr>, unix: bool) -> bool {
 
 /// The timeline on a terminal; the plain log when output goes to a pipe or
 /// file, or the terminal cannot draw it.
-fn interactive(cli: &Cli, path: PathBuf, out: &mut impl Write) -> Result<(), CommandError> {
+fn interactive(cli: &Cli, path: PathBuf, out: &mut impl Write) -> Result<(), CliError> {
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal()
         && std::io::stdin().is_terminal()
@@ -282,7 +313,7 @@ fn interactive(cli: &Cli, path: PathBuf, out: &mut impl Write) -> Result<(), Com
 }
 
 /// Runs what the arguments ask for, writing to `out`.
-pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
+pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
     let rev = cli.rev.as_deref();
     // Global flags may come before a command, so a path there parses too;
     // it would be silently ignored for the command's own (default ".").
@@ -290,7 +321,8 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
         return Err(CommandError::Usage(format!(
             "the path goes after the command: gtm-tui COMMAND {}",
             p.display()
-        )));
+        ))
+        .into());
     }
     match &cli.command {
         None => {
@@ -414,7 +446,8 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CommandError> {
                         "{} already exists; the demo writes a new directory",
                         dir.display()
                     ),
-                )));
+                ))
+                .into());
             }
             crate::synth::demo::write(&dir).map_err(|e| {
                 CommandError::Io(std::io::Error::other(format!(

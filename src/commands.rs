@@ -18,8 +18,6 @@ pub enum CommandError {
     Repo(#[from] RepoError),
     #[error("writing output: {0}")]
     Io(#[from] io::Error),
-    #[error(transparent)]
-    Tui(#[from] crate::tui::TuiError),
     /// The request makes no sense for this data (not a code record, …).
     #[error("{0}")]
     Usage(String),
@@ -28,12 +26,7 @@ pub enum CommandError {
 impl CommandError {
     /// A problem with what the user asked for (path, ref, records): exit code 2.
     pub fn is_usage(&self) -> bool {
-        matches!(
-            self,
-            CommandError::Repo(_)
-                | CommandError::Usage(_)
-                | CommandError::Tui(crate::tui::TuiError::Repo(_))
-        )
+        matches!(self, CommandError::Repo(_) | CommandError::Usage(_))
     }
 
     /// The reader went away (`| head`): not a failure worth reporting.
@@ -292,24 +285,10 @@ pub fn show(
     Ok(())
 }
 
-/// A text output as a notebook shows it (progress bars collapsed, escape
-/// sequences read, not passed on), indented; coloured only when `color`.
+/// A text output as a notebook shows it, indented; see
+/// [`crate::render::text::output_for_terminal`].
 fn write_output(text: &str, color: bool, out: &mut impl Write) -> io::Result<()> {
-    use ratatui::text::{Line, Span};
-    let lines: Vec<Line<'static>> = crate::render::text::render_output(text, Default::default())
-        .into_iter()
-        .map(|runs| {
-            let mut spans = vec![Span::raw("    ")];
-            spans.extend(runs.into_iter().map(|(style, t)| Span::styled(t, style)));
-            Line::from(spans)
-        })
-        .collect();
-    let shown = if color {
-        crate::render::diff::to_ansi(&lines)
-    } else {
-        crate::render::diff::to_plain(&lines)
-    };
-    out.write_all(shown.as_bytes())
+    out.write_all(crate::render::text::output_for_terminal(text, "    ", color).as_bytes())
 }
 
 /// Output shape of `export`.

@@ -92,6 +92,26 @@ pub fn render_output(text: &str, base: Style) -> Vec<StyledLine> {
     term.finish()
 }
 
+/// A text output for a terminal or a pipe, each line after `indent`: as a
+/// notebook shows it (progress bars collapsed, escape sequences read, not
+/// passed on), its colours as SGR sequences when `color`, else plain.
+pub fn output_for_terminal(text: &str, indent: &str, color: bool) -> String {
+    use ratatui::text::{Line, Span};
+    let lines: Vec<Line<'static>> = render_output(text, Style::default())
+        .into_iter()
+        .map(|runs| {
+            let mut spans = vec![Span::raw(indent.to_string())];
+            spans.extend(runs.into_iter().map(|(style, t)| Span::styled(t, style)));
+            Line::from(spans)
+        })
+        .collect();
+    if color {
+        crate::render::diff::to_ansi(&lines)
+    } else {
+        crate::render::diff::to_plain(&lines)
+    }
+}
+
 /// Splits off [`TRUNCATED_MARK`] if the text ends with it (optionally after a
 /// newline): (text without it, was_truncated).
 pub fn split_truncated(text: &str) -> (&str, bool) {
