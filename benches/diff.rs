@@ -1,5 +1,6 @@
 //! Benchmark: diffing two 5,000-line runs of a Python cell that differ in 50 places, and
 //! rendering the diff side by side at 160 columns. `cargo bench --bench diff`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

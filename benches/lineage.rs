@@ -1,6 +1,7 @@
 //! Benchmark: cell lineage over a synth project (whole history, and one
 //! notebook as the `cell`/`diff` commands build it), with its parts timed
 //! apart. `cargo bench --bench lineage`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

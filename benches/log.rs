@@ -2,6 +2,7 @@
 //!
 //! `cargo bench --bench log` (records: GTM_BENCH_RECORDS, default 100000).
 //! The project is generated once and kept under target/bench-data.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;

@@ -1,5 +1,6 @@
 //! Benchmark: highlighting a 5,000-line cell (whole and the first screenful),
 //! and rendering a large ANSI text output. `cargo bench --bench render`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -21,6 +21,7 @@
 //! the process itself allocates, and what is left after subtracting a
 //! project of 100 records (the program, libgit2, the threads) is charged to
 //! the records: the bytes/record column.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

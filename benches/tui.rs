@@ -4,6 +4,7 @@
 //! `cargo bench --bench tui`. Frames are drawn into ratatui's TestBackend, so
 //! the figures are the app's own work (state update + layout + render), not
 //! the terminal emulator's.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

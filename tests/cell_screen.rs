@@ -1,6 +1,7 @@
 //! The cell history screen through ratatui's TestBackend: the runs list,
 //! side-by-side and unified diffs at 80×24 and 160×40, stepping and marking
 //! runs, and "why did the output change".
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! screen (`e`) through ratatui's TestBackend: the files of a record's
 //! linked commit and each file's diff, notebooks cell by cell; the
 //! environment at a record, stepping and comparing points.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

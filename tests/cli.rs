@@ -1,4 +1,5 @@
 //! The binary as a user runs it: opening projects, refs, exit codes, log/show/export output.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -2,7 +2,7 @@
 //! uses: git's own daemon and http-backend serve a synth project on
 //! 127.0.0.1, and ssh is stood in for by `GIT_SSH_COMMAND`, so each test
 //! exercises the user's git setup the way a real remote would.
-
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(unix)]
 
 mod common;

@@ -1,6 +1,7 @@
 //! A panic caught by `contained::catch` (a decoder failing on hostile bytes)
 //! reaches no panic hook, so it neither prints nor disturbs the TUI's
 //! screen; any other panic still does.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

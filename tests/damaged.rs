@@ -7,6 +7,7 @@
 //!   family: `tests/bad_data.rs` (`bad_data_is_reported_where_it_is`);
 //! - an empty repository (no commits), an unknown `--rev` and a path that is
 //!   not a repository: `tests/cli.rs` (`clear_errors_and_exit_code_2`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The built-in demo project has what the README promises a first-time user will see.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
 

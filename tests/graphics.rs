@@ -1,5 +1,6 @@
 //! Pictures through terminal graphics protocols: which pictures the record
 //! pane places, what is written after a frame, and what erases them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use gtm_tui::render::image::{KITTY_DELETE_ALL, Protocol};
 use gtm_tui::repo::Project;

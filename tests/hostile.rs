@@ -3,6 +3,7 @@
 //! (clipboard), CSI 2J (clear screen), DCS, BEL, BS and a C1 CSI. Every
 //! command, piped and on a pseudo-terminal, must emit none of them: only the
 //! colour sequences gtm-tui writes itself may reach a terminal.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Insights against the generator's truth: retry streaks found against
 //! those planted, usage figures against counts made here from the records
 //! written, the anonymized export, and the `stuck` and `stats` commands.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

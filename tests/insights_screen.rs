@@ -1,5 +1,6 @@
 //! The insights screen (`i`) through ratatui's TestBackend: retry streaks
 //! ranked, Enter into a streak's cell history, and the usage figures.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Cell lineage against the generator's truth: which runs are the same cell.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

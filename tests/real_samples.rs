@@ -1,4 +1,5 @@
 //! The reader against real records from public Gigantum projects (stored bytes and expected decodes).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

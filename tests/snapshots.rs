@@ -1,4 +1,5 @@
 //! Snapshots of the main screens through ratatui's TestBackend, hashes and dates masked.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The timeline's selection stays on screen: random keys, searches, filter
 //! changes and resizes, each followed by a frame drawn through TestBackend.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

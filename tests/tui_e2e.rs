@@ -1,5 +1,6 @@
 //! End to end: the real binary in a pseudo-terminal, keys sent, the screen
 //! read back through a terminal emulator, and the terminal restored at the end.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! Shared by the benchmarks: synth projects generated once and kept under target/.
-
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)]
 
 pub mod tui;

@@ -1,5 +1,6 @@
 //! Opening a project the way the `gtm-tui` event loop does, with frames drawn
 //! into ratatui's TestBackend (shared by the tui and scale benchmarks).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
 use std::sync::mpsc::{Receiver, channel};
