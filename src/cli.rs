@@ -362,7 +362,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
-            crate::cellcmd::cell(&project, commit, *ex, *json, out)?;
+            crate::commands::cell::cell(&project, commit, *ex, *json, out)?;
         }
         Some(Command::Diff {
             commit,
@@ -372,12 +372,12 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
         }) => {
             let project = open(path.as_deref(), rev)?;
             let (color, width) = terminal_look();
-            let look = crate::cellcmd::DiffLook {
+            let look = crate::commands::cell::DiffLook {
                 unified: *unified,
                 color,
                 width,
             };
-            crate::cellcmd::diff(&project, commit, *ex, look, out)?;
+            crate::commands::cell::diff(&project, commit, *ex, look, out)?;
         }
         Some(Command::Files {
             commit,
@@ -387,12 +387,12 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
         }) => {
             let project = open(path.as_deref(), rev)?;
             let (color, width) = terminal_look();
-            let look = crate::files::command::FilesLook {
+            let look = crate::commands::files::FilesLook {
                 unified: *unified,
                 color,
                 width,
             };
-            crate::files::command::files(&project, commit, *json, look, out)?;
+            crate::commands::files::files(&project, commit, *json, look, out)?;
         }
         Some(Command::Env {
             commit,
@@ -427,11 +427,11 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
                 }
             };
             let project = open(path.as_deref(), rev).map_err(named_file)?;
-            let look = crate::env::cmd::EnvLook {
+            let look = crate::commands::env::EnvLook {
                 json: *json,
                 ascii: cli.ascii,
             };
-            crate::env::cmd::env(&project, commit.as_deref(), diff.as_deref(), look, out)
+            crate::commands::env::env(&project, commit.as_deref(), diff.as_deref(), look, out)
                 .map_err(named_file)?;
         }
         Some(Command::Demo { into }) => {
@@ -486,11 +486,11 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
         }
         Some(Command::Stuck { limit, json, path }) => {
             let project = open(path.as_deref(), rev)?;
-            crate::insights::cmd::stuck(&project, *limit, insight_look(cli, *json), out)?;
+            crate::commands::insights::stuck(&project, *limit, insight_look(cli, *json), out)?;
         }
         Some(Command::Stats { json, path }) => {
             let project = open(path.as_deref(), rev)?;
-            crate::insights::cmd::stats_command(&project, insight_look(cli, *json), out)?;
+            crate::commands::insights::stats_command(&project, insight_look(cli, *json), out)?;
         }
     }
     Ok(())

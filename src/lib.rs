@@ -8,7 +8,6 @@
 pub mod activity;
 pub mod between;
 pub mod bounded;
-pub mod cellcmd;
 pub mod cli;
 pub mod clone;
 pub mod columns;

@@ -9,7 +9,6 @@
 //! wrote becomes an entry in [`Environment::errors`] naming it, and the
 //! other files still count.
 
-pub mod cmd;
 pub mod yaml;
 
 use std::collections::BTreeMap;

@@ -11,7 +11,6 @@
 //! Everything under `.gigantum/activity/` is left out: the client appended the log files there
 //! with every record, and they are the record's bookkeeping, not the user's change.
 
-pub mod command;
 pub mod notebook;
 
 use git2::{Delta, FileMode, Oid, Repository};

@@ -1,11 +1,10 @@
 //! What a project's history says about how its people worked, read from
 //! the history alone (no telemetry): where they got stuck ([`stuck`]), what
 //! they did and used ([`stats`]), and a research export that keeps who they
-//! are out of it ([`anonymize`]). `cmd` holds the `stuck` and `stats`
-//! commands.
+//! are out of it ([`anonymize`]). The `stuck` and `stats` commands are
+//! in [`crate::commands::insights`].
 
 pub mod anonymize;
-pub mod cmd;
 pub mod stats;
 pub mod stuck;
 

@@ -5,10 +5,10 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::find_streaks;
-use super::stats::{Stats, stats};
-use super::stuck::StuckParams;
 use crate::commands::CommandError;
+use crate::insights::find_streaks;
+use crate::insights::stats::{Stats, stats};
+use crate::insights::stuck::StuckParams;
 use crate::lineage::{self, Lineage};
 use crate::render::insights::{Glyphs, InsightLook, duration, plural, render_stats};
 use crate::repo::{Project, RecordRow, RepoError, short_id};

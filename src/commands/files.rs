@@ -6,13 +6,13 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{
-    CellChange, CellKind, CellStatus, ChangeSource, Changes, FileChange, FileDiff, FilesError,
-    MAX_DIFF_BYTES, OutputsSummary, changes, file_diff, is_file_record, new_text, old_text,
-};
 use crate::activity::kinds::record_name;
 use crate::commands::CommandError;
 use crate::diff::TextDiff;
+use crate::files::{
+    CellChange, CellKind, CellStatus, ChangeSource, Changes, FileChange, FileDiff, FilesError,
+    MAX_DIFF_BYTES, OutputsSummary, changes, file_diff, is_file_record, new_text, old_text,
+};
 use crate::render::diff::{DiffStyles, side_by_side, to_ansi, to_plain, unified};
 use crate::render::files::{
     cell_counts, cell_heading, line_counts, listed_path, notebook_lang, sizes,
@@ -333,7 +333,7 @@ struct Doc<'a> {
 
 #[derive(Serialize)]
 struct FileOut<'a> {
-    status: super::ChangeStatus,
+    status: crate::files::ChangeStatus,
     path: &'a str,
     old_path: Option<&'a str>,
     new_path: Option<&'a str>,

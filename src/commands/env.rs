@@ -7,8 +7,8 @@ use std::io::Write;
 use git2::Oid;
 use serde::Serialize;
 
-use super::{EnvDiff, Environment, Package, diff, env_at, resolve};
 use crate::commands::CommandError;
+use crate::env::{EnvDiff, Environment, Package, diff, env_at, resolve};
 use crate::repo::{Project, short_id};
 use crate::timefmt;
 
@@ -204,7 +204,7 @@ fn print_diff(
         writeln!(out, "\nno differences")?;
     } else {
         writeln!(out)?;
-        let rev = |b: &super::Base| b.revision.map_or(String::new(), |r| format!(" r{r}"));
+        let rev = |b: &crate::env::Base| b.revision.map_or(String::new(), |r| format!(" r{r}"));
         match d.base.as_ref().map(|b| (&b.old, &b.new)) {
             None => writeln!(out, "base      unchanged")?,
             Some((Some(o), Some(n))) if o.id == n.id => {

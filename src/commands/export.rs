@@ -1,0 +1,182 @@
+//! `export`: every record with every detail decoded, as JSON lines or one array.
+
+use std::io::Write;
+
+use super::{CommandError, finish_walk};
+use crate::activity::kinds::DetailKind;
+use crate::export;
+use crate::render::sanitize;
+use crate::repo::{Project, RecordRow, WalkMsg};
+
+/// Output shape of `export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// One JSON array.
+    Json,
+}
+
+/// What `export` writes and what it leaves out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportOptions {
+    pub format: ExportFormat,
+    /// Add `cell` and `run` to code details (reads the whole history first).
+    pub cells: bool,
+    /// Replace author names, emails and user names by pseudonyms salted
+    /// with this (see [`crate::insights::anonymize`]); reads the whole
+    /// history first, to know every name before the first record is written.
+    pub anonymize: Option<String>,
+    /// Leave out the content of cell outputs (result details).
+    pub no_outputs: bool,
+    /// Leave out the content of executed code (code-executed details).
+    pub no_code: bool,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions {
+            format: ExportFormat::Jsonl,
+            cells: false,
+            anonymize: None,
+            no_outputs: false,
+            no_code: false,
+        }
+    }
+}
+
+/// `export`: every record with every detail decoded, newest first. The walk
+/// runs on its own thread while this one decodes and writes. With `cells`,
+/// the whole history is read first to tie executions to cells (see
+/// [`crate::lineage`]), and their details gain `cell` and `run`.
+pub fn export(
+    project: &Project,
+    format: ExportFormat,
+    cells: bool,
+    out: &mut impl Write,
+) -> Result<usize, CommandError> {
+    let opts = ExportOptions {
+        format,
+        cells,
+        ..ExportOptions::default()
+    };
+    export_with(project, &opts, out)
+}
+
+/// [`export`] with everything `export` can be asked for: cells, pseudonyms,
+/// outputs and code left out.
+pub fn export_with(
+    project: &Project,
+    opts: &ExportOptions,
+    out: &mut impl Write,
+) -> Result<usize, CommandError> {
+    let format = opts.format;
+    let store = project.details();
+    let rx = project.walk_in_background(256)?;
+    let mut n = 0usize;
+    let mut stats = None;
+    let dropped = |type_id: i64| {
+        let kind = DetailKind::from_id(type_id);
+        (opts.no_outputs && kind == Some(DetailKind::Result))
+            || (opts.no_code && kind == Some(DetailKind::CodeExecuted))
+    };
+    let mut write = |row: &RecordRow,
+                     cell_of: &dyn Fn(usize) -> Option<(String, u32)>,
+                     anonymizer: Option<&crate::insights::Anonymizer>,
+                     out: &mut dyn Write|
+     -> Result<(), CommandError> {
+        let mut details = store.record_details(row);
+        for (line, d) in row.record.details.iter().zip(details.iter_mut()) {
+            if dropped(line.type_id) {
+                d.content.clear();
+            }
+        }
+        let scrubbed;
+        let row = match anonymizer {
+            Some(a) => {
+                a.details(&mut details);
+                scrubbed = a.row(row);
+                &scrubbed
+            }
+            None => row,
+        };
+        let mut rec = export::record(row, &details);
+        for (k, d) in rec.details.iter_mut().enumerate() {
+            if let Some((cell, run)) = cell_of(k) {
+                d.cell = Some(cell);
+                d.run = Some(run);
+            }
+            d.content_dropped = dropped(d.type_id);
+        }
+        if format == ExportFormat::Json && n > 0 {
+            out.write_all(b",\n")?;
+        }
+        out.write_all(&sanitize::json(&rec)?)?;
+        if format == ExportFormat::Jsonl {
+            out.write_all(b"\n")?;
+        }
+        n += 1;
+        Ok(())
+    };
+    if format == ExportFormat::Json {
+        out.write_all(b"[\n")?;
+    }
+    if opts.cells || opts.anonymize.is_some() {
+        let mut rows = Vec::new();
+        for msg in rx {
+            match msg {
+                WalkMsg::Rows(r) => rows.extend(r),
+                WalkMsg::Packed(r) => rows.extend(r.iter().map(|x| x.to_row())),
+                WalkMsg::Done(result) => stats = Some(result?),
+            }
+        }
+        let mut by_detail: std::collections::HashMap<(git2::Oid, usize), (String, u32)> =
+            std::collections::HashMap::new();
+        if opts.cells {
+            let lineage = crate::lineage::build(project, &rows, None);
+            for (i, e) in lineage.executions.iter().enumerate() {
+                let (Some(cell), Some(&run)) = (lineage.cell_of(i), lineage.run.get(i)) else {
+                    continue;
+                };
+                for &d in &e.details {
+                    by_detail.insert((e.commit, d), (cell.id.clone(), run));
+                }
+            }
+        }
+        let anonymizer = opts
+            .anonymize
+            .as_ref()
+            .map(|salt| crate::insights::Anonymizer::new(salt, &rows));
+        for row in &rows {
+            let commit = row.commit;
+            write(
+                row,
+                &|k| by_detail.get(&(commit, k)).cloned(),
+                anonymizer.as_ref(),
+                out,
+            )?;
+        }
+    } else {
+        for msg in rx {
+            match msg {
+                WalkMsg::Rows(rows) => {
+                    for row in &rows {
+                        write(row, &|_| None, None, out)?;
+                    }
+                }
+                WalkMsg::Packed(rows) => {
+                    for row in rows.iter() {
+                        write(&row.to_row(), &|_| None, None, out)?;
+                    }
+                }
+                WalkMsg::Done(result) => stats = Some(result?),
+            }
+        }
+    }
+    if format == ExportFormat::Json {
+        out.write_all(b"\n]\n")?;
+    }
+    out.flush()?;
+    finish_walk(project, stats.unwrap_or_default())?;
+    Ok(n)
+}
