@@ -392,6 +392,9 @@ pub fn code_in_fence(md: &str) -> &str {
     body.strip_suffix('\n').unwrap_or(body)
 }
 
+/// What the Gigantum client appended to a text result it cut at 64 kB.
+pub const TRUNCATED_MARK: &str = "<result truncated>";
+
 /// Wraps code the way the client stored executed code.
 pub fn fence_code(code: &str) -> String {
     format!("```\n{code}\n```")

@@ -16,8 +16,7 @@ use unicode_width::UnicodeWidthChar;
 /// One displayable line of output: styled runs.
 pub type StyledLine = Vec<(Style, String)>;
 
-/// The writer's marker for results cut at 64 kB.
-pub const TRUNCATED_MARK: &str = "<result truncated>";
+pub use crate::activity::detail::TRUNCATED_MARK;
 
 /// How many lines of a long output [`fold`] keeps when folded.
 pub const FOLD_AT: usize = 24;
