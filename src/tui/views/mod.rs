@@ -1,0 +1,232 @@
+//! Drawing: reads the app state and paints a frame; never changes state.
+//! The layout and the small widgets every screen uses are here; the
+//! timeline, the record pane, the status bar and the overlays have a file each.
+
+mod overlays;
+mod record;
+mod status;
+mod timeline;
+
+use overlays::*;
+use record::*;
+use status::*;
+use timeline::*;
+
+pub use record::{
+    DetailView, ImageSource, Placement, Slot, detail_len, detail_lines, detail_view, placements,
+};
+pub use timeline::timeline_lines;
+
+use crate::render::numbers::human_bytes;
+use crate::render::sanitize;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use unicode_width::UnicodeWidthStr;
+
+use std::sync::Arc;
+
+use crate::activity::kinds::{DetailKind, RecordKind};
+use crate::activity::{Content, Detail, DetailRef};
+use crate::columns::truncate_mark;
+use crate::render::image::{Protocol, fit_cells, halfblocks};
+use crate::render::markdown::{MdStyles, render_markdown};
+use crate::render::text::fold_view;
+use crate::repo::{RecordRow, RowRef, short_id};
+use crate::timefmt;
+use crate::tui::app::{App, Details, FILTER_FIELDS, Focus, Overlay, Split};
+use crate::tui::prepare::Body;
+use crate::tui::prepare::Prepared;
+use crate::tui::theme::{ColorDepth, adapt_style};
+
+/// Where each part of the screen goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Areas {
+    pub timeline: Rect,
+    pub detail: Rect,
+    pub status: Rect,
+}
+
+/// Side by side from this width in `Auto`; below it the detail goes under the timeline.
+pub const SIDE_MIN_WIDTH: u16 = 110;
+
+pub fn areas(size: Rect, split: Split) -> Areas {
+    let [main, status] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(size);
+    let side = match split {
+        Split::Side => true,
+        Split::Stacked => false,
+        Split::Auto => size.width >= SIDE_MIN_WIDTH,
+    };
+    let [timeline, detail] = if side {
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(main)
+    } else {
+        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(main)
+    };
+    Areas {
+        timeline,
+        detail,
+        status,
+    }
+}
+
+pub use super::app::TimelineLine;
+
+/// A glyph per record type; ASCII letters with `--ascii`.
+pub fn glyph(type_id: i64, ascii: bool) -> &'static str {
+    let k = RecordKind::from_id(type_id);
+    if ascii {
+        return match k {
+            Some(RecordKind::Note) => "N",
+            Some(RecordKind::Environment) => "E",
+            Some(RecordKind::Code) => ">",
+            Some(RecordKind::InputData) => "I",
+            Some(RecordKind::OutputData) => "O",
+            Some(RecordKind::Milestone) => "*",
+            Some(RecordKind::Branch) => "B",
+            Some(RecordKind::Labbook) => "P",
+            Some(RecordKind::Dataset) => "D",
+            None => "?",
+        };
+    }
+    match k {
+        Some(RecordKind::Note) => "✎",
+        Some(RecordKind::Environment) => "⚙",
+        Some(RecordKind::Code) => "▶",
+        Some(RecordKind::InputData) => "⇣",
+        Some(RecordKind::OutputData) => "⇡",
+        Some(RecordKind::Milestone) => "★",
+        Some(RecordKind::Branch) => "⑂",
+        Some(RecordKind::Labbook) => "◆",
+        Some(RecordKind::Dataset) => "▤",
+        None => "?",
+    }
+}
+
+/// The short author name shown in the timeline: the first word, at most 8 columns.
+pub fn short_author(name: &str, ascii: bool) -> String {
+    let first = name.split_whitespace().next().unwrap_or(name);
+    truncate_mark(first, 8, ascii)
+}
+
+/// A UI string with `…` and `·` spelled in ASCII when asked.
+pub fn plain(s: &str, ascii: bool) -> String {
+    if ascii {
+        s.replace('…', "...").replace('·', "-").replace('→', "->")
+    } else {
+        s.to_string()
+    }
+}
+
+pub fn render(app: &App, f: &mut Frame) {
+    let size = f.area();
+    let a = areas(size, app.split);
+    let body = Rect::new(
+        size.x,
+        size.y,
+        size.width,
+        a.status.y.saturating_sub(size.y),
+    );
+    if let Some(screen) = &app.cell {
+        super::history_view::render(app, screen, f, body);
+    } else if let Some(screen) = &app.changes {
+        super::changes_view::render(app, screen, f, body);
+    } else if let Some(screen) = &app.env {
+        super::envscreen::render(app, screen, f, body);
+    } else if let Some(screen) = &app.insights {
+        super::insights::render(app, screen, f, body);
+    } else {
+        render_timeline(app, f, a.timeline);
+        render_detail(app, f, a.detail);
+    }
+    render_status(app, f, a.status);
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Help { scroll } => render_help(app, f, size, *scroll),
+        Overlay::Filter(edit) => render_filter(app, f, size, edit),
+        Overlay::Picker(p) => super::picker::render(app, p, f, size),
+    }
+}
+
+pub(crate) fn pane_block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
+    let t = &app.config.theme;
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(if app.ascii {
+            ratatui::widgets::BorderType::Plain
+        } else {
+            ratatui::widgets::BorderType::Rounded
+        })
+        .border_set(if app.ascii {
+            ascii_border()
+        } else {
+            ratatui::symbols::border::ROUNDED
+        })
+        .border_style(if focused { t.border_focused } else { t.border })
+        .title(Span::styled(title, t.title))
+}
+
+pub(super) fn ascii_border() -> ratatui::symbols::border::Set<'static> {
+    ratatui::symbols::border::Set {
+        top_left: "+",
+        top_right: "+",
+        bottom_left: "+",
+        bottom_right: "+",
+        vertical_left: "|",
+        vertical_right: "|",
+        horizontal_top: "-",
+        horizontal_bottom: "-",
+    }
+}
+
+/// Splits `text` into spans, styling case-insensitive matches of `query`.
+pub(super) fn highlight(text: &str, query: &str, base: Style, hit: Style) -> Vec<Span<'static>> {
+    if query.is_empty() {
+        return vec![Span::styled(text.to_string(), base)];
+    }
+    let lower = text.to_lowercase();
+    let q = query.to_lowercase();
+    // Lowercasing can change byte lengths outside ASCII; then skip highlighting.
+    if lower.len() != text.len() {
+        return vec![Span::styled(text.to_string(), base)];
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(found) = lower.get(at..).and_then(|s| s.find(&q)) {
+        let start = at + found;
+        let end = start + q.len();
+        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            break;
+        }
+        if start > at {
+            out.push(Span::styled(text[at..start].to_string(), base));
+        }
+        out.push(Span::styled(text[start..end].to_string(), hit));
+        at = end;
+    }
+    if at < text.len() {
+        out.push(Span::styled(text[at..].to_string(), base));
+    }
+    out
+}
+
+pub(super) fn key_label(app: &App, action: super::keymap::Action, default: &str) -> String {
+    app.config
+        .keys
+        .keys_for(action)
+        .first()
+        .map(|k| k.display())
+        .unwrap_or_else(|| default.into())
+}
+
+pub(crate) fn centered(size: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(size.width);
+    let h = h.min(size.height);
+    Rect::new(
+        size.x + (size.width - w) / 2,
+        size.y + (size.height - h) / 2,
+        w,
+        h,
+    )
+}

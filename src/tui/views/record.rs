@@ -1,0 +1,570 @@
+//! The record pane: a record's header and its details (code, outputs,
+//! pictures, files, packages), built once per record and width.
+
+use super::*;
+
+/// A picture drawn with a terminal graphics protocol over lines of the
+/// record pane (which hold its half-block version underneath).
+#[derive(Debug, Clone)]
+pub struct Slot {
+    /// First line of the pane text it covers.
+    pub line: usize,
+    pub cols: u16,
+    pub rows: u16,
+    /// Names the encoded picture: image hash, cell size and protocol.
+    pub key: String,
+    pub source: ImageSource,
+}
+
+/// Where an image's bytes are: content entry `content` of detail `detail`.
+#[derive(Debug, Clone)]
+pub struct ImageSource {
+    pub prepared: Arc<Prepared>,
+    pub detail: usize,
+    pub content: usize,
+}
+
+impl ImageSource {
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self
+            .prepared
+            .details
+            .get(self.detail)?
+            .content
+            .get(self.content)?
+        {
+            Content::Image { image, .. } => Some(&image.data),
+            _ => None,
+        }
+    }
+}
+
+/// What the record pane shows for one record at one width: built once,
+/// drawn from until something it depends on changes (a long cell has
+/// thousands of styled lines; rebuilding them per key press cost more than
+/// the rest of the frame).
+pub struct DetailView {
+    key: ViewKey,
+    pub lines: Vec<Line<'static>>,
+    pub slots: Vec<Slot>,
+}
+
+/// Everything a [`DetailView`] is built from besides the fixed settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ViewKey {
+    commit: git2::Oid,
+    width: usize,
+    height: usize,
+    /// Which preparation of the record's details (none yet: `None`).
+    prepared: Option<usize>,
+    expanded: bool,
+    show_hidden: bool,
+    query: String,
+    protocol: Protocol,
+}
+
+pub(super) fn view_key(app: &App, commit: git2::Oid, width: usize) -> ViewKey {
+    let prepared = match app.details.peek(&commit) {
+        Some(Details::Ready(p)) => Some(Arc::as_ptr(p) as usize),
+        _ => None,
+    };
+    ViewKey {
+        commit,
+        width,
+        height: app.detail_height,
+        prepared,
+        expanded: app.expanded,
+        show_hidden: app.show_hidden_details,
+        query: app.search.query.clone(),
+        protocol: app.protocol,
+    }
+}
+
+/// The record pane's view for `row` at `width`, from the app's cache when
+/// it is still current (the record is unpacked only to build a new one).
+pub fn detail_view(app: &App, row: RowRef, width: usize) -> Arc<DetailView> {
+    let key = view_key(app, row.commit(), width);
+    if let Some(v) = app.detail_view.borrow().as_ref()
+        && v.key == key
+    {
+        return Arc::clone(v);
+    }
+    let mut sink = Sink::default();
+    build_detail(app, &row.to_row(), width, &mut sink);
+    let view = Arc::new(DetailView {
+        key,
+        lines: sink.lines,
+        slots: sink.slots,
+    });
+    *app.detail_view.borrow_mut() = Some(Arc::clone(&view));
+    view
+}
+
+/// The lines of the detail pane for a record (header, then its details).
+pub fn detail_lines(app: &App, row: &RecordRow, width: usize) -> Vec<Line<'static>> {
+    let mut sink = Sink::default();
+    build_detail(app, row, width, &mut sink);
+    sink.lines
+}
+
+#[derive(Default)]
+pub(super) struct Sink {
+    lines: Vec<Line<'static>>,
+    slots: Vec<Slot>,
+}
+
+impl std::ops::Deref for Sink {
+    type Target = Vec<Line<'static>>;
+    fn deref(&self) -> &Self::Target {
+        &self.lines
+    }
+}
+
+impl std::ops::DerefMut for Sink {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.lines
+    }
+}
+
+pub(super) fn build_detail(app: &App, row: &RecordRow, width: usize, out: &mut Sink) {
+    let t = &app.config.theme;
+    let r = &row.record;
+    let q = &app.search.query;
+    let kind = RecordKind::from_id(r.meta.type_id).map_or("unknown", RecordKind::name);
+    let mut head = vec![Span::styled(
+        format!("{} {kind}  ", glyph(r.meta.type_id, app.ascii)),
+        t.record_type(r.meta.type_id).add_modifier(Modifier::BOLD),
+    )];
+    head.extend(highlight(
+        &sanitize::line(&r.message),
+        q,
+        t.title,
+        t.search_match,
+    ));
+    out.push(Line::from(head));
+    out.push(Line::from(vec![
+        Span::styled(
+            format!(
+                "{} <{}>",
+                sanitize::line(&row.author),
+                sanitize::line(&row.email)
+            ),
+            Style::default().fg(t.author_color(&row.author)),
+        ),
+        Span::styled(
+            format!("  {}", timefmt::local_full(row.time, row.tz_minutes)),
+            t.dim,
+        ),
+    ]));
+    let mut facts = format!("commit {}", short_id(row.commit));
+    if !r.meta.linked_commit.is_empty() {
+        facts.push_str(&format!(
+            "  linked {}",
+            truncate_mark(&sanitize::line(&r.meta.linked_commit), 12, app.ascii)
+        ));
+    }
+    if !r.meta.tags.is_empty() {
+        facts.push_str(&format!(
+            "  tags {}",
+            sanitize::line(&r.meta.tags.join(", "))
+        ));
+    }
+    if !r.meta.show {
+        facts.push_str("  (hidden record)");
+    }
+    out.push(Line::styled(facts, t.dim));
+    if let Some(Details::Ready(prep)) = app.details.peek(&row.commit)
+        && let Some(sum) = &prep.env_summary
+    {
+        out.push(Line::from(vec![
+            Span::styled("changed  ", t.dim),
+            Span::styled(plain(sum, app.ascii), t.badge),
+        ]));
+    }
+    for e in &r.errors {
+        out.push(Line::styled(format!("error: {e}"), t.error));
+    }
+    if r.details.is_empty() && RecordKind::from_id(r.meta.type_id) == Some(RecordKind::Code) {
+        out.push(Line::raw(""));
+        out.push(Line::styled(
+            "ignored cell: nothing was recorded (its code had # gtm:ignore)",
+            t.hidden,
+        ));
+        return;
+    }
+    let prep = match app.details.peek(&row.commit) {
+        Some(Details::Ready(p)) => Arc::clone(p),
+        _ => {
+            out.push(Line::raw(""));
+            out.push(Line::styled(plain("decoding details…", app.ascii), t.dim));
+            return;
+        }
+    };
+    let mut hidden = 0;
+    for idx in order_details(&r.details, &prep.details) {
+        let (Some(line), Some(d)) = (r.details.get(idx), prep.details.get(idx)) else {
+            continue;
+        };
+        let code = DetailKind::from_id(line.type_id) == Some(DetailKind::CodeExecuted);
+        if !line.show && !code && !app.show_hidden_details {
+            hidden += 1;
+            continue;
+        }
+        out.push(Line::raw(""));
+        out.push(detail_heading(app, line, d));
+        for e in &d.errors {
+            out.push(Line::styled(format!("error: {e}"), t.error));
+        }
+        let bodies = prep.bodies.get(idx).map(Vec::as_slice).unwrap_or(&[]);
+        for (j, (c, body)) in d.content.iter().zip(bodies).enumerate() {
+            let source = ImageSource {
+                prepared: Arc::clone(&prep),
+                detail: idx,
+                content: j,
+            };
+            push_body(app, out, c, body, width, source);
+        }
+    }
+    if hidden > 0 {
+        out.push(Line::raw(""));
+        let key = app
+            .config
+            .keys
+            .keys_for(crate::tui::keymap::Action::ToggleHidden)
+            .first()
+            .map(|k| k.display())
+            .unwrap_or_else(|| ".".into());
+        out.push(Line::styled(
+            format!("{hidden} hidden detail(s): press {key} to show"),
+            t.hidden,
+        ));
+    }
+}
+
+/// Orders details for reading: each execution's code before its outputs
+/// (the client stored outputs first), everything else as stored. Returns
+/// indices into the record's details.
+pub(super) fn order_details(lines: &[DetailRef], details: &[Detail]) -> Vec<usize> {
+    let n = lines.len().min(details.len());
+    let ex_tag = |i: usize| {
+        details
+            .get(i)
+            .and_then(|d| d.tags.iter().find(|t| t.starts_with("ex:")).cloned())
+    };
+    let is_code = |i: usize| {
+        lines.get(i).and_then(|l| DetailKind::from_id(l.type_id)) == Some(DetailKind::CodeExecuted)
+    };
+    let mut out = Vec::with_capacity(n);
+    let mut used = vec![false; n];
+    for i in 0..n {
+        if !is_code(i) || used[i] {
+            continue;
+        }
+        used[i] = true;
+        out.push(i);
+        if let Some(tag) = ex_tag(i) {
+            for (j, u) in used.iter_mut().enumerate() {
+                if !*u && !is_code(j) && ex_tag(j).as_deref() == Some(tag.as_str()) {
+                    *u = true;
+                    out.push(j);
+                }
+            }
+        }
+    }
+    // Console work has no execution counts: code then outputs as stored.
+    out.extend((0..n).filter(|&i| !used[i]));
+    out
+}
+
+/// Turns styled runs into a line, or, when the search query is in it, the
+/// plain text with the matches marked (search wins over syntax colour).
+/// The runs' colours (24-bit from the highlighter and from outputs' escape
+/// codes) are brought down to `depth`, as the theme's already are.
+pub(super) fn runs_line(
+    runs: &[(Style, String)],
+    (base, depth): (Style, ColorDepth),
+    q: &str,
+    hit: Style,
+    prefix: Vec<Span<'static>>,
+) -> Line<'static> {
+    let mut spans = prefix;
+    let text: String = runs.iter().map(|(_, s)| s.as_str()).collect();
+    if !q.is_empty() && crate::tui::filter::contains_ci(&text, q) {
+        spans.extend(highlight(&expand_tabs(&text), q, base, hit));
+    } else {
+        spans.extend(runs.iter().map(|(st, s)| {
+            let st = if depth == ColorDepth::TrueColor {
+                *st
+            } else {
+                adapt_style(*st, depth)
+            };
+            Span::styled(expand_tabs(s), base.patch(st))
+        }));
+    }
+    Line::from(spans)
+}
+
+/// The lines of one content entry.
+pub(super) fn push_body(
+    app: &App,
+    out: &mut Sink,
+    c: &Content,
+    body: &Body,
+    width: usize,
+    source: ImageSource,
+) {
+    let t = &app.config.theme;
+    let q = app.search.query.as_str();
+    match body {
+        Body::Code(lines) => {
+            let w = lines.len().max(1).to_string().len();
+            let bar = if app.ascii { "|" } else { "│" };
+            for (i, runs) in lines.iter().enumerate() {
+                let prefix = vec![Span::styled(format!("{:>w$} {bar} ", i + 1), t.line_number)];
+                out.push(runs_line(
+                    runs,
+                    (t.code, app.depth),
+                    q,
+                    t.search_match,
+                    prefix,
+                ));
+            }
+        }
+        Body::Output { lines, truncated } => {
+            let key = key_label(app, crate::tui::keymap::Action::ToggleFold, "z");
+            let (shown, summary) = fold_view(lines, app.expanded, &key, t.dim);
+            for runs in shown.iter().chain(&summary) {
+                out.push(runs_line(
+                    runs,
+                    (t.output, app.depth),
+                    q,
+                    t.search_match,
+                    Vec::new(),
+                ));
+            }
+            if *truncated {
+                out.push(Line::styled(
+                    plain(
+                        "⋯ <result truncated>: Gigantum kept only the first 64 kB",
+                        app.ascii,
+                    ),
+                    t.warning,
+                ));
+            }
+        }
+        Body::Markdown(md) => {
+            let styles = MdStyles {
+                text: t.text,
+                heading: t.title,
+                emphasis: t.text.add_modifier(Modifier::ITALIC),
+                strong: t.text.add_modifier(Modifier::BOLD),
+                code: t.code,
+                link: t.badge,
+                quote: t.dim,
+                rule: t.dim,
+                bullet: t.badge,
+            };
+            for runs in render_markdown(md, width.max(10), &styles, app.ascii) {
+                out.push(runs_line(
+                    &runs,
+                    (t.text, app.depth),
+                    q,
+                    t.search_match,
+                    Vec::new(),
+                ));
+            }
+        }
+        Body::Image(result) => {
+            if let Content::Image { image, .. } = c {
+                out.push(Line::styled(
+                    format!(
+                        "[{} image {}{}{}, {}]",
+                        image.format.name(),
+                        image.width,
+                        if app.ascii { "x" } else { "×" },
+                        image.height,
+                        human_bytes(image.data.len() as u64)
+                    ),
+                    t.badge,
+                ));
+            }
+            match result {
+                Ok(p) => {
+                    let cols = u16::try_from(width.min(64)).unwrap_or(64);
+                    // No taller than the pane, so that it can be seen whole.
+                    let pane = u16::try_from(app.detail_height).unwrap_or(u16::MAX);
+                    let rows = (cols / 3).min(pane).max(4);
+                    match app.protocol {
+                        Protocol::Off => {}
+                        Protocol::Halfblocks => {
+                            out.extend(halfblocks(p, cols, rows, !app.truecolor));
+                        }
+                        proto @ (Protocol::Kitty | Protocol::Iterm | Protocol::Sixel) => {
+                            // The half-blocks stay underneath: they show while the
+                            // picture is being encoded or only partly scrolled in.
+                            let (w, h) = fit_cells(p, proto, cols, rows);
+                            let mut base = halfblocks(p, w, h, !app.truecolor);
+                            base.resize(usize::from(h), Line::raw(""));
+                            if let Content::Image { image, .. } = c {
+                                out.slots.push(Slot {
+                                    line: out.lines.len(),
+                                    cols: w,
+                                    rows: h,
+                                    key: format!("{}@{w}x{h}:{}", image.sha256, proto.name()),
+                                    source,
+                                });
+                            }
+                            out.extend(base);
+                        }
+                    }
+                }
+                Err(e) => out.push(Line::styled(format!("error: image: {e}"), t.error)),
+            }
+        }
+        Body::Other => {
+            if let Content::Binary { mime, len } = c {
+                out.push(Line::styled(
+                    format!("[{mime}: {}]", human_bytes(*len as u64)),
+                    t.dim,
+                ));
+            }
+        }
+    }
+}
+
+pub(super) fn detail_heading(app: &App, line: &DetailRef, d: &Detail) -> Line<'static> {
+    let t = &app.config.theme;
+    let ex = d
+        .tags
+        .iter()
+        .find_map(|t| t.strip_prefix("ex:"))
+        .map(str::to_string);
+    let label = match (DetailKind::from_id(line.type_id), ex) {
+        (Some(DetailKind::CodeExecuted), Some(n)) => format!("In [{n}]"),
+        (Some(DetailKind::CodeExecuted), None) => "Code".into(),
+        (Some(DetailKind::Result), Some(n)) => format!("Out [{n}]"),
+        (Some(DetailKind::Result), None) => "Output".into(),
+        (Some(k), _) => k.name().replace('_', " "),
+        (None, _) => format!("detail type {}", line.type_id),
+    };
+    let rule = if app.ascii { "-" } else { "─" };
+    let mut s = format!("{rule}{rule} {label}");
+    if !line.show && DetailKind::from_id(line.type_id) != Some(DetailKind::CodeExecuted) {
+        s.push_str(" (hidden)");
+    }
+    if d.compressed {
+        s.push_str(if app.ascii { " - blosc" } else { " · blosc" });
+    }
+    s.push(' ');
+    Line::styled(s, t.title)
+}
+
+pub(super) fn expand_tabs(s: &str) -> String {
+    if s.contains('\t') {
+        s.replace('\t', "    ")
+    } else {
+        s.to_string()
+    }
+}
+
+pub(super) fn render_detail(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.config.theme;
+    let block = pane_block(app, " Record ".into(), app.focus == Focus::Detail);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let Some(row) = app.current_ref() else {
+        return;
+    };
+    let view = detail_view(app, row, inner.width as usize);
+    let total = view.lines.len();
+    let scroll = app.detail_scroll.min(total.saturating_sub(1));
+    let shown = view
+        .lines
+        .iter()
+        .skip(scroll)
+        .take(inner.height as usize)
+        .cloned()
+        .collect::<Vec<_>>();
+    f.render_widget(Paragraph::new(shown), inner);
+    if total > inner.height as usize && inner.height > 0 {
+        let more = format!(
+            " {}/{} ",
+            (scroll + inner.height as usize).min(total),
+            total
+        );
+        let x = area.right().saturating_sub(more.width() as u16 + 2);
+        let y = area.bottom().saturating_sub(1);
+        f.render_widget(
+            Paragraph::new(Span::styled(more, t.dim)),
+            Rect::new(x, y, (area.right() - x).min(12), 1),
+        );
+    }
+}
+
+/// A picture to draw with the terminal's graphics protocol, and where.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    pub key: String,
+    pub area: Rect,
+    pub source: ImageSource,
+}
+
+/// The record pane's inner area (inside its border) on a screen of `size`.
+pub(super) fn detail_inner(app: &App, size: Rect) -> Rect {
+    pane_block(app, String::new(), false).inner(areas(size, app.split).detail)
+}
+
+/// The pictures the last frame left room for that are wholly on screen
+/// (a picture half scrolled out keeps its half-blocks). None while a popup
+/// covers the screen. Reads the view cached by the last [`render`].
+pub fn placements(app: &App, size: Rect) -> Vec<Placement> {
+    if !matches!(
+        app.protocol,
+        Protocol::Kitty | Protocol::Iterm | Protocol::Sixel
+    ) || !matches!(app.overlay, Overlay::None)
+        || app.cell.is_some()
+        || app.changes.is_some()
+        || app.env.is_some()
+        || app.insights.is_some()
+    {
+        return Vec::new();
+    }
+    let Some(commit) = app.current_commit() else {
+        return Vec::new();
+    };
+    let inner = detail_inner(app, size);
+    let cache = app.detail_view.borrow();
+    let Some(view) = cache.as_ref() else {
+        return Vec::new();
+    };
+    if view.key != view_key(app, commit, inner.width as usize) {
+        return Vec::new();
+    }
+    let scroll = app.detail_scroll.min(view.lines.len().saturating_sub(1));
+    let height = inner.height as usize;
+    view.slots
+        .iter()
+        .filter(|s| {
+            s.line >= scroll
+                && s.line + usize::from(s.rows) <= scroll + height
+                && s.cols <= inner.width
+        })
+        .filter_map(|s| {
+            let y = inner.y.checked_add(u16::try_from(s.line - scroll).ok()?)?;
+            Some(Placement {
+                key: s.key.clone(),
+                area: Rect::new(inner.x, y, s.cols, s.rows),
+                source: s.source.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Lines of the record pane's text as last drawn for the selected record.
+pub fn detail_len(app: &App) -> usize {
+    app.detail_view
+        .borrow()
+        .as_ref()
+        .filter(|v| app.current_commit() == Some(v.key.commit))
+        .map_or(0, |v| v.lines.len())
+}

@@ -1,0 +1,213 @@
+//! The timeline: a line per record under a separator per day, with badges.
+
+use super::*;
+
+/// The timeline's lines from `app.top` for `height` lines (see
+/// [`App::lines_from`]).
+pub fn timeline_lines(app: &App, height: usize) -> Vec<TimelineLine> {
+    app.lines_from(app.top, height)
+}
+
+/// A code record's timeline text once its details are read: where it ran
+/// and the telling line of its code, which says more than the client's
+/// "Executed cell in notebook …" that every such record shares.
+pub(super) fn code_line(message: &str, (gist, cells): &(String, usize), ascii: bool) -> String {
+    let place = crate::lineage::notebook_of(message)
+        .map(|nb| nb.rsplit('/').next().unwrap_or(&nb).to_string());
+    let gist = sanitize::line(&gist.replace('\t', " ")).into_owned();
+    // ASCII's code glyph is already `>`.
+    let sep = if ascii { ": " } else { " ▸ " };
+    let count = if *cells > 1 {
+        format!(" ({cells} cells)")
+    } else {
+        String::new()
+    };
+    match place {
+        Some(place) => format!("{place}{count}{sep}{gist}"),
+        None => format!("{}{count}", gist.trim()),
+    }
+}
+
+/// Counts shown as badges: results, images (once decoded), hidden details, errors.
+pub(super) fn badges(app: &App, row: &RecordRow) -> Vec<Span<'static>> {
+    let t = &app.config.theme;
+    let r = &row.record;
+    let results = r
+        .details
+        .iter()
+        .filter(|d| DetailKind::from_id(d.type_id) == Some(DetailKind::Result))
+        .count();
+    let hidden = r
+        .details
+        .iter()
+        .filter(|d| !d.show && DetailKind::from_id(d.type_id) != Some(DetailKind::CodeExecuted))
+        .count();
+    let mut out = Vec::new();
+    let (out_g, img_g, hid_g) = if app.ascii {
+        ("o", "img", "h")
+    } else {
+        ("⇥", "▣", "◌")
+    };
+    if results > 0 {
+        out.push(Span::styled(format!(" {out_g}{results}"), t.badge));
+    }
+    let mut errors = !r.errors.is_empty() || r.details.iter().any(|d| d.error.is_some());
+    if let Some(Details::Ready(prep)) = app.details.peek(&row.commit) {
+        let ds = &prep.details;
+        let images = ds
+            .iter()
+            .flat_map(|d| &d.content)
+            .filter(|c| matches!(c, Content::Image { .. }))
+            .count();
+        if images > 0 {
+            out.push(Span::styled(format!(" {img_g}{images}"), t.badge));
+        }
+        errors |= ds.iter().any(|d| !d.errors.is_empty())
+            || prep
+                .bodies
+                .iter()
+                .flatten()
+                .any(|b| matches!(b, Body::Image(Err(_))));
+    }
+    if hidden > 0 {
+        out.push(Span::styled(format!(" {hid_g}{hidden}"), t.hidden));
+    }
+    if errors {
+        out.push(Span::styled(" !".to_string(), t.error));
+    }
+    out
+}
+
+pub(super) fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.config.theme;
+    let title = if app.view.is_empty() {
+        " Timeline ".to_string()
+    } else {
+        format!(" Timeline {}/{} ", app.selected + 1, app.view.len())
+    };
+    let block = pane_block(app, title, app.focus == Focus::Timeline);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if app.view.is_empty() {
+        let msg = if let Some(e) = &app.load_error {
+            Line::styled(e.clone(), t.error)
+        } else if app.loading {
+            Line::styled(plain("reading history…", app.ascii), t.dim)
+        } else {
+            Line::styled("no records match the filter (F clears it)", t.dim)
+        };
+        f.render_widget(Paragraph::new(msg), inner);
+        return;
+    }
+    let width = inner.width as usize;
+    let mut lines = Vec::new();
+    for l in timeline_lines(app, inner.height as usize) {
+        match l {
+            TimelineLine::Day(pos) => {
+                let row = app.view.get(pos).and_then(|&i| app.rows.get(i));
+                let label = row
+                    .map(|r| timefmt::local_weekday(r.time()))
+                    .unwrap_or_default();
+                let rule = if app.ascii { "-" } else { "─" };
+                let head = format!("{rule}{rule} {label} ");
+                let fill = width.saturating_sub(head.width());
+                lines.push(Line::styled(
+                    format!("{head}{}", rule.repeat(fill)),
+                    t.day_separator,
+                ));
+            }
+            TimelineLine::Record(pos) => {
+                // Unpacked for drawing: a screenful of records at most.
+                let Some(row) = app.view.get(pos).and_then(|&i| app.rows.get(i)) else {
+                    continue;
+                };
+                let row = &row.to_row();
+                let selected = pos == app.selected;
+                let r = &row.record;
+                let mut spans = vec![
+                    Span::styled(format!("{} ", timefmt::local_hm(row.time)), t.dim),
+                    Span::styled(
+                        format!(
+                            "{:<8} ",
+                            short_author(&sanitize::line(&row.author), app.ascii)
+                        ),
+                        Style::default().fg(t.author_color(&row.author)),
+                    ),
+                    Span::styled(
+                        format!("{} ", glyph(r.meta.type_id, app.ascii)),
+                        t.record_type(r.meta.type_id),
+                    ),
+                ];
+                let badges = badges(app, row);
+                let used: usize = spans.iter().map(|s| s.content.width()).sum::<usize>()
+                    + badges.iter().map(|s| s.content.width()).sum::<usize>();
+                let prep = match app.details.peek(&row.commit) {
+                    Some(Details::Ready(prep)) => Some(prep),
+                    _ => None,
+                };
+                // Shown as the command line shows it: a control character is
+                // a marker, not dropped without a trace.
+                let said = prep.and_then(|p| p.code_gist.as_ref()).map_or_else(
+                    || sanitize::line(&r.message).into_owned(),
+                    |g| code_line(&sanitize::line(&r.message), g, app.ascii),
+                );
+                let msg = truncate_mark(&said, width.saturating_sub(used), app.ascii);
+                let hit_style = t.search_match;
+                let base = if r.meta.show { t.text } else { t.hidden };
+                spans.extend(highlight(&msg, &app.search.query, base, hit_style));
+                let mut msg_w = msg.width();
+                // Environment records name what they changed once decoded.
+                if let Some(sum) = prep.and_then(|p| p.env_summary.as_ref()) {
+                    let room = width.saturating_sub(used + msg_w + 3);
+                    if room > 8 {
+                        let sum = truncate_mark(&plain(sum, app.ascii), room, app.ascii);
+                        let sep = if app.ascii { " - " } else { " · " };
+                        msg_w += sep.width() + sum.width();
+                        spans.push(Span::styled(sep, t.dim));
+                        spans.push(Span::styled(sum, t.badge));
+                    }
+                }
+                let pad = width.saturating_sub(used + msg_w);
+                spans.push(Span::raw(" ".repeat(pad)));
+                spans.extend(badges);
+                let mut line = Line::from(spans);
+                if selected {
+                    let sel = if app.focus == Focus::Timeline {
+                        t.selected
+                    } else {
+                        t.selected_unfocused
+                    };
+                    line = line.patch_style(sel);
+                }
+                lines.push(line);
+            }
+        }
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_line;
+
+    #[test]
+    fn a_code_line_names_the_notebook_and_the_code() {
+        let msg = "Executed cell in notebook code/sub/explore.ipynb and generated a result";
+        assert_eq!(
+            code_line(msg, &("df = load()".into(), 1), false),
+            "explore.ipynb ▸ df = load()"
+        );
+        assert_eq!(
+            code_line(msg, &("fit(x)\t# go".into(), 3), true),
+            "explore.ipynb (3 cells): fit(x) # go"
+        );
+        assert_eq!(
+            code_line("Executed code in console", &("head(df)".into(), 1), false),
+            "console ▸ head(df)"
+        );
+        assert_eq!(
+            code_line("Ran something", &("x <- 1".into(), 2), false),
+            "x <- 1 (2 cells)"
+        );
+    }
+}
