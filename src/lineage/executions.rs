@@ -1,0 +1,264 @@
+//! Executions read out of code records: each run's source, count, outputs and time.
+
+use super::*;
+
+/// What lineage needs of an output detail, read from its stored value
+/// without decoding the entries (base64, Blosc, images).
+#[derive(Default)]
+pub(super) struct StoredOutput {
+    tag: Option<String>,
+    /// Hash of the entries' MIME types and stored text: equal outputs are
+    /// stored alike.
+    hash: u64,
+}
+
+/// One detail of a run, as far as lineage reads it.
+pub(super) enum Part {
+    Code(crate::activity::Detail),
+    Output(StoredOutput),
+}
+
+/// A JSON value that is a string, or anything else skipped.
+pub(super) struct MaybeStr<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for MaybeStr<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = MaybeStr<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(MaybeStr(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(MaybeStr(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(MaybeStr(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(MaybeStr(None))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// The `d` map's entries in stored order.
+pub(super) struct StoredEntries<'a>(Vec<(Cow<'a, str>, MaybeStr<'a>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for StoredEntries<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = StoredEntries<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of MIME type to stored data")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = a.next_entry::<MaybeStr<'a>, MaybeStr<'a>>()? {
+                    let Some(k) = k.0 else { continue };
+                    out.push((k, v));
+                }
+                Ok(StoredEntries(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct StoredValue<'a> {
+    #[serde(borrow, default)]
+    a: Option<Vec<MaybeStr<'a>>>,
+    #[serde(borrow, default)]
+    d: Option<StoredEntries<'a>>,
+}
+
+/// Tag and entry hash of a stored output value (options byte, then JSON).
+pub(super) fn stored_output(value: &[u8]) -> Option<StoredOutput> {
+    let (_, json) = value.split_first()?;
+    let v: StoredValue = serde_json::from_slice(json).ok()?;
+    let tag =
+        v.a.unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| t.0)
+            .find(|t| run_tag(t))
+            .map(Cow::into_owned);
+    let mut h = DefaultHasher::new();
+    for (mime, data) in v.d.map(|e| e.0).unwrap_or_default() {
+        (mime.as_ref(), data.0.as_deref()).hash(&mut h);
+    }
+    Some(StoredOutput {
+        tag,
+        hash: h.finish(),
+    })
+}
+
+/// The details of one record sharing a tag, as they are gathered.
+pub(super) struct Group {
+    tag: String,
+    source: Option<String>,
+    details: Vec<usize>,
+    hasher: DefaultHasher,
+    outputs: usize,
+}
+
+/// The executions of one record, ordered by execution count.
+pub fn executions_of(row: &RecordRow, store: &DetailStore) -> Vec<Execution> {
+    if RecordKind::from_id(row.record.meta.type_id) != Some(RecordKind::Code) {
+        return Vec::new();
+    }
+    let Some(notebook) = notebook_of(&row.record.message) else {
+        return Vec::new();
+    };
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, line) in row.record.details.iter().enumerate() {
+        let kind = DetailKind::from_id(line.type_id);
+        if !matches!(kind, Some(DetailKind::CodeExecuted | DetailKind::Result)) {
+            continue;
+        }
+        // Outputs are only compared, so their stored bytes are hashed
+        // as they are; only the code is decoded.
+        let part = if kind == Some(DetailKind::CodeExecuted) {
+            Part::Code(store.detail(row.commit, line))
+        } else {
+            let stored = DetailKey::parse(&line.key)
+                .ok()
+                .and_then(|key| store.with_value(row.commit, &key, stored_output).ok())
+                .flatten();
+            Part::Output(stored.unwrap_or_default())
+        };
+        let tag = match &part {
+            Part::Code(d) => d.tags.iter().find(|t| run_tag(t)).cloned(),
+            Part::Output(o) => o.tag.clone(),
+        }
+        .unwrap_or_else(|| format!("detail:{i}"));
+        let at = match groups.iter().position(|g| g.tag == tag) {
+            Some(at) => at,
+            None => {
+                groups.push(Group {
+                    tag: tag.clone(),
+                    source: None,
+                    details: Vec::new(),
+                    hasher: DefaultHasher::new(),
+                    outputs: 0,
+                });
+                groups.len() - 1
+            }
+        };
+        let Some(g) = groups.get_mut(at) else {
+            continue;
+        };
+        g.details.push(i);
+        match part {
+            Part::Code(d) => {
+                let text = d.text().unwrap_or("");
+                let code = if d
+                    .content
+                    .first()
+                    .is_some_and(|c| c.mime() == "text/markdown")
+                {
+                    code_in_fence(text)
+                } else {
+                    text
+                };
+                let src = normalize(code);
+                g.source = Some(match g.source.take() {
+                    // RStudio's console groups several chunks under one tag.
+                    Some(prev) => format!("{prev}\n{src}"),
+                    None => src,
+                });
+            }
+            Part::Output(o) => {
+                g.outputs += 1;
+                o.hash.hash(&mut g.hasher);
+            }
+        }
+    }
+    let mut out: Vec<Execution> = groups
+        .into_iter()
+        .filter_map(|g| {
+            Some(Execution {
+                commit: row.commit,
+                time: row.time,
+                tz_minutes: row.tz_minutes,
+                notebook: notebook.clone(),
+                ex: g.tag.strip_prefix("ex:").and_then(|n| n.parse().ok()),
+                tag: g.tag,
+                source: g.source?,
+                details: g.details,
+                outputs: g.hasher.finish(),
+                output_count: g.outputs,
+                linked_commit: row.record.meta.linked_commit.clone(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|e| e.ex);
+    out
+}
+
+/// The executions of `rows` (oldest first), in order.
+pub(super) fn decode(project: &Project, rows: &[&RecordRow], threads: usize) -> Vec<Execution> {
+    let sequential = |rows: &[&RecordRow]| {
+        let store = project.details();
+        rows.iter()
+            .flat_map(|r| executions_of(r, &store))
+            .collect::<Vec<_>>()
+    };
+    if threads < 2 || rows.len() < PARALLEL_FROM {
+        return sequential(rows);
+    }
+    // Contiguous parts: consecutive records share log files, which each
+    // thread's store then reads once.
+    let part = rows.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = rows
+            .chunks(part)
+            .map(|chunk| {
+                let own = project.reopen().ok();
+                (
+                    chunk,
+                    s.spawn(move || {
+                        let own = own?;
+                        let store = own.details();
+                        Some(
+                            chunk
+                                .iter()
+                                .flat_map(|r| executions_of(r, &store))
+                                .collect::<Vec<_>>(),
+                        )
+                    }),
+                )
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (chunk, h) in handles {
+            match h.join().ok().flatten() {
+                Some(v) => out.extend(v),
+                None => out.extend(sequential(chunk)),
+            }
+        }
+        out
+    })
+}
