@@ -1,0 +1,200 @@
+//! The filter panel and the pickers: their fields, their keys.
+
+use crate::activity::kinds::RecordKind;
+use crate::tui::filter::{Filter, valid_day};
+
+use super::*;
+
+impl App {
+    /// Keys while the filter panel is open.
+    pub fn filter_input(&mut self, key: &crossterm::event::KeyEvent) -> Vec<Effect> {
+        use crossterm::event::KeyCode;
+        let Overlay::Filter(mut edit) = std::mem::replace(&mut self.overlay, Overlay::None) else {
+            return Vec::new();
+        };
+        if let Some(mut text) = edit.editing.take() {
+            match key.code {
+                KeyCode::Esc => {}
+                KeyCode::Enter => {
+                    let field = edit.field;
+                    edit.error = self.set_filter_text(field, text);
+                    if edit.error.is_some() {
+                        self.overlay = Overlay::Filter(edit);
+                        return Vec::new();
+                    }
+                    self.refilter();
+                    self.overlay = Overlay::Filter(edit);
+                    let mut fx = self.visible_decodes();
+                    if field == 1 && !self.filter.path.is_empty() {
+                        fx.push(Effect::PathSearch {
+                            path: self.filter.path.clone(),
+                            generation: self.path_generation,
+                        });
+                    }
+                    return fx;
+                }
+                _ => {
+                    crate::tui::lineedit::edit(&mut text, key);
+                    edit.editing = Some(text);
+                }
+            }
+            self.overlay = Overlay::Filter(edit);
+            return self.visible_decodes();
+        }
+        edit.error = None;
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('f') => {
+                return self.visible_decodes();
+            }
+            KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => {
+                edit.field = (edit.field + 1) % FILTER_FIELDS.len();
+            }
+            KeyCode::Up | KeyCode::Char('k') | KeyCode::BackTab => {
+                edit.field = (edit.field + FILTER_FIELDS.len() - 1) % FILTER_FIELDS.len();
+            }
+            KeyCode::Char('F') | KeyCode::Char('x') => {
+                self.filter = Filter::default();
+                self.refilter();
+            }
+            KeyCode::Char(c @ '1'..='9') if edit.field == 0 => {
+                let id = i64::from(c as u8 - b'1');
+                if let Some(k) = RecordKind::from_id(id) {
+                    if !self.filter.types.remove(&k) {
+                        self.filter.types.insert(k);
+                    }
+                    self.refilter();
+                }
+            }
+            KeyCode::Char('0') if edit.field == 0 => {
+                self.filter.types.clear();
+                self.refilter();
+            }
+            KeyCode::Enter | KeyCode::Char(' ') => match edit.field {
+                5 => {
+                    self.filter.code_only = !self.filter.code_only;
+                    self.refilter();
+                }
+                6 => {
+                    self.filter.show_hidden = !self.filter.show_hidden;
+                    self.refilter();
+                }
+                0 => {}
+                f => edit.editing = Some(self.filter_text(f)),
+            },
+            _ => {}
+        }
+        self.overlay = Overlay::Filter(edit);
+        self.visible_decodes()
+    }
+
+    /// The text of a text field of the filter panel.
+    pub fn filter_text(&self, field: usize) -> String {
+        match field {
+            1 => self.filter.path.clone(),
+            2 => self.filter.author.clone(),
+            3 => self.filter.since.clone(),
+            4 => self.filter.until.clone(),
+            _ => String::new(),
+        }
+    }
+
+    pub(super) fn set_filter_text(&mut self, field: usize, text: String) -> Option<String> {
+        let text = text.trim().to_string();
+        if (field == 3 || field == 4) && !valid_day(&text) {
+            return Some(format!("'{text}' is not a date like 2019-03-04"));
+        }
+        match field {
+            1 => {
+                self.filter.path = text;
+                self.filter.path_hits.clear();
+                self.path_generation += 1;
+            }
+            2 => self.filter.author = text,
+            3 => self.filter.since = text,
+            4 => self.filter.until = text,
+            _ => {}
+        }
+        None
+    }
+
+    /// The author picker: everyone who recorded something, with what they
+    /// did, most active first.
+    pub(super) fn open_authors(&mut self) {
+        use crate::tui::picker::{Item, PickKind, Picker};
+        let mut by: Vec<(String, String, usize, [usize; 9])> = Vec::new();
+        for r in self.rows.iter() {
+            let at = match by.iter().position(|(_, e, ..)| *e == r.email()) {
+                Some(at) => at,
+                None => {
+                    by.push((r.author().to_string(), r.email().to_string(), 0, [0; 9]));
+                    by.len() - 1
+                }
+            };
+            if let Some(entry) = by.get_mut(at) {
+                entry.2 += 1;
+                if let Some(c) = usize::try_from(r.type_id())
+                    .ok()
+                    .and_then(|t| entry.3.get_mut(t))
+                {
+                    *c += 1;
+                }
+            }
+        }
+        by.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+        let mut items = vec![Item {
+            value: String::new(),
+            label: "everyone".into(),
+            detail: format!("{} records", self.rows.len()),
+            current: self.filter.author.is_empty(),
+        }];
+        for (name, email, n, kinds) in by {
+            let what: Vec<String> = RecordKind::ALL
+                .iter()
+                .filter_map(|k| {
+                    let c = *kinds.get(k.id() as usize)?;
+                    (c > 0).then(|| format!("{c} {}", k.name()))
+                })
+                .collect();
+            items.push(Item {
+                current: !self.filter.author.is_empty() && self.filter.author == email,
+                value: email.clone(),
+                label: format!("{name} <{email}>"),
+                detail: format!("{n} records: {}", what.join(", ")),
+            });
+        }
+        self.overlay = Overlay::Picker(Picker::new(PickKind::Author, items));
+    }
+
+    /// Keys while a picker is open.
+    pub fn picker_input(&mut self, key: &crossterm::event::KeyEvent) -> Vec<Effect> {
+        use crate::tui::picker::{PickKind, Picked};
+        let Overlay::Picker(p) = &mut self.overlay else {
+            return Vec::new();
+        };
+        let kind = p.kind;
+        match p.key(key) {
+            Picked::Nothing => Vec::new(),
+            Picked::Close => {
+                self.overlay = Overlay::None;
+                Vec::new()
+            }
+            Picked::Chose(value) => {
+                self.overlay = Overlay::None;
+                match kind {
+                    PickKind::Branch if value == self.rev => Vec::new(),
+                    PickKind::Branch => vec![Effect::SwitchRev(value)],
+                    PickKind::Author => {
+                        self.filter.author = value;
+                        self.refilter();
+                        self.flash = Some(if self.filter.author.is_empty() {
+                            "showing everyone's records".into()
+                        } else {
+                            format!("only {}'s records (F clears)", self.filter.author)
+                        });
+                        self.visible_decodes()
+                    }
+                }
+            }
+        }
+    }
+}

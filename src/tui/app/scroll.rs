@@ -1,0 +1,175 @@
+//! Which records are in view: filtering, the selection, scrolling and
+//! the records to decode as they come into view.
+
+use super::*;
+
+impl App {
+    pub(super) fn refilter(&mut self) {
+        let keep = self.current_commit().and_then(|c| self.position(c));
+        self.view = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|&(i, r)| self.filter.matches(r, self.day(i)))
+            .map(|(i, _)| i)
+            .collect();
+        self.selected = keep
+            .and_then(|k| self.view.binary_search(&k).ok())
+            .unwrap_or(0);
+        self.top = self.selected.saturating_sub(self.list_height / 2);
+        self.scroll_into_view();
+        self.detail_scroll = 0;
+    }
+
+    /// Records whose details should be decoded now: the selected one first,
+    /// then those on screen (for their badges).
+    pub fn visible_decodes(&mut self) -> Vec<Effect> {
+        let mut want = Vec::new();
+        let end = (self.top + self.list_height).min(self.view.len());
+        let sel = self.current_commit();
+        if let Some(c) = sel {
+            // Viewing a record makes it the last its cache would drop.
+            let _ = self.details.get(&c);
+        }
+        let others = self.view.get(self.top..end).unwrap_or(&[]);
+        for c in sel.into_iter().chain(
+            others
+                .iter()
+                .filter_map(|&i| self.rows.get(i).map(|r| r.commit())),
+        ) {
+            if !self.details.contains(&c) && !want.contains(&c) {
+                want.push(c);
+            }
+        }
+        if want.is_empty() {
+            return Vec::new();
+        }
+        for c in &want {
+            self.details.insert(*c, Details::Loading);
+        }
+        vec![Effect::Decode(want)]
+    }
+
+    pub(super) fn select(&mut self, pos: usize) -> Vec<Effect> {
+        if self.view.is_empty() {
+            return Vec::new();
+        }
+        let pos = pos.min(self.view.len() - 1);
+        if pos != self.selected {
+            self.detail_scroll = 0;
+        }
+        self.selected = pos;
+        if pos == 0 {
+            self.new_records = 0;
+        }
+        self.scroll_into_view();
+        self.visible_decodes()
+    }
+
+    /// The timeline's lines from view position `top` for `height` lines: a
+    /// day separator before each record that starts a new day (and before
+    /// the first shown), but never as the last line, where it would push
+    /// its record out (on a one-line timeline only the record shows).
+    pub fn lines_from(&self, top: usize, height: usize) -> Vec<TimelineLine> {
+        let mut out = Vec::with_capacity(height);
+        let mut pos = top;
+        let mut last_day: Option<&str> = None;
+        while out.len() < height {
+            let Some(&i) = self.view.get(pos) else { break };
+            let day = self.day(i);
+            if last_day != Some(day) {
+                if out.len() + 1 >= height && !out.is_empty() {
+                    break;
+                }
+                if out.len() + 1 < height {
+                    out.push(TimelineLine::Day(pos));
+                }
+            }
+            last_day = Some(day);
+            out.push(TimelineLine::Record(pos));
+            pos += 1;
+        }
+        out
+    }
+
+    /// Is the record at view position `pos` drawn when the timeline starts at `top`?
+    pub(super) fn drawn_from(&self, top: usize, pos: usize) -> bool {
+        pos >= top
+            && self
+                .lines_from(top, self.list_height.max(1))
+                .contains(&TimelineLine::Record(pos))
+    }
+
+    /// Keeps the selection on screen with a little context below it, like
+    /// tig. Day separators take lines too, so what fits is counted from the
+    /// lines the timeline would draw.
+    pub fn scroll_into_view(&mut self) {
+        let h = self.list_height.max(1);
+        let last = self.view.len().saturating_sub(1);
+        self.selected = self.selected.min(last);
+        if self.selected < self.top {
+            self.top = self.selected;
+        }
+        // A record takes at least a line: anything further up cannot fit.
+        let want = (self.selected + h / 6).min(last);
+        self.top = self.top.max(want.saturating_sub(h.saturating_sub(1)));
+        // Lines are contiguous: with `want` drawn, so is the selection; on
+        // a timeline too short for the context the selection goes on top.
+        while self.top < self.selected && !self.drawn_from(self.top, want) {
+            self.top += 1;
+        }
+    }
+
+    pub(super) fn move_by(&mut self, delta: isize) -> Vec<Effect> {
+        self.search.pending_jump = false;
+        let pos = self.selected.saturating_add_signed(delta);
+        self.select(pos)
+    }
+
+    pub(super) fn scroll_detail(&mut self, delta: isize) {
+        let max = self
+            .detail_lines
+            .saturating_sub(self.detail_height.max(1) / 2);
+        self.detail_scroll = self.detail_scroll.saturating_add_signed(delta).min(max);
+    }
+
+    /// Mouse wheel over a pane.
+    pub fn wheel(&mut self, down: bool, over_detail: bool) -> Vec<Effect> {
+        let step = if down { 3 } else { -3 };
+        if let Some(screen) = self.cell.as_mut() {
+            screen.pane.scroll_by(step);
+            return Vec::new();
+        }
+        if let Some(screen) = self.changes.as_mut() {
+            screen.pane.scroll_by(step);
+            return Vec::new();
+        }
+        if let Some(screen) = self.env.as_mut() {
+            screen.pane.scroll_by(step);
+            return Vec::new();
+        }
+        if let Some(screen) = self.insights.as_mut() {
+            screen.pane.scroll_by(step);
+            return Vec::new();
+        }
+        if over_detail {
+            self.scroll_detail(step);
+            Vec::new()
+        } else {
+            self.move_by(step)
+        }
+    }
+
+    /// A click on the timeline at a view position.
+    pub fn click_record(&mut self, pos: usize) -> Vec<Effect> {
+        if self.cell.is_some()
+            || self.changes.is_some()
+            || self.env.is_some()
+            || self.insights.is_some()
+        {
+            return Vec::new();
+        }
+        self.focus = Focus::Timeline;
+        self.select(pos)
+    }
+}
