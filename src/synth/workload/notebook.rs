@@ -123,8 +123,8 @@ const NOTEBOOK_TEXT_CAP: usize = 2048;
 
 /// Text results longer than this were cut by the client.
 pub const MAX_RESULT_BYTES: usize = 64 * 1024;
-/// What a cut text result ends with.
-pub const TRUNCATED_MARK: &str = "<result truncated>";
+/// The marker the client put after a cut result (the format's own constant).
+pub use crate::activity::detail::TRUNCATED_MARK;
 
 /// Cuts a text result the way the client did: at most 64 kB, ending with `<result truncated>`.
 pub fn truncate_result(text: &str) -> String {
