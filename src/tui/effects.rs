@@ -1,0 +1,361 @@
+//! The event loop: messages in, the app updated, its effects carried out, frames drawn.
+
+use std::io::{self, Stdout};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+
+use crate::repo::Project;
+use crate::tui::app::{App, Effect, Overlay};
+use crate::tui::graphics::Graphics;
+use crate::tui::worker::{CellJob, Msg, SearchJob, SearchKind, Workers};
+
+use super::*;
+
+pub(super) fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    app: &mut App,
+    mut workers: Workers,
+    rx: &std::sync::mpsc::Receiver<Msg>,
+    tx: &std::sync::mpsc::Sender<Msg>,
+    opts: &TuiOptions,
+) -> Result<(), TuiError> {
+    let mut graphics = Graphics::start(app.protocol, tx);
+    event_loop_with(terminal, app, &mut workers, &mut graphics, rx, tx, opts)
+}
+
+pub(super) fn event_loop_with(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    app: &mut App,
+    workers: &mut Workers,
+    graphics: &mut Graphics,
+    rx: &std::sync::mpsc::Receiver<Msg>,
+    tx: &std::sync::mpsc::Sender<Msg>,
+    opts: &TuiOptions,
+) -> Result<(), TuiError> {
+    // The SIGCONT count the screen was last drawn whole after: a SIGCONT
+    // message asks for a redraw only when a continue came since.
+    let mut drawn_for = worker::continued();
+    loop {
+        let size = terminal.size()?;
+        fit(app, Rect::new(0, 0, size.width, size.height));
+        let frame = terminal.draw(|f| views::render(app, f))?;
+        let (plan, _) = graphics.after_frame(views::placements(app, frame.area), frame.buffer);
+        app.detail_lines = views::detail_len(app);
+        if !plan.is_empty() {
+            let backend = terminal.backend_mut();
+            ratatui::backend::Backend::draw(
+                backend,
+                plan.cells.iter().map(|(x, y, c)| (*x, *y, c)),
+            )?;
+            io::Write::write_all(backend, &plan.bytes)?;
+            io::Write::flush(backend)?;
+        }
+        let Ok(first) = rx.recv() else {
+            return Ok(());
+        };
+        // Handle everything already waiting before drawing again.
+        let mut msgs = vec![first];
+        while let Ok(m) = rx.try_recv() {
+            msgs.push(m);
+            if msgs.len() > 256 {
+                break;
+            }
+        }
+        for msg in msgs {
+            if let Msg::Encoded { key, result } = msg {
+                graphics.encoded(key, result);
+                continue;
+            }
+            let effects = handle(
+                app,
+                msg,
+                terminal
+                    .size()
+                    .ok()
+                    .map(|s| Rect::new(0, 0, s.width, s.height)),
+            );
+            for e in effects {
+                match e {
+                    Effect::Quit => return Ok(()),
+                    Effect::Suspend => {
+                        suspend(terminal, graphics, app)?;
+                        drawn_for = worker::continued();
+                    }
+                    // The continue that ended a suspend is drawn already.
+                    Effect::Redraw if worker::continued() == drawn_for => {}
+                    Effect::Redraw => {
+                        redraw_all(terminal, graphics, app)?;
+                        drawn_for = worker::continued();
+                    }
+                    Effect::SaveImages => app.flash = Some(save_outside(app, opts)),
+                    Effect::OpenImage => app.flash = Some(open_image(app)),
+                    Effect::ListBranches => match Project::open(&opts.path, Some(&app.rev))
+                        .and_then(|p| Ok((p.branches()?, p.head_branch())))
+                    {
+                        Ok((list, _)) if list.is_empty() => {
+                            app.flash = Some(
+                                "no branches: the history is read from a detached commit".into(),
+                            )
+                        }
+                        Ok((list, head)) => {
+                            let current = match head {
+                                Some(h) if app.rev == "HEAD" => h,
+                                _ => app.rev.clone(),
+                            };
+                            app.overlay = Overlay::Picker(branch_picker(&list, &current));
+                        }
+                        Err(err) => app.flash = Some(format!("cannot list branches: {err}")),
+                    },
+                    Effect::SwitchRev(rev) => match Project::open(&opts.path, Some(&rev)) {
+                        Ok(project) => {
+                            let load = app.load + 1;
+                            match Workers::start(&project, tx, load, app_dark(&app.config)) {
+                                Ok(w) => {
+                                    *workers = w;
+                                    app.reset(load);
+                                    app.reading(&rev);
+                                    app.rev = rev;
+                                    app.project = project.name.clone();
+                                }
+                                Err(err) => app.flash = Some(format!("cannot read {rev}: {err}")),
+                            }
+                        }
+                        Err(err) => app.flash = Some(format!("cannot read {rev}: {err}")),
+                    },
+                    Effect::Reload => match Project::open(&opts.path, Some(&app.rev)) {
+                        Ok(project) => {
+                            let load = app.load + 1;
+                            match Workers::start(&project, tx, load, app_dark(&app.config)) {
+                                Ok(w) => {
+                                    *workers = w;
+                                    app.reset(load);
+                                }
+                                Err(err) => app.flash = Some(format!("reload failed: {err}")),
+                            }
+                        }
+                        Err(err) => app.flash = Some(format!("reload failed: {err}")),
+                    },
+                    Effect::Decode(commits) => {
+                        workers.decode(rows_for(app, &commits));
+                    }
+                    Effect::Lineage {
+                        notebook,
+                        generation,
+                    } => workers.cells(CellJob::Lineage {
+                        notebook,
+                        rows: app.rows.clone(),
+                        partial: app.loading,
+                        generation,
+                    }),
+                    Effect::ReadEnv {
+                        at,
+                        mark,
+                        generation,
+                    } => {
+                        if let Some(at) = app.row(at) {
+                            let mark = mark.and_then(|m| app.row(m));
+                            workers.cells(CellJob::Env {
+                                at,
+                                mark,
+                                generation,
+                            });
+                        }
+                    }
+                    Effect::ReadInsights { generation } => workers.cells(CellJob::Insights {
+                        rows: app.rows.clone(),
+                        generation,
+                    }),
+                    Effect::ReadChanges { generation } => {
+                        let row = app.changes.as_ref().and_then(|s| app.row(s.commit));
+                        if let Some(row) = row {
+                            workers.cells(CellJob::Changes { row, generation });
+                        }
+                    }
+                    Effect::FileDiff { index, generation } => {
+                        if let Some(Some(Ok(changes))) =
+                            app.changes.as_ref().map(|s| s.changes.clone())
+                        {
+                            workers.cells(CellJob::File {
+                                changes,
+                                index,
+                                generation,
+                            });
+                        }
+                    }
+                    Effect::Compare {
+                        old,
+                        new,
+                        generation,
+                    } => {
+                        if let Some(lineage) = app
+                            .cell
+                            .as_ref()
+                            .and_then(|s| s.runs.as_ref())
+                            .map(|r| Arc::clone(&r.lineage))
+                        {
+                            workers.cells(CellJob::Compare {
+                                lineage,
+                                rows: app.rows.clone(),
+                                old,
+                                new,
+                                generation,
+                            });
+                        }
+                    }
+                    Effect::PathSearch { path, generation } => workers.search(SearchJob {
+                        kind: SearchKind::Path,
+                        query: path,
+                        generation,
+                        rows: app.rows.clone(),
+                        only: None,
+                    }),
+                    Effect::Search { query, generation } => workers.search(SearchJob {
+                        kind: SearchKind::Query,
+                        query,
+                        generation,
+                        rows: app.rows.clone(),
+                        only: Some(app.view.clone()),
+                    }),
+                }
+            }
+        }
+    }
+}
+
+/// The selected record's decoded images, with a file name stem for each.
+pub(super) fn current_images(app: &App) -> Vec<(String, Vec<u8>)> {
+    let Some(commit) = app.current_commit() else {
+        return Vec::new();
+    };
+    let Some(app::Details::Ready(prep)) = app.details.peek(&commit) else {
+        return Vec::new();
+    };
+    let short = crate::repo::short_id(commit);
+    let mut out = Vec::new();
+    for d in &prep.details {
+        for c in &d.content {
+            if let crate::activity::Content::Image { image, .. } = c {
+                out.push((format!("gtm-{short}-{}", out.len() + 1), image.data.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Saves the selected record's images into `dir`; says what happened.
+/// `moved` says the current directory was passed over.
+pub(super) fn save_images(app: &App, dir: &Path, moved: bool) -> String {
+    let images = current_images(app);
+    if images.is_empty() {
+        return "no images in this record".into();
+    }
+    let mut saved = Vec::new();
+    for (stem, bytes) in &images {
+        match crate::render::image::save(bytes, dir, stem) {
+            Ok(p) => saved.push(p.display().to_string()),
+            Err(e) => return format!("could not save {stem}: {e}"),
+        }
+    }
+    let note = if moved {
+        " (not in the current directory: it is inside the project)"
+    } else {
+        ""
+    };
+    format!("saved {}{note}", saved.join(", "))
+}
+
+/// Where `s` saves pictures: the first of `candidates` (the current
+/// directory, the user's downloads, home) that is an existing directory
+/// outside every one of `repo` (the work tree and the git directory), so
+/// that gtm-tui never writes into the repository it reads. Compared and
+/// returned as canonical paths, so a symlink into the project counts as
+/// inside and the status line shows the real place.
+pub fn save_dir(repo: &[PathBuf], candidates: &[Option<PathBuf>]) -> Option<PathBuf> {
+    let repo: Vec<PathBuf> = repo
+        .iter()
+        .filter_map(|r| std::fs::canonicalize(r).ok())
+        .collect();
+    candidates
+        .iter()
+        .flatten()
+        .filter_map(|c| std::fs::canonicalize(c).ok())
+        .filter(|c| c.is_dir())
+        .find(|c| !repo.iter().any(|r| c.starts_with(r)))
+}
+
+/// `s`: the pictures of the selected record saved outside the project.
+pub(super) fn save_outside(app: &App, opts: &TuiOptions) -> String {
+    let repo = match Project::open(&opts.path, Some(&app.rev)) {
+        Ok(p) => {
+            let r = p.repo();
+            let mut dirs = vec![r.path().to_path_buf(), p.path.clone()];
+            dirs.extend(r.workdir().map(Path::to_path_buf));
+            dirs
+        }
+        Err(e) => return format!("cannot save: {e}"),
+    };
+    let user = directories::UserDirs::new();
+    let cwd = std::env::current_dir().ok();
+    let candidates = [
+        cwd.clone(),
+        user.as_ref()
+            .and_then(|u| u.download_dir())
+            .map(Path::to_path_buf),
+        user.as_ref().map(|u| u.home_dir().to_path_buf()),
+    ];
+    match save_dir(&repo, &candidates) {
+        Some(dir) => {
+            let moved = cwd.and_then(|c| std::fs::canonicalize(c).ok()) != Some(dir.clone());
+            save_images(app, &dir, moved)
+        }
+        None => {
+            "not saved: the current directory, downloads and home are all inside the project".into()
+        }
+    }
+}
+
+/// Opens the selected record's first image in the system viewer.
+pub(super) fn open_image(app: &App) -> String {
+    let Some((stem, bytes)) = current_images(app).into_iter().next() else {
+        return "no images in this record".into();
+    };
+    let dir = std::env::temp_dir().join("gtm-tui-images");
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        return format!("could not write the image: {e}");
+    }
+    match crate::render::image::save(&bytes, &dir, &stem) {
+        Ok(p) => match crate::render::image::open_in_viewer(&p) {
+            Ok(()) => format!("opened {}", p.display()),
+            Err(e) => e,
+        },
+        Err(e) => format!("could not write the image: {e}"),
+    }
+}
+
+/// The branch picker's entries: name, when and by whom the branch last moved.
+pub fn branch_picker(list: &[crate::repo::BranchInfo], current: &str) -> picker::Picker {
+    let items = list
+        .iter()
+        .map(|b| picker::Item {
+            value: b.name.clone(),
+            label: b.name.clone(),
+            detail: format!(
+                "{}{} · {}{}",
+                if b.is_workspace() {
+                    "workspace · "
+                } else {
+                    ""
+                },
+                crate::timefmt::local_minutes(b.time),
+                b.author,
+                if b.remote { " · remote" } else { "" }
+            ),
+            current: b.name == current,
+        })
+        .collect();
+    picker::Picker::new(picker::PickKind::Branch, items)
+}
