@@ -298,128 +298,126 @@ fn watch_loop(project: &Project, stop: &Receiver<()>, tx: &Sender<Msg>, load: u6
     }
 }
 
-/// Reads lineages and compares runs for the cell screen; of several
-/// waiting jobs of a kind only the newest is done (the user moved on).
+/// Kinds of [`CellJob`], in the order waiting ones are done.
+const CELL_JOB_KINDS: usize = 6;
+
+impl CellJob {
+    /// Its kind's place in that order: a screen's overview before its
+    /// details, as the user opened them.
+    fn slot(&self) -> usize {
+        match self {
+            CellJob::Insights { .. } => 0,
+            CellJob::Env { .. } => 1,
+            CellJob::Changes { .. } => 2,
+            CellJob::File { .. } => 3,
+            CellJob::Lineage { .. } => 4,
+            CellJob::Compare { .. } => 5,
+        }
+    }
+}
+
+/// The screens' work, latest wins: of several waiting jobs of a kind only
+/// the newest is done (the user moved on), and the app drops an answer
+/// whose generation is not its newest request's.
 fn cell_loop(project: &Project, rx: &Receiver<CellJob>, tx: &Sender<Msg>, load: u64, dark: bool) {
     let store = project.details();
     loop {
         let Ok(first) = rx.recv() else { return };
-        let mut lineage_job = None;
-        let mut compare_job = None;
-        let mut changes_job = None;
-        let mut file_job = None;
-        let mut env_job = None;
-        let mut insights_job = None;
+        let mut newest: [Option<CellJob>; CELL_JOB_KINDS] = Default::default();
         for job in std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
-            match job {
-                j @ CellJob::Lineage { .. } => lineage_job = Some(j),
-                j @ CellJob::Compare { .. } => compare_job = Some(j),
-                j @ CellJob::Changes { .. } => changes_job = Some(j),
-                j @ CellJob::File { .. } => file_job = Some(j),
-                j @ CellJob::Env { .. } => env_job = Some(j),
-                j @ CellJob::Insights { .. } => insights_job = Some(j),
+            if let Some(slot) = newest.get_mut(job.slot()) {
+                *slot = Some(job);
             }
         }
-        if let Some(CellJob::Insights { rows, generation }) = insights_job {
-            let data = Arc::new(super::insights::prepare(project, &rows));
-            crate::memory::give_back();
-            let msg = Msg::Insights {
-                load,
-                generation,
-                data,
-            };
-            if tx.send(msg).is_err() {
-                return;
-            }
-        }
-        if let Some(CellJob::Env {
-            at,
-            mark,
-            generation,
-        }) = env_job
-        {
-            let view = super::envscreen::prepare_env(project, &at, mark.as_deref());
-            let msg = Msg::Env {
-                load,
-                generation,
-                view: Arc::new(view),
-            };
-            if tx.send(msg).is_err() {
-                return;
-            }
-        }
-        if let Some(CellJob::Changes { row, generation }) = changes_job {
-            let result = super::changes::read_changes(project, &row).map(Arc::new);
-            if tx
-                .send(Msg::Changes {
-                    load,
-                    generation,
-                    result,
-                })
-                .is_err()
-            {
-                return;
-            }
-        }
-        if let Some(CellJob::File {
-            changes,
-            index,
-            generation,
-        }) = file_job
-            && let Some(view) = super::changes::prepare_file(project, &changes, index, dark)
-            && tx
-                .send(Msg::FileDiff {
-                    load,
-                    generation,
-                    view: Arc::new(view),
-                })
-                .is_err()
-        {
-            return;
-        }
-        if let Some(CellJob::Lineage {
-            notebook,
-            rows,
-            partial,
-            generation,
-        }) = lineage_job
-        {
-            let lineage = Arc::new(super::history::notebook_lineage(project, &rows, &notebook));
-            crate::memory::give_back();
-            let msg = Msg::Lineage {
-                load,
-                generation,
-                notebook,
-                lineage,
-                partial,
-            };
-            if tx.send(msg).is_err() {
-                return;
-            }
-        }
-        if let Some(CellJob::Compare {
-            lineage,
-            rows,
-            old,
-            new,
-            generation,
-        }) = compare_job
-        {
-            let Some(view) =
-                super::history::prepare_pair(project, &store, &lineage, &rows, old, new, dark)
-            else {
+        for job in newest.into_iter().flatten() {
+            let Some(msg) = run_cell_job(project, &store, job, load, dark) else {
                 continue;
-            };
-            let msg = Msg::Compared {
-                load,
-                generation,
-                view: Arc::new(view),
             };
             if tx.send(msg).is_err() {
                 return;
             }
         }
     }
+}
+
+/// One screen job done: the message to send, if there is anything to show.
+fn run_cell_job(
+    project: &Project,
+    store: &crate::repo::DetailStore,
+    job: CellJob,
+    load: u64,
+    dark: bool,
+) -> Option<Msg> {
+    Some(match job {
+        CellJob::Insights { rows, generation } => {
+            let data = Arc::new(super::insights::prepare(project, &rows));
+            crate::memory::give_back();
+            Msg::Insights {
+                load,
+                generation,
+                data,
+            }
+        }
+        CellJob::Env {
+            at,
+            mark,
+            generation,
+        } => {
+            let view = super::envscreen::prepare_env(project, &at, mark.as_deref());
+            Msg::Env {
+                load,
+                generation,
+                view: Arc::new(view),
+            }
+        }
+        CellJob::Changes { row, generation } => Msg::Changes {
+            load,
+            generation,
+            result: super::changes::read_changes(project, &row).map(Arc::new),
+        },
+        CellJob::File {
+            changes,
+            index,
+            generation,
+        } => Msg::FileDiff {
+            load,
+            generation,
+            view: Arc::new(super::changes::prepare_file(
+                project, &changes, index, dark,
+            )?),
+        },
+        CellJob::Lineage {
+            notebook,
+            rows,
+            partial,
+            generation,
+        } => {
+            let lineage = Arc::new(super::history::notebook_lineage(project, &rows, &notebook));
+            crate::memory::give_back();
+            Msg::Lineage {
+                load,
+                generation,
+                notebook,
+                lineage,
+                partial,
+            }
+        }
+        CellJob::Compare {
+            lineage,
+            rows,
+            old,
+            new,
+            generation,
+        } => {
+            let view =
+                super::history::prepare_pair(project, store, &lineage, &rows, old, new, dark)?;
+            Msg::Compared {
+                load,
+                generation,
+                view: Arc::new(view),
+            }
+        }
+    })
 }
 
 /// Does any text of these details contain the query?
