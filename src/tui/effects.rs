@@ -27,6 +27,24 @@ pub(super) fn event_loop(
     event_loop_with(terminal, app, &mut workers, &mut graphics, rx, tx, opts)
 }
 
+/// The history at `rev` read anew: the project opened again, new workers
+/// for the next load (the old ones' late answers are dropped by it), the
+/// timeline emptied for the new rows. The project's name on success.
+fn restart(
+    app: &mut App,
+    workers: &mut Workers,
+    tx: &std::sync::mpsc::Sender<Msg>,
+    opts: &TuiOptions,
+    rev: &str,
+) -> Result<String, String> {
+    let project = Project::open(&opts.path, Some(rev)).map_err(|e| e.to_string())?;
+    let load = app.load + 1;
+    *workers =
+        Workers::start(&project, tx, load, app_dark(&app.config)).map_err(|e| e.to_string())?;
+    app.reset(load);
+    Ok(project.name.clone())
+}
+
 pub(super) fn event_loop_with(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     app: &mut App,
@@ -110,35 +128,20 @@ pub(super) fn event_loop_with(
                         }
                         Err(err) => app.flash = Some(format!("cannot list branches: {err}")),
                     },
-                    Effect::SwitchRev(rev) => match Project::open(&opts.path, Some(&rev)) {
-                        Ok(project) => {
-                            let load = app.load + 1;
-                            match Workers::start(&project, tx, load, app_dark(&app.config)) {
-                                Ok(w) => {
-                                    *workers = w;
-                                    app.reset(load);
-                                    app.reading(&rev);
-                                    app.rev = rev;
-                                    app.project = project.name.clone();
-                                }
-                                Err(err) => app.flash = Some(format!("cannot read {rev}: {err}")),
-                            }
+                    Effect::SwitchRev(rev) => match restart(app, workers, tx, opts, &rev) {
+                        Ok(name) => {
+                            app.reading(&rev);
+                            app.rev = rev;
+                            app.project = name;
                         }
                         Err(err) => app.flash = Some(format!("cannot read {rev}: {err}")),
                     },
-                    Effect::Reload => match Project::open(&opts.path, Some(&app.rev)) {
-                        Ok(project) => {
-                            let load = app.load + 1;
-                            match Workers::start(&project, tx, load, app_dark(&app.config)) {
-                                Ok(w) => {
-                                    *workers = w;
-                                    app.reset(load);
-                                }
-                                Err(err) => app.flash = Some(format!("reload failed: {err}")),
-                            }
+                    Effect::Reload => {
+                        let rev = app.rev.clone();
+                        if let Err(err) = restart(app, workers, tx, opts, &rev) {
+                            app.flash = Some(format!("reload failed: {err}"));
                         }
-                        Err(err) => app.flash = Some(format!("reload failed: {err}")),
-                    },
+                    }
                     Effect::Decode(commits) => {
                         workers.decode(rows_for(app, &commits));
                     }
