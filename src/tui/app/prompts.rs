@@ -25,7 +25,7 @@ impl App {
                     self.refilter();
                     self.overlay = Overlay::Filter(edit);
                     let mut fx = self.visible_decodes();
-                    if field == 1 && !self.filter.path.is_empty() {
+                    if field == FilterField::Path && !self.filter.path.is_empty() {
                         fx.push(Effect::PathSearch {
                             path: self.filter.path.clone(),
                             generation: self.path_generation,
@@ -47,16 +47,16 @@ impl App {
                 return self.visible_decodes();
             }
             KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => {
-                edit.field = (edit.field + 1) % FILTER_FIELDS.len();
+                edit.field = edit.field.next();
             }
             KeyCode::Up | KeyCode::Char('k') | KeyCode::BackTab => {
-                edit.field = (edit.field + FILTER_FIELDS.len() - 1) % FILTER_FIELDS.len();
+                edit.field = edit.field.prev();
             }
             KeyCode::Char('F') | KeyCode::Char('x') => {
                 self.filter = Filter::default();
                 self.refilter();
             }
-            KeyCode::Char(c @ '1'..='9') if edit.field == 0 => {
+            KeyCode::Char(c @ '1'..='9') if edit.field == FilterField::Types => {
                 let id = i64::from(c as u8 - b'1');
                 if let Some(k) = RecordKind::from_id(id) {
                     if !self.filter.types.remove(&k) {
@@ -65,20 +65,20 @@ impl App {
                     self.refilter();
                 }
             }
-            KeyCode::Char('0') if edit.field == 0 => {
+            KeyCode::Char('0') if edit.field == FilterField::Types => {
                 self.filter.types.clear();
                 self.refilter();
             }
             KeyCode::Enter | KeyCode::Char(' ') => match edit.field {
-                5 => {
+                FilterField::CodeOnly => {
                     self.filter.code_only = !self.filter.code_only;
                     self.refilter();
                 }
-                6 => {
+                FilterField::ShowHidden => {
                     self.filter.show_hidden = !self.filter.show_hidden;
                     self.refilter();
                 }
-                0 => {}
+                FilterField::Types => {}
                 f => edit.editing = Some(self.filter_text(f)),
             },
             _ => {}
@@ -88,30 +88,30 @@ impl App {
     }
 
     /// The text of a text field of the filter panel.
-    pub fn filter_text(&self, field: usize) -> String {
+    pub fn filter_text(&self, field: FilterField) -> String {
         match field {
-            1 => self.filter.path.clone(),
-            2 => self.filter.author.clone(),
-            3 => self.filter.since.clone(),
-            4 => self.filter.until.clone(),
+            FilterField::Path => self.filter.path.clone(),
+            FilterField::Author => self.filter.author.clone(),
+            FilterField::Since => self.filter.since.clone(),
+            FilterField::Until => self.filter.until.clone(),
             _ => String::new(),
         }
     }
 
-    pub(super) fn set_filter_text(&mut self, field: usize, text: String) -> Option<String> {
+    pub(super) fn set_filter_text(&mut self, field: FilterField, text: String) -> Option<String> {
         let text = text.trim().to_string();
-        if (field == 3 || field == 4) && !valid_day(&text) {
+        if matches!(field, FilterField::Since | FilterField::Until) && !valid_day(&text) {
             return Some(format!("'{text}' is not a date like 2019-03-04"));
         }
         match field {
-            1 => {
+            FilterField::Path => {
                 self.filter.path = text;
                 self.filter.path_hits.clear();
                 self.path_generation += 1;
             }
-            2 => self.filter.author = text,
-            3 => self.filter.since = text,
-            4 => self.filter.until = text,
+            FilterField::Author => self.filter.author = text,
+            FilterField::Since => self.filter.since = text,
+            FilterField::Until => self.filter.until = text,
             _ => {}
         }
         None

@@ -36,7 +36,7 @@ use crate::render::markdown::{MdStyles, render_markdown};
 use crate::render::text::fold_view;
 use crate::repo::{RecordRow, RowRef, short_id};
 use crate::timefmt;
-use crate::tui::app::{App, Details, FILTER_FIELDS, Focus, Overlay, Split};
+use crate::tui::app::{App, Details, FilterField, Focus, Overlay, Split};
 use crate::tui::prepare::Body;
 use crate::tui::prepare::Prepared;
 use crate::tui::theme::{ColorDepth, adapt_style};

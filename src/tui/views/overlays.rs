@@ -54,9 +54,10 @@ pub(super) fn render_filter(
 ) {
     let t = &app.config.theme;
     let mut lines = Vec::new();
-    for (i, name) in FILTER_FIELDS.iter().enumerate() {
-        let value = match i {
-            0 => {
+    for field in FilterField::ALL {
+        let name = field.label();
+        let value = match field {
+            FilterField::Types => {
                 if app.filter.types.is_empty() {
                     "all".to_string()
                 } else {
@@ -68,8 +69,8 @@ pub(super) fn render_filter(
                         .join(", ")
                 }
             }
-            5 => on_off(app.filter.code_only),
-            6 => on_off(app.filter.show_hidden),
+            FilterField::CodeOnly => on_off(app.filter.code_only),
+            FilterField::ShowHidden => on_off(app.filter.show_hidden),
             f => {
                 if edit.field == f {
                     if let Some(text) = &edit.editing {
@@ -82,12 +83,16 @@ pub(super) fn render_filter(
                 }
             }
         };
-        let style = if edit.field == i { t.selected } else { t.text };
+        let style = if edit.field == field {
+            t.selected
+        } else {
+            t.text
+        };
         lines.push(Line::from(vec![
             Span::styled(format!(" {name:<22}"), style),
             Span::styled(format!(" {value}"), style),
         ]));
-        if i == 0 {
+        if field == FilterField::Types {
             // The legend in two short lines so it fits at 80 columns.
             for chunk in RecordKind::ALL.chunks(5) {
                 let names: Vec<String> = chunk
