@@ -757,3 +757,54 @@ fn ctrl_z_says_why_when_the_shell_ignores_job_control() {
         Some("cannot suspend: the shell ignores job control")
     );
 }
+
+/// The branches are listed by a worker, not on the UI thread: the answer
+/// opens the picker, a stale one (from before a reload) is dropped, and a
+/// failure is said.
+#[test]
+fn the_branch_list_arrives_as_a_message() {
+    use gtm_tui::tui::app::Overlay;
+    use gtm_tui::tui::worker::Msg;
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 60,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let list = project.branches().unwrap();
+    let head = project.head_branch();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    app.add_rows(project.records().unwrap());
+    app.walk_done(Ok(Default::default()));
+
+    let stale = Msg::Branches {
+        load: app.load + 1,
+        result: Ok((list.clone(), head.clone())),
+    };
+    gtm_tui::tui::handle(&mut app, stale, None);
+    assert_eq!(app.overlay, Overlay::None);
+
+    let msg = Msg::Branches {
+        load: app.load,
+        result: Ok((list.clone(), head.clone())),
+    };
+    gtm_tui::tui::handle(&mut app, msg, None);
+    let Overlay::Picker(p) = &app.overlay else {
+        panic!("no picker: {:?}", app.overlay)
+    };
+    assert_eq!(p.visible()[p.selected].value, head.unwrap());
+
+    app.overlay = Overlay::None;
+    let failed = Msg::Branches {
+        load: app.load,
+        result: Err("refs unreadable".into()),
+    };
+    gtm_tui::tui::handle(&mut app, failed, None);
+    assert_eq!(
+        app.flash.as_deref(),
+        Some("cannot list branches: refs unreadable")
+    );
+}

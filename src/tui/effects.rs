@@ -9,7 +9,7 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 
 use crate::repo::Project;
-use crate::tui::app::{App, Effect, Overlay};
+use crate::tui::app::{App, Effect};
 use crate::tui::graphics::Graphics;
 use crate::tui::worker::{CellJob, Msg, SearchJob, SearchKind, Workers};
 
@@ -111,23 +111,8 @@ pub(super) fn event_loop_with(
                     }
                     Effect::SaveImages => app.flash = Some(save_outside(app, opts)),
                     Effect::OpenImage => app.flash = Some(open_image(app)),
-                    Effect::ListBranches => match Project::open(&opts.path, Some(&app.rev))
-                        .and_then(|p| Ok((p.branches()?, p.head_branch())))
-                    {
-                        Ok((list, _)) if list.is_empty() => {
-                            app.flash = Some(
-                                "no branches: the history is read from a detached commit".into(),
-                            )
-                        }
-                        Ok((list, head)) => {
-                            let current = match head {
-                                Some(h) if app.rev == "HEAD" => h,
-                                _ => app.rev.clone(),
-                            };
-                            app.overlay = Overlay::Picker(branch_picker(&list, &current));
-                        }
-                        Err(err) => app.flash = Some(format!("cannot list branches: {err}")),
-                    },
+                    // Listing branches reads every ref: off the UI thread.
+                    Effect::ListBranches => workers.cells(CellJob::Branches),
                     Effect::SwitchRev(rev) => match restart(app, workers, tx, opts, &rev) {
                         Ok(name) => {
                             app.reading(&rev);
@@ -337,28 +322,4 @@ pub(super) fn open_image(app: &App) -> String {
         },
         Err(e) => format!("could not write the image: {e}"),
     }
-}
-
-/// The branch picker's entries: name, when and by whom the branch last moved.
-pub fn branch_picker(list: &[crate::repo::BranchInfo], current: &str) -> picker::Picker {
-    let items = list
-        .iter()
-        .map(|b| picker::Item {
-            value: b.name.clone(),
-            label: b.name.clone(),
-            detail: format!(
-                "{}{} · {}{}",
-                if b.is_workspace() {
-                    "workspace · "
-                } else {
-                    ""
-                },
-                crate::timefmt::local_minutes(b.time),
-                b.author,
-                if b.remote { " · remote" } else { "" }
-            ),
-            current: b.name == current,
-        })
-        .collect();
-    picker::Picker::new(picker::PickKind::Branch, items)
 }

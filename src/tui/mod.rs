@@ -23,8 +23,9 @@ pub mod worker;
 mod effects;
 mod terminal;
 
+pub use self::effects::save_dir;
 use self::effects::*;
-pub use self::effects::{branch_picker, save_dir};
+pub use self::picker::branch_picker;
 pub use self::terminal::restore_terminal;
 use self::terminal::*;
 
@@ -308,6 +309,11 @@ pub(super) fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Eff
             Vec::new()
         }
         Msg::Insights { load, .. } if load != app.load => Vec::new(),
+        Msg::Branches { load, .. } if load != app.load => Vec::new(),
+        Msg::Branches { result, .. } => {
+            app.branches_ready(result);
+            Vec::new()
+        }
         Msg::Insights {
             generation, data, ..
         } => {

@@ -186,3 +186,27 @@ pub fn render(app: &App, p: &Picker, f: &mut Frame, size: Rect) {
     lines.push(Line::styled(plain(&hint, app.ascii), t.dim));
     f.render_widget(Paragraph::new(lines), inner);
 }
+
+/// The branch picker's entries, the branch being read marked: name, when and by whom the branch last moved.
+pub fn branch_picker(list: &[crate::repo::BranchInfo], current: &str) -> Picker {
+    let items = list
+        .iter()
+        .map(|b| Item {
+            value: b.name.clone(),
+            label: b.name.clone(),
+            detail: format!(
+                "{}{} · {}{}",
+                if b.is_workspace() {
+                    "workspace · "
+                } else {
+                    ""
+                },
+                crate::timefmt::local_minutes(b.time),
+                b.author,
+                if b.remote { " · remote" } else { "" }
+            ),
+            current: b.name == current,
+        })
+        .collect();
+    Picker::new(PickKind::Branch, items)
+}

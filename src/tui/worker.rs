@@ -67,6 +67,11 @@ pub enum Msg {
         generation: u64,
         data: Arc<super::insights::InsightsData>,
     },
+    /// The branches and the checked-out one, for the branch picker.
+    Branches {
+        load: u64,
+        result: Result<(Vec<crate::repo::BranchInfo>, Option<String>), String>,
+    },
     /// An environment, for the environment screen.
     Env {
         load: u64,
@@ -123,6 +128,8 @@ pub enum CellJob {
         row: Arc<RecordRow>,
         generation: u64,
     },
+    /// The branches, read anew (a fetch may have moved them).
+    Branches,
     Env {
         at: Arc<RecordRow>,
         mark: Option<Arc<RecordRow>>,
@@ -299,7 +306,7 @@ fn watch_loop(project: &Project, stop: &Receiver<()>, tx: &Sender<Msg>, load: u6
 }
 
 /// Kinds of [`CellJob`], in the order waiting ones are done.
-const CELL_JOB_KINDS: usize = 6;
+const CELL_JOB_KINDS: usize = 7;
 
 impl CellJob {
     /// Its kind's place in that order: a screen's overview before its
@@ -312,6 +319,7 @@ impl CellJob {
             CellJob::File { .. } => 3,
             CellJob::Lineage { .. } => 4,
             CellJob::Compare { .. } => 5,
+            CellJob::Branches => 6,
         }
     }
 }
@@ -358,6 +366,13 @@ fn run_cell_job(
                 data,
             }
         }
+        CellJob::Branches => Msg::Branches {
+            load,
+            result: project
+                .branches()
+                .map(|list| (list, project.head_branch()))
+                .map_err(|e| e.to_string()),
+        },
         CellJob::Env {
             at,
             mark,
