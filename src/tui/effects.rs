@@ -42,6 +42,7 @@ fn restart(
     *workers =
         Workers::start(&project, tx, load, app_dark(&app.config)).map_err(|e| e.to_string())?;
     app.reset(load);
+    app.repo_dirs = repo_dirs(&project);
     Ok(project.name.clone())
 }
 
@@ -109,7 +110,7 @@ pub(super) fn event_loop_with(
                         redraw_all(terminal, graphics, app)?;
                         drawn_for = worker::continued();
                     }
-                    Effect::SaveImages => app.flash = Some(save_outside(app, opts)),
+                    Effect::SaveImages => app.flash = Some(save_outside(app)),
                     Effect::OpenImage => app.flash = Some(open_image(app)),
                     // Listing branches reads every ref: off the UI thread.
                     Effect::ListBranches => workers.cells(CellJob::Branches),
@@ -276,16 +277,21 @@ pub fn save_dir(repo: &[PathBuf], candidates: &[Option<PathBuf>]) -> Option<Path
 }
 
 /// `s`: the pictures of the selected record saved outside the project.
-pub(super) fn save_outside(app: &App, opts: &TuiOptions) -> String {
-    let repo = match Project::open(&opts.path, Some(&app.rev)) {
-        Ok(p) => {
-            let r = p.repo();
-            let mut dirs = vec![r.path().to_path_buf(), p.path.clone()];
-            dirs.extend(r.workdir().map(Path::to_path_buf));
-            dirs
-        }
-        Err(e) => return format!("cannot save: {e}"),
-    };
+/// The directories `s` must not write into: the git directory, the
+/// project directory and the work tree.
+pub(super) fn repo_dirs(project: &Project) -> Vec<PathBuf> {
+    let r = project.repo();
+    let mut dirs = vec![r.path().to_path_buf(), project.path.clone()];
+    dirs.extend(r.workdir().map(Path::to_path_buf));
+    dirs
+}
+
+pub(super) fn save_outside(app: &App) -> String {
+    let repo = &app.repo_dirs;
+    // Not knowing where the project is, nowhere is known to be outside it.
+    if repo.is_empty() {
+        return "not saved: the project's directories are not known".into();
+    }
     let user = directories::UserDirs::new();
     let cwd = std::env::current_dir().ok();
     let candidates = [
@@ -295,7 +301,7 @@ pub(super) fn save_outside(app: &App, opts: &TuiOptions) -> String {
             .map(Path::to_path_buf),
         user.as_ref().map(|u| u.home_dir().to_path_buf()),
     ];
-    match save_dir(&repo, &candidates) {
+    match save_dir(repo, &candidates) {
         Some(dir) => {
             let moved = cwd.and_then(|c| std::fs::canonicalize(c).ok()) != Some(dir.clone());
             save_images(app, &dir, moved)

@@ -81,6 +81,7 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
     let dark = app_dark(&config);
     let workers = Workers::start(&project, &tx, 0, dark)?;
     let mut app = App::new(&project.name, &project.rev, config, opts.ascii);
+    app.repo_dirs = repo_dirs(&project);
     app.protocol = opts.images.unwrap_or_else(Protocol::detect);
     KITTY_PICTURES.store(
         app.protocol == Protocol::Kitty,

@@ -227,6 +227,9 @@ pub enum TimelineLine {
 pub struct App {
     pub project: String,
     pub rev: String,
+    /// The repository's git directory, work tree and project directory,
+    /// which `s` never saves into (read once when the project is opened).
+    pub repo_dirs: Vec<std::path::PathBuf>,
     /// Which load of the history this is: messages from older walks are ignored.
     pub load: u64,
     /// Record to select again once a reload brings it back.
@@ -308,6 +311,7 @@ impl App {
         App {
             project: project.to_string(),
             rev: rev.to_string(),
+            repo_dirs: Vec::new(),
             load: 0,
             reselect: None,
             config,
