@@ -3,6 +3,7 @@
 //! images, diffs) and the one sanitiser for text from repositories. It
 //! knows neither the commands nor the TUI's state.
 
+pub mod ansi;
 pub mod cell;
 pub mod diff;
 pub mod files;
