@@ -6,11 +6,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::App;
 use super::changes::{ChangesScreen, FileView};
 use super::diffpane::{PaneFocus, adapt_lines, diff_styles, key_of};
 use super::history_view::cell_areas;
-use super::views::{pane_block, plain};
+use super::views::{Look, pane_block, plain};
 use crate::columns::truncate_mark;
 use crate::diff::TextDiff;
 use crate::files::notebook::CellStatus;
@@ -20,23 +19,23 @@ use crate::render::files::{cell_counts, cell_heading, line_counts, listed_path, 
 use crate::render::highlight::StyledLine;
 use crate::render::numbers::human_bytes as human;
 
-pub fn render(app: &App, screen: &ChangesScreen, f: &mut Frame, body: Rect) {
-    let t = &app.config.theme;
+pub fn render(look: &Look<'_>, screen: &ChangesScreen, f: &mut Frame, body: Rect) {
+    let t = &look.theme;
     let a = cell_areas(body, screen.file_count().max(1));
     let title = match &screen.changes {
         Some(Ok(c)) => format!(
             " {} · {} file{} · {} {} ",
-            truncate_mark(&screen.message, 50, app.ascii),
+            truncate_mark(&screen.message, 50, look.ascii),
             c.files.len(),
             if c.files.len() == 1 { "" } else { "s" },
             c.source.name(),
             crate::repo::short_id(c.commit)
         ),
-        _ => format!(" {} ", truncate_mark(&screen.message, 60, app.ascii)),
+        _ => format!(" {} ", truncate_mark(&screen.message, 60, look.ascii)),
     };
     let block = pane_block(
-        app,
-        plain(&title, app.ascii),
+        look,
+        plain(&title, look.ascii),
         screen.focus == PaneFocus::List,
     );
     let inner = block.inner(a.runs);
@@ -44,7 +43,7 @@ pub fn render(app: &App, screen: &ChangesScreen, f: &mut Frame, body: Rect) {
     match &screen.changes {
         None => f.render_widget(
             Paragraph::new(Span::styled(
-                plain(" reading the change…", app.ascii),
+                plain(" reading the change…", look.ascii),
                 t.dim,
             )),
             inner,
@@ -72,12 +71,12 @@ pub fn render(app: &App, screen: &ChangesScreen, f: &mut Frame, body: Rect) {
                 };
                 let mut line = Line::from(vec![
                     Span::raw(if i == screen.selected {
-                        if app.ascii { "> " } else { "▶ " }
+                        if look.ascii { "> " } else { "▶ " }
                     } else {
                         "  "
                     }),
                     Span::styled(format!("{} ", file.status.letter()), style),
-                    Span::styled(plain(&listed_path(file), app.ascii), t.text),
+                    Span::styled(plain(&listed_path(file), look.ascii), t.text),
                     Span::styled(
                         format!(
                             "  {}{}",
@@ -116,13 +115,13 @@ pub fn render(app: &App, screen: &ChangesScreen, f: &mut Frame, body: Rect) {
         };
         screen
             .pane
-            .render(app, f, a.diff, " Diff ", focused, waiting, None);
+            .render(look, f, a.diff, " Diff ", focused, waiting, None);
         return;
     };
     let title = format!(" {} ", listed_path(file));
-    let build = |width: u16, unified: bool| file_lines(app, view, width, unified);
+    let build = |width: u16, unified: bool| file_lines(look, view, width, unified);
     screen.pane.render(
-        app,
+        look,
         f,
         a.diff,
         &title,
@@ -132,23 +131,28 @@ pub fn render(app: &App, screen: &ChangesScreen, f: &mut Frame, body: Rect) {
     );
 }
 
-fn file_lines(app: &App, view: &FileView, width: u16, unified_mode: bool) -> Vec<Line<'static>> {
-    let t = &app.config.theme;
-    let styles = diff_styles(app);
+fn file_lines(
+    look: &Look<'_>,
+    view: &FileView,
+    width: u16,
+    unified_mode: bool,
+) -> Vec<Line<'static>> {
+    let t = &look.theme;
+    let styles = diff_styles(look);
     let draw = |d: &TextDiff, o: &[StyledLine], n: &[StyledLine]| {
-        let (o, n) = (adapt_lines(o, app.depth), adapt_lines(n, app.depth));
+        let (o, n) = (adapt_lines(o, look.depth), adapt_lines(n, look.depth));
         // One side only (added or deleted): one column says it all.
         let one_sided =
             d.rows.iter().all(|r| r.left.is_none()) || d.rows.iter().all(|r| r.right.is_none());
         let ctx = (d.rows.len() > 400).then_some(5);
         if unified_mode || one_sided {
-            unified(d, Some(&o), Some(&n), width, ctx, &styles, app.ascii)
+            unified(d, Some(&o), Some(&n), width, ctx, &styles, look.ascii)
         } else {
-            side_by_side(d, Some(&o), Some(&n), width, ctx, &styles, app.ascii)
+            side_by_side(d, Some(&o), Some(&n), width, ctx, &styles, look.ascii)
         }
     };
-    let heading = |s: String| Line::from(Span::styled(plain(&s, app.ascii), t.title));
-    let note = |s: String| Line::from(Span::styled(plain(&s, app.ascii), t.dim));
+    let heading = |s: String| Line::from(Span::styled(plain(&s, look.ascii), t.title));
+    let note = |s: String| Line::from(Span::styled(plain(&s, look.ascii), t.dim));
     let mut out = Vec::new();
     match &view.diff {
         FileDiff::Text(d) => {

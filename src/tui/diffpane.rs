@@ -11,9 +11,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::app::App;
 use super::theme::{ColorDepth, adapt_style};
-use super::views::{pane_block, plain};
+use super::views::{Look, pane_block, plain};
 use crate::render::diff::DiffStyles;
 use crate::render::highlight::StyledLine;
 
@@ -103,7 +102,7 @@ impl DiffPane {
     #[allow(clippy::too_many_arguments)]
     pub fn render(
         &self,
-        app: &App,
+        look: &Look<'_>,
         f: &mut Frame,
         area: Rect,
         title: &str,
@@ -111,14 +110,14 @@ impl DiffPane {
         waiting: &str,
         content: Option<(u64, &Build<'_>)>,
     ) {
-        let t = &app.config.theme;
-        let block = pane_block(app, plain(title, app.ascii), focused);
+        let t = &look.theme;
+        let block = pane_block(look, plain(title, look.ascii), focused);
         let inner = block.inner(area);
         f.render_widget(block, area);
         let Some((key, build)) = content else {
             if !waiting.is_empty() {
                 f.render_widget(
-                    Paragraph::new(Span::styled(plain(waiting, app.ascii), t.dim)),
+                    Paragraph::new(Span::styled(plain(waiting, look.ascii), t.dim)),
                     inner,
                 );
             }
@@ -146,13 +145,13 @@ impl DiffPane {
 }
 
 /// Diff colours for the theme, brought down to the terminal's colours.
-pub fn diff_styles(app: &App) -> DiffStyles {
-    let base = if app.config.theme.name == "light" {
+pub fn diff_styles(look: &Look<'_>) -> DiffStyles {
+    let base = if look.theme.name == "light" {
         DiffStyles::light()
     } else {
         DiffStyles::dark()
     };
-    match app.depth {
+    match look.depth {
         ColorDepth::None => DiffStyles::no_color(),
         ColorDepth::TrueColor => base,
         depth => base.map(|s| adapt_style(s, depth)),

@@ -157,14 +157,20 @@ pub fn render(app: &App, screen: &EnvScreen, f: &mut Frame, body: Rect) {
         .as_ref()
         .filter(|v| (v.at, v.against.as_ref().map(|a| a.0)) == screen.wanted);
     let Some(view) = current else {
-        screen
-            .pane
-            .render(app, f, body, &title, true, " reading .gigantum/env…", None);
+        screen.pane.render(
+            &app.look(),
+            f,
+            body,
+            &title,
+            true,
+            " reading .gigantum/env…",
+            None,
+        );
         return;
     };
     let build = |width: u16, _unified: bool| env_lines(app, view, width);
     screen.pane.render(
-        app,
+        &app.look(),
         f,
         body,
         &title,

@@ -7,11 +7,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::App;
 use super::diffpane::{PaneFocus, adapt_lines, diff_styles, key_of};
 use super::history::{CellRuns, CellScreen, Decoded, PairView, PicturePair};
 use super::theme::ColorDepth;
-use super::views::{pane_block, plain};
+use super::views::{Look, pane_block, plain};
 use crate::columns::truncate_mark;
 use crate::diff::TextDiff;
 use crate::render::cell::{describe_image, why_lines};
@@ -50,8 +49,8 @@ const CONTEXT: usize = 5;
 /// Rows a picture may take in the diff pane.
 const PICTURE_ROWS: u16 = 12;
 
-pub fn render(app: &App, screen: &CellScreen, f: &mut Frame, body: Rect) {
-    let t = &app.config.theme;
+pub fn render(look: &Look<'_>, screen: &CellScreen, f: &mut Frame, body: Rect) {
+    let t = &look.theme;
     let count = screen.runs.as_ref().map_or(0, |r| r.runs.len());
     let a = cell_areas(body, count);
     let title = match &screen.runs {
@@ -74,8 +73,8 @@ pub fn render(app: &App, screen: &CellScreen, f: &mut Frame, body: Rect) {
         None => format!(" Cell in {} ", screen.notebook),
     };
     let block = pane_block(
-        app,
-        plain(&title, app.ascii),
+        look,
+        plain(&title, look.ascii),
         screen.focus == PaneFocus::List,
     );
     let inner = block.inner(a.runs);
@@ -87,18 +86,18 @@ pub fn render(app: &App, screen: &CellScreen, f: &mut Frame, body: Rect) {
         ),
         (None, None) => f.render_widget(
             Paragraph::new(Span::styled(
-                plain(" reading the notebook's runs…", app.ascii),
+                plain(" reading the notebook's runs…", look.ascii),
                 t.dim,
             )),
             inner,
         ),
-        (Some(runs), None) => render_runs(app, screen, runs, f, inner),
+        (Some(runs), None) => render_runs(look, screen, runs, f, inner),
     }
-    render_diff(app, screen, f, a.diff);
+    render_diff(look, screen, f, a.diff);
 }
 
-fn render_runs(app: &App, screen: &CellScreen, runs: &CellRuns, f: &mut Frame, area: Rect) {
-    let t = &app.config.theme;
+fn render_runs(look: &Look<'_>, screen: &CellScreen, runs: &CellRuns, f: &mut Frame, area: Rect) {
+    let t = &look.theme;
     let h = usize::from(area.height).max(1);
     let top = screen.selected.saturating_sub(h - 1);
     let mut lines = Vec::new();
@@ -118,13 +117,13 @@ fn render_runs(app: &App, screen: &CellScreen, runs: &CellRuns, f: &mut Frame, a
         let marked = screen.mark == Some(stat.exec);
         let mut spans = vec![
             Span::raw(if selected {
-                if app.ascii { ">" } else { "▶" }
+                if look.ascii { ">" } else { "▶" }
             } else {
                 " "
             }),
             Span::styled(
                 if marked {
-                    if app.ascii { "* " } else { "● " }
+                    if look.ascii { "* " } else { "● " }
                 } else {
                     "  "
                 },
@@ -207,7 +206,7 @@ fn diff_title(screen: &CellScreen, runs: &CellRuns, view: &PairView) -> String {
     )
 }
 
-fn render_diff(app: &App, screen: &CellScreen, f: &mut Frame, area: Rect) {
+fn render_diff(look: &Look<'_>, screen: &CellScreen, f: &mut Frame, area: Rect) {
     let focused = screen.focus == PaneFocus::Diff;
     let current = screen
         .shown
@@ -221,13 +220,13 @@ fn render_diff(app: &App, screen: &CellScreen, f: &mut Frame, area: Rect) {
         };
         screen
             .pane
-            .render(app, f, area, " Diff ", focused, waiting, None);
+            .render(look, f, area, " Diff ", focused, waiting, None);
         return;
     };
     let title = diff_title(screen, runs, view);
-    let build = |width: u16, unified: bool| build_lines(app, runs, view, width, unified);
+    let build = |width: u16, unified: bool| build_lines(look, runs, view, width, unified);
     screen.pane.render(
-        app,
+        look,
         f,
         area,
         &title,
@@ -238,17 +237,17 @@ fn render_diff(app: &App, screen: &CellScreen, f: &mut Frame, area: Rect) {
 }
 
 fn build_lines(
-    app: &App,
+    look: &Look<'_>,
     runs: &CellRuns,
     view: &PairView,
     width: u16,
     unified_mode: bool,
 ) -> Vec<Line<'static>> {
-    let t = &app.config.theme;
-    let styles = diff_styles(app);
+    let t = &look.theme;
+    let styles = diff_styles(look);
     let (old_hl, new_hl) = (
-        adapt_lines(&view.old_hl, app.depth),
-        adapt_lines(&view.new_hl, app.depth),
+        adapt_lines(&view.old_hl, look.depth),
+        adapt_lines(&view.new_hl, look.depth),
     );
     let cmp = &view.cmp;
     let first = cmp.old == cmp.new;
@@ -256,12 +255,12 @@ fn build_lines(
     let draw = |d: &TextDiff, hl: Option<(&[StyledLine], &[StyledLine])>, ctx: Option<usize>| {
         let (o, n) = hl.map_or((None, None), |(o, n)| (Some(o), Some(n)));
         if unified_mode || d.stats.identical {
-            unified(d, o, n, width, ctx, &styles, app.ascii)
+            unified(d, o, n, width, ctx, &styles, look.ascii)
         } else {
-            side_by_side(d, o, n, width, ctx, &styles, app.ascii)
+            side_by_side(d, o, n, width, ctx, &styles, look.ascii)
         }
     };
-    let heading = |text: String| Line::from(Span::styled(plain(&text, app.ascii), t.title));
+    let heading = |text: String| Line::from(Span::styled(plain(&text, look.ascii), t.title));
     let mut out = Vec::new();
     let when = |i: usize| {
         runs.lineage.executions.get(i).map_or(String::new(), |e| {
@@ -283,10 +282,10 @@ fn build_lines(
             truncate_mark(
                 &plain(
                     &format!("{}  →  {}", when(cmp.old), when(cmp.new)),
-                    app.ascii,
+                    look.ascii,
                 ),
                 usize::from(width),
-                app.ascii,
+                look.ascii,
             ),
             t.dim,
         )));
@@ -358,10 +357,10 @@ fn build_lines(
         };
         out.push(heading(
             format!("Image {}{verdict} · {sizes}", k + 1)
-                .replace('×', if app.ascii { "x" } else { "×" }),
+                .replace('×', if look.ascii { "x" } else { "×" }),
         ));
         if let Some(pics) = view.pictures.get(k) {
-            out.extend(pictures(app, pics, width, first));
+            out.extend(pictures(look, pics, width, first));
         }
     }
     if let Some(b) = &cmp.between {
@@ -371,7 +370,7 @@ fn build_lines(
             out.push(if k == 0 {
                 heading(capitalize(&l))
             } else {
-                Line::from(Span::styled(plain(&l, app.ascii), t.text))
+                Line::from(Span::styled(plain(&l, look.ascii), t.text))
             });
         }
     }
@@ -386,9 +385,9 @@ fn capitalize(s: &str) -> String {
 }
 
 /// Two pictures side by side in half-blocks (one, for a first run).
-fn pictures(app: &App, pics: &PicturePair, width: u16, first: bool) -> Vec<Line<'static>> {
-    let t = &app.config.theme;
-    if app.protocol == Protocol::Off {
+fn pictures(look: &Look<'_>, pics: &PicturePair, width: u16, first: bool) -> Vec<Line<'static>> {
+    let t = &look.theme;
+    if look.protocol == Protocol::Off {
         return Vec::new();
     }
     let half = if first {
@@ -400,7 +399,7 @@ fn pictures(app: &App, pics: &PicturePair, width: u16, first: bool) -> Vec<Line<
         match p {
             None => vec![Line::from(Span::styled("(none)", t.dim))],
             Some(Err(e)) => vec![Line::from(Span::styled(
-                truncate_mark(&format!("cannot draw: {e}"), usize::from(half), app.ascii),
+                truncate_mark(&format!("cannot draw: {e}"), usize::from(half), look.ascii),
                 t.error,
             ))],
             Some(Ok(p)) => {
@@ -408,7 +407,7 @@ fn pictures(app: &App, pics: &PicturePair, width: u16, first: bool) -> Vec<Line<
                 let cols = half.min(u16::try_from(p.width.max(1)).unwrap_or(u16::MAX));
                 let rows = PICTURE_ROWS
                     .min(u16::try_from(p.height.div_ceil(2).max(1)).unwrap_or(u16::MAX));
-                halfblocks(p, cols, rows, app.depth != ColorDepth::TrueColor)
+                halfblocks(p, cols, rows, look.depth != ColorDepth::TrueColor)
             }
         }
     };
@@ -428,7 +427,7 @@ fn pictures(app: &App, pics: &PicturePair, width: u16, first: bool) -> Vec<Line<
                 " ".repeat(usize::from(half).saturating_sub(used)),
             ));
             spans.push(Span::styled(
-                if app.ascii { " | " } else { " │ " },
+                if look.ascii { " | " } else { " │ " },
                 Style::new(),
             ));
             if let Some(r) = right.get(i) {

@@ -168,7 +168,7 @@ pub fn render(app: &App, screen: &InsightsScreen, f: &mut Frame, body: Rect) {
     };
     let Some(data) = &screen.data else {
         screen.pane.render(
-            app,
+            &app.look(),
             f,
             body,
             tabs,
@@ -193,7 +193,7 @@ pub fn render(app: &App, screen: &InsightsScreen, f: &mut Frame, body: Rect) {
                     .collect()
             };
             screen.pane.render(
-                app,
+                &app.look(),
                 f,
                 body,
                 tabs,
@@ -203,7 +203,7 @@ pub fn render(app: &App, screen: &InsightsScreen, f: &mut Frame, body: Rect) {
             );
         }
         Tab::Stuck => {
-            let block = pane_block(app, tabs.into(), true);
+            let block = pane_block(&app.look(), tabs.into(), true);
             let inner = block.inner(body);
             f.render_widget(block, body);
             let mut lines = vec![

@@ -7,9 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::app::App;
 use super::filter::contains_ci;
-use super::views::{centered, pane_block, plain};
+use super::views::{Look, centered, pane_block, plain};
 use crate::columns::truncate_mark;
 
 /// What the picker chooses.
@@ -126,8 +125,8 @@ impl Picker {
     }
 }
 
-pub fn render(app: &App, p: &Picker, f: &mut Frame, size: Rect) {
-    let t = &app.config.theme;
+pub fn render(look: &Look<'_>, p: &Picker, f: &mut Frame, size: Rect) {
+    let t = &look.theme;
     let visible = p.visible();
     let w = size.width.saturating_sub(4).clamp(20, 96);
     let room = usize::from(size.height.saturating_sub(8)).max(3);
@@ -138,7 +137,7 @@ pub fn render(app: &App, p: &Picker, f: &mut Frame, size: Rect) {
         PickKind::Branch => " Branches: Enter reads one ",
         PickKind::Author => " Authors: Enter shows only theirs ",
     };
-    let block = pane_block(app, title.into(), true);
+    let block = pane_block(look, title.into(), true);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let width = usize::from(inner.width);
@@ -152,18 +151,18 @@ pub fn render(app: &App, p: &Picker, f: &mut Frame, size: Rect) {
     let mut lines: Vec<Line> = Vec::new();
     for (k, item) in visible.iter().enumerate().skip(top).take(room) {
         let mark = if item.current {
-            if app.ascii { "* " } else { "● " }
+            if look.ascii { "* " } else { "● " }
         } else {
             "  "
         };
-        let label = truncate_mark(&item.label, label_w, app.ascii);
+        let label = truncate_mark(&item.label, label_w, look.ascii);
         let pad = label_w.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()));
         let rest = width.saturating_sub(label_w + 4);
         let mut line = Line::from(vec![
             Span::styled(mark, t.warning),
             Span::styled(format!("{label}{}  ", " ".repeat(pad)), t.text),
             Span::styled(
-                truncate_mark(&plain(&item.detail, app.ascii), rest, app.ascii),
+                truncate_mark(&plain(&item.detail, look.ascii), rest, look.ascii),
                 t.dim,
             ),
         ]);
@@ -177,13 +176,13 @@ pub fn render(app: &App, p: &Picker, f: &mut Frame, size: Rect) {
     }
     lines.push(Line::raw(""));
     let hint = if p.typing {
-        format!("/{}{}", p.query, if app.ascii { "_" } else { "▏" })
+        format!("/{}{}", p.query, if look.ascii { "_" } else { "▏" })
     } else if p.query.is_empty() {
         "j/k move · / narrow · Enter choose · Esc close".to_string()
     } else {
         format!("/{}  · Esc close", p.query)
     };
-    lines.push(Line::styled(plain(&hint, app.ascii), t.dim));
+    lines.push(Line::styled(plain(&hint, look.ascii), t.dim));
     f.render_widget(Paragraph::new(lines), inner);
 }
 

@@ -307,6 +307,16 @@ pub struct App {
 }
 
 impl App {
+    /// What drawing needs of the app (see [`crate::tui::views::Look`]).
+    pub fn look(&self) -> crate::tui::views::Look<'_> {
+        crate::tui::views::Look {
+            theme: &self.config.theme,
+            ascii: self.ascii,
+            depth: self.depth,
+            protocol: self.protocol,
+        }
+    }
+
     pub fn new(project: &str, rev: &str, config: Config, ascii: bool) -> Self {
         App {
             project: project.to_string(),

@@ -129,9 +129,9 @@ pub fn render(app: &App, f: &mut Frame) {
         a.status.y.saturating_sub(size.y),
     );
     if let Some(screen) = &app.cell {
-        super::history_view::render(app, screen, f, body);
+        super::history_view::render(&app.look(), screen, f, body);
     } else if let Some(screen) = &app.changes {
-        super::changes_view::render(app, screen, f, body);
+        super::changes_view::render(&app.look(), screen, f, body);
     } else if let Some(screen) = &app.env {
         super::envscreen::render(app, screen, f, body);
     } else if let Some(screen) = &app.insights {
@@ -145,20 +145,31 @@ pub fn render(app: &App, f: &mut Frame) {
         Overlay::None => {}
         Overlay::Help { scroll } => render_help(app, f, size, *scroll),
         Overlay::Filter(edit) => render_filter(app, f, size, edit),
-        Overlay::Picker(p) => super::picker::render(app, p, f, size),
+        Overlay::Picker(p) => super::picker::render(&app.look(), p, f, size),
     }
 }
 
-pub(crate) fn pane_block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
-    let t = &app.config.theme;
+/// What drawing needs besides a screen's own state: colours, glyphs,
+/// the colour depth and the picture protocol. Screens draw from this, not
+/// from the whole app, so drawing cannot come to depend on app state.
+#[derive(Clone, Copy)]
+pub struct Look<'a> {
+    pub theme: &'a crate::tui::theme::Theme,
+    pub ascii: bool,
+    pub depth: ColorDepth,
+    pub protocol: Protocol,
+}
+
+pub(crate) fn pane_block<'a>(look: &Look<'_>, title: String, focused: bool) -> Block<'a> {
+    let t = look.theme;
     Block::default()
         .borders(Borders::ALL)
-        .border_type(if app.ascii {
+        .border_type(if look.ascii {
             ratatui::widgets::BorderType::Plain
         } else {
             ratatui::widgets::BorderType::Rounded
         })
-        .border_set(if app.ascii {
+        .border_set(if look.ascii {
             ascii_border()
         } else {
             ratatui::symbols::border::ROUNDED

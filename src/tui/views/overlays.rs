@@ -39,7 +39,7 @@ pub(super) fn render_help(app: &App, f: &mut Frame, size: Rect, scroll: usize) {
     let w = u16::try_from(widest + 2).unwrap_or(u16::MAX).max(72);
     let area = centered(size, w, (lines.len() as u16 + 2).min(size.height));
     f.render_widget(Clear, area);
-    let block = pane_block(app, " Help: any other key closes ".into(), true);
+    let block = pane_block(&app.look(), " Help: any other key closes ".into(), true);
     let p = Paragraph::new(lines)
         .block(block)
         .scroll((u16::try_from(scroll).unwrap_or(0), 0));
@@ -118,7 +118,7 @@ pub(super) fn render_filter(
     f.render_widget(Clear, area);
     let p = Paragraph::new(lines)
         .wrap(ratatui::widgets::Wrap { trim: false })
-        .block(pane_block(app, " Filter ".into(), true));
+        .block(pane_block(&app.look(), " Filter ".into(), true));
     f.render_widget(p, area);
 }
 

@@ -469,7 +469,7 @@ pub(super) fn expand_tabs(s: &str) -> String {
 
 pub(super) fn render_detail(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.config.theme;
-    let block = pane_block(app, " Record ".into(), app.focus == Focus::Detail);
+    let block = pane_block(&app.look(), " Record ".into(), app.focus == Focus::Detail);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let Some(row) = app.current_ref() else {
@@ -511,7 +511,7 @@ pub struct Placement {
 
 /// The record pane's inner area (inside its border) on a screen of `size`.
 pub(super) fn detail_inner(app: &App, size: Rect) -> Rect {
-    pane_block(app, String::new(), false).inner(areas(size, app.split).detail)
+    pane_block(&app.look(), String::new(), false).inner(areas(size, app.split).detail)
 }
 
 /// The pictures the last frame left room for that are wholly on screen

@@ -85,7 +85,7 @@ pub(super) fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
     } else {
         format!(" Timeline {}/{} ", app.selected + 1, app.view.len())
     };
-    let block = pane_block(app, title, app.focus == Focus::Timeline);
+    let block = pane_block(&app.look(), title, app.focus == Focus::Timeline);
     let inner = block.inner(area);
     f.render_widget(block, area);
     if app.view.is_empty() {
