@@ -220,10 +220,24 @@ impl Project {
         batch: usize,
         packed: bool,
     ) -> Result<std::sync::mpsc::Receiver<WalkMsg>, RepoError> {
-        let project = self.reopen()?;
-        let batch = batch.max(1);
         // A few batches ahead at most: unread batches are memory held twice.
         let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        self.walk_into(batch, packed, move |m| tx.send(m).is_ok())?;
+        Ok(rx)
+    }
+
+    /// Walks on a thread of its own, handing each batch (packed when
+    /// `packed`) and then `WalkMsg::Done` to `sink`, which says whether to
+    /// go on: a caller with a channel of its own (the TUI's) gets the
+    /// batches without a thread in between to re-wrap them.
+    pub fn walk_into(
+        &self,
+        batch: usize,
+        packed: bool,
+        mut sink: impl FnMut(WalkMsg) -> bool + Send + 'static,
+    ) -> Result<(), RepoError> {
+        let project = self.reopen()?;
+        let batch = batch.max(1);
         std::thread::Builder::new()
             .name("gtm-walk".into())
             .spawn(move || {
@@ -234,20 +248,20 @@ impl Project {
                 };
                 let result = project.walk(|row| {
                     if held.push(row) >= batch {
-                        return tx.send(held.take()).is_ok();
+                        return sink(held.take());
                     }
                     true
                 });
                 if held.len() > 0 {
-                    let _ = tx.send(held.take());
+                    let _ = sink(held.take());
                 }
-                let _ = tx.send(WalkMsg::Done(result));
+                let _ = sink(WalkMsg::Done(result));
             })
             .map_err(|e| RepoError::Git {
                 doing: "starting the walk thread".into(),
                 message: e.to_string(),
             })?;
-        Ok(rx)
+        Ok(())
     }
 
     /// A reader of detail objects for records of this ref.

@@ -165,15 +165,8 @@ impl Workers {
         load: u64,
         dark: bool,
     ) -> Result<Workers, crate::repo::RepoError> {
-        let walk = project.walk_packed_in_background(512)?;
         let t = tx.clone();
-        std::thread::spawn(move || {
-            for m in walk {
-                if t.send(Msg::Walk(load, m)).is_err() {
-                    break;
-                }
-            }
-        });
+        project.walk_into(512, true, move |m| t.send(Msg::Walk(load, m)).is_ok())?;
 
         let (decode, decode_rx) = channel::<Vec<Arc<RecordRow>>>();
         let decoder = project.reopen()?;
