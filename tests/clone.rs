@@ -554,6 +554,27 @@ fn other_transports_are_refused() {
     assert!(s.copies().is_empty());
 }
 
+/// An https URL that the user's `insteadOf` rewrites to `ext::` (which runs
+/// a command) is refused by git under gtm-tui's list of transports, even
+/// with `protocol.ext.allow=always` in the user's configuration.
+#[test]
+fn insteadof_cannot_turn_a_url_into_a_command() {
+    let s = Setup::new();
+    let marker = s.server_home.path().join("ext-ran");
+    std::fs::write(
+        s.home.path().join(".gitconfig"),
+        format!(
+            "[protocol \"ext\"]\n\tallow = always\n[url \"ext::sh -c touch% {}% \"]\n\tinsteadOf = https://evil.example/\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = s.gtm(&["log", "https://evil.example/proj"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!marker.exists(), "the ext:: command ran");
+    assert!(s.copies().is_empty(), "{:?}", s.copies());
+}
+
 /// Without git on PATH a URL cannot be fetched: say so.
 #[test]
 fn missing_git_is_named() {
