@@ -3,9 +3,9 @@
 //! Every user action becomes, as with the Gigantum client, an optional
 //! "Auto-commit from activity monitoring" holding the staged file changes,
 //! then the activity commit whose message is the record
-//! ([`Record::to_message`]) and whose tree also holds the log file with the
-//! record's detail objects appended (20-byte [`DetailKey::header`] + the
-//! value from [`encode_value`]). Tests use the writer to craft exact
+//! ([`Record::to_message`](crate::activity::Record::to_message)) and whose tree also holds the log file with the
+//! record's detail objects appended (20-byte [`DetailKey::header`](crate::activity::DetailKey::header) + the
+//! value from [`encode_value`](crate::activity::detail::encode_value)). Tests use the writer to craft exact
 //! situations, broken ones included ([`DetailSpec::RawLine`],
 //! [`ProjectWriter::append_raw`], [`ProjectWriter::raw_commit`]).
 //!

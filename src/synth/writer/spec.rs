@@ -119,7 +119,7 @@ impl RecordSpec {
     }
 }
 
-/// What [`ProjectWriter::record`] wrote.
+/// What [`ProjectWriter::record`](super::ProjectWriter::record) wrote.
 #[derive(Debug, Clone)]
 pub struct RecordIds {
     /// The auto-commit, made only when files were staged.
@@ -183,7 +183,7 @@ impl WrittenRecord {
     }
 }
 
-/// What [`ProjectWriter::finish`] wrote: the repository and the truth about it.
+/// What [`ProjectWriter::finish`](super::ProjectWriter::finish) wrote: the repository and the truth about it.
 #[derive(Debug, Clone)]
 pub struct Written {
     pub path: PathBuf,
