@@ -242,34 +242,30 @@ pub fn writes_colour(cli: &Cli) -> bool {
 /// Colour (see [`colour`]) and the width to draw diffs at: the terminal's,
 /// else `$COLUMNS`, else 120.
 fn terminal_look() -> (bool, u16) {
+    (colour(), output_width(120))
+}
+
+/// Columns to lay output out in: the terminal's, else `$COLUMNS`, else
+/// `default`.
+fn output_width(default: u16) -> u16 {
     use std::io::IsTerminal;
-    let width = if std::io::stdout().is_terminal() {
-        crossterm::terminal::size().map_or(120, |(w, _)| w)
+    if std::io::stdout().is_terminal() {
+        crossterm::terminal::size().map_or(default, |(w, _)| w)
     } else {
         std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.parse().ok())
-            .unwrap_or(120)
-    };
-    (colour(), width)
+            .unwrap_or(default)
+    }
 }
 
 /// How `stuck` and `stats` print: the terminal's width (else `$COLUMNS`,
 /// else 80), so the text fits an ordinary terminal.
 fn insight_look(cli: &Cli, json: bool) -> crate::render::insights::InsightLook {
-    use std::io::IsTerminal;
-    let width = if std::io::stdout().is_terminal() {
-        crossterm::terminal::size().map_or(80, |(w, _)| w)
-    } else {
-        std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(80)
-    };
     crate::render::insights::InsightLook {
         json,
         ascii: cli.ascii,
-        width: usize::from(width),
+        width: usize::from(output_width(80)),
     }
 }
 

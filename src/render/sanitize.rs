@@ -319,14 +319,22 @@ const SPECIAL: [bool; 256] = {
 
 impl<W: Write> Write for Guard<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        // The common case passes through without a copy.
-        if self.state == State::Text && !buf.iter().any(|&b| SPECIAL[usize::from(b)]) {
-            self.put(buf)?;
-            return Ok(buf.len());
+        // Text up to the first byte to look at passes without a copy: all
+        // of it, in the common case.
+        let clean = match self.state {
+            State::Text => buf
+                .iter()
+                .position(|&b| SPECIAL[usize::from(b)])
+                .unwrap_or(buf.len()),
+            _ => 0,
+        };
+        let (head, rest) = buf.split_at(clean);
+        self.put(head)?;
+        if !rest.is_empty() {
+            let mut out = Vec::with_capacity(rest.len() + 16);
+            self.filter(rest, &mut out);
+            self.put(&out)?;
         }
-        let mut out = Vec::with_capacity(buf.len() + 16);
-        self.filter(buf, &mut out);
-        self.put(&out)?;
         Ok(buf.len())
     }
 
