@@ -12,7 +12,6 @@ use gtm_tui::lineage;
 use gtm_tui::repo::Project;
 use gtm_tui::synth::Workload;
 use gtm_tui::tui::app::App;
-use gtm_tui::tui::config::Config;
 use gtm_tui::tui::keymap::Action;
 
 fn setup(dir: &std::path::Path) -> (Project, App) {
@@ -25,9 +24,7 @@ fn setup(dir: &std::path::Path) -> (Project, App) {
         },
     );
     let project = Project::open(dir, None).unwrap();
-    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
-    app.add_rows(project.records().unwrap());
-    app.walk_done(Ok(Default::default()));
+    let app = common::screens::loaded_app(&project);
     (project, app)
 }
 
@@ -96,9 +93,7 @@ fn handmade(dir: &std::path::Path) -> (Project, App) {
     run(&mut w, 4, a2, "(3874, 12)");
     w.finish(dir).unwrap();
     let project = Project::open(dir, None).unwrap();
-    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
-    app.add_rows(project.records().unwrap());
-    app.walk_done(Ok(Default::default()));
+    let app = common::screens::loaded_app(&project);
     (project, app)
 }
 

@@ -12,7 +12,6 @@ use gtm_tui::repo::Project;
 use gtm_tui::synth::Workload;
 use gtm_tui::tui::app::App;
 use gtm_tui::tui::changes::read_changes;
-use gtm_tui::tui::config::Config;
 use gtm_tui::tui::keymap::Action;
 
 fn setup(dir: &std::path::Path) -> (Project, App) {
@@ -26,9 +25,7 @@ fn setup(dir: &std::path::Path) -> (Project, App) {
         },
     );
     let project = Project::open(dir, None).unwrap();
-    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
-    app.add_rows(project.records().unwrap());
-    app.walk_done(Ok(Default::default()));
+    let app = common::screens::loaded_app(&project);
     (project, app)
 }
 
@@ -133,9 +130,7 @@ fn the_environment_at_a_record_and_between_two_points() {
         },
     );
     let project = Project::open(dir.path(), None).unwrap();
-    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
-    app.add_rows(project.records().unwrap());
-    app.walk_done(Ok(Default::default()));
+    let mut app = common::screens::loaded_app(&project);
     let env_records: Vec<usize> = app
         .view
         .iter()

@@ -8,8 +8,6 @@ use common::screens::{draw, press};
 
 use gtm_tui::repo::Project;
 use gtm_tui::synth::Workload;
-use gtm_tui::tui::app::App;
-use gtm_tui::tui::config::Config;
 use gtm_tui::tui::insights::Tab;
 use gtm_tui::tui::keymap::Action;
 
@@ -39,9 +37,7 @@ fn stuck_points_and_usage() {
         },
     );
     let project = Project::open(dir.path(), None).unwrap();
-    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
-    app.add_rows(project.records().unwrap());
-    app.walk_done(Ok(Default::default()));
+    let mut app = common::screens::loaded_app(&project);
 
     press(&mut app, &project, Action::Insights);
     let data = app.insights.as_ref().unwrap().data.clone().unwrap();

@@ -26,9 +26,7 @@ fn the_path_filter_finds_file_records_by_their_details() {
         },
     );
     let project = Project::open(dir.path(), None).unwrap();
-    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
-    app.add_rows(project.records().unwrap());
-    app.walk_done(Ok(Default::default()));
+    let mut app = common::screens::loaded_app(&project);
     let total = app.view.len();
 
     // f, down to "Path or notebook", Enter, type input/, Enter.
@@ -232,9 +230,7 @@ fn branch_and_author_pickers() {
     let first_other = list.iter().position(|b| !b.is_workspace()).unwrap();
     assert!(list[first_other..].iter().all(|b| !b.is_workspace()));
 
-    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
-    app.add_rows(project.records().unwrap());
-    app.walk_done(Ok(Default::default()));
+    let mut app = common::screens::loaded_app(&project);
     let fx = app.update(Action::Branches);
     assert_eq!(fx, vec![Effect::ListBranches]);
     let head = project.head_branch().unwrap();
@@ -624,9 +620,7 @@ fn control_characters_show_as_the_sanitisers_markers() {
     w.record(RecordSpec::new(0, "note \x1b]0;t\x07 \u{9b}x"));
     w.finish(dir.path()).unwrap();
     let project = Project::open(dir.path(), None).unwrap();
-    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
-    app.add_rows(project.records().unwrap());
-    app.walk_done(Ok(Default::default()));
+    let mut app = common::screens::loaded_app(&project);
     let screen = common::screens::draw(&mut app, 120, 20);
     assert!(screen.contains("note ^[]0;t^G \\u{9b}x"), "{screen}");
     assert!(screen.contains("Eve^[[2J"), "{screen}");
@@ -652,9 +646,7 @@ fn prompts_delete_the_word_before_and_type_altgr_characters() {
     );
     let project = Project::open(dir.path(), None).unwrap();
     let size = ratatui::layout::Rect::new(0, 0, 100, 30);
-    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
-    app.add_rows(project.records().unwrap());
-    app.walk_done(Ok(Default::default()));
+    let mut app = common::screens::loaded_app(&project);
     let typed = |app: &mut App, s: &str| {
         for c in s.chars() {
             send(
@@ -737,9 +729,7 @@ fn ctrl_z_says_why_when_the_shell_ignores_job_control() {
     );
     let project = Project::open(dir.path(), None).unwrap();
     let size = ratatui::layout::Rect::new(0, 0, 100, 30);
-    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
-    app.add_rows(project.records().unwrap());
-    app.walk_done(Ok(Default::default()));
+    let mut app = common::screens::loaded_app(&project);
     let ctrl_z = || {
         Msg::Input(with(
             KeyCode::Char('z'),
@@ -776,9 +766,7 @@ fn the_branch_list_arrives_as_a_message() {
     let project = Project::open(dir.path(), None).unwrap();
     let list = project.branches().unwrap();
     let head = project.head_branch();
-    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
-    app.add_rows(project.records().unwrap());
-    app.walk_done(Ok(Default::default()));
+    let mut app = common::screens::loaded_app(&project);
 
     let stale = Msg::Branches {
         load: app.load + 1,

@@ -11,6 +11,19 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 
+/// An app with the project's whole history loaded, as after its walk.
+pub fn loaded_app(project: &Project) -> App {
+    let mut app = App::new(
+        &project.name,
+        &project.rev,
+        gtm_tui::tui::config::Config::defaults(),
+        false,
+    );
+    app.add_rows(project.records().unwrap());
+    app.walk_done(Ok(Default::default()));
+    app
+}
+
 /// Answers the app's requests as the workers would, until none are left.
 pub fn settle(app: &mut App, project: &Project, mut fx: Vec<Effect>) {
     let store = project.details();
