@@ -166,28 +166,20 @@ fn write_hostile(dir: &Path) -> Hostile {
         })
         .to_string()
     };
-    w.write_file(&nb_path, notebook(1).as_bytes());
-    let mut save = RecordSpec::new(2, "1 modified file(s).");
-    save.tags = vec!["save".into()];
-    save.details = vec![DetailSpec::text(
-        4,
-        2,
-        "text/plain",
-        format!("Modified Code file `{nb_path}`"),
-    )];
-    w.record(save);
-    w.advance(60);
-    w.write_file(&nb_path, notebook(2).as_bytes());
-    let mut save = RecordSpec::new(2, "1 modified file(s).");
-    save.tags = vec!["save".into()];
-    save.details = vec![DetailSpec::text(
-        4,
-        2,
-        "text/plain",
-        format!("Modified Code file `{nb_path}`"),
-    )];
-    let saved = w.record(save).activity.to_string();
-    w.advance(60);
+    let mut saved = String::new();
+    for version in 1..=2 {
+        w.write_file(&nb_path, notebook(version).as_bytes());
+        let mut save = RecordSpec::new(2, "1 modified file(s).");
+        save.tags = vec!["save".into()];
+        save.details = vec![DetailSpec::text(
+            4,
+            2,
+            "text/plain",
+            format!("Modified Code file `{nb_path}`"),
+        )];
+        saved = w.record(save).activity.to_string();
+        w.advance(60);
+    }
 
     w.write_file(
         ".gigantum/env/package_manager/pip_evil.yaml",
