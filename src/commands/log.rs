@@ -27,13 +27,16 @@ struct LogLine<'a> {
 /// The errors of a record and of its detail lines, as `log` shows them
 /// (the details themselves are not read: `show` has their errors).
 fn record_error(r: &crate::activity::Record) -> Option<String> {
-    let all: Vec<&str> = r
-        .errors
+    let all: Vec<&str> = errors(r).collect();
+    (!all.is_empty()).then(|| all.join("; "))
+}
+
+/// The record's own errors, then its detail lines'.
+fn errors(r: &crate::activity::Record) -> impl Iterator<Item = &str> {
+    r.errors
         .iter()
         .map(String::as_str)
         .chain(r.details.iter().filter_map(|d| d.error.as_deref()))
-        .collect();
-    (!all.is_empty()).then(|| all.join("; "))
 }
 
 /// `log`: one line per record, newest first, printed as the walk reads them.
@@ -64,8 +67,11 @@ pub fn log(
             out.write_all(&sanitize::json(&line)?)?;
             writeln!(out)?;
         } else {
-            let broken = !r.errors.is_empty() || r.details.iter().any(|d| d.error.is_some());
-            let flag = if broken { "  !" } else { "" };
+            let flag = if errors(r).next().is_some() {
+                "  !"
+            } else {
+                ""
+            };
             writeln!(
                 out,
                 "{}  {}  {:<14} {:<11} {}  [{}]{flag}",

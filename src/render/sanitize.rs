@@ -220,11 +220,19 @@ impl<W: Write> Guard<W> {
         if bytes.is_empty() {
             return Ok(());
         }
-        self.inner.write_all(bytes).inspect_err(|e| {
-            if e.kind() == io::ErrorKind::BrokenPipe {
-                self.broken_pipe = true;
-            }
-        })
+        let written = self.inner.write_all(bytes);
+        self.noticed(written)
+    }
+
+    /// `result`, remembering a closed pipe.
+    fn noticed(&mut self, result: io::Result<()>) -> io::Result<()> {
+        if result
+            .as_ref()
+            .is_err_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+        {
+            self.broken_pipe = true;
+        }
+        result
     }
 
     /// An incomplete sequence, made visible.
@@ -339,11 +347,8 @@ impl<W: Write> Write for Guard<W> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush().inspect_err(|e| {
-            if e.kind() == io::ErrorKind::BrokenPipe {
-                self.broken_pipe = true;
-            }
-        })
+        let flushed = self.inner.flush();
+        self.noticed(flushed)
     }
 }
 
