@@ -5,24 +5,14 @@
 //! non-interactive commands; `synth` writes projects the way the Gigantum
 //! client did, for tests, benchmarks and the demo.
 
-pub mod activity;
-pub mod between;
-pub mod bounded;
+pub use gtm_commands::commands;
+pub use gtm_core::{
+    activity, between, bounded, columns, compare, contained, diff, env, export, files, insights,
+    lineage, memory, repo, timefmt,
+};
+pub use gtm_render::render;
+pub use gtm_synth::synth;
+pub use gtm_ui::tui;
+
 pub mod cli;
 pub mod clone;
-pub mod columns;
-pub mod commands;
-pub mod compare;
-pub mod contained;
-pub mod diff;
-pub mod env;
-pub mod export;
-pub mod files;
-pub mod insights;
-pub mod lineage;
-pub mod memory;
-pub mod render;
-pub mod repo;
-pub mod synth;
-pub mod timefmt;
-pub mod tui;

@@ -25,7 +25,7 @@ impl Default for InsightLook {
     }
 }
 
-pub(crate) fn plural(n: usize) -> &'static str {
+pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
@@ -43,15 +43,15 @@ pub fn duration(secs: i64) -> String {
 }
 
 /// Characters that have an ASCII stand-in.
-pub(crate) struct Glyphs {
-    pub(crate) dash: &'static str,
-    pub(crate) arrow: &'static str,
-    pub(crate) bar: char,
-    pub(crate) spark: &'static [char],
+pub struct Glyphs {
+    pub dash: &'static str,
+    pub arrow: &'static str,
+    pub bar: char,
+    pub spark: &'static [char],
 }
 
 impl Glyphs {
-    pub(crate) fn new(ascii: bool) -> Self {
+    pub fn new(ascii: bool) -> Self {
         if ascii {
             Glyphs {
                 dash: "-",

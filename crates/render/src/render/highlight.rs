@@ -18,9 +18,9 @@ use syntect::parsing::{
 /// Our grammars, written for speed on notebook code rather than completeness. syntect's bundled
 /// set has no Julia at all.
 const OWN_SYNTAXES: [&str; 3] = [
-    include_str!("../../assets/syntaxes/Python.sublime-syntax"),
-    include_str!("../../assets/syntaxes/R.sublime-syntax"),
-    include_str!("../../assets/syntaxes/Julia.sublime-syntax"),
+    include_str!("../../../../assets/syntaxes/Python.sublime-syntax"),
+    include_str!("../../../../assets/syntaxes/R.sublime-syntax"),
+    include_str!("../../../../assets/syntaxes/Julia.sublime-syntax"),
 ];
 
 /// Theme used when the pane background is dark.

@@ -9,7 +9,7 @@ use super::Picture;
 
 pub(super) fn asset(name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("assets")
+        .join("../../assets")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

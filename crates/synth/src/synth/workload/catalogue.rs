@@ -158,7 +158,7 @@ pub(super) fn dataset_csv(ds: &Dataset, rows: usize, rng: &mut Rng) -> String {
 
 /// A small real JPEG (the client re-encoded every image output as JPEG).
 pub fn sample_jpeg() -> &'static [u8] {
-    include_bytes!("../../../assets/plot.jpg")
+    include_bytes!("../../../../../assets/plot.jpg")
 }
 
 /// A valid 1×1 GIF.
