@@ -1,8 +1,8 @@
 //! What a project's history says about how its people worked, read from
 //! the history alone (no telemetry): where they got stuck ([`stuck`]), what
 //! they did and used ([`stats`]), and a research export that keeps who they
-//! are out of it ([`anonymize`]). The `stuck` and `stats` commands are
-//! in [`crate::commands::insights`].
+//! are out of it ([`anonymize`]). The `stuck` and `stats` commands that
+//! print them live in gtm-commands.
 
 pub mod anonymize;
 pub mod stats;
