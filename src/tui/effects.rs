@@ -159,15 +159,13 @@ pub(super) fn event_loop_with(
                         generation,
                     }),
                     Effect::ReadChanges { generation } => {
-                        let row = app.changes.as_ref().and_then(|s| app.row(s.commit));
+                        let row = app.changes().and_then(|s| app.row(s.commit));
                         if let Some(row) = row {
                             workers.cells(CellJob::Changes { row, generation });
                         }
                     }
                     Effect::FileDiff { index, generation } => {
-                        if let Some(Some(Ok(changes))) =
-                            app.changes.as_ref().map(|s| s.changes.clone())
-                        {
+                        if let Some(Some(Ok(changes))) = app.changes().map(|s| s.changes.clone()) {
                             workers.cells(CellJob::File {
                                 changes,
                                 index,
@@ -181,8 +179,7 @@ pub(super) fn event_loop_with(
                         generation,
                     } => {
                         if let Some(lineage) = app
-                            .cell
-                            .as_ref()
+                            .cell()
                             .and_then(|s| s.runs.as_ref())
                             .map(|r| Arc::clone(&r.lineage))
                         {

@@ -14,8 +14,8 @@ use git2::Oid;
 use super::cache::SizedLru;
 use super::config::Config;
 use super::filter::{Filter, contains_ci};
-use super::history::CellScreen;
 use super::keymap::Action;
+use super::screen::Screen;
 use super::theme::ColorDepth;
 use crate::lineage::Lineage;
 use crate::render::image::Protocol;
@@ -286,14 +286,10 @@ pub struct App {
     /// The record pane as last built, reused while still current (a cache
     /// the drawing code fills; see `views::detail_view`).
     pub detail_view: std::cell::RefCell<Option<Arc<super::views::DetailView>>>,
-    /// The cell history screen, when open (it covers the panes).
-    pub cell: Option<CellScreen>,
-    /// The file-change screen, when open.
-    pub changes: Option<super::changes::ChangesScreen>,
-    /// The environment screen, when open.
-    pub env: Option<super::envscreen::EnvScreen>,
-    /// The insights screen, when open, and its figures for this load.
-    pub insights: Option<super::insights::InsightsScreen>,
+    /// The screens open over the timeline (they cover its panes), the
+    /// one drawn and given the keys last; empty: the timeline.
+    pub screens: Vec<Screen>,
+    /// The insights screen's figures for this load.
     pub insights_data: Option<Arc<super::insights::InsightsData>>,
     /// Counts cell screen requests, so late answers to old ones are dropped.
     pub cell_generation: u64,
@@ -355,10 +351,7 @@ impl App {
             detail_height: 20,
             detail_lines: 0,
             detail_view: std::cell::RefCell::new(None),
-            cell: None,
-            changes: None,
-            env: None,
-            insights: None,
+            screens: Vec::new(),
             insights_data: None,
             cell_generation: 0,
             lineages: HashMap::new(),
@@ -593,17 +586,8 @@ impl App {
             }
             return Vec::new();
         }
-        if self.cell.is_some() && action != Action::Help {
-            return self.cell_update(action);
-        }
-        if self.changes.is_some() && action != Action::Help {
-            return self.changes_update(action);
-        }
-        if self.env.is_some() && action != Action::Help {
-            return self.env_update(action);
-        }
-        if self.insights.is_some() && action != Action::Help {
-            return self.insights_update(action);
+        if !self.screens.is_empty() && action != Action::Help {
+            return self.screen_update(action);
         }
         let page = match self.focus {
             Focus::Timeline => self.list_height.saturating_sub(2).max(1) as isize,

@@ -136,20 +136,8 @@ impl App {
     /// Mouse wheel over a pane.
     pub fn wheel(&mut self, down: bool, over_detail: bool) -> Vec<Effect> {
         let step = if down { 3 } else { -3 };
-        if let Some(screen) = self.cell.as_mut() {
-            screen.pane.scroll_by(step);
-            return Vec::new();
-        }
-        if let Some(screen) = self.changes.as_mut() {
-            screen.pane.scroll_by(step);
-            return Vec::new();
-        }
-        if let Some(screen) = self.env.as_mut() {
-            screen.pane.scroll_by(step);
-            return Vec::new();
-        }
-        if let Some(screen) = self.insights.as_mut() {
-            screen.pane.scroll_by(step);
+        if let Some(screen) = self.screens.last_mut() {
+            screen.pane_mut().scroll_by(step);
             return Vec::new();
         }
         if over_detail {
@@ -162,11 +150,7 @@ impl App {
 
     /// A click on the timeline at a view position.
     pub fn click_record(&mut self, pos: usize) -> Vec<Effect> {
-        if self.cell.is_some()
-            || self.changes.is_some()
-            || self.env.is_some()
-            || self.insights.is_some()
-        {
+        if !self.screens.is_empty() {
             return Vec::new();
         }
         self.focus = Focus::Timeline;

@@ -128,14 +128,8 @@ pub fn render(app: &App, f: &mut Frame) {
         size.width,
         a.status.y.saturating_sub(size.y),
     );
-    if let Some(screen) = &app.cell {
-        super::history_view::render(&app.look(), screen, f, body);
-    } else if let Some(screen) = &app.changes {
-        super::changes_view::render(&app.look(), screen, f, body);
-    } else if let Some(screen) = &app.env {
-        super::envscreen::render(app, screen, f, body);
-    } else if let Some(screen) = &app.insights {
-        super::insights::render(app, screen, f, body);
+    if let Some(screen) = app.screens.last() {
+        screen.render(&app.look(), app.loaded(), f, body);
     } else {
         render_timeline(app, f, a.timeline);
         render_detail(app, f, a.detail);

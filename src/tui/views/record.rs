@@ -522,10 +522,7 @@ pub fn placements(app: &App, size: Rect) -> Vec<Placement> {
         app.protocol,
         Protocol::Kitty | Protocol::Iterm | Protocol::Sixel
     ) || !matches!(app.overlay, Overlay::None)
-        || app.cell.is_some()
-        || app.changes.is_some()
-        || app.env.is_some()
-        || app.insights.is_some()
+        || !app.screens.is_empty()
     {
         return Vec::new();
     }

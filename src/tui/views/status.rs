@@ -137,37 +137,6 @@ pub(super) fn render_status(app: &App, f: &mut Frame, area: Rect) {
 /// The keys of the screen that is open (none for the timeline), most
 /// useful first.
 pub(super) fn screen_hints(app: &App) -> Vec<String> {
-    use crate::tui::keymap::Action as A;
-    let k = |a: A, d: &str| key_label(app, a, d);
-    let runs = |what: &str| format!("{} {} {what}", k(A::PrevRun, "["), k(A::NextRun, "]"));
-    if app.cell.is_some() {
-        vec![
-            runs("runs"),
-            format!("{} mark", k(A::Mark, "m")),
-            format!("{} unified", k(A::ToggleUnified, "u")),
-            format!("{} record", k(A::Open, "⏎")),
-            format!("{} back", k(A::Back, "esc")),
-        ]
-    } else if app.changes.is_some() {
-        vec![
-            runs("files"),
-            format!("{} unified", k(A::ToggleUnified, "u")),
-            format!("{} back", k(A::Back, "esc")),
-        ]
-    } else if app.env.is_some() {
-        vec![
-            runs("environment records"),
-            format!("{} mark", k(A::Mark, "m")),
-            format!("{} record", k(A::Open, "⏎")),
-            format!("{} back", k(A::Back, "esc")),
-        ]
-    } else if app.insights.is_some() {
-        vec![
-            format!("{} stuck/usage", k(A::FocusNext, "Tab")),
-            format!("{} cell history", k(A::Open, "⏎")),
-            format!("{} back", k(A::Back, "esc")),
-        ]
-    } else {
-        Vec::new()
-    }
+    let key = |a, d: &str| key_label(app, a, d);
+    app.screens.last().map_or_else(Vec::new, |s| s.hints(&key))
 }
