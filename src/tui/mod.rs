@@ -379,8 +379,9 @@ pub(super) fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Eff
         Msg::Signal(signal_hook::consts::SIGTSTP) => vec![Effect::Suspend],
         Msg::Signal(signal_hook::consts::SIGCONT) => vec![Effect::Redraw],
         Msg::Signal(_) => vec![Effect::Quit],
-        // The event loop gives these to its `Graphics`.
-        Msg::Encoded { .. } => Vec::new(),
+        // The event loop gives these to its `Graphics`, and the reopened
+        // project's workers to itself (see `effects::take_opened`).
+        Msg::Encoded { .. } | Msg::Opened(_) => Vec::new(),
         Msg::InputGone(e) => {
             app.load_error = Some(format!("terminal input failed: {e}"));
             vec![Effect::Quit]

@@ -61,7 +61,8 @@ pub(super) fn render_status(app: &App, f: &mut Frame, area: Rect) {
             t.status_key,
         ));
     }
-    if app.loading {
+    // Also while a project is opened anew, which can take a while.
+    if app.loading || app.opening.is_some() {
         let spin = if app.ascii { "..." } else { "⟳" };
         left.push(Span::styled(format!(" {spin} loading "), t.warning));
     }
