@@ -6,6 +6,8 @@ mod screens;
 mod scroll;
 mod search;
 
+pub use scroll::lines_from;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -226,6 +228,23 @@ pub struct Opening {
     pub reload: bool,
 }
 
+/// The local day of each loaded record, as a number into the days' names.
+#[derive(Debug, Clone, Copy)]
+pub struct Days<'a> {
+    pub of: &'a [u32],
+    pub names: &'a [String],
+}
+
+impl<'a> Days<'a> {
+    /// The local day (`YYYY-MM-DD`) of the record at position `i`.
+    pub fn day(&self, i: usize) -> &'a str {
+        self.of
+            .get(i)
+            .and_then(|&d| self.names.get(d as usize))
+            .map_or("", String::as_str)
+    }
+}
+
 /// What one line of the timeline shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimelineLine {
@@ -320,6 +339,7 @@ impl App {
     pub fn look(&self) -> crate::tui::views::Look<'_> {
         crate::tui::views::Look {
             theme: &self.config.theme,
+            keys: &self.config.keys,
             ascii: self.ascii,
             depth: self.depth,
             protocol: self.protocol,
@@ -403,10 +423,15 @@ impl App {
 
     /// The local day (`YYYY-MM-DD`) of the record at position `i`.
     pub fn day(&self, i: usize) -> &str {
-        self.days
-            .get(i)
-            .and_then(|&d| self.day_names.get(d as usize))
-            .map_or("", String::as_str)
+        self.day_table().day(i)
+    }
+
+    /// The local days of the loaded records.
+    pub fn day_table(&self) -> Days<'_> {
+        Days {
+            of: &self.days,
+            names: &self.day_names,
+        }
     }
 
     /// The number of a local day in `day_names`, adding it when new.

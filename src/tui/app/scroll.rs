@@ -66,30 +66,10 @@ impl App {
         self.visible_decodes()
     }
 
-    /// The timeline's lines from view position `top` for `height` lines: a
-    /// day separator before each record that starts a new day (and before
-    /// the first shown), but never as the last line, where it would push
-    /// its record out (on a one-line timeline only the record shows).
+    /// The timeline's lines from view position `top` for `height` lines
+    /// (see [`lines_from`]).
     pub fn lines_from(&self, top: usize, height: usize) -> Vec<TimelineLine> {
-        let mut out = Vec::with_capacity(height);
-        let mut pos = top;
-        let mut last_day: Option<&str> = None;
-        while out.len() < height {
-            let Some(&i) = self.view.get(pos) else { break };
-            let day = self.day(i);
-            if last_day != Some(day) {
-                if out.len() + 1 >= height && !out.is_empty() {
-                    break;
-                }
-                if out.len() + 1 < height {
-                    out.push(TimelineLine::Day(pos));
-                }
-            }
-            last_day = Some(day);
-            out.push(TimelineLine::Record(pos));
-            pos += 1;
-        }
-        out
+        lines_from(&self.view, self.day_table(), top, height)
     }
 
     /// Is the record at view position `pos` drawn when the timeline starts at `top`?
@@ -156,4 +136,30 @@ impl App {
         self.focus = Focus::Timeline;
         self.select(pos)
     }
+}
+
+/// The timeline's lines from position `top` of `view` for `height` lines: a
+/// day separator before each record that starts a new day (and before
+/// the first shown), but never as the last line, where it would push
+/// its record out (on a one-line timeline only the record shows).
+pub fn lines_from(view: &[usize], days: Days<'_>, top: usize, height: usize) -> Vec<TimelineLine> {
+    let mut out = Vec::with_capacity(height);
+    let mut pos = top;
+    let mut last_day: Option<&str> = None;
+    while out.len() < height {
+        let Some(&i) = view.get(pos) else { break };
+        let day = days.day(i);
+        if last_day != Some(day) {
+            if out.len() + 1 >= height && !out.is_empty() {
+                break;
+            }
+            if out.len() + 1 < height {
+                out.push(TimelineLine::Day(pos));
+            }
+        }
+        last_day = Some(day);
+        out.push(TimelineLine::Record(pos));
+        pos += 1;
+    }
+    out
 }
