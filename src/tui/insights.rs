@@ -182,7 +182,7 @@ pub fn render(look: &Look<'_>, screen: &InsightsScreen, project: &str, f: &mut F
             let build = |width: u16, _unified: bool| -> Vec<Line<'static>> {
                 let look = InsightLook {
                     json: false,
-                    ascii: ascii,
+                    ascii,
                     width: usize::from(width),
                 };
                 render_stats(&data.stats, &name, look)
