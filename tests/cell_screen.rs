@@ -125,7 +125,7 @@ fn side_by_side_and_unified_at_80x24_and_160x40() {
     let (project, mut app) = handmade(dir.path());
     let commit = run_of(&project, 3);
     open(&mut app, &project, commit);
-    let s = app.cell.as_ref().unwrap();
+    let s = app.cell().unwrap();
     assert_eq!(s.runs.as_ref().unwrap().runs.len(), 3, "A ran three times");
 
     let narrow = draw(&mut app, 80, 24);
@@ -169,7 +169,7 @@ fn stepping_and_marking_runs_changes_the_pair() {
     let last = *cell.runs.last().unwrap();
     open(&mut app, &project, l.executions[last].commit);
     let pair = |app: &App| {
-        let s = app.cell.as_ref().unwrap();
+        let s = app.cell().unwrap();
         let v = s.shown.as_ref().unwrap();
         let e = &s.runs.as_ref().unwrap().lineage.executions;
         (e[v.cmp.old].commit, e[v.cmp.new].commit)
@@ -205,7 +205,7 @@ fn stepping_and_marking_runs_changes_the_pair() {
 
     // Enter goes to the run's record in the timeline.
     press(&mut app, &project, Action::Open);
-    assert!(app.cell.is_none());
+    assert!(app.cell().is_none());
     assert_eq!(app.current().unwrap().commit, commit_of(0));
 }
 
@@ -232,7 +232,7 @@ fn a_record_without_code_says_so() {
         .unwrap();
     app.click_record(pos);
     press(&mut app, &project, Action::CellHistory);
-    assert!(app.cell.is_none());
+    assert!(app.cell().is_none());
     assert!(app.flash.as_deref().unwrap().contains("not a cell run"));
     // Esc and q close the screen again.
     let code = app
@@ -242,7 +242,7 @@ fn a_record_without_code_says_so() {
         .unwrap();
     app.click_record(code);
     press(&mut app, &project, Action::CellHistory);
-    assert!(app.cell.is_some());
+    assert!(app.cell().is_some());
     press(&mut app, &project, Action::Back);
-    assert!(app.cell.is_none());
+    assert!(app.cell().is_none());
 }

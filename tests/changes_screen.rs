@@ -66,14 +66,14 @@ fn a_notebook_save_shows_its_cells_and_an_upload_its_files() {
     assert!(screen.contains("cell "), "{screen}");
     assert!(!screen.contains("\"cell_type\""), "no raw JSON: {screen}");
     press(&mut app, &project, Action::Back);
-    assert!(app.changes.is_none());
+    assert!(app.changes().is_none());
 
     // An upload: every file added, `]` steps through them.
     open_first(&mut app, &project, |r| {
         r.record.message.starts_with("Uploaded") && r.record.message.contains(" 2 ")
             || r.record.message.starts_with("Uploaded 3")
     });
-    let s = app.changes.as_ref().unwrap();
+    let s = app.changes().unwrap();
     let Some(Ok(ch)) = &s.changes else {
         panic!("changes read")
     };
@@ -83,9 +83,9 @@ fn a_notebook_save_shows_its_cells_and_an_upload_its_files() {
             .iter()
             .all(|f| f.status == gtm_tui::files::ChangeStatus::Added)
     );
-    let first = app.changes.as_ref().unwrap().shown.as_ref().unwrap().index;
+    let first = app.changes().unwrap().shown.as_ref().unwrap().index;
     press(&mut app, &project, Action::NextRun);
-    let second = app.changes.as_ref().unwrap().shown.as_ref().unwrap().index;
+    let second = app.changes().unwrap().shown.as_ref().unwrap().index;
     assert_eq!((first, second), (0, 1));
     let screen = draw(&mut app, 80, 24);
     insta::with_settings!({
@@ -105,15 +105,15 @@ fn d_on_other_records() {
     open_first(&mut app, &project, |r| {
         r.record.message.contains("in notebook")
     });
-    assert!(app.cell.is_some() && app.changes.is_none());
+    assert!(app.cell().is_some() && app.changes().is_none());
     press(&mut app, &project, Action::Back);
     // An environment record: its environment and what it changed.
     open_first(&mut app, &project, |r| r.record.meta.type_id == 1);
-    assert!(app.env.is_some());
+    assert!(app.env().is_some());
     press(&mut app, &project, Action::Back);
     // A note: nothing to show, says so.
     open_first(&mut app, &project, |r| r.record.meta.type_id == 0);
-    assert!(app.cell.is_none() && app.changes.is_none());
+    assert!(app.cell().is_none() && app.changes().is_none());
     assert!(app.flash.is_some());
 }
 
@@ -155,7 +155,7 @@ fn the_environment_at_a_record_and_between_two_points() {
     // Mark it, step to the previous environment record: the difference shows.
     press(&mut app, &project, Action::Mark);
     press(&mut app, &project, Action::PrevRun);
-    let s = app.env.as_ref().unwrap();
+    let s = app.env().unwrap();
     assert_eq!(s.at, app.rows.get(env_records[1]).unwrap().commit());
     let view = s.shown.as_ref().unwrap();
     let (mark, d) = view.against.as_ref().unwrap();
@@ -168,7 +168,7 @@ fn the_environment_at_a_record_and_between_two_points() {
     assert!(screen.contains("since the marked point"), "{screen}");
     // The timeline line of an environment record names the change once decoded.
     press(&mut app, &project, Action::Back);
-    assert!(app.env.is_none());
+    assert!(app.env().is_none());
     let row = app.rows.get(first).unwrap().to_row();
     let prepared = gtm_tui::tui::prepare::prepare(&project, &project.details(), &row, true);
     assert_eq!(prepared.env_summary.as_deref(), Some(summary.as_str()));

@@ -40,7 +40,7 @@ fn stuck_points_and_usage() {
     let mut app = common::screens::loaded_app(&project);
 
     press(&mut app, &project, Action::Insights);
-    let data = app.insights.as_ref().unwrap().data.clone().unwrap();
+    let data = app.insights().unwrap().data.clone().unwrap();
     assert!(
         data.streaks.len() >= 2,
         "planted streaks found: {}",
@@ -53,7 +53,7 @@ fn stuck_points_and_usage() {
 
     // Usage: the figures of the whole history.
     press(&mut app, &project, Action::FocusNext);
-    assert_eq!(app.insights.as_ref().unwrap().tab, Tab::Usage);
+    assert_eq!(app.insights().unwrap().tab, Tab::Usage);
     let screen = draw(&mut app, 100, 30);
     assert!(screen.contains("Record types"), "{screen}");
     assert!(
@@ -65,8 +65,8 @@ fn stuck_points_and_usage() {
     // Back to the streaks: Enter opens the first one's cell history.
     press(&mut app, &project, Action::FocusNext);
     press(&mut app, &project, Action::Open);
-    assert!(app.insights.is_none());
-    let cell = app.cell.as_ref().expect("the cell screen");
+    assert!(app.insights().is_none());
+    let cell = app.cell().expect("the cell screen");
     let runs = cell.runs.as_ref().unwrap();
     let id = &runs.lineage.cells[runs.cell].id;
     assert_eq!(id, &data.streaks[0].cell_id);
@@ -76,5 +76,5 @@ fn stuck_points_and_usage() {
     press(&mut app, &project, Action::Back);
     let fx = app.update(Action::Insights);
     assert!(fx.is_empty(), "{fx:?}");
-    assert!(app.insights.as_ref().unwrap().data.is_some());
+    assert!(app.insights().unwrap().data.is_some());
 }

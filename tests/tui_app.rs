@@ -372,9 +372,9 @@ fn rows_brought_into_view_are_decoded_without_another_key() {
     // The insights screen, Enter on a streak opens its cell, Esc back.
     press_key(&mut app, &project, size, KeyCode::Char('i'));
     press_key(&mut app, &project, size, KeyCode::Enter);
-    assert!(app.cell.is_some(), "the streak's cell opened");
+    assert!(app.cell().is_some(), "the streak's cell opened");
     press_key(&mut app, &project, size, KeyCode::Esc);
-    assert!(app.cell.is_none());
+    assert!(app.cell().is_none());
     all_drawn_decoded(&app).expect("back from the cell screen");
 
     // v lays the panes side by side: a taller timeline, more rows.
@@ -795,4 +795,119 @@ fn the_branch_list_arrives_as_a_message() {
         app.flash.as_deref(),
         Some("cannot list branches: refs unreadable")
     );
+}
+
+/// A branch switch or a reload opens the project on a worker thread, not
+/// the UI thread: its answer comes before any record of its walk, only the
+/// latest request's answer is taken, and a failure leaves the history that
+/// was read before on screen.
+#[test]
+fn the_project_is_opened_again_by_a_worker() {
+    use gtm_tui::tui::worker::{self, Msg};
+    use std::sync::mpsc::{Receiver, channel};
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 40,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let branch = project.branches().unwrap()[0].name.clone();
+    let mut app = common::screens::loaded_app(&project);
+    let before = app.rows.len();
+    let size = ratatui::layout::Rect::new(0, 0, 80, 24);
+    // Everything one open sends, until its walk is done (or it failed).
+    let answers = |rx: &Receiver<Msg>, load: u64| {
+        let mut got = Vec::new();
+        loop {
+            let m = rx
+                .recv_timeout(std::time::Duration::from_secs(120))
+                .expect("the open answers");
+            let last = match &m {
+                Msg::Opened(o) => o.load == load && o.result.is_err(),
+                Msg::Walk(l, gtm_tui::repo::WalkMsg::Done(_)) => *l == load,
+                _ => false,
+            };
+            got.push(m);
+            if last {
+                return got;
+            }
+        }
+    };
+
+    let first = app.begin_open(&app.rev.clone(), true);
+    assert_eq!(app.flash.as_deref(), Some("reloading…"));
+    let second = app.begin_open(&branch, false);
+    assert!(second > first);
+    assert_eq!(
+        app.flash.as_deref(),
+        Some(format!("reading {branch}").as_str())
+    );
+    assert_eq!(
+        app.rows.len(),
+        before,
+        "the old history stays while opening"
+    );
+
+    let (tx, rx) = channel();
+    worker::open(
+        dir.path().to_path_buf(),
+        "HEAD".into(),
+        first,
+        true,
+        tx.clone(),
+    );
+    let msgs = answers(&rx, first);
+    let Some(Msg::Opened(stale)) = msgs.into_iter().next() else {
+        panic!("the answer comes before the walk's records")
+    };
+    let r = stale.result.unwrap();
+    assert!(!app.opened(first, Ok((r.name, r.repo_dirs))), "stale");
+    assert_eq!((app.rows.len(), app.rev.as_str()), (before, "HEAD"));
+
+    worker::open(
+        dir.path().to_path_buf(),
+        branch.clone(),
+        second,
+        true,
+        tx.clone(),
+    );
+    let mut msgs = answers(&rx, second).into_iter();
+    let Some(Msg::Opened(fresh)) = msgs.next() else {
+        panic!("the answer comes before the walk's records")
+    };
+    let r = fresh.result.unwrap();
+    assert!(app.opened(second, Ok((r.name, r.repo_dirs))));
+    assert_eq!((app.load, app.rev.as_str()), (second, branch.as_str()));
+    assert!(app.rows.is_empty() && app.opening.is_none());
+    for m in msgs {
+        send(&mut app, &project, size, m);
+    }
+    assert!(!app.rows.is_empty() && !app.loading);
+    let read = app.rows.len();
+
+    let third = app.begin_open("no-such-branch", false);
+    worker::open(
+        dir.path().to_path_buf(),
+        "no-such-branch".into(),
+        third,
+        true,
+        tx,
+    );
+    let Some(Msg::Opened(failed)) = answers(&rx, third).into_iter().next() else {
+        panic!("an answer")
+    };
+    assert!(!app.opened(third, failed.result.map(|r| (r.name, r.repo_dirs))));
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap()
+            .starts_with("cannot read no-such-branch: "),
+        "{:?}",
+        app.flash
+    );
+    assert_eq!((app.rows.len(), app.rev.as_str()), (read, branch.as_str()));
+    assert!(app.opening.is_none());
 }

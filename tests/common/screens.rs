@@ -41,19 +41,19 @@ pub fn settle(app: &mut App, project: &Project, mut fx: Vec<Effect>) {
                 new,
                 generation,
             } => {
-                let l = Arc::clone(&app.cell.as_ref().unwrap().runs.as_ref().unwrap().lineage);
+                let l = Arc::clone(&app.cell().unwrap().runs.as_ref().unwrap().lineage);
                 let view =
                     history::prepare_pair(project, &store, &l, &app.rows, old, new, true).unwrap();
                 app.compared(generation, Arc::new(view));
             }
             Effect::ReadChanges { generation } => {
-                let commit = app.changes.as_ref().unwrap().commit;
+                let commit = app.changes().unwrap().commit;
                 let row = app.row(commit).unwrap().clone();
                 let result = changes::read_changes(project, &row).map(Arc::new);
                 fx.extend(app.changes_ready(generation, result));
             }
             Effect::FileDiff { index, generation } => {
-                let Some(Ok(ch)) = app.changes.as_ref().unwrap().changes.clone() else {
+                let Some(Ok(ch)) = app.changes().unwrap().changes.clone() else {
                     panic!("changes first")
                 };
                 let view = changes::prepare_file(project, &ch, index, true).unwrap();

@@ -6,8 +6,11 @@ use std::sync::Arc;
 
 use git2::Oid;
 
-use super::diffpane::{DiffPane, PaneFocus};
+use super::app::Effect;
+use super::history::unified_note;
 use super::keymap::Action;
+use super::listpane::{ListKey, ListPane, Order};
+use super::screen::Outcome;
 use crate::files::notebook::CellKind;
 use crate::files::{Changes, FileDiff, file_diff};
 use crate::render::highlight::{Highlighter, Lang, StyledLine};
@@ -40,22 +43,12 @@ pub struct ChangesScreen {
     pub message: String,
     /// The files, once read (or why they could not be).
     pub changes: Option<Result<Arc<Changes>, String>>,
-    pub selected: usize,
-    pub focus: PaneFocus,
+    /// The files over the selected one's diff.
+    pub list: ListPane,
     /// The file asked for, and the one drawn.
     pub wanted: Option<usize>,
     pub shown: Option<Arc<FileView>>,
-    pub pane: DiffPane,
     pub generation: u64,
-}
-
-/// What the app should do after a key here.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChangesOutcome {
-    /// Prepare this file's diff (if any) next.
-    Diff(Option<usize>),
-    Flash(String),
-    Close,
 }
 
 impl ChangesScreen {
@@ -64,14 +57,9 @@ impl ChangesScreen {
             commit: row.commit,
             message: row.record.message.clone(),
             changes: None,
-            selected: 0,
-            focus: PaneFocus::List,
+            list: ListPane::default(),
             wanted: None,
             shown: None,
-            pane: DiffPane {
-                height: 10,
-                ..DiffPane::default()
-            },
             generation,
         }
     }
@@ -83,77 +71,53 @@ impl ChangesScreen {
         }
     }
 
-    /// The changes arrived: show the first file.
-    pub fn set_changes(&mut self, result: Result<Arc<Changes>, String>) -> Option<usize> {
+    /// The changes arrived for request `generation`: show the first file.
+    pub fn changes_ready(
+        &mut self,
+        generation: u64,
+        result: Result<Arc<Changes>, String>,
+    ) -> Vec<Effect> {
+        if self.generation != generation {
+            return Vec::new();
+        }
         self.changes = Some(result);
-        self.selected = 0;
+        self.list.selected = 0;
         self.wanted = None;
         self.shown = None;
         self.want()
     }
 
-    fn want(&mut self) -> Option<usize> {
-        if self.file_count() == 0 || self.wanted == Some(self.selected) {
-            return None;
+    /// A file's diff arrived; shown if it is the one last asked for.
+    pub fn file_ready(&mut self, generation: u64, view: Arc<FileView>) {
+        if self.generation == generation && self.wanted == Some(view.index) {
+            self.list.pane.reset();
+            self.shown = Some(view);
         }
-        self.wanted = Some(self.selected);
-        Some(self.selected)
     }
 
-    fn select(&mut self, pos: usize) -> Option<usize> {
-        let n = self.file_count();
-        if n == 0 {
-            return None;
+    /// Asks for the selected file's diff unless it is the one wanted already.
+    fn want(&mut self) -> Vec<Effect> {
+        let index = self.list.selected;
+        if self.file_count() == 0 || self.wanted == Some(index) {
+            return Vec::new();
         }
-        let pos = pos.min(n - 1);
-        if pos != self.selected {
-            self.selected = pos;
-            self.pane.scroll = 0;
-        }
-        self.want()
+        self.wanted = Some(index);
+        vec![Effect::FileDiff {
+            index,
+            generation: self.generation,
+        }]
     }
 
-    pub fn update(&mut self, action: Action) -> ChangesOutcome {
-        let page = self.pane.height.saturating_sub(2).max(1) as isize;
-        let mut want = None;
-        match (action, self.focus) {
-            (Action::Back | Action::Quit | Action::Changes, _) => return ChangesOutcome::Close,
-            (Action::FocusNext | Action::FocusPrev, _) => {
-                self.focus = match self.focus {
-                    PaneFocus::List => PaneFocus::Diff,
-                    PaneFocus::Diff => PaneFocus::List,
-                }
-            }
-            (Action::Right | Action::Open, _) => self.focus = PaneFocus::Diff,
-            (Action::Left, _) => self.focus = PaneFocus::List,
-            (Action::NextRun, _) | (Action::Down, PaneFocus::List) => {
-                want = self.select(self.selected + 1)
-            }
-            (Action::PrevRun, _) | (Action::Up, PaneFocus::List) => {
-                want = self.select(self.selected.saturating_sub(1))
-            }
-            (Action::Top, PaneFocus::List) => want = self.select(0),
-            (Action::Bottom, PaneFocus::List) => want = self.select(usize::MAX),
-            (Action::Down, PaneFocus::Diff) => self.pane.scroll_by(1),
-            (Action::Up, PaneFocus::Diff) => self.pane.scroll_by(-1),
-            (Action::Top, PaneFocus::Diff) => self.pane.scroll = 0,
-            (Action::Bottom, PaneFocus::Diff) => self.pane.scroll_by(isize::MAX / 2),
-            (Action::PageDown, _) => self.pane.scroll_by(page),
-            (Action::PageUp, _) => self.pane.scroll_by(-page),
-            (Action::ToggleUnified, _) => {
-                let now = self.pane.toggle_unified();
-                return ChangesOutcome::Flash(
-                    if now {
-                        "unified diff"
-                    } else {
-                        "side-by-side diff"
-                    }
-                    .into(),
-                );
-            }
-            _ => {}
+    /// A key on the screen.
+    pub fn update(&mut self, action: Action) -> Outcome {
+        if matches!(action, Action::Back | Action::Quit | Action::Changes) {
+            return Outcome::Close;
         }
-        ChangesOutcome::Diff(want)
+        match self.list.key(action, self.file_count(), Order::NextIsDown) {
+            ListKey::Selected => Outcome::Stay(self.want()),
+            ListKey::Unified(now) => Outcome::Flash(unified_note(now), Vec::new()),
+            ListKey::Done | ListKey::Ignored => Outcome::nothing(),
+        }
     }
 }
 

@@ -4,12 +4,11 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use super::changes::{ChangesScreen, FileView};
-use super::diffpane::{PaneFocus, adapt_lines, diff_styles, key_of};
-use super::history_view::cell_areas;
-use super::views::{Look, pane_block, plain};
+use super::diffpane::{adapt_lines, diff_styles, key_of};
+use super::listpane::{ListBody, ListPane};
+use super::views::{Look, plain};
 use crate::columns::truncate_mark;
 use crate::diff::TextDiff;
 use crate::files::notebook::CellStatus;
@@ -21,7 +20,7 @@ use crate::render::numbers::human_bytes as human;
 
 pub fn render(look: &Look<'_>, screen: &ChangesScreen, f: &mut Frame, body: Rect) {
     let t = &look.theme;
-    let a = cell_areas(body, screen.file_count().max(1));
+    let a = ListPane::split(body, screen.file_count().max(1));
     let title = match &screen.changes {
         Some(Ok(c)) => format!(
             " {} · {} file{} · {} {} ",
@@ -33,78 +32,56 @@ pub fn render(look: &Look<'_>, screen: &ChangesScreen, f: &mut Frame, body: Rect
         ),
         _ => format!(" {} ", truncate_mark(&screen.message, 60, look.ascii)),
     };
-    let block = pane_block(
-        look,
-        plain(&title, look.ascii),
-        screen.focus == PaneFocus::List,
-    );
-    let inner = block.inner(a.runs);
-    f.render_widget(block, a.runs);
-    match &screen.changes {
-        None => f.render_widget(
-            Paragraph::new(Span::styled(
-                plain(" reading the change…", look.ascii),
+    let line = |i: usize, selected: bool| {
+        let Some(Ok(c)) = &screen.changes else {
+            return None;
+        };
+        let file = c.files.get(i)?;
+        let style = match file.status {
+            ChangeStatus::Added => t.badge,
+            ChangeStatus::Deleted => t.error,
+            _ => t.text,
+        };
+        Some(Line::from(vec![
+            Span::raw(if selected {
+                if look.ascii { "> " } else { "▶ " }
+            } else {
+                "  "
+            }),
+            Span::styled(format!("{} ", file.status.letter()), style),
+            Span::styled(plain(&listed_path(file), look.ascii), t.text),
+            Span::styled(
+                format!(
+                    "  {}{}",
+                    sizes(file.old_size, file.new_size),
+                    if file.binary { " · binary" } else { "" }
+                ),
                 t.dim,
-            )),
-            inner,
-        ),
-        Some(Err(e)) => f.render_widget(
-            Paragraph::new(Span::styled(format!(" {e}"), t.error)),
-            inner,
-        ),
-        Some(Ok(c)) if c.files.is_empty() => f.render_widget(
-            Paragraph::new(Span::styled(
-                " no files changed (only the activity log)",
-                t.dim,
-            )),
-            inner,
-        ),
-        Some(Ok(c)) => {
-            let h = usize::from(inner.height).max(1);
-            let top = screen.selected.saturating_sub(h - 1);
-            let mut lines = Vec::new();
-            for (i, file) in c.files.iter().enumerate().skip(top).take(h) {
-                let style = match file.status {
-                    ChangeStatus::Added => t.badge,
-                    ChangeStatus::Deleted => t.error,
-                    _ => t.text,
-                };
-                let mut line = Line::from(vec![
-                    Span::raw(if i == screen.selected {
-                        if look.ascii { "> " } else { "▶ " }
-                    } else {
-                        "  "
-                    }),
-                    Span::styled(format!("{} ", file.status.letter()), style),
-                    Span::styled(plain(&listed_path(file), look.ascii), t.text),
-                    Span::styled(
-                        format!(
-                            "  {}{}",
-                            sizes(file.old_size, file.new_size),
-                            if file.binary { " · binary" } else { "" }
-                        ),
-                        t.dim,
-                    ),
-                ]);
-                if i == screen.selected {
-                    line = line.style(if screen.focus == PaneFocus::List {
-                        t.selected
-                    } else {
-                        t.selected_unfocused
-                    });
-                }
-                lines.push(line);
-            }
-            f.render_widget(Paragraph::new(lines), inner);
-        }
-    }
-    let focused = screen.focus == PaneFocus::Diff;
+            ),
+        ]))
+    };
+    let list = match &screen.changes {
+        None => ListBody::Note(Span::styled(
+            plain(" reading the change…", look.ascii),
+            t.dim,
+        )),
+        Some(Err(e)) => ListBody::Note(Span::styled(format!(" {e}"), t.error)),
+        Some(Ok(c)) if c.files.is_empty() => ListBody::Note(Span::styled(
+            " no files changed (only the activity log)",
+            t.dim,
+        )),
+        Some(Ok(c)) => ListBody::Items {
+            len: c.files.len(),
+            line: &line,
+        },
+    };
+    screen.list.render_list(look, f, a.list, &title, list);
     let current = screen
         .shown
         .as_ref()
         .filter(|v| screen.wanted == Some(v.index));
     let file = match &screen.changes {
-        Some(Ok(c)) => c.files.get(screen.selected),
+        Some(Ok(c)) => c.files.get(screen.list.selected),
         _ => None,
     };
     let (Some(view), Some(file)) = (current, file) else {
@@ -114,21 +91,15 @@ pub fn render(look: &Look<'_>, screen: &ChangesScreen, f: &mut Frame, body: Rect
             ""
         };
         screen
-            .pane
-            .render(look, f, a.diff, " Diff ", focused, waiting, None);
+            .list
+            .render_pane(look, f, a.pane, " Diff ", waiting, None);
         return;
     };
     let title = format!(" {} ", listed_path(file));
     let build = |width: u16, unified: bool| file_lines(look, view, width, unified);
-    screen.pane.render(
-        look,
-        f,
-        a.diff,
-        &title,
-        focused,
-        "",
-        Some((key_of(view, 1), &build)),
-    );
+    screen
+        .list
+        .render_pane(look, f, a.pane, &title, "", Some((key_of(view, 1), &build)));
 }
 
 fn file_lines(

@@ -1,6 +1,6 @@
-//! The scrolling diff pane shared by the cell and file-change screens: its
-//! scroll position, unified or side-by-side choice, and the lines as last
-//! built (kept until what they were built from changes).
+//! The scrolling pane of the cell, file-change, environment and insights
+//! screens: its scroll position, unified or side-by-side choice, and the
+//! lines as last built (kept until what they were built from changes).
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
+use super::keymap::Action;
 use super::theme::{ColorDepth, adapt_style};
 use super::views::{Look, pane_block, plain};
 use crate::render::diff::DiffStyles;
@@ -48,6 +49,22 @@ impl DiffPane {
         let len = self.drawn.borrow().as_ref().map_or(0, |d| d.lines.len());
         let max = len.saturating_sub(self.height.max(1) / 2);
         self.scroll = self.scroll.saturating_add_signed(delta).min(max);
+    }
+
+    /// The scrolling keys (a line, a page, either end); whether `action`
+    /// was one of them.
+    pub fn scroll_key(&mut self, action: Action) -> bool {
+        let page = self.height.saturating_sub(2).max(1) as isize;
+        match action {
+            Action::Down => self.scroll_by(1),
+            Action::Up => self.scroll_by(-1),
+            Action::PageDown => self.scroll_by(page),
+            Action::PageUp => self.scroll_by(-page),
+            Action::Top => self.scroll = 0,
+            Action::Bottom => self.scroll_by(isize::MAX / 2),
+            _ => return false,
+        }
+        true
     }
 
     /// Unified on terminals narrower than 100 columns unless the user chose.

@@ -27,23 +27,41 @@ pub(super) fn event_loop(
     event_loop_with(terminal, app, &mut workers, &mut graphics, rx, tx, opts)
 }
 
-/// The history at `rev` read anew: the project opened again, new workers
-/// for the next load (the old ones' late answers are dropped by it), the
-/// timeline emptied for the new rows. The project's name on success.
+/// The history at `rev` read anew (`reload`: the one being read): the
+/// project opened again on a worker thread, whose answer comes as
+/// `Msg::Opened` (see [`take_opened`]).
 fn restart(
     app: &mut App,
-    workers: &mut Workers,
     tx: &std::sync::mpsc::Sender<Msg>,
     opts: &TuiOptions,
     rev: &str,
-) -> Result<String, String> {
-    let project = Project::open(&opts.path, Some(rev)).map_err(|e| e.to_string())?;
-    let load = app.load + 1;
-    *workers =
-        Workers::start(&project, tx, load, app_dark(&app.config)).map_err(|e| e.to_string())?;
-    app.reset(load);
-    app.repo_dirs = repo_dirs(&project);
-    Ok(project.name.clone())
+    reload: bool,
+) {
+    let load = app.begin_open(rev, reload);
+    worker::open(
+        opts.path.clone(),
+        rev.to_string(),
+        load,
+        app_dark(&app.config),
+        tx.clone(),
+    );
+}
+
+/// The project opened anew: if it answers the latest request, its workers
+/// replace the old ones (whose late answers the new load number drops)
+/// and the timeline empties for its walk.
+pub(super) fn take_opened(app: &mut App, workers: &mut Workers, opened: worker::Opened) {
+    let worker::Opened { load, result, .. } = opened;
+    match result {
+        Ok(r) => {
+            if app.opened(load, Ok((r.name, r.repo_dirs))) {
+                *workers = r.workers;
+            }
+        }
+        Err(e) => {
+            app.opened(load, Err(e));
+        }
+    }
 }
 
 pub(super) fn event_loop_with(
@@ -89,6 +107,13 @@ pub(super) fn event_loop_with(
                 graphics.encoded(key, result);
                 continue;
             }
+            let msg = match msg {
+                Msg::Opened(opened) => {
+                    take_opened(app, workers, *opened);
+                    continue;
+                }
+                msg => msg,
+            };
             let effects = handle(
                 app,
                 msg,
@@ -114,19 +139,11 @@ pub(super) fn event_loop_with(
                     Effect::OpenImage => app.flash = Some(open_image(app)),
                     // Listing branches reads every ref: off the UI thread.
                     Effect::ListBranches => workers.cells(CellJob::Branches),
-                    Effect::SwitchRev(rev) => match restart(app, workers, tx, opts, &rev) {
-                        Ok(name) => {
-                            app.reading(&rev);
-                            app.rev = rev;
-                            app.project = name;
-                        }
-                        Err(err) => app.flash = Some(format!("cannot read {rev}: {err}")),
-                    },
+                    // Opening a project reads its refs and config: off the UI thread.
+                    Effect::SwitchRev(rev) => restart(app, tx, opts, &rev, false),
                     Effect::Reload => {
                         let rev = app.rev.clone();
-                        if let Err(err) = restart(app, workers, tx, opts, &rev) {
-                            app.flash = Some(format!("reload failed: {err}"));
-                        }
+                        restart(app, tx, opts, &rev, true);
                     }
                     Effect::Decode(commits) => {
                         workers.decode(rows_for(app, &commits));
@@ -159,15 +176,13 @@ pub(super) fn event_loop_with(
                         generation,
                     }),
                     Effect::ReadChanges { generation } => {
-                        let row = app.changes.as_ref().and_then(|s| app.row(s.commit));
+                        let row = app.changes().and_then(|s| app.row(s.commit));
                         if let Some(row) = row {
                             workers.cells(CellJob::Changes { row, generation });
                         }
                     }
                     Effect::FileDiff { index, generation } => {
-                        if let Some(Some(Ok(changes))) =
-                            app.changes.as_ref().map(|s| s.changes.clone())
-                        {
+                        if let Some(Some(Ok(changes))) = app.changes().map(|s| s.changes.clone()) {
                             workers.cells(CellJob::File {
                                 changes,
                                 index,
@@ -181,8 +196,7 @@ pub(super) fn event_loop_with(
                         generation,
                     } => {
                         if let Some(lineage) = app
-                            .cell
-                            .as_ref()
+                            .cell()
                             .and_then(|s| s.runs.as_ref())
                             .map(|r| Arc::clone(&r.lineage))
                         {

@@ -11,12 +11,14 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::app::App;
+use super::app::Effect;
 use super::diffpane::{DiffPane, key_of};
 use super::keymap::Action;
-use super::views::plain;
+use super::screen::{Loaded, Outcome};
+use super::views::{Look, plain};
+use crate::activity::kinds::RecordKind;
 use crate::env::{EnvDiff, Environment, diff, env_of_record, record_change};
-use crate::repo::{Project, RecordRow, short_id};
+use crate::repo::{Project, RecordRow, RowRef, short_id};
 use crate::timefmt;
 
 /// An environment read for the screen (on the worker thread).
@@ -40,19 +42,6 @@ pub struct EnvScreen {
     pub generation: u64,
 }
 
-/// What the app should do after a key here.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EnvOutcome {
-    Nothing,
-    Close,
-    /// Show the environment record before (`true`: older) or after this one.
-    Step(bool),
-    /// Read the environment again (the mark changed).
-    Reload,
-    GoTo(Oid),
-    Flash(String),
-}
-
 impl EnvScreen {
     pub fn new(at: Oid, generation: u64) -> Self {
         EnvScreen {
@@ -68,37 +57,40 @@ impl EnvScreen {
         }
     }
 
-    pub fn update(&mut self, action: Action) -> EnvOutcome {
-        let page = self.pane.height.saturating_sub(2).max(1) as isize;
+    /// Asks for the environment at `at` (and the difference from the mark).
+    fn read(&mut self) -> Vec<Effect> {
+        self.wanted = (self.at, self.mark.filter(|m| *m != self.at));
+        self.pane.scroll = 0;
+        vec![Effect::ReadEnv {
+            at: self.at,
+            mark: self.wanted.1,
+            generation: self.generation,
+        }]
+    }
+
+    /// A key on the screen; `[`/`]` look for the next environment record
+    /// in `loaded`.
+    pub fn update(&mut self, action: Action, loaded: Loaded<'_>) -> Outcome {
         match action {
-            Action::Back | Action::Quit | Action::Environment => EnvOutcome::Close,
-            Action::PrevRun => EnvOutcome::Step(true),
-            Action::NextRun => EnvOutcome::Step(false),
-            Action::Open => EnvOutcome::GoTo(self.at),
-            Action::Down => {
-                self.pane.scroll_by(1);
-                EnvOutcome::Nothing
+            Action::Back | Action::Quit | Action::Environment => Outcome::Close,
+            Action::PrevRun | Action::NextRun => {
+                let older = action == Action::PrevRun;
+                match env_neighbour(loaded, self.at, older) {
+                    Some(next) => {
+                        self.at = next;
+                        Outcome::Stay(self.read())
+                    }
+                    None => Outcome::Flash(
+                        if older {
+                            "no earlier environment record".into()
+                        } else {
+                            "no later environment record".into()
+                        },
+                        Vec::new(),
+                    ),
+                }
             }
-            Action::Up => {
-                self.pane.scroll_by(-1);
-                EnvOutcome::Nothing
-            }
-            Action::PageDown => {
-                self.pane.scroll_by(page);
-                EnvOutcome::Nothing
-            }
-            Action::PageUp => {
-                self.pane.scroll_by(-page);
-                EnvOutcome::Nothing
-            }
-            Action::Top => {
-                self.pane.scroll = 0;
-                EnvOutcome::Nothing
-            }
-            Action::Bottom => {
-                self.pane.scroll_by(isize::MAX / 2);
-                EnvOutcome::Nothing
-            }
+            Action::Open => Outcome::GoTo(self.at),
             Action::Mark => {
                 self.mark = if self.mark == Some(self.at) {
                     None
@@ -106,15 +98,49 @@ impl EnvScreen {
                     Some(self.at)
                 };
                 if self.mark.is_some() {
-                    EnvOutcome::Flash(
+                    Outcome::Flash(
                         "point marked: step with [ ] to compare another with it (m unmarks)".into(),
+                        self.read(),
                     )
                 } else {
-                    EnvOutcome::Reload
+                    Outcome::Stay(self.read())
                 }
             }
-            _ => EnvOutcome::Nothing,
+            a => {
+                self.pane.scroll_key(a);
+                Outcome::nothing()
+            }
         }
+    }
+
+    /// An environment arrived; shown if it is the one last asked for.
+    pub fn env_ready(&mut self, generation: u64, view: Arc<EnvView>) {
+        if self.generation == generation
+            && self.wanted == (view.at, view.against.as_ref().map(|a| a.0))
+        {
+            self.pane.reset();
+            self.shown = Some(view);
+        }
+    }
+}
+
+/// The environment record before (older) or after `at`, in history order.
+fn env_neighbour(loaded: Loaded<'_>, at: Oid, older: bool) -> Option<Oid> {
+    let i = loaded.position(at)?;
+    let is_env = |r: &RowRef| RecordKind::from_id(r.type_id()) == Some(RecordKind::Environment);
+    if older {
+        loaded
+            .rows
+            .iter()
+            .skip(i + 1)
+            .find(is_env)
+            .map(|r| r.commit())
+    } else {
+        (0..i)
+            .rev()
+            .filter_map(|k| loaded.rows.get(k))
+            .find(is_env)
+            .map(|r| r.commit())
     }
 }
 
@@ -141,14 +167,14 @@ pub fn prepare_env(project: &Project, at: &RecordRow, mark: Option<&RecordRow>) 
     }
 }
 
-pub fn render(app: &App, screen: &EnvScreen, f: &mut Frame, body: Rect) {
-    let row = app.row(screen.at);
-    let title = match row {
+/// Draws the screen; the records it names are looked up in `loaded`.
+pub fn render(look: &Look<'_>, screen: &EnvScreen, loaded: Loaded<'_>, f: &mut Frame, body: Rect) {
+    let title = match loaded.row(screen.at) {
         Some(r) => format!(
             " Environment as of {} · {} · {} ",
-            short_id(r.commit),
-            timefmt::local_minutes(r.time),
-            r.record.message
+            short_id(r.commit()),
+            timefmt::local_minutes(r.time()),
+            r.message()
         ),
         None => " Environment ".into(),
     };
@@ -157,20 +183,14 @@ pub fn render(app: &App, screen: &EnvScreen, f: &mut Frame, body: Rect) {
         .as_ref()
         .filter(|v| (v.at, v.against.as_ref().map(|a| a.0)) == screen.wanted);
     let Some(view) = current else {
-        screen.pane.render(
-            &app.look(),
-            f,
-            body,
-            &title,
-            true,
-            " reading .gigantum/env…",
-            None,
-        );
+        screen
+            .pane
+            .render(look, f, body, &title, true, " reading .gigantum/env…", None);
         return;
     };
-    let build = |width: u16, _unified: bool| env_lines(app, view, width);
+    let build = |width: u16, _unified: bool| env_lines(look, view, loaded, width);
     screen.pane.render(
-        &app.look(),
+        look,
         f,
         body,
         &title,
@@ -180,17 +200,23 @@ pub fn render(app: &App, screen: &EnvScreen, f: &mut Frame, body: Rect) {
     );
 }
 
-fn env_lines(app: &App, view: &EnvView, _width: u16) -> Vec<Line<'static>> {
-    let t = &app.config.theme;
-    let arrow = if app.ascii { "->" } else { "→" };
+fn env_lines(
+    look: &Look<'_>,
+    view: &EnvView,
+    loaded: Loaded<'_>,
+    _width: u16,
+) -> Vec<Line<'static>> {
+    let t = look.theme;
+    let ascii = look.ascii;
+    let arrow = if ascii { "->" } else { "→" };
     let summary = |d: &EnvDiff| {
-        if app.ascii {
+        if ascii {
             d.summary_ascii()
         } else {
             d.summary()
         }
     };
-    let heading = |s: &str| Line::from(Span::styled(plain(s, app.ascii), t.title));
+    let heading = |s: &str| Line::from(Span::styled(plain(s, ascii), t.title));
     let mut out = Vec::new();
     if let Some(d) = &view.changed {
         out.push(Line::from(vec![
@@ -200,9 +226,9 @@ fn env_lines(app: &App, view: &EnvView, _width: u16) -> Vec<Line<'static>> {
     }
     let mut diff_of: Option<&EnvDiff> = None;
     if let Some((mark, d)) = &view.against {
-        let when = app
+        let when = loaded
             .row(*mark)
-            .map_or(String::new(), |r| timefmt::local_minutes(r.time));
+            .map_or(String::new(), |r| timefmt::local_minutes(r.time()));
         match d {
             Ok(d) => {
                 out.push(Line::from(vec![

@@ -5,8 +5,11 @@ use std::sync::Arc;
 
 use git2::Oid;
 
-use super::diffpane::{DiffPane, PaneFocus};
+use super::app::Effect;
+use super::diffpane::PaneFocus;
 use super::keymap::Action;
+use super::listpane::{ListKey, ListPane, Order};
+use super::screen::Outcome;
 use crate::compare::{Comparison, compare};
 use crate::diff::diff_text;
 use crate::lineage::{self, Lineage, notebook_of};
@@ -74,15 +77,13 @@ pub struct CellScreen {
     pub error: Option<String>,
     /// The lineage was built while the history was still loading.
     pub partial: bool,
-    /// Position in the runs, newest first.
-    pub selected: usize,
+    /// The runs (newest first) over the diff of the selected pair.
+    pub list: ListPane,
     /// A marked execution: the diff compares it with the selected run.
     pub mark: Option<usize>,
-    pub focus: PaneFocus,
     /// The pair last asked for (old, new), and the one on screen.
     pub wanted: Option<(usize, usize)>,
     pub shown: Option<Arc<PairView>>,
-    pub pane: DiffPane,
     /// Which request is current: older answers are dropped.
     pub generation: u64,
 }
@@ -96,15 +97,10 @@ impl CellScreen {
             runs: None,
             error: None,
             partial: false,
-            selected: 0,
+            list: ListPane::default(),
             mark: None,
-            focus: PaneFocus::List,
             wanted: None,
             shown: None,
-            pane: DiffPane {
-                height: 10,
-                ..DiffPane::default()
-            },
             generation,
         }
     }
@@ -112,7 +108,7 @@ impl CellScreen {
     /// The execution of the selected run.
     pub fn selected_exec(&self) -> Option<usize> {
         let runs = &self.runs.as_ref()?.runs;
-        let at = runs.len().checked_sub(1)?.checked_sub(self.selected)?;
+        let at = runs.len().checked_sub(1)?.checked_sub(self.list.selected)?;
         runs.get(at).map(|r| r.exec)
     }
 
@@ -143,7 +139,7 @@ impl CellScreen {
             .and_then(|(c, ex)| lineage.find(c, ex))
             .unwrap_or(origin);
         let pos = runs.iter().rposition(|r| r.exec == want).unwrap_or(0);
-        self.selected = runs.len().saturating_sub(1).saturating_sub(pos);
+        self.list.selected = runs.len().saturating_sub(1).saturating_sub(pos);
         // Indices of an older lineage mean nothing in this one.
         self.wanted = None;
         self.shown = None;
@@ -177,58 +173,40 @@ impl CellScreen {
         self.runs.as_ref().map_or(0, |r| r.runs.len())
     }
 
-    fn select(&mut self, pos: usize) -> Option<(usize, usize)> {
-        let n = self.run_count();
-        if n == 0 {
-            return None;
+    /// Asks for a comparison unless it is the one already wanted.
+    pub fn compare(&mut self, pair: Option<(usize, usize)>) -> Vec<Effect> {
+        let Some((old, new)) = pair else {
+            return Vec::new();
+        };
+        if self.wanted == Some((old, new)) {
+            return Vec::new();
         }
-        let pos = pos.min(n - 1);
-        if pos != self.selected {
-            self.selected = pos;
-            self.pane.scroll = 0;
-        }
-        self.pair()
+        self.wanted = Some((old, new));
+        vec![Effect::Compare {
+            old,
+            new,
+            generation: self.generation,
+        }]
     }
 
-    /// What a key does here; `Some(pair)` asks for a new comparison.
+    /// A key on the screen.
     pub fn update(&mut self, action: Action) -> Outcome {
-        let page = self.pane.height.saturating_sub(2).max(1) as isize;
-        let mut pair = None;
-        match (action, self.focus) {
+        match (action, self.list.focus) {
             (Action::Back | Action::Quit | Action::CellHistory, _) => return Outcome::Close,
             (Action::Open, PaneFocus::List) => {
-                if let Some(e) = self
+                return match self
                     .selected_exec()
                     .and_then(|i| self.runs.as_ref()?.lineage.executions.get(i))
                 {
-                    return Outcome::GoTo(e.commit);
-                }
+                    Some(e) => Outcome::GoTo(e.commit),
+                    None => Outcome::nothing(),
+                };
             }
-            (Action::FocusNext | Action::FocusPrev, _) => {
-                self.focus = match self.focus {
-                    PaneFocus::List => PaneFocus::Diff,
-                    PaneFocus::Diff => PaneFocus::List,
-                }
-            }
-            (Action::Right | Action::Open, _) => self.focus = PaneFocus::Diff,
-            (Action::Left, _) => self.focus = PaneFocus::List,
-            (Action::PrevRun, _) => pair = self.select(self.selected + 1),
-            (Action::NextRun, _) => pair = self.select(self.selected.saturating_sub(1)),
-            (Action::Down, PaneFocus::List) => pair = self.select(self.selected + 1),
-            (Action::Up, PaneFocus::List) => pair = self.select(self.selected.saturating_sub(1)),
-            (Action::Top, PaneFocus::List) => pair = self.select(0),
-            (Action::Bottom, PaneFocus::List) => pair = self.select(usize::MAX),
-            (Action::Down, PaneFocus::Diff) => self.pane.scroll_by(1),
-            (Action::Up, PaneFocus::Diff) => self.pane.scroll_by(-1),
-            (Action::Top, PaneFocus::Diff) => self.pane.scroll = 0,
-            (Action::Bottom, PaneFocus::Diff) => self.pane.scroll_by(isize::MAX / 2),
-            (Action::PageDown, _) => self.pane.scroll_by(page),
-            (Action::PageUp, _) => self.pane.scroll_by(-page),
             (Action::Mark, _) => {
                 let sel = self.selected_exec();
                 self.mark = if self.mark == sel { None } else { sel };
-                self.pane.scroll = 0;
-                pair = self.pair();
+                self.list.pane.scroll = 0;
+                let fx = self.compare(self.pair());
                 return Outcome::Flash(
                     if self.mark.is_some() {
                         "run marked: pick another run to compare with it (m again unmarks)"
@@ -236,37 +214,51 @@ impl CellScreen {
                         "mark removed: comparing with the previous run"
                     }
                     .into(),
-                    pair,
-                );
-            }
-            (Action::ToggleUnified, _) => {
-                let now = self.pane.toggle_unified();
-                return Outcome::Flash(
-                    if now {
-                        "unified diff"
-                    } else {
-                        "side-by-side diff"
-                    }
-                    .into(),
-                    None,
+                    fx,
                 );
             }
             _ => {}
         }
-        Outcome::Compare(pair)
+        match self.list.key(action, self.run_count(), Order::NextIsUp) {
+            ListKey::Selected => Outcome::Stay(self.compare(self.pair())),
+            ListKey::Unified(now) => Outcome::Flash(unified_note(now), Vec::new()),
+            ListKey::Done | ListKey::Ignored => Outcome::nothing(),
+        }
+    }
+
+    /// The notebook's lineage arrived for request `generation`: the runs,
+    /// and the comparison to ask for.
+    pub fn lineage_ready(
+        &mut self,
+        generation: u64,
+        notebook: &str,
+        lineage: Arc<Lineage>,
+        partial: bool,
+    ) -> Vec<Effect> {
+        if self.generation != generation || self.notebook != notebook {
+            return Vec::new();
+        }
+        let pair = self.set_lineage(lineage, partial);
+        self.compare(pair)
+    }
+
+    /// A comparison arrived; shown if it is the one last asked for.
+    pub fn compared(&mut self, generation: u64, view: Arc<PairView>) {
+        if self.generation == generation && self.wanted == Some((view.cmp.old, view.cmp.new)) {
+            self.list.pane.reset();
+            self.shown = Some(view);
+        }
     }
 }
 
-/// What the app should do after a key on the cell screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Compare this pair (if any) next.
-    Compare(Option<(usize, usize)>),
-    /// Say this, and compare this pair (if any).
-    Flash(String, Option<(usize, usize)>),
-    Close,
-    /// Close and select this record in the timeline.
-    GoTo(Oid),
+/// What the status bar says after `u`.
+pub fn unified_note(now: bool) -> String {
+    if now {
+        "unified diff"
+    } else {
+        "side-by-side diff"
+    }
+    .into()
 }
 
 /// Each run of `cell` against the run before it.

@@ -5,12 +5,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
-use super::diffpane::{PaneFocus, adapt_lines, diff_styles, key_of};
+use super::diffpane::{adapt_lines, diff_styles, key_of};
 use super::history::{CellRuns, CellScreen, Decoded, PairView, PicturePair};
+use super::listpane::{ListBody, ListPane};
 use super::theme::ColorDepth;
-use super::views::{Look, pane_block, plain};
+use super::views::{Look, plain};
 use crate::columns::truncate_mark;
 use crate::diff::TextDiff;
 use crate::render::cell::{describe_image, why_lines};
@@ -18,29 +18,6 @@ use crate::render::diff::{side_by_side, unified};
 use crate::render::highlight::StyledLine;
 use crate::render::image::{Protocol, halfblocks};
 use crate::timefmt;
-
-/// Where the two parts of the screen go.
-pub struct CellAreas {
-    pub runs: Rect,
-    pub diff: Rect,
-}
-
-/// The runs list takes what its runs need, up to a third of the screen
-/// (at least three runs' worth), the diff the rest.
-pub fn cell_areas(body: Rect, runs: usize) -> CellAreas {
-    let want = u16::try_from(runs).unwrap_or(u16::MAX).saturating_add(2);
-    let cap = (body.height / 3).max(5);
-    let h = want.clamp(3, cap).min(body.height);
-    CellAreas {
-        runs: Rect::new(body.x, body.y, body.width, h),
-        diff: Rect::new(
-            body.x,
-            body.y + h,
-            body.width,
-            body.height.saturating_sub(h),
-        ),
-    }
-}
 
 /// Context lines kept around changes once a diff is this long; shorter
 /// ones are shown whole, which reads better for a notebook cell.
@@ -52,7 +29,7 @@ const PICTURE_ROWS: u16 = 12;
 pub fn render(look: &Look<'_>, screen: &CellScreen, f: &mut Frame, body: Rect) {
     let t = &look.theme;
     let count = screen.runs.as_ref().map_or(0, |r| r.runs.len());
-    let a = cell_areas(body, count);
+    let a = ListPane::split(body, count);
     let title = match &screen.runs {
         Some(r) => {
             let id = r
@@ -72,97 +49,77 @@ pub fn render(look: &Look<'_>, screen: &CellScreen, f: &mut Frame, body: Rect) {
         }
         None => format!(" Cell in {} ", screen.notebook),
     };
-    let block = pane_block(
-        look,
-        plain(&title, look.ascii),
-        screen.focus == PaneFocus::List,
-    );
-    let inner = block.inner(a.runs);
-    f.render_widget(block, a.runs);
-    match (&screen.runs, &screen.error) {
-        (_, Some(e)) => f.render_widget(
-            Paragraph::new(Span::styled(format!(" {e}"), t.error)),
-            inner,
-        ),
-        (None, None) => f.render_widget(
-            Paragraph::new(Span::styled(
-                plain(" reading the notebook's runs…", look.ascii),
-                t.dim,
-            )),
-            inner,
-        ),
-        (Some(runs), None) => render_runs(look, screen, runs, f, inner),
-    }
-    render_diff(look, screen, f, a.diff);
+    let line = |pos: usize, selected: bool| {
+        let runs = screen.runs.as_ref()?;
+        run_line(look, screen, runs, pos, selected)
+    };
+    let body = match (&screen.runs, &screen.error) {
+        (_, Some(e)) => ListBody::Note(Span::styled(format!(" {e}"), t.error)),
+        (None, None) => ListBody::Note(Span::styled(
+            plain(" reading the notebook's runs…", look.ascii),
+            t.dim,
+        )),
+        (Some(_), None) => ListBody::Items {
+            len: count,
+            line: &line,
+        },
+    };
+    screen.list.render_list(look, f, a.list, &title, body);
+    render_diff(look, screen, f, a.pane);
 }
 
-fn render_runs(look: &Look<'_>, screen: &CellScreen, runs: &CellRuns, f: &mut Frame, area: Rect) {
+/// The line of the run at list position `pos` (newest first).
+fn run_line(
+    look: &Look<'_>,
+    screen: &CellScreen,
+    runs: &CellRuns,
+    pos: usize,
+    selected: bool,
+) -> Option<Line<'static>> {
     let t = &look.theme;
-    let h = usize::from(area.height).max(1);
-    let top = screen.selected.saturating_sub(h - 1);
-    let mut lines = Vec::new();
     let n = runs.runs.len();
-    for pos in top..(top + h).min(n) {
-        let Some(stat) = n
-            .checked_sub(pos + 1)
-            .and_then(|at| runs.runs.get(at).map(|s| (at, s)))
-        else {
-            continue;
-        };
-        let (at, stat) = stat;
-        let Some(e) = runs.lineage.executions.get(stat.exec) else {
-            continue;
-        };
-        let selected = pos == screen.selected;
-        let marked = screen.mark == Some(stat.exec);
-        let mut spans = vec![
-            Span::raw(if selected {
-                if look.ascii { ">" } else { "▶" }
+    let at = n.checked_sub(pos + 1)?;
+    let stat = runs.runs.get(at)?;
+    let e = runs.lineage.executions.get(stat.exec)?;
+    let marked = screen.mark == Some(stat.exec);
+    let mut spans = vec![
+        Span::raw(if selected {
+            if look.ascii { ">" } else { "▶" }
+        } else {
+            " "
+        }),
+        Span::styled(
+            if marked {
+                if look.ascii { "* " } else { "● " }
             } else {
-                " "
-            }),
-            Span::styled(
-                if marked {
-                    if look.ascii { "* " } else { "● " }
-                } else {
-                    "  "
-                },
-                t.warning,
-            ),
-            Span::styled(format!("run {:>3}  ", at + 1), t.title),
-            Span::styled(timefmt::local_minutes(e.time), t.dim),
-            Span::raw(format!(
-                "  {:<8}",
-                e.ex.map_or("-".to_string(), |c| format!("In [{c}]"))
-            )),
-        ];
-        let (code, code_style) = match stat.lines {
-            None => ("first".to_string(), t.dim),
-            Some((0, 0)) => ("same".to_string(), t.dim),
-            Some((a, r)) => (format!("+{a} -{r}"), t.badge),
-        };
-        spans.push(Span::styled(format!("{code:<10}"), code_style));
-        let (out, out_style) = match stat.output_changed {
-            None => ("", t.dim),
-            Some(true) => ("output changed", t.warning),
-            Some(false) => ("same output", t.dim),
-        };
-        spans.push(Span::styled(format!("{out:<16}"), out_style));
-        spans.push(Span::styled(
-            crate::columns::gist(&e.source).to_string(),
-            t.code,
-        ));
-        let mut line = Line::from(spans);
-        if selected {
-            line = line.style(if screen.focus == PaneFocus::List {
-                t.selected
-            } else {
-                t.selected_unfocused
-            });
-        }
-        lines.push(line);
-    }
-    f.render_widget(Paragraph::new(lines), area);
+                "  "
+            },
+            t.warning,
+        ),
+        Span::styled(format!("run {:>3}  ", at + 1), t.title),
+        Span::styled(timefmt::local_minutes(e.time), t.dim),
+        Span::raw(format!(
+            "  {:<8}",
+            e.ex.map_or("-".to_string(), |c| format!("In [{c}]"))
+        )),
+    ];
+    let (code, code_style) = match stat.lines {
+        None => ("first".to_string(), t.dim),
+        Some((0, 0)) => ("same".to_string(), t.dim),
+        Some((a, r)) => (format!("+{a} -{r}"), t.badge),
+    };
+    spans.push(Span::styled(format!("{code:<10}"), code_style));
+    let (out, out_style) = match stat.output_changed {
+        None => ("", t.dim),
+        Some(true) => ("output changed", t.warning),
+        Some(false) => ("same output", t.dim),
+    };
+    spans.push(Span::styled(format!("{out:<16}"), out_style));
+    spans.push(Span::styled(
+        crate::columns::gist(&e.source).to_string(),
+        t.code,
+    ));
+    Some(Line::from(spans))
 }
 
 /// The diff pane's title: which runs are compared.
@@ -207,7 +164,6 @@ fn diff_title(screen: &CellScreen, runs: &CellRuns, view: &PairView) -> String {
 }
 
 fn render_diff(look: &Look<'_>, screen: &CellScreen, f: &mut Frame, area: Rect) {
-    let focused = screen.focus == PaneFocus::Diff;
     let current = screen
         .shown
         .as_ref()
@@ -219,21 +175,15 @@ fn render_diff(look: &Look<'_>, screen: &CellScreen, f: &mut Frame, area: Rect) 
             ""
         };
         screen
-            .pane
-            .render(look, f, area, " Diff ", focused, waiting, None);
+            .list
+            .render_pane(look, f, area, " Diff ", waiting, None);
         return;
     };
     let title = diff_title(screen, runs, view);
     let build = |width: u16, unified: bool| build_lines(look, runs, view, width, unified);
-    screen.pane.render(
-        look,
-        f,
-        area,
-        &title,
-        focused,
-        "",
-        Some((key_of(view, 0), &build)),
-    );
+    screen
+        .list
+        .render_pane(look, f, area, &title, "", Some((key_of(view, 0), &build)));
 }
 
 fn build_lines(

@@ -4,16 +4,15 @@
 
 use std::sync::Arc;
 
-use git2::Oid;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::App;
 use super::diffpane::{DiffPane, key_of};
 use super::keymap::Action;
-use super::views::{pane_block, plain};
+use super::screen::Outcome;
+use super::views::{Look, pane_block, plain};
 use crate::columns::truncate_mark;
 use crate::insights::find_streaks;
 use crate::insights::{Stats, Streak, StuckParams, stats};
@@ -63,15 +62,6 @@ pub struct InsightsScreen {
     pub generation: u64,
 }
 
-/// What the app should do after a key here.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InsightsOutcome {
-    Nothing,
-    Close,
-    /// Open the history of the cell whose run this record holds.
-    OpenCell(Oid, Option<u32>),
-}
-
 impl InsightsScreen {
     pub fn new(generation: u64) -> Self {
         InsightsScreen {
@@ -90,11 +80,12 @@ impl InsightsScreen {
         self.data.as_ref().map_or(0, |d| d.streaks.len())
     }
 
-    pub fn update(&mut self, action: Action) -> InsightsOutcome {
+    /// A key on the screen.
+    pub fn update(&mut self, action: Action) -> Outcome {
         let page = self.pane.height.saturating_sub(2).max(1);
         let n = self.streak_count();
         match (action, self.tab) {
-            (Action::Back | Action::Quit | Action::Insights, _) => return InsightsOutcome::Close,
+            (Action::Back | Action::Quit | Action::Insights, _) => return Outcome::Close,
             (Action::FocusNext | Action::FocusPrev | Action::Left | Action::Right, _) => {
                 self.tab = match self.tab {
                     Tab::Stuck => Tab::Usage,
@@ -113,23 +104,28 @@ impl InsightsScreen {
             (Action::Bottom, Tab::Stuck) => self.selected = n.saturating_sub(1),
             (Action::Open | Action::CellHistory, Tab::Stuck) => {
                 let Some(d) = &self.data else {
-                    return InsightsOutcome::Nothing;
+                    return Outcome::nothing();
                 };
                 let Some(s) = d.streaks.get(self.selected) else {
-                    return InsightsOutcome::Nothing;
+                    return Outcome::nothing();
                 };
                 let ex = d.last_runs.get(self.selected).and_then(|r| r.ex);
-                return InsightsOutcome::OpenCell(s.last_commit, ex);
+                return Outcome::OpenCell(s.last_commit, ex);
             }
-            (Action::Down, Tab::Usage) => self.pane.scroll_by(1),
-            (Action::Up, Tab::Usage) => self.pane.scroll_by(-1),
-            (Action::PageDown, Tab::Usage) => self.pane.scroll_by(page as isize),
-            (Action::PageUp, Tab::Usage) => self.pane.scroll_by(-(page as isize)),
-            (Action::Top, Tab::Usage) => self.pane.scroll = 0,
-            (Action::Bottom, Tab::Usage) => self.pane.scroll_by(isize::MAX / 2),
+            (a, Tab::Usage) => {
+                self.pane.scroll_key(a);
+            }
             _ => {}
         }
-        InsightsOutcome::Nothing
+        Outcome::nothing()
+    }
+
+    /// The figures arrived; shown if they answer this screen's request.
+    pub fn insights_ready(&mut self, generation: u64, data: Arc<InsightsData>) {
+        if self.generation == generation {
+            self.pane.reset();
+            self.data = Some(data);
+        }
     }
 }
 
@@ -160,15 +156,17 @@ pub fn prepare(project: &Project, rows: &Rows) -> InsightsData {
     }
 }
 
-pub fn render(app: &App, screen: &InsightsScreen, f: &mut Frame, body: Rect) {
-    let t = &app.config.theme;
+/// Draws the screen; the usage figures are headed with `project`.
+pub fn render(look: &Look<'_>, screen: &InsightsScreen, project: &str, f: &mut Frame, body: Rect) {
+    let t = look.theme;
+    let ascii = look.ascii;
     let tabs = match screen.tab {
         Tab::Stuck => " [Stuck] · Usage ",
         Tab::Usage => " Stuck · [Usage] ",
     };
     let Some(data) = &screen.data else {
         screen.pane.render(
-            &app.look(),
+            look,
             f,
             body,
             tabs,
@@ -180,11 +178,11 @@ pub fn render(app: &App, screen: &InsightsScreen, f: &mut Frame, body: Rect) {
     };
     match screen.tab {
         Tab::Usage => {
-            let name = app.project.clone();
+            let name = project.to_string();
             let build = |width: u16, _unified: bool| -> Vec<Line<'static>> {
                 let look = InsightLook {
                     json: false,
-                    ascii: app.ascii,
+                    ascii,
                     width: usize::from(width),
                 };
                 render_stats(&data.stats, &name, look)
@@ -193,7 +191,7 @@ pub fn render(app: &App, screen: &InsightsScreen, f: &mut Frame, body: Rect) {
                     .collect()
             };
             screen.pane.render(
-                &app.look(),
+                look,
                 f,
                 body,
                 tabs,
@@ -203,7 +201,7 @@ pub fn render(app: &App, screen: &InsightsScreen, f: &mut Frame, body: Rect) {
             );
         }
         Tab::Stuck => {
-            let block = pane_block(&app.look(), tabs.into(), true);
+            let block = pane_block(look, tabs.into(), true);
             let inner = block.inner(body);
             f.render_widget(block, body);
             let mut lines = vec![
@@ -214,7 +212,7 @@ pub fn render(app: &App, screen: &InsightsScreen, f: &mut Frame, body: Rect) {
                             data.streaks.len(),
                             if data.streaks.len() == 1 { "" } else { "s" }
                         ),
-                        app.ascii,
+                        ascii,
                     ),
                     t.dim,
                 ),
@@ -254,13 +252,11 @@ pub fn render(app: &App, screen: &InsightsScreen, f: &mut Frame, body: Rect) {
                 let when = format!("     {}  ", timefmt::local_minutes(s.first));
                 let rest =
                     width.saturating_sub(unicode_width::UnicodeWidthStr::width(when.as_str()));
-                let mut one = Line::styled(
-                    truncate_mark(&plain(&head, app.ascii), width, app.ascii),
-                    t.text,
-                );
+                let mut one =
+                    Line::styled(truncate_mark(&plain(&head, ascii), width, ascii), t.text);
                 let mut two = Line::from(vec![
                     Span::styled(when, t.dim),
-                    Span::styled(truncate_mark(&first_line, rest, app.ascii), t.code),
+                    Span::styled(truncate_mark(&first_line, rest, ascii), t.code),
                 ]);
                 if k == screen.selected {
                     one = one.style(t.selected);

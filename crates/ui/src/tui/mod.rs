@@ -14,8 +14,10 @@ pub mod history_view;
 pub mod insights;
 pub mod keymap;
 pub mod lineedit;
+pub mod listpane;
 pub mod picker;
 pub mod prepare;
+pub mod screen;
 pub mod theme;
 pub mod views;
 pub mod worker;
@@ -117,26 +119,9 @@ pub fn fit(app: &mut App, size: Rect) {
     app.detail_height = a.detail.height.saturating_sub(2) as usize;
     // A smaller timeline, or one laid out anew, must still show the selection.
     app.scroll_into_view();
-    if let Some(screen) = app.env.as_mut() {
-        screen.pane.height = a.status.y.saturating_sub(2) as usize;
-    }
-    if let Some(screen) = app.insights.as_mut() {
-        screen.pane.height = a.status.y.saturating_sub(2) as usize;
-    }
-    if let Some(screen) = app.changes.as_mut() {
-        let body = Rect::new(0, 0, size.width, a.status.y);
-        screen.pane.height = history_view::cell_areas(body, screen.file_count().max(1))
-            .diff
-            .height
-            .saturating_sub(2) as usize;
-    }
-    if let Some(screen) = app.cell.as_mut() {
-        let runs = screen.runs.as_ref().map_or(0, |r| r.runs.len());
-        let body = Rect::new(0, 0, size.width, a.status.y);
-        screen.pane.height = history_view::cell_areas(body, runs)
-            .diff
-            .height
-            .saturating_sub(2) as usize;
+    let body = Rect::new(0, 0, size.width, a.status.y);
+    for screen in &mut app.screens {
+        screen.fit(body);
     }
 }
 
@@ -253,12 +238,7 @@ pub(super) fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Eff
                 Some(Action::Quit) if key.code == crossterm::event::KeyCode::Char('q') => {
                     // q goes back a level first, like tig: out of the cell
                     // screen or the detail pane, then quits.
-                    if app.cell.is_some()
-                        || app.changes.is_some()
-                        || app.env.is_some()
-                        || app.insights.is_some()
-                        || app.focus == Focus::Detail
-                    {
+                    if !app.screens.is_empty() || app.focus == Focus::Detail {
                         app.update(Action::Back)
                     } else {
                         app.update(Action::Quit)
@@ -365,7 +345,7 @@ pub(super) fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Eff
                 });
             }
             // A cell screen opened while loading saw only part of the history.
-            if let Some(s) = app.cell.as_ref().filter(|s| s.partial) {
+            if let Some(s) = app.cell().filter(|s| s.partial) {
                 fx.push(Effect::Lineage {
                     notebook: s.notebook.clone(),
                     generation: s.generation,
@@ -399,8 +379,9 @@ pub(super) fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Eff
         Msg::Signal(signal_hook::consts::SIGTSTP) => vec![Effect::Suspend],
         Msg::Signal(signal_hook::consts::SIGCONT) => vec![Effect::Redraw],
         Msg::Signal(_) => vec![Effect::Quit],
-        // The event loop gives these to its `Graphics`.
-        Msg::Encoded { .. } => Vec::new(),
+        // The event loop gives these to its `Graphics`, and the reopened
+        // project's workers to itself (see `effects::take_opened`).
+        Msg::Encoded { .. } | Msg::Opened(_) => Vec::new(),
         Msg::InputGone(e) => {
             app.load_error = Some(format!("terminal input failed: {e}"));
             vec![Effect::Quit]

@@ -1,5 +1,6 @@
 //! Background threads: the history walk, detail decoding (newest request first),
-//! detail search, terminal input and signals, all feeding one channel.
+//! detail search, the screens' jobs, opening the project anew, terminal
+//! input and signals, all feeding one channel.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -84,6 +85,9 @@ pub enum Msg {
         generation: u64,
         view: Arc<super::changes::FileView>,
     },
+    /// The project opened again for load `load` (see [`open`]); the
+    /// event loop takes these, for the workers they carry.
+    Opened(Box<Opened>),
     /// A signal arrived (see [`spawn_signals`]).
     Signal(i32),
     /// The input thread could not read the terminal.
@@ -146,6 +150,57 @@ pub enum CellJob {
     },
 }
 
+/// A project opened anew (a branch switch or a reload), or why it could not be.
+#[derive(Debug)]
+pub struct Opened {
+    /// The load its workers and walk send as.
+    pub load: u64,
+    pub rev: String,
+    pub result: Result<Reopened, String>,
+}
+
+/// What opening a project anew gave: its workers, running, its name and
+/// the directories `s` never saves into.
+#[derive(Debug)]
+pub struct Reopened {
+    pub workers: Workers,
+    pub name: String,
+    pub repo_dirs: Vec<std::path::PathBuf>,
+}
+
+/// Opens the project at `path` on `rev` on a thread of its own (libgit2
+/// may take long to open a large repository, and the screen keeps being
+/// drawn meanwhile), starts its workers for load `load`, and sends
+/// [`Msg::Opened`]; the walk starts after that is sent, so the app knows
+/// the new load before any of its records arrive.
+pub fn open(path: std::path::PathBuf, rev: String, load: u64, dark: bool, tx: Sender<Msg>) {
+    std::thread::spawn(move || {
+        let opened = Project::open(&path, Some(&rev))
+            .and_then(|p| Ok((Workers::jobs(&p, &tx, load, dark)?, p)))
+            .map_err(|e| e.to_string());
+        let (result, project) = match opened {
+            Ok((workers, project)) => {
+                let reopened = Reopened {
+                    workers,
+                    name: project.name.clone(),
+                    repo_dirs: super::effects::repo_dirs(&project),
+                };
+                (Ok(reopened), Some(project))
+            }
+            Err(e) => (Err(e), None),
+        };
+        let msg = Msg::Opened(Box::new(Opened { load, rev, result }));
+        if tx.send(msg).is_err() {
+            return;
+        }
+        if let Some(project) = project
+            && let Err(e) = Workers::walk(&project, &tx, load)
+        {
+            let _ = tx.send(Msg::Walk(load, WalkMsg::Done(Err(e))));
+        }
+    });
+}
+
 /// Handles to the worker threads; dropping it lets them end.
 pub struct Workers {
     decode: Sender<Vec<Arc<RecordRow>>>,
@@ -157,6 +212,12 @@ pub struct Workers {
     _watch: Sender<()>,
 }
 
+impl std::fmt::Debug for Workers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workers").finish_non_exhaustive()
+    }
+}
+
 impl Workers {
     /// Starts the walk, the decoder and the searcher for `project`, sending to `tx`.
     pub fn start(
@@ -165,9 +226,28 @@ impl Workers {
         load: u64,
         dark: bool,
     ) -> Result<Workers, crate::repo::RepoError> {
-        let t = tx.clone();
-        project.walk_into(512, true, move |m| t.send(Msg::Walk(load, m)).is_ok())?;
+        Self::walk(project, tx, load)?;
+        Self::jobs(project, tx, load, dark)
+    }
 
+    /// Starts the walk of `project`'s history, sending as load `load`.
+    pub fn walk(
+        project: &Project,
+        tx: &Sender<Msg>,
+        load: u64,
+    ) -> Result<(), crate::repo::RepoError> {
+        let t = tx.clone();
+        project.walk_into(512, true, move |m| t.send(Msg::Walk(load, m)).is_ok())
+    }
+
+    /// Starts the threads besides the walk: the decoder, the searcher, the
+    /// screens' jobs and the ref watcher.
+    pub fn jobs(
+        project: &Project,
+        tx: &Sender<Msg>,
+        load: u64,
+        dark: bool,
+    ) -> Result<Workers, crate::repo::RepoError> {
         let (decode, decode_rx) = channel::<Vec<Arc<RecordRow>>>();
         let decoder = project.reopen()?;
         let t = tx.clone();

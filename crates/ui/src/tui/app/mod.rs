@@ -1,10 +1,14 @@
 //! The TUI's state and its one `update` function; views only read it.
 //! The methods are grouped by concern in the files beside this one.
 
+mod opening;
 mod prompts;
 mod screens;
 mod scroll;
 mod search;
+
+pub use opening::Opening;
+pub use scroll::lines_from;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,8 +18,8 @@ use git2::Oid;
 use super::cache::SizedLru;
 use super::config::Config;
 use super::filter::{Filter, contains_ci};
-use super::history::CellScreen;
 use super::keymap::Action;
+use super::screen::Screen;
 use super::theme::ColorDepth;
 use crate::lineage::Lineage;
 use crate::render::image::Protocol;
@@ -216,6 +220,23 @@ pub enum Effect {
     Quit,
 }
 
+/// The local day of each loaded record, as a number into the days' names.
+#[derive(Debug, Clone, Copy)]
+pub struct Days<'a> {
+    pub of: &'a [u32],
+    pub names: &'a [String],
+}
+
+impl<'a> Days<'a> {
+    /// The local day (`YYYY-MM-DD`) of the record at position `i`.
+    pub fn day(&self, i: usize) -> &'a str {
+        self.of
+            .get(i)
+            .and_then(|&d| self.names.get(d as usize))
+            .map_or("", String::as_str)
+    }
+}
+
 /// What one line of the timeline shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimelineLine {
@@ -234,6 +255,9 @@ pub struct App {
     pub load: u64,
     /// Record to select again once a reload brings it back.
     pub reselect: Option<Oid>,
+    /// The project being opened anew (a branch switch or a reload), while
+    /// the history read before stays on screen.
+    pub opening: Option<Opening>,
     pub config: Config,
     pub ascii: bool,
     /// The loaded history, packed (see `repo::Rows`).
@@ -286,14 +310,10 @@ pub struct App {
     /// The record pane as last built, reused while still current (a cache
     /// the drawing code fills; see `views::detail_view`).
     pub detail_view: std::cell::RefCell<Option<Arc<super::views::DetailView>>>,
-    /// The cell history screen, when open (it covers the panes).
-    pub cell: Option<CellScreen>,
-    /// The file-change screen, when open.
-    pub changes: Option<super::changes::ChangesScreen>,
-    /// The environment screen, when open.
-    pub env: Option<super::envscreen::EnvScreen>,
-    /// The insights screen, when open, and its figures for this load.
-    pub insights: Option<super::insights::InsightsScreen>,
+    /// The screens open over the timeline (they cover its panes), the
+    /// one drawn and given the keys last; empty: the timeline.
+    pub screens: Vec<Screen>,
+    /// The insights screen's figures for this load.
     pub insights_data: Option<Arc<super::insights::InsightsData>>,
     /// Counts cell screen requests, so late answers to old ones are dropped.
     pub cell_generation: u64,
@@ -311,6 +331,7 @@ impl App {
     pub fn look(&self) -> crate::tui::views::Look<'_> {
         crate::tui::views::Look {
             theme: &self.config.theme,
+            keys: &self.config.keys,
             ascii: self.ascii,
             depth: self.depth,
             protocol: self.protocol,
@@ -324,6 +345,7 @@ impl App {
             repo_dirs: Vec::new(),
             load: 0,
             reselect: None,
+            opening: None,
             config,
             ascii,
             rows: Rows::new(),
@@ -355,10 +377,7 @@ impl App {
             detail_height: 20,
             detail_lines: 0,
             detail_view: std::cell::RefCell::new(None),
-            cell: None,
-            changes: None,
-            env: None,
-            insights: None,
+            screens: Vec::new(),
             insights_data: None,
             cell_generation: 0,
             lineages: HashMap::new(),
@@ -396,10 +415,15 @@ impl App {
 
     /// The local day (`YYYY-MM-DD`) of the record at position `i`.
     pub fn day(&self, i: usize) -> &str {
-        self.days
-            .get(i)
-            .and_then(|&d| self.day_names.get(d as usize))
-            .map_or("", String::as_str)
+        self.day_table().day(i)
+    }
+
+    /// The local days of the loaded records.
+    pub fn day_table(&self) -> Days<'_> {
+        Days {
+            of: &self.days,
+            names: &self.day_names,
+        }
     }
 
     /// The number of a local day in `day_names`, adding it when new.
@@ -593,17 +617,8 @@ impl App {
             }
             return Vec::new();
         }
-        if self.cell.is_some() && action != Action::Help {
-            return self.cell_update(action);
-        }
-        if self.changes.is_some() && action != Action::Help {
-            return self.changes_update(action);
-        }
-        if self.env.is_some() && action != Action::Help {
-            return self.env_update(action);
-        }
-        if self.insights.is_some() && action != Action::Help {
-            return self.insights_update(action);
+        if !self.screens.is_empty() && action != Action::Help {
+            return self.screen_update(action);
         }
         let page = match self.focus {
             Focus::Timeline => self.list_height.saturating_sub(2).max(1) as isize,

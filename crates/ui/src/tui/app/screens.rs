@@ -1,5 +1,6 @@
 //! The screens over the timeline (files, insights, environment, a cell's
-//! history): opening them, their answers from the workers, their keys.
+//! history): opening and closing them, the keys they pass back, their
+//! answers from the workers handed to the screen that asked.
 
 use std::sync::Arc;
 
@@ -7,13 +8,89 @@ use git2::Oid;
 
 use crate::activity::kinds::RecordKind;
 use crate::lineage::{Lineage, notebook_of};
-use crate::repo::RowRef;
-use crate::tui::history::{CellScreen, Outcome};
+use crate::tui::changes::ChangesScreen;
+use crate::tui::envscreen::EnvScreen;
+use crate::tui::history::CellScreen;
+use crate::tui::insights::InsightsScreen;
 use crate::tui::keymap::Action;
+use crate::tui::screen::{Loaded, Outcome, Screen};
 
 use super::*;
 
 impl App {
+    /// The history the screens read.
+    pub fn loaded(&self) -> Loaded<'_> {
+        Loaded {
+            project: &self.project,
+            rows: &self.rows,
+            index: &self.index,
+        }
+    }
+
+    /// The topmost cell history screen, if one is open.
+    pub fn cell(&self) -> Option<&CellScreen> {
+        self.screens.iter().rev().find_map(Screen::as_cell)
+    }
+
+    /// The topmost file-change screen, if one is open.
+    pub fn changes(&self) -> Option<&ChangesScreen> {
+        self.screens.iter().rev().find_map(Screen::as_changes)
+    }
+
+    /// The topmost environment screen, if one is open.
+    pub fn env(&self) -> Option<&EnvScreen> {
+        self.screens.iter().rev().find_map(Screen::as_env)
+    }
+
+    /// The topmost insights screen, if one is open.
+    pub fn insights(&self) -> Option<&InsightsScreen> {
+        self.screens.iter().rev().find_map(Screen::as_insights)
+    }
+
+    /// Opens a screen over what is shown, its pane as tall as the
+    /// timeline's panes until the next fit.
+    fn open_screen(&mut self, mut screen: Screen) {
+        screen.set_height(self.detail_height.max(self.list_height));
+        self.screens.push(screen);
+    }
+
+    /// A key on the screen on top.
+    pub(super) fn screen_update(&mut self, action: Action) -> Vec<Effect> {
+        let loaded = Loaded {
+            project: &self.project,
+            rows: &self.rows,
+            index: &self.index,
+        };
+        let Some(top) = self.screens.last_mut() else {
+            return Vec::new();
+        };
+        match top.update(action, loaded) {
+            Outcome::Stay(fx) => fx,
+            Outcome::Flash(text, fx) => {
+                self.flash = Some(text);
+                fx
+            }
+            Outcome::Close => {
+                self.screens.pop();
+                Vec::new()
+            }
+            Outcome::GoTo(commit) => {
+                self.screens.pop();
+                self.go_to(commit)
+            }
+            Outcome::OpenCell(commit, ex) => {
+                // The cell's screen takes this one's place: Esc from it goes
+                // back to the timeline.
+                self.screens.pop();
+                if let Some(pos) = self.view_pos(commit) {
+                    self.selected = pos;
+                    self.scroll_into_view();
+                }
+                self.open_cell_at(commit, ex)
+            }
+        }
+    }
+
     /// What the selected record changed: a file record's files; a code
     /// record's cell history; an environment record's environment.
     pub(super) fn open_changes(&mut self) -> Vec<Effect> {
@@ -22,9 +99,8 @@ impl App {
         };
         if crate::files::is_file_record(&row.record) {
             self.cell_generation += 1;
-            let mut screen = crate::tui::changes::ChangesScreen::new(&row, self.cell_generation);
-            screen.pane.height = self.detail_height.max(self.list_height);
-            self.changes = Some(screen);
+            let screen = ChangesScreen::new(&row, self.cell_generation);
+            self.open_screen(Screen::Changes(screen));
             return vec![Effect::ReadChanges {
                 generation: self.cell_generation,
             }];
@@ -41,11 +117,10 @@ impl App {
     /// Where people got stuck and what they did, over the whole history.
     pub(super) fn open_insights(&mut self) -> Vec<Effect> {
         self.cell_generation += 1;
-        let mut screen = crate::tui::insights::InsightsScreen::new(self.cell_generation);
-        screen.pane.height = self.detail_height.max(self.list_height);
+        let mut screen = InsightsScreen::new(self.cell_generation);
         screen.data = self.insights_data.clone();
         let need = screen.data.is_none();
-        self.insights = Some(screen);
+        self.open_screen(Screen::Insights(screen));
         if self.loading {
             self.flash =
                 Some("the history is still loading: figures cover what is read so far".into());
@@ -59,7 +134,8 @@ impl App {
         }
     }
 
-    /// The insights arrived from the worker.
+    /// The insights arrived from the worker: kept for this load once the
+    /// history is whole, shown by the screen that asked.
     pub fn insights_ready(
         &mut self,
         generation: u64,
@@ -68,32 +144,9 @@ impl App {
         if !self.loading {
             self.insights_data = Some(Arc::clone(&data));
         }
-        if let Some(s) = self.insights.as_mut()
-            && s.generation == generation
-        {
-            s.pane.reset();
-            s.data = Some(data);
-        }
-    }
-
-    pub(super) fn insights_update(&mut self, action: Action) -> Vec<Effect> {
-        use crate::tui::insights::InsightsOutcome;
-        let Some(outcome) = self.insights.as_mut().map(|s| s.update(action)) else {
-            return Vec::new();
-        };
-        match outcome {
-            InsightsOutcome::Nothing => Vec::new(),
-            InsightsOutcome::Close => {
-                self.insights = None;
-                Vec::new()
-            }
-            InsightsOutcome::OpenCell(commit, ex) => {
-                self.insights = None;
-                if let Some(pos) = self.view_pos(commit) {
-                    self.selected = pos;
-                    self.scroll_into_view();
-                }
-                self.open_cell_at(commit, ex)
+        for s in &mut self.screens {
+            if let Screen::Insights(s) = s {
+                s.insights_ready(generation, Arc::clone(&data));
             }
         }
     }
@@ -121,9 +174,8 @@ impl App {
             return Vec::new();
         };
         self.cell_generation += 1;
-        let mut screen = crate::tui::envscreen::EnvScreen::new(at, self.cell_generation);
-        screen.pane.height = self.detail_height.max(self.list_height);
-        self.env = Some(screen);
+        let screen = EnvScreen::new(at, self.cell_generation);
+        self.open_screen(Screen::Env(screen));
         vec![Effect::ReadEnv {
             at,
             mark: None,
@@ -133,84 +185,9 @@ impl App {
 
     /// An environment arrived from the worker.
     pub fn env_ready(&mut self, generation: u64, view: Arc<crate::tui::envscreen::EnvView>) {
-        if let Some(screen) = self.env.as_mut()
-            && screen.generation == generation
-            && screen.wanted == (view.at, view.against.as_ref().map(|a| a.0))
-        {
-            screen.pane.reset();
-            screen.shown = Some(view);
-        }
-    }
-
-    /// The environment record before (older) or after `at`, in history order.
-    pub(super) fn env_neighbour(&self, at: Oid, older: bool) -> Option<Oid> {
-        let i = self.position(at)?;
-        let is_env = |r: &RowRef| RecordKind::from_id(r.type_id()) == Some(RecordKind::Environment);
-        if older {
-            self.rows
-                .iter()
-                .skip(i + 1)
-                .find(is_env)
-                .map(|r| r.commit())
-        } else {
-            (0..i)
-                .rev()
-                .filter_map(|k| self.rows.get(k))
-                .find(is_env)
-                .map(|r| r.commit())
-        }
-    }
-
-    pub(super) fn env_update(&mut self, action: Action) -> Vec<Effect> {
-        use crate::tui::envscreen::EnvOutcome;
-        let Some(outcome) = self.env.as_mut().map(|s| s.update(action)) else {
-            return Vec::new();
-        };
-        let read = |s: &mut crate::tui::envscreen::EnvScreen| {
-            s.wanted = (s.at, s.mark.filter(|m| *m != s.at));
-            s.pane.scroll = 0;
-            vec![Effect::ReadEnv {
-                at: s.at,
-                mark: s.wanted.1,
-                generation: s.generation,
-            }]
-        };
-        match outcome {
-            EnvOutcome::Nothing => Vec::new(),
-            EnvOutcome::Close => {
-                self.env = None;
-                Vec::new()
-            }
-            EnvOutcome::Flash(text) => {
-                self.flash = Some(text);
-                self.env.as_mut().map(read).unwrap_or_default()
-            }
-            EnvOutcome::Reload => self.env.as_mut().map(read).unwrap_or_default(),
-            EnvOutcome::Step(older) => {
-                let Some(at) = self.env.as_ref().map(|s| s.at) else {
-                    return Vec::new();
-                };
-                match self.env_neighbour(at, older) {
-                    Some(next) => {
-                        let Some(s) = self.env.as_mut() else {
-                            return Vec::new();
-                        };
-                        s.at = next;
-                        read(s)
-                    }
-                    None => {
-                        self.flash = Some(if older {
-                            "no earlier environment record".into()
-                        } else {
-                            "no later environment record".into()
-                        });
-                        Vec::new()
-                    }
-                }
-            }
-            EnvOutcome::GoTo(commit) => {
-                self.env = None;
-                self.go_to(commit)
+        for s in &mut self.screens {
+            if let Screen::Env(s) = s {
+                s.env_ready(generation, Arc::clone(&view));
             }
         }
     }
@@ -221,45 +198,20 @@ impl App {
         generation: u64,
         result: Result<Arc<crate::files::Changes>, String>,
     ) -> Vec<Effect> {
-        let Some(screen) = self.changes.as_mut() else {
-            return Vec::new();
-        };
-        if screen.generation != generation {
-            return Vec::new();
+        let mut fx = Vec::new();
+        for s in &mut self.screens {
+            if let Screen::Changes(s) = s {
+                fx.extend(s.changes_ready(generation, result.clone()));
+            }
         }
-        match screen.set_changes(result) {
-            Some(index) => vec![Effect::FileDiff { index, generation }],
-            None => Vec::new(),
-        }
+        fx
     }
 
     /// A file's diff arrived from the worker.
     pub fn file_ready(&mut self, generation: u64, view: Arc<crate::tui::changes::FileView>) {
-        if let Some(screen) = self.changes.as_mut()
-            && screen.generation == generation
-            && screen.wanted == Some(view.index)
-        {
-            screen.pane.reset();
-            screen.shown = Some(view);
-        }
-    }
-
-    pub(super) fn changes_update(&mut self, action: Action) -> Vec<Effect> {
-        use crate::tui::changes::ChangesOutcome;
-        let Some(screen) = self.changes.as_mut() else {
-            return Vec::new();
-        };
-        let generation = screen.generation;
-        match screen.update(action) {
-            ChangesOutcome::Diff(Some(index)) => vec![Effect::FileDiff { index, generation }],
-            ChangesOutcome::Diff(None) => Vec::new(),
-            ChangesOutcome::Flash(text) => {
-                self.flash = Some(text);
-                Vec::new()
-            }
-            ChangesOutcome::Close => {
-                self.changes = None;
-                Vec::new()
+        for s in &mut self.screens {
+            if let Screen::Changes(s) = s {
+                s.file_ready(generation, Arc::clone(&view));
             }
         }
     }
@@ -287,9 +239,8 @@ impl App {
         };
         let origin = row.commit;
         self.cell_generation += 1;
-        let mut screen = CellScreen::new(notebook.clone(), origin, ex, self.cell_generation);
-        screen.pane.height = self.detail_height.max(self.list_height);
-        self.cell = Some(screen);
+        let screen = CellScreen::new(notebook.clone(), origin, ex, self.cell_generation);
+        self.open_screen(Screen::Cell(screen));
         match self.lineages.get(&notebook).cloned() {
             Some(l) => self.lineage_ready(self.cell_generation, &notebook, l, false),
             None => vec![Effect::Lineage {
@@ -311,64 +262,20 @@ impl App {
             self.lineages
                 .insert(notebook.to_string(), Arc::clone(&lineage));
         }
-        let Some(screen) = self.cell.as_mut() else {
-            return Vec::new();
-        };
-        if screen.generation != generation || screen.notebook != notebook {
-            return Vec::new();
+        let mut fx = Vec::new();
+        for s in &mut self.screens {
+            if let Screen::Cell(s) = s {
+                fx.extend(s.lineage_ready(generation, notebook, Arc::clone(&lineage), partial));
+            }
         }
-        let pair = screen.set_lineage(lineage, partial);
-        self.compare(pair)
-    }
-
-    /// Asks for a comparison unless it is the one already wanted.
-    pub(super) fn compare(&mut self, pair: Option<(usize, usize)>) -> Vec<Effect> {
-        let Some(screen) = self.cell.as_mut() else {
-            return Vec::new();
-        };
-        let Some((old, new)) = pair else {
-            return Vec::new();
-        };
-        if screen.wanted == Some((old, new)) {
-            return Vec::new();
-        }
-        screen.wanted = Some((old, new));
-        vec![Effect::Compare {
-            old,
-            new,
-            generation: screen.generation,
-        }]
+        fx
     }
 
     /// A comparison arrived from the worker.
     pub fn compared(&mut self, generation: u64, view: Arc<crate::tui::history::PairView>) {
-        if let Some(screen) = self.cell.as_mut()
-            && screen.generation == generation
-            && screen.wanted == Some((view.cmp.old, view.cmp.new))
-        {
-            screen.pane.reset();
-            screen.shown = Some(view);
-        }
-    }
-
-    /// A key on the cell history screen.
-    pub(super) fn cell_update(&mut self, action: Action) -> Vec<Effect> {
-        let Some(screen) = self.cell.as_mut() else {
-            return Vec::new();
-        };
-        match screen.update(action) {
-            Outcome::Compare(pair) => self.compare(pair),
-            Outcome::Flash(text, pair) => {
-                self.flash = Some(text);
-                self.compare(pair)
-            }
-            Outcome::Close => {
-                self.cell = None;
-                Vec::new()
-            }
-            Outcome::GoTo(commit) => {
-                self.cell = None;
-                self.go_to(commit)
+        for s in &mut self.screens {
+            if let Screen::Cell(s) = s {
+                s.compared(generation, Arc::clone(&view));
             }
         }
     }

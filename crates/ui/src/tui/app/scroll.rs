@@ -66,30 +66,10 @@ impl App {
         self.visible_decodes()
     }
 
-    /// The timeline's lines from view position `top` for `height` lines: a
-    /// day separator before each record that starts a new day (and before
-    /// the first shown), but never as the last line, where it would push
-    /// its record out (on a one-line timeline only the record shows).
+    /// The timeline's lines from view position `top` for `height` lines
+    /// (see [`lines_from`]).
     pub fn lines_from(&self, top: usize, height: usize) -> Vec<TimelineLine> {
-        let mut out = Vec::with_capacity(height);
-        let mut pos = top;
-        let mut last_day: Option<&str> = None;
-        while out.len() < height {
-            let Some(&i) = self.view.get(pos) else { break };
-            let day = self.day(i);
-            if last_day != Some(day) {
-                if out.len() + 1 >= height && !out.is_empty() {
-                    break;
-                }
-                if out.len() + 1 < height {
-                    out.push(TimelineLine::Day(pos));
-                }
-            }
-            last_day = Some(day);
-            out.push(TimelineLine::Record(pos));
-            pos += 1;
-        }
-        out
+        lines_from(&self.view, self.day_table(), top, height)
     }
 
     /// Is the record at view position `pos` drawn when the timeline starts at `top`?
@@ -136,20 +116,8 @@ impl App {
     /// Mouse wheel over a pane.
     pub fn wheel(&mut self, down: bool, over_detail: bool) -> Vec<Effect> {
         let step = if down { 3 } else { -3 };
-        if let Some(screen) = self.cell.as_mut() {
-            screen.pane.scroll_by(step);
-            return Vec::new();
-        }
-        if let Some(screen) = self.changes.as_mut() {
-            screen.pane.scroll_by(step);
-            return Vec::new();
-        }
-        if let Some(screen) = self.env.as_mut() {
-            screen.pane.scroll_by(step);
-            return Vec::new();
-        }
-        if let Some(screen) = self.insights.as_mut() {
-            screen.pane.scroll_by(step);
+        if let Some(screen) = self.screens.last_mut() {
+            screen.pane_mut().scroll_by(step);
             return Vec::new();
         }
         if over_detail {
@@ -162,14 +130,36 @@ impl App {
 
     /// A click on the timeline at a view position.
     pub fn click_record(&mut self, pos: usize) -> Vec<Effect> {
-        if self.cell.is_some()
-            || self.changes.is_some()
-            || self.env.is_some()
-            || self.insights.is_some()
-        {
+        if !self.screens.is_empty() {
             return Vec::new();
         }
         self.focus = Focus::Timeline;
         self.select(pos)
     }
+}
+
+/// The timeline's lines from position `top` of `view` for `height` lines: a
+/// day separator before each record that starts a new day (and before
+/// the first shown), but never as the last line, where it would push
+/// its record out (on a one-line timeline only the record shows).
+pub fn lines_from(view: &[usize], days: Days<'_>, top: usize, height: usize) -> Vec<TimelineLine> {
+    let mut out = Vec::with_capacity(height);
+    let mut pos = top;
+    let mut last_day: Option<&str> = None;
+    while out.len() < height {
+        let Some(&i) = view.get(pos) else { break };
+        let day = days.day(i);
+        if last_day != Some(day) {
+            if out.len() + 1 >= height && !out.is_empty() {
+                break;
+            }
+            if out.len() + 1 < height {
+                out.push(TimelineLine::Day(pos));
+            }
+        }
+        last_day = Some(day);
+        out.push(TimelineLine::Record(pos));
+        pos += 1;
+    }
+    out
 }

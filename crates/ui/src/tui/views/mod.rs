@@ -1,6 +1,9 @@
 //! Drawing: reads the app state and paints a frame; never changes state.
 //! The layout and the small widgets every screen uses are here; the
-//! timeline, the record pane, the status bar and the overlays have a file each.
+//! timeline, the record pane, the status bar and the overlays have a file
+//! each. Only this file reads the whole app: it hands each part a
+//! [`Look`] and a small state of its own (`TimelineState`, `RecordPane`,
+//! `StatusState`; a screen its own state and the loaded history).
 
 mod overlays;
 mod record;
@@ -13,9 +16,11 @@ use status::*;
 use timeline::*;
 
 pub use record::{
-    DetailView, ImageSource, Placement, Slot, detail_len, detail_lines, detail_view, placements,
+    DetailView, ImageSource, Placement, RecordPane, Slot, detail_len, detail_lines, detail_view,
+    placements,
 };
-pub use timeline::timeline_lines;
+pub use status::StatusState;
+pub use timeline::{TimelineState, timeline_lines};
 
 use crate::render::numbers::human_bytes;
 use crate::render::sanitize;
@@ -34,9 +39,11 @@ use crate::columns::truncate_mark;
 use crate::render::image::{Protocol, fit_cells, halfblocks};
 use crate::render::markdown::{MdStyles, render_markdown};
 use crate::render::text::fold_view;
-use crate::repo::{RecordRow, RowRef, short_id};
+use crate::repo::{RecordRow, RowRef, Rows, short_id};
 use crate::timefmt;
-use crate::tui::app::{App, Details, FilterField, Focus, Overlay, Split};
+use crate::tui::app::{App, Days, Details, FilterField, Focus, Overlay, Split, lines_from};
+use crate::tui::cache::SizedLru;
+use crate::tui::keymap::Keymap;
 use crate::tui::prepare::Body;
 use crate::tui::prepare::Prepared;
 use crate::tui::theme::{ColorDepth, adapt_style};
@@ -128,19 +135,13 @@ pub fn render(app: &App, f: &mut Frame) {
         size.width,
         a.status.y.saturating_sub(size.y),
     );
-    if let Some(screen) = &app.cell {
-        super::history_view::render(&app.look(), screen, f, body);
-    } else if let Some(screen) = &app.changes {
-        super::changes_view::render(&app.look(), screen, f, body);
-    } else if let Some(screen) = &app.env {
-        super::envscreen::render(app, screen, f, body);
-    } else if let Some(screen) = &app.insights {
-        super::insights::render(app, screen, f, body);
+    if let Some(screen) = app.screens.last() {
+        screen.render(&app.look(), app.loaded(), f, body);
     } else {
-        render_timeline(app, f, a.timeline);
-        render_detail(app, f, a.detail);
+        render_timeline(&app.look(), &timeline_state(app), f, a.timeline);
+        render_detail(&app.look(), &record_pane(app), f, a.detail);
     }
-    render_status(app, f, a.status);
+    render_status(&app.look(), &status_state(app), f, a.status);
     match &app.overlay {
         Overlay::None => {}
         Overlay::Help { scroll } => render_help(app, f, size, *scroll),
@@ -149,12 +150,69 @@ pub fn render(app: &App, f: &mut Frame) {
     }
 }
 
+/// What the timeline of `app` is drawn from.
+pub(super) fn timeline_state(app: &App) -> TimelineState<'_> {
+    TimelineState {
+        rows: &app.rows,
+        view: &app.view,
+        days: app.day_table(),
+        selected: app.selected,
+        top: app.top,
+        focused: app.focus == Focus::Timeline,
+        loading: app.loading,
+        load_error: app.load_error.as_deref(),
+        details: &app.details,
+        query: &app.search.query,
+    }
+}
+
+/// What the record pane of `app` is drawn from.
+pub(super) fn record_pane(app: &App) -> RecordPane<'_> {
+    RecordPane {
+        row: app.current_ref(),
+        details: &app.details,
+        query: &app.search.query,
+        expanded: app.expanded,
+        show_hidden: app.show_hidden_details,
+        height: app.detail_height,
+        truecolor: app.truecolor,
+        scroll: app.detail_scroll,
+        focused: app.focus == Focus::Detail,
+        cache: &app.detail_view,
+    }
+}
+
+/// What the status bar of `app` is drawn from.
+pub(super) fn status_state(app: &App) -> StatusState<'_> {
+    let key = |a, d: &str| key_label(&app.config.keys, a, d);
+    StatusState {
+        project: &app.project,
+        rev: &app.rev,
+        typing: app.search.typing.as_deref(),
+        query: &app.search.query,
+        searching: app.search.running,
+        hits: app.hit_count(),
+        shown: app.view.len(),
+        total: app.rows.len(),
+        selected: app.selected,
+        new_records: app.new_records,
+        // Also while a project is opened anew, which can take a while.
+        loading: app.loading || app.opening.is_some(),
+        incomplete: app.incomplete.as_deref(),
+        filter: app.filter.summary(),
+        flash: app.flash.as_deref(),
+        hints: app.screens.last().map_or_else(Vec::new, |s| s.hints(&key)),
+    }
+}
+
 /// What drawing needs besides a screen's own state: colours, glyphs,
-/// the colour depth and the picture protocol. Screens draw from this, not
+/// the key names, the colour depth and the picture protocol. Screens draw from this, not
 /// from the whole app, so drawing cannot come to depend on app state.
 #[derive(Clone, Copy)]
 pub struct Look<'a> {
     pub theme: &'a crate::tui::theme::Theme,
+    /// The key map, for naming the keys of what is shown.
+    pub keys: &'a Keymap,
     pub ascii: bool,
     pub depth: ColorDepth,
     pub protocol: Protocol,
@@ -222,10 +280,8 @@ pub(super) fn highlight(text: &str, query: &str, base: Style, hit: Style) -> Vec
     out
 }
 
-pub(super) fn key_label(app: &App, action: super::keymap::Action, default: &str) -> String {
-    app.config
-        .keys
-        .keys_for(action)
+pub(super) fn key_label(keys: &Keymap, action: super::keymap::Action, default: &str) -> String {
+    keys.keys_for(action)
         .first()
         .map(|k| k.display())
         .unwrap_or_else(|| default.into())

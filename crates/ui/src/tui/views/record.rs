@@ -63,47 +63,82 @@ pub(super) struct ViewKey {
     protocol: Protocol,
 }
 
-pub(super) fn view_key(app: &App, commit: git2::Oid, width: usize) -> ViewKey {
-    let prepared = match app.details.peek(&commit) {
+pub(super) fn view_key(
+    look: &Look<'_>,
+    pane: &RecordPane<'_>,
+    commit: git2::Oid,
+    width: usize,
+) -> ViewKey {
+    let prepared = match pane.details.peek(&commit) {
         Some(Details::Ready(p)) => Some(Arc::as_ptr(p) as usize),
         _ => None,
     };
     ViewKey {
         commit,
         width,
-        height: app.detail_height,
+        height: pane.height,
         prepared,
-        expanded: app.expanded,
-        show_hidden: app.show_hidden_details,
-        query: app.search.query.clone(),
-        protocol: app.protocol,
+        expanded: pane.expanded,
+        show_hidden: pane.show_hidden,
+        query: pane.query.to_string(),
+        protocol: look.protocol,
     }
 }
 
 /// The record pane's view for `row` at `width`, from the app's cache when
 /// it is still current (the record is unpacked only to build a new one).
 pub fn detail_view(app: &App, row: RowRef, width: usize) -> Arc<DetailView> {
-    let key = view_key(app, row.commit(), width);
-    if let Some(v) = app.detail_view.borrow().as_ref()
+    pane_view(&app.look(), &record_pane(app), row, width)
+}
+
+/// What the record pane is drawn from besides the [`Look`]: the selected
+/// record, the details decoded so far, how they are shown, and the view
+/// last built (reused while still current).
+pub struct RecordPane<'a> {
+    pub row: Option<RowRef<'a>>,
+    pub details: &'a SizedLru<git2::Oid, Details>,
+    /// The search query, marked in the text.
+    pub query: &'a str,
+    /// Long outputs shown whole.
+    pub expanded: bool,
+    pub show_hidden: bool,
+    /// Lines the pane has room for (no picture is taller).
+    pub height: usize,
+    /// Pictures in 24-bit colour (else the 256 palette).
+    pub truecolor: bool,
+    pub scroll: usize,
+    pub focused: bool,
+    pub cache: &'a std::cell::RefCell<Option<Arc<DetailView>>>,
+}
+
+/// The view of `row` at `width`, from the pane's cache when still current.
+pub(super) fn pane_view(
+    look: &Look<'_>,
+    pane: &RecordPane<'_>,
+    row: RowRef,
+    width: usize,
+) -> Arc<DetailView> {
+    let key = view_key(look, pane, row.commit(), width);
+    if let Some(v) = pane.cache.borrow().as_ref()
         && v.key == key
     {
         return Arc::clone(v);
     }
     let mut sink = Sink::default();
-    build_detail(app, &row.to_row(), width, &mut sink);
+    build_detail(look, pane, &row.to_row(), width, &mut sink);
     let view = Arc::new(DetailView {
         key,
         lines: sink.lines,
         slots: sink.slots,
     });
-    *app.detail_view.borrow_mut() = Some(Arc::clone(&view));
+    *pane.cache.borrow_mut() = Some(Arc::clone(&view));
     view
 }
 
 /// The lines of the detail pane for a record (header, then its details).
 pub fn detail_lines(app: &App, row: &RecordRow, width: usize) -> Vec<Line<'static>> {
     let mut sink = Sink::default();
-    build_detail(app, row, width, &mut sink);
+    build_detail(&app.look(), &record_pane(app), row, width, &mut sink);
     sink.lines
 }
 
@@ -126,13 +161,19 @@ impl std::ops::DerefMut for Sink {
     }
 }
 
-pub(super) fn build_detail(app: &App, row: &RecordRow, width: usize, out: &mut Sink) {
-    let t = &app.config.theme;
+pub(super) fn build_detail(
+    look: &Look<'_>,
+    pane: &RecordPane<'_>,
+    row: &RecordRow,
+    width: usize,
+    out: &mut Sink,
+) {
+    let t = look.theme;
     let r = &row.record;
-    let q = &app.search.query;
+    let q = pane.query;
     let kind = RecordKind::from_id(r.meta.type_id).map_or("unknown", RecordKind::name);
     let mut head = vec![Span::styled(
-        format!("{} {kind}  ", glyph(r.meta.type_id, app.ascii)),
+        format!("{} {kind}  ", glyph(r.meta.type_id, look.ascii)),
         t.record_type(r.meta.type_id).add_modifier(Modifier::BOLD),
     )];
     head.extend(highlight(
@@ -160,7 +201,7 @@ pub(super) fn build_detail(app: &App, row: &RecordRow, width: usize, out: &mut S
     if !r.meta.linked_commit.is_empty() {
         facts.push_str(&format!(
             "  linked {}",
-            truncate_mark(&sanitize::line(&r.meta.linked_commit), 12, app.ascii)
+            truncate_mark(&sanitize::line(&r.meta.linked_commit), 12, look.ascii)
         ));
     }
     if !r.meta.tags.is_empty() {
@@ -173,12 +214,12 @@ pub(super) fn build_detail(app: &App, row: &RecordRow, width: usize, out: &mut S
         facts.push_str("  (hidden record)");
     }
     out.push(Line::styled(facts, t.dim));
-    if let Some(Details::Ready(prep)) = app.details.peek(&row.commit)
+    if let Some(Details::Ready(prep)) = pane.details.peek(&row.commit)
         && let Some(sum) = &prep.env_summary
     {
         out.push(Line::from(vec![
             Span::styled("changed  ", t.dim),
-            Span::styled(plain(sum, app.ascii), t.badge),
+            Span::styled(plain(sum, look.ascii), t.badge),
         ]));
     }
     for e in &r.errors {
@@ -192,11 +233,11 @@ pub(super) fn build_detail(app: &App, row: &RecordRow, width: usize, out: &mut S
         ));
         return;
     }
-    let prep = match app.details.peek(&row.commit) {
+    let prep = match pane.details.peek(&row.commit) {
         Some(Details::Ready(p)) => Arc::clone(p),
         _ => {
             out.push(Line::raw(""));
-            out.push(Line::styled(plain("decoding details…", app.ascii), t.dim));
+            out.push(Line::styled(plain("decoding details…", look.ascii), t.dim));
             return;
         }
     };
@@ -206,12 +247,12 @@ pub(super) fn build_detail(app: &App, row: &RecordRow, width: usize, out: &mut S
             continue;
         };
         let code = DetailKind::from_id(line.type_id) == Some(DetailKind::CodeExecuted);
-        if !line.show && !code && !app.show_hidden_details {
+        if !line.show && !code && !pane.show_hidden {
             hidden += 1;
             continue;
         }
         out.push(Line::raw(""));
-        out.push(detail_heading(app, line, d));
+        out.push(detail_heading(look, line, d));
         for e in &d.errors {
             out.push(Line::styled(format!("error: {e}"), t.error));
         }
@@ -222,13 +263,12 @@ pub(super) fn build_detail(app: &App, row: &RecordRow, width: usize, out: &mut S
                 detail: idx,
                 content: j,
             };
-            push_body(app, out, c, body, width, source);
+            push_body(look, pane, out, c, body, width, source);
         }
     }
     if hidden > 0 {
         out.push(Line::raw(""));
-        let key = app
-            .config
+        let key = look
             .keys
             .keys_for(crate::tui::keymap::Action::ToggleHidden)
             .first()
@@ -306,24 +346,25 @@ pub(super) fn runs_line(
 
 /// The lines of one content entry.
 pub(super) fn push_body(
-    app: &App,
+    look: &Look<'_>,
+    pane: &RecordPane<'_>,
     out: &mut Sink,
     c: &Content,
     body: &Body,
     width: usize,
     source: ImageSource,
 ) {
-    let t = &app.config.theme;
-    let q = app.search.query.as_str();
+    let t = look.theme;
+    let q = pane.query;
     match body {
         Body::Code(lines) => {
             let w = lines.len().max(1).to_string().len();
-            let bar = if app.ascii { "|" } else { "│" };
+            let bar = if look.ascii { "|" } else { "│" };
             for (i, runs) in lines.iter().enumerate() {
                 let prefix = vec![Span::styled(format!("{:>w$} {bar} ", i + 1), t.line_number)];
                 out.push(runs_line(
                     runs,
-                    (t.code, app.depth),
+                    (t.code, look.depth),
                     q,
                     t.search_match,
                     prefix,
@@ -331,12 +372,12 @@ pub(super) fn push_body(
             }
         }
         Body::Output { lines, truncated } => {
-            let key = key_label(app, crate::tui::keymap::Action::ToggleFold, "z");
-            let (shown, summary) = fold_view(lines, app.expanded, &key, t.dim);
+            let key = key_label(look.keys, crate::tui::keymap::Action::ToggleFold, "z");
+            let (shown, summary) = fold_view(lines, pane.expanded, &key, t.dim);
             for runs in shown.iter().chain(&summary) {
                 out.push(runs_line(
                     runs,
-                    (t.output, app.depth),
+                    (t.output, look.depth),
                     q,
                     t.search_match,
                     Vec::new(),
@@ -346,7 +387,7 @@ pub(super) fn push_body(
                 out.push(Line::styled(
                     plain(
                         "⋯ <result truncated>: Gigantum kept only the first 64 kB",
-                        app.ascii,
+                        look.ascii,
                     ),
                     t.warning,
                 ));
@@ -364,10 +405,10 @@ pub(super) fn push_body(
                 rule: t.dim,
                 bullet: t.badge,
             };
-            for runs in render_markdown(md, width.max(10), &styles, app.ascii) {
+            for runs in render_markdown(md, width.max(10), &styles, look.ascii) {
                 out.push(runs_line(
                     &runs,
-                    (t.text, app.depth),
+                    (t.text, look.depth),
                     q,
                     t.search_match,
                     Vec::new(),
@@ -381,7 +422,7 @@ pub(super) fn push_body(
                         "[{} image {}{}{}, {}]",
                         image.format.name(),
                         image.width,
-                        if app.ascii { "x" } else { "×" },
+                        if look.ascii { "x" } else { "×" },
                         image.height,
                         human_bytes(image.data.len() as u64)
                     ),
@@ -392,18 +433,18 @@ pub(super) fn push_body(
                 Ok(p) => {
                     let cols = u16::try_from(width.min(64)).unwrap_or(64);
                     // No taller than the pane, so that it can be seen whole.
-                    let pane = u16::try_from(app.detail_height).unwrap_or(u16::MAX);
-                    let rows = (cols / 3).min(pane).max(4);
-                    match app.protocol {
+                    let room = u16::try_from(pane.height).unwrap_or(u16::MAX);
+                    let rows = (cols / 3).min(room).max(4);
+                    match look.protocol {
                         Protocol::Off => {}
                         Protocol::Halfblocks => {
-                            out.extend(halfblocks(p, cols, rows, !app.truecolor));
+                            out.extend(halfblocks(p, cols, rows, !pane.truecolor));
                         }
                         proto @ (Protocol::Kitty | Protocol::Iterm | Protocol::Sixel) => {
                             // The half-blocks stay underneath: they show while the
                             // picture is being encoded or only partly scrolled in.
                             let (w, h) = fit_cells(p, proto, cols, rows);
-                            let mut base = halfblocks(p, w, h, !app.truecolor);
+                            let mut base = halfblocks(p, w, h, !pane.truecolor);
                             base.resize(usize::from(h), Line::raw(""));
                             if let Content::Image { image, .. } = c {
                                 out.slots.push(Slot {
@@ -432,8 +473,8 @@ pub(super) fn push_body(
     }
 }
 
-pub(super) fn detail_heading(app: &App, line: &DetailRef, d: &Detail) -> Line<'static> {
-    let t = &app.config.theme;
+pub(super) fn detail_heading(look: &Look<'_>, line: &DetailRef, d: &Detail) -> Line<'static> {
+    let t = look.theme;
     let ex = d
         .tags
         .iter()
@@ -447,13 +488,13 @@ pub(super) fn detail_heading(app: &App, line: &DetailRef, d: &Detail) -> Line<'s
         (Some(k), _) => k.name().replace('_', " "),
         (None, _) => format!("detail type {}", line.type_id),
     };
-    let rule = if app.ascii { "-" } else { "─" };
+    let rule = if look.ascii { "-" } else { "─" };
     let mut s = format!("{rule}{rule} {label}");
     if !line.show && DetailKind::from_id(line.type_id) != Some(DetailKind::CodeExecuted) {
         s.push_str(" (hidden)");
     }
     if d.compressed {
-        s.push_str(if app.ascii { " - blosc" } else { " · blosc" });
+        s.push_str(if look.ascii { " - blosc" } else { " · blosc" });
     }
     s.push(' ');
     Line::styled(s, t.title)
@@ -467,17 +508,17 @@ pub(super) fn expand_tabs(s: &str) -> String {
     }
 }
 
-pub(super) fn render_detail(app: &App, f: &mut Frame, area: Rect) {
-    let t = &app.config.theme;
-    let block = pane_block(&app.look(), " Record ".into(), app.focus == Focus::Detail);
+pub(super) fn render_detail(look: &Look<'_>, pane: &RecordPane<'_>, f: &mut Frame, area: Rect) {
+    let t = look.theme;
+    let block = pane_block(look, " Record ".into(), pane.focused);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let Some(row) = app.current_ref() else {
+    let Some(row) = pane.row else {
         return;
     };
-    let view = detail_view(app, row, inner.width as usize);
+    let view = pane_view(look, pane, row, inner.width as usize);
     let total = view.lines.len();
-    let scroll = app.detail_scroll.min(total.saturating_sub(1));
+    let scroll = pane.scroll.min(total.saturating_sub(1));
     let shown = view
         .lines
         .iter()
@@ -522,10 +563,7 @@ pub fn placements(app: &App, size: Rect) -> Vec<Placement> {
         app.protocol,
         Protocol::Kitty | Protocol::Iterm | Protocol::Sixel
     ) || !matches!(app.overlay, Overlay::None)
-        || app.cell.is_some()
-        || app.changes.is_some()
-        || app.env.is_some()
-        || app.insights.is_some()
+        || !app.screens.is_empty()
     {
         return Vec::new();
     }
@@ -533,11 +571,12 @@ pub fn placements(app: &App, size: Rect) -> Vec<Placement> {
         return Vec::new();
     };
     let inner = detail_inner(app, size);
-    let cache = app.detail_view.borrow();
+    let pane = record_pane(app);
+    let cache = pane.cache.borrow();
     let Some(view) = cache.as_ref() else {
         return Vec::new();
     };
-    if view.key != view_key(app, commit, inner.width as usize) {
+    if view.key != view_key(&app.look(), &pane, commit, inner.width as usize) {
         return Vec::new();
     }
     let scroll = app.detail_scroll.min(view.lines.len().saturating_sub(1));

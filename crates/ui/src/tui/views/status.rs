@@ -2,113 +2,121 @@
 
 use super::*;
 
-pub(super) fn render_status(app: &App, f: &mut Frame, area: Rect) {
-    let t = &app.config.theme;
-    if let Some(q) = &app.search.typing {
-        let mut spans = vec![Span::styled("/", t.status_key), Span::raw(q.clone())];
-        spans.push(Span::styled(
-            if app.ascii { "_" } else { "▏" },
-            t.status_key,
-        ));
-        let hits = app.hit_count();
+/// What the status bar is drawn from.
+pub struct StatusState<'a> {
+    pub project: &'a str,
+    pub rev: &'a str,
+    /// The search query being typed, while the prompt is open.
+    pub typing: Option<&'a str>,
+    pub query: &'a str,
+    /// The search worker is still looking through details.
+    pub searching: bool,
+    pub hits: usize,
+    /// Records passing the filter, and loaded.
+    pub shown: usize,
+    pub total: usize,
+    /// Position of the selection among those shown.
+    pub selected: usize,
+    pub new_records: usize,
+    pub loading: bool,
+    pub incomplete: Option<&'a str>,
+    /// The filter in words (empty: none).
+    pub filter: String,
+    pub flash: Option<&'a str>,
+    /// The keys of the screen open, most useful first.
+    pub hints: Vec<String>,
+}
+
+pub(super) fn render_status(look: &Look<'_>, st: &StatusState<'_>, f: &mut Frame, area: Rect) {
+    let t = look.theme;
+    let ascii = look.ascii;
+    if let Some(q) = st.typing {
+        let mut spans = vec![Span::styled("/", t.status_key), Span::raw(q.to_string())];
+        spans.push(Span::styled(if ascii { "_" } else { "▏" }, t.status_key));
+        let hits = st.hits;
         let text = format!(
             "   {hits} match(es){}   Enter keeps · Esc clears",
-            if app.search.running {
+            if st.searching {
                 ", searching details…"
             } else {
                 ""
             }
         );
-        spans.push(Span::styled(plain(&text, app.ascii), t.dim));
+        spans.push(Span::styled(plain(&text, ascii), t.dim));
         f.render_widget(Paragraph::new(Line::from(spans)), area);
         return;
     }
     let mut left = vec![
-        Span::styled(format!(" {} ", app.project), t.status_key),
-        Span::styled(format!(" {} ", app.rev), t.status),
+        Span::styled(format!(" {} ", st.project), t.status_key),
+        Span::styled(format!(" {} ", st.rev), t.status),
     ];
-    let count = if app.view.len() == app.rows.len() {
+    let count = if st.shown == st.total {
         format!(
             " {}/{} ",
-            if app.view.is_empty() {
-                0
-            } else {
-                app.selected + 1
-            },
-            app.rows.len()
+            if st.shown == 0 { 0 } else { st.selected + 1 },
+            st.total
         )
     } else {
         format!(
             " {}/{} of {} ",
-            if app.view.is_empty() {
-                0
-            } else {
-                app.selected + 1
-            },
-            app.view.len(),
-            app.rows.len()
+            if st.shown == 0 { 0 } else { st.selected + 1 },
+            st.shown,
+            st.total
         )
     };
     left.push(Span::styled(count, t.status));
-    if app.new_records > 0 {
-        let up = if app.ascii { "^" } else { "▲" };
+    if st.new_records > 0 {
+        let up = if ascii { "^" } else { "▲" };
         left.push(Span::styled(
             format!(
                 " {up} {} new record{} ",
-                app.new_records,
-                if app.new_records == 1 { "" } else { "s" }
+                st.new_records,
+                if st.new_records == 1 { "" } else { "s" }
             ),
             t.status_key,
         ));
     }
-    if app.loading {
-        let spin = if app.ascii { "..." } else { "⟳" };
+    if st.loading {
+        let spin = if ascii { "..." } else { "⟳" };
         left.push(Span::styled(format!(" {spin} loading "), t.warning));
     }
-    if let Some(why) = &app.incomplete {
+    if let Some(why) = st.incomplete {
         left.push(Span::styled(
-            format!(
-                " history incomplete: {} ",
-                truncate_mark(why, 40, app.ascii)
-            ),
+            format!(" history incomplete: {} ", truncate_mark(why, 40, ascii)),
             t.warning,
         ));
     }
-    let summary = app.filter.summary();
+    let summary = &st.filter;
     if !summary.is_empty() {
         left.push(Span::styled(
-            plain(&format!(" filter: {summary} "), app.ascii),
+            plain(&format!(" filter: {summary} "), ascii),
             t.warning,
         ));
     }
-    if !app.search.query.is_empty() {
+    if !st.query.is_empty() {
         left.push(Span::styled(
             format!(
                 " /{} {}{} ",
-                app.search.query,
-                app.hit_count(),
-                if app.search.running { "..." } else { "" }
+                st.query,
+                st.hits,
+                if st.searching { "..." } else { "" }
             ),
             t.status,
         ));
     }
-    if let Some(msg) = &app.flash {
-        left.push(Span::styled(
-            plain(&format!(" {msg} "), app.ascii),
-            t.warning,
-        ));
+    if let Some(msg) = st.flash {
+        left.push(Span::styled(plain(&format!(" {msg} "), ascii), t.warning));
     }
-    let help_key = app
-        .config
+    let help_key = look
         .keys
         .keys_for(crate::tui::keymap::Action::Help)
         .first()
         .map(|k| k.display())
         .unwrap_or_else(|| "?".into());
     let right = Span::styled(format!(" {help_key} help "), t.status);
-    if app.flash.is_none() {
+    if st.flash.is_none() {
         // The open screen's keys, as many as fit.
-        let hints = screen_hints(app);
+        let hints = &st.hints;
         let used: usize = left.iter().map(|s| s.content.width()).sum();
         let room = (area.width as usize).saturating_sub(used + right.content.width());
         let mut text = String::new();
@@ -118,13 +126,13 @@ pub(super) fn render_status(app: &App, f: &mut Frame, area: Rect) {
             } else {
                 format!("{text} · {h}")
             };
-            if plain(&next, app.ascii).width() + 1 > room {
+            if plain(&next, ascii).width() + 1 > room {
                 break;
             }
             text = next;
         }
         if !text.is_empty() {
-            left.push(Span::styled(plain(&format!("{text} "), app.ascii), t.dim));
+            left.push(Span::styled(plain(&format!("{text} "), ascii), t.dim));
         }
     }
     let used: usize = left.iter().map(|s| s.content.width()).sum();
@@ -132,42 +140,4 @@ pub(super) fn render_status(app: &App, f: &mut Frame, area: Rect) {
     left.push(Span::styled(" ".repeat(pad), t.status));
     left.push(right);
     f.render_widget(Paragraph::new(Line::from(left)), area);
-}
-
-/// The keys of the screen that is open (none for the timeline), most
-/// useful first.
-pub(super) fn screen_hints(app: &App) -> Vec<String> {
-    use crate::tui::keymap::Action as A;
-    let k = |a: A, d: &str| key_label(app, a, d);
-    let runs = |what: &str| format!("{} {} {what}", k(A::PrevRun, "["), k(A::NextRun, "]"));
-    if app.cell.is_some() {
-        vec![
-            runs("runs"),
-            format!("{} mark", k(A::Mark, "m")),
-            format!("{} unified", k(A::ToggleUnified, "u")),
-            format!("{} record", k(A::Open, "⏎")),
-            format!("{} back", k(A::Back, "esc")),
-        ]
-    } else if app.changes.is_some() {
-        vec![
-            runs("files"),
-            format!("{} unified", k(A::ToggleUnified, "u")),
-            format!("{} back", k(A::Back, "esc")),
-        ]
-    } else if app.env.is_some() {
-        vec![
-            runs("environment records"),
-            format!("{} mark", k(A::Mark, "m")),
-            format!("{} record", k(A::Open, "⏎")),
-            format!("{} back", k(A::Back, "esc")),
-        ]
-    } else if app.insights.is_some() {
-        vec![
-            format!("{} stuck/usage", k(A::FocusNext, "Tab")),
-            format!("{} cell history", k(A::Open, "⏎")),
-            format!("{} back", k(A::Back, "esc")),
-        ]
-    } else {
-        Vec::new()
-    }
 }

@@ -8,6 +8,26 @@ pub fn timeline_lines(app: &App, height: usize) -> Vec<TimelineLine> {
     app.lines_from(app.top, height)
 }
 
+/// What the timeline is drawn from: the loaded records, which of them
+/// pass the filter, where the selection and the screen are, the details
+/// decoded so far (for badges and code lines).
+pub struct TimelineState<'a> {
+    pub rows: &'a Rows,
+    /// Positions in `rows` that pass the filter, newest first.
+    pub view: &'a [usize],
+    pub days: Days<'a>,
+    /// Position in `view`.
+    pub selected: usize,
+    /// First position of `view` drawn.
+    pub top: usize,
+    pub focused: bool,
+    pub loading: bool,
+    pub load_error: Option<&'a str>,
+    pub details: &'a SizedLru<git2::Oid, Details>,
+    /// The search query, marked in messages.
+    pub query: &'a str,
+}
+
 /// A code record's timeline text once its details are read: where it ran
 /// and the telling line of its code, which says more than the client's
 /// "Executed cell in notebook …" that every such record shares.
@@ -29,8 +49,12 @@ pub(super) fn code_line(message: &str, (gist, cells): &(String, usize), ascii: b
 }
 
 /// Counts shown as badges: results, images (once decoded), hidden details, errors.
-pub(super) fn badges(app: &App, row: &RecordRow) -> Vec<Span<'static>> {
-    let t = &app.config.theme;
+pub(super) fn badges(
+    look: &Look<'_>,
+    details: &SizedLru<git2::Oid, Details>,
+    row: &RecordRow,
+) -> Vec<Span<'static>> {
+    let t = look.theme;
     let r = &row.record;
     let results = r
         .details
@@ -43,7 +67,7 @@ pub(super) fn badges(app: &App, row: &RecordRow) -> Vec<Span<'static>> {
         .filter(|d| !d.show && DetailKind::from_id(d.type_id) != Some(DetailKind::CodeExecuted))
         .count();
     let mut out = Vec::new();
-    let (out_g, img_g, hid_g) = if app.ascii {
+    let (out_g, img_g, hid_g) = if look.ascii {
         ("o", "img", "h")
     } else {
         ("⇥", "▣", "◌")
@@ -52,7 +76,7 @@ pub(super) fn badges(app: &App, row: &RecordRow) -> Vec<Span<'static>> {
         out.push(Span::styled(format!(" {out_g}{results}"), t.badge));
     }
     let mut errors = !r.errors.is_empty() || r.details.iter().any(|d| d.error.is_some());
-    if let Some(Details::Ready(prep)) = app.details.peek(&row.commit) {
+    if let Some(Details::Ready(prep)) = details.peek(&row.commit) {
         let ds = &prep.details;
         let images = ds
             .iter()
@@ -78,21 +102,22 @@ pub(super) fn badges(app: &App, row: &RecordRow) -> Vec<Span<'static>> {
     out
 }
 
-pub(super) fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
-    let t = &app.config.theme;
-    let title = if app.view.is_empty() {
+pub(super) fn render_timeline(look: &Look<'_>, st: &TimelineState<'_>, f: &mut Frame, area: Rect) {
+    let t = look.theme;
+    let ascii = look.ascii;
+    let title = if st.view.is_empty() {
         " Timeline ".to_string()
     } else {
-        format!(" Timeline {}/{} ", app.selected + 1, app.view.len())
+        format!(" Timeline {}/{} ", st.selected + 1, st.view.len())
     };
-    let block = pane_block(&app.look(), title, app.focus == Focus::Timeline);
+    let block = pane_block(look, title, st.focused);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    if app.view.is_empty() {
-        let msg = if let Some(e) = &app.load_error {
-            Line::styled(e.clone(), t.error)
-        } else if app.loading {
-            Line::styled(plain("reading history…", app.ascii), t.dim)
+    if st.view.is_empty() {
+        let msg = if let Some(e) = st.load_error {
+            Line::styled(e.to_string(), t.error)
+        } else if st.loading {
+            Line::styled(plain("reading history…", ascii), t.dim)
         } else {
             Line::styled("no records match the filter (F clears it)", t.dim)
         };
@@ -101,14 +126,14 @@ pub(super) fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
     }
     let width = inner.width as usize;
     let mut lines = Vec::new();
-    for l in timeline_lines(app, inner.height as usize) {
+    for l in lines_from(st.view, st.days, st.top, inner.height as usize) {
         match l {
             TimelineLine::Day(pos) => {
-                let row = app.view.get(pos).and_then(|&i| app.rows.get(i));
+                let row = st.view.get(pos).and_then(|&i| st.rows.get(i));
                 let label = row
                     .map(|r| timefmt::local_weekday(r.time()))
                     .unwrap_or_default();
-                let rule = if app.ascii { "-" } else { "─" };
+                let rule = if ascii { "-" } else { "─" };
                 let head = format!("{rule}{rule} {label} ");
                 let fill = width.saturating_sub(head.width());
                 lines.push(Line::styled(
@@ -118,30 +143,27 @@ pub(super) fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
             }
             TimelineLine::Record(pos) => {
                 // Unpacked for drawing: a screenful of records at most.
-                let Some(row) = app.view.get(pos).and_then(|&i| app.rows.get(i)) else {
+                let Some(row) = st.view.get(pos).and_then(|&i| st.rows.get(i)) else {
                     continue;
                 };
                 let row = &row.to_row();
-                let selected = pos == app.selected;
+                let selected = pos == st.selected;
                 let r = &row.record;
                 let mut spans = vec![
                     Span::styled(format!("{} ", timefmt::local_hm(row.time)), t.dim),
                     Span::styled(
-                        format!(
-                            "{:<8} ",
-                            short_author(&sanitize::line(&row.author), app.ascii)
-                        ),
+                        format!("{:<8} ", short_author(&sanitize::line(&row.author), ascii)),
                         Style::default().fg(t.author_color(&row.author)),
                     ),
                     Span::styled(
-                        format!("{} ", glyph(r.meta.type_id, app.ascii)),
+                        format!("{} ", glyph(r.meta.type_id, ascii)),
                         t.record_type(r.meta.type_id),
                     ),
                 ];
-                let badges = badges(app, row);
+                let badges = badges(look, st.details, row);
                 let used: usize = spans.iter().map(|s| s.content.width()).sum::<usize>()
                     + badges.iter().map(|s| s.content.width()).sum::<usize>();
-                let prep = match app.details.peek(&row.commit) {
+                let prep = match st.details.peek(&row.commit) {
                     Some(Details::Ready(prep)) => Some(prep),
                     _ => None,
                 };
@@ -149,19 +171,19 @@ pub(super) fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
                 // a marker, not dropped without a trace.
                 let said = prep.and_then(|p| p.code_gist.as_ref()).map_or_else(
                     || sanitize::line(&r.message).into_owned(),
-                    |g| code_line(&sanitize::line(&r.message), g, app.ascii),
+                    |g| code_line(&sanitize::line(&r.message), g, ascii),
                 );
-                let msg = truncate_mark(&said, width.saturating_sub(used), app.ascii);
+                let msg = truncate_mark(&said, width.saturating_sub(used), ascii);
                 let hit_style = t.search_match;
                 let base = if r.meta.show { t.text } else { t.hidden };
-                spans.extend(highlight(&msg, &app.search.query, base, hit_style));
+                spans.extend(highlight(&msg, st.query, base, hit_style));
                 let mut msg_w = msg.width();
                 // Environment records name what they changed once decoded.
                 if let Some(sum) = prep.and_then(|p| p.env_summary.as_ref()) {
                     let room = width.saturating_sub(used + msg_w + 3);
                     if room > 8 {
-                        let sum = truncate_mark(&plain(sum, app.ascii), room, app.ascii);
-                        let sep = if app.ascii { " - " } else { " · " };
+                        let sum = truncate_mark(&plain(sum, ascii), room, ascii);
+                        let sep = if ascii { " - " } else { " · " };
                         msg_w += sep.width() + sum.width();
                         spans.push(Span::styled(sep, t.dim));
                         spans.push(Span::styled(sum, t.badge));
@@ -172,7 +194,7 @@ pub(super) fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
                 spans.extend(badges);
                 let mut line = Line::from(spans);
                 if selected {
-                    let sel = if app.focus == Focus::Timeline {
+                    let sel = if st.focused {
                         t.selected
                     } else {
                         t.selected_unfocused
