@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::activity::kinds::{ActionKind, DetailKind, RecordKind};
+use crate::activity::kinds::DetailKind;
 use crate::activity::{Content, Detail, DetailRef};
 use crate::repo::RecordRow;
 use crate::timefmt::rfc3339_utc;
@@ -99,8 +99,8 @@ pub fn record<'a>(row: &'a RecordRow, details: &'a [Detail]) -> ExportRecord<'a>
             name: &row.author,
             email: &row.email,
         },
-        type_name: RecordKind::from_id(r.meta.type_id).map(RecordKind::name),
-        type_id: r.meta.type_id,
+        type_name: r.meta.kind.known_name(),
+        type_id: r.meta.kind.id(),
         message: &r.message,
         show: r.meta.show,
         importance: r.meta.importance,
@@ -116,12 +116,12 @@ pub fn record<'a>(row: &'a RecordRow, details: &'a [Detail]) -> ExportRecord<'a>
 }
 
 pub fn detail<'a>(line: &'a DetailRef, d: &'a Detail) -> ExportDetail<'a> {
-    let code_executed = DetailKind::from_id(line.type_id) == Some(DetailKind::CodeExecuted);
+    let code_executed = line.kind == DetailKind::CodeExecuted;
     ExportDetail {
-        type_name: DetailKind::from_id(line.type_id).map(DetailKind::name),
-        type_id: line.type_id,
-        action: ActionKind::from_id(line.action_id).map(ActionKind::name),
-        action_id: line.action_id,
+        type_name: line.kind.known_name(),
+        type_id: line.kind.id(),
+        action: line.action.known_name(),
+        action_id: line.action.id(),
         show: line.show,
         importance: line.importance,
         tags: &d.tags,

@@ -197,11 +197,11 @@ fn stats_match_counts_from_the_records() {
     for r in &recs {
         let d = day(r.time, r.tz_minutes);
         *per_day.entry(d.clone()).or_default() += 1;
-        *by_type.entry(r.meta.type_id).or_default() += 1;
+        *by_type.entry(r.meta.kind.id()).or_default() += 1;
         *authors
             .entry((r.author.clone(), r.email.clone()))
             .or_default() += 1;
-        if r.meta.type_id == 1 && r.message.contains("package") {
+        if r.meta.kind.id() == 1 && r.message.contains("package") {
             let mut words = r.message.split_whitespace();
             let verb = words.next().unwrap();
             let n: usize = words.next().unwrap().parse().unwrap();
@@ -213,7 +213,7 @@ fn stats_match_counts_from_the_records() {
                 other => panic!("{other}"),
             }
         }
-        if r.meta.type_id == 2 && r.meta.tags.is_empty() {
+        if r.meta.kind.id() == 2 && r.meta.tags.is_empty() {
             let nb = match r.message.split_once(" in notebook ") {
                 Some((_, rest)) => rest.split(" and generated").next().unwrap().to_string(),
                 None => {

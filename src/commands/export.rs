@@ -75,10 +75,9 @@ pub fn export_with(
     let rx = project.walk_in_background(256)?;
     let mut n = 0usize;
     let mut stats = None;
-    let dropped = |type_id: i64| {
-        let kind = DetailKind::from_id(type_id);
-        (opts.no_outputs && kind == Some(DetailKind::Result))
-            || (opts.no_code && kind == Some(DetailKind::CodeExecuted))
+    let dropped = |kind: DetailKind| {
+        (opts.no_outputs && kind == DetailKind::Result)
+            || (opts.no_code && kind == DetailKind::CodeExecuted)
     };
     let mut write = |row: &RecordRow,
                      cell_of: &dyn Fn(usize) -> Option<(String, u32)>,
@@ -87,7 +86,7 @@ pub fn export_with(
      -> Result<(), CommandError> {
         let mut details = store.record_details(row);
         for (line, d) in row.record.details.iter().zip(details.iter_mut()) {
-            if dropped(line.type_id) {
+            if dropped(line.kind) {
                 d.content.clear();
             }
         }
@@ -101,12 +100,12 @@ pub fn export_with(
             None => row,
         };
         let mut rec = export::record(row, &details);
-        for (k, d) in rec.details.iter_mut().enumerate() {
+        for (k, (d, line)) in rec.details.iter_mut().zip(&row.record.details).enumerate() {
             if let Some((cell, run)) = cell_of(k) {
                 d.cell = Some(cell);
                 d.run = Some(run);
             }
-            d.content_dropped = dropped(d.type_id);
+            d.content_dropped = dropped(line.kind);
         }
         if format == ExportFormat::Json && n > 0 {
             out.write_all(b",\n")?;

@@ -593,7 +593,7 @@ pub fn record_change(project: &Project, row: &RecordRow) -> Result<EnvDiff, Repo
 /// `pip: +pandas 0.24.2, -numpy; base r3 → r4`. `None` for other records
 /// and when the commits cannot be read.
 pub fn record_summary(project: &Project, row: &RecordRow) -> Option<String> {
-    if RecordKind::from_id(row.record.meta.type_id) != Some(RecordKind::Environment) {
+    if row.record.meta.kind != RecordKind::Environment {
         return None;
     }
     record_change(project, row).ok().map(|d| d.summary())

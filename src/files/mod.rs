@@ -167,9 +167,9 @@ pub struct Changes {
 /// A file record: a code record (type 2) tagged save, upload, file-move or directory-create,
 /// or an input or output data record (types 3 and 4).
 pub fn is_file_record(record: &Record) -> bool {
-    match RecordKind::from_id(record.meta.type_id) {
-        Some(RecordKind::InputData | RecordKind::OutputData) => true,
-        Some(RecordKind::Code) => record
+    match record.meta.kind {
+        RecordKind::InputData | RecordKind::OutputData => true,
+        RecordKind::Code => record
             .meta
             .tags
             .iter()
@@ -670,7 +670,7 @@ mod tests {
     fn file_records_by_type_and_tags() {
         let rec = |type_id, tags: &[&str]| Record {
             meta: RecordMeta {
-                type_id,
+                kind: RecordKind::from_id(type_id),
                 tags: tags.iter().map(|s| s.to_string()).collect(),
                 ..RecordMeta::default()
             },

@@ -135,7 +135,7 @@ pub fn day_number(day: &str) -> Option<i64> {
 /// fall back to the number in the message (`Added 2 pip package(s).`).
 pub fn package_change(row: &RecordRow) -> (usize, usize, usize) {
     let r = &row.record;
-    if RecordKind::from_id(r.meta.type_id) != Some(RecordKind::Environment) {
+    if r.meta.kind != RecordKind::Environment {
         return (0, 0, 0);
     }
     let about_packages = r.meta.tags.iter().any(|t| t == "package_manager")
@@ -145,13 +145,13 @@ pub fn package_change(row: &RecordRow) -> (usize, usize, usize) {
     }
     let (mut added, mut removed, mut updated) = (0, 0, 0);
     for d in &r.details {
-        if DetailKind::from_id(d.type_id) != Some(DetailKind::Environment) {
+        if d.kind != DetailKind::Environment {
             continue;
         }
-        match ActionKind::from_id(d.action_id) {
-            Some(ActionKind::Create) => added += 1,
-            Some(ActionKind::Delete) => removed += 1,
-            Some(ActionKind::Edit) => updated += 1,
+        match d.action {
+            ActionKind::Create => added += 1,
+            ActionKind::Delete => removed += 1,
+            ActionKind::Edit => updated += 1,
             _ => {}
         }
     }
@@ -173,7 +173,7 @@ pub fn package_change(row: &RecordRow) -> (usize, usize, usize) {
 /// same rows, every notebook).
 pub fn stats(rows: &[RecordRow], lineage: &Lineage) -> Stats {
     let mut per_day: BTreeMap<String, usize> = BTreeMap::new();
-    let mut by_type: HashMap<i64, usize> = HashMap::new();
+    let mut by_type: HashMap<RecordKind, usize> = HashMap::new();
     let mut packages: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
     let mut authors: HashMap<(&str, &str), AuthorCount> = HashMap::new();
     let mut on_notebook: HashMap<String, Vec<i64>> = HashMap::new();
@@ -182,7 +182,7 @@ pub fn stats(rows: &[RecordRow], lineage: &Lineage) -> Stats {
         let day = day_of(row.time, row.tz_minutes);
         first = Some(first.map_or(row.time, |f| f.min(row.time)));
         last = Some(last.map_or(row.time, |l| l.max(row.time)));
-        *by_type.entry(row.record.meta.type_id).or_default() += 1;
+        *by_type.entry(row.record.meta.kind).or_default() += 1;
         let (a, r, u) = package_change(row);
         if a + r + u > 0 {
             let p = packages.entry(day.clone()).or_default();
@@ -205,7 +205,7 @@ pub fn stats(rows: &[RecordRow], lineage: &Lineage) -> Stats {
                 first: row.time,
                 last: row.time,
             });
-        if RecordKind::from_id(row.record.meta.type_id) == Some(RecordKind::Code)
+        if row.record.meta.kind == RecordKind::Code
             && let Some(nb) = notebook_of(&row.record.message)
         {
             on_notebook.entry(nb).or_default().push(row.time);
@@ -247,10 +247,11 @@ pub fn stats(rows: &[RecordRow], lineage: &Lineage) -> Stats {
     });
     let mut by_type: Vec<TypeCount> = by_type
         .into_iter()
-        .map(|(type_id, records)| TypeCount {
-            type_name: RecordKind::from_id(type_id)
-                .map_or_else(|| format!("type {type_id}"), |k| k.name().to_string()),
-            type_id,
+        .map(|(kind, records)| TypeCount {
+            type_name: kind
+                .known_name()
+                .map_or_else(|| format!("type {}", kind.id()), str::to_string),
+            type_id: kind.id(),
             records,
         })
         .collect();

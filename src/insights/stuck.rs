@@ -301,7 +301,7 @@ pub fn execution_error(e: &Execution, row: &RecordRow, store: &DetailStore) -> b
         let Some(line) = row.record.details.get(d) else {
             return false;
         };
-        if DetailKind::from_id(line.type_id) != Some(DetailKind::Result) {
+        if line.kind != DetailKind::Result {
             return false;
         }
         store

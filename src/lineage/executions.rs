@@ -126,7 +126,7 @@ pub(super) struct Group {
 
 /// The executions of one record, ordered by execution count.
 pub fn executions_of(row: &RecordRow, store: &DetailStore) -> Vec<Execution> {
-    if RecordKind::from_id(row.record.meta.type_id) != Some(RecordKind::Code) {
+    if row.record.meta.kind != RecordKind::Code {
         return Vec::new();
     }
     let Some(notebook) = notebook_of(&row.record.message) else {
@@ -134,13 +134,13 @@ pub fn executions_of(row: &RecordRow, store: &DetailStore) -> Vec<Execution> {
     };
     let mut groups: Vec<Group> = Vec::new();
     for (i, line) in row.record.details.iter().enumerate() {
-        let kind = DetailKind::from_id(line.type_id);
-        if !matches!(kind, Some(DetailKind::CodeExecuted | DetailKind::Result)) {
+        let kind = line.kind;
+        if !matches!(kind, DetailKind::CodeExecuted | DetailKind::Result) {
             continue;
         }
         // Outputs are only compared, so their stored bytes are hashed
         // as they are; only the code is decoded.
-        let part = if kind == Some(DetailKind::CodeExecuted) {
+        let part = if kind == DetailKind::CodeExecuted {
             Part::Code(store.detail(row.commit, line))
         } else {
             let stored = DetailKey::parse(&line.key)

@@ -19,7 +19,7 @@ use git2::Oid;
 use super::RecordRow;
 use super::idtable::{IdTable, bytes_of};
 use crate::activity::key::{FAMILY_LEN, HEADER_LEN, header_of, parse_header};
-use crate::activity::kinds::DetailKind;
+use crate::activity::kinds::{ActionKind, DetailKind, RecordKind};
 use crate::activity::{DetailRef, Record, RecordMeta};
 
 /// Rows per chunk at most: a head names its author by a 16-bit number.
@@ -218,13 +218,13 @@ impl<'a> RowRef<'a> {
         self.head.flags & RAN_CODE != 0
     }
 
-    /// The record type's number.
-    pub fn type_id(&self) -> i64 {
+    /// The record type.
+    pub fn kind(&self) -> RecordKind {
         if self.head.kind != KIND_PACKED {
-            return i64::from(self.head.kind);
+            return RecordKind::from_id(i64::from(self.head.kind));
         }
         let mut r = self.reader();
-        r.text().and_then(|_| r.signed()).unwrap_or(-1)
+        RecordKind::from_id(r.text().and_then(|_| r.signed()).unwrap_or(-1))
     }
 
     pub fn message(&self) -> &'a str {
@@ -250,11 +250,11 @@ impl<'a> RowRef<'a> {
 
     fn unpack(&self, r: &mut Reader<'a>) -> Option<Record> {
         let message = r.text()?.to_string();
-        let type_id = if self.head.kind == KIND_PACKED {
+        let kind = RecordKind::from_id(if self.head.kind == KIND_PACKED {
             r.signed()?
         } else {
             i64::from(self.head.kind)
-        };
+        });
         let importance = r.signed()?;
         let linked_commit = match r.byte()? {
             LINK_EMPTY => String::new(),
@@ -276,7 +276,7 @@ impl<'a> RowRef<'a> {
         Some(Record {
             message,
             meta: RecordMeta {
-                type_id,
+                kind,
                 show: self.show(),
                 importance,
                 linked_commit,
@@ -289,9 +289,9 @@ impl<'a> RowRef<'a> {
 
     fn unpack_detail(&self, r: &mut Reader<'a>) -> Option<DetailRef> {
         let flags = r.byte()?;
-        let type_id = r.signed()?;
+        let kind = DetailKind::from_id(r.signed()?);
         let importance = r.signed()?;
-        let action_id = r.signed()?;
+        let action = ActionKind::from_id(r.signed()?);
         let key = if flags & D_KEY != 0 {
             let family = self.string(r.count()?)?;
             let word = |r: &mut Reader| r.unsigned().and_then(|v| u32::try_from(v).ok());
@@ -309,11 +309,11 @@ impl<'a> RowRef<'a> {
             None
         };
         Some(DetailRef {
-            type_id,
+            kind,
             show: flags & D_SHOW != 0,
             importance,
             key,
-            action_id,
+            action,
             legacy: flags & D_LEGACY != 0,
             error,
         })
@@ -447,14 +447,11 @@ impl Builder {
     fn push(&mut self, row: &RecordRow) {
         let r = &row.record;
         let at = u32::try_from(self.bytes.len()).unwrap_or(u32::MAX);
-        let kind = u8::try_from(r.meta.type_id)
+        let kind = u8::try_from(r.meta.kind.id())
             .ok()
             .filter(|&k| k != KIND_PACKED)
             .unwrap_or(KIND_PACKED);
-        let ran_code = r
-            .details
-            .iter()
-            .any(|d| DetailKind::from_id(d.type_id) == Some(DetailKind::CodeExecuted));
+        let ran_code = r.details.iter().any(|d| d.kind == DetailKind::CodeExecuted);
         let person = self.person(&row.author, &row.email);
         self.heads.push(Head {
             time: row.time,
@@ -469,7 +466,7 @@ impl Builder {
         let out = &mut self.bytes;
         put_text(out, &r.message);
         if kind == KIND_PACKED {
-            put_signed(out, r.meta.type_id);
+            put_signed(out, r.meta.kind.id());
         }
         put_signed(out, r.meta.importance);
         let link = &r.meta.linked_commit;
@@ -502,9 +499,9 @@ impl Builder {
                 | if d.error.is_some() { D_ERROR } else { 0 }
                 | if packed.is_some() { D_KEY } else { 0 };
             self.bytes.push(flags);
-            put_signed(&mut self.bytes, d.type_id);
+            put_signed(&mut self.bytes, d.kind.id());
             put_signed(&mut self.bytes, d.importance);
-            put_signed(&mut self.bytes, d.action_id);
+            put_signed(&mut self.bytes, d.action.id());
             match packed {
                 Some((family, words)) => {
                     let id = self.string(family);
@@ -708,7 +705,7 @@ mod tests {
             let got = packed.get(i).unwrap();
             assert_eq!(&got.to_row(), want, "record {i}");
             assert_eq!(got.message(), want.record.message);
-            assert_eq!(got.type_id(), want.record.meta.type_id);
+            assert_eq!(got.kind(), want.record.meta.kind);
             assert_eq!(got.show(), want.record.meta.show);
             assert_eq!((got.author(), got.email()), (&*want.author, &*want.email));
         }

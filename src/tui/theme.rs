@@ -2,6 +2,7 @@
 //! `[theme]` config section, and adapting a theme to what the terminal can
 //! show.
 
+use crate::activity::kinds::RecordKind;
 use crate::render::palette::{nearest_16, nearest_256, xterm_rgb};
 use ratatui::style::{Color, Modifier, Style};
 
@@ -350,10 +351,13 @@ impl Theme {
             .unwrap_or(Color::Reset)
     }
 
-    /// The style for a record type id (`metadata.type`); unknown ids get
+    /// The style for a record type (`metadata.type`); unknown types get
     /// [`Theme::text`].
-    pub fn record_type(&self, type_id: i64) -> Style {
-        usize::try_from(type_id)
+    pub fn record_type(&self, kind: RecordKind) -> Style {
+        if !kind.is_known() {
+            return self.text;
+        }
+        usize::try_from(kind.id())
             .ok()
             .and_then(|i| self.record_types.get(i))
             .copied()
@@ -860,10 +864,11 @@ mod tests {
     #[test]
     fn record_type_styles() {
         let t = Theme::dark();
-        assert_eq!(t.record_type(0), t.record_types[0]);
-        assert_eq!(t.record_type(8), t.record_types[8]);
-        assert_eq!(t.record_type(9), t.text);
-        assert_eq!(t.record_type(-1), t.text);
+        let kind = RecordKind::from_id;
+        assert_eq!(t.record_type(kind(0)), t.record_types[0]);
+        assert_eq!(t.record_type(kind(8)), t.record_types[8]);
+        assert_eq!(t.record_type(kind(9)), t.text);
+        assert_eq!(t.record_type(kind(-1)), t.text);
     }
 
     #[test]
@@ -931,7 +936,7 @@ record_types = { milestone = { fg = "magenta", underline = true } }
             [Color::Red, Color::Rgb(0, 255, 0), Color::Indexed(33)]
         );
         assert_eq!(
-            t.record_type(5),
+            t.record_type(RecordKind::Milestone),
             Style::new()
                 .fg(Color::Magenta)
                 .add_modifier(Modifier::UNDERLINED)

@@ -2,6 +2,7 @@
 
 use crate::activity::detail::encode_value;
 use crate::activity::key::{DetailKey, HEADER_LEN};
+use crate::activity::kinds::{ActionKind, DetailKind, RecordKind};
 use crate::activity::record::{DetailRef, END, Record, RecordMeta, SEP};
 
 use super::{
@@ -60,11 +61,11 @@ impl ProjectWriter {
                     );
                     let key = self.append_detail(&value);
                     let line = DetailRef {
-                        type_id,
+                        kind: DetailKind::from_id(type_id),
                         show,
                         importance,
                         key: key.encode(),
-                        action_id: if legacy { 0 } else { action },
+                        action: ActionKind::from_id(if legacy { 0 } else { action }),
                         legacy,
                         error: None,
                     }
@@ -100,7 +101,7 @@ impl ProjectWriter {
             }
         }
         let meta = RecordMeta {
-            type_id: spec.type_id,
+            kind: RecordKind::from_id(spec.type_id),
             show: spec.show,
             importance: spec.importance,
             linked_commit,

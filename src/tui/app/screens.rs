@@ -29,9 +29,9 @@ impl App {
                 generation: self.cell_generation,
             }];
         }
-        match RecordKind::from_id(row.record.meta.type_id) {
-            Some(RecordKind::Code) => return self.open_cell(),
-            Some(RecordKind::Environment) => return self.open_env(),
+        match row.record.meta.kind {
+            RecordKind::Code => return self.open_cell(),
+            RecordKind::Environment => return self.open_env(),
             _ => {}
         }
         self.flash = Some("d shows what file, code and environment records changed".into());
@@ -145,7 +145,7 @@ impl App {
     /// The environment record before (older) or after `at`, in history order.
     pub(super) fn env_neighbour(&self, at: Oid, older: bool) -> Option<Oid> {
         let i = self.position(at)?;
-        let is_env = |r: &RowRef| RecordKind::from_id(r.type_id()) == Some(RecordKind::Environment);
+        let is_env = |r: &RowRef| r.kind() == RecordKind::Environment;
         if older {
             self.rows
                 .iter()
@@ -278,7 +278,7 @@ impl App {
         let Some(row) = self.row(commit) else {
             return Vec::new();
         };
-        let code = RecordKind::from_id(row.record.meta.type_id) == Some(RecordKind::Code);
+        let code = row.record.meta.kind == RecordKind::Code;
         let notebook = notebook_of(&row.record.message).filter(|_| code);
         let Some(notebook) = notebook else {
             self.flash =

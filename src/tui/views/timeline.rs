@@ -35,12 +35,12 @@ pub(super) fn badges(app: &App, row: &RecordRow) -> Vec<Span<'static>> {
     let results = r
         .details
         .iter()
-        .filter(|d| DetailKind::from_id(d.type_id) == Some(DetailKind::Result))
+        .filter(|d| d.kind == DetailKind::Result)
         .count();
     let hidden = r
         .details
         .iter()
-        .filter(|d| !d.show && DetailKind::from_id(d.type_id) != Some(DetailKind::CodeExecuted))
+        .filter(|d| !d.show && d.kind != DetailKind::CodeExecuted)
         .count();
     let mut out = Vec::new();
     let (out_g, img_g, hid_g) = if app.ascii {
@@ -134,8 +134,8 @@ pub(super) fn render_timeline(app: &App, f: &mut Frame, area: Rect) {
                         Style::default().fg(t.author_color(&row.author)),
                     ),
                     Span::styled(
-                        format!("{} ", glyph(r.meta.type_id, app.ascii)),
-                        t.record_type(r.meta.type_id),
+                        format!("{} ", glyph(r.meta.kind, app.ascii)),
+                        t.record_type(r.meta.kind),
                     ),
                 ];
                 let badges = badges(app, row);
