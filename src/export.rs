@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::activity::kinds::DetailKind;
-use crate::activity::{Content, Detail, DetailRef};
+use crate::activity::{Content, Detail, DetailRef, LineKey};
 use crate::repo::RecordRow;
 use crate::timefmt::rfc3339_utc;
 
@@ -41,7 +41,7 @@ pub struct ExportDetail<'a> {
     pub show: bool,
     pub importance: i64,
     pub tags: &'a [String],
-    pub key: &'a str,
+    pub key: &'a LineKey,
     pub error: Option<String>,
     pub content: Vec<ExportContent<'a>>,
     /// For the details of a code execution: the cell it ran (see README,

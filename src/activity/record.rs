@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::key::LineKey;
 use super::kinds::{ActionKind, DetailKind, RecordKind};
 
 pub const START: &str = "_GTM_ACTIVITY_START_";
@@ -25,7 +26,7 @@ pub struct DetailRef {
     pub kind: DetailKind,
     pub show: bool,
     pub importance: i64,
-    pub key: String,
+    pub key: LineKey,
     pub action: ActionKind,
     /// True for old four-field lines that carry no action.
     pub legacy: bool,
@@ -189,7 +190,7 @@ pub fn parse_detail_line(line: &str, index: usize) -> DetailRef {
         kind: DetailKind::Unknown(-1),
         show: false,
         importance: 0,
-        key: String::new(),
+        key: LineKey::default(),
         action: ActionKind::None,
         legacy: fields.len() == 4,
         error: None,
@@ -223,7 +224,7 @@ pub fn parse_detail_line(line: &str, index: usize) -> DetailRef {
         }
     };
     d.importance = num(fields[2], "importance", &mut errs).max(0);
-    d.key = fields[3].to_string();
+    d.key = LineKey::parse(fields[3]);
     if let Some(a) = fields.get(4) {
         d.action = ActionKind::from_id(num(a, "action", &mut errs));
         if d.action.id() >= 0 && !d.action.is_known() {

@@ -82,7 +82,7 @@ pub fn show(
                 out,
                 "error: {} (key {})",
                 sanitize::line(e),
-                sanitize::line(&line.key)
+                sanitize::line(&line.key.to_string())
             )?;
         }
         let code = line.kind == DetailKind::CodeExecuted;

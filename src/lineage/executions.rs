@@ -143,9 +143,11 @@ pub fn executions_of(row: &RecordRow, store: &DetailStore) -> Vec<Execution> {
         let part = if kind == DetailKind::CodeExecuted {
             Part::Code(store.detail(row.commit, line))
         } else {
-            let stored = DetailKey::parse(&line.key)
+            let stored = line
+                .key
+                .parsed()
                 .ok()
-                .and_then(|key| store.with_value(row.commit, &key, stored_output).ok())
+                .and_then(|key| store.with_value(row.commit, key, stored_output).ok())
                 .flatten();
             Part::Output(stored.unwrap_or_default())
         };

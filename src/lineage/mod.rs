@@ -33,7 +33,6 @@ use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use self::notebook::{NbCell, code_cells, normalize};
 use self::timeline::{Timeline, Vid};
-use crate::activity::DetailKey;
 use crate::activity::detail::code_in_fence;
 use crate::activity::kinds::{DetailKind, RecordKind};
 use crate::bounded;

@@ -12,13 +12,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use git2::Oid;
 
 use super::RecordRow;
 use super::idtable::{IdTable, bytes_of};
-use crate::activity::key::{FAMILY_LEN, HEADER_LEN, header_of, parse_header};
+use crate::activity::key::{DetailKey, LineKey};
 use crate::activity::kinds::{ActionKind, DetailKind, RecordKind};
 use crate::activity::{DetailRef, Record, RecordMeta};
 
@@ -293,15 +291,18 @@ impl<'a> RowRef<'a> {
         let importance = r.signed()?;
         let action = ActionKind::from_id(r.signed()?);
         let key = if flags & D_KEY != 0 {
-            let family = self.string(r.count()?)?;
+            let family = self.string(r.count()?)?.to_string();
             let word = |r: &mut Reader| r.unsigned().and_then(|v| u32::try_from(v).ok());
-            let header = header_of(word(r)?, word(r)?, word(r)?);
-            let mut key = String::with_capacity(64);
-            key.push_str(family);
-            STANDARD.encode_string(header, &mut key);
-            key
+            LineKey::Parsed(DetailKey {
+                family,
+                file_number: word(r)?,
+                offset: word(r)?,
+                length: word(r)?,
+            })
         } else {
-            r.text()?.to_string()
+            // Only keys that did not parse are kept as text: read again
+            // for the reason.
+            LineKey::parse(r.text()?)
         };
         let error = if flags & D_ERROR != 0 {
             Some(r.text()?.to_string())
@@ -493,24 +494,24 @@ impl Builder {
         }
         put_unsigned(&mut self.bytes, r.details.len() as u64);
         for d in &r.details {
-            let packed = packed_key(&d.key);
+            let packed = matches!(d.key, LineKey::Parsed(_));
             let flags = if d.show { D_SHOW } else { 0 }
                 | if d.legacy { D_LEGACY } else { 0 }
                 | if d.error.is_some() { D_ERROR } else { 0 }
-                | if packed.is_some() { D_KEY } else { 0 };
+                | if packed { D_KEY } else { 0 };
             self.bytes.push(flags);
             put_signed(&mut self.bytes, d.kind.id());
             put_signed(&mut self.bytes, d.importance);
             put_signed(&mut self.bytes, d.action.id());
-            match packed {
-                Some((family, words)) => {
-                    let id = self.string(family);
+            match &d.key {
+                LineKey::Parsed(key) => {
+                    let id = self.string(&key.family);
                     put_unsigned(&mut self.bytes, id as u64);
-                    for w in words {
+                    for w in [key.file_number, key.offset, key.length] {
                         put_unsigned(&mut self.bytes, u64::from(w));
                     }
                 }
-                None => put_text(&mut self.bytes, &d.key),
+                LineKey::Raw { text, .. } => put_text(&mut self.bytes, text),
             }
             if let Some(e) = &d.error {
                 put_text(&mut self.bytes, e);
@@ -521,26 +522,6 @@ impl Builder {
             put_text(&mut self.bytes, e);
         }
     }
-}
-
-/// A key that reads back exactly from (family, file number, offset, length).
-fn packed_key(key: &str) -> Option<(&str, [u32; 3])> {
-    let family = key.get(..FAMILY_LEN)?;
-    let header = key.get(FAMILY_LEN..)?;
-    if header.len() != 28 || !family.is_ascii() {
-        return None;
-    }
-    let mut raw = [0u8; 21];
-    let n = STANDARD.decode_slice(header, &mut raw).ok()?;
-    let h: [u8; HEADER_LEN] = raw.get(..n)?.try_into().ok()?;
-    let (file, offset, length) = parse_header(&h).ok()?;
-    // Only canonical base64 is packed, so the text comes back byte for byte.
-    let mut again = [0u8; 28];
-    STANDARD.encode_slice(h, &mut again).ok()?;
-    if again != header.as_bytes() {
-        return None;
-    }
-    Some((family, [file, offset, length]))
 }
 
 fn nibble(b: u8) -> u8 {
@@ -712,8 +693,11 @@ mod tests {
         assert!(packed.get(0).unwrap().ran_code() && !packed.get(3).unwrap().ran_code());
         assert!(packed.get(rows.len()).is_none());
         // The canonical key is packed; one with a changed padding bit is kept as text.
-        assert!(packed_key(KEY).is_some());
-        assert!(packed_key(&KEY.replace("AAAA=", "AAAB=")).is_none());
+        assert!(matches!(LineKey::parse(KEY), LineKey::Parsed(_)));
+        assert!(matches!(
+            LineKey::parse(&KEY.replace("AAAA=", "AAAB=")),
+            LineKey::Raw { .. }
+        ));
     }
 
     #[test]

@@ -101,7 +101,7 @@ fn verify(written: &Written) -> Seen {
             if !d.show {
                 seen.hidden += 1;
             }
-            let key = DetailKey::parse(&p.key).unwrap();
+            let key = DetailKey::parse(&p.key.to_string()).unwrap();
             assert_eq!(Some(&key), d.key.as_ref());
             seen.families.insert(key.family.clone());
             seen.max_file = seen.max_file.max(key.file_number);

@@ -1,7 +1,7 @@
 //! Records and their detail objects: appending to the current family's log file, rotating it when full, and raw bytes for broken data.
 
 use crate::activity::detail::encode_value;
-use crate::activity::key::{DetailKey, HEADER_LEN};
+use crate::activity::key::{DetailKey, HEADER_LEN, LineKey};
 use crate::activity::kinds::{ActionKind, DetailKind, RecordKind};
 use crate::activity::record::{DetailRef, END, Record, RecordMeta, SEP};
 
@@ -64,7 +64,7 @@ impl ProjectWriter {
                         kind: DetailKind::from_id(type_id),
                         show,
                         importance,
-                        key: key.encode(),
+                        key: LineKey::Parsed(key.clone()),
                         action: ActionKind::from_id(if legacy { 0 } else { action }),
                         legacy,
                         error: None,
