@@ -6,7 +6,7 @@ use super::{CommandError, finish_walk};
 use crate::activity::kinds::DetailKind;
 use crate::export;
 use crate::render::sanitize;
-use crate::repo::{Project, RecordRow, WalkMsg};
+use crate::repo::{Project, RecordRow, Rows, WalkMsg};
 
 /// Output shape of `export`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -121,18 +121,20 @@ pub fn export_with(
         out.write_all(b"[\n")?;
     }
     if opts.cells || opts.anonymize.is_some() {
-        let mut rows = Vec::new();
+        // The whole history is held packed and each record unpacked only
+        // to be written.
+        let mut rows = Rows::new();
         for msg in rx {
             match msg {
-                WalkMsg::Rows(r) => rows.extend(r),
-                WalkMsg::Packed(r) => rows.extend(r.iter().map(|x| x.to_row())),
+                WalkMsg::Rows(r) => rows.extend(&r),
+                WalkMsg::Packed(r) => rows.append(r),
                 WalkMsg::Done(result) => stats = Some(result?),
             }
         }
         let mut by_detail: std::collections::HashMap<(git2::Oid, usize), (String, u32)> =
             std::collections::HashMap::new();
         if opts.cells {
-            let lineage = crate::lineage::build(project, &rows, None);
+            let lineage = crate::lineage::build(project, rows.iter(), None);
             for (i, e) in lineage.executions.iter().enumerate() {
                 let (Some(cell), Some(&run)) = (lineage.cell_of(i), lineage.run.get(i)) else {
                     continue;
@@ -145,11 +147,11 @@ pub fn export_with(
         let anonymizer = opts
             .anonymize
             .as_ref()
-            .map(|salt| crate::insights::Anonymizer::new(salt, &rows));
-        for row in &rows {
-            let commit = row.commit;
+            .map(|salt| crate::insights::Anonymizer::new(salt, rows.iter()));
+        for row in rows.iter() {
+            let commit = row.commit();
             write(
-                row,
+                &row.to_row(),
                 &|k| by_detail.get(&(commit, k)).cloned(),
                 anonymizer.as_ref(),
                 out,

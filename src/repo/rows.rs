@@ -9,6 +9,7 @@
 //! timeline filters on every keystroke (time, author, type, shown, ran code,
 //! message) is read straight from the head and the first packed bytes.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -229,6 +230,52 @@ impl<'a> RowRef<'a> {
         self.reader().text().unwrap_or("")
     }
 
+    /// `metadata.linked_commit`.
+    pub fn linked_commit(&self) -> Cow<'a, str> {
+        self.at_link()
+            .and_then(|mut r| read_link(&mut r))
+            .unwrap_or(Cow::Borrowed(""))
+    }
+
+    /// `metadata.tags`.
+    pub fn tags(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let me = *self;
+        let mut r = self.at_tags();
+        let n = r.as_mut().and_then(Reader::count).unwrap_or(0);
+        (0..n).map_while(move |_| me.string(r.as_mut()?.count()?))
+    }
+
+    /// The detail lines, unpacked one at a time.
+    pub fn details(&self) -> impl Iterator<Item = DetailRef> + use<'a> {
+        let me = *self;
+        let mut r = self.at_tags().and_then(|mut r| {
+            for _ in 0..r.count()? {
+                r.count()?;
+            }
+            Some(r)
+        });
+        let n = r.as_mut().and_then(Reader::count).unwrap_or(0);
+        (0..n).map_while(move |_| me.unpack_detail(r.as_mut()?))
+    }
+
+    /// A reader past the message, the type and the importance.
+    fn at_link(&self) -> Option<Reader<'a>> {
+        let mut r = self.reader();
+        r.text()?;
+        if self.head.kind == KIND_PACKED {
+            r.signed()?;
+        }
+        r.signed()?;
+        Some(r)
+    }
+
+    /// A reader past the linked commit, at the tags.
+    fn at_tags(&self) -> Option<Reader<'a>> {
+        let mut r = self.at_link()?;
+        read_link(&mut r)?;
+        Some(r)
+    }
+
     fn reader(&self) -> Reader<'a> {
         let at = usize::try_from(self.head.at).unwrap_or(usize::MAX);
         Reader {
@@ -254,14 +301,7 @@ impl<'a> RowRef<'a> {
             i64::from(self.head.kind)
         });
         let importance = r.signed()?;
-        let linked_commit = match r.byte()? {
-            LINK_EMPTY => String::new(),
-            LINK_HEX => {
-                let n = r.count()?;
-                r.take(n)?.iter().map(|b| format!("{b:02x}")).collect()
-            }
-            _ => r.text()?.to_string(),
-        };
+        let linked_commit = read_link(r)?.into_owned();
         let tags = (0..r.count()?)
             .map(|_| self.string(r.count()?).map(str::to_string))
             .collect::<Option<Vec<_>>>()?;
@@ -339,6 +379,18 @@ impl<'a> RowRef<'a> {
     pub fn to_arc(&self) -> Arc<RecordRow> {
         Arc::new(self.to_row())
     }
+}
+
+/// The packed `linked_commit`.
+fn read_link<'a>(r: &mut Reader<'a>) -> Option<Cow<'a, str>> {
+    Some(match r.byte()? {
+        LINK_EMPTY => Cow::Borrowed(""),
+        LINK_HEX => {
+            let n = r.count()?;
+            Cow::Owned(r.take(n)?.iter().map(|b| format!("{b:02x}")).collect())
+        }
+        _ => Cow::Borrowed(r.text()?),
+    })
 }
 
 /// Packs records into chunks.

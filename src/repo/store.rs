@@ -109,11 +109,10 @@ impl<'r> DetailStore<'r> {
     }
 
     /// Every detail of a record, decoded, in line order.
-    pub fn record_details(&self, row: &super::RecordRow) -> Vec<Detail> {
-        row.record
-            .details
-            .iter()
-            .map(|line| self.detail(row.commit, line))
+    pub fn record_details<'a>(&self, row: impl super::RecordView<'a>) -> Vec<Detail> {
+        let commit = row.commit();
+        row.details()
+            .map(|line| self.detail(commit, &line))
             .collect()
     }
 
