@@ -108,11 +108,11 @@ fn d_on_other_records() {
     assert!(app.cell().is_some() && app.changes().is_none());
     press(&mut app, &project, Action::Back);
     // An environment record: its environment and what it changed.
-    open_first(&mut app, &project, |r| r.record.meta.type_id == 1);
+    open_first(&mut app, &project, |r| r.record.meta.kind.id() == 1);
     assert!(app.env().is_some());
     press(&mut app, &project, Action::Back);
     // A note: nothing to show, says so.
-    open_first(&mut app, &project, |r| r.record.meta.type_id == 0);
+    open_first(&mut app, &project, |r| r.record.meta.kind.id() == 0);
     assert!(app.cell().is_none() && app.changes().is_none());
     assert!(app.flash.is_some());
 }
@@ -135,7 +135,7 @@ fn the_environment_at_a_record_and_between_two_points() {
         .view
         .iter()
         .copied()
-        .filter(|&i| app.rows.get(i).unwrap().type_id() == 1)
+        .filter(|&i| app.rows.get(i).unwrap().kind().id() == 1)
         .collect();
     assert!(env_records.len() >= 3);
     // The newest environment record: the screen names what it changed.

@@ -26,8 +26,11 @@ fn the_demo_looks_like_a_real_project() {
         "a package removed"
     );
     assert!(has("Uploaded"), "file uploads");
-    assert!(w.records.iter().any(|r| r.meta.type_id == 0), "a note");
-    assert!(w.records.iter().any(|r| r.meta.type_id == 5), "a milestone");
+    assert!(w.records.iter().any(|r| r.meta.kind.id() == 0), "a note");
+    assert!(
+        w.records.iter().any(|r| r.meta.kind.id() == 5),
+        "a milestone"
+    );
     let authors: std::collections::HashSet<&str> =
         w.records.iter().map(|r| r.author.as_str()).collect();
     assert!(authors.len() >= 2, "two authors");
@@ -65,7 +68,7 @@ fn the_demo_looks_like_a_real_project() {
     assert!(
         w.records
             .iter()
-            .any(|r| r.meta.type_id == 2 && r.details.is_empty()),
+            .any(|r| r.meta.kind.id() == 2 && r.details.is_empty()),
         "an ignored cell (recorded empty)"
     );
     // A cell re-run several times with edits.
@@ -89,7 +92,7 @@ fn the_demo_looks_like_a_real_project() {
     let ignored = w
         .records
         .iter()
-        .find(|r| r.meta.type_id == 2 && r.details.is_empty())
+        .find(|r| r.meta.kind.id() == 2 && r.details.is_empty())
         .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_gtm-tui"))
         .args(["show", &ignored.activity.to_string()])

@@ -37,7 +37,7 @@ fn text(d: &gtm_tui::synth::WrittenDetail) -> String {
 impl Truth {
     /// Applies one record, reading only its message and details (never the tree).
     fn apply(&mut self, r: &WrittenRecord) {
-        if r.meta.type_id != 1 {
+        if r.meta.kind.id() != 1 {
             return;
         }
         let m = &r.message;
@@ -267,7 +267,7 @@ fn env_at_every_record_is_what_the_generator_recorded() {
         truth.check(&env, &at);
         let row = &rows[&r.activity];
         assert_eq!(env::env_of_record(&project, row).unwrap(), env);
-        if r.meta.type_id == 1 {
+        if r.meta.kind.id() == 1 {
             // What the record changed, from its linked commit against that commit's parent.
             let change = env::record_change(&project, row).unwrap();
             assert_eq!(seen(&change), before.diff_to(truth), "change of {at}");
@@ -353,7 +353,7 @@ fn rich_point(written: &Written, truths: &[Truth]) -> usize {
         .find(|&i| {
             let t = &truths[i];
             let managers: std::collections::BTreeSet<_> = t.packages.keys().map(|k| &k.0).collect();
-            managers.len() >= 2 && !t.snippets.is_empty() && written.records[i].meta.type_id == 1
+            managers.len() >= 2 && !t.snippets.is_empty() && written.records[i].meta.kind.id() == 1
         })
         .expect("a point with packages of two managers and a snippet")
 }

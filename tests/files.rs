@@ -145,7 +145,7 @@ fn notebook_saves_diff_cell_by_cell_as_the_ids_say() {
     for rec in &written.records {
         let names = detail_files(rec);
         let is_save = rec.meta.tags == ["save"]
-            && rec.meta.type_id == 2
+            && rec.meta.kind.id() == 2
             && names.len() == 1
             && names[0].ends_with(".ipynb");
         if is_save {
@@ -299,7 +299,7 @@ fn uploads_add_files_code_saves_diff_and_output_pictures_are_summarised() {
                 text.lines().count()
             );
         }
-        if rec.meta.type_id == 4 {
+        if rec.meta.kind.id() == 4 {
             pictures += 1;
             let ch = files::changes(&project, &row).unwrap();
             assert_eq!(ch.files.len(), 1);

@@ -197,11 +197,11 @@ fn stats_match_counts_from_the_records() {
     for r in &recs {
         let d = day(r.time, r.tz_minutes);
         *per_day.entry(d.clone()).or_default() += 1;
-        *by_type.entry(r.meta.type_id).or_default() += 1;
+        *by_type.entry(r.meta.kind.id()).or_default() += 1;
         *authors
             .entry((r.author.clone(), r.email.clone()))
             .or_default() += 1;
-        if r.meta.type_id == 1 && r.message.contains("package") {
+        if r.meta.kind.id() == 1 && r.message.contains("package") {
             let mut words = r.message.split_whitespace();
             let verb = words.next().unwrap();
             let n: usize = words.next().unwrap().parse().unwrap();
@@ -213,7 +213,7 @@ fn stats_match_counts_from_the_records() {
                 other => panic!("{other}"),
             }
         }
-        if r.meta.type_id == 2 && r.meta.tags.is_empty() {
+        if r.meta.kind.id() == 2 && r.meta.tags.is_empty() {
             let nb = match r.message.split_once(" in notebook ") {
                 Some((_, rest)) => rest.split(" and generated").next().unwrap().to_string(),
                 None => {
@@ -610,4 +610,58 @@ fn stuck_and_stats_commands() {
     let (code, out, _) = gtm(&["stuck", quiet.path().to_str().unwrap()]);
     assert_eq!(code, 0);
     assert!(out.starts_with("No retry streaks"), "{out}");
+}
+
+/// The insights read from the packed rows, in place, are those read from
+/// the records unpacked: lineage, streaks with their errors, figures.
+#[test]
+fn packed_rows_give_the_same_insights_as_unpacked_records() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 900,
+            seed: 8,
+            notebooks: 3,
+            streaks: 8,
+            upgrades: true,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let rows = project.records().unwrap();
+    let (packed, _) = project.packed_records_with_stats().unwrap();
+    assert_eq!(packed.len(), rows.len());
+    let runs = |l: &Lineage| -> Vec<(Oid, String, String, u64, usize, String)> {
+        l.executions
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let cell = l.cell_of(i).map_or(String::new(), |c| c.id.clone());
+                (
+                    e.commit,
+                    e.tag.clone(),
+                    e.source.clone(),
+                    e.outputs,
+                    e.details.len(),
+                    cell,
+                )
+            })
+            .collect()
+    };
+    let l = lineage::build(&project, &rows, None);
+    let lp = lineage::build(&project, packed.iter(), None);
+    assert!(l.executions.len() > 300, "{}", l.executions.len());
+    assert_eq!(runs(&lp), runs(&l));
+    let params = StuckParams::default();
+    let found = find_streaks(&project, &rows, &l, &params);
+    assert!(!found.is_empty());
+    assert_eq!(find_streaks(&project, packed.iter(), &lp, &params), found);
+    assert_eq!(stats::stats(packed.iter(), &lp), stats::stats(&rows, &l));
+    let nb = l.executions[0].notebook.clone();
+    let one = lineage::build(&project, packed.iter(), Some(&nb));
+    assert_eq!(
+        runs(&one),
+        runs(&lineage::build(&project, &rows, Some(&nb)))
+    );
 }

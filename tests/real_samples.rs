@@ -31,7 +31,7 @@ fn real_records_decode_exactly() {
             .zip(rec["details"].as_array().unwrap())
         {
             assert_eq!(line.to_line(), sample["detail_line"].as_str().unwrap());
-            let key = DetailKey::parse(&line.key).unwrap();
+            let key = DetailKey::parse(&line.key.to_string()).unwrap();
             let stored = STANDARD
                 .decode(sample["stored_bytes_b64"].as_str().unwrap())
                 .unwrap();

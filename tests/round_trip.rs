@@ -230,7 +230,7 @@ fn workloads_cover_every_type_action_and_image_form() {
         },
     );
     let records: Vec<_> = written.records.iter().chain(&legacy.records).collect();
-    let types: std::collections::BTreeSet<i64> = records.iter().map(|r| r.meta.type_id).collect();
+    let types: std::collections::BTreeSet<i64> = records.iter().map(|r| r.meta.kind.id()).collect();
     assert_eq!(types, (0..=8).collect(), "every record type");
     let details: Vec<_> = records.iter().flat_map(|r| &r.details).collect();
     let dtypes: std::collections::BTreeSet<i64> = details.iter().map(|d| d.type_id).collect();

@@ -151,7 +151,7 @@ fn synth(c: &mut Corpus, name: &str, written: &Written) -> Result<()> {
             .unwrap_or("")
             .to_string();
         let many = r.details.len().min(3);
-        if record_kinds.insert((r.meta.type_id, verb, many)) {
+        if record_kinds.insert((r.meta.kind.id(), verb, many)) {
             c.record.add(name, r.commit_message.as_bytes().to_vec());
         }
         for d in &r.details {

@@ -1,10 +1,11 @@
 //! Fuzzes the record parser: a commit message → `Record`
-//! (`activity::parse_message`, as the walk reads every commit), then each
-//! detail line's key (`DetailKey::parse`, as the store does).
+//! (`activity::parse_message`, as the walk reads every commit, parsing each
+//! detail line's key once into a `LineKey`), and that each key shows as the
+//! text it was read from.
 #![no_main]
 
 use gtm_tui::activity::record::is_record;
-use gtm_tui::activity::{DetailKey, parse_message};
+use gtm_tui::activity::{LineKey, parse_message};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -13,7 +14,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for line in &record.details {
-        let _ = DetailKey::parse(&line.key);
+        let text = line.key.to_string();
+        assert_eq!(
+            LineKey::parse(&text),
+            line.key,
+            "a key does not show as read"
+        );
     }
     // A record read without a complaint is written back as the client
     // would, and that reads as the same record.

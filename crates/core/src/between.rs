@@ -101,7 +101,7 @@ pub fn between<'a>(
             time: row.time,
             message: row.record.message.clone(),
         };
-        if RecordKind::from_id(row.record.meta.type_id) == Some(RecordKind::Environment) {
+        if row.record.meta.kind == RecordKind::Environment {
             out.environment.push(change());
         } else if crate::files::is_file_record(&row.record) {
             out.files.push(change());

@@ -26,7 +26,7 @@ pub fn printed(store: &DetailStore, row: &RecordRow, e: &Execution) -> Printed {
         let Some(line) = row.record.details.get(i) else {
             continue;
         };
-        if DetailKind::from_id(line.type_id) != Some(DetailKind::Result) {
+        if line.kind != DetailKind::Result {
             continue;
         }
         let d = store.detail(row.commit, line);

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::activity::kinds::{ActionKind, DetailKind, RecordKind};
-use crate::activity::{Content, Detail, DetailRef};
+use crate::activity::kinds::DetailKind;
+use crate::activity::{Content, Detail, DetailRef, LineKey};
 use crate::repo::RecordRow;
 use crate::timefmt::rfc3339_utc;
 
@@ -41,7 +41,7 @@ pub struct ExportDetail<'a> {
     pub show: bool,
     pub importance: i64,
     pub tags: &'a [String],
-    pub key: &'a str,
+    pub key: &'a LineKey,
     pub error: Option<String>,
     pub content: Vec<ExportContent<'a>>,
     /// For the details of a code execution: the cell it ran (see README,
@@ -99,8 +99,8 @@ pub fn record<'a>(row: &'a RecordRow, details: &'a [Detail]) -> ExportRecord<'a>
             name: &row.author,
             email: &row.email,
         },
-        type_name: RecordKind::from_id(r.meta.type_id).map(RecordKind::name),
-        type_id: r.meta.type_id,
+        type_name: r.meta.kind.known_name(),
+        type_id: r.meta.kind.id(),
         message: &r.message,
         show: r.meta.show,
         importance: r.meta.importance,
@@ -116,12 +116,12 @@ pub fn record<'a>(row: &'a RecordRow, details: &'a [Detail]) -> ExportRecord<'a>
 }
 
 pub fn detail<'a>(line: &'a DetailRef, d: &'a Detail) -> ExportDetail<'a> {
-    let code_executed = DetailKind::from_id(line.type_id) == Some(DetailKind::CodeExecuted);
+    let code_executed = line.kind == DetailKind::CodeExecuted;
     ExportDetail {
-        type_name: DetailKind::from_id(line.type_id).map(DetailKind::name),
-        type_id: line.type_id,
-        action: ActionKind::from_id(line.action_id).map(ActionKind::name),
-        action_id: line.action_id,
+        type_name: line.kind.known_name(),
+        type_id: line.kind.id(),
+        action: line.action.known_name(),
+        action_id: line.action.id(),
         show: line.show,
         importance: line.importance,
         tags: &d.tags,

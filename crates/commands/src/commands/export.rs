@@ -6,7 +6,7 @@ use super::{CommandError, finish_walk};
 use crate::activity::kinds::DetailKind;
 use crate::export;
 use crate::render::sanitize;
-use crate::repo::{Project, RecordRow, WalkMsg};
+use crate::repo::{Project, RecordRow, Rows, WalkMsg};
 
 /// Output shape of `export`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -75,10 +75,9 @@ pub fn export_with(
     let rx = project.walk_in_background(256)?;
     let mut n = 0usize;
     let mut stats = None;
-    let dropped = |type_id: i64| {
-        let kind = DetailKind::from_id(type_id);
-        (opts.no_outputs && kind == Some(DetailKind::Result))
-            || (opts.no_code && kind == Some(DetailKind::CodeExecuted))
+    let dropped = |kind: DetailKind| {
+        (opts.no_outputs && kind == DetailKind::Result)
+            || (opts.no_code && kind == DetailKind::CodeExecuted)
     };
     let mut write = |row: &RecordRow,
                      cell_of: &dyn Fn(usize) -> Option<(String, u32)>,
@@ -87,7 +86,7 @@ pub fn export_with(
      -> Result<(), CommandError> {
         let mut details = store.record_details(row);
         for (line, d) in row.record.details.iter().zip(details.iter_mut()) {
-            if dropped(line.type_id) {
+            if dropped(line.kind) {
                 d.content.clear();
             }
         }
@@ -101,12 +100,12 @@ pub fn export_with(
             None => row,
         };
         let mut rec = export::record(row, &details);
-        for (k, d) in rec.details.iter_mut().enumerate() {
+        for (k, (d, line)) in rec.details.iter_mut().zip(&row.record.details).enumerate() {
             if let Some((cell, run)) = cell_of(k) {
                 d.cell = Some(cell);
                 d.run = Some(run);
             }
-            d.content_dropped = dropped(d.type_id);
+            d.content_dropped = dropped(line.kind);
         }
         if format == ExportFormat::Json && n > 0 {
             out.write_all(b",\n")?;
@@ -122,18 +121,20 @@ pub fn export_with(
         out.write_all(b"[\n")?;
     }
     if opts.cells || opts.anonymize.is_some() {
-        let mut rows = Vec::new();
+        // The whole history is held packed and each record unpacked only
+        // to be written.
+        let mut rows = Rows::new();
         for msg in rx {
             match msg {
-                WalkMsg::Rows(r) => rows.extend(r),
-                WalkMsg::Packed(r) => rows.extend(r.iter().map(|x| x.to_row())),
+                WalkMsg::Rows(r) => rows.extend(&r),
+                WalkMsg::Packed(r) => rows.append(r),
                 WalkMsg::Done(result) => stats = Some(result?),
             }
         }
         let mut by_detail: std::collections::HashMap<(git2::Oid, usize), (String, u32)> =
             std::collections::HashMap::new();
         if opts.cells {
-            let lineage = crate::lineage::build(project, &rows, None);
+            let lineage = crate::lineage::build(project, rows.iter(), None);
             for (i, e) in lineage.executions.iter().enumerate() {
                 let (Some(cell), Some(&run)) = (lineage.cell_of(i), lineage.run.get(i)) else {
                     continue;
@@ -146,11 +147,11 @@ pub fn export_with(
         let anonymizer = opts
             .anonymize
             .as_ref()
-            .map(|salt| crate::insights::Anonymizer::new(salt, &rows));
-        for row in &rows {
-            let commit = row.commit;
+            .map(|salt| crate::insights::Anonymizer::new(salt, rows.iter()));
+        for row in rows.iter() {
+            let commit = row.commit();
             write(
-                row,
+                &row.to_row(),
                 &|k| by_detail.get(&(commit, k)).cloned(),
                 anonymizer.as_ref(),
                 out,

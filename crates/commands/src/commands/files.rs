@@ -6,7 +6,6 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::activity::kinds::record_name;
 use crate::commands::CommandError;
 use crate::diff::TextDiff;
 use crate::files::{
@@ -61,7 +60,7 @@ pub fn find(project: &Project, spec: &str) -> Result<(RecordRow, Changes), Comma
         return Err(CommandError::Usage(format!(
             "{short} is not a file record ({} record: \"{message}\"); `files` reads saves, \
              uploads, moves and input or output data records",
-            record_name(row.record.meta.type_id)
+            row.record.meta.kind
         )));
     }
     let ch = changes(project, &row)?;
@@ -108,7 +107,7 @@ pub fn files(
         short_id(row.commit),
         timefmt::local_minutes(row.time),
         clean(&row.author),
-        record_name(row.record.meta.type_id),
+        row.record.meta.kind,
         clean(&row.record.message)
     )?;
     writeln!(out, "change  {}", change_line(&ch))?;
@@ -424,8 +423,8 @@ fn json_doc<'a>(row: &'a RecordRow, ch: &'a Changes, diffs: &'a [FileDiff]) -> D
     Doc {
         commit: row.commit.to_string(),
         message: &row.record.message,
-        type_name: record_name(row.record.meta.type_id),
-        type_id: row.record.meta.type_id,
+        type_name: row.record.meta.kind.name().into_owned(),
+        type_id: row.record.meta.kind.id(),
         linked_commit: &row.record.meta.linked_commit,
         source: ch.source,
         changed_commit: ch.commit.to_string(),

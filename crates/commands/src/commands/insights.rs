@@ -11,12 +11,13 @@ use crate::insights::stats::{Stats, stats};
 use crate::insights::stuck::StuckParams;
 use crate::lineage::{self, Lineage};
 use crate::render::insights::{Glyphs, InsightLook, duration, plural, render_stats};
-use crate::repo::{Project, RecordRow, RepoError, short_id};
+use crate::repo::{Project, RepoError, Rows, short_id};
 use crate::timefmt;
 
-/// The whole history and its lineage, which both commands start from.
-pub fn read(project: &Project) -> Result<(Vec<RecordRow>, Lineage), CommandError> {
-    let (rows, walk) = project.records_with_stats()?;
+/// The whole history (packed, and read where it is) and its lineage, which
+/// both commands start from.
+pub fn read(project: &Project) -> Result<(Rows, Lineage), CommandError> {
+    let (rows, walk) = project.packed_records_with_stats()?;
     crate::commands::warn_incomplete(&walk);
     if rows.is_empty() {
         return Err(RepoError::NoRecords {
@@ -25,7 +26,7 @@ pub fn read(project: &Project) -> Result<(Vec<RecordRow>, Lineage), CommandError
         }
         .into());
     }
-    let lineage = lineage::build(project, &rows, None);
+    let lineage = lineage::build(project, rows.iter(), None);
     Ok((rows, lineage))
 }
 
@@ -83,7 +84,7 @@ pub fn stuck(
 ) -> Result<usize, CommandError> {
     let (rows, lineage) = read(project)?;
     let params = StuckParams::default();
-    let found = find_streaks(project, &rows, &lineage, &params);
+    let found = find_streaks(project, rows.iter(), &lineage, &params);
     let shown = &found[..limit.unwrap_or(found.len()).min(found.len())];
     if look.json {
         let doc = StuckOut {
@@ -235,7 +236,7 @@ pub fn stats_command(
     out: &mut impl Write,
 ) -> Result<Stats, CommandError> {
     let (rows, lineage) = read(project)?;
-    let s = stats(&rows, &lineage);
+    let s = stats(rows.iter(), &lineage);
     if look.json {
         let doc = StatsOut {
             project: &project.name,

@@ -5,7 +5,6 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{CommandError, walk_writing};
-use crate::activity::kinds::{RecordKind, record_name};
 use crate::render::sanitize;
 use crate::repo::Project;
 use crate::timefmt;
@@ -58,8 +57,8 @@ pub fn log(
                 time: timefmt::rfc3339_utc(row.time),
                 author: &row.author,
                 email: &row.email,
-                type_name: RecordKind::from_id(r.meta.type_id).map(RecordKind::name),
-                type_id: r.meta.type_id,
+                type_name: r.meta.kind.known_name(),
+                type_id: r.meta.kind.id(),
                 message: &r.message,
                 details: r.details.len(),
                 error: record_error(r),
@@ -78,7 +77,7 @@ pub fn log(
                 crate::repo::short_id(row.commit),
                 timefmt::local_minutes(row.time),
                 crate::columns::truncate(&sanitize::line(&row.author), 14),
-                record_name(r.meta.type_id),
+                r.meta.kind,
                 sanitize::line(&r.message),
                 r.details.len(),
             )?;

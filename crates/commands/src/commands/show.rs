@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::CommandError;
 use crate::activity::Content;
-use crate::activity::kinds::{ActionKind, DetailKind, RecordKind, detail_name, record_name};
+use crate::activity::kinds::{DetailKind, RecordKind};
 use crate::render::sanitize;
 use crate::repo::Project;
 use crate::timefmt;
@@ -37,8 +37,8 @@ pub fn show(
     writeln!(
         out,
         "type     {} ({})   {}   importance {}",
-        record_name(r.meta.type_id),
-        r.meta.type_id,
+        r.meta.kind,
+        r.meta.kind.id(),
         if r.meta.show { "shown" } else { "hidden" },
         r.meta.importance
     )?;
@@ -52,7 +52,7 @@ pub fn show(
     for e in &r.errors {
         writeln!(out, "error    {}", sanitize::line(e))?;
     }
-    if r.details.is_empty() && RecordKind::from_id(r.meta.type_id) == Some(RecordKind::Code) {
+    if r.details.is_empty() && r.meta.kind == RecordKind::Code {
         writeln!(
             out,
             "\nignored cell: nothing was recorded (its code had # gtm:ignore)"
@@ -61,12 +61,12 @@ pub fn show(
     let total = r.details.len();
     for (i, (line, d)) in r.details.iter().zip(&details).enumerate() {
         writeln!(out)?;
-        let action = ActionKind::from_id(line.action_id).map_or("?", ActionKind::name);
+        let action = line.action.known_name().unwrap_or("?");
         let mut head = format!(
             "── detail {}/{total}: {} ({}) · {action} · {} · importance {}",
             i + 1,
-            detail_name(line.type_id),
-            line.type_id,
+            line.kind,
+            line.kind.id(),
             if line.show { "shown" } else { "hidden" },
             line.importance
         );
@@ -82,10 +82,10 @@ pub fn show(
                 out,
                 "error: {} (key {})",
                 sanitize::line(e),
-                sanitize::line(&line.key)
+                sanitize::line(&line.key.to_string())
             )?;
         }
-        let code = DetailKind::from_id(line.type_id) == Some(DetailKind::CodeExecuted);
+        let code = line.kind == DetailKind::CodeExecuted;
         for c in &d.content {
             match c {
                 Content::Text { mime, text } => {

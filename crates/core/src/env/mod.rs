@@ -18,7 +18,7 @@ use git2::{ObjectType, Oid, Repository, Tree};
 use serde::Serialize;
 
 use crate::activity::kinds::RecordKind;
-use crate::repo::{Project, RecordRow, RepoError};
+use crate::repo::{Project, RecordView, RepoError};
 use yaml::Yaml;
 
 /// Where the client kept the environment.
@@ -315,8 +315,11 @@ pub fn env_at(project: &Project, commit: Oid) -> Result<Environment, RepoError> 
 }
 
 /// The environment as of a record: the tree of its activity commit (see [`env_at`]).
-pub fn env_of_record(project: &Project, row: &RecordRow) -> Result<Environment, RepoError> {
-    env_at(project, row.commit)
+pub fn env_of_record<'a>(
+    project: &Project,
+    row: impl RecordView<'a>,
+) -> Result<Environment, RepoError> {
+    env_at(project, row.commit())
 }
 
 /// Reads `.gigantum/env/` from `tree`; missing means an empty environment.
@@ -572,12 +575,15 @@ fn base_summary(b: &BaseChange, arrow: &str) -> String {
 /// is not a commit of the repository (a uuid, empty), the record's own
 /// commit against its first parent. A root commit is compared with an empty
 /// environment.
-pub fn record_change(project: &Project, row: &RecordRow) -> Result<EnvDiff, RepoError> {
+pub fn record_change<'a>(
+    project: &Project,
+    row: impl RecordView<'a>,
+) -> Result<EnvDiff, RepoError> {
     let repo = project.repo();
-    let linked = Oid::from_str(&row.record.meta.linked_commit)
+    let linked = Oid::from_str(&row.linked_commit())
         .ok()
         .filter(|id| repo.find_commit(*id).is_ok())
-        .unwrap_or(row.commit);
+        .unwrap_or(row.commit());
     let commit = repo
         .find_commit(linked)
         .map_err(|e| RepoError::git(format!("reading commit {linked}"), e))?;
@@ -592,8 +598,8 @@ pub fn record_change(project: &Project, row: &RecordRow) -> Result<EnvDiff, Repo
 /// A one-line summary of what an environment record (type 1) changed, e.g.
 /// `pip: +pandas 0.24.2, -numpy; base r3 → r4`. `None` for other records
 /// and when the commits cannot be read.
-pub fn record_summary(project: &Project, row: &RecordRow) -> Option<String> {
-    if RecordKind::from_id(row.record.meta.type_id) != Some(RecordKind::Environment) {
+pub fn record_summary<'a>(project: &Project, row: impl RecordView<'a>) -> Option<String> {
+    if row.kind() != RecordKind::Environment {
         return None;
     }
     record_change(project, row).ok().map(|d| d.summary())

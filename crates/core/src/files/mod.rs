@@ -18,7 +18,7 @@ use git2::{Delta, FileMode, Oid, Repository};
 use crate::activity::image::{ImageFormat, sniff};
 use crate::activity::{Record, RecordKind};
 use crate::diff::{TextDiff, diff_text};
-use crate::repo::{Project, RecordRow, RepoError};
+use crate::repo::{Project, RecordView, RepoError};
 
 pub use notebook::{CellChange, CellKind, CellStatus, OutputsSummary};
 
@@ -167,9 +167,9 @@ pub struct Changes {
 /// A file record: a code record (type 2) tagged save, upload, file-move or directory-create,
 /// or an input or output data record (types 3 and 4).
 pub fn is_file_record(record: &Record) -> bool {
-    match RecordKind::from_id(record.meta.type_id) {
-        Some(RecordKind::InputData | RecordKind::OutputData) => true,
-        Some(RecordKind::Code) => record
+    match record.meta.kind {
+        RecordKind::InputData | RecordKind::OutputData => true,
+        RecordKind::Code => record
             .meta
             .tags
             .iter()
@@ -183,9 +183,10 @@ pub fn is_file_record(record: &Record) -> bool {
 /// activity commit's own change, or when that holds nothing but the log and the activity
 /// commit's parent is an auto-commit (not a record, one parent), that parent's change;
 /// [`Changes::source`] and [`Changes::note`] say which.
-pub fn changes(project: &Project, row: &RecordRow) -> Result<Changes, FilesError> {
+pub fn changes<'a>(project: &Project, row: impl RecordView<'a>) -> Result<Changes, FilesError> {
     let repo = project.repo();
-    let linked = row.record.meta.linked_commit.trim();
+    let linked = row.linked_commit();
+    let linked = linked.trim();
     let why = match linked_commit(repo, linked) {
         Ok(oid) => {
             let (parent, files) = commit_diff(repo, oid)?;
@@ -199,7 +200,7 @@ pub fn changes(project: &Project, row: &RecordRow) -> Result<Changes, FilesError
         }
         Err(why) => why,
     };
-    let (parent, files) = commit_diff(repo, row.commit)?;
+    let (parent, files) = commit_diff(repo, row.commit())?;
     if files.is_empty()
         && let Some(p) = parent
         && let Some(files) = auto_commit_diff(repo, p)?
@@ -217,7 +218,7 @@ pub fn changes(project: &Project, row: &RecordRow) -> Result<Changes, FilesError
     }
     Ok(Changes {
         source: ChangeSource::ActivityCommit,
-        commit: row.commit,
+        commit: row.commit(),
         parent,
         note: Some(why),
         files,
@@ -670,7 +671,7 @@ mod tests {
     fn file_records_by_type_and_tags() {
         let rec = |type_id, tags: &[&str]| Record {
             meta: RecordMeta {
-                type_id,
+                kind: RecordKind::from_id(type_id),
                 tags: tags.iter().map(|s| s.to_string()).collect(),
                 ..RecordMeta::default()
             },

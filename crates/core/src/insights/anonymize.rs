@@ -9,7 +9,7 @@ use std::hash::{BuildHasher, Hasher};
 use sha2::{Digest, Sha256};
 
 use crate::activity::{Content, Detail};
-use crate::repo::RecordRow;
+use crate::repo::{RecordRow, RecordView};
 
 /// Hex digits of the hash kept in a pseudonym (32 bits: collisions are
 /// unlikely among a project's few authors).
@@ -45,7 +45,8 @@ impl Anonymizer {
     /// `alice@example.com`) and in workspace branch names
     /// (`gm.workspace-<user>`) that messages mention, and the parts of
     /// names of three letters or more.
-    pub fn new(salt: &str, rows: &[RecordRow]) -> Self {
+    pub fn new<'a, R: RecordView<'a>>(salt: &str, rows: impl IntoIterator<Item = R>) -> Self {
+        let rows: Vec<R> = rows.into_iter().collect();
         let mut a = Anonymizer {
             salt: salt.to_string(),
             needles: Vec::new(),
@@ -68,26 +69,26 @@ impl Anonymizer {
                 found.entry(form).or_insert_with(|| replacement.clone());
             }
         };
-        for row in rows {
-            let email = row.email.trim();
+        for &row in &rows {
+            let email = row.email().trim();
             if !email.is_empty() {
                 add(email, a.email(email));
                 if let Some((user, _)) = email.split_once('@') {
                     add(user, a.user(user));
                 }
             }
-            let name = row.author.trim();
+            let name = row.author().trim();
             if !name.is_empty() {
                 add(name, a.name(name));
             }
-            for user in workspace_users(&row.record.message) {
+            for user in workspace_users(row.message()) {
                 add(user, a.user(user));
             }
         }
         // Parts of names after whole names, users and emails, so that those
         // keep their own pseudonyms.
-        for row in rows {
-            let name = row.author.trim();
+        for &row in &rows {
+            let name = row.author().trim();
             for part in name.split(|c: char| c.is_whitespace() || c == '.' || c == ',') {
                 if part.chars().count() >= MIN_PART {
                     add(part, a.name(name));

@@ -13,12 +13,13 @@ pub use stats::{Stats, stats};
 pub use stuck::{Streak, StuckParams, streaks};
 
 use crate::lineage::Lineage;
-use crate::repo::{Project, RecordRow};
+use crate::repo::{Project, RecordView};
 
-/// The streaks of a project, errors counted, ranked.
-pub fn find_streaks(
+/// The streaks of a project, errors counted, ranked. `rows` are those the
+/// lineage was built from (`&RecordRow`s or packed `RowRef`s).
+pub fn find_streaks<'a, R: RecordView<'a>>(
     project: &Project,
-    rows: &[RecordRow],
+    rows: impl IntoIterator<Item = R>,
     lineage: &Lineage,
     params: &StuckParams,
 ) -> Vec<Streak> {

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::activity::kinds::{ActionKind, DetailKind, RecordKind};
 use crate::lineage::{Lineage, notebook_of};
-use crate::repo::RecordRow;
+use crate::repo::RecordView;
 
 /// Two records on a notebook further apart than this are two sittings:
 /// the pause is not counted as time spent on it.
@@ -133,32 +133,31 @@ pub fn day_number(day: &str) -> Option<i64> {
 /// An environment record about packages holds one detail per package; its
 /// action says which (create, delete, edit). Old records without actions
 /// fall back to the number in the message (`Added 2 pip package(s).`).
-pub fn package_change(row: &RecordRow) -> (usize, usize, usize) {
-    let r = &row.record;
-    if RecordKind::from_id(r.meta.type_id) != Some(RecordKind::Environment) {
+pub fn package_change<'a>(row: impl RecordView<'a>) -> (usize, usize, usize) {
+    if row.kind() != RecordKind::Environment {
         return (0, 0, 0);
     }
-    let about_packages = r.meta.tags.iter().any(|t| t == "package_manager")
-        || r.message.to_ascii_lowercase().contains("package");
+    let about_packages = row.tags().any(|t| t == "package_manager")
+        || row.message().to_ascii_lowercase().contains("package");
     if !about_packages {
         return (0, 0, 0);
     }
     let (mut added, mut removed, mut updated) = (0, 0, 0);
-    for d in &r.details {
-        if DetailKind::from_id(d.type_id) != Some(DetailKind::Environment) {
+    for d in row.details() {
+        if d.kind != DetailKind::Environment {
             continue;
         }
-        match ActionKind::from_id(d.action_id) {
-            Some(ActionKind::Create) => added += 1,
-            Some(ActionKind::Delete) => removed += 1,
-            Some(ActionKind::Edit) => updated += 1,
+        match d.action {
+            ActionKind::Create => added += 1,
+            ActionKind::Delete => removed += 1,
+            ActionKind::Edit => updated += 1,
             _ => {}
         }
     }
     if added + removed + updated > 0 {
         return (added, removed, updated);
     }
-    let mut words = r.message.split_whitespace();
+    let mut words = row.message().split_whitespace();
     let verb = words.next().unwrap_or("");
     let n = words.next().and_then(|w| w.parse().ok()).unwrap_or(0);
     match verb {
@@ -171,18 +170,21 @@ pub fn package_change(row: &RecordRow) -> (usize, usize, usize) {
 
 /// The figures for `rows` (any order) and their lineage (built from the
 /// same rows, every notebook).
-pub fn stats(rows: &[RecordRow], lineage: &Lineage) -> Stats {
+pub fn stats<'a, R: RecordView<'a>>(rows: impl IntoIterator<Item = R>, lineage: &Lineage) -> Stats {
     let mut per_day: BTreeMap<String, usize> = BTreeMap::new();
-    let mut by_type: HashMap<i64, usize> = HashMap::new();
+    let mut by_type: HashMap<RecordKind, usize> = HashMap::new();
     let mut packages: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
     let mut authors: HashMap<(&str, &str), AuthorCount> = HashMap::new();
     let mut on_notebook: HashMap<String, Vec<i64>> = HashMap::new();
     let (mut first, mut last) = (None::<i64>, None::<i64>);
+    let mut records = 0;
     for row in rows {
-        let day = day_of(row.time, row.tz_minutes);
-        first = Some(first.map_or(row.time, |f| f.min(row.time)));
-        last = Some(last.map_or(row.time, |l| l.max(row.time)));
-        *by_type.entry(row.record.meta.type_id).or_default() += 1;
+        records += 1;
+        let time = row.time();
+        let day = day_of(time, row.tz_minutes());
+        first = Some(first.map_or(time, |f| f.min(time)));
+        last = Some(last.map_or(time, |l| l.max(time)));
+        *by_type.entry(row.kind()).or_default() += 1;
         let (a, r, u) = package_change(row);
         if a + r + u > 0 {
             let p = packages.entry(day.clone()).or_default();
@@ -192,23 +194,23 @@ pub fn stats(rows: &[RecordRow], lineage: &Lineage) -> Stats {
         }
         *per_day.entry(day).or_default() += 1;
         authors
-            .entry((row.author.as_str(), row.email.as_str()))
+            .entry((row.author(), row.email()))
             .and_modify(|c| {
                 c.records += 1;
-                c.first = c.first.min(row.time);
-                c.last = c.last.max(row.time);
+                c.first = c.first.min(time);
+                c.last = c.last.max(time);
             })
             .or_insert_with(|| AuthorCount {
-                name: row.author.clone(),
-                email: row.email.clone(),
+                name: row.author().to_string(),
+                email: row.email().to_string(),
                 records: 1,
-                first: row.time,
-                last: row.time,
+                first: time,
+                last: time,
             });
-        if RecordKind::from_id(row.record.meta.type_id) == Some(RecordKind::Code)
-            && let Some(nb) = notebook_of(&row.record.message)
+        if row.kind() == RecordKind::Code
+            && let Some(nb) = notebook_of(row.message())
         {
-            on_notebook.entry(nb).or_default().push(row.time);
+            on_notebook.entry(nb).or_default().push(time);
         }
     }
     let mut runs: HashMap<&str, usize> = HashMap::new();
@@ -247,10 +249,11 @@ pub fn stats(rows: &[RecordRow], lineage: &Lineage) -> Stats {
     });
     let mut by_type: Vec<TypeCount> = by_type
         .into_iter()
-        .map(|(type_id, records)| TypeCount {
-            type_name: RecordKind::from_id(type_id)
-                .map_or_else(|| format!("type {type_id}"), |k| k.name().to_string()),
-            type_id,
+        .map(|(kind, records)| TypeCount {
+            type_name: kind
+                .known_name()
+                .map_or_else(|| format!("type {}", kind.id()), str::to_string),
+            type_id: kind.id(),
             records,
         })
         .collect();
@@ -275,7 +278,7 @@ pub fn stats(rows: &[RecordRow], lineage: &Lineage) -> Stats {
             .then(a.email.cmp(&b.email))
     });
     Stats {
-        records: rows.len(),
+        records,
         first,
         last,
         per_day: per_day

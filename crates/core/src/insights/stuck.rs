@@ -15,7 +15,7 @@ use crate::activity::Content;
 use crate::activity::kinds::DetailKind;
 use crate::bounded;
 use crate::lineage::{Execution, Lineage};
-use crate::repo::{DetailStore, RecordRow};
+use crate::repo::{DetailStore, RecordView};
 
 /// What counts as a retry streak.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -296,16 +296,16 @@ pub fn looks_like_error(text: &str) -> bool {
 }
 
 /// Whether execution `e` of record `row` recorded an error in an output.
-pub fn execution_error(e: &Execution, row: &RecordRow, store: &DetailStore) -> bool {
+pub fn execution_error<'a>(e: &Execution, row: impl RecordView<'a>, store: &DetailStore) -> bool {
     e.details.iter().any(|&d| {
-        let Some(line) = row.record.details.get(d) else {
+        let Some(line) = row.detail(d) else {
             return false;
         };
-        if DetailKind::from_id(line.type_id) != Some(DetailKind::Result) {
+        if line.kind != DetailKind::Result {
             return false;
         }
         store
-            .detail(e.commit, line)
+            .detail(e.commit, &line)
             .content
             .iter()
             .any(|c| match c {
@@ -317,13 +317,24 @@ pub fn execution_error(e: &Execution, row: &RecordRow, store: &DetailStore) -> b
 
 /// Fills in [`Streak::errors`]: decodes the outputs of the streaks' runs
 /// (only theirs) from `rows`, the history the lineage was built from.
-pub fn count_errors(
+pub fn count_errors<'a, R: RecordView<'a>>(
     streaks: &mut [Streak],
     lineage: &Lineage,
-    rows: &[RecordRow],
+    rows: impl IntoIterator<Item = R>,
     store: &DetailStore,
 ) {
-    let by_commit: HashMap<Oid, &RecordRow> = rows.iter().map(|r| (r.commit, r)).collect();
+    // Only the records of the streaks' runs are kept.
+    let mut by_commit: HashMap<Oid, Option<R>> = streaks
+        .iter()
+        .flat_map(|s| &s.executions)
+        .filter_map(|&i| lineage.executions.get(i))
+        .map(|e| (e.commit, None))
+        .collect();
+    for r in rows {
+        if let Some(slot) = by_commit.get_mut(&r.commit()) {
+            *slot = Some(r);
+        }
+    }
     for s in streaks {
         s.errors = s
             .executions
@@ -332,6 +343,7 @@ pub fn count_errors(
             .filter(|e| {
                 by_commit
                     .get(&e.commit)
+                    .and_then(|r| *r)
                     .is_some_and(|row| execution_error(e, row, store))
             })
             .count();

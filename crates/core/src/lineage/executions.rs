@@ -125,27 +125,30 @@ pub(super) struct Group {
 }
 
 /// The executions of one record, ordered by execution count.
-pub fn executions_of(row: &RecordRow, store: &DetailStore) -> Vec<Execution> {
-    if RecordKind::from_id(row.record.meta.type_id) != Some(RecordKind::Code) {
+pub fn executions_of<'a>(row: impl RecordView<'a>, store: &DetailStore) -> Vec<Execution> {
+    if row.kind() != RecordKind::Code {
         return Vec::new();
     }
-    let Some(notebook) = notebook_of(&row.record.message) else {
+    let Some(notebook) = notebook_of(row.message()) else {
         return Vec::new();
     };
+    let commit = row.commit();
     let mut groups: Vec<Group> = Vec::new();
-    for (i, line) in row.record.details.iter().enumerate() {
-        let kind = DetailKind::from_id(line.type_id);
-        if !matches!(kind, Some(DetailKind::CodeExecuted | DetailKind::Result)) {
+    for (i, line) in row.details().enumerate() {
+        let kind = line.kind;
+        if !matches!(kind, DetailKind::CodeExecuted | DetailKind::Result) {
             continue;
         }
         // Outputs are only compared, so their stored bytes are hashed
         // as they are; only the code is decoded.
-        let part = if kind == Some(DetailKind::CodeExecuted) {
-            Part::Code(store.detail(row.commit, line))
+        let part = if kind == DetailKind::CodeExecuted {
+            Part::Code(store.detail(commit, &line))
         } else {
-            let stored = DetailKey::parse(&line.key)
+            let stored = line
+                .key
+                .parsed()
                 .ok()
-                .and_then(|key| store.with_value(row.commit, &key, stored_output).ok())
+                .and_then(|key| store.with_value(commit, key, stored_output).ok())
                 .flatten();
             Part::Output(stored.unwrap_or_default())
         };
@@ -196,13 +199,14 @@ pub fn executions_of(row: &RecordRow, store: &DetailStore) -> Vec<Execution> {
             }
         }
     }
+    let linked_commit = row.linked_commit();
     let mut out: Vec<Execution> = groups
         .into_iter()
         .filter_map(|g| {
             Some(Execution {
-                commit: row.commit,
-                time: row.time,
-                tz_minutes: row.tz_minutes,
+                commit,
+                time: row.time(),
+                tz_minutes: row.tz_minutes(),
                 notebook: notebook.clone(),
                 ex: g.tag.strip_prefix("ex:").and_then(|n| n.parse().ok()),
                 tag: g.tag,
@@ -210,7 +214,7 @@ pub fn executions_of(row: &RecordRow, store: &DetailStore) -> Vec<Execution> {
                 details: g.details,
                 outputs: g.hasher.finish(),
                 output_count: g.outputs,
-                linked_commit: row.record.meta.linked_commit.clone(),
+                linked_commit: linked_commit.to_string(),
             })
         })
         .collect();
@@ -219,11 +223,15 @@ pub fn executions_of(row: &RecordRow, store: &DetailStore) -> Vec<Execution> {
 }
 
 /// The executions of `rows` (oldest first), in order.
-pub(super) fn decode(project: &Project, rows: &[&RecordRow], threads: usize) -> Vec<Execution> {
-    let sequential = |rows: &[&RecordRow]| {
+pub(super) fn decode<'a, R: RecordView<'a> + Sync>(
+    project: &Project,
+    rows: &[R],
+    threads: usize,
+) -> Vec<Execution> {
+    let sequential = |rows: &[R]| {
         let store = project.details();
         rows.iter()
-            .flat_map(|r| executions_of(r, &store))
+            .flat_map(|&r| executions_of(r, &store))
             .collect::<Vec<_>>()
     };
     if threads < 2 || rows.len() < PARALLEL_FROM {
@@ -245,7 +253,7 @@ pub(super) fn decode(project: &Project, rows: &[&RecordRow], threads: usize) -> 
                         Some(
                             chunk
                                 .iter()
-                                .flat_map(|r| executions_of(r, &store))
+                                .flat_map(|&r| executions_of(r, &store))
                                 .collect::<Vec<_>>(),
                         )
                     }),

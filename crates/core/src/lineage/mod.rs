@@ -33,11 +33,10 @@ use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use self::notebook::{NbCell, code_cells, normalize};
 use self::timeline::{Timeline, Vid};
-use crate::activity::DetailKey;
 use crate::activity::detail::code_in_fence;
 use crate::activity::kinds::{DetailKind, RecordKind};
 use crate::bounded;
-use crate::repo::{DetailStore, Project, RecordRow};
+use crate::repo::{DetailStore, Project, RecordView};
 
 /// A quick hasher for the maps consulted on every run (sources, counts,
 /// ids): a viewer's own lookups need no defence against chosen collisions.
@@ -217,17 +216,18 @@ pub(super) fn run_tag(t: &str) -> bool {
 }
 
 /// Lineage of the code records among `rows` (newest first, as the walk
-/// gives them); `only` keeps one notebook's. Records are decoded, and
-/// notebooks assigned, on as many threads as there are cores, each with
-/// its own handle on the repository.
-pub fn build<'a>(
+/// gives them: `&RecordRow`s or the timeline's packed `RowRef`s, which are
+/// read where they are); `only` keeps one notebook's. Records are decoded,
+/// and notebooks assigned, on as many threads as there are cores, each
+/// with its own handle on the repository.
+pub fn build<'a, R: RecordView<'a> + Sync>(
     project: &Project,
-    rows: impl IntoIterator<Item = &'a RecordRow>,
+    rows: impl IntoIterator<Item = R>,
     only: Option<&str>,
 ) -> Lineage {
-    let mut rows: Vec<&RecordRow> = rows
+    let mut rows: Vec<R> = rows
         .into_iter()
-        .filter(|r| only.is_none_or(|nb| notebook_of(&r.record.message).as_deref() == Some(nb)))
+        .filter(|r| only.is_none_or(|nb| notebook_of(r.message()).as_deref() == Some(nb)))
         .collect();
     rows.reverse();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));

@@ -4,6 +4,7 @@ mod branches;
 mod idtable;
 mod rows;
 mod store;
+mod view;
 mod walk;
 
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ use git2::{Oid, Repository};
 pub use branches::BranchInfo;
 pub use rows::{Packer, Positions, RowRef, Rows};
 pub use store::DetailStore;
+pub use view::RecordView;
 pub use walk::{RecordRow, WalkStats, short as short_id};
 
 /// Where the client kept the detail log files.

@@ -9,17 +9,16 @@
 //! timeline filters on every keystroke (time, author, type, shown, ran code,
 //! message) is read straight from the head and the first packed bytes.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use git2::Oid;
 
 use super::RecordRow;
 use super::idtable::{IdTable, bytes_of};
-use crate::activity::key::{FAMILY_LEN, HEADER_LEN, header_of, parse_header};
-use crate::activity::kinds::DetailKind;
+use crate::activity::key::{DetailKey, LineKey};
+use crate::activity::kinds::{ActionKind, DetailKind, RecordKind};
 use crate::activity::{DetailRef, Record, RecordMeta};
 
 /// Rows per chunk at most: a head names its author by a 16-bit number.
@@ -218,17 +217,63 @@ impl<'a> RowRef<'a> {
         self.head.flags & RAN_CODE != 0
     }
 
-    /// The record type's number.
-    pub fn type_id(&self) -> i64 {
+    /// The record type.
+    pub fn kind(&self) -> RecordKind {
         if self.head.kind != KIND_PACKED {
-            return i64::from(self.head.kind);
+            return RecordKind::from_id(i64::from(self.head.kind));
         }
         let mut r = self.reader();
-        r.text().and_then(|_| r.signed()).unwrap_or(-1)
+        RecordKind::from_id(r.text().and_then(|_| r.signed()).unwrap_or(-1))
     }
 
     pub fn message(&self) -> &'a str {
         self.reader().text().unwrap_or("")
+    }
+
+    /// `metadata.linked_commit`.
+    pub fn linked_commit(&self) -> Cow<'a, str> {
+        self.at_link()
+            .and_then(|mut r| read_link(&mut r))
+            .unwrap_or(Cow::Borrowed(""))
+    }
+
+    /// `metadata.tags`.
+    pub fn tags(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let me = *self;
+        let mut r = self.at_tags();
+        let n = r.as_mut().and_then(Reader::count).unwrap_or(0);
+        (0..n).map_while(move |_| me.string(r.as_mut()?.count()?))
+    }
+
+    /// The detail lines, unpacked one at a time.
+    pub fn details(&self) -> impl Iterator<Item = DetailRef> + use<'a> {
+        let me = *self;
+        let mut r = self.at_tags().and_then(|mut r| {
+            for _ in 0..r.count()? {
+                r.count()?;
+            }
+            Some(r)
+        });
+        let n = r.as_mut().and_then(Reader::count).unwrap_or(0);
+        (0..n).map_while(move |_| me.unpack_detail(r.as_mut()?))
+    }
+
+    /// A reader past the message, the type and the importance.
+    fn at_link(&self) -> Option<Reader<'a>> {
+        let mut r = self.reader();
+        r.text()?;
+        if self.head.kind == KIND_PACKED {
+            r.signed()?;
+        }
+        r.signed()?;
+        Some(r)
+    }
+
+    /// A reader past the linked commit, at the tags.
+    fn at_tags(&self) -> Option<Reader<'a>> {
+        let mut r = self.at_link()?;
+        read_link(&mut r)?;
+        Some(r)
     }
 
     fn reader(&self) -> Reader<'a> {
@@ -250,20 +295,13 @@ impl<'a> RowRef<'a> {
 
     fn unpack(&self, r: &mut Reader<'a>) -> Option<Record> {
         let message = r.text()?.to_string();
-        let type_id = if self.head.kind == KIND_PACKED {
+        let kind = RecordKind::from_id(if self.head.kind == KIND_PACKED {
             r.signed()?
         } else {
             i64::from(self.head.kind)
-        };
+        });
         let importance = r.signed()?;
-        let linked_commit = match r.byte()? {
-            LINK_EMPTY => String::new(),
-            LINK_HEX => {
-                let n = r.count()?;
-                r.take(n)?.iter().map(|b| format!("{b:02x}")).collect()
-            }
-            _ => r.text()?.to_string(),
-        };
+        let linked_commit = read_link(r)?.into_owned();
         let tags = (0..r.count()?)
             .map(|_| self.string(r.count()?).map(str::to_string))
             .collect::<Option<Vec<_>>>()?;
@@ -276,7 +314,7 @@ impl<'a> RowRef<'a> {
         Some(Record {
             message,
             meta: RecordMeta {
-                type_id,
+                kind,
                 show: self.show(),
                 importance,
                 linked_commit,
@@ -289,19 +327,22 @@ impl<'a> RowRef<'a> {
 
     fn unpack_detail(&self, r: &mut Reader<'a>) -> Option<DetailRef> {
         let flags = r.byte()?;
-        let type_id = r.signed()?;
+        let kind = DetailKind::from_id(r.signed()?);
         let importance = r.signed()?;
-        let action_id = r.signed()?;
+        let action = ActionKind::from_id(r.signed()?);
         let key = if flags & D_KEY != 0 {
-            let family = self.string(r.count()?)?;
+            let family = self.string(r.count()?)?.to_string();
             let word = |r: &mut Reader| r.unsigned().and_then(|v| u32::try_from(v).ok());
-            let header = header_of(word(r)?, word(r)?, word(r)?);
-            let mut key = String::with_capacity(64);
-            key.push_str(family);
-            STANDARD.encode_string(header, &mut key);
-            key
+            LineKey::Parsed(DetailKey {
+                family,
+                file_number: word(r)?,
+                offset: word(r)?,
+                length: word(r)?,
+            })
         } else {
-            r.text()?.to_string()
+            // Only keys that did not parse are kept as text: read again
+            // for the reason.
+            LineKey::parse(r.text()?)
         };
         let error = if flags & D_ERROR != 0 {
             Some(r.text()?.to_string())
@@ -309,11 +350,11 @@ impl<'a> RowRef<'a> {
             None
         };
         Some(DetailRef {
-            type_id,
+            kind,
             show: flags & D_SHOW != 0,
             importance,
             key,
-            action_id,
+            action,
             legacy: flags & D_LEGACY != 0,
             error,
         })
@@ -338,6 +379,18 @@ impl<'a> RowRef<'a> {
     pub fn to_arc(&self) -> Arc<RecordRow> {
         Arc::new(self.to_row())
     }
+}
+
+/// The packed `linked_commit`.
+fn read_link<'a>(r: &mut Reader<'a>) -> Option<Cow<'a, str>> {
+    Some(match r.byte()? {
+        LINK_EMPTY => Cow::Borrowed(""),
+        LINK_HEX => {
+            let n = r.count()?;
+            Cow::Owned(r.take(n)?.iter().map(|b| format!("{b:02x}")).collect())
+        }
+        _ => Cow::Borrowed(r.text()?),
+    })
 }
 
 /// Packs records into chunks.
@@ -447,14 +500,11 @@ impl Builder {
     fn push(&mut self, row: &RecordRow) {
         let r = &row.record;
         let at = u32::try_from(self.bytes.len()).unwrap_or(u32::MAX);
-        let kind = u8::try_from(r.meta.type_id)
+        let kind = u8::try_from(r.meta.kind.id())
             .ok()
             .filter(|&k| k != KIND_PACKED)
             .unwrap_or(KIND_PACKED);
-        let ran_code = r
-            .details
-            .iter()
-            .any(|d| DetailKind::from_id(d.type_id) == Some(DetailKind::CodeExecuted));
+        let ran_code = r.details.iter().any(|d| d.kind == DetailKind::CodeExecuted);
         let person = self.person(&row.author, &row.email);
         self.heads.push(Head {
             time: row.time,
@@ -469,7 +519,7 @@ impl Builder {
         let out = &mut self.bytes;
         put_text(out, &r.message);
         if kind == KIND_PACKED {
-            put_signed(out, r.meta.type_id);
+            put_signed(out, r.meta.kind.id());
         }
         put_signed(out, r.meta.importance);
         let link = &r.meta.linked_commit;
@@ -496,24 +546,24 @@ impl Builder {
         }
         put_unsigned(&mut self.bytes, r.details.len() as u64);
         for d in &r.details {
-            let packed = packed_key(&d.key);
+            let packed = matches!(d.key, LineKey::Parsed(_));
             let flags = if d.show { D_SHOW } else { 0 }
                 | if d.legacy { D_LEGACY } else { 0 }
                 | if d.error.is_some() { D_ERROR } else { 0 }
-                | if packed.is_some() { D_KEY } else { 0 };
+                | if packed { D_KEY } else { 0 };
             self.bytes.push(flags);
-            put_signed(&mut self.bytes, d.type_id);
+            put_signed(&mut self.bytes, d.kind.id());
             put_signed(&mut self.bytes, d.importance);
-            put_signed(&mut self.bytes, d.action_id);
-            match packed {
-                Some((family, words)) => {
-                    let id = self.string(family);
+            put_signed(&mut self.bytes, d.action.id());
+            match &d.key {
+                LineKey::Parsed(key) => {
+                    let id = self.string(&key.family);
                     put_unsigned(&mut self.bytes, id as u64);
-                    for w in words {
+                    for w in [key.file_number, key.offset, key.length] {
                         put_unsigned(&mut self.bytes, u64::from(w));
                     }
                 }
-                None => put_text(&mut self.bytes, &d.key),
+                LineKey::Raw { text, .. } => put_text(&mut self.bytes, text),
             }
             if let Some(e) = &d.error {
                 put_text(&mut self.bytes, e);
@@ -524,26 +574,6 @@ impl Builder {
             put_text(&mut self.bytes, e);
         }
     }
-}
-
-/// A key that reads back exactly from (family, file number, offset, length).
-fn packed_key(key: &str) -> Option<(&str, [u32; 3])> {
-    let family = key.get(..FAMILY_LEN)?;
-    let header = key.get(FAMILY_LEN..)?;
-    if header.len() != 28 || !family.is_ascii() {
-        return None;
-    }
-    let mut raw = [0u8; 21];
-    let n = STANDARD.decode_slice(header, &mut raw).ok()?;
-    let h: [u8; HEADER_LEN] = raw.get(..n)?.try_into().ok()?;
-    let (file, offset, length) = parse_header(&h).ok()?;
-    // Only canonical base64 is packed, so the text comes back byte for byte.
-    let mut again = [0u8; 28];
-    STANDARD.encode_slice(h, &mut again).ok()?;
-    if again != header.as_bytes() {
-        return None;
-    }
-    Some((family, [file, offset, length]))
 }
 
 fn nibble(b: u8) -> u8 {
@@ -708,15 +738,18 @@ mod tests {
             let got = packed.get(i).unwrap();
             assert_eq!(&got.to_row(), want, "record {i}");
             assert_eq!(got.message(), want.record.message);
-            assert_eq!(got.type_id(), want.record.meta.type_id);
+            assert_eq!(got.kind(), want.record.meta.kind);
             assert_eq!(got.show(), want.record.meta.show);
             assert_eq!((got.author(), got.email()), (&*want.author, &*want.email));
         }
         assert!(packed.get(0).unwrap().ran_code() && !packed.get(3).unwrap().ran_code());
         assert!(packed.get(rows.len()).is_none());
         // The canonical key is packed; one with a changed padding bit is kept as text.
-        assert!(packed_key(KEY).is_some());
-        assert!(packed_key(&KEY.replace("AAAA=", "AAAB=")).is_none());
+        assert!(matches!(LineKey::parse(KEY), LineKey::Parsed(_)));
+        assert!(matches!(
+            LineKey::parse(&KEY.replace("AAAA=", "AAAB=")),
+            LineKey::Raw { .. }
+        ));
     }
 
     #[test]

@@ -96,10 +96,10 @@ impl<'r> DetailStore<'r> {
     /// Decodes one detail of the record in `activity_commit`. Never fails:
     /// problems become errors on the returned detail, naming where.
     pub fn detail(&self, activity_commit: Oid, line: &DetailRef) -> Detail {
-        let mut detail = match DetailKey::parse(&line.key) {
-            Err(e) => Detail::failed(DetailError::Key(e)),
+        let mut detail = match line.key.parsed() {
+            Err(e) => Detail::failed(DetailError::Key(e.clone())),
             Ok(key) => self
-                .with_value(activity_commit, &key, decode_value)
+                .with_value(activity_commit, key, decode_value)
                 .unwrap_or_else(Detail::failed),
         };
         if let Some(e) = &line.error {
@@ -109,11 +109,10 @@ impl<'r> DetailStore<'r> {
     }
 
     /// Every detail of a record, decoded, in line order.
-    pub fn record_details(&self, row: &super::RecordRow) -> Vec<Detail> {
-        row.record
-            .details
-            .iter()
-            .map(|line| self.detail(row.commit, line))
+    pub fn record_details<'a>(&self, row: impl super::RecordView<'a>) -> Vec<Detail> {
+        let commit = row.commit();
+        row.details()
+            .map(|line| self.detail(commit, &line))
             .collect()
     }
 

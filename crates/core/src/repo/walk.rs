@@ -217,6 +217,18 @@ impl Project {
         Ok(self.records_with_stats()?.0)
     }
 
+    /// Every record, newest first, packed as it is read (as the timeline
+    /// keeps them: a few hundred bytes a record where a `RecordRow` takes
+    /// about a kilobyte), with the walk's counts.
+    pub fn packed_records_with_stats(&self) -> Result<(super::Rows, WalkStats), RepoError> {
+        let mut packer = super::Packer::default();
+        let stats = self.walk(|r| {
+            packer.push(&r);
+            true
+        })?;
+        Ok((packer.take(), stats))
+    }
+
     /// Every record, newest first, with the walk's counts (which say when
     /// the history could not be read whole).
     pub fn records_with_stats(&self) -> Result<(Vec<RecordRow>, WalkStats), RepoError> {

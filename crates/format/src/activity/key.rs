@@ -81,6 +81,66 @@ impl DetailKey {
     }
 }
 
+/// The key of a detail line, read once: parsed, or its text as written with
+/// why it could not be parsed. Shown (`Display`) it is the text as written:
+/// only canonical base64 parses, so a parsed key encodes back byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineKey {
+    Parsed(DetailKey),
+    Raw { text: String, error: KeyError },
+}
+
+impl LineKey {
+    pub fn parse(text: &str) -> Self {
+        match DetailKey::parse(text) {
+            Ok(key) => LineKey::Parsed(key),
+            Err(error) => LineKey::Raw {
+                text: text.to_string(),
+                error,
+            },
+        }
+    }
+
+    /// The parsed key, or why there is none.
+    pub fn parsed(&self) -> Result<&DetailKey, &KeyError> {
+        match self {
+            LineKey::Parsed(key) => Ok(key),
+            LineKey::Raw { error, .. } => Err(error),
+        }
+    }
+}
+
+impl Default for LineKey {
+    fn default() -> Self {
+        LineKey::parse("")
+    }
+}
+
+/// As the text written in the detail line.
+impl serde::Serialize for LineKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl std::fmt::Display for LineKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LineKey::Parsed(key) => {
+                // 20 bytes are 28 characters of base64, written without a String.
+                let mut header = [0u8; 28];
+                let n = STANDARD
+                    .encode_slice(key.header(), &mut header)
+                    .map_err(|_| std::fmt::Error)?;
+                let header = header.get(..n).ok_or(std::fmt::Error)?;
+                f.write_str(&key.family)?;
+                f.write_str(std::str::from_utf8(header).map_err(|_| std::fmt::Error)?)
+            }
+            LineKey::Raw { text, .. } => f.write_str(text),
+        }
+    }
+}
+
 /// The 20 header bytes for (file number, offset, length): the inverse of
 /// [`parse_header`].
 pub fn header_of(file_number: u32, offset: u32, length: u32) -> [u8; HEADER_LEN] {
@@ -139,6 +199,28 @@ mod tests {
         assert_eq!(DetailKey::parse(&zero), Err(KeyError::Magic));
         // Multi-byte characters at the cut must not panic.
         assert!(DetailKey::parse("log_ééééééééééééééééééé").is_err());
+    }
+
+    #[test]
+    fn a_line_key_shows_exactly_the_text_it_was_read_from() {
+        let good = "log_fe906ce312aafd63700df8aea2fc3aa6X19nX19sc24AAAAA+UMCAGsAAAA=";
+        let k = LineKey::parse(good);
+        assert!(matches!(k, LineKey::Parsed(_)));
+        assert_eq!(k.to_string(), good);
+        assert_eq!(LineKey::parse("short").parsed(), Err(&KeyError::Length(5)));
+        // Every one-character change either fails to parse or still shows as written.
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+        for i in 0..good.len() {
+            for c in alphabet.chars() {
+                let mut text = good.to_string();
+                text.replace_range(i..=i, &c.to_string());
+                let k = LineKey::parse(&text);
+                assert_eq!(k.to_string(), text);
+                if let LineKey::Raw { error, .. } = &k {
+                    assert_eq!(DetailKey::parse(&text).as_ref().err(), Some(error));
+                }
+            }
+        }
     }
 
     #[test]

@@ -8,6 +8,6 @@ pub mod kinds;
 pub mod record;
 
 pub use detail::{Content, Detail, DetailError, ImageInfo};
-pub use key::{DetailKey, KeyError};
+pub use key::{DetailKey, KeyError, LineKey};
 pub use kinds::{ActionKind, DetailKind, RecordKind};
 pub use record::{DetailRef, Record, RecordMeta, parse_message};

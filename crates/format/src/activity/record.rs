@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::key::LineKey;
+use super::kinds::{ActionKind, DetailKind, RecordKind};
+
 pub const START: &str = "_GTM_ACTIVITY_START_";
 pub const END: &str = "_GTM_ACTIVITY_END_";
 /// Lines of a record message are separated by these four bytes.
@@ -10,7 +13,7 @@ pub const SEP: &str = "**\n";
 /// The `metadata:` JSON object of a record.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RecordMeta {
-    pub type_id: i64,
+    pub kind: RecordKind,
     pub show: bool,
     pub importance: i64,
     pub linked_commit: String,
@@ -20,11 +23,11 @@ pub struct RecordMeta {
 /// One detail line: where a detail object is stored and what it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DetailRef {
-    pub type_id: i64,
+    pub kind: DetailKind,
     pub show: bool,
     pub importance: i64,
-    pub key: String,
-    pub action_id: i64,
+    pub key: LineKey,
+    pub action: ActionKind,
     /// True for old four-field lines that carry no action.
     pub legacy: bool,
     /// What was wrong with the line itself, if anything.
@@ -156,13 +159,13 @@ fn parse_meta(json: &str, rec: &mut Record) {
     };
     match raw.type_id {
         Some(t) => {
-            rec.meta.type_id = t;
-            if super::RecordKind::from_id(t).is_none() {
+            rec.meta.kind = RecordKind::from_id(t);
+            if !rec.meta.kind.is_known() {
                 rec.errors.push(format!("unknown record type {t}"));
             }
         }
         None => {
-            rec.meta.type_id = -1;
+            rec.meta.kind = RecordKind::Unknown(-1);
             rec.errors.push("metadata has no type".into());
         }
     }
@@ -184,11 +187,11 @@ fn parse_meta(json: &str, rec: &mut Record) {
 pub fn parse_detail_line(line: &str, index: usize) -> DetailRef {
     let fields: Vec<&str> = line.split(',').collect();
     let mut d = DetailRef {
-        type_id: -1,
+        kind: DetailKind::Unknown(-1),
         show: false,
         importance: 0,
-        key: String::new(),
-        action_id: 0,
+        key: LineKey::default(),
+        action: ActionKind::None,
         legacy: fields.len() == 4,
         error: None,
     };
@@ -208,9 +211,9 @@ pub fn parse_detail_line(line: &str, index: usize) -> DetailRef {
             -1
         })
     };
-    d.type_id = num(fields[0], "type", &mut errs);
-    if d.type_id >= 0 && super::DetailKind::from_id(d.type_id).is_none() {
-        errs.push(format!("unknown detail type {}", d.type_id));
+    d.kind = DetailKind::from_id(num(fields[0], "type", &mut errs));
+    if d.kind.id() >= 0 && !d.kind.is_known() {
+        errs.push(format!("unknown detail type {}", d.kind.id()));
     }
     d.show = match fields[1].trim() {
         "1" | "True" | "true" => true,
@@ -221,11 +224,11 @@ pub fn parse_detail_line(line: &str, index: usize) -> DetailRef {
         }
     };
     d.importance = num(fields[2], "importance", &mut errs).max(0);
-    d.key = fields[3].to_string();
+    d.key = LineKey::parse(fields[3]);
     if let Some(a) = fields.get(4) {
-        d.action_id = num(a, "action", &mut errs);
-        if d.action_id >= 0 && super::ActionKind::from_id(d.action_id).is_none() {
-            errs.push(format!("unknown action {}", d.action_id));
+        d.action = ActionKind::from_id(num(a, "action", &mut errs));
+        if d.action.id() >= 0 && !d.action.is_known() {
+            errs.push(format!("unknown action {}", d.action.id()));
         }
     }
     if !errs.is_empty() {
@@ -239,11 +242,21 @@ impl DetailRef {
     pub fn to_line(&self) -> String {
         let show = u8::from(self.show);
         if self.legacy {
-            format!("{},{},{},{}", self.type_id, show, self.importance, self.key)
+            format!(
+                "{},{},{},{}",
+                self.kind.id(),
+                show,
+                self.importance,
+                self.key
+            )
         } else {
             format!(
                 "{},{},{},{},{}",
-                self.type_id, show, self.importance, self.key, self.action_id
+                self.kind.id(),
+                show,
+                self.importance,
+                self.key,
+                self.action.id()
             )
         }
     }
@@ -255,7 +268,7 @@ impl Record {
         let meta = WriteMeta {
             show: self.meta.show,
             importance: self.meta.importance,
-            type_id: self.meta.type_id,
+            type_id: self.meta.kind.id(),
             linked_commit: &self.meta.linked_commit,
             tags: &self.meta.tags,
         };
@@ -290,19 +303,32 @@ mod tests {
         let r = parse_message(REAL.as_bytes()).unwrap();
         assert!(r.errors.is_empty(), "{:?}", r.errors);
         assert_eq!(r.message, "Executed code in console");
-        assert_eq!(r.meta.type_id, 2);
+        assert_eq!(r.meta.kind, RecordKind::Code);
         assert!(r.meta.show);
         assert_eq!(
             r.meta.linked_commit,
             "a113c06576bc07c8e3c0c521286eb7339aba34d2"
         );
         assert_eq!(r.details.len(), 2);
-        assert_eq!(r.details[0].type_id, 2);
+        assert_eq!(r.details[0].kind, DetailKind::Result);
         assert!(r.details[0].show);
         assert_eq!(r.details[0].importance, 155);
-        assert_eq!(r.details[1].action_id, 4);
+        assert_eq!(r.details[1].action, ActionKind::Execute);
         assert!(!r.details[1].legacy);
         assert_eq!(r.to_message(), REAL);
+    }
+
+    #[test]
+    fn unknown_kinds_are_kept_as_stored() {
+        let odd = REAL
+            .replace("\"type\":2", "\"type\":42")
+            .replace("\n2,1,155,", "\n11,1,155,")
+            .replace("=,4**", "=,9**");
+        let r = parse_message(odd.as_bytes()).unwrap();
+        assert_eq!(r.meta.kind, RecordKind::Unknown(42));
+        assert_eq!(r.details[0].kind, DetailKind::Unknown(11));
+        assert_eq!(r.details[1].action, ActionKind::Unknown(9));
+        assert_eq!(r.to_message(), odd);
     }
 
     #[test]
@@ -321,7 +347,7 @@ mod tests {
     fn legacy_four_field_lines_mean_action_none() {
         let d = parse_detail_line("3,0,254,log_x", 0);
         assert!(d.legacy);
-        assert_eq!(d.action_id, 0);
+        assert_eq!(d.action, ActionKind::None);
         assert!(d.error.is_none());
         assert_eq!(d.to_line(), "3,0,254,log_x");
     }

@@ -127,7 +127,7 @@ impl EnvScreen {
 /// The environment record before (older) or after `at`, in history order.
 fn env_neighbour(loaded: Loaded<'_>, at: Oid, older: bool) -> Option<Oid> {
     let i = loaded.position(at)?;
-    let is_env = |r: &RowRef| RecordKind::from_id(r.type_id()) == Some(RecordKind::Environment);
+    let is_env = |r: &RowRef| r.kind() == RecordKind::Environment;
     if older {
         loaded
             .rows

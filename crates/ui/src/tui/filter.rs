@@ -42,9 +42,7 @@ impl Filter {
         if !self.show_hidden && !row.show() {
             return false;
         }
-        if !self.types.is_empty()
-            && !RecordKind::from_id(row.type_id()).is_some_and(|k| self.types.contains(&k))
-        {
+        if !self.types.is_empty() && !self.types.contains(&row.kind()) {
             return false;
         }
         // Whether a record ran code (a detail of type `DetailKind::CodeExecuted`)
@@ -77,7 +75,7 @@ impl Filter {
     pub fn summary(&self) -> String {
         let mut parts = Vec::new();
         if !self.types.is_empty() {
-            let names: Vec<&str> = self.types.iter().map(|k| k.name()).collect();
+            let names: Vec<_> = self.types.iter().map(|k| k.name()).collect();
             parts.push(names.join(","));
         }
         if !self.path.is_empty() {

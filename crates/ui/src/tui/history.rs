@@ -12,7 +12,7 @@ use super::listpane::{ListKey, ListPane, Order};
 use super::screen::Outcome;
 use crate::compare::{Comparison, compare};
 use crate::diff::diff_text;
-use crate::lineage::{self, Lineage, notebook_of};
+use crate::lineage::{self, Lineage};
 use crate::render::highlight::{Highlighter, Lang, StyledLine};
 use crate::render::image::{Picture, decode};
 use crate::repo::{DetailStore, Project, RecordRow, Rows};
@@ -359,11 +359,6 @@ fn rows_between(rows: &Rows, lineage: &Lineage, a: usize, b: usize) -> Vec<Recor
 
 /// The lineage of one notebook, from the rows loaded so far (newest first).
 pub fn notebook_lineage(project: &Project, rows: &Rows, notebook: &str) -> Lineage {
-    // Only the notebook's own records are unpacked.
-    let own: Vec<RecordRow> = rows
-        .iter()
-        .filter(|r| notebook_of(r.message()).as_deref() == Some(notebook))
-        .map(|r| r.to_row())
-        .collect();
-    lineage::build(project, &own, Some(notebook))
+    // Read where they are packed; `build` keeps the notebook's own.
+    lineage::build(project, rows.iter(), Some(notebook))
 }

@@ -18,7 +18,7 @@ use crate::insights::find_streaks;
 use crate::insights::{Stats, Streak, StuckParams, stats};
 use crate::lineage;
 use crate::render::insights::{InsightLook, duration, render_stats};
-use crate::repo::{Project, RecordRow, Rows};
+use crate::repo::{Project, Rows};
 use crate::timefmt;
 
 /// Everything the screen shows, read once per load of the history.
@@ -132,10 +132,10 @@ impl InsightsScreen {
 /// Reads the lineage of the whole history, its streaks and figures
 /// (worker thread). `rows` newest first.
 pub fn prepare(project: &Project, rows: &Rows) -> InsightsData {
-    let owned: Vec<RecordRow> = rows.iter().map(|r| r.to_row()).collect();
-    let lineage = lineage::build(project, &owned, None);
-    let streaks = find_streaks(project, &owned, &lineage, &StuckParams::default());
-    let stats = stats(&owned, &lineage);
+    // Read where they are packed: no record of the history is unpacked whole.
+    let lineage = lineage::build(project, rows.iter(), None);
+    let streaks = find_streaks(project, rows.iter(), &lineage, &StuckParams::default());
+    let stats = stats(rows.iter(), &lineage);
     let last_runs = streaks
         .iter()
         .map(|s| {

@@ -43,7 +43,7 @@ pub struct Prepared {
     pub bodies: Vec<Vec<Body>>,
     pub lang: Lang,
     /// Each detail's kind, from the record's detail lines.
-    kinds: Vec<Option<DetailKind>>,
+    kinds: Vec<DetailKind>,
     /// Code colours for a dark background.
     dark: bool,
     /// For an environment record: what it changed, in one line (read from
@@ -90,12 +90,7 @@ pub fn prepare_upto(
 ) -> (Prepared, bool) {
     let details = store.record_details(row);
     let lang = language(project, row);
-    let kinds: Vec<Option<DetailKind>> = row
-        .record
-        .details
-        .iter()
-        .map(|l| DetailKind::from_id(l.type_id))
-        .collect();
+    let kinds: Vec<DetailKind> = row.record.details.iter().map(|l| l.kind).collect();
     let mut partial = false;
     let bodies = kinds
         .iter()
@@ -157,11 +152,11 @@ impl Prepared {
 
 /// The telling line of the first executed cell that has one, and how many
 /// cells the record ran; `None` when it ran no code.
-fn code_gist(kinds: &[Option<DetailKind>], details: &[Detail]) -> Option<(String, usize)> {
+fn code_gist(kinds: &[DetailKind], details: &[Detail]) -> Option<(String, usize)> {
     let sources: Vec<&str> = kinds
         .iter()
         .zip(details)
-        .filter(|(k, _)| **k == Some(DetailKind::CodeExecuted))
+        .filter(|(k, _)| **k == DetailKind::CodeExecuted)
         .flat_map(|(_, d)| &d.content)
         .filter_map(|c| match c {
             Content::Text { mime, text } if mime == "text/markdown" => Some(code_in_fence(text)),
@@ -177,7 +172,7 @@ fn code_gist(kinds: &[Option<DetailKind>], details: &[Detail]) -> Option<(String
 }
 
 fn body(
-    kind: Option<DetailKind>,
+    kind: DetailKind,
     c: &Content,
     lang: Lang,
     dark: bool,
@@ -186,7 +181,7 @@ fn body(
 ) -> Body {
     match c {
         Content::Text { mime, text } => {
-            if kind == Some(DetailKind::CodeExecuted) {
+            if kind == DetailKind::CodeExecuted {
                 let code = if mime == "text/markdown" {
                     code_in_fence(text)
                 } else {

@@ -2,6 +2,7 @@
 //! `[theme]` config section, and adapting a theme to what the terminal can
 //! show.
 
+use crate::activity::kinds::RecordKind;
 use crate::render::palette::{nearest_16, nearest_256, xterm_rgb};
 use ratatui::style::{Color, Modifier, Style};
 
@@ -350,10 +351,13 @@ impl Theme {
             .unwrap_or(Color::Reset)
     }
 
-    /// The style for a record type id (`metadata.type`); unknown ids get
+    /// The style for a record type (`metadata.type`); unknown types get
     /// [`Theme::text`].
-    pub fn record_type(&self, type_id: i64) -> Style {
-        usize::try_from(type_id)
+    pub fn record_type(&self, kind: RecordKind) -> Style {
+        if !kind.is_known() {
+            return self.text;
+        }
+        usize::try_from(kind.id())
             .ok()
             .and_then(|i| self.record_types.get(i))
             .copied()

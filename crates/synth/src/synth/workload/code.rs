@@ -291,10 +291,10 @@ impl Sim<'_> {
             for out in &full {
                 results += 1;
                 details.push(DetailSpec::Object {
-                    type_id: DetailKind::Result.id().into(),
+                    type_id: DetailKind::Result.id(),
                     show: marker != Marker::Hide,
                     importance: 255,
-                    action: ActionKind::Create.id().into(),
+                    action: ActionKind::Create.id(),
                     tags: tags.clone(),
                     entries: self.result_entries(out),
                     compress: None,
@@ -302,10 +302,10 @@ impl Sim<'_> {
                 });
             }
             details.push(DetailSpec::Object {
-                type_id: DetailKind::CodeExecuted.id().into(),
+                type_id: DetailKind::CodeExecuted.id(),
                 show: marker == Marker::Show,
                 importance: 255,
-                action: ActionKind::Execute.id().into(),
+                action: ActionKind::Execute.id(),
                 tags,
                 entries: vec![EntryOut {
                     mime: "text/markdown".into(),
@@ -437,10 +437,10 @@ impl Sim<'_> {
             let source = cell.source.clone();
             for out in &full {
                 details.push(DetailSpec::Object {
-                    type_id: DetailKind::Result.id().into(),
+                    type_id: DetailKind::Result.id(),
                     show: true,
                     importance: 155,
-                    action: ActionKind::Create.id().into(),
+                    action: ActionKind::Create.id(),
                     tags: tags.clone(),
                     entries: self.result_entries(out),
                     compress: None,
@@ -448,10 +448,10 @@ impl Sim<'_> {
                 });
             }
             details.push(DetailSpec::Object {
-                type_id: DetailKind::CodeExecuted.id().into(),
+                type_id: DetailKind::CodeExecuted.id(),
                 show: false,
                 importance: 254,
-                action: ActionKind::Execute.id().into(),
+                action: ActionKind::Execute.id(),
                 tags,
                 entries: vec![EntryOut {
                     mime: "text/markdown".into(),

@@ -552,7 +552,7 @@ fn tags(t: &[&str]) -> Vec<String> {
 
 /// A record of `kind` (the writer takes the kind's stored number).
 fn record(kind: RecordKind, message: impl Into<String>) -> RecordSpec {
-    RecordSpec::new(kind.id().into(), message)
+    RecordSpec::new(kind.id(), message)
 }
 
 /// A detail of `kind` with one entry and no tags.
@@ -565,10 +565,10 @@ fn detail(
     bytes: Vec<u8>,
 ) -> DetailSpec {
     DetailSpec::Object {
-        type_id: kind.id().into(),
+        type_id: kind.id(),
         show,
         importance,
-        action: action.id().into(),
+        action: action.id(),
         tags: Vec::new(),
         entries: vec![EntryOut {
             mime: mime.to_string(),

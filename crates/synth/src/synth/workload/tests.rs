@@ -46,7 +46,7 @@ fn verify(written: &Written) -> Seen {
     let mut seen = Seen::default();
     let mut blobs: std::collections::HashMap<(Oid, String), Vec<u8>> = Default::default();
     for rec in &written.records {
-        seen.record_types.insert(rec.meta.type_id);
+        seen.record_types.insert(rec.meta.kind.id());
         let commit = repo.find_commit(rec.activity).unwrap();
         assert_eq!(commit.author().when().seconds(), rec.time);
         let parsed = activity::parse_message(commit.message_raw_bytes()).unwrap();
@@ -62,7 +62,7 @@ fn verify(written: &Written) -> Seen {
                 a.message().unwrap(),
                 crate::synth::writer::AUTO_COMMIT_MESSAGE
             );
-            if rec.meta.type_id <= 4 {
+            if rec.meta.kind.id() <= 4 {
                 assert_eq!(rec.meta.linked_commit, auto.to_string());
             }
         }
@@ -96,12 +96,12 @@ fn verify(written: &Written) -> Seen {
                 assert_eq!(d.line.split(',').count(), 4);
             } else {
                 seen.five_field_lines += 1;
-                assert_eq!(p.action_id, d.action);
+                assert_eq!(p.action.id(), d.action);
             }
             if !d.show {
                 seen.hidden += 1;
             }
-            let key = DetailKey::parse(&p.key).unwrap();
+            let key = DetailKey::parse(&p.key.to_string()).unwrap();
             assert_eq!(Some(&key), d.key.as_ref());
             seen.families.insert(key.family.clone());
             seen.max_file = seen.max_file.max(key.file_number);

@@ -1,7 +1,8 @@
 //! Records and their detail objects: appending to the current family's log file, rotating it when full, and raw bytes for broken data.
 
 use crate::activity::detail::encode_value;
-use crate::activity::key::{DetailKey, HEADER_LEN};
+use crate::activity::key::{DetailKey, HEADER_LEN, LineKey};
+use crate::activity::kinds::{ActionKind, DetailKind, RecordKind};
 use crate::activity::record::{DetailRef, END, Record, RecordMeta, SEP};
 
 use super::{
@@ -60,11 +61,11 @@ impl ProjectWriter {
                     );
                     let key = self.append_detail(&value);
                     let line = DetailRef {
-                        type_id,
+                        kind: DetailKind::from_id(type_id),
                         show,
                         importance,
-                        key: key.encode(),
-                        action_id: if legacy { 0 } else { action },
+                        key: LineKey::Parsed(key.clone()),
+                        action: ActionKind::from_id(if legacy { 0 } else { action }),
                         legacy,
                         error: None,
                     }
@@ -100,7 +101,7 @@ impl ProjectWriter {
             }
         }
         let meta = RecordMeta {
-            type_id: spec.type_id,
+            kind: RecordKind::from_id(spec.type_id),
             show: spec.show,
             importance: spec.importance,
             linked_commit,

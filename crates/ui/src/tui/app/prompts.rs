@@ -57,8 +57,7 @@ impl App {
                 self.refilter();
             }
             KeyCode::Char(c @ '1'..='9') if edit.field == FilterField::Types => {
-                let id = i64::from(c as u8 - b'1');
-                if let Some(k) = RecordKind::from_id(id) {
+                if let Some(&k) = RecordKind::ALL.get(usize::from(c as u8 - b'1')) {
                     if !self.filter.types.remove(&k) {
                         self.filter.types.insert(k);
                     }
@@ -132,7 +131,7 @@ impl App {
             };
             if let Some(entry) = by.get_mut(at) {
                 entry.2 += 1;
-                if let Some(c) = usize::try_from(r.type_id())
+                if let Some(c) = usize::try_from(r.kind().id())
                     .ok()
                     .and_then(|t| entry.3.get_mut(t))
                 {
@@ -151,7 +150,7 @@ impl App {
             let what: Vec<String> = RecordKind::ALL
                 .iter()
                 .filter_map(|k| {
-                    let c = *kinds.get(k.id() as usize)?;
+                    let c = *kinds.get(usize::try_from(k.id()).ok()?)?;
                     (c > 0).then(|| format!("{c} {}", k.name()))
                 })
                 .collect();

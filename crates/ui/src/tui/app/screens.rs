@@ -105,9 +105,9 @@ impl App {
                 generation: self.cell_generation,
             }];
         }
-        match RecordKind::from_id(row.record.meta.type_id) {
-            Some(RecordKind::Code) => return self.open_cell(),
-            Some(RecordKind::Environment) => return self.open_env(),
+        match row.record.meta.kind {
+            RecordKind::Code => return self.open_cell(),
+            RecordKind::Environment => return self.open_env(),
             _ => {}
         }
         self.flash = Some("d shows what file, code and environment records changed".into());
@@ -230,7 +230,7 @@ impl App {
         let Some(row) = self.row(commit) else {
             return Vec::new();
         };
-        let code = RecordKind::from_id(row.record.meta.type_id) == Some(RecordKind::Code);
+        let code = row.record.meta.kind == RecordKind::Code;
         let notebook = notebook_of(&row.record.message).filter(|_| code);
         let Some(notebook) = notebook else {
             self.flash =

@@ -1,6 +1,7 @@
 //! Tests of `theme.rs`, kept apart so the code file stays short.
 
 use super::*;
+use crate::activity::kinds::RecordKind;
 
 fn table(text: &str) -> toml::Table {
     text.parse().unwrap()
@@ -155,10 +156,11 @@ fn author_colours_are_stable_and_spread() {
 #[test]
 fn record_type_styles() {
     let t = Theme::dark();
-    assert_eq!(t.record_type(0), t.record_types[0]);
-    assert_eq!(t.record_type(8), t.record_types[8]);
-    assert_eq!(t.record_type(9), t.text);
-    assert_eq!(t.record_type(-1), t.text);
+    let kind = RecordKind::from_id;
+    assert_eq!(t.record_type(kind(0)), t.record_types[0]);
+    assert_eq!(t.record_type(kind(8)), t.record_types[8]);
+    assert_eq!(t.record_type(kind(9)), t.text);
+    assert_eq!(t.record_type(kind(-1)), t.text);
 }
 
 #[test]
@@ -226,7 +228,7 @@ record_types = { milestone = { fg = "magenta", underline = true } }
         [Color::Red, Color::Rgb(0, 255, 0), Color::Indexed(33)]
     );
     assert_eq!(
-        t.record_type(5),
+        t.record_type(RecordKind::Milestone),
         Style::new()
             .fg(Color::Magenta)
             .add_modifier(Modifier::UNDERLINED)

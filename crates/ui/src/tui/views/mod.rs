@@ -81,33 +81,32 @@ pub fn areas(size: Rect, split: Split) -> Areas {
 pub use super::app::TimelineLine;
 
 /// A glyph per record type; ASCII letters with `--ascii`.
-pub fn glyph(type_id: i64, ascii: bool) -> &'static str {
-    let k = RecordKind::from_id(type_id);
+pub fn glyph(k: RecordKind, ascii: bool) -> &'static str {
     if ascii {
         return match k {
-            Some(RecordKind::Note) => "N",
-            Some(RecordKind::Environment) => "E",
-            Some(RecordKind::Code) => ">",
-            Some(RecordKind::InputData) => "I",
-            Some(RecordKind::OutputData) => "O",
-            Some(RecordKind::Milestone) => "*",
-            Some(RecordKind::Branch) => "B",
-            Some(RecordKind::Labbook) => "P",
-            Some(RecordKind::Dataset) => "D",
-            None => "?",
+            RecordKind::Note => "N",
+            RecordKind::Environment => "E",
+            RecordKind::Code => ">",
+            RecordKind::InputData => "I",
+            RecordKind::OutputData => "O",
+            RecordKind::Milestone => "*",
+            RecordKind::Branch => "B",
+            RecordKind::Labbook => "P",
+            RecordKind::Dataset => "D",
+            RecordKind::Unknown(_) => "?",
         };
     }
     match k {
-        Some(RecordKind::Note) => "✎",
-        Some(RecordKind::Environment) => "⚙",
-        Some(RecordKind::Code) => "▶",
-        Some(RecordKind::InputData) => "⇣",
-        Some(RecordKind::OutputData) => "⇡",
-        Some(RecordKind::Milestone) => "★",
-        Some(RecordKind::Branch) => "⑂",
-        Some(RecordKind::Labbook) => "◆",
-        Some(RecordKind::Dataset) => "▤",
-        None => "?",
+        RecordKind::Note => "✎",
+        RecordKind::Environment => "⚙",
+        RecordKind::Code => "▶",
+        RecordKind::InputData => "⇣",
+        RecordKind::OutputData => "⇡",
+        RecordKind::Milestone => "★",
+        RecordKind::Branch => "⑂",
+        RecordKind::Labbook => "◆",
+        RecordKind::Dataset => "▤",
+        RecordKind::Unknown(_) => "?",
     }
 }
 

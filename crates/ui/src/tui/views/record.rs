@@ -171,10 +171,10 @@ pub(super) fn build_detail(
     let t = look.theme;
     let r = &row.record;
     let q = pane.query;
-    let kind = RecordKind::from_id(r.meta.type_id).map_or("unknown", RecordKind::name);
+    let kind = r.meta.kind.known_name().unwrap_or("unknown");
     let mut head = vec![Span::styled(
-        format!("{} {kind}  ", glyph(r.meta.type_id, look.ascii)),
-        t.record_type(r.meta.type_id).add_modifier(Modifier::BOLD),
+        format!("{} {kind}  ", glyph(r.meta.kind, look.ascii)),
+        t.record_type(r.meta.kind).add_modifier(Modifier::BOLD),
     )];
     head.extend(highlight(
         &sanitize::line(&r.message),
@@ -225,7 +225,7 @@ pub(super) fn build_detail(
     for e in &r.errors {
         out.push(Line::styled(format!("error: {e}"), t.error));
     }
-    if r.details.is_empty() && RecordKind::from_id(r.meta.type_id) == Some(RecordKind::Code) {
+    if r.details.is_empty() && r.meta.kind == RecordKind::Code {
         out.push(Line::raw(""));
         out.push(Line::styled(
             "ignored cell: nothing was recorded (its code had # gtm:ignore)",
@@ -246,7 +246,7 @@ pub(super) fn build_detail(
         let (Some(line), Some(d)) = (r.details.get(idx), prep.details.get(idx)) else {
             continue;
         };
-        let code = DetailKind::from_id(line.type_id) == Some(DetailKind::CodeExecuted);
+        let code = line.kind == DetailKind::CodeExecuted;
         if !line.show && !code && !pane.show_hidden {
             hidden += 1;
             continue;
@@ -291,9 +291,7 @@ pub(super) fn order_details(lines: &[DetailRef], details: &[Detail]) -> Vec<usiz
             .get(i)
             .and_then(|d| d.tags.iter().find(|t| t.starts_with("ex:")).cloned())
     };
-    let is_code = |i: usize| {
-        lines.get(i).and_then(|l| DetailKind::from_id(l.type_id)) == Some(DetailKind::CodeExecuted)
-    };
+    let is_code = |i: usize| lines.get(i).map(|l| l.kind) == Some(DetailKind::CodeExecuted);
     let mut out = Vec::with_capacity(n);
     let mut used = vec![false; n];
     for i in 0..n {
@@ -480,17 +478,17 @@ pub(super) fn detail_heading(look: &Look<'_>, line: &DetailRef, d: &Detail) -> L
         .iter()
         .find_map(|t| t.strip_prefix("ex:"))
         .map(str::to_string);
-    let label = match (DetailKind::from_id(line.type_id), ex) {
-        (Some(DetailKind::CodeExecuted), Some(n)) => format!("In [{n}]"),
-        (Some(DetailKind::CodeExecuted), None) => "Code".into(),
-        (Some(DetailKind::Result), Some(n)) => format!("Out [{n}]"),
-        (Some(DetailKind::Result), None) => "Output".into(),
-        (Some(k), _) => k.name().replace('_', " "),
-        (None, _) => format!("detail type {}", line.type_id),
+    let label = match (line.kind, ex) {
+        (DetailKind::CodeExecuted, Some(n)) => format!("In [{n}]"),
+        (DetailKind::CodeExecuted, None) => "Code".into(),
+        (DetailKind::Result, Some(n)) => format!("Out [{n}]"),
+        (DetailKind::Result, None) => "Output".into(),
+        (DetailKind::Unknown(n), _) => format!("detail type {n}"),
+        (k, _) => k.name().replace('_', " "),
     };
     let rule = if look.ascii { "-" } else { "─" };
     let mut s = format!("{rule}{rule} {label}");
-    if !line.show && DetailKind::from_id(line.type_id) != Some(DetailKind::CodeExecuted) {
+    if !line.show && line.kind != DetailKind::CodeExecuted {
         s.push_str(" (hidden)");
     }
     if d.compressed {

@@ -59,12 +59,12 @@ pub(super) fn badges(
     let results = r
         .details
         .iter()
-        .filter(|d| DetailKind::from_id(d.type_id) == Some(DetailKind::Result))
+        .filter(|d| d.kind == DetailKind::Result)
         .count();
     let hidden = r
         .details
         .iter()
-        .filter(|d| !d.show && DetailKind::from_id(d.type_id) != Some(DetailKind::CodeExecuted))
+        .filter(|d| !d.show && d.kind != DetailKind::CodeExecuted)
         .count();
     let mut out = Vec::new();
     let (out_g, img_g, hid_g) = if look.ascii {
@@ -156,8 +156,8 @@ pub(super) fn render_timeline(look: &Look<'_>, st: &TimelineState<'_>, f: &mut F
                         Style::default().fg(t.author_color(&row.author)),
                     ),
                     Span::styled(
-                        format!("{} ", glyph(r.meta.type_id, ascii)),
-                        t.record_type(r.meta.type_id),
+                        format!("{} ", glyph(r.meta.kind, ascii)),
+                        t.record_type(r.meta.kind),
                     ),
                 ];
                 let badges = badges(look, st.details, row);
