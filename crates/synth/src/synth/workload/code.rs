@@ -579,7 +579,8 @@ mod tests {
                 .details
                 .iter()
                 .filter(|d| {
-                    d.type_id == 3 && d.cell.as_ref().is_some_and(|c| c.notebook != "console")
+                    d.type_id == DetailKind::CodeExecuted.id()
+                        && d.cell.as_ref().is_some_and(|c| c.notebook != "console")
                 })
                 .collect();
             let Some(first) = code.first() else { continue };
@@ -673,7 +674,7 @@ mod tests {
         // Identical source, different true cells.
         let mut by_source: std::collections::HashMap<Vec<u8>, BTreeSet<u64>> = Default::default();
         for d in written.records.iter().flat_map(|r| &r.details) {
-            if let (3, Some(c)) = (d.type_id, &d.cell) {
+            if let (true, Some(c)) = (d.type_id == DetailKind::CodeExecuted.id(), &d.cell) {
                 by_source
                     .entry(d.entries[0].bytes.clone())
                     .or_default()
@@ -716,7 +717,11 @@ mod tests {
         let mut sources: std::collections::HashMap<u64, BTreeSet<String>> = Default::default();
         let mut runs: std::collections::HashMap<u64, usize> = Default::default();
         for r in &written.records {
-            for d in r.details.iter().filter(|d| d.type_id == 3) {
+            for d in r
+                .details
+                .iter()
+                .filter(|d| d.type_id == DetailKind::CodeExecuted.id())
+            {
                 let cell = d.cell.as_ref().unwrap().cell;
                 *runs.entry(cell).or_default() += 1;
                 let src = String::from_utf8(d.entries[0].bytes.clone()).unwrap();

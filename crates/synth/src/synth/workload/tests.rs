@@ -75,10 +75,17 @@ fn verify(written: &Written) -> Seen {
             }
             // The client's order: results first, the executed code last.
             if let Some(last) = rec.details.last() {
-                assert_eq!(last.type_id, 3, "{}", rec.commit_message);
+                assert_eq!(
+                    last.type_id,
+                    DetailKind::CodeExecuted.id(),
+                    "{}",
+                    rec.commit_message
+                );
                 if rec.message.contains("in notebook") {
                     assert_eq!(
-                        rec.details.iter().any(|d| d.type_id == 2),
+                        rec.details
+                            .iter()
+                            .any(|d| d.type_id == DetailKind::Result.id()),
                         rec.message.contains("generated")
                     );
                 }
@@ -168,7 +175,7 @@ fn verify(written: &Written) -> Seen {
             if d.tags.iter().any(|t| t == "console") {
                 seen.console += 1;
             }
-            if d.type_id == 3 {
+            if d.type_id == DetailKind::CodeExecuted.id() {
                 let cell = d.cell.as_ref().unwrap();
                 assert!(cell.cell > 0);
                 let text = decoded.text().unwrap();
@@ -338,7 +345,7 @@ fn rare_outputs_and_markers_appear() {
     let mut shown_code = false;
     for r in &written.records {
         for d in &r.details {
-            let code = d.type_id == 3;
+            let code = d.type_id == DetailKind::CodeExecuted.id();
             let src = String::from_utf8_lossy(&d.entries[0].bytes).to_string();
             if code && src.contains("# gtm:show") {
                 assert!(d.show);
@@ -347,7 +354,7 @@ fn rare_outputs_and_markers_appear() {
             if code && src.contains("# gtm:hide") {
                 assert!(!d.show);
             }
-            if d.type_id == 2 && !d.show {
+            if d.type_id == DetailKind::Result.id() && !d.show {
                 hidden_result = true;
             }
         }
