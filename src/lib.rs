@@ -21,6 +21,7 @@ pub mod files;
 pub mod insights;
 pub mod lineage;
 pub mod memory;
+pub mod notebook;
 pub mod render;
 pub mod repo;
 pub mod synth;
