@@ -4,22 +4,21 @@
 //! - with nbformat 4.5 cell `id`s on every cell of both versions, cells pair by id (a cell that
 //!   changed place pairs too, and is marked `moved`);
 //! - otherwise, an LCS over (cell type, source) pairs the cells that did not change, and within
-//!   each stretch between those, cells of the same type whose sources are similar (ratio ≥ 0.5)
-//!   pair in order, the most similar first; the rest are added or removed.
+//!   each stretch between those, cells of the same type whose sources are similar
+//!   ([`crate::notebook::similarity`] ≥ 0.5) pair in order, the most similar first; the rest are added or removed.
 //!
 //! Outputs are compared by count, output type and content (text, images, other data), never
 //! shown in full: a notebook's outputs are mostly base64 pictures and long tables.
 
-use std::cell::OnceCell;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde::Serialize;
 use similar::{Algorithm, DiffTag};
 
-use crate::bounded::{self, Budget, Chars};
+use crate::bounded::Budget;
 use crate::diff::{TextDiff, diff_text};
 pub use crate::notebook::CellKind;
-use crate::notebook::{self, Cell, Output, Parts, normalize};
+use crate::notebook::{self, Cell, Output, Parts, Source, normalize, similarity};
 
 /// Two sources at least this similar (`similar`'s ratio) are taken for the same cell edited.
 pub const MIN_CELL_SIMILARITY: f32 = 0.5;
@@ -32,10 +31,6 @@ const MAX_PAIRINGS: usize = 10_000;
 /// size bound, not a clock, so that the machine's load cannot change how cells pair. 100 million
 /// is 0.2 s at worst (README "Performance"); past it ratios are the coarse ones.
 const PAIRING_STEPS: u64 = 100_000_000;
-
-/// Of those, at most this many for the line diff of one pair of long sources (2,000 changed
-/// lines on the two sides, 10 ms at worst).
-const LINE_RATIO_STEPS: u64 = 4_000_000;
 
 /// What happened to a cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -384,7 +379,7 @@ fn pair_similar(
             if a.kind != b.kind {
                 continue;
             }
-            let r = similarity(sa, sb, budget);
+            let r = similarity(sa, sb, MIN_CELL_SIMILARITY, budget);
             if r >= MIN_CELL_SIMILARITY {
                 scored.push((r, i, j));
             }
@@ -402,71 +397,6 @@ fn pair_similar(
         }
     }
     pairs.extend(chosen);
-}
-
-/// Past this many bytes on either side, sources compare by lines.
-const SHORT_SOURCE: usize = 2_000;
-
-/// A cell's source as [`similarity`] reads it: its characters are numbered (once, when first
-/// needed) for the comparisons of a non-ASCII short source with every candidate.
-struct Source<'a> {
-    text: &'a str,
-    chars: OnceCell<Chars>,
-}
-
-impl<'a> Source<'a> {
-    fn new(text: &'a str) -> Self {
-        Source {
-            text,
-            chars: OnceCell::new(),
-        }
-    }
-
-    fn chars(&self) -> &Chars {
-        self.chars.get_or_init(|| Chars::new(self.text))
-    }
-}
-
-/// Similarity of two sources in 0..=1: by bytes for short ASCII ones, by characters for other
-/// short ones (bytes of unrelated non-ASCII text match by the lead and continuation bytes they
-/// share), by lines for long ones; exact while `budget` lasts. Past it, short sources get their
-/// byte- or character-count ratio (an upper bound of the exact one) and long ones the ratio of
-/// the coarse line diff ([`bounded::diff`]).
-fn similarity(a: &Source, b: &Source, budget: &mut Budget) -> f32 {
-    if a.text == b.text {
-        return 1.0;
-    }
-    if a.text.len().max(b.text.len()) > SHORT_SOURCE {
-        // Byte counts do not bound the line ratio, line counts do.
-        let bound = bounded::line_multiset_ratio(a.text, b.text);
-        if bound < MIN_CELL_SIMILARITY {
-            // The exact ratio is lower still: no pair either way, and nothing spent.
-            return bound;
-        }
-        let mut one = Budget::new(LINE_RATIO_STEPS.min(budget.left()));
-        let before = one.left();
-        let r = bounded::line_ratio(a.text, b.text, &mut one);
-        budget.take(before - one.left());
-        return r;
-    }
-    if a.text.is_ascii() && b.text.is_ascii() {
-        // Bytes are characters here, and cheaper to count.
-        let (ab, bb) = (a.text.as_bytes(), b.text.as_bytes());
-        let bound = bounded::byte_histogram_ratio(ab, bb);
-        if bound >= MIN_CELL_SIMILARITY && budget.take(bounded::lcs_cost(ab.len(), bb.len())) {
-            bounded::ratio_of(bounded::lcs_len(ab, bb), ab.len(), bb.len())
-        } else {
-            bound
-        }
-    } else {
-        let (ac, bc) = (a.chars(), b.chars());
-        let bound = bounded::char_histogram_ratio(ac, bc);
-        if bound >= MIN_CELL_SIMILARITY && budget.take(bounded::lcs_cost(ac.len(), bc.len())) {
-            bounded::ratio_of(bounded::lcs_chars(ac, bc), ac.len(), bc.len())
-        } else {
-            bound
-        }
-    }
 }
 
 // ---------------------------------------------------------------- outputs
@@ -546,6 +476,7 @@ fn summarize(old: &[Output], new: &[Output]) -> OutputsSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bounded;
     use serde_json::{Value, json};
 
     /// The outputs as the reader gives them, from their JSON.
@@ -555,7 +486,12 @@ mod tests {
     }
 
     fn ratio(a: &str, b: &str, budget: &mut Budget) -> f32 {
-        similarity(&Source::new(a), &Source::new(b), budget)
+        similarity(
+            &Source::new(a),
+            &Source::new(b),
+            MIN_CELL_SIMILARITY,
+            budget,
+        )
     }
 
     fn nb(cells: Value) -> Vec<u8> {

@@ -9,6 +9,9 @@
 //! file is not a notebook at all.
 
 mod scan;
+pub mod similarity;
+
+pub use similarity::{Source, ratio, similarity};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
