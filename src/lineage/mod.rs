@@ -27,8 +27,6 @@ use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use git2::Oid;
-use serde::Deserialize;
-use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use self::notebook::{NbCell, code_cells, normalize};
 use self::timeline::{Timeline, Vid};

@@ -34,11 +34,20 @@ pub fn code_cells(bytes: &[u8]) -> Option<Vec<NbCell>> {
             .filter(|c| c.kind == CellKind::Code)
             .map(|c| NbCell {
                 id: c.id,
-                source: normalize(&c.source),
+                source: normalized(c.source),
                 count: c.execution_count.and_then(|n| u32::try_from(n).ok()),
             })
             .collect(),
     )
+}
+
+/// [`normalize`] in place: most sources need only their end trimmed.
+fn normalized(mut s: String) -> String {
+    if s.contains('\r') {
+        return normalize(&s);
+    }
+    s.truncate(s.trim_end().len());
+    s
 }
 
 #[cfg(test)]
