@@ -28,7 +28,7 @@ pub struct Source<'a> {
     /// Characters.
     len: usize,
     /// ASCII sources: how often each byte occurs.
-    bytes: OnceCell<Box<[u32; 128]>>,
+    bytes: OnceCell<[u32; 128]>,
     /// Other sources: the characters numbered.
     chars: OnceCell<Chars>,
 }
@@ -61,7 +61,7 @@ impl<'a> Source<'a> {
 
     fn byte_counts(&self) -> &[u32; 128] {
         self.bytes.get_or_init(|| {
-            let mut h = Box::new([0u32; 128]);
+            let mut h = [0u32; 128];
             for &b in self.text.as_bytes() {
                 if let Some(c) = h.get_mut(usize::from(b)) {
                     *c = c.saturating_add(1);
@@ -111,7 +111,7 @@ pub fn similarity(a: &Source, b: &Source, at_least: f32, budget: &mut Budget) ->
         // u32 lanes so that this vectorises; the sum is at most the shorter length.
         let common = ha
             .iter()
-            .zip(hb.iter())
+            .zip(hb)
             .fold(0u32, |s, (x, y)| s.wrapping_add(*x.min(y)));
         let bound = bounded::ratio_of(common as usize, la, lb);
         if bound >= at_least && budget.take(bounded::lcs_cost(la, lb)) {
