@@ -15,5 +15,6 @@ pub mod files;
 pub mod insights;
 pub mod lineage;
 pub mod memory;
+pub mod notebook;
 pub mod repo;
 pub mod timefmt;

@@ -4,21 +4,21 @@
 //! - with nbformat 4.5 cell `id`s on every cell of both versions, cells pair by id (a cell that
 //!   changed place pairs too, and is marked `moved`);
 //! - otherwise, an LCS over (cell type, source) pairs the cells that did not change, and within
-//!   each stretch between those, cells of the same type whose sources are similar (ratio ≥ 0.5)
-//!   pair in order, the most similar first; the rest are added or removed.
+//!   each stretch between those, cells of the same type whose sources are similar
+//!   ([`crate::notebook::similarity`] ≥ 0.5) pair in order, the most similar first; the rest are added or removed.
 //!
 //! Outputs are compared by count, output type and content (text, images, other data), never
 //! shown in full: a notebook's outputs are mostly base64 pictures and long tables.
 
-use std::cell::OnceCell;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde::Serialize;
-use serde_json::Value;
 use similar::{Algorithm, DiffTag};
 
-use crate::bounded::{self, Budget, Chars};
+use crate::bounded::Budget;
 use crate::diff::{TextDiff, diff_text};
+pub use crate::notebook::CellKind;
+use crate::notebook::{self, Cell, Output, Parts, Source, normalize, similarity};
 
 /// Two sources at least this similar (`similar`'s ratio) are taken for the same cell edited.
 pub const MIN_CELL_SIMILARITY: f32 = 0.5;
@@ -31,10 +31,6 @@ const MAX_PAIRINGS: usize = 10_000;
 /// size bound, not a clock, so that the machine's load cannot change how cells pair. 100 million
 /// is 0.2 s at worst (README "Performance"); past it ratios are the coarse ones.
 const PAIRING_STEPS: u64 = 100_000_000;
-
-/// Of those, at most this many for the line diff of one pair of long sources (2,000 changed
-/// lines on the two sides, 10 ms at worst).
-const LINE_RATIO_STEPS: u64 = 4_000_000;
 
 /// What happened to a cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -55,37 +51,6 @@ impl CellStatus {
             CellStatus::Removed => "removed",
             CellStatus::Modified => "modified",
             CellStatus::Unchanged => "unchanged",
-        }
-    }
-}
-
-/// A cell's `cell_type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CellKind {
-    Code,
-    Markdown,
-    Raw,
-    /// Any other `cell_type`.
-    Other,
-}
-
-impl CellKind {
-    fn parse(s: &str) -> CellKind {
-        match s {
-            "code" => CellKind::Code,
-            "markdown" => CellKind::Markdown,
-            "raw" => CellKind::Raw,
-            _ => CellKind::Other,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            CellKind::Code => "code",
-            CellKind::Markdown => "markdown",
-            CellKind::Raw => "raw",
-            CellKind::Other => "other",
         }
     }
 }
@@ -197,82 +162,14 @@ pub struct CellChange {
     pub outputs: OutputsSummary,
 }
 
-/// One cell as read.
-#[derive(Debug, Clone)]
-struct Cell {
-    kind: CellKind,
-    id: Option<String>,
-    source: String,
-    count: Option<u64>,
-    outputs: Vec<Value>,
-}
-
-/// A notebook's cells, or why the bytes are not a notebook. Empty bytes are an empty notebook
-/// (a file created but never saved by Jupyter).
-fn parse(bytes: &[u8]) -> Result<Vec<Cell>, String> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Vec::new());
-    }
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
-    let Value::Object(doc) = doc else {
-        return Err("not a JSON object".into());
-    };
-    let cells = match doc.get("cells") {
-        Some(Value::Array(c)) => c,
-        Some(_) => return Err("`cells` is not a list".into()),
-        None if doc.contains_key("worksheets") => {
-            return Err("an nbformat 3 notebook (cells in worksheets)".into());
-        }
-        None => return Err("no `cells` list".into()),
-    };
-    cells
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let Value::Object(c) = c else {
-                return Err(format!("cell {} is not an object", i + 1));
-            };
-            let source = match c.get("source") {
-                None | Some(Value::Null) => String::new(),
-                Some(v) => multiline(v).ok_or_else(|| format!("cell {}: bad `source`", i + 1))?,
-            };
-            Ok(Cell {
-                kind: CellKind::parse(c.get("cell_type").and_then(Value::as_str).unwrap_or("")),
-                id: c
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string),
-                source,
-                count: c.get("execution_count").and_then(Value::as_u64),
-                outputs: match c.get("outputs") {
-                    Some(Value::Array(o)) => o.clone(),
-                    _ => Vec::new(),
-                },
-            })
-        })
-        .collect()
-}
-
-/// nbformat's multiline string: one string, or a list of strings to concatenate.
-fn multiline(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Array(parts) => parts
-            .iter()
-            .map(|p| p.as_str())
-            .collect::<Option<Vec<&str>>>()
-            .map(|p| p.concat()),
-        _ => None,
-    }
-}
-
 /// Compares two versions of a notebook (`None`: the file did not exist on that side). Fails,
 /// with the reason, when a present side is not a readable notebook.
 pub fn diff_notebooks(old: Option<&[u8]>, new: Option<&[u8]>) -> Result<Vec<CellChange>, String> {
     let side = |b: Option<&[u8]>, which: &str| {
-        b.map_or(Ok(Vec::new()), parse)
-            .map_err(|e| format!("{which} notebook: {e}"))
+        b.map_or(Ok(Vec::new()), |b| {
+            notebook::read(b, Parts::All).map(|nb| nb.cells)
+        })
+        .map_err(|e| format!("{which} notebook: {e}"))
     };
     let old = side(old, "old")?;
     let new = side(new, "new")?;
@@ -291,13 +188,13 @@ fn change(old: Option<(usize, &Cell)>, new: Option<(usize, &Cell)>, moved: bool)
     fn src(c: Option<(usize, &Cell)>) -> &str {
         c.map_or("", |(_, c)| c.source.as_str())
     }
-    fn outs(c: Option<(usize, &Cell)>) -> &[Value] {
+    fn outs(c: Option<(usize, &Cell)>) -> &[Output] {
         c.map_or(&[], |(_, c)| c.outputs.as_slice())
     }
     let source = diff_text(src(old), src(new));
     let outputs = summarize(outs(old), outs(new));
     let kind_of = |c: Option<(usize, &Cell)>| c.map(|(_, c)| c.kind);
-    let kind = kind_of(new).or(kind_of(old)).unwrap_or(CellKind::Other);
+    let kind = kind_of(new).or(kind_of(old)).unwrap_or(CellKind::Unknown);
     let old_kind = kind_of(old).filter(|k| *k != kind);
     let status = match (old, new) {
         (None, _) => CellStatus::Added,
@@ -316,8 +213,8 @@ fn change(old: Option<(usize, &Cell)>, new: Option<(usize, &Cell)>, moved: bool)
             .or_else(|| old.and_then(|(_, c)| c.id.clone())),
         old_index: old.map(|(i, _)| i),
         new_index: new.map(|(i, _)| i),
-        old_count: old.and_then(|(_, c)| c.count),
-        new_count: new.and_then(|(_, c)| c.count),
+        old_count: old.and_then(|(_, c)| c.execution_count),
+        new_count: new.and_then(|(_, c)| c.execution_count),
         moved,
         source,
         outputs,
@@ -482,7 +379,7 @@ fn pair_similar(
             if a.kind != b.kind {
                 continue;
             }
-            let r = similarity(sa, sb, budget);
+            let r = similarity(sa, sb, MIN_CELL_SIMILARITY, budget);
             if r >= MIN_CELL_SIMILARITY {
                 scored.push((r, i, j));
             }
@@ -500,77 +397,6 @@ fn pair_similar(
         }
     }
     pairs.extend(chosen);
-}
-
-/// Past this many bytes on either side, sources compare by lines.
-const SHORT_SOURCE: usize = 2_000;
-
-/// A cell's source as [`similarity`] reads it: its characters are numbered (once, when first
-/// needed) for the comparisons of a non-ASCII short source with every candidate.
-struct Source<'a> {
-    text: &'a str,
-    chars: OnceCell<Chars>,
-}
-
-impl<'a> Source<'a> {
-    fn new(text: &'a str) -> Self {
-        Source {
-            text,
-            chars: OnceCell::new(),
-        }
-    }
-
-    fn chars(&self) -> &Chars {
-        self.chars.get_or_init(|| Chars::new(self.text))
-    }
-}
-
-/// Similarity of two sources in 0..=1: by bytes for short ASCII ones, by characters for other
-/// short ones (bytes of unrelated non-ASCII text match by the lead and continuation bytes they
-/// share), by lines for long ones; exact while `budget` lasts. Past it, short sources get their
-/// byte- or character-count ratio (an upper bound of the exact one) and long ones the ratio of
-/// the coarse line diff ([`bounded::diff`]).
-fn similarity(a: &Source, b: &Source, budget: &mut Budget) -> f32 {
-    if a.text == b.text {
-        return 1.0;
-    }
-    if a.text.len().max(b.text.len()) > SHORT_SOURCE {
-        // Byte counts do not bound the line ratio, line counts do.
-        let bound = bounded::line_multiset_ratio(a.text, b.text);
-        if bound < MIN_CELL_SIMILARITY {
-            // The exact ratio is lower still: no pair either way, and nothing spent.
-            return bound;
-        }
-        let mut one = Budget::new(LINE_RATIO_STEPS.min(budget.left()));
-        let before = one.left();
-        let r = bounded::line_ratio(a.text, b.text, &mut one);
-        budget.take(before - one.left());
-        return r;
-    }
-    if a.text.is_ascii() && b.text.is_ascii() {
-        // Bytes are characters here, and cheaper to count.
-        let (ab, bb) = (a.text.as_bytes(), b.text.as_bytes());
-        let bound = bounded::byte_histogram_ratio(ab, bb);
-        if bound >= MIN_CELL_SIMILARITY && budget.take(bounded::lcs_cost(ab.len(), bb.len())) {
-            bounded::ratio_of(bounded::lcs_len(ab, bb), ab.len(), bb.len())
-        } else {
-            bound
-        }
-    } else {
-        let (ac, bc) = (a.chars(), b.chars());
-        let bound = bounded::char_histogram_ratio(ac, bc);
-        if bound >= MIN_CELL_SIMILARITY && budget.take(bounded::lcs_cost(ac.len(), bc.len())) {
-            bounded::ratio_of(bounded::lcs_chars(ac, bc), ac.len(), bc.len())
-        } else {
-            bound
-        }
-    }
-}
-
-/// Line endings unified and trailing blank space dropped: a cell saved on another system is the
-/// same cell.
-fn normalize(src: &str) -> String {
-    src.replace("\r\n", "\n").trim_end().to_string()
 }
 
 // ---------------------------------------------------------------- outputs
@@ -593,42 +419,34 @@ fn hash_of(parts: &[&str]) -> u64 {
     h.finish()
 }
 
-fn prints(outputs: &[Value]) -> Prints {
+fn prints(outputs: &[Output]) -> Prints {
     let mut p = Prints::default();
     for (k, out) in outputs.iter().enumerate() {
-        let ty = out
-            .get("output_type")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown");
+        let ty = out.output_type.as_deref().unwrap_or("unknown");
         p.types.push(ty.to_string());
-        let mut text: Vec<String> = Vec::new();
-        let (mut images, mut other): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
-        if let Some(t) = out.get("text").and_then(multiline) {
-            text.push(t);
-        }
+        let mut text: Vec<&str> = Vec::new();
+        let (mut images, mut other): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+        text.extend(out.text.as_deref());
         if ty == "error" {
-            for key in ["ename", "evalue"] {
-                text.extend(out.get(key).and_then(Value::as_str).map(str::to_string));
-            }
-            text.extend(out.get("traceback").map(Value::to_string));
+            text.extend(out.ename.as_deref());
+            text.extend(out.evalue.as_deref());
+            text.extend(out.traceback.as_deref());
             if p.error.is_none() {
-                p.error = out.get("ename").and_then(Value::as_str).map(str::to_string);
+                p.error = out.ename.clone();
             }
         }
-        if let Some(Value::Object(data)) = out.get("data") {
-            // serde_json's map is sorted, so the order (and the hash) does not depend on the file.
-            for (mime, v) in data {
-                let content = multiline(v).unwrap_or_else(|| v.to_string());
-                let list = if mime.starts_with("image/") {
-                    &mut images
-                } else if mime.starts_with("text/") {
-                    &mut text
-                } else {
-                    &mut other
-                };
-                list.push(mime.clone());
-                list.push(content);
-            }
+        // The reader sorts the data by MIME type, so the order (and the hash) does not depend
+        // on the file.
+        for (mime, content) in &out.data {
+            let list = if mime.starts_with("image/") {
+                &mut images
+            } else if mime.starts_with("text/") {
+                &mut text
+            } else {
+                &mut other
+            };
+            list.push(mime);
+            list.push(content);
         }
         for (parts, into) in [
             (text, &mut p.text),
@@ -636,15 +454,14 @@ fn prints(outputs: &[Value]) -> Prints {
             (other, &mut p.other),
         ] {
             if !parts.is_empty() {
-                let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-                into.push((k, hash_of(&refs)));
+                into.push((k, hash_of(&parts)));
             }
         }
     }
     p
 }
 
-fn summarize(old: &[Value], new: &[Value]) -> OutputsSummary {
+fn summarize(old: &[Output], new: &[Output]) -> OutputsSummary {
     let (o, n) = (prints(old), prints(new));
     OutputsSummary {
         text_changed: o.text != n.text,
@@ -659,10 +476,22 @@ fn summarize(old: &[Value], new: &[Value]) -> OutputsSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bounded;
+    use serde_json::{Value, json};
+
+    /// The outputs as the reader gives them, from their JSON.
+    fn summarize(old: &[Value], new: &[Value]) -> OutputsSummary {
+        let read = |o: &[Value]| o.iter().map(Output::from_json).collect::<Vec<_>>();
+        super::summarize(&read(old), &read(new))
+    }
 
     fn ratio(a: &str, b: &str, budget: &mut Budget) -> f32 {
-        similarity(&Source::new(a), &Source::new(b), budget)
+        similarity(
+            &Source::new(a),
+            &Source::new(b),
+            MIN_CELL_SIMILARITY,
+            budget,
+        )
     }
 
     fn nb(cells: Value) -> Vec<u8> {
@@ -917,6 +746,29 @@ mod tests {
             let _ = diff_notebooks(Some(part), None);
         }
         assert!(diff_notebooks(Some(&full), Some(&full)).is_ok());
+    }
+
+    #[test]
+    fn nbformat_3_notebooks_are_compared_cell_by_cell() {
+        let v3 = |code: &str, out: &str| {
+            serde_json::to_vec(&json!({"nbformat": 3, "nbformat_minor": 0, "metadata": {},
+            "worksheets": [{"metadata": {}, "cells": [
+                {"cell_type": "heading", "level": 1, "source": "Title"},
+                {"cell_type": "code", "input": code, "language": "python", "prompt_number": 1,
+                 "outputs": [{"output_type": "pyout", "prompt_number": 1, "text": out}]}
+            ]}]}))
+            .unwrap()
+        };
+        let d = diff_notebooks(Some(&v3("x = 1", "1")), Some(&v3("x = 2", "2"))).unwrap();
+        use CellStatus::*;
+        assert_eq!(
+            statuses(&d),
+            vec![(Unchanged, Some(0), Some(0)), (Modified, Some(1), Some(1))]
+        );
+        assert_eq!(d[0].kind, CellKind::Markdown);
+        assert_eq!(d[1].new_count, Some(1));
+        assert_eq!(d[1].outputs.new_types, vec!["execute_result".to_string()]);
+        assert!(d[1].outputs.text_changed);
     }
 
     #[test]

@@ -76,9 +76,8 @@ pub(super) fn assign_parallel(
 
 /// A cell still in play while assigning, with what the next run is compared to.
 pub(super) struct Live {
-    source: String,
-    /// Byte counts of `source`, for [`quick_bound`].
-    hist: Box<[u32; 256]>,
+    /// Its latest source, kept ready for the comparisons with every new run.
+    source: Source<'static>,
     /// Its virtual id in the notebook's saved versions, once one showed it.
     vid: Option<Vid>,
     /// Its latest run (index into the executions).
@@ -106,8 +105,7 @@ impl LiveSet {
             .or_default()
             .push(k);
         self.cells.push(Live {
-            source: source.to_string(),
-            hist: histogram(source),
+            source: Source::new(source.to_string()),
             vid: None,
             last,
         });
@@ -142,13 +140,12 @@ impl LiveSet {
         let Some(l) = self.cells.get_mut(k) else {
             return;
         };
-        if l.source != e.source {
-            if let Some(v) = self.by_source.get_mut(&l.source) {
+        if l.source.text() != e.source {
+            if let Some(v) = self.by_source.get_mut(l.source.text()) {
                 v.retain(|&x| x != k);
             }
             self.by_source.entry(e.source.clone()).or_default().push(k);
-            l.source = e.source.clone();
-            l.hist = histogram(&e.source);
+            l.source = Source::new(e.source.clone());
         }
         l.last = i;
         self.touch(k);
@@ -160,21 +157,20 @@ impl LiveSet {
     fn candidates(&self, source: &str) -> Vec<usize> {
         let mut out: Vec<usize> = self.by_source.get(source).cloned().unwrap_or_default();
         out.sort_by_key(|&k| std::cmp::Reverse(self.cells.get(k).map_or(0, |l| l.last)));
-        // Comparing byte counts bounds the ratio from above and spares most
-        // pairs the diff.
-        let hist = histogram(source);
+        // Each live source's lengths and character counts are worked out
+        // once: they bound the ratio from above and spare most pairs the diff.
+        let new = Source::new(source);
         let mut similar: Vec<(f32, usize)> = self
             .recent
             .iter()
             .take(RECENT_CELLS)
             .filter_map(|&k| {
                 let l = self.cells.get(k)?;
-                if l.source == source
-                    || quick_bound(&l.hist, l.source.len(), &hist, source.len()) < SIMILARITY
-                {
+                if l.source.text() == source {
                     return None;
                 }
-                let r = ratio(&l.source, source);
+                let mut budget = Budget::new(PAIR_STEPS);
+                let r = crate::notebook::similarity(&l.source, &new, SIMILARITY, &mut budget);
                 (r >= SIMILARITY).then_some((r, k))
             })
             .collect();

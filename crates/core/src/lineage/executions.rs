@@ -18,96 +18,14 @@ pub(super) enum Part {
     Output(StoredOutput),
 }
 
-/// A JSON value that is a string, or anything else skipped.
-pub(super) struct MaybeStr<'a>(Option<Cow<'a, str>>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for MaybeStr<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = MaybeStr<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(MaybeStr(Some(Cow::Borrowed(v))))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(MaybeStr(Some(Cow::Owned(v.to_string()))))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-                while a.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(MaybeStr(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(MaybeStr(None))
-            }
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
-    }
-}
-
-/// The `d` map's entries in stored order.
-pub(super) struct StoredEntries<'a>(Vec<(Cow<'a, str>, MaybeStr<'a>)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for StoredEntries<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = StoredEntries<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a map of MIME type to stored data")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::new();
-                while let Some((k, v)) = a.next_entry::<MaybeStr<'a>, MaybeStr<'a>>()? {
-                    let Some(k) = k.0 else { continue };
-                    out.push((k, v));
-                }
-                Ok(StoredEntries(out))
-            }
-        }
-        d.deserialize_map(V(std::marker::PhantomData))
-    }
-}
-
-#[derive(Deserialize)]
-pub(super) struct StoredValue<'a> {
-    #[serde(borrow, default)]
-    a: Option<Vec<MaybeStr<'a>>>,
-    #[serde(borrow, default)]
-    d: Option<StoredEntries<'a>>,
-}
-
-/// Tag and entry hash of a stored output value (options byte, then JSON).
+/// Tag and entry hash of a stored output value, read by
+/// [`crate::activity::detail::stored_value`] without decoding its entries.
 pub(super) fn stored_output(value: &[u8]) -> Option<StoredOutput> {
-    let (_, json) = value.split_first()?;
-    let v: StoredValue = serde_json::from_slice(json).ok()?;
-    let tag =
-        v.a.unwrap_or_default()
-            .into_iter()
-            .filter_map(|t| t.0)
-            .find(|t| run_tag(t))
-            .map(Cow::into_owned);
+    let v = crate::activity::detail::stored_value(value)?;
+    let tag = v.tags.into_iter().find(|t| run_tag(t)).map(Cow::into_owned);
     let mut h = DefaultHasher::new();
-    for (mime, data) in v.d.map(|e| e.0).unwrap_or_default() {
-        (mime.as_ref(), data.0.as_deref()).hash(&mut h);
+    for (mime, data) in &v.entries {
+        (mime.as_ref(), data.as_deref()).hash(&mut h);
     }
     Some(StoredOutput {
         tag,

@@ -15,7 +15,6 @@ mod timeline;
 
 use self::assign::*;
 use self::executions::*;
-use self::similarity::*;
 
 pub use self::assign::assign;
 pub use self::executions::executions_of;
@@ -28,14 +27,14 @@ use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use git2::Oid;
-use serde::Deserialize;
-use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use self::notebook::{NbCell, code_cells, normalize};
 use self::timeline::{Timeline, Vid};
 use crate::activity::detail::code_in_fence;
 use crate::activity::kinds::{DetailKind, RecordKind};
-use crate::bounded;
+use crate::bounded::Budget;
+use crate::notebook::Source;
+use crate::notebook::similarity::PAIR_STEPS;
 use crate::repo::{DetailStore, Project, RecordView};
 
 /// A quick hasher for the maps consulted on every run (sources, counts,
@@ -93,11 +92,6 @@ pub(crate) type QuickMap<K, V> = HashMap<K, V, BuildHasherDefault<Quick>>;
 /// A source this similar to a live cell's latest source is taken as an
 /// edit of it (unless the snapshots show both cells side by side).
 pub const SIMILARITY: f32 = 0.6;
-
-/// Steps of exact line diff one [`ratio`] of long sources may take (see
-/// [`bounded`]): 2,000 changed lines on the two sides, 10 ms at worst;
-/// past it the ratio is the coarse diff's.
-pub(super) const RATIO_STEPS: u64 = 4_000_000;
 
 /// Live cells of a notebook compared by similarity, most recently run first.
 pub(super) const RECENT_CELLS: usize = 32;

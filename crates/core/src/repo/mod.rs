@@ -276,17 +276,8 @@ impl Project {
     /// `metadata.language_info.name`. `None` when any of it is missing.
     pub fn notebook_language(&self, commit: &str, path: &str) -> Option<String> {
         let blob = self.repo.find_blob(self.blob_at(commit, path)?).ok()?;
-        let nb: serde_json::Value = serde_json::from_slice(blob.content()).ok()?;
-        let meta = nb.get("metadata")?;
-        let spec = meta.get("kernelspec");
-        [
-            spec.and_then(|k| k.get("language")),
-            spec.and_then(|k| k.get("name")),
-            meta.get("language_info").and_then(|l| l.get("name")),
-        ]
-        .into_iter()
-        .flatten()
-        .find_map(|v| v.as_str().map(str::to_string))
+        let nb = crate::notebook::read(blob.content(), crate::notebook::Parts::Metadata).ok()?;
+        nb.language().map(str::to_string)
     }
 
     /// The blob of the file at `path` in the tree of `commit` (a full hash).

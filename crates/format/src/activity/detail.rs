@@ -1,11 +1,14 @@
 //! Detail objects: locating the value in a log file, then options byte, JSON, base64, Blosc and MIME.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
-use serde::de::{MapAccess, Visitor};
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{MapAccess, SeqAccess, Visitor};
 use sha2::{Digest, Sha256};
 
 use super::image::{self, ImageFormat};
@@ -182,37 +185,143 @@ impl Detail {
     }
 }
 
-/// The `d` map in the order the writer stored it.
-struct Entries(Vec<(String, serde_json::Value)>);
+/// A JSON value as a detail value holds it: a string (borrowed from the value when it has no
+/// escapes), or anything else kept as its JSON text.
+enum Field<'a> {
+    Str(Cow<'a, str>),
+    Other(String),
+}
 
-impl<'de> Deserialize<'de> for Entries {
+impl<'de: 'a, 'a> Deserialize<'de> for Field<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Entries;
+        struct V<'a>(PhantomData<&'a ()>);
+        fn json<E>(v: impl Into<serde_json::Value>) -> Result<Field<'static>, E> {
+            Ok(Field::Other(v.into().to_string()))
+        }
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Field<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Field::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Field::Str(Cow::Owned(v.to_string())))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+                json(v)
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                json(v)
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                json(v)
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                json(v)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                json(serde_json::Value::Null)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<Self::Value, A::Error> {
+                json(serde_json::Value::deserialize(SeqAccessDeserializer::new(
+                    a,
+                ))?)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Self::Value, A::Error> {
+                json(serde_json::Value::deserialize(MapAccessDeserializer::new(
+                    a,
+                ))?)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// The `d` map in the order the writer stored it.
+struct Entries<'a>(Vec<(Cow<'a, str>, Field<'a>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Entries<'a>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an object of MIME type to base64")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Entries, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Entries<'a>, A::Error> {
                 let mut out = Vec::new();
-                while let Some(entry) = m.next_entry::<String, serde_json::Value>()? {
-                    out.push(entry);
+                while let Some((k, v)) = m.next_entry::<Field<'a>, Field<'a>>()? {
+                    // JSON keys are strings.
+                    if let Field::Str(k) = k {
+                        out.push((k, v));
+                    }
                 }
                 Ok(Entries(out))
             }
         }
-        d.deserialize_map(V)
+        d.deserialize_map(V(PhantomData))
     }
 }
 
 #[derive(Deserialize)]
-struct RawValue {
+struct RawValue<'a> {
     t: Option<i64>,
     i: Option<i64>,
     s: Option<serde_json::Value>,
-    d: Option<Entries>,
-    a: Option<Vec<serde_json::Value>>,
+    #[serde(borrow)]
+    d: Option<Entries<'a>>,
+    #[serde(borrow)]
+    a: Option<Vec<Field<'a>>>,
     n: Option<i64>,
+}
+
+/// Only the tags and entries: what comparing values needs.
+#[derive(Deserialize)]
+struct RawStored<'a> {
+    #[serde(borrow)]
+    d: Option<Entries<'a>>,
+    #[serde(borrow)]
+    a: Option<Vec<Field<'a>>>,
+}
+
+/// A detail value read without decoding its entries: what tells two values apart cheaply.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StoredValue<'a> {
+    /// The tags that are strings.
+    pub tags: Vec<Cow<'a, str>>,
+    /// Each entry's MIME type and its stored text (base64, of Blosc when compressed), `None`
+    /// for an entry that is not a string, in stored order. Equal entries are stored alike.
+    pub entries: Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>,
+}
+
+/// Reads a value's tags and stored entries (options byte, then JSON) without base64, Blosc or
+/// images, borrowing from `value`; `None` when it is not a value at all.
+pub fn stored_value(value: &[u8]) -> Option<StoredValue<'_>> {
+    let (_, json) = value.split_first()?;
+    let raw: RawStored = serde_json::from_slice(json).ok()?;
+    fn str_of(f: Field<'_>) -> Option<Cow<'_, str>> {
+        match f {
+            Field::Str(s) => Some(s),
+            Field::Other(_) => None,
+        }
+    }
+    Some(StoredValue {
+        tags: raw
+            .a
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(str_of)
+            .collect(),
+        entries: raw
+            .d
+            .map(|e| e.0)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, str_of(v)))
+            .collect(),
+    })
 }
 
 /// Decodes a value: options byte (bit 0: entries are Blosc-compressed), then JSON.
@@ -244,8 +353,8 @@ pub fn decode_value(value: &[u8]) -> Detail {
         .unwrap_or_default()
         .into_iter()
         .map(|v| match v {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
+            Field::Str(s) => s.into_owned(),
+            Field::Other(json) => json,
         })
         .collect();
     let Some(Entries(entries)) = raw.d else {
@@ -253,7 +362,7 @@ pub fn decode_value(value: &[u8]) -> Detail {
         return detail;
     };
     for (mime, v) in entries {
-        let serde_json::Value::String(b64) = v else {
+        let Field::Str(b64) = v else {
             detail
                 .errors
                 .push(format!("{mime}: entry is not a base64 string"));
@@ -514,6 +623,52 @@ mod tests {
         let legacy = encode_value(7, 0, false, &entries, None, None, false);
         assert!(!String::from_utf8_lossy(&legacy).contains("\"a\""));
         assert_eq!(decode_value(&legacy).action_id, None);
+    }
+
+    #[test]
+    fn stored_values_are_read_without_decoding_their_entries() {
+        let entries = vec![
+            EntryOut {
+                mime: "text/plain".into(),
+                bytes: b"hello\n".to_vec(),
+            },
+            EntryOut {
+                mime: "image/png".into(),
+                bytes: b"not decoded".to_vec(),
+            },
+        ];
+        let tags = vec!["ex:3".to_string(), "x".to_string()];
+        for compress in [false, true] {
+            let v = encode_value(2, 255, true, &entries, Some(&tags), Some(1), compress);
+            let stored = stored_value(&v).unwrap();
+            assert_eq!(stored.tags, tags);
+            let mimes: Vec<&str> = stored.entries.iter().map(|(m, _)| m.as_ref()).collect();
+            assert_eq!(mimes, vec!["text/plain", "image/png"]);
+            let first = stored.entries[0].1.as_deref().unwrap();
+            let plain = if compress {
+                crate::activity::blosc::decompress(&STANDARD.decode(first).unwrap()).unwrap()
+            } else {
+                STANDARD.decode(first).unwrap()
+            };
+            assert_eq!(plain, b"hello\n");
+            // Borrowed from the value, not copied.
+            assert!(matches!(stored.entries[1].1, Some(Cow::Borrowed(_))));
+        }
+        // Odd tags and entries are skipped, and the full decoder says the same of them.
+        let odd = b"\0{\"a\":[5,\"ex:1\",{\"k\":1}],\"d\":{\"text/plain\":7},\"t\":\"x\"}";
+        let stored = stored_value(odd).unwrap();
+        assert_eq!(stored.tags, vec!["ex:1"]);
+        assert_eq!(stored.entries, vec![(Cow::Borrowed("text/plain"), None)]);
+        let d = decode_value(b"\0{\"a\":[5,\"ex:1\",{\"k\":1}],\"d\":{\"text/plain\":7}}");
+        assert_eq!(d.tags, vec!["5", "ex:1", "{\"k\":1}"]);
+        assert!(
+            d.errors[0].contains("not a base64 string"),
+            "{:?}",
+            d.errors
+        );
+        assert!(stored_value(b"").is_none());
+        assert!(stored_value(b"\0{").is_none());
+        assert_eq!(stored_value(b"\0{}").unwrap(), StoredValue::default());
     }
 
     #[test]
