@@ -1,12 +1,18 @@
 //! Benchmark: cell lineage over a synth project (whole history, and one
 //! notebook as the `cell`/`diff` commands build it), with its parts timed
-//! apart. `cargo bench --bench lineage`.
+//! apart; then the commands that need the whole history's lineage, run as
+//! the user runs them (the release binary, output to /dev/null), against
+//! `git log` over the same history, with their peak memory, on projects
+//! shaped like issue 17's (GTM_LINEAGE_SIZES, default "10000,100000";
+//! "0" skips them). `cargo bench --bench lineage`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use gtm_tui::lineage::notebook::NbCell;
 use gtm_tui::lineage::{self, RepoSnapshots, Snapshots};
@@ -82,6 +88,114 @@ impl Snapshots for Cached {
 }
 
 fn main() {
+    if let Some(n) = std::env::var("GTM_LINEAGE_GENERATE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        common::shaped_project(n);
+        return;
+    }
+    let sizes: Vec<usize> = std::env::var("GTM_LINEAGE_SIZES")
+        .unwrap_or_else(|_| "10000,100000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .filter(|&n| n > 0)
+        .collect();
+    // The commands first, while this process is small: a child's peak
+    // memory as the kernel counts it starts from its parent's at the fork.
+    for records in sizes {
+        commands(records);
+    }
+    parts();
+}
+
+/// Runs `cmd` with its output to /dev/null; its wall time and peak resident
+/// memory (the kernel's count for that one child, through wait4).
+// The child is waited for by wait4, which std's Child does not know of.
+#[allow(clippy::zombie_processes)]
+fn run(cmd: &mut Command) -> (Duration, u64) {
+    let t = Instant::now();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let pid = i32::try_from(child.id()).expect("pid");
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pointers are to live locals; pid is our own child, not yet waited for.
+    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(got, pid, "wait4");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{cmd:?} failed: {status}"
+    );
+    // ru_maxrss is in kilobytes on Linux.
+    (
+        t.elapsed(),
+        u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
+    )
+}
+
+/// The fastest of three runs, and the highest peak memory among them.
+fn best_of_three(mut make: impl FnMut() -> Command) -> (Duration, u64) {
+    let runs: Vec<_> = (0..3).map(|_| run(&mut make())).collect();
+    let time = runs.iter().map(|r| r.0).min().unwrap_or_default();
+    let peak = runs.iter().map(|r| r.1).max().unwrap_or(0);
+    (time, peak)
+}
+
+fn commands(records: usize) {
+    // Generated in a child, so that the generator's memory is not ours.
+    let status = Command::new(std::env::current_exe().expect("bench binary"))
+        .env("GTM_LINEAGE_GENERATE", records.to_string())
+        .status()
+        .expect("generate");
+    assert!(status.success(), "generating {records} records");
+    let dir = common::shaped_project(records);
+    let bin = env!("CARGO_BIN_EXE_gtm-tui");
+    let gtm = |args: &'static [&'static str], dir: &Path| {
+        let dir = dir.to_path_buf();
+        move || {
+            let mut c = Command::new(bin);
+            c.args(args).arg(&dir).env("NO_COLOR", "1");
+            c
+        }
+    };
+    let (git, git_peak) = best_of_three(|| {
+        let mut c = Command::new("git");
+        c.arg("-C")
+            .arg(&dir)
+            .args(["log", "--format=%H%x00%an%x00%at%x00%B"]);
+        c
+    });
+    println!();
+    println!(
+        "| {records} records, shaped as issue 17's | time | ÷ `git log` | peak resident | per record |"
+    );
+    println!("|---|---|---|---|---|");
+    let row = |name: &str, (time, peak): (Duration, u64)| {
+        println!(
+            "| {name} | {:.2} s | {:.2}× | {} MiB | {:.1} KB |",
+            time.as_secs_f64(),
+            time.as_secs_f64() / git.as_secs_f64().max(1e-9),
+            peak >> 20,
+            peak as f64 / 1024.0 / records.max(1) as f64
+        );
+    };
+    row("`git log --format=%H%x00%an%x00%at%x00%B`", (git, git_peak));
+    row("`export`", best_of_three(gtm(&["export"], &dir)));
+    row(
+        "`export --cells`",
+        best_of_three(gtm(&["export", "--cells"], &dir)),
+    );
+    row("`stats`", best_of_three(gtm(&["stats"], &dir)));
+    row("`stuck`", best_of_three(gtm(&["stuck"], &dir)));
+}
+
+/// Lineage in process on the benchmark project, its parts timed apart.
+fn parts() {
     let records = common::records();
     let dir = common::project(records);
     let project = Project::open(&dir, None).expect("project");

@@ -39,6 +39,32 @@ pub fn project(records: usize) -> PathBuf {
     dir
 }
 
+/// A project shaped like the one issue 17 measured: 40-cell notebooks, log
+/// files rotated at 64 KB, a plot in about one new cell in ten, a large
+/// output in one in twenty. Generated on first use, kept under target/.
+pub fn shaped_project(records: usize) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("bench-data")
+        .join(format!("shaped-{records}"));
+    if !dir.join(".git").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("bench dir");
+        let t = Instant::now();
+        let workload = Workload {
+            records,
+            seed: 17,
+            rotate_bytes: 64 * 1024,
+            max_cells: 40,
+            image_every: 10,
+            large_every: 20,
+            ..Workload::default()
+        };
+        workload.generate(&dir).expect("synth project");
+        eprintln!("generated {records} records in {:.1?}", t.elapsed());
+    }
+    dir
+}
+
 pub fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v.get(v.len() / 2).copied().unwrap_or_default()

@@ -9,9 +9,7 @@ use super::catalogue::{NOTE_TITLES, PY_ORDINARY, R_ORDINARY, jpeg_variant};
 use super::notebook::{
     Cell, Marker, Out, Py, Rt, Template, notebook_json, render_source, run_outputs, truncate_result,
 };
-use super::{
-    INSERT_CHANCE, MAX_CELLS, MAX_NOTEBOOKS, MAX_RUN_ALL, Sim, WORLD_MIX, client_order, record,
-};
+use super::{INSERT_CHANCE, MAX_NOTEBOOKS, MAX_RUN_ALL, Sim, WORLD_MIX, client_order, record};
 use crate::activity::detail::{EntryOut, fence_code};
 use crate::activity::kinds::{ActionKind, DetailKind, RecordKind};
 use crate::synth::writer::{CellRef, DetailSpec};
@@ -38,7 +36,7 @@ impl Sim<'_> {
         // are rare but each defeats a naive matching of executions to cells.
         let action = self.rng.below(1000);
         if code < 2 || action < 400 {
-            let nb = if code < MAX_CELLS {
+            let nb = if code < self.cfg.max_cells {
                 nb
             } else if mine.len() < MAX_NOTEBOOKS {
                 let index = self.notebooks.len();
@@ -95,7 +93,7 @@ impl Sim<'_> {
     /// below the original (Jupyter gives the paste a new id); returns the
     /// copy's index. The copy has not run yet.
     fn copy_cell(&mut self, nb: usize) -> usize {
-        if self.notebooks[nb].code_cells() >= MAX_CELLS {
+        if self.notebooks[nb].code_cells() >= self.cfg.max_cells {
             self.drop_old_cell(nb);
         }
         let orig = self.recent_code_cell(nb);

@@ -125,6 +125,11 @@ pub struct Workload {
     /// workload written before this existed keeps its exact history.
     /// Needs Jupyter notebooks (`notebooks` > 0).
     pub streaks: usize,
+    /// Code cells a notebook grows to before work moves to a new notebook
+    /// (or, with enough notebooks open, an old cell is deleted). 20 by
+    /// default; it draws no random numbers, so a workload that leaves it
+    /// keeps its exact history.
+    pub max_cells: usize,
 }
 
 impl Default for Workload {
@@ -155,6 +160,7 @@ impl Default for Workload {
             start_time: 1_551_708_000, // 2019-03-04 14:00 UTC (9:00 in New York)
             upgrades: false,
             streaks: 0,
+            max_cells: MAX_CELLS,
         }
     }
 }
@@ -210,8 +216,8 @@ struct Sim<'a> {
     streaks_begun: usize,
 }
 
-/// Code cells in a notebook before the user opens another one (or tidies up).
-const MAX_CELLS: usize = 20;
+/// The default of [`Workload::max_cells`].
+pub const MAX_CELLS: usize = 20;
 /// Notebooks one writer keeps; after that, long notebooks lose old cells.
 const MAX_NOTEBOOKS: usize = 6;
 /// Uploaded files kept in input/; after that, uploads give way to deletions.

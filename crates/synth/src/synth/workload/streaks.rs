@@ -1,8 +1,8 @@
 //! Planted retry streaks: one new cell run again and again within minutes, with tracebacks or unrecorded errors.
 
+use super::Sim;
 use super::catalogue::DATASETS;
 use super::notebook::{Cell, Marker, Out, Py, Template, render_source};
-use super::{MAX_CELLS, Sim};
 use crate::synth::writer::{CellRef, PlantedStreak};
 
 impl Sim<'_> {
@@ -45,7 +45,7 @@ impl Sim<'_> {
             self.run_cells(nb, &[idx]);
             self.w.advance(self.rng.range(8, 60));
         }
-        if self.notebooks[nb].code_cells() >= MAX_CELLS {
+        if self.notebooks[nb].code_cells() >= self.cfg.max_cells {
             self.drop_old_cell(nb);
         }
         let runs = 4 + self.rng.below(7) as usize;

@@ -455,3 +455,38 @@ fn hundred_thousand_records() {
         }
     }
 }
+
+/// Code cells in each notebook of the work tree, as last saved.
+fn saved_code_cells(dir: &std::path::Path) -> Vec<usize> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir.join("code")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "ipynb") {
+            let nb: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            let cells = nb["cells"].as_array().unwrap();
+            out.push(cells.iter().filter(|c| c["cell_type"] == "code").count());
+        }
+    }
+    out
+}
+
+#[test]
+fn notebooks_grow_to_max_cells() {
+    for max_cells in [MAX_CELLS, 40] {
+        let dir = tempfile::TempDir::new().unwrap();
+        let wl = Workload {
+            records: 1500,
+            branches: false,
+            max_cells,
+            ..Workload::default()
+        };
+        wl.generate(dir.path()).unwrap();
+        let sizes = saved_code_cells(dir.path());
+        let most = sizes.iter().copied().max().unwrap_or(0);
+        assert!(
+            most > max_cells * 3 / 4 && most <= max_cells + 1,
+            "max_cells {max_cells}: notebooks of {sizes:?} code cells"
+        );
+    }
+}
