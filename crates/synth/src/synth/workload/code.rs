@@ -7,7 +7,8 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::catalogue::{NOTE_TITLES, PY_ORDINARY, R_ORDINARY, jpeg_variant};
 use super::notebook::{
-    Cell, Marker, Out, Py, Rt, Template, notebook_json, render_source, run_outputs, truncate_result,
+    Cell, Marker, Out, Py, Rt, SaveAs, Template, notebook_json, render_source, run_outputs,
+    truncate_result,
 };
 use super::{INSERT_CHANCE, MAX_NOTEBOOKS, MAX_RUN_ALL, Sim, WORLD_MIX, client_order, record};
 use crate::activity::detail::{EntryOut, fence_code};
@@ -362,9 +363,17 @@ impl Sim<'_> {
     }
 
     pub(super) fn save(&mut self, nb: usize) {
+        // Each draws a random number only when switched on, so that other
+        // workloads keep their exact history.
+        let strip = self.cfg.strip_saves > 0.0 && self.rng.chance(self.cfg.strip_saves);
+        let new_ids = self.cfg.regenerate_ids.then(|| {
+            self.saves += 1;
+            self.saves
+        });
         let json = notebook_json(
             &mut self.notebooks[nb],
             self.cfg.cell_ids,
+            SaveAs { strip, new_ids },
             &self.png_b64,
             &self.gif_b64,
         );

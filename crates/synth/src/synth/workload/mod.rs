@@ -130,6 +130,13 @@ pub struct Workload {
     /// default; it draws no random numbers, so a workload that leaves it
     /// keeps its exact history.
     pub max_cells: usize,
+    /// Chance that a save of a notebook has its execution counts and outputs
+    /// cleared, as "Clear all outputs" before saving or nbstripout leave it.
+    /// 0 (the default) draws no random numbers.
+    pub strip_saves: f64,
+    /// Every save gives every cell a new id, as JupyterLab 3.0 did (needs
+    /// `cell_ids`). The truth in [`Written`] keeps the cells' real identity.
+    pub regenerate_ids: bool,
 }
 
 impl Default for Workload {
@@ -161,6 +168,8 @@ impl Default for Workload {
             upgrades: false,
             streaks: 0,
             max_cells: MAX_CELLS,
+            strip_saves: 0.0,
+            regenerate_ids: false,
         }
     }
 }
@@ -214,6 +223,8 @@ struct Sim<'a> {
     forced: Option<Vec<Out>>,
     /// Planted streaks begun, including any the end of the history cut short.
     streaks_begun: usize,
+    /// Notebook saves so far (salts regenerated ids).
+    saves: u64,
 }
 
 /// The default of [`Workload::max_cells`].
@@ -300,6 +311,7 @@ impl<'a> Sim<'a> {
             planted: Vec::new(),
             forced: None,
             streaks_begun: 0,
+            saves: 0,
         };
         for i in 0..cfg.notebooks {
             let writer = i % sim.slots.len();

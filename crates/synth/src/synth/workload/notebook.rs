@@ -489,22 +489,39 @@ fn pretty(v: &serde_json::Value) -> String {
     String::from_utf8(out).unwrap_or_else(|_| v.to_string())
 }
 
-fn cell_value(c: &Cell, cell_ids: bool, png_b64: &str, gif_b64: &str) -> serde_json::Value {
+/// How one save differs from Jupyter's plain save.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct SaveAs {
+    /// Execution counts and outputs cleared.
+    pub strip: bool,
+    /// Every id drawn anew from this save's number.
+    pub new_ids: Option<u64>,
+}
+
+fn cell_value(
+    c: &Cell,
+    cell_ids: bool,
+    save: SaveAs,
+    png_b64: &str,
+    gif_b64: &str,
+) -> serde_json::Value {
     use serde_json::{Value, json};
     let mut m = serde_json::Map::new();
     if cell_ids {
-        m.insert(
-            "id".into(),
-            json!(format!("{:08x}", fnv(&c.id.to_string()) as u32)),
-        );
+        let id = match save.new_ids {
+            Some(n) => fnv(&format!("{}/{n}", c.id)),
+            None => fnv(&c.id.to_string()),
+        };
+        m.insert("id".into(), json!(format!("{:08x}", id as u32)));
     }
     m.insert("metadata".into(), json!({}));
     m.insert("source".into(), lines(&c.source));
     if c.is_code() {
         m.insert("cell_type".into(), json!("code"));
-        m.insert("execution_count".into(), json!(c.count));
-        let outs: Vec<Value> = c
-            .outputs
+        let count = if save.strip { None } else { c.count };
+        m.insert("execution_count".into(), json!(count));
+        let kept: &[Out] = if save.strip { &[] } else { &c.outputs };
+        let outs: Vec<Value> = kept
             .iter()
             .map(|o| match o {
                 Out::Stream(t) => {
@@ -570,27 +587,36 @@ fn notebook_tail(cell_ids: bool) -> serde_json::Value {
 pub(super) fn notebook_json(
     nb: &mut Notebook,
     cell_ids: bool,
+    save: SaveAs,
     png_b64: &str,
     gif_b64: &str,
 ) -> Vec<u8> {
+    // The cell sits two levels deep: indent its lines by two spaces.
+    let render = |c: &Cell| {
+        let mut f = String::new();
+        for (n, line) in pretty(&cell_value(c, cell_ids, save, png_b64, gif_b64))
+            .lines()
+            .enumerate()
+        {
+            if n > 0 {
+                f.push('\n');
+            }
+            f.push_str("  ");
+            f.push_str(line);
+        }
+        f
+    };
     let mut out = String::with_capacity(8192);
     out.push_str("{\n \"cells\": [");
     for (i, c) in nb.cells.iter_mut().enumerate() {
         out.push_str(if i == 0 { "\n" } else { ",\n" });
+        if save != SaveAs::default() {
+            // Only a plain save's cells are cached: the next plain save reuses them.
+            out.push_str(&render(c));
+            continue;
+        }
         if c.json.is_none() {
-            // The cell sits two levels deep: indent its lines by two spaces.
-            let mut f = String::new();
-            for (n, line) in pretty(&cell_value(c, cell_ids, png_b64, gif_b64))
-                .lines()
-                .enumerate()
-            {
-                if n > 0 {
-                    f.push('\n');
-                }
-                f.push_str("  ");
-                f.push_str(line);
-            }
-            c.json = Some(f);
+            c.json = Some(render(c));
         }
         out.push_str(c.json.as_deref().unwrap_or_default());
     }
@@ -622,7 +648,7 @@ mod tests {
         };
         for cell_ids in [true, false] {
             nb.cells.clear();
-            let empty = notebook_json(&mut nb, cell_ids, "UE5H", "R0lG");
+            let empty = notebook_json(&mut nb, cell_ids, SaveAs::default(), "UE5H", "R0lG");
             let mut doc = notebook_tail(cell_ids);
             doc["cells"] = serde_json::json!([]);
             assert_eq!(String::from_utf8(empty).unwrap(), pretty(&doc) + "\n");
@@ -651,17 +677,17 @@ mod tests {
                 c.outputs = run_outputs(&c, 1, 5).0;
                 nb.cells.push(c);
             }
-            let fast = notebook_json(&mut nb, cell_ids, "UE5H", "R0lG");
+            let fast = notebook_json(&mut nb, cell_ids, SaveAs::default(), "UE5H", "R0lG");
             let cells: Vec<serde_json::Value> = nb
                 .cells
                 .iter()
-                .map(|c| cell_value(c, cell_ids, "UE5H", "R0lG"))
+                .map(|c| cell_value(c, cell_ids, SaveAs::default(), "UE5H", "R0lG"))
                 .collect();
             doc["cells"] = serde_json::Value::Array(cells);
             let slow = pretty(&doc) + "\n";
             assert_eq!(String::from_utf8(fast.clone()).unwrap(), slow);
             assert_eq!(
-                notebook_json(&mut nb, cell_ids, "UE5H", "R0lG"),
+                notebook_json(&mut nb, cell_ids, SaveAs::default(), "UE5H", "R0lG"),
                 fast,
                 "cached"
             );

@@ -490,3 +490,109 @@ fn notebooks_grow_to_max_cells() {
         );
     }
 }
+
+/// Every version of `path` in the history of HEAD, newest first, as JSON.
+fn versions(dir: &std::path::Path, path: &str) -> Vec<serde_json::Value> {
+    let repo = Repository::open(dir).unwrap();
+    let mut walk = repo.revwalk().unwrap();
+    walk.push_head().unwrap();
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for oid in walk {
+        let tree = repo.find_commit(oid.unwrap()).unwrap().tree().unwrap();
+        let Ok(entry) = tree.get_path(std::path::Path::new(path)) else {
+            continue;
+        };
+        if seen.insert(entry.id()) {
+            let blob = repo.find_blob(entry.id()).unwrap();
+            out.push(serde_json::from_slice(blob.content()).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn stripped_saves_and_regenerated_ids() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let wl = Workload {
+        records: 400,
+        branches: false,
+        r_console: false,
+        cell_ids: true,
+        strip_saves: 1.0,
+        regenerate_ids: true,
+        ..Workload::default()
+    };
+    let written = wl.generate(dir.path()).unwrap();
+    let path = cells_by_notebook(&written).into_keys().next().unwrap();
+    let all = versions(dir.path(), &path);
+    assert!(all.len() > 5, "{} versions of {path}", all.len());
+    let ids = |v: &serde_json::Value| -> BTreeSet<String> {
+        v["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    for v in &all {
+        for c in v["cells"].as_array().unwrap() {
+            if c["cell_type"] == "code" {
+                assert!(c["execution_count"].is_null(), "{c}");
+                assert_eq!(c["outputs"], serde_json::json!([]), "{c}");
+            }
+        }
+    }
+    for pair in all.windows(2) {
+        let (a, b) = (ids(&pair[0]), ids(&pair[1]));
+        assert!(
+            !a.is_empty() && a.is_disjoint(&b),
+            "ids kept across saves: {a:?} {b:?}"
+        );
+    }
+}
+
+/// Nothing switched on, nothing drawn: the default history is unchanged by
+/// the options existing (stripping off, ids kept, counts and outputs saved).
+#[test]
+fn plain_saves_keep_counts_outputs_and_ids() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let wl = Workload {
+        records: 300,
+        branches: false,
+        r_console: false,
+        cell_ids: true,
+        ..Workload::default()
+    };
+    let written = wl.generate(dir.path()).unwrap();
+    let path = cells_by_notebook(&written).into_keys().next().unwrap();
+    let all = versions(dir.path(), &path);
+    let code: Vec<&serde_json::Value> = all
+        .iter()
+        .flat_map(|v| v["cells"].as_array().unwrap())
+        .filter(|c| c["cell_type"] == "code")
+        .collect();
+    assert!(code.iter().any(|c| c["execution_count"].is_u64()));
+    assert!(
+        code.iter()
+            .any(|c| !c["outputs"].as_array().unwrap().is_empty())
+    );
+    let first: BTreeSet<&str> = all
+        .iter()
+        .flat_map(|v| v["cells"].as_array().unwrap())
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    let cells = code.len();
+    assert!(first.len() < cells, "ids are kept across saves");
+}
+
+/// The notebooks a workload's code ran in, each with the cells that ran there.
+fn cells_by_notebook(written: &Written) -> std::collections::BTreeMap<String, BTreeSet<u64>> {
+    let mut out: std::collections::BTreeMap<String, BTreeSet<u64>> = Default::default();
+    for d in written.records.iter().flat_map(|r| &r.details) {
+        if let Some(c) = d.cell.as_ref().filter(|c| c.notebook != "console") {
+            out.entry(c.notebook.clone()).or_default().insert(c.cell);
+        }
+    }
+    out
+}
