@@ -215,6 +215,7 @@ impl<'a> Timeline<'a> {
         };
         let prev = self.chain.last();
         // Per cell: the cell of the previous version it is.
+        let mut churned = false;
         let pred: Vec<Option<usize>> = match prev {
             None => vec![None; cells.len()],
             Some(p) if ided && p.ided => {
@@ -224,13 +225,33 @@ impl<'a> Timeline<'a> {
                     .enumerate()
                     .filter_map(|(i, c)| Some((c.id.as_deref()?, i)))
                     .collect();
-                cells
+                let by_id: Vec<Option<usize>> = cells
                     .iter()
                     .map(|c| c.id.as_deref().and_then(|id| at.get(id).copied()))
-                    .collect()
+                    .collect();
+                // Tools that give cells new ids on every save (JupyterLab
+                // 3.0, nbstripout's renumbering) make most ids new while the
+                // sources stay: then the content says more than the ids.
+                let matched = by_id.iter().flatten().count();
+                if matched * 2 < cells.len().min(p.cells.len()) {
+                    let by_content = align(&p.cells, &cells);
+                    let same = by_content
+                        .iter()
+                        .zip(cells.iter())
+                        .filter(|(i, c)| {
+                            i.and_then(|i| p.cells.get(i))
+                                .is_some_and(|b| b.source == c.source)
+                        })
+                        .count();
+                    churned = same > matched;
+                    if churned { by_content } else { by_id }
+                } else {
+                    by_id
+                }
             }
             Some(p) => align(&p.cells, &cells),
         };
+        let ided = ided && !churned;
         let mut vids = Vec::with_capacity(cells.len());
         let mut shows: Vec<Option<usize>> = vec![None; cells.len()];
         // Cells that ran since the previous version, to be traced to runs.
