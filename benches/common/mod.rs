@@ -19,38 +19,25 @@ pub fn records() -> usize {
 
 /// The synth project of `records` records, generated on first use.
 pub fn project(records: usize) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("bench-data")
-        .join(format!("synth-{records}"));
-    if !dir.join(".git").exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("bench dir");
-        let t = Instant::now();
-        let workload = Workload {
+    kept(
+        &format!("synth-{records}"),
+        Workload {
             records,
             seed: 7,
             // Smaller rotation than the client's 8 MB keeps the generated repository small.
             rotate_bytes: 256 * 1024,
             ..Workload::default()
-        };
-        workload.generate(&dir).expect("synth project");
-        eprintln!("generated {records} records in {:.1?}", t.elapsed());
-    }
-    dir
+        },
+    )
 }
 
 /// A project shaped like the one issue 17 measured: 40-cell notebooks, log
 /// files rotated at 64 KB, a plot in about one new cell in ten, a large
 /// output in one in twenty. Generated on first use, kept under target/.
 pub fn shaped_project(records: usize) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("bench-data")
-        .join(format!("shaped-{records}"));
-    if !dir.join(".git").exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("bench dir");
-        let t = Instant::now();
-        let workload = Workload {
+    kept(
+        &format!("shaped-{records}"),
+        Workload {
             records,
             seed: 17,
             rotate_bytes: 64 * 1024,
@@ -58,9 +45,25 @@ pub fn shaped_project(records: usize) -> PathBuf {
             image_every: 10,
             large_every: 20,
             ..Workload::default()
-        };
+        },
+    )
+}
+
+/// `workload` generated into target/tmp/bench-data/`name` unless it is there.
+fn kept(name: &str, workload: Workload) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("bench-data")
+        .join(name);
+    if !dir.join(".git").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("bench dir");
+        let t = Instant::now();
         workload.generate(&dir).expect("synth project");
-        eprintln!("generated {records} records in {:.1?}", t.elapsed());
+        eprintln!(
+            "generated {} records in {:.1?}",
+            workload.records,
+            t.elapsed()
+        );
     }
     dir
 }
