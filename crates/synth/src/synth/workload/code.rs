@@ -681,7 +681,9 @@ mod tests {
         // Identical source, different true cells.
         let mut by_source: std::collections::HashMap<Vec<u8>, BTreeSet<u64>> = Default::default();
         for d in written.records.iter().flat_map(|r| &r.details) {
-            if let (true, Some(c)) = (d.type_id == DetailKind::CodeExecuted.id(), &d.cell) {
+            if d.type_id == DetailKind::CodeExecuted.id()
+                && let Some(c) = &d.cell
+            {
                 by_source
                     .entry(d.entries[0].bytes.clone())
                     .or_default()
