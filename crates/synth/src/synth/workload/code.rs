@@ -33,6 +33,9 @@ impl Sim<'_> {
             Some(_) => *self.rng.pick(&mine),
         };
         let code = self.notebooks[nb].code_cells();
+        if self.cfg.reshapes > 0.0 && code >= 4 && self.rng.chance(self.cfg.reshapes) {
+            return self.reshape(nb);
+        }
         // Per mille of notebook code steps. Copies, duplicates and "Run all"
         // are rare but each defeats a naive matching of executions to cells.
         let action = self.rng.below(1000);
@@ -76,6 +79,79 @@ impl Sim<'_> {
             let start = self.rng.below((code_idx.len() - n + 1) as u64) as usize;
             self.run_cells(nb, &code_idx[start..start + n]);
         }
+    }
+
+    /// A rewrite, split or merge of the cell in focus, then its run.
+    fn reshape(&mut self, nb: usize) {
+        let idx = self.recent_code_cell(nb);
+        let lines = self.notebooks[nb].cells[idx].source.lines().count();
+        match self.rng.below(3) {
+            1 if lines >= 2 => self.split_cell(nb, idx),
+            2 => self.merge_cells(nb, idx),
+            _ => self.rewrite_cell(nb, idx),
+        }
+    }
+
+    /// Most of a cell rewritten: another template in its place.
+    fn rewrite_cell(&mut self, nb: usize, idx: usize) {
+        let before = self.notebooks[nb].cells[idx].source.clone();
+        let t = *self.rng.pick(PY_ORDINARY);
+        let params = self.params();
+        let ds = self.notebooks[nb].dataset;
+        let cell = &mut self.notebooks[nb].cells[idx];
+        cell.template = Template::Py(t);
+        cell.params = params;
+        cell.source = render_source(cell, ds);
+        cell.json = None;
+        if cell.source == before {
+            cell.source.push_str("\n# rewritten");
+        }
+        self.run_cells(nb, &[idx]);
+    }
+
+    /// "Split cell" at the middle line: the top half keeps the cell (and
+    /// its id, as Jupyter does), the bottom half is a new cell below; both run.
+    fn split_cell(&mut self, nb: usize, idx: usize) {
+        let id = self.cell_id();
+        let cell = &mut self.notebooks[nb].cells[idx];
+        let lines: Vec<&str> = cell.source.lines().collect();
+        let mid = lines.len() / 2;
+        let (top, bottom) = (lines[..mid].join("\n"), lines[mid..].join("\n"));
+        cell.template = Template::Py(Py::Text);
+        cell.source = top;
+        cell.json = None;
+        let below = Cell {
+            id,
+            template: Template::Py(Py::Text),
+            params: cell.params,
+            marker: Marker::None,
+            source: bottom,
+            count: None,
+            outputs: Vec::new(),
+            json: None,
+        };
+        self.notebooks[nb].cells.insert(idx + 1, below);
+        self.run_cells(nb, &[idx, idx + 1]);
+    }
+
+    /// "Merge cell below": the next code cell's code joins this one's, and
+    /// that cell is gone. A cell with none below merges into the one above.
+    fn merge_cells(&mut self, nb: usize, idx: usize) {
+        let code = self.notebooks[nb].code_indices();
+        let Some(k) = code.iter().position(|&i| i == idx) else {
+            return self.rewrite_cell(nb, idx);
+        };
+        let (upper, lower) = match (code.get(k + 1), k.checked_sub(1).map(|j| code[j])) {
+            (Some(&below), _) => (idx, below),
+            (None, Some(above)) => (above, idx),
+            (None, None) => return self.rewrite_cell(nb, idx),
+        };
+        let gone = self.notebooks[nb].cells.remove(lower);
+        let cell = &mut self.notebooks[nb].cells[upper];
+        cell.source = format!("{}\n{}", cell.source, gone.source);
+        cell.template = Template::Py(Py::Text);
+        cell.json = None;
+        self.run_cells(nb, &[upper]);
     }
 
     /// "Run all" (sometimes after a kernel restart): every code cell, top to

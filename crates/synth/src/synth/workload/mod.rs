@@ -137,6 +137,12 @@ pub struct Workload {
     /// Every save gives every cell a new id, as JupyterLab 3.0 did (needs
     /// `cell_ids`). The truth in [`Written`] keeps the cells' real identity.
     pub regenerate_ids: bool,
+    /// Chance that a notebook code step reshapes a cell instead: rewrites
+    /// most of it (another template), splits it in two (the top half keeps
+    /// its identity) or merges it with the next code cell (the upper one
+    /// lives on), then runs the result. 0 (the default) draws no random
+    /// numbers.
+    pub reshapes: f64,
 }
 
 impl Default for Workload {
@@ -170,6 +176,7 @@ impl Default for Workload {
             max_cells: MAX_CELLS,
             strip_saves: 0.0,
             regenerate_ids: false,
+            reshapes: 0.0,
         }
     }
 }

@@ -26,6 +26,9 @@ pub(super) enum Py {
     /// Only in planted retry streaks: a polynomial fit, sometimes wrapped
     /// in try/except to print the traceback.
     Fit,
+    /// Code as the user left it after splitting or merging cells: no
+    /// template renders it, so an edit is a line typed by hand.
+    Text,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,6 +241,8 @@ pub(super) fn render_source(cell: &Cell, dataset: usize) -> String {
                 "from IPython.display import Image\nImage(filename='../output/animation_{}.gif')",
                 p[0] % 10
             ),
+            // Its marker line, if any, is already in the text.
+            Py::Text => return cell.source.clone(),
             Py::Plain => format!(
                 "threshold = {}\ncolumns = ['{}', '{}']",
                 p[0] % 100,
@@ -366,7 +371,7 @@ pub(super) fn run_outputs(cell: &Cell, dataset: usize, seed: u64) -> (Vec<Out>, 
     let full: Vec<Out> = match cell.template {
         Template::Markdown => Vec::new(),
         Template::Py(t) => match t {
-            Py::Imports | Py::Plain => Vec::new(),
+            Py::Imports | Py::Plain | Py::Text => Vec::new(),
             Py::Load => vec![Out::Result(format!("({}, {})", ds.rows, ds.nums.len() + 1))],
             Py::Head => vec![Out::Result(df_table(ds, 3 + p[0] as usize % 8, &mut rng))],
             Py::Describe => vec![Out::Result(describe(ds, &mut rng))],
