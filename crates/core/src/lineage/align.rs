@@ -60,18 +60,30 @@ pub fn align(old: &[NbCell], new: &[NbCell]) -> Vec<Option<usize>> {
         let one_each = a.1 - a.0 == 1 && b.1 - b.0 == 1;
         let edited = |i: usize, j: usize| {
             let (x, y) = (old.get(i)?, new.get(j)?);
+            // A cell split in two keeps its top half, and one merged with
+            // the cell below keeps its own code first: the part that is a
+            // prefix of the whole is the cell that lives on.
+            if head_lines(&x.source, &y.source) || head_lines(&y.source, &x.source) {
+                return Some(1.0);
+            }
             let r = ratio(&x.source, &y.source);
-            let floor = if one_each {
-                GAP_SIMILARITY
-            } else {
-                super::SIMILARITY
-            };
+            // One cell gone and one come between the same neighbours is a
+            // rewrite in place, however little of the code is left.
+            let floor = if one_each { 0.0 } else { super::SIMILARITY };
             (r >= floor).then_some(r)
         };
         // What is left is matched and its own gaps stay unmatched.
         let _ = gaps(&mut out, a, b, &edited);
     }
     out
+}
+
+/// Whether `part` is the first whole lines of `whole` (and not all of it).
+fn head_lines(part: &str, whole: &str) -> bool {
+    !part.is_empty()
+        && whole
+            .strip_prefix(part)
+            .is_some_and(|rest| rest.starts_with('\n'))
 }
 
 fn set(out: &mut [Option<usize>], new: usize, old: usize) {
@@ -251,7 +263,7 @@ mod tests {
     }
 
     #[test]
-    fn unrelated_cells_in_one_place_are_not_matched() {
+    fn one_cell_replaced_in_place_is_rewritten_but_two_unrelated_are_not_matched() {
         let old = vec![
             c("a = 1", Some(1)),
             c("import os", Some(2)),
@@ -262,8 +274,46 @@ mod tests {
             c("print(open('f').read())", Some(4)),
             c("z", Some(3)),
         ];
-        assert_eq!(align(&old, &new), vec![Some(0), None, Some(2)]);
+        assert_eq!(align(&old, &new), vec![Some(0), Some(1), Some(2)]);
+        // Two cells where one was: the unrelated one is new.
+        let new = vec![
+            c("a = 1", Some(1)),
+            c("import os\nimport sys", Some(4)),
+            c("print(open('f').read())", Some(5)),
+            c("z", Some(3)),
+        ];
+        assert_eq!(align(&old, &new), vec![Some(0), Some(1), None, Some(2)]);
         assert!(align(&[], &new).iter().all(Option::is_none));
         assert!(align(&old, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_split_keeps_its_top_half_and_a_merge_its_upper_cell() {
+        let old = vec![
+            c("a = 1", Some(1)),
+            c("x = load()\ny = x * 2\nprint(y.describe())", Some(2)),
+            c("z", Some(3)),
+        ];
+        let split = vec![
+            c("a = 1", Some(1)),
+            c("x = load()", Some(4)),
+            c("y = x * 2\nprint(y.describe())", Some(5)),
+            c("z", Some(3)),
+        ];
+        assert_eq!(align(&old, &split), vec![Some(0), Some(1), None, Some(2)]);
+        // Merged with a longer cell below: the upper one lives on.
+        let old = vec![
+            c("a = 1", Some(1)),
+            c("x = 2", Some(2)),
+            c("for i in range(10):\n    print(i, x * i, x ** i)", Some(3)),
+        ];
+        let merged = vec![
+            c("a = 1", Some(1)),
+            c(
+                "x = 2\nfor i in range(10):\n    print(i, x * i, x ** i)",
+                Some(4),
+            ),
+        ];
+        assert_eq!(align(&old, &merged), vec![Some(0), Some(1)]);
     }
 }
