@@ -283,13 +283,10 @@ impl Assigner<'_> {
                         .unwrap_or_default()
                 })
                 .collect();
-            // A run that could only start a new cell needs no evidence;
-            // the saved notebook is read only when there is a choice.
-            let after = if cands.iter().any(|c| !c.is_empty()) || positions.len() > 1 {
-                tl.after(r, snaps)
-            } else {
-                None
-            };
+            // Every run reads the save after it, even one with no
+            // candidate: that save may know the cell it made by id, and a
+            // save with no counts is traced through the sources it shows.
+            let after = tl.after(r, snaps);
             for (p, vid) in tl.take_fresh() {
                 self.learn(p, vid);
             }

@@ -286,6 +286,24 @@ impl<'a> Timeline<'a> {
         // Bottom up: of two cells with the same source and count, the lower
         // is the later (a paste goes below its original).
         let mut latest = None;
+        if cells.iter().all(|c| c.count.is_none()) {
+            // Without counts a cell whose code is as it was still shows
+            // the run it showed, unless a run since is traced to it.
+            for (c, slot) in shows.iter_mut().enumerate() {
+                let before = pred.get(c).copied().flatten().and_then(|i| {
+                    let p = prev?;
+                    Some((p.cells.get(i)?, p.shows.get(i).copied().flatten()))
+                });
+                if slot.is_none()
+                    && let (Some(cell), Some((b, shown))) = (cells.get(c), before)
+                    && b.source == cell.source
+                {
+                    *slot = shown;
+                }
+            }
+            let latest = self.trace_by_source(r, prev, &cells, &pred, &mut shows);
+            return self.finish_push(r, version, cells, vids, shows, ided, latest);
+        }
         for &c in touched.iter().rev() {
             let Some(cell) = cells.get(c) else { continue };
             let Some(n) = cell.count else { continue };
@@ -319,6 +337,21 @@ impl<'a> Timeline<'a> {
                 }
             }
         }
+        self.finish_push(r, version, cells, vids, shows, ided, latest)
+    }
+
+    /// Records version `version` read at record `r` as the newest of the chain.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_push(
+        &mut self,
+        r: usize,
+        version: Version,
+        cells: Arc<Vec<NbCell>>,
+        vids: Vec<Vid>,
+        shows: Vec<Option<usize>>,
+        ided: bool,
+        latest: Option<usize>,
+    ) -> usize {
         let at = self.chain.len();
         for (&vid, &pos) in vids.iter().zip(&shows) {
             if let Some(p) = pos
@@ -339,6 +372,74 @@ impl<'a> Timeline<'a> {
             latest,
         });
         at
+    }
+
+    /// Traces the cells of a version saved without execution counts
+    /// ("Clear all outputs", nbstripout) to runs by their source alone:
+    /// each run since the previous version that no version has shown yet
+    /// goes to a cell with its source, an edited or new cell before one
+    /// left as it was; of several runs of one source, the latest are the
+    /// ones shown, in notebook order. Returns the latest record shown.
+    fn trace_by_source(
+        &self,
+        r: usize,
+        prev: Option<&Snap>,
+        cells: &[NbCell],
+        pred: &[Option<usize>],
+        shows: &mut [Option<usize>],
+    ) -> Option<usize> {
+        let start = prev.map_or(0, |p| self.positions(p.record).end);
+        let end = self.positions(r).end;
+        let mut runs: QuickMap<&str, Vec<usize>> = QuickMap::default();
+        for pos in start..end {
+            if self.shown.get(pos).is_some_and(Option::is_none)
+                && let Some(&source) = self.sources.get(pos)
+            {
+                runs.entry(source).or_default().push(pos);
+            }
+        }
+        if runs.is_empty() {
+            return None;
+        }
+        // Cells by source, edited or new ones first, each group in notebook order.
+        let mut by_source: QuickMap<&str, (Vec<usize>, Vec<usize>)> = QuickMap::default();
+        for (c, cell) in cells.iter().enumerate() {
+            if !runs.contains_key(cell.source.as_str()) {
+                continue;
+            }
+            let before = pred
+                .get(c)
+                .copied()
+                .flatten()
+                .and_then(|i| prev?.cells.get(i));
+            let group = by_source.entry(cell.source.as_str()).or_default();
+            if before.is_some_and(|b| b.source == cell.source) {
+                group.1.push(c);
+            } else {
+                group.0.push(c);
+            }
+        }
+        let mut latest = None;
+        for (source, (mut edited, mut left)) in by_source {
+            let Some(list) = runs.get(source) else {
+                continue;
+            };
+            // Of cells left as they were, the one run last is the likelier
+            // to run again (work goes on around the cell in focus).
+            left.sort_by_key(|&c| std::cmp::Reverse(shows.get(c).copied().flatten()));
+            let k = list.len().min(edited.len() + left.len());
+            edited.extend(left);
+            edited.truncate(k);
+            edited.sort_unstable();
+            let shown = list.get(list.len() - k..).unwrap_or_default();
+            for (&c, &pos) in edited.iter().zip(shown) {
+                if let Some(slot) = shows.get_mut(c) {
+                    *slot = Some(pos);
+                }
+                latest = latest.max(self.record_of.get(pos).copied());
+            }
+        }
+        latest
     }
 
     /// The latest run up to record `r` with this count and source: the one
