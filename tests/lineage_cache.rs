@@ -150,6 +150,24 @@ fn the_ref_moving_forward_extends_the_cache() {
         }
     }
     assert!(kept_some);
+
+    // A record that ran no code: the file grows by a commit, nothing is
+    // assigned again.
+    common::push_record(
+        dir.path(),
+        "Added a note",
+        ("Alice Example", "alice@example.com"),
+    );
+    let p = Project::open(dir.path(), None).unwrap();
+    let report = check(&p, None, cache.path());
+    assert_eq!(
+        report.status,
+        CacheStatus::Extended {
+            records: 1,
+            notebooks: 0
+        }
+    );
+    assert_eq!(check(&p, None, cache.path()).status, CacheStatus::Hit);
 }
 
 #[test]
