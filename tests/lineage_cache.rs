@@ -416,3 +416,29 @@ fn the_repository_is_only_read() {
     gtm_with_cache(cache.path(), &["export", "--cells", p]);
     assert!(snapshot(dir.path()) == before, "the repository changed");
 }
+
+#[test]
+fn the_insights_and_cell_screens_read_through_the_cache() {
+    use gtm_tui::repo::Rows;
+    use gtm_tui::tui::{history, insights};
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    project(dir.path(), 61, 300);
+    let p = Project::open(dir.path(), None).unwrap();
+    let rows = Rows::from_rows(&p.records().unwrap());
+    let policy = CachePolicy::Dir(cache.path().to_path_buf());
+    let want = insights::prepare(&p, &rows, &CachePolicy::Off);
+    for _ in 0..2 {
+        let got = insights::prepare(&p, &rows, &policy);
+        assert_eq!(got.streaks, want.streaks);
+        assert_eq!(got.stats, want.stats);
+    }
+    assert_eq!(files(cache.path()).len(), 1);
+    let nb = cold(&p, None).executions.first().unwrap().notebook.clone();
+    let want = history::notebook_lineage(&p, &rows, &nb, &CachePolicy::Off);
+    for _ in 0..2 {
+        let got = history::notebook_lineage(&p, &rows, &nb, &policy);
+        assert_eq!(fields(&got), fields(&want));
+    }
+    assert_eq!(files(cache.path()).len(), 2);
+}
