@@ -15,9 +15,11 @@
 //!   version or another build of lineage: built from scratch and
 //!   overwritten.
 //!
-//! The format is our own and compact (serde_json costs more than the
-//! build it saves at this size). Little-endian throughout, `v` a LEB128
-//! varint, `s` a varint length and UTF-8 bytes:
+//! The format is our own and compact, with no new dependency: for the
+//! lineage of 100,000 records (109,610 executions) it is 22 MB and read
+//! back in about 55 ms, where the same content as JSON is 32 MB and
+//! serde_json took 110 to 450 ms only to parse it into values. Little-endian
+//! throughout, `v` a LEB128 varint, `s` a varint length and UTF-8 bytes:
 //!
 //! ```text
 //! magic "GTMLNCH\n"  version u32
