@@ -283,6 +283,13 @@ fn parts() {
     else {
         panic!("{extended:?}")
     };
+    // The insights screen (`i`) once the history is loaded, the file there:
+    // lineage, streaks and figures.
+    let packed = gtm_tui::repo::Rows::from_rows(&rows);
+    let screen = common::best(3, || {
+        let _ = gtm_tui::tui::insights::prepare(&project, &packed, &policy);
+    });
+    drop(packed);
     let _ = std::fs::remove_dir_all(&cache_dir);
     let one = all
         .executions
@@ -353,6 +360,10 @@ fn parts() {
     println!(
         "| lineage through the cache, file {new_records} records behind ({reassigned} notebooks assigned again) | {:.2} s |",
         through_extended.as_secs_f64()
+    );
+    println!(
+        "| insights screen's data (lineage, streaks, figures), cache file read | {:.3} s |",
+        screen.as_secs_f64()
     );
     println!(
         "| lineage, one notebook ({one}): {} executions | {:.2} s |",
