@@ -417,6 +417,7 @@ fn a_closed_pipe_ends_every_command_quietly() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_gtm-tui"))
             .args(&args)
             .arg(p)
+            .env("GTM_CACHE_DIR", common::test_cache_dir())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
