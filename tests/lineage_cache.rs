@@ -442,3 +442,84 @@ fn the_insights_and_cell_screens_read_through_the_cache() {
     }
     assert_eq!(files(cache.path()).len(), 2);
 }
+
+/// Commits on HEAD a change to the tip's largest log file (`None` removes
+/// it) under a message that is no record: the record commits stay as
+/// they were, what the detail store reads first does not.
+fn change_log(dir: &Path, change: impl Fn(&[u8]) -> Option<Vec<u8>>) {
+    let repo = Repository::open(dir).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let tree = head.tree().unwrap();
+    let log_dir = tree.get_path(Path::new(gtm_tui::repo::LOG_DIR)).unwrap();
+    let log_dir = repo.find_tree(log_dir.id()).unwrap();
+    let entry = log_dir
+        .iter()
+        .max_by_key(|e| repo.find_blob(e.id()).unwrap().size())
+        .unwrap();
+    let path = format!("{}/{}", gtm_tui::repo::LOG_DIR, entry.name().unwrap());
+    let old = repo.find_blob(entry.id()).unwrap();
+    let mut update = git2::build::TreeUpdateBuilder::new();
+    match change(old.content()) {
+        Some(bytes) => {
+            let id = repo.blob(&bytes).unwrap();
+            update.upsert(&path, id, git2::FileMode::Blob);
+        }
+        None => {
+            update.remove(&path);
+        }
+    }
+    let new_tree = update.create_updated(&repo, &tree).unwrap();
+    let sig = git2::Signature::new(
+        "Alice Example",
+        "alice@example.com",
+        &git2::Time::new(2_000_000_000, 0),
+    )
+    .unwrap();
+    repo.commit(
+        Some("HEAD"),
+        &sig,
+        &sig,
+        "an edit that is no record\n",
+        &repo.find_tree(new_tree).unwrap(),
+        &[&head],
+    )
+    .unwrap();
+}
+
+#[test]
+fn log_files_rewritten_at_the_tip_are_noticed() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    project(dir.path(), 71, 300);
+    let head = || Project::open(dir.path(), None).unwrap();
+    assert_eq!(
+        check(&head(), None, cache.path()).status,
+        CacheStatus::Built(Miss::Absent)
+    );
+
+    // Appended to, as the client does: the file holds, and names the new blob.
+    change_log(dir.path(), |b| Some([b, b"\n".as_slice()].concat()));
+    let report = check(&head(), None, cache.path());
+    assert_eq!(report.status, CacheStatus::Hit);
+    assert!(report.written);
+    let report = check(&head(), None, cache.path());
+    assert_eq!((report.status, report.written), (CacheStatus::Hit, false));
+
+    // A byte changed in the middle, then the file removed: rebuilt each time.
+    change_log(dir.path(), |b| {
+        let mut v = b.to_vec();
+        let middle = v.len() / 2;
+        v[middle] ^= 0x20;
+        Some(v)
+    });
+    assert_eq!(
+        check(&head(), None, cache.path()).status,
+        CacheStatus::Built(Miss::LogsRewritten)
+    );
+    assert_eq!(check(&head(), None, cache.path()).status, CacheStatus::Hit);
+    change_log(dir.path(), |_| None);
+    assert_eq!(
+        check(&head(), None, cache.path()).status,
+        CacheStatus::Built(Miss::LogsRewritten)
+    );
+}

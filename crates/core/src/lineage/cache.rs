@@ -15,6 +15,13 @@
 //!   version or another build of lineage: built from scratch and
 //!   overwritten.
 //!
+//! Commit ids alone do not pin the executions down: the detail store reads
+//! a record's details from the log files of the *tip*'s tree first (they
+//! hold every earlier append). So the file also keeps those log files'
+//! blob ids; the cached executions are used only while each of them is
+//! still there, the same blob or one that starts with its bytes (appended
+//! to, as the client does). A log file rewritten or removed since rebuilds.
+//!
 //! The format is our own and compact, with no new dependency: for the
 //! lineage of 100,000 records (109,610 executions) it is 22 MB and read
 //! back in about 55 ms, where the same content as JSON is 32 MB and
@@ -24,6 +31,7 @@
 //! ```text
 //! magic "GTMLNCH\n"  version u32
 //! fingerprint u64    identity s
+//! log files v, then each: name s, blob id 20 bytes (sorted by name)
 //! commits v, then 20 bytes each (oldest first)
 //! notebooks v, then s each (sorted: indices below point here)
 //! executions v, then each: commit 20 bytes, time zigzag v, tz zigzag v,
@@ -79,6 +87,9 @@ pub enum Miss {
     /// Its records are not where the current history starts: rewritten
     /// history, another branch, another repository at the same path.
     OtherHistory,
+    /// A log file its executions were read from was rewritten or removed
+    /// at the tip since (not only appended to).
+    LogsRewritten,
 }
 
 /// What the cache did for one build.
@@ -86,7 +97,8 @@ pub enum Miss {
 pub enum CacheStatus {
     /// No cache asked for, or no records to keep.
     Off,
-    /// The file covered exactly these records.
+    /// The file covered exactly these records (and was written again when
+    /// its log files had only been appended to since).
     Hit,
     /// The file covered the older records: `records` new ones decoded,
     /// `notebooks` assigned again.
@@ -143,6 +155,7 @@ pub fn build_reporting<'a, R: RecordView<'a> + Sync>(
     }
     rows.reverse();
     let commits: Vec<Oid> = rows.iter().map(|r| r.commit()).collect();
+    let logs = log_files(project);
     let identity = identity(project, only);
     let file = dir.join(file_name(&identity));
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
@@ -151,18 +164,40 @@ pub fn build_reporting<'a, R: RecordView<'a> + Sync>(
     let cached = match std::fs::read(&file) {
         Ok(bytes) => decode_file(&bytes, fingerprint, &identity),
         Err(_) => Err(Miss::Absent),
-    };
+    }
+    .and_then(|c| {
+        // Only the file's own history is worth comparing log files for.
+        let same = c.commits == commits;
+        let ahead = c.commits.len() < commits.len() && commits.starts_with(&c.commits);
+        if !same && !ahead {
+            Err(Miss::OtherHistory)
+        } else if !appended_only(project, &c.logs, &logs) {
+            Err(Miss::LogsRewritten)
+        } else {
+            Ok(c)
+        }
+    });
     let (lineage, status) = match cached {
         Ok(c) if c.commits == commits => {
+            let moved = c.logs != logs;
             let lineage = finish(c.executions, vec![c.cells]);
+            // Log files appended to since: the file names the new blobs, so
+            // the next run need not compare them again.
+            let written = moved
+                && write_file(
+                    dir,
+                    &file,
+                    &encode(fingerprint, &identity, &logs, &commits, &lineage),
+                );
             let report = CacheReport {
                 status: CacheStatus::Hit,
                 file: Some(file),
-                written: false,
+                written,
             };
             return (lineage, report);
         }
-        Ok(c) if c.commits.len() < commits.len() && commits.starts_with(&c.commits) => {
+        // The file's records and new ones after them (checked above).
+        Ok(c) => {
             let new = rows.get(c.commits.len()..).unwrap_or_default();
             let (lineage, notebooks) = extend(project, c, new, threads);
             let status = CacheStatus::Extended {
@@ -171,16 +206,12 @@ pub fn build_reporting<'a, R: RecordView<'a> + Sync>(
             };
             (lineage, status)
         }
-        Ok(_) => (
-            cold(project, &rows, threads),
-            CacheStatus::Built(Miss::OtherHistory),
-        ),
         Err(miss) => (cold(project, &rows, threads), CacheStatus::Built(miss)),
     };
     let written = write_file(
         dir,
         &file,
-        &encode(fingerprint, &identity, &commits, &lineage),
+        &encode(fingerprint, &identity, &logs, &commits, &lineage),
     );
     let report = CacheReport {
         status,
@@ -248,8 +279,51 @@ fn extend<'a, R: RecordView<'a> + Sync>(
     (finish(executions, per_notebook), count)
 }
 
+/// The log files of the tip's tree, name and blob, as the detail store
+/// lists them (it reads every record's details there first), by name.
+fn log_files(project: &Project) -> Vec<(String, Oid)> {
+    let repo = project.repo();
+    let mut out = Vec::new();
+    if let Ok(commit) = repo.find_commit(project.tip)
+        && let Ok(tree) = commit.tree()
+        && let Ok(entry) = tree.get_path(Path::new(crate::repo::LOG_DIR))
+        && let Ok(dir) = repo.find_tree(entry.id())
+    {
+        for e in dir.iter() {
+            if let Ok(name) = e.name()
+                && e.kind() == Some(git2::ObjectType::Blob)
+            {
+                out.push((name.to_string(), e.id()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Whether details read from the log files `then` read the same from
+/// `now`: every file still there, the same blob or one starting with the
+/// old one's bytes. A blob that cannot be read counts as changed.
+fn appended_only(project: &Project, then: &[(String, Oid)], now: &[(String, Oid)]) -> bool {
+    if then == now {
+        return true;
+    }
+    let now: BTreeMap<&str, Oid> = now.iter().map(|(n, id)| (n.as_str(), *id)).collect();
+    let repo = project.repo();
+    then.iter().all(|(name, old)| match now.get(name.as_str()) {
+        Some(new) if new == old => true,
+        Some(new) => match (repo.find_blob(*old), repo.find_blob(*new)) {
+            (Ok(a), Ok(b)) => b.content().starts_with(a.content()),
+            _ => false,
+        },
+        None => false,
+    })
+}
+
 /// What a cache file holds once read.
 pub(super) struct Cached {
+    /// The tip's log files when it was written.
+    logs: Vec<(String, Oid)>,
     commits: Vec<Oid>,
     executions: Vec<Execution>,
     /// Every notebook's cells, notebooks by name (as `finish` lays them).
@@ -388,6 +462,7 @@ fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
 pub(super) fn encode(
     fingerprint: u64,
     identity: &[u8],
+    logs: &[(String, Oid)],
     commits: &[Oid],
     lineage: &Lineage,
 ) -> Vec<u8> {
@@ -409,6 +484,11 @@ pub(super) fn encode(
     w.0.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     w.0.extend_from_slice(&fingerprint.to_le_bytes());
     w.bytes(identity);
+    w.var(logs.len() as u64);
+    for (name, id) in logs {
+        w.bytes(name.as_bytes());
+        w.0.extend_from_slice(id.as_bytes());
+    }
     w.var(commits.len() as u64);
     for c in commits {
         w.0.extend_from_slice(c.as_bytes());
@@ -476,8 +556,14 @@ pub(super) fn decode_file(bytes: &[u8], fingerprint: u64, identity: &[u8]) -> Re
     read_lineage(&mut r).ok_or(Miss::Damaged)
 }
 
-/// The commits, executions and cells after the header.
+/// The log files, commits, executions and cells after the header.
 fn read_lineage(r: &mut Reader) -> Option<Cached> {
+    let n = r.count(21)?;
+    let mut logs = Vec::with_capacity(n);
+    for _ in 0..n {
+        let name = r.string()?;
+        logs.push((name, Oid::from_bytes(r.take(20)?).ok()?));
+    }
     let n = r.count(20)?;
     let mut commits = Vec::with_capacity(n);
     for _ in 0..n {
@@ -552,6 +638,7 @@ fn read_lineage(r: &mut Reader) -> Option<Cached> {
         return None;
     }
     r.0.is_empty().then_some(Cached {
+        logs,
         commits,
         executions,
         cells,
@@ -644,6 +731,10 @@ mod tests {
         Oid::from_bytes(&[b; 20]).unwrap()
     }
 
+    fn logs() -> Vec<(String, Oid)> {
+        vec![("log_a".into(), oid(9)), ("log_a_1".into(), oid(10))]
+    }
+
     fn sample() -> (Vec<Oid>, Lineage) {
         let exec = |record: u8, nb: &str, ex: Option<u32>, source: &str| Execution {
             commit: oid(record),
@@ -697,11 +788,12 @@ mod tests {
     #[test]
     fn a_file_reads_back_as_written() {
         let (commits, lineage) = sample();
-        let bytes = encode(7, b"repo", &commits, &lineage);
+        let bytes = encode(7, b"repo", &logs(), &commits, &lineage);
         let back = decode_file(&bytes, 7, b"repo")
             .map_err(|m| format!("{m:?}"))
             .unwrap();
         assert_eq!(back.commits, commits);
+        assert_eq!(back.logs, logs());
         assert_eq!(
             fields(&finish(back.executions, vec![back.cells])),
             fields(&lineage)
@@ -711,7 +803,7 @@ mod tests {
     #[test]
     fn another_build_or_identity_is_refused() {
         let (commits, lineage) = sample();
-        let bytes = encode(7, b"repo", &commits, &lineage);
+        let bytes = encode(7, b"repo", &logs(), &commits, &lineage);
         assert_eq!(
             decode_file(&bytes, 8, b"repo").err(),
             Some(Miss::OtherFormat)
@@ -725,7 +817,7 @@ mod tests {
     #[test]
     fn every_truncation_and_flipped_byte_is_refused() {
         let (commits, lineage) = sample();
-        let bytes = encode(7, b"repo", &commits, &lineage);
+        let bytes = encode(7, b"repo", &logs(), &commits, &lineage);
         for n in 0..bytes.len() {
             assert!(
                 decode_file(bytes.get(..n).unwrap(), 7, b"repo").is_err(),
@@ -750,7 +842,7 @@ mod tests {
             if let Some(c) = lineage.cells.get_mut(0) {
                 c.runs = vec![bad];
             }
-            let bytes = encode(7, b"repo", &commits, &lineage);
+            let bytes = encode(7, b"repo", &logs(), &commits, &lineage);
             assert!(decode_file(&bytes, 7, b"repo").is_err(), "{bad}");
         }
     }
@@ -767,7 +859,7 @@ mod tests {
             seed
         };
         let (commits, lineage) = sample();
-        let good = encode(7, b"repo", &commits, &lineage);
+        let good = encode(7, b"repo", &logs(), &commits, &lineage);
         for _ in 0..2000 {
             let mut body = good.get(..good.len() - 8).unwrap().to_vec();
             let cut = 16 + (next() as usize) % (body.len() - 16);
