@@ -523,3 +523,21 @@ fn log_files_rewritten_at_the_tip_are_noticed() {
         CacheStatus::Built(Miss::LogsRewritten)
     );
 }
+
+#[test]
+fn builds_at_once_leave_one_whole_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    project(dir.path(), 81, 250);
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                let p = Project::open(dir.path(), None).unwrap();
+                check(&p, None, cache.path());
+            });
+        }
+    });
+    let p = Project::open(dir.path(), None).unwrap();
+    assert_eq!(check(&p, None, cache.path()).status, CacheStatus::Hit);
+    assert_eq!(files(cache.path()).len(), 1, "{:?}", files(cache.path()));
+}
