@@ -445,8 +445,9 @@ fn the_insights_and_cell_screens_read_through_the_cache() {
 
 /// Commits on HEAD a change to the tip's largest log file (`None` removes
 /// it) under a message that is no record: the record commits stay as
-/// they were, what the detail store reads first does not.
-fn change_log(dir: &Path, change: impl Fn(&[u8]) -> Option<Vec<u8>>) {
+/// they were, what the detail store reads first does not. The file's path
+/// and its bytes before.
+fn change_log(dir: &Path, change: impl Fn(&[u8]) -> Option<Vec<u8>>) -> (String, Vec<u8>) {
     let repo = Repository::open(dir).unwrap();
     let head = repo.head().unwrap().peel_to_commit().unwrap();
     let tree = head.tree().unwrap();
@@ -458,14 +459,24 @@ fn change_log(dir: &Path, change: impl Fn(&[u8]) -> Option<Vec<u8>>) {
         .unwrap();
     let path = format!("{}/{}", gtm_tui::repo::LOG_DIR, entry.name().unwrap());
     let old = repo.find_blob(entry.id()).unwrap();
+    put_log(dir, &path, change(old.content()));
+    (path, old.content().to_vec())
+}
+
+/// Commits on HEAD `path` with `bytes` (`None`: without it), under a
+/// message that is no record.
+fn put_log(dir: &Path, path: &str, bytes: Option<Vec<u8>>) {
+    let repo = Repository::open(dir).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let tree = head.tree().unwrap();
     let mut update = git2::build::TreeUpdateBuilder::new();
-    match change(old.content()) {
+    match bytes {
         Some(bytes) => {
             let id = repo.blob(&bytes).unwrap();
-            update.upsert(&path, id, git2::FileMode::Blob);
+            update.upsert(path, id, git2::FileMode::Blob);
         }
         None => {
-            update.remove(&path);
+            update.remove(path);
         }
     }
     let new_tree = update.create_updated(&repo, &tree).unwrap();
@@ -517,11 +528,19 @@ fn log_files_rewritten_at_the_tip_are_noticed() {
         CacheStatus::Built(Miss::LogsRewritten)
     );
     assert_eq!(check(&head(), None, cache.path()).status, CacheStatus::Hit);
-    change_log(dir.path(), |_| None);
+    let (path, bytes) = change_log(dir.path(), |_| None);
     assert_eq!(
         check(&head(), None, cache.path()).status,
         CacheStatus::Built(Miss::LogsRewritten)
     );
+    // Back again: the file was read from each record's own commit while
+    // the tip lacked it, and is read from the tip first now.
+    put_log(dir.path(), &path, Some(bytes));
+    assert_eq!(
+        check(&head(), None, cache.path()).status,
+        CacheStatus::Built(Miss::LogsRewritten)
+    );
+    assert_eq!(check(&head(), None, cache.path()).status, CacheStatus::Hit);
 }
 
 #[test]

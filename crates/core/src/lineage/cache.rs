@@ -171,7 +171,7 @@ pub fn build_reporting<'a, R: RecordView<'a> + Sync>(
         let ahead = c.commits.len() < commits.len() && commits.starts_with(&c.commits);
         if !same && !ahead {
             Err(Miss::OtherHistory)
-        } else if !appended_only(project, &c.logs, &logs) {
+        } else if !appended_only(project, &c.logs, &logs, rows.get(..c.commits.len())) {
             Err(Miss::LogsRewritten)
         } else {
             Ok(c)
@@ -301,23 +301,49 @@ fn log_files(project: &Project) -> Vec<(String, Oid)> {
     out
 }
 
-/// Whether details read from the log files `then` read the same from
+/// Whether the details of the records `cached` (oldest first), read when
+/// the tip held the log files `then`, read the same now that it holds
 /// `now`: every file still there, the same blob or one starting with the
-/// old one's bytes. A blob that cannot be read counts as changed.
-fn appended_only(project: &Project, then: &[(String, Oid)], now: &[(String, Oid)]) -> bool {
+/// old one's bytes (a blob that cannot be read counts as changed), and no
+/// file the tip has gained named by one of them (its details came from its
+/// own commit's version, which is no longer looked at first).
+fn appended_only<'a, R: RecordView<'a>>(
+    project: &Project,
+    then: &[(String, Oid)],
+    now: &[(String, Oid)],
+    cached: Option<&[R]>,
+) -> bool {
     if then == now {
         return true;
     }
     let now: BTreeMap<&str, Oid> = now.iter().map(|(n, id)| (n.as_str(), *id)).collect();
     let repo = project.repo();
-    then.iter().all(|(name, old)| match now.get(name.as_str()) {
+    let kept = then.iter().all(|(name, old)| match now.get(name.as_str()) {
         Some(new) if new == old => true,
         Some(new) => match (repo.find_blob(*old), repo.find_blob(*new)) {
             (Ok(a), Ok(b)) => b.content().starts_with(a.content()),
             _ => false,
         },
         None => false,
-    })
+    });
+    let before: BTreeSet<&str> = then.iter().map(|(n, _)| n.as_str()).collect();
+    let gained: BTreeSet<&str> = now
+        .keys()
+        .copied()
+        .filter(|n| !before.contains(n))
+        .collect();
+    let Some(cached) = cached else {
+        return false;
+    };
+    kept && (gained.is_empty()
+        || !cached.iter().any(|&r| {
+            r.kind() == RecordKind::Code
+                && r.details().any(|d| {
+                    d.key
+                        .parsed()
+                        .is_ok_and(|k| gained.contains(k.file_name().as_str()))
+                })
+        }))
 }
 
 /// What a cache file holds once read.
