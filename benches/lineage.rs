@@ -4,7 +4,8 @@
 //! the user runs them (the release binary, output to /dev/null), against
 //! `git log` over the same history, with their peak memory, on projects
 //! shaped like issue 17's (GTM_LINEAGE_SIZES, default "10000,100000";
-//! "0" skips them). `cargo bench --bench lineage`.
+//! "0" skips them): cold (`--no-cache`) and warm (the lineage cache written
+//! by a first run, then read) side by side. `cargo bench --bench lineage`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -155,11 +156,22 @@ fn commands(records: usize) {
     assert!(status.success(), "generating {records} records");
     let dir = common::shaped_project(records);
     let bin = env!("CARGO_BIN_EXE_gtm-tui");
-    let gtm = |args: &'static [&'static str], dir: &Path| {
+    // The lineage cache of the warm runs, emptied first; cold runs bypass it.
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-cache-{records}"));
+    let _ = std::fs::remove_dir_all(&cache);
+    let gtm = |args: &[&'static str], dir: &Path, warm: bool| {
         let dir = dir.to_path_buf();
+        let cache = cache.clone();
+        let mut args = args.to_vec();
+        if !warm {
+            args.insert(0, "--no-cache");
+        }
         move || {
             let mut c = Command::new(bin);
-            c.args(args).arg(&dir).env("NO_COLOR", "1");
+            c.args(&args)
+                .arg(&dir)
+                .env("NO_COLOR", "1")
+                .env("GTM_CACHE_DIR", &cache);
             c
         }
     };
@@ -172,26 +184,59 @@ fn commands(records: usize) {
     });
     println!();
     println!(
-        "| {records} records, shaped as issue 17's | time | ÷ `git log` | peak resident | per record |"
+        "| {records} records, shaped as issue 17's | cold (`--no-cache`) | ÷ `git log` | peak resident | per record | warm (cache read) | ÷ `git log` | ÷ `export` | peak resident |"
     );
-    println!("|---|---|---|---|---|");
-    let row = |name: &str, (time, peak): (Duration, u64)| {
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let secs = |d: Duration| d.as_secs_f64();
+    let per_record = |peak: u64| peak as f64 / 1024.0 / records.max(1) as f64;
+    println!(
+        "| `git log --format=%H%x00%an%x00%at%x00%B` | {:.2} s | 1.00× | {} MiB | {:.1} KB | | | | |",
+        secs(git),
+        git_peak >> 20,
+        per_record(git_peak)
+    );
+    let (export, export_peak) = best_of_three(gtm(&["export"], &dir, false));
+    println!(
+        "| `export` (no lineage) | {:.2} s | {:.2}× | {} MiB | {:.1} KB | | | 1.00× | |",
+        secs(export),
+        secs(export) / secs(git).max(1e-9),
+        export_peak >> 20,
+        per_record(export_peak)
+    );
+    let commands: [(&str, &[&'static str]); 3] = [
+        ("`export --cells`", &["export", "--cells"]),
+        ("`stats`", &["stats"]),
+        ("`stuck`", &["stuck"]),
+    ];
+    for (name, args) in commands {
+        let (cold, cold_peak) = best_of_three(gtm(args, &dir, false));
+        // The first cached run writes the file; the three timed ones read it.
+        run(&mut gtm(args, &dir, true)());
+        let (warm, warm_peak) = best_of_three(gtm(args, &dir, true));
         println!(
-            "| {name} | {:.2} s | {:.2}× | {} MiB | {:.1} KB |",
-            time.as_secs_f64(),
-            time.as_secs_f64() / git.as_secs_f64().max(1e-9),
-            peak >> 20,
-            peak as f64 / 1024.0 / records.max(1) as f64
+            "| {name} | {:.2} s | {:.2}× | {} MiB | {:.1} KB | {:.2} s | {:.2}× | {:.2}× | {} MiB |",
+            secs(cold),
+            secs(cold) / secs(git).max(1e-9),
+            cold_peak >> 20,
+            per_record(cold_peak),
+            secs(warm),
+            secs(warm) / secs(git).max(1e-9),
+            secs(warm) / secs(export).max(1e-9),
+            warm_peak >> 20
         );
-    };
-    row("`git log --format=%H%x00%an%x00%at%x00%B`", (git, git_peak));
-    row("`export`", best_of_three(gtm(&["export"], &dir)));
-    row(
-        "`export --cells`",
-        best_of_three(gtm(&["export", "--cells"], &dir)),
+    }
+    let size: u64 = std::fs::read_dir(cache.join("lineage"))
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0);
+    println!(
+        "lineage cache file: {:.1} MB ({:.0} bytes a record)",
+        size as f64 / 1e6,
+        size as f64 / records.max(1) as f64
     );
-    row("`stats`", best_of_three(gtm(&["stats"], &dir)));
-    row("`stuck`", best_of_three(gtm(&["stuck"], &dir)));
 }
 
 /// Lineage in process on the benchmark project, its parts timed apart.
@@ -205,6 +250,47 @@ fn parts() {
     let t = Instant::now();
     let all = lineage::build(&project, &rows, None);
     let whole = t.elapsed();
+    // The same through the lineage cache: built and written, then read.
+    let cache_dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-cache-parts-{records}"));
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    let policy = lineage::CachePolicy::Dir(cache_dir.clone());
+    let t = Instant::now();
+    let (_, written) = lineage::build_reporting(&project, &rows, None, &policy);
+    let through_cold = t.elapsed();
+    let t = Instant::now();
+    let (_, read) = lineage::build_reporting(&project, &rows, None, &policy);
+    let through_warm = t.elapsed();
+    assert_eq!(
+        read.status,
+        lineage::CacheStatus::Hit,
+        "{written:?} {read:?}"
+    );
+    // The ref moved forward by 1,000 records since the file was written.
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    let behind = rows.get(1000).map(|r| r.commit).expect("1,001 records");
+    let older = Project::open(&dir, Some(&behind.to_string())).expect("older");
+    let older_rows = older.records().expect("records");
+    let _ = lineage::build_reporting(&older, &older_rows, None, &policy);
+    drop(older_rows);
+    let t = Instant::now();
+    let (_, extended) = lineage::build_reporting(&project, &rows, None, &policy);
+    let through_extended = t.elapsed();
+    let lineage::CacheStatus::Extended {
+        records: new_records,
+        notebooks: reassigned,
+    } = extended.status
+    else {
+        panic!("{extended:?}")
+    };
+    // The insights screen (`i`) once the history is loaded, the file there:
+    // lineage, streaks and figures.
+    let packed = gtm_tui::repo::Rows::from_rows(&rows);
+    let screen = common::best(3, || {
+        let _ = gtm_tui::tui::insights::prepare(&project, &packed, &policy);
+    });
+    drop(packed);
+    let _ = std::fs::remove_dir_all(&cache_dir);
     let one = all
         .executions
         .first()
@@ -262,6 +348,22 @@ fn parts() {
         all.executions.len(),
         all.cells.len(),
         whole.as_secs_f64()
+    );
+    println!(
+        "| lineage through the cache, none yet (built, file written) | {:.2} s |",
+        through_cold.as_secs_f64()
+    );
+    println!(
+        "| lineage through the cache, file read | {:.3} s |",
+        through_warm.as_secs_f64()
+    );
+    println!(
+        "| lineage through the cache, file {new_records} records behind ({reassigned} notebooks assigned again) | {:.2} s |",
+        through_extended.as_secs_f64()
+    );
+    println!(
+        "| insights screen's data (lineage, streaks, figures), cache file read | {:.3} s |",
+        screen.as_secs_f64()
     );
     println!(
         "| lineage, one notebook ({one}): {} executions | {:.2} s |",

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand};
 
 use crate::commands::{self, CommandError, ExportFormat};
+use crate::lineage::CachePolicy;
 use crate::render::image::Protocol;
 use crate::repo::{Project, RepoError};
 
@@ -37,6 +38,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "MODE", default_value = "auto",
           value_parser = ["auto", "kitty", "iterm", "sixel", "halfblocks", "off"])]
     pub images: String,
+
+    /// Build cell lineage from the history alone: the lineage cache
+    /// (see README, "Lineage cache") is neither read nor written.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -210,6 +216,26 @@ impl CliError {
     }
 }
 
+/// Overrides the user's cache directory for the lineage cache (which goes
+/// in its `lineage` folder).
+pub const CACHE_DIR_ENV: &str = "GTM_CACHE_DIR";
+
+/// Where whole-history lineage is cached: nowhere with `--no-cache`, else
+/// `$GTM_CACHE_DIR/lineage`, else the platform's cache directory for
+/// gtm-tui (`~/.cache/gtm-tui/lineage` on Linux), else nowhere.
+pub fn lineage_cache(cli: &Cli) -> CachePolicy {
+    if cli.no_cache {
+        return CachePolicy::Off;
+    }
+    let root = match std::env::var_os(CACHE_DIR_ENV).filter(|v| !v.is_empty()) {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => {
+            directories::ProjectDirs::from("", "", "gtm-tui").map(|d| d.cache_dir().to_path_buf())
+        }
+    };
+    root.map_or(CachePolicy::Off, |r| CachePolicy::Dir(r.join("lineage")))
+}
+
 fn open(path: Option<&Path>, rev: Option<&str>) -> Result<Project, CommandError> {
     let path = local(path.unwrap_or(Path::new(".")))?;
     Ok(Project::open(&path, rev)?)
@@ -299,6 +325,7 @@ fn interactive(cli: &Cli, path: PathBuf, out: &mut impl Write) -> Result<(), Cli
             ascii: cli.ascii,
             theme: cli.theme.clone(),
             images: Protocol::parse(&cli.images).ok().flatten(),
+            lineage_cache: lineage_cache(cli),
         };
         crate::tui::run(&opts)?;
     } else {
@@ -358,7 +385,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
-            crate::commands::cell::cell(&project, commit, *ex, *json, out)?;
+            crate::commands::cell::cell(&project, commit, *ex, *json, &lineage_cache(cli), out)?;
         }
         Some(Command::Diff {
             commit,
@@ -373,7 +400,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
                 color,
                 width,
             };
-            crate::commands::cell::diff(&project, commit, *ex, look, out)?;
+            crate::commands::cell::diff(&project, commit, *ex, look, &lineage_cache(cli), out)?;
         }
         Some(Command::Files {
             commit,
@@ -477,16 +504,19 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
                 }),
                 no_outputs: *no_outputs,
                 no_code: *no_code,
+                lineage_cache: lineage_cache(cli),
             };
             commands::export_with(&project, &opts, out)?;
         }
         Some(Command::Stuck { limit, json, path }) => {
             let project = open(path.as_deref(), rev)?;
-            crate::commands::insights::stuck(&project, *limit, insight_look(cli, *json), out)?;
+            let look = insight_look(cli, *json);
+            crate::commands::insights::stuck(&project, *limit, look, &lineage_cache(cli), out)?;
         }
         Some(Command::Stats { json, path }) => {
             let project = open(path.as_deref(), rev)?;
-            crate::commands::insights::stats_command(&project, insight_look(cli, *json), out)?;
+            let look = insight_look(cli, *json);
+            crate::commands::insights::stats_command(&project, look, &lineage_cache(cli), out)?;
         }
     }
     Ok(())

@@ -229,6 +229,7 @@ fn gtm_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
         .args(args)
         .current_dir(dir)
         .env("TZ", "UTC")
+        .env("GTM_CACHE_DIR", common::test_cache_dir())
         .output()
         .expect("binary runs");
     (

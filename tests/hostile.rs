@@ -302,6 +302,7 @@ fn no_command_emits_a_control_sequence_when_piped() {
             .args(&args)
             .arg(p)
             .env("TZ", "UTC")
+            .env("GTM_CACHE_DIR", common::test_cache_dir())
             .output()
             .unwrap();
         let what = format!("{args:?} piped");
@@ -351,6 +352,7 @@ fn on_pty(args: &[String], project: &str, env: &[(&str, &str)]) -> Vec<u8> {
     cmd.arg(project);
     cmd.env("TERM", "xterm-256color");
     cmd.env("TZ", "UTC");
+    cmd.env("GTM_CACHE_DIR", common::test_cache_dir());
     cmd.env_remove("NO_COLOR");
     for (k, v) in env {
         cmd.env(k, v);
@@ -415,6 +417,7 @@ fn a_closed_pipe_ends_every_command_quietly() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_gtm-tui"))
             .args(&args)
             .arg(p)
+            .env("GTM_CACHE_DIR", common::test_cache_dir())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()

@@ -4,6 +4,7 @@
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent};
+use gtm_tui::lineage::CachePolicy;
 use gtm_tui::repo::Project;
 use gtm_tui::synth::Workload;
 use gtm_tui::tui::app::{App, Effect};
@@ -857,6 +858,7 @@ fn the_project_is_opened_again_by_a_worker() {
         "HEAD".into(),
         first,
         true,
+        CachePolicy::Off,
         tx.clone(),
     );
     let msgs = answers(&rx, first);
@@ -872,6 +874,7 @@ fn the_project_is_opened_again_by_a_worker() {
         branch.clone(),
         second,
         true,
+        CachePolicy::Off,
         tx.clone(),
     );
     let mut msgs = answers(&rx, second).into_iter();
@@ -894,6 +897,7 @@ fn the_project_is_opened_again_by_a_worker() {
         "no-such-branch".into(),
         third,
         true,
+        CachePolicy::Off,
         tx,
     );
     let Some(Msg::Opened(failed)) = answers(&rx, third).into_iter().next() else {

@@ -41,6 +41,7 @@ impl Session {
         cmd.env("TERM", "xterm-256color");
         cmd.env("TZ", "UTC");
         cmd.env("GTM_TUI_CONFIG", "/nonexistent/gtm-tui-test.toml");
+        cmd.env("GTM_CACHE_DIR", common::test_cache_dir());
         for (k, v) in env {
             cmd.env(k, v);
         }

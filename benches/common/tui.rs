@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+use gtm_tui::lineage::CachePolicy;
 use gtm_tui::repo::{Project, WalkMsg};
 use gtm_tui::tui::app::{App, Effect};
 use gtm_tui::tui::config::Config;
@@ -37,7 +38,7 @@ pub fn open_with(dir: &Path, decode: bool) -> (Duration, Duration, App, Workers,
     let start = Instant::now();
     let project = Project::open(dir, None).expect("open");
     let (tx, rx) = channel();
-    let workers = Workers::start(&project, &tx, 0, true).expect("workers");
+    let workers = Workers::start(&project, &tx, 0, true, CachePolicy::Off).expect("workers");
     let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
     let mut t = Terminal::new(TestBackend::new(W, H)).expect("terminal");
     let mut first = None;

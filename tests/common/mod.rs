@@ -15,6 +15,12 @@ pub fn workload(dir: &Path, w: Workload) -> Written {
     w.generate(dir).expect("synth writes the project")
 }
 
+/// Where the binary run by the tests keeps its lineage cache: under
+/// target/, so tests never write the user's cache directory.
+pub fn test_cache_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-cache")
+}
+
 /// Runs the real binary with args; returns (exit code, stdout, stderr).
 pub fn gtm(args: &[&str]) -> (i32, String, String) {
     let Output {
@@ -24,6 +30,8 @@ pub fn gtm(args: &[&str]) -> (i32, String, String) {
     } = Command::new(env!("CARGO_BIN_EXE_gtm-tui"))
         .args(args)
         .env("TZ", "UTC")
+        // The lineage cache under target/, not the user's cache directory.
+        .env("GTM_CACHE_DIR", test_cache_dir())
         .output()
         .expect("binary runs");
     (

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use gtm_tui::lineage::CachePolicy;
 use gtm_tui::repo::Project;
 use gtm_tui::tui::app::{App, Effect};
 use gtm_tui::tui::keymap::Action;
@@ -33,7 +34,7 @@ pub fn settle(app: &mut App, project: &Project, mut fx: Vec<Effect>) {
                 notebook,
                 generation,
             } => {
-                let l = history::notebook_lineage(project, &app.rows, &notebook);
+                let l = history::notebook_lineage(project, &app.rows, &notebook, &CachePolicy::Off);
                 fx.extend(app.lineage_ready(generation, &notebook, Arc::new(l), false));
             }
             Effect::Compare {
@@ -70,7 +71,7 @@ pub fn settle(app: &mut App, project: &Project, mut fx: Vec<Effect>) {
                 app.env_ready(generation, Arc::new(view));
             }
             Effect::ReadInsights { generation } => {
-                let data = insights::prepare(project, &app.rows);
+                let data = insights::prepare(project, &app.rows, &CachePolicy::Off);
                 app.insights_ready(generation, Arc::new(data));
             }
             _ => {}

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::commands::CommandError;
 use crate::compare::compare;
 use crate::diff::{TextDiff, diff_text};
-use crate::lineage::{self, Execution, Lineage, notebook_of};
+use crate::lineage::{self, CachePolicy, Execution, Lineage, notebook_of};
 use crate::render::cell::{describe_image, why_lines};
 use crate::render::diff::{DiffStyles, side_by_side, to_ansi, to_plain, unified};
 use crate::render::highlight::{Highlighter, Lang};
@@ -25,8 +25,14 @@ pub struct Found {
     pub rows: Vec<RecordRow>,
 }
 
-/// Finds the execution `ex` (else the record's last) of record `spec`.
-pub fn find(project: &Project, spec: &str, ex: Option<u32>) -> Result<Found, CommandError> {
+/// Finds the execution `ex` (else the record's last) of record `spec`;
+/// the notebook's lineage through the lineage cache `cache` names.
+pub fn find(
+    project: &Project,
+    spec: &str,
+    ex: Option<u32>,
+    cache: &CachePolicy,
+) -> Result<Found, CommandError> {
     let row = project.record(spec)?;
     let notebook = notebook_of(&row.record.message).ok_or_else(|| {
         CommandError::Usage(format!(
@@ -37,7 +43,7 @@ pub fn find(project: &Project, spec: &str, ex: Option<u32>) -> Result<Found, Com
     })?;
     let (rows, walk) = project.records_with_stats()?;
     crate::commands::warn_incomplete(&walk);
-    let lineage = lineage::build(project, &rows, Some(&notebook));
+    let lineage = lineage::build_cached(project, &rows, Some(&notebook), cache);
     let at = lineage.find(row.commit, ex).ok_or_else(|| {
         CommandError::Usage(match ex {
             Some(n) => format!("{} has no execution In [{n}]", short_id(row.commit)),
@@ -81,9 +87,10 @@ pub fn cell(
     spec: &str,
     ex: Option<u32>,
     json: bool,
+    cache: &CachePolicy,
     out: &mut impl Write,
 ) -> Result<(), CommandError> {
-    let found = find(project, spec, ex)?;
+    let found = find(project, spec, ex, cache)?;
     let l = &found.lineage;
     let Some(cell) = l.cell_of(found.at) else {
         return Err(CommandError::Usage("the execution has no cell".into()));
@@ -171,9 +178,10 @@ pub fn diff(
     spec: &str,
     ex: Option<u32>,
     look: DiffLook,
+    cache: &CachePolicy,
     out: &mut impl Write,
 ) -> Result<(), CommandError> {
-    let found = find(project, spec, ex)?;
+    let found = find(project, spec, ex, cache)?;
     let l = &found.lineage;
     let (Some(e), Some(cell)) = (l.executions.get(found.at), l.cell_of(found.at)) else {
         return Err(CommandError::Usage("the execution has no cell".into()));

@@ -31,6 +31,8 @@ pub struct ExportOptions {
     pub no_outputs: bool,
     /// Leave out the content of executed code (code-executed details).
     pub no_code: bool,
+    /// Where `cells` keeps the lineage between runs (default: nowhere).
+    pub lineage_cache: crate::lineage::CachePolicy,
 }
 
 impl Default for ExportOptions {
@@ -41,6 +43,7 @@ impl Default for ExportOptions {
             anonymize: None,
             no_outputs: false,
             no_code: false,
+            lineage_cache: crate::lineage::CachePolicy::Off,
         }
     }
 }
@@ -134,7 +137,8 @@ pub fn export_with(
         let mut by_detail: std::collections::HashMap<(git2::Oid, usize), (String, u32)> =
             std::collections::HashMap::new();
         if opts.cells {
-            let lineage = crate::lineage::build(project, rows.iter(), None);
+            let lineage =
+                crate::lineage::build_cached(project, rows.iter(), None, &opts.lineage_cache);
             for (i, e) in lineage.executions.iter().enumerate() {
                 let (Some(cell), Some(&run)) = (lineage.cell_of(i), lineage.run.get(i)) else {
                     continue;

@@ -9,14 +9,14 @@ use crate::commands::CommandError;
 use crate::insights::find_streaks;
 use crate::insights::stats::{Stats, stats};
 use crate::insights::stuck::StuckParams;
-use crate::lineage::{self, Lineage};
+use crate::lineage::{self, CachePolicy, Lineage};
 use crate::render::insights::{Glyphs, InsightLook, duration, plural, render_stats};
 use crate::repo::{Project, RepoError, Rows, short_id};
 use crate::timefmt;
 
 /// The whole history (packed, and read where it is) and its lineage, which
-/// both commands start from.
-pub fn read(project: &Project) -> Result<(Rows, Lineage), CommandError> {
+/// both commands start from (through the lineage cache `cache` names).
+pub fn read(project: &Project, cache: &CachePolicy) -> Result<(Rows, Lineage), CommandError> {
     let (rows, walk) = project.packed_records_with_stats()?;
     crate::commands::warn_incomplete(&walk);
     if rows.is_empty() {
@@ -26,7 +26,7 @@ pub fn read(project: &Project) -> Result<(Rows, Lineage), CommandError> {
         }
         .into());
     }
-    let lineage = lineage::build(project, rows.iter(), None);
+    let lineage = lineage::build_cached(project, rows.iter(), None, cache);
     Ok((rows, lineage))
 }
 
@@ -80,9 +80,10 @@ pub fn stuck(
     project: &Project,
     limit: Option<usize>,
     look: InsightLook,
+    cache: &CachePolicy,
     out: &mut impl Write,
 ) -> Result<usize, CommandError> {
-    let (rows, lineage) = read(project)?;
+    let (rows, lineage) = read(project, cache)?;
     let params = StuckParams::default();
     let found = find_streaks(project, rows.iter(), &lineage, &params);
     let shown = &found[..limit.unwrap_or(found.len()).min(found.len())];
@@ -233,9 +234,10 @@ struct StatsOut<'a> {
 pub fn stats_command(
     project: &Project,
     look: InsightLook,
+    cache: &CachePolicy,
     out: &mut impl Write,
 ) -> Result<Stats, CommandError> {
-    let (rows, lineage) = read(project)?;
+    let (rows, lineage) = read(project, cache)?;
     let s = stats(rows.iter(), &lineage);
     if look.json {
         let doc = StatsOut {

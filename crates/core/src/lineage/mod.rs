@@ -7,6 +7,7 @@
 
 mod align;
 mod assign;
+mod cache;
 mod executions;
 pub mod notebook;
 mod similarity;
@@ -17,6 +18,7 @@ use self::assign::*;
 use self::executions::*;
 
 pub use self::assign::assign;
+pub use self::cache::{CachePolicy, CacheReport, CacheStatus, Miss, build_cached, build_reporting};
 pub use self::executions::executions_of;
 pub use self::similarity::ratio;
 pub use self::snapshots::{RepoSnapshots, Snapshots};

@@ -43,6 +43,7 @@ fn restart(
         rev.to_string(),
         load,
         app_dark(&app.config),
+        opts.lineage_cache.clone(),
         tx.clone(),
     );
 }
@@ -173,6 +174,7 @@ pub(super) fn event_loop_with(
                     }
                     Effect::ReadInsights { generation } => workers.cells(CellJob::Insights {
                         rows: app.rows.clone(),
+                        partial: app.loading,
                         generation,
                     }),
                     Effect::ReadChanges { generation } => {

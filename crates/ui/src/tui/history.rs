@@ -357,8 +357,14 @@ fn rows_between(rows: &Rows, lineage: &Lineage, a: usize, b: usize) -> Vec<Recor
         .collect()
 }
 
-/// The lineage of one notebook, from the rows loaded so far (newest first).
-pub fn notebook_lineage(project: &Project, rows: &Rows, notebook: &str) -> Lineage {
+/// The lineage of one notebook, from the rows loaded so far (newest first),
+/// through the lineage cache `cache` names.
+pub fn notebook_lineage(
+    project: &Project,
+    rows: &Rows,
+    notebook: &str,
+    cache: &lineage::CachePolicy,
+) -> Lineage {
     // Read where they are packed; `build` keeps the notebook's own.
-    lineage::build(project, rows.iter(), Some(notebook))
+    lineage::build_cached(project, rows.iter(), Some(notebook), cache)
 }

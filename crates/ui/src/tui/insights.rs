@@ -129,11 +129,11 @@ impl InsightsScreen {
     }
 }
 
-/// Reads the lineage of the whole history, its streaks and figures
-/// (worker thread). `rows` newest first.
-pub fn prepare(project: &Project, rows: &Rows) -> InsightsData {
+/// Reads the lineage of the whole history (through the lineage cache
+/// `cache` names), its streaks and figures (worker thread). `rows` newest first.
+pub fn prepare(project: &Project, rows: &Rows, cache: &lineage::CachePolicy) -> InsightsData {
     // Read where they are packed: no record of the history is unpacked whole.
-    let lineage = lineage::build(project, rows.iter(), None);
+    let lineage = lineage::build_cached(project, rows.iter(), None, cache);
     let streaks = find_streaks(project, rows.iter(), &lineage, &StuckParams::default());
     let stats = stats(rows.iter(), &lineage);
     let last_runs = streaks

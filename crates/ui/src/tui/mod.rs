@@ -57,6 +57,9 @@ pub struct TuiOptions {
     pub theme: Option<String>,
     /// `--images`: how to draw pictures; `None` detects it from the terminal.
     pub images: Option<Protocol>,
+    /// Where the insights and cell screens keep whole-history lineage
+    /// between runs (`--no-cache`: nowhere).
+    pub lineage_cache: crate::lineage::CachePolicy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +84,7 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
     let project = Project::open(&opts.path, opts.rev.as_deref())?;
     let (tx, rx) = channel();
     let dark = app_dark(&config);
-    let workers = Workers::start(&project, &tx, 0, dark)?;
+    let workers = Workers::start(&project, &tx, 0, dark, opts.lineage_cache.clone())?;
     let mut app = App::new(&project.name, &project.rev, config, opts.ascii);
     app.repo_dirs = repo_dirs(&project);
     app.protocol = opts.images.unwrap_or_else(Protocol::detect);

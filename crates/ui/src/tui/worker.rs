@@ -10,6 +10,7 @@ use git2::Oid;
 
 use super::filter::contains_ci;
 use crate::activity::{Content, Detail};
+use crate::lineage::CachePolicy;
 use crate::repo::{Project, RecordRow, Rows, WalkMsg};
 
 /// Everything the event loop waits for.
@@ -141,6 +142,8 @@ pub enum CellJob {
     },
     Insights {
         rows: Rows,
+        /// Read while the history was still loading.
+        partial: bool,
         generation: u64,
     },
     File {
@@ -173,10 +176,17 @@ pub struct Reopened {
 /// drawn meanwhile), starts its workers for load `load`, and sends
 /// [`Msg::Opened`]; the walk starts after that is sent, so the app knows
 /// the new load before any of its records arrive.
-pub fn open(path: std::path::PathBuf, rev: String, load: u64, dark: bool, tx: Sender<Msg>) {
+pub fn open(
+    path: std::path::PathBuf,
+    rev: String,
+    load: u64,
+    dark: bool,
+    cache: CachePolicy,
+    tx: Sender<Msg>,
+) {
     std::thread::spawn(move || {
         let opened = Project::open(&path, Some(&rev))
-            .and_then(|p| Ok((Workers::jobs(&p, &tx, load, dark)?, p)))
+            .and_then(|p| Ok((Workers::jobs(&p, &tx, load, dark, cache)?, p)))
             .map_err(|e| e.to_string());
         let (result, project) = match opened {
             Ok((workers, project)) => {
@@ -225,9 +235,10 @@ impl Workers {
         tx: &Sender<Msg>,
         load: u64,
         dark: bool,
+        cache: CachePolicy,
     ) -> Result<Workers, crate::repo::RepoError> {
         Self::walk(project, tx, load)?;
-        Self::jobs(project, tx, load, dark)
+        Self::jobs(project, tx, load, dark, cache)
     }
 
     /// Starts the walk of `project`'s history, sending as load `load`.
@@ -241,12 +252,14 @@ impl Workers {
     }
 
     /// Starts the threads besides the walk: the decoder, the searcher, the
-    /// screens' jobs and the ref watcher.
+    /// screens' jobs (whose whole-history lineage goes through the lineage
+    /// cache `cache` names) and the ref watcher.
     pub fn jobs(
         project: &Project,
         tx: &Sender<Msg>,
         load: u64,
         dark: bool,
+        cache: CachePolicy,
     ) -> Result<Workers, crate::repo::RepoError> {
         let (decode, decode_rx) = channel::<Vec<Arc<RecordRow>>>();
         let decoder = project.reopen()?;
@@ -263,7 +276,7 @@ impl Workers {
         let (cells, cells_rx) = channel::<CellJob>();
         let reader = project.reopen()?;
         let t = tx.clone();
-        std::thread::spawn(move || cell_loop(&reader, &cells_rx, &t, load, dark));
+        std::thread::spawn(move || cell_loop(&reader, &cells_rx, &t, load, dark, &cache));
 
         let (watch, watch_rx) = channel::<()>();
         let watcher = project.reopen()?;
@@ -400,7 +413,14 @@ impl CellJob {
 /// The screens' work, latest wins: of several waiting jobs of a kind only
 /// the newest is done (the user moved on), and the app drops an answer
 /// whose generation is not its newest request's.
-fn cell_loop(project: &Project, rx: &Receiver<CellJob>, tx: &Sender<Msg>, load: u64, dark: bool) {
+fn cell_loop(
+    project: &Project,
+    rx: &Receiver<CellJob>,
+    tx: &Sender<Msg>,
+    load: u64,
+    dark: bool,
+    cache: &CachePolicy,
+) {
     let store = project.details();
     loop {
         let Ok(first) = rx.recv() else { return };
@@ -411,7 +431,7 @@ fn cell_loop(project: &Project, rx: &Receiver<CellJob>, tx: &Sender<Msg>, load: 
             }
         }
         for job in newest.into_iter().flatten() {
-            let Some(msg) = run_cell_job(project, &store, job, load, dark) else {
+            let Some(msg) = run_cell_job(project, &store, job, load, dark, cache) else {
                 continue;
             };
             if tx.send(msg).is_err() {
@@ -428,10 +448,18 @@ fn run_cell_job(
     job: CellJob,
     load: u64,
     dark: bool,
+    cache: &CachePolicy,
 ) -> Option<Msg> {
+    // Lineage of a history still loading covers its newest records only:
+    // no cache file would match it, and it must not replace one that does.
+    let cache_for = |partial: bool| if partial { &CachePolicy::Off } else { cache };
     Some(match job {
-        CellJob::Insights { rows, generation } => {
-            let data = Arc::new(super::insights::prepare(project, &rows));
+        CellJob::Insights {
+            rows,
+            partial,
+            generation,
+        } => {
+            let data = Arc::new(super::insights::prepare(project, &rows, cache_for(partial)));
             crate::memory::give_back();
             Msg::Insights {
                 load,
@@ -480,7 +508,12 @@ fn run_cell_job(
             partial,
             generation,
         } => {
-            let lineage = Arc::new(super::history::notebook_lineage(project, &rows, &notebook));
+            let lineage = Arc::new(super::history::notebook_lineage(
+                project,
+                &rows,
+                &notebook,
+                cache_for(partial),
+            ));
             crate::memory::give_back();
             Msg::Lineage {
                 load,
