@@ -388,7 +388,7 @@ impl<'a> Timeline<'a> {
         pred: &[Option<usize>],
         shows: &mut [Option<usize>],
     ) -> Option<usize> {
-        let start = prev.map_or(0, |p| self.positions(p.record).end);
+        let start = prev.map_or(0, |p| self.positions(p.record).start);
         let end = self.positions(r).end;
         let mut runs: QuickMap<&str, Vec<usize>> = QuickMap::default();
         for pos in start..end {
