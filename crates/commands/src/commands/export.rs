@@ -6,7 +6,7 @@ use super::{CommandError, finish_walk};
 use crate::activity::kinds::DetailKind;
 use crate::export;
 use crate::render::sanitize;
-use crate::repo::{Project, RecordRow, Rows, WalkMsg};
+use crate::repo::{Project, RecordRow, WalkMsg};
 
 /// Output shape of `export`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -31,7 +31,8 @@ pub struct ExportOptions {
     pub no_outputs: bool,
     /// Leave out the content of executed code (code-executed details).
     pub no_code: bool,
-    /// Where `cells` keeps the lineage between runs (default: nowhere).
+    /// Where `cells` and `anonymize` keep the walked records, and `cells`
+    /// the lineage, between runs (default: nowhere).
     pub lineage_cache: crate::lineage::CachePolicy,
 }
 
@@ -75,7 +76,6 @@ pub fn export_with(
 ) -> Result<usize, CommandError> {
     let format = opts.format;
     let store = project.details();
-    let rx = project.walk_in_background(256)?;
     let mut n = 0usize;
     let mut stats = None;
     let dropped = |kind: DetailKind| {
@@ -124,16 +124,11 @@ pub fn export_with(
         out.write_all(b"[\n")?;
     }
     if opts.cells || opts.anonymize.is_some() {
-        // The whole history is held packed and each record unpacked only
-        // to be written.
-        let mut rows = Rows::new();
-        for msg in rx {
-            match msg {
-                WalkMsg::Rows(r) => rows.extend(&r),
-                WalkMsg::Packed(r) => rows.append(r),
-                WalkMsg::Done(result) => stats = Some(result?),
-            }
-        }
+        // The whole history is held packed (read through the walk cache,
+        // which shares the lineage cache's directory) and each record
+        // unpacked only to be written.
+        let (rows, walk) = project.packed_records_cached(&opts.lineage_cache)?;
+        stats = Some(walk);
         let mut by_detail: std::collections::HashMap<(git2::Oid, usize), (String, u32)> =
             std::collections::HashMap::new();
         if opts.cells {
@@ -162,6 +157,7 @@ pub fn export_with(
             )?;
         }
     } else {
+        let rx = project.walk_in_background(256)?;
         for msg in rx {
             match msg {
                 WalkMsg::Rows(rows) => {
