@@ -4,8 +4,9 @@
 //! the user runs them (the release binary, output to /dev/null), against
 //! `git log` over the same history, with their peak memory, on projects
 //! shaped like issue 17's (GTM_LINEAGE_SIZES, default "10000,100000";
-//! "0" skips them): cold (`--no-cache`) and warm (the lineage cache written
-//! by a first run, then read) side by side. `cargo bench --bench lineage`.
+//! "0" skips them): cold (`--no-cache`) and warm (the lineage and walk
+//! caches written by a first run, then read) side by side.
+//! `cargo bench --bench lineage`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -225,18 +226,26 @@ fn commands(records: usize) {
             warm_peak >> 20
         );
     }
-    let size: u64 = std::fs::read_dir(cache.join("lineage"))
-        .map(|d| {
-            d.filter_map(|e| e.ok()?.metadata().ok())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0);
-    println!(
-        "lineage cache file: {:.1} MB ({:.0} bytes a record)",
-        size as f64 / 1e6,
-        size as f64 / records.max(1) as f64
-    );
+    // The lineage files and the walk's (`.rows`), apart.
+    let size = |ext: &str| -> u64 {
+        std::fs::read_dir(cache.join("lineage"))
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| e.path().extension().is_some_and(|x| x == ext))
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    for (what, ext) in [("lineage", "lineage"), ("walk", "rows")] {
+        let size = size(ext);
+        println!(
+            "{what} cache file: {:.1} MB ({:.0} bytes a record)",
+            size as f64 / 1e6,
+            size as f64 / records.max(1) as f64
+        );
+    }
 }
 
 /// Lineage in process on the benchmark project, its parts timed apart.

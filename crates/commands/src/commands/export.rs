@@ -6,7 +6,7 @@ use super::{CommandError, finish_walk};
 use crate::activity::kinds::DetailKind;
 use crate::export;
 use crate::render::sanitize;
-use crate::repo::{Project, RecordRow, Rows, WalkMsg};
+use crate::repo::{DetailStore, Project, RecordRow, Rows, WalkMsg};
 
 /// Output shape of `export`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -31,7 +31,8 @@ pub struct ExportOptions {
     pub no_outputs: bool,
     /// Leave out the content of executed code (code-executed details).
     pub no_code: bool,
-    /// Where `cells` keeps the lineage between runs (default: nowhere).
+    /// Where `cells` and `anonymize` keep the walked records, and `cells`
+    /// the lineage, between runs (default: nowhere).
     pub lineage_cache: crate::lineage::CachePolicy,
 }
 
@@ -75,48 +76,11 @@ pub fn export_with(
 ) -> Result<usize, CommandError> {
     let format = opts.format;
     let store = project.details();
-    let rx = project.walk_in_background(256)?;
     let mut n = 0usize;
     let mut stats = None;
-    let dropped = |kind: DetailKind| {
-        (opts.no_outputs && kind == DetailKind::Result)
-            || (opts.no_code && kind == DetailKind::CodeExecuted)
-    };
-    let mut write = |row: &RecordRow,
-                     cell_of: &dyn Fn(usize) -> Option<(String, u32)>,
-                     anonymizer: Option<&crate::insights::Anonymizer>,
-                     out: &mut dyn Write|
-     -> Result<(), CommandError> {
-        let mut details = store.record_details(row);
-        for (line, d) in row.record.details.iter().zip(details.iter_mut()) {
-            if dropped(line.kind) {
-                d.content.clear();
-            }
-        }
-        let scrubbed;
-        let row = match anonymizer {
-            Some(a) => {
-                a.details(&mut details);
-                scrubbed = a.row(row);
-                &scrubbed
-            }
-            None => row,
-        };
-        let mut rec = export::record(row, &details);
-        for (k, (d, line)) in rec.details.iter_mut().zip(&row.record.details).enumerate() {
-            if let Some((cell, run)) = cell_of(k) {
-                d.cell = Some(cell);
-                d.run = Some(run);
-            }
-            d.content_dropped = dropped(line.kind);
-        }
-        if format == ExportFormat::Json && n > 0 {
-            out.write_all(b",\n")?;
-        }
-        out.write_all(&sanitize::json(&rec)?)?;
-        if format == ExportFormat::Jsonl {
-            out.write_all(b"\n")?;
-        }
+    let mut write = |row: &RecordRow, out: &mut dyn Write| -> Result<(), CommandError> {
+        let json = encode(&store, opts, row, &|_| None, None)?;
+        out.write_all(&frame(format, n, json))?;
         n += 1;
         Ok(())
     };
@@ -124,16 +88,11 @@ pub fn export_with(
         out.write_all(b"[\n")?;
     }
     if opts.cells || opts.anonymize.is_some() {
-        // The whole history is held packed and each record unpacked only
-        // to be written.
-        let mut rows = Rows::new();
-        for msg in rx {
-            match msg {
-                WalkMsg::Rows(r) => rows.extend(&r),
-                WalkMsg::Packed(r) => rows.append(r),
-                WalkMsg::Done(result) => stats = Some(result?),
-            }
-        }
+        // The whole history is held packed (read through the walk cache,
+        // which shares the lineage cache's directory) and each record
+        // unpacked only to be written.
+        let (rows, walk) = project.packed_records_cached(&opts.lineage_cache)?;
+        stats = Some(walk);
         let mut by_detail: std::collections::HashMap<(git2::Oid, usize), (String, u32)> =
             std::collections::HashMap::new();
         if opts.cells {
@@ -152,26 +111,19 @@ pub fn export_with(
             .anonymize
             .as_ref()
             .map(|salt| crate::insights::Anonymizer::new(salt, rows.iter()));
-        for row in rows.iter() {
-            let commit = row.commit();
-            write(
-                &row.to_row(),
-                &|k| by_detail.get(&(commit, k)).cloned(),
-                anonymizer.as_ref(),
-                out,
-            )?;
-        }
+        n = write_in_parallel(project, opts, &rows, &by_detail, anonymizer.as_ref(), out)?;
     } else {
+        let rx = project.walk_in_background(256)?;
         for msg in rx {
             match msg {
                 WalkMsg::Rows(rows) => {
                     for row in &rows {
-                        write(row, &|_| None, None, out)?;
+                        write(row, out)?;
                     }
                 }
                 WalkMsg::Packed(rows) => {
                     for row in rows.iter() {
-                        write(&row.to_row(), &|_| None, None, out)?;
+                        write(&row.to_row(), out)?;
                     }
                 }
                 WalkMsg::Done(result) => stats = Some(result?),
@@ -184,4 +136,128 @@ pub fn export_with(
     out.flush()?;
     finish_walk(project, stats.unwrap_or_default())?;
     Ok(n)
+}
+
+/// One record as `export` writes it (without the framing): its details
+/// decoded from `store`, contents left out as `opts` asks, `cell_of` a
+/// detail's cell and run, names replaced by `anonymizer`.
+fn encode(
+    store: &DetailStore,
+    opts: &ExportOptions,
+    row: &RecordRow,
+    cell_of: &dyn Fn(usize) -> Option<(String, u32)>,
+    anonymizer: Option<&crate::insights::Anonymizer>,
+) -> Result<Vec<u8>, CommandError> {
+    let dropped = |kind: DetailKind| {
+        (opts.no_outputs && kind == DetailKind::Result)
+            || (opts.no_code && kind == DetailKind::CodeExecuted)
+    };
+    let mut details = store.record_details(row);
+    for (line, d) in row.record.details.iter().zip(details.iter_mut()) {
+        if dropped(line.kind) {
+            d.content.clear();
+        }
+    }
+    let scrubbed;
+    let row = match anonymizer {
+        Some(a) => {
+            a.details(&mut details);
+            scrubbed = a.row(row);
+            &scrubbed
+        }
+        None => row,
+    };
+    let mut rec = export::record(row, &details);
+    for (k, (d, line)) in rec.details.iter_mut().zip(&row.record.details).enumerate() {
+        if let Some((cell, run)) = cell_of(k) {
+            d.cell = Some(cell);
+            d.run = Some(run);
+        }
+        d.content_dropped = dropped(line.kind);
+    }
+    Ok(sanitize::json(&rec)?)
+}
+
+/// Record number `n`'s JSON as it goes in the output: after a comma for
+/// every record but the first of an array, before a newline in JSON lines.
+fn frame(format: ExportFormat, n: usize, mut json: Vec<u8>) -> Vec<u8> {
+    match format {
+        ExportFormat::Json if n > 0 => {
+            json.splice(0..0, *b",\n");
+        }
+        ExportFormat::Json => {}
+        ExportFormat::Jsonl => json.push(b'\n'),
+    }
+    json
+}
+
+/// Records per batch a thread encodes before handing it over.
+const BATCH: usize = 256;
+
+/// Writes every record of `rows` (a history read whole) in order,
+/// encoded on a few threads (each with its own repository handle and
+/// detail store) in batches taken in turn: with no walk to wait for, the
+/// encoding is all the work left. How many were written.
+fn write_in_parallel(
+    project: &Project,
+    opts: &ExportOptions,
+    rows: &Rows,
+    by_detail: &std::collections::HashMap<(git2::Oid, usize), (String, u32)>,
+    anonymizer: Option<&crate::insights::Anonymizer>,
+    out: &mut impl Write,
+) -> Result<usize, CommandError> {
+    let total = rows.len();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        .min(total.div_ceil(BATCH).max(1));
+    let mut projects = Vec::with_capacity(threads);
+    for _ in 0..threads {
+        projects.push(project.reopen()?);
+    }
+    std::thread::scope(|s| -> Result<usize, CommandError> {
+        let mut from = Vec::with_capacity(threads);
+        for (t, p) in projects.into_iter().enumerate() {
+            // Two batches ahead at most per thread: the output is not held whole.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<u8>, CommandError>>(2);
+            from.push(rx);
+            s.spawn(move || {
+                let store = p.details();
+                for b in (t..).step_by(threads) {
+                    let start = b * BATCH;
+                    if start >= total {
+                        break;
+                    }
+                    let batch = (start..(start + BATCH).min(total)).try_fold(
+                        Vec::new(),
+                        |mut buf, i| -> Result<Vec<u8>, CommandError> {
+                            if let Some(row) = rows.get(i) {
+                                let commit = row.commit();
+                                let cell_of = |k| by_detail.get(&(commit, k)).cloned();
+                                let json =
+                                    encode(&store, opts, &row.to_row(), &cell_of, anonymizer)?;
+                                buf.extend_from_slice(&frame(opts.format, i, json));
+                            }
+                            Ok(buf)
+                        },
+                    );
+                    let failed = batch.is_err();
+                    // The writer stopped (an error of its own): so do we.
+                    if tx.send(batch).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+        }
+        for b in 0..total.div_ceil(BATCH) {
+            let Some(rx) = from.get(b % threads) else {
+                break;
+            };
+            match rx.recv() {
+                Ok(batch) => out.write_all(&batch?)?,
+                Err(_) => break,
+            }
+        }
+        Ok(total)
+    })
 }

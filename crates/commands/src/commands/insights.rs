@@ -15,9 +15,9 @@ use crate::repo::{Project, RepoError, Rows, short_id};
 use crate::timefmt;
 
 /// The whole history (packed, and read where it is) and its lineage, which
-/// both commands start from (through the lineage cache `cache` names).
+/// both commands start from (through the walk and lineage caches `cache` names).
 pub fn read(project: &Project, cache: &CachePolicy) -> Result<(Rows, Lineage), CommandError> {
-    let (rows, walk) = project.packed_records_with_stats()?;
+    let (rows, walk) = project.packed_records_cached(cache)?;
     crate::commands::warn_incomplete(&walk);
     if rows.is_empty() {
         return Err(RepoError::NoRecords {

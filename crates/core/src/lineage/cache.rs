@@ -414,7 +414,7 @@ fn fingerprint() -> u64 {
 /// defence against someone who can write the cache directory: they could
 /// write any lineage there). Each 8-byte word goes through a bijection of
 /// the state, so a change confined to one word always shows.
-fn checksum(bytes: &[u8]) -> u64 {
+pub(crate) fn checksum(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut h: u64 = 0x243f_6a88_85a3_08d3 ^ (bytes.len() as u64).wrapping_mul(K);
     let mut words = bytes.chunks_exact(8);
@@ -440,7 +440,7 @@ fn checksum(bytes: &[u8]) -> u64 {
 /// Writes `bytes` as `file` in `dir`: into a temporary file beside it,
 /// renamed over it, so a reader sees the old file or the new one, never
 /// half of one. Any failure leaves the cache as it was and says `false`.
-fn write_file(dir: &Path, file: &Path, bytes: &[u8]) -> bool {
+pub(crate) fn write_file(dir: &Path, file: &Path, bytes: &[u8]) -> bool {
     if create_private_dir(dir).is_err() {
         return false;
     }

@@ -6,6 +6,7 @@ mod rows;
 mod store;
 mod view;
 mod walk;
+mod walk_cache;
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,7 @@ pub use rows::{Packer, Positions, RowRef, Rows};
 pub use store::DetailStore;
 pub use view::RecordView;
 pub use walk::{RecordRow, WalkStats, short as short_id};
+pub use walk_cache::{WALK_FORMAT_VERSION, WalkReport, WalkStatus};
 
 /// Where the client kept the detail log files.
 pub const LOG_DIR: &str = ".gigantum/activity/log";

@@ -171,6 +171,116 @@ impl Rows {
     }
 }
 
+/// The bytes of one head in [`Rows::write_to`]'s layout.
+const HEAD_BYTES: usize = 8 + 20 + 4 + 2 + 2 + 1 + 1;
+
+impl Rows {
+    /// Appends the chunks as they are, for the walk cache: chunks `v`,
+    /// then each: heads `v` and [`HEAD_BYTES`] each (time i64, commit 20
+    /// bytes, at u32, person u16, tz i16, kind, flags; little-endian),
+    /// packed bytes `s`, people `v` and (name `s`, email `s`) each,
+    /// strings `v` and `s` each (`v` a LEB128 varint, `s` its length and
+    /// the bytes).
+    pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
+        put_unsigned(out, self.chunks.len() as u64);
+        for c in &self.chunks {
+            put_unsigned(out, c.heads.len() as u64);
+            out.reserve(c.heads.len() * HEAD_BYTES + c.bytes.len() + 16);
+            for h in c.heads.iter() {
+                out.extend_from_slice(&h.time.to_le_bytes());
+                out.extend_from_slice(&h.commit);
+                out.extend_from_slice(&h.at.to_le_bytes());
+                out.extend_from_slice(&h.person.to_le_bytes());
+                out.extend_from_slice(&h.tz_minutes.to_le_bytes());
+                out.push(h.kind);
+                out.push(h.flags);
+            }
+            put_unsigned(out, c.bytes.len() as u64);
+            out.extend_from_slice(&c.bytes);
+            put_unsigned(out, c.people.len() as u64);
+            for (name, email) in c.people.iter() {
+                put_text(out, name);
+                put_text(out, email);
+            }
+            put_unsigned(out, c.strings.len() as u64);
+            for s in c.strings.iter() {
+                put_text(out, s);
+            }
+        }
+    }
+
+    /// What [`Rows::write_to`] wrote, read from the front of `bytes` (the
+    /// rest left there); `None` for anything it could not have written:
+    /// a count larger than the bytes left could hold, an empty or
+    /// oversized chunk, a head whose bytes or author are not in its
+    /// chunk, text that is not UTF-8. Reading a record back checks every
+    /// packed byte again, so a file that passes still cannot make a read panic.
+    pub(crate) fn read_from(bytes: &mut &[u8]) -> Option<Rows> {
+        let mut r = Reader {
+            bytes: std::mem::take(bytes),
+        };
+        let mut rows = Rows::new();
+        let n = r.bounded(1 + HEAD_BYTES)?;
+        for _ in 0..n {
+            let k = r.bounded(HEAD_BYTES)?;
+            if k == 0 || k > CHUNK_ROWS {
+                return None;
+            }
+            let mut heads = Vec::with_capacity(k);
+            for _ in 0..k {
+                let h = r.take(HEAD_BYTES)?;
+                let (time, h) = h.split_first_chunk::<8>()?;
+                let (commit, h) = h.split_first_chunk::<20>()?;
+                let (at, h) = h.split_first_chunk::<4>()?;
+                let (person, h) = h.split_first_chunk::<2>()?;
+                let (tz, h) = h.split_first_chunk::<2>()?;
+                let [kind, flags] = *h else {
+                    return None;
+                };
+                heads.push(Head {
+                    time: i64::from_le_bytes(*time),
+                    commit: *commit,
+                    at: u32::from_le_bytes(*at),
+                    person: u16::from_le_bytes(*person),
+                    tz_minutes: i16::from_le_bytes(*tz),
+                    kind,
+                    flags,
+                });
+            }
+            let len = r.count()?;
+            let packed: Box<[u8]> = r.take(len)?.into();
+            let people_n = r.bounded(2)?;
+            if people_n > CHUNK_ROWS {
+                return None;
+            }
+            let mut people = Vec::with_capacity(people_n);
+            for _ in 0..people_n {
+                let name: Box<str> = r.text()?.into();
+                people.push((name, r.text()?.into()));
+            }
+            let strings_n = r.bounded(1)?;
+            let mut strings = Vec::with_capacity(strings_n);
+            for _ in 0..strings_n {
+                strings.push(r.text()?.into());
+            }
+            if heads.iter().any(|h| {
+                usize::try_from(h.at).map_or(true, |at| at >= packed.len())
+                    || usize::from(h.person) >= people.len()
+            }) {
+                return None;
+            }
+            rows.push_chunk(Arc::new(Chunk {
+                heads: heads.into_boxed_slice(),
+                bytes: packed,
+                people: people.into_boxed_slice(),
+                strings: strings.into_boxed_slice(),
+            }));
+        }
+        *bytes = r.bytes;
+        Some(rows)
+    }
+}
+
 /// One record in `Rows`: its head fields directly, the rest unpacked on demand.
 #[derive(Debug, Clone, Copy)]
 pub struct RowRef<'a> {
@@ -642,6 +752,13 @@ impl<'a> Reader<'a> {
     fn text(&mut self) -> Option<&'a str> {
         let n = self.count()?;
         std::str::from_utf8(self.take(n)?).ok()
+    }
+
+    /// A count of things at least `min` bytes each: no more than the bytes
+    /// left could hold, so a damaged count cannot ask for a huge allocation.
+    fn bounded(&mut self, min: usize) -> Option<usize> {
+        let n = self.count()?;
+        (n <= self.bytes.len() / min.max(1)).then_some(n)
     }
 }
 
