@@ -6,6 +6,7 @@ pub use gtm_format::{activity, contained};
 
 pub mod between;
 pub mod bounded;
+mod bytes;
 pub mod columns;
 pub mod compare;
 pub mod diff;

@@ -52,6 +52,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::*;
+use crate::bytes::{Reader, put_bytes, put_signed, put_var};
 
 /// The first bytes of every cache file.
 const MAGIC: &[u8; 8] = b"GTMLNCH\n";
@@ -157,7 +158,7 @@ pub fn build_reporting<'a, R: RecordView<'a> + Sync>(
     let commits: Vec<Oid> = rows.iter().map(|r| r.commit()).collect();
     let logs = log_files(project);
     let identity = identity(project, only);
-    let file = dir.join(file_name(&identity));
+    let file = dir.join(file_name(&identity, "lineage"));
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let fingerprint = fingerprint();
 
@@ -374,11 +375,12 @@ fn identity(project: &Project, only: Option<&str>) -> Vec<u8> {
     id
 }
 
-/// The file for an identity: a hash, the same on every run and platform.
-fn file_name(identity: &[u8]) -> String {
+/// The file for an identity, with extension `ext`: a hash, the same on
+/// every run and platform.
+pub(crate) fn file_name(identity: &[u8], ext: &str) -> String {
     let digest = Sha256::digest(identity);
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("{hex}.lineage")
+    format!("{hex}.{ext}")
 }
 
 /// The lineage code this build runs, hashed: a file written by a build
@@ -401,9 +403,16 @@ fn fingerprint() -> u64 {
         include_bytes!("../notebook/scan.rs"),
         include_bytes!("../notebook/similarity.rs"),
         include_bytes!("../bounded.rs"),
+        include_bytes!("../bytes.rs"),
     ];
+    fingerprint_of(SOURCES)
+}
+
+/// The crate version and these source files, hashed: what a cache file
+/// records of the build that wrote it.
+pub(crate) fn fingerprint_of(sources: &[&[u8]]) -> u64 {
     let mut all = env!("CARGO_PKG_VERSION").as_bytes().to_vec();
-    for s in SOURCES {
+    for s in sources {
         all.extend_from_slice(&(s.len() as u64).to_le_bytes());
         all.extend_from_slice(s);
     }
@@ -503,59 +512,59 @@ pub(super) fn encode(
         *v = k as u64;
     }
     let source_bytes: usize = lineage.executions.iter().map(|e| e.source.len()).sum();
-    let mut w = Writer(Vec::with_capacity(
+    let mut w = Vec::with_capacity(
         64 + identity.len() + commits.len() * 20 + lineage.executions.len() * 96 + source_bytes,
-    ));
-    w.0.extend_from_slice(MAGIC);
-    w.0.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    w.0.extend_from_slice(&fingerprint.to_le_bytes());
-    w.bytes(identity);
-    w.var(logs.len() as u64);
+    );
+    w.extend_from_slice(MAGIC);
+    w.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    w.extend_from_slice(&fingerprint.to_le_bytes());
+    put_bytes(&mut w, identity);
+    put_var(&mut w, logs.len() as u64);
     for (name, id) in logs {
-        w.bytes(name.as_bytes());
-        w.0.extend_from_slice(id.as_bytes());
+        put_bytes(&mut w, name.as_bytes());
+        w.extend_from_slice(id.as_bytes());
     }
-    w.var(commits.len() as u64);
+    put_var(&mut w, commits.len() as u64);
     for c in commits {
-        w.0.extend_from_slice(c.as_bytes());
+        w.extend_from_slice(c.as_bytes());
     }
-    w.var(names.len() as u64);
+    put_var(&mut w, names.len() as u64);
     for name in names.keys() {
-        w.bytes(name.as_bytes());
+        put_bytes(&mut w, name.as_bytes());
     }
     let index = |nb: &str| names.get(nb).copied().unwrap_or(0);
-    w.var(lineage.executions.len() as u64);
+    put_var(&mut w, lineage.executions.len() as u64);
     for e in &lineage.executions {
-        w.0.extend_from_slice(e.commit.as_bytes());
-        w.signed(e.time);
-        w.signed(i64::from(e.tz_minutes));
-        w.var(index(&e.notebook));
-        w.var(e.ex.map_or(0, |n| u64::from(n) + 1));
-        w.bytes(e.tag.as_bytes());
-        w.bytes(e.source.as_bytes());
-        w.var(e.details.len() as u64);
+        w.extend_from_slice(e.commit.as_bytes());
+        put_signed(&mut w, e.time);
+        put_signed(&mut w, i64::from(e.tz_minutes));
+        put_var(&mut w, index(&e.notebook));
+        put_var(&mut w, e.ex.map_or(0, |n| u64::from(n) + 1));
+        put_bytes(&mut w, e.tag.as_bytes());
+        put_bytes(&mut w, e.source.as_bytes());
+        put_var(&mut w, e.details.len() as u64);
         for &d in &e.details {
-            w.var(d as u64);
+            put_var(&mut w, d as u64);
         }
-        w.0.extend_from_slice(&e.outputs.to_le_bytes());
-        w.var(e.output_count as u64);
-        w.bytes(e.linked_commit.as_bytes());
+        w.extend_from_slice(&e.outputs.to_le_bytes());
+        put_var(&mut w, e.output_count as u64);
+        put_bytes(&mut w, e.linked_commit.as_bytes());
     }
-    w.var(lineage.cells.len() as u64);
+    put_var(&mut w, lineage.cells.len() as u64);
     for c in &lineage.cells {
-        w.bytes(c.id.as_bytes());
-        w.var(index(&c.notebook));
-        w.var(c.runs.len() as u64);
+        put_bytes(&mut w, c.id.as_bytes());
+        put_var(&mut w, index(&c.notebook));
+        put_var(&mut w, c.runs.len() as u64);
         let mut prev = 0i64;
         for &r in &c.runs {
             let r = r as i64;
-            w.signed(r.wrapping_sub(prev));
+            put_signed(&mut w, r.wrapping_sub(prev));
             prev = r;
         }
     }
-    let sum = checksum(&w.0);
-    w.0.extend_from_slice(&sum.to_le_bytes());
-    w.0
+    let sum = checksum(&w);
+    w.extend_from_slice(&sum.to_le_bytes());
+    w
 }
 
 /// A cache file's content, if it is whole, of this format and build, and
@@ -669,84 +678,6 @@ fn read_lineage(r: &mut Reader) -> Option<Cached> {
         executions,
         cells,
     })
-}
-
-struct Writer(Vec<u8>);
-
-impl Writer {
-    fn var(&mut self, mut v: u64) {
-        while v >= 0x80 {
-            self.0.push((v as u8) | 0x80);
-            v >>= 7;
-        }
-        self.0.push(v as u8);
-    }
-
-    fn signed(&mut self, v: i64) {
-        self.var(((v << 1) ^ (v >> 63)) as u64);
-    }
-
-    fn bytes(&mut self, b: &[u8]) {
-        self.var(b.len() as u64);
-        self.0.extend_from_slice(b);
-    }
-}
-
-/// File bytes not yet read; every read checks there are enough.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let (head, rest) = self.0.split_at_checked(n)?;
-        self.0 = rest;
-        Some(head)
-    }
-
-    fn u32(&mut self) -> Option<u32> {
-        let mut b = [0u8; 4];
-        b.copy_from_slice(self.take(4)?);
-        Some(u32::from_le_bytes(b))
-    }
-
-    fn u64(&mut self) -> Option<u64> {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(self.take(8)?);
-        Some(u64::from_le_bytes(b))
-    }
-
-    fn var(&mut self) -> Option<u64> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let (&b, rest) = self.0.split_first()?;
-            self.0 = rest;
-            v |= u64::from(b & 0x7f).checked_shl(shift)?;
-            if b & 0x80 == 0 {
-                return Some(v);
-            }
-        }
-        None
-    }
-
-    fn signed(&mut self) -> Option<i64> {
-        let v = self.var()?;
-        Some(((v >> 1) as i64) ^ -((v & 1) as i64))
-    }
-
-    /// A count of things at least `min` bytes each: no larger than what is
-    /// left could hold, so a damaged count cannot ask for a huge allocation.
-    fn count(&mut self, min: usize) -> Option<usize> {
-        let n = usize::try_from(self.var()?).ok()?;
-        (n <= self.0.len() / min.max(1)).then_some(n)
-    }
-
-    fn bytes(&mut self) -> Option<&'a [u8]> {
-        let n = usize::try_from(self.var()?).ok()?;
-        self.take(n)
-    }
-
-    fn string(&mut self) -> Option<String> {
-        String::from_utf8(self.bytes()?.to_vec()).ok()
-    }
 }
 
 #[cfg(test)]
@@ -900,9 +831,9 @@ mod tests {
 
     #[test]
     fn file_names_are_stable_and_per_identity() {
-        assert_eq!(file_name(b"a"), file_name(b"a"));
-        assert_ne!(file_name(b"a"), file_name(b"b"));
-        assert_eq!(file_name(b"a").len(), 32 + ".lineage".len());
+        assert_eq!(file_name(b"a", "lineage"), file_name(b"a", "lineage"));
+        assert_ne!(file_name(b"a", "lineage"), file_name(b"b", "lineage"));
+        assert_eq!(file_name(b"a", "lineage").len(), 32 + ".lineage".len());
         assert_eq!(fingerprint(), fingerprint());
     }
 }

@@ -19,7 +19,7 @@ use self::executions::*;
 
 pub use self::assign::assign;
 pub use self::cache::{CachePolicy, CacheReport, CacheStatus, Miss, build_cached, build_reporting};
-pub(crate) use self::cache::{checksum, write_file};
+pub(crate) use self::cache::{checksum, file_name, fingerprint_of, write_file};
 pub use self::executions::executions_of;
 pub use self::similarity::ratio;
 pub use self::snapshots::{RepoSnapshots, Snapshots};

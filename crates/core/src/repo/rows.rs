@@ -20,6 +20,7 @@ use super::idtable::{IdTable, bytes_of};
 use crate::activity::key::{DetailKey, LineKey};
 use crate::activity::kinds::{ActionKind, DetailKind, RecordKind};
 use crate::activity::{DetailRef, Record, RecordMeta};
+use crate::bytes::{Reader, put_bytes, put_signed, put_var};
 
 /// Rows per chunk at most: a head names its author by a 16-bit number.
 const CHUNK_ROWS: usize = 4096;
@@ -182,9 +183,9 @@ impl Rows {
     /// strings `v` and `s` each (`v` a LEB128 varint, `s` its length and
     /// the bytes).
     pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
-        put_unsigned(out, self.chunks.len() as u64);
+        put_var(out, self.chunks.len() as u64);
         for c in &self.chunks {
-            put_unsigned(out, c.heads.len() as u64);
+            put_var(out, c.heads.len() as u64);
             out.reserve(c.heads.len() * HEAD_BYTES + c.bytes.len() + 16);
             for h in c.heads.iter() {
                 out.extend_from_slice(&h.time.to_le_bytes());
@@ -195,16 +196,16 @@ impl Rows {
                 out.push(h.kind);
                 out.push(h.flags);
             }
-            put_unsigned(out, c.bytes.len() as u64);
+            put_var(out, c.bytes.len() as u64);
             out.extend_from_slice(&c.bytes);
-            put_unsigned(out, c.people.len() as u64);
+            put_var(out, c.people.len() as u64);
             for (name, email) in c.people.iter() {
-                put_text(out, name);
-                put_text(out, email);
+                put_bytes(out, name.as_bytes());
+                put_bytes(out, email.as_bytes());
             }
-            put_unsigned(out, c.strings.len() as u64);
+            put_var(out, c.strings.len() as u64);
             for s in c.strings.iter() {
-                put_text(out, s);
+                put_bytes(out, s.as_bytes());
             }
         }
     }
@@ -216,13 +217,11 @@ impl Rows {
     /// chunk, text that is not UTF-8. Reading a record back checks every
     /// packed byte again, so a file that passes still cannot make a read panic.
     pub(crate) fn read_from(bytes: &mut &[u8]) -> Option<Rows> {
-        let mut r = Reader {
-            bytes: std::mem::take(bytes),
-        };
+        let mut r = Reader(std::mem::take(bytes));
         let mut rows = Rows::new();
-        let n = r.bounded(1 + HEAD_BYTES)?;
+        let n = r.count(1 + HEAD_BYTES)?;
         for _ in 0..n {
-            let k = r.bounded(HEAD_BYTES)?;
+            let k = r.count(HEAD_BYTES)?;
             if k == 0 || k > CHUNK_ROWS {
                 return None;
             }
@@ -247,9 +246,9 @@ impl Rows {
                     flags,
                 });
             }
-            let len = r.count()?;
+            let len = r.size()?;
             let packed: Box<[u8]> = r.take(len)?.into();
-            let people_n = r.bounded(2)?;
+            let people_n = r.count(2)?;
             if people_n > CHUNK_ROWS {
                 return None;
             }
@@ -258,7 +257,7 @@ impl Rows {
                 let name: Box<str> = r.text()?.into();
                 people.push((name, r.text()?.into()));
             }
-            let strings_n = r.bounded(1)?;
+            let strings_n = r.count(1)?;
             let mut strings = Vec::with_capacity(strings_n);
             for _ in 0..strings_n {
                 strings.push(r.text()?.into());
@@ -276,7 +275,7 @@ impl Rows {
                 strings: strings.into_boxed_slice(),
             }));
         }
-        *bytes = r.bytes;
+        *bytes = r.0;
         Some(rows)
     }
 }
@@ -351,20 +350,20 @@ impl<'a> RowRef<'a> {
     pub fn tags(&self) -> impl Iterator<Item = &'a str> + use<'a> {
         let me = *self;
         let mut r = self.at_tags();
-        let n = r.as_mut().and_then(Reader::count).unwrap_or(0);
-        (0..n).map_while(move |_| me.string(r.as_mut()?.count()?))
+        let n = r.as_mut().and_then(Reader::size).unwrap_or(0);
+        (0..n).map_while(move |_| me.string(r.as_mut()?.size()?))
     }
 
     /// The detail lines, unpacked one at a time.
     pub fn details(&self) -> impl Iterator<Item = DetailRef> + use<'a> {
         let me = *self;
         let mut r = self.at_tags().and_then(|mut r| {
-            for _ in 0..r.count()? {
-                r.count()?;
+            for _ in 0..r.size()? {
+                r.size()?;
             }
             Some(r)
         });
-        let n = r.as_mut().and_then(Reader::count).unwrap_or(0);
+        let n = r.as_mut().and_then(Reader::size).unwrap_or(0);
         (0..n).map_while(move |_| me.unpack_detail(r.as_mut()?))
     }
 
@@ -388,9 +387,7 @@ impl<'a> RowRef<'a> {
 
     fn reader(&self) -> Reader<'a> {
         let at = usize::try_from(self.head.at).unwrap_or(usize::MAX);
-        Reader {
-            bytes: self.chunk.bytes.get(at..).unwrap_or(&[]),
-        }
+        Reader(self.chunk.bytes.get(at..).unwrap_or(&[]))
     }
 
     /// The whole record, unpacked.
@@ -412,13 +409,13 @@ impl<'a> RowRef<'a> {
         });
         let importance = r.signed()?;
         let linked_commit = read_link(r)?.into_owned();
-        let tags = (0..r.count()?)
-            .map(|_| self.string(r.count()?).map(str::to_string))
+        let tags = (0..r.size()?)
+            .map(|_| self.string(r.size()?).map(str::to_string))
             .collect::<Option<Vec<_>>>()?;
-        let details = (0..r.count()?)
+        let details = (0..r.size()?)
             .map(|_| self.unpack_detail(r))
             .collect::<Option<Vec<_>>>()?;
-        let errors = (0..r.count()?)
+        let errors = (0..r.size()?)
             .map(|_| r.text().map(str::to_string))
             .collect::<Option<Vec<_>>>()?;
         Some(Record {
@@ -441,8 +438,8 @@ impl<'a> RowRef<'a> {
         let importance = r.signed()?;
         let action = ActionKind::from_id(r.signed()?);
         let key = if flags & D_KEY != 0 {
-            let family = self.string(r.count()?)?.to_string();
-            let word = |r: &mut Reader| r.unsigned().and_then(|v| u32::try_from(v).ok());
+            let family = self.string(r.size()?)?.to_string();
+            let word = |r: &mut Reader| r.var().and_then(|v| u32::try_from(v).ok());
             LineKey::Parsed(DetailKey {
                 family,
                 file_number: word(r)?,
@@ -496,7 +493,7 @@ fn read_link<'a>(r: &mut Reader<'a>) -> Option<Cow<'a, str>> {
     Some(match r.byte()? {
         LINK_EMPTY => Cow::Borrowed(""),
         LINK_HEX => {
-            let n = r.count()?;
+            let n = r.size()?;
             Cow::Owned(r.take(n)?.iter().map(|b| format!("{b:02x}")).collect())
         }
         _ => Cow::Borrowed(r.text()?),
@@ -627,7 +624,7 @@ impl Builder {
             flags: if r.meta.show { SHOW } else { 0 } | if ran_code { RAN_CODE } else { 0 },
         });
         let out = &mut self.bytes;
-        put_text(out, &r.message);
+        put_bytes(out, r.message.as_bytes());
         if kind == KIND_PACKED {
             put_signed(out, r.meta.kind.id());
         }
@@ -639,7 +636,7 @@ impl Builder {
             && link.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
         {
             out.push(LINK_HEX);
-            put_unsigned(out, (link.len() / 2) as u64);
+            put_var(out, (link.len() / 2) as u64);
             out.extend(
                 link.as_bytes()
                     .chunks_exact(2)
@@ -647,14 +644,14 @@ impl Builder {
             );
         } else {
             out.push(LINK_TEXT);
-            put_text(out, link);
+            put_bytes(out, link.as_bytes());
         }
-        put_unsigned(&mut self.bytes, r.meta.tags.len() as u64);
+        put_var(&mut self.bytes, r.meta.tags.len() as u64);
         for t in &r.meta.tags {
             let id = self.string(t);
-            put_unsigned(&mut self.bytes, id as u64);
+            put_var(&mut self.bytes, id as u64);
         }
-        put_unsigned(&mut self.bytes, r.details.len() as u64);
+        put_var(&mut self.bytes, r.details.len() as u64);
         for d in &r.details {
             let packed = matches!(d.key, LineKey::Parsed(_));
             let flags = if d.show { D_SHOW } else { 0 }
@@ -668,20 +665,20 @@ impl Builder {
             match &d.key {
                 LineKey::Parsed(key) => {
                     let id = self.string(&key.family);
-                    put_unsigned(&mut self.bytes, id as u64);
+                    put_var(&mut self.bytes, id as u64);
                     for w in [key.file_number, key.offset, key.length] {
-                        put_unsigned(&mut self.bytes, u64::from(w));
+                        put_var(&mut self.bytes, u64::from(w));
                     }
                 }
-                LineKey::Raw { text, .. } => put_text(&mut self.bytes, text),
+                LineKey::Raw { text, .. } => put_bytes(&mut self.bytes, text.as_bytes()),
             }
             if let Some(e) = &d.error {
-                put_text(&mut self.bytes, e);
+                put_bytes(&mut self.bytes, e.as_bytes());
             }
         }
-        put_unsigned(&mut self.bytes, r.errors.len() as u64);
+        put_var(&mut self.bytes, r.errors.len() as u64);
         for e in &r.errors {
-            put_text(&mut self.bytes, e);
+            put_bytes(&mut self.bytes, e.as_bytes());
         }
     }
 }
@@ -690,75 +687,6 @@ fn nibble(b: u8) -> u8 {
     match b {
         b'0'..=b'9' => b - b'0',
         _ => b - b'a' + 10,
-    }
-}
-
-fn put_unsigned(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn put_signed(out: &mut Vec<u8>, v: i64) {
-    put_unsigned(out, ((v << 1) ^ (v >> 63)) as u64);
-}
-
-fn put_text(out: &mut Vec<u8>, s: &str) {
-    put_unsigned(out, s.len() as u64);
-    out.extend_from_slice(s.as_bytes());
-}
-
-/// Reads packed bytes; `None` past the end or on bytes it did not write.
-struct Reader<'a> {
-    bytes: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Option<u8> {
-        let (&b, rest) = self.bytes.split_first()?;
-        self.bytes = rest;
-        Some(b)
-    }
-
-    fn unsigned(&mut self) -> Option<u64> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            v |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Some(v);
-            }
-        }
-        None
-    }
-
-    fn signed(&mut self) -> Option<i64> {
-        let u = self.unsigned()?;
-        Some((u >> 1) as i64 ^ -((u & 1) as i64))
-    }
-
-    fn count(&mut self) -> Option<usize> {
-        usize::try_from(self.unsigned()?).ok()
-    }
-
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let (head, rest) = (self.bytes.get(..n)?, self.bytes.get(n..)?);
-        self.bytes = rest;
-        Some(head)
-    }
-
-    fn text(&mut self) -> Option<&'a str> {
-        let n = self.count()?;
-        std::str::from_utf8(self.take(n)?).ok()
-    }
-
-    /// A count of things at least `min` bytes each: no more than the bytes
-    /// left could hold, so a damaged count cannot ask for a huge allocation.
-    fn bounded(&mut self, min: usize) -> Option<usize> {
-        let n = self.count()?;
-        (n <= self.bytes.len() / min.max(1)).then_some(n)
     }
 }
 

@@ -40,11 +40,11 @@
 use std::path::PathBuf;
 
 use git2::Oid;
-use sha2::{Digest, Sha256};
 
 use super::walk::row_of;
 use super::{Packer, Project, RepoError, Rows, WalkStats};
-use crate::lineage::{CachePolicy, Miss, checksum, write_file};
+use crate::bytes::{Reader, put_bytes, put_var};
+use crate::lineage::{CachePolicy, Miss, checksum, file_name, fingerprint_of, write_file};
 
 /// The first bytes of every walk cache file.
 const MAGIC: &[u8; 8] = b"GTMWALK\n";
@@ -113,7 +113,7 @@ impl Project {
             return Ok((rows, stats, report));
         };
         let identity = self.walk_identity();
-        let file = dir.join(walk_file_name(&identity));
+        let file = dir.join(file_name(&identity, "rows"));
         let grafts = self.grafts();
         let fingerprint = walk_fingerprint();
         let cached = match std::fs::read(&file) {
@@ -253,13 +253,6 @@ impl Project {
 /// [`Project::grafts`] of a repository with neither file.
 const NO_GRAFTS: &[u8] = b"shallow\0absent\0info/grafts\0absent\0";
 
-/// The file for an identity: a hash, the same on every run and platform.
-fn walk_file_name(identity: &[u8]) -> String {
-    let digest = Sha256::digest(identity);
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("{hex}.rows")
-}
-
 /// The walk and record-parsing code this build runs, hashed: a file
 /// written by a build that reads records differently is not used.
 fn walk_fingerprint() -> u64 {
@@ -274,26 +267,9 @@ fn walk_fingerprint() -> u64 {
         include_bytes!("../../../format/src/activity/kinds.rs"),
         include_bytes!("../../../format/src/activity/key.rs"),
         include_bytes!("../../../format/src/activity/detail.rs"),
+        include_bytes!("../bytes.rs"),
     ];
-    let mut all = env!("CARGO_PKG_VERSION").as_bytes().to_vec();
-    for s in SOURCES {
-        all.extend_from_slice(&(s.len() as u64).to_le_bytes());
-        all.extend_from_slice(s);
-    }
-    checksum(&all)
-}
-
-fn put_var(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    put_var(out, b.len() as u64);
-    out.extend_from_slice(b);
+    fingerprint_of(SOURCES)
 }
 
 /// The file's bytes for the walk from `tip` (id, commit time).
@@ -326,37 +302,35 @@ fn encode(
 fn decode(bytes: &[u8], fingerprint: u64, identity: &[u8]) -> Result<Cached, Miss> {
     let body_len = bytes.len().checked_sub(8).ok_or(Miss::Damaged)?;
     let (body, sum) = bytes.split_at_checked(body_len).ok_or(Miss::Damaged)?;
-    let mut r = body;
-    if take(&mut r, MAGIC.len()).ok_or(Miss::Damaged)? != MAGIC {
+    let mut r = Reader(body);
+    if r.take(MAGIC.len()).ok_or(Miss::Damaged)? != MAGIC {
         return Err(Miss::Damaged);
     }
-    let version = take_array::<4>(&mut r).ok_or(Miss::Damaged)?;
+    let version = r.u32().ok_or(Miss::Damaged)?;
     let sum = <[u8; 8]>::try_from(sum).map_err(|_| Miss::Damaged)?;
     if checksum(body) != u64::from_le_bytes(sum) {
         return Err(Miss::Damaged);
     }
-    let built = take_array::<8>(&mut r).ok_or(Miss::Damaged)?;
-    if u32::from_le_bytes(version) != WALK_FORMAT_VERSION
-        || u64::from_le_bytes(built) != fingerprint
-    {
+    let built = r.u64().ok_or(Miss::Damaged)?;
+    if version != WALK_FORMAT_VERSION || built != fingerprint {
         return Err(Miss::OtherFormat);
     }
-    if take_bytes(&mut r).ok_or(Miss::Damaged)? != identity {
+    if r.bytes().ok_or(Miss::Damaged)? != identity {
         return Err(Miss::OtherRepository);
     }
     read_walk(&mut r).ok_or(Miss::Damaged)
 }
 
 /// Everything after the identity.
-fn read_walk(r: &mut &[u8]) -> Option<Cached> {
-    let grafts = take_bytes(r)?.to_vec();
-    let tip = Oid::from_bytes(take(r, 20)?).ok()?;
-    let tip_time = i64::from_le_bytes(take_array::<8>(r)?);
-    let commits = usize::try_from(take_var(r)?).ok()?;
-    let records = usize::try_from(take_var(r)?).ok()?;
-    let rows = Rows::read_from(r)?;
+fn read_walk(r: &mut Reader) -> Option<Cached> {
+    let grafts = r.bytes()?.to_vec();
+    let tip = Oid::from_bytes(r.take(20)?).ok()?;
+    let tip_time = i64::from_le_bytes(r.array::<8>()?);
+    let commits = r.size()?;
+    let records = r.size()?;
+    let rows = Rows::read_from(&mut r.0)?;
     // The counts say what the rows hold; nothing may follow them.
-    (rows.len() == records && records <= commits && r.is_empty()).then_some(Cached {
+    (rows.len() == records && records <= commits && r.0.is_empty()).then_some(Cached {
         grafts,
         tip,
         tip_time,
@@ -364,36 +338,6 @@ fn read_walk(r: &mut &[u8]) -> Option<Cached> {
         records,
         rows,
     })
-}
-
-fn take<'a>(r: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
-    let (head, rest) = r.split_at_checked(n)?;
-    *r = rest;
-    Some(head)
-}
-
-fn take_array<const N: usize>(r: &mut &[u8]) -> Option<[u8; N]> {
-    let (head, rest) = r.split_first_chunk::<N>()?;
-    *r = rest;
-    Some(*head)
-}
-
-fn take_var(r: &mut &[u8]) -> Option<u64> {
-    let mut v = 0u64;
-    for shift in (0..64).step_by(7) {
-        let (&b, rest) = r.split_first()?;
-        *r = rest;
-        v |= u64::from(b & 0x7f).checked_shl(shift)?;
-        if b & 0x80 == 0 {
-            return Some(v);
-        }
-    }
-    None
-}
-
-fn take_bytes<'a>(r: &mut &'a [u8]) -> Option<&'a [u8]> {
-    let n = usize::try_from(take_var(r)?).ok()?;
-    take(r, n)
 }
 
 #[cfg(test)]
@@ -509,9 +453,9 @@ mod tests {
 
     #[test]
     fn file_names_are_stable_and_per_identity() {
-        assert_eq!(walk_file_name(b"a"), walk_file_name(b"a"));
-        assert_ne!(walk_file_name(b"a"), walk_file_name(b"b"));
-        assert!(walk_file_name(b"a").ends_with(".rows"));
+        assert_eq!(file_name(b"a", "rows"), file_name(b"a", "rows"));
+        assert_ne!(file_name(b"a", "rows"), file_name(b"b", "rows"));
+        assert!(file_name(b"a", "rows").ends_with(".rows"));
         assert_eq!(walk_fingerprint(), walk_fingerprint());
     }
 }
