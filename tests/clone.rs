@@ -440,24 +440,6 @@ fn ssh_urls_go_through_the_users_ssh() {
     assert_eq!(s.copies().len(), 2);
 }
 
-/// Every file under `dir`, with its bytes.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut all = BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                todo.push(p.clone());
-                all.insert(p, Vec::new());
-            } else {
-                all.insert(p.clone(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    all
-}
-
 /// The user's global hooks (`core.hooksPath`, `init.templateDir`) run for
 /// their own clones, never for gtm-tui's; and gtm-tui's clone and fetch
 /// write nothing outside the cache directory.
@@ -498,7 +480,7 @@ fn cloning_runs_no_hooks_and_writes_only_the_cache() {
     assert!(marker.exists(), "the control clone ran the user's hook");
     std::fs::remove_file(&marker).unwrap();
 
-    let before = snapshot(s.home.path());
+    let before = common::snapshot(s.home.path());
     let (code, _, err) = s.gtm(&["log", &url], &[]);
     assert_eq!(code, 0, "{err}");
     push_record(&s.project(), "Fetched with hooks around");
@@ -515,7 +497,7 @@ fn cloning_runs_no_hooks_and_writes_only_the_cache() {
         "a hook ran: {:?}",
         std::fs::read_to_string(&marker)
     );
-    assert_eq!(snapshot(s.home.path()), before, "HOME unchanged");
+    assert_eq!(common::snapshot(s.home.path()), before, "HOME unchanged");
 
     let copies = s.copies();
     assert_eq!(copies.len(), 1, "{copies:?}");
@@ -605,7 +587,12 @@ fn an_outer_repositorys_git_variables_are_ignored() {
         assert_eq!(out, s.local_log());
         push_record(&s.project(), "One more");
     }
-    assert_eq!(snapshot(&outer).len(), 1, "{:?}", snapshot(&outer));
+    assert_eq!(
+        common::snapshot(&outer).len(),
+        1,
+        "{:?}",
+        common::snapshot(&outer)
+    );
 }
 
 /// A folder in the cache that holds another URL's copy (a hash collision, or

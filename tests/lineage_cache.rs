@@ -5,9 +5,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use git2::{Oid, Repository};
 use gtm_tui::lineage::{self, CachePolicy, CacheReport, CacheStatus, Lineage, Miss};
@@ -63,16 +61,6 @@ fn code_records(w: &Written) -> Vec<Oid> {
         .collect()
 }
 
-/// The cache files in `cache`.
-fn files(cache: &Path) -> Vec<PathBuf> {
-    let Ok(dir) = std::fs::read_dir(cache) else {
-        return Vec::new();
-    };
-    let mut out: Vec<PathBuf> = dir.map(|e| e.unwrap().path()).collect();
-    out.sort();
-    out
-}
-
 #[test]
 fn a_second_build_reads_the_cache_and_equals_a_cold_one() {
     let dir = tempfile::tempdir().unwrap();
@@ -85,7 +73,11 @@ fn a_second_build_reads_the_cache_and_equals_a_cold_one() {
     assert!(first.written);
     let file = first.file.clone().unwrap();
     assert!(file.is_file());
-    assert_eq!(files(cache.path()), vec![file.clone()], "no temporary left");
+    assert_eq!(
+        common::files(cache.path()),
+        vec![file.clone()],
+        "no temporary left"
+    );
 
     let second = check(&p, None, cache.path());
     assert_eq!(second.status, CacheStatus::Hit);
@@ -324,23 +316,6 @@ fn a_cache_directory_that_cannot_be_made_is_skipped() {
     assert_eq!(std::fs::read(&blocker).unwrap(), b"x");
 }
 
-/// Runs the binary with the lineage cache in `cache`; its stdout.
-fn gtm_with_cache(cache: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_gtm-tui"))
-        .args(args)
-        .env("TZ", "UTC")
-        .env("NO_COLOR", "1")
-        .env("GTM_CACHE_DIR", cache)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn no_cache_writes_nothing_and_the_cache_changes_no_output() {
     let dir = tempfile::tempdir().unwrap();
@@ -359,41 +334,35 @@ fn no_cache_writes_nothing_and_the_cache_changes_no_output() {
     for args in runs {
         let mut args = args.to_vec();
         args.insert(0, "--no-cache");
-        uncached.push(gtm_with_cache(cache.path(), &args));
+        uncached.push(common::gtm_with_cache(cache.path(), &args));
     }
-    assert!(files(cache.path()).is_empty(), "{:?}", files(cache.path()));
+    assert!(
+        common::files(cache.path()).is_empty(),
+        "{:?}",
+        common::files(cache.path())
+    );
 
     // With the cache: written by the first run, read by the second, and
     // every output the same as without.
     for _ in 0..2 {
         for (args, want) in runs.iter().zip(&uncached) {
-            assert_eq!(&gtm_with_cache(cache.path(), args), want, "{args:?}");
+            assert_eq!(
+                &common::gtm_with_cache(cache.path(), args),
+                want,
+                "{args:?}"
+            );
         }
     }
     let lineage_dir = cache.path().join("lineage");
-    assert_eq!(files(cache.path()), vec![lineage_dir.clone()]);
+    assert_eq!(common::files(cache.path()), vec![lineage_dir.clone()]);
     // The whole history's file, one notebook's (cell, diff), and the
     // walked records (stats, stuck, export --cells: see tests/walk_cache.rs).
-    assert_eq!(files(&lineage_dir).len(), 3, "{:?}", files(&lineage_dir));
-}
-
-/// Every file under `dir` (the repository, .git included) and its bytes.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                todo.push(path.clone());
-                out.insert(path, Vec::new());
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                out.insert(path, bytes);
-            }
-        }
-    }
-    out
+    assert_eq!(
+        common::files(&lineage_dir).len(),
+        3,
+        "{:?}",
+        common::files(&lineage_dir)
+    );
 }
 
 #[test]
@@ -402,7 +371,7 @@ fn the_repository_is_only_read() {
     let cache = tempfile::tempdir().unwrap();
     let w = project(dir.path(), 51, 300);
     let code = code_records(&w);
-    let before = snapshot(dir.path());
+    let before = common::snapshot(dir.path());
     // Built, extended, read, rebuilt after damage: in process and by the binary.
     let mid = Project::open(dir.path(), Some(&code[code.len() / 2].to_string())).unwrap();
     check(&mid, None, cache.path());
@@ -413,9 +382,12 @@ fn the_repository_is_only_read() {
     std::fs::write(&file, b"damaged").unwrap();
     check(&head, None, cache.path());
     let p = dir.path().to_str().unwrap();
-    gtm_with_cache(cache.path(), &["stats", p]);
-    gtm_with_cache(cache.path(), &["export", "--cells", p]);
-    assert!(snapshot(dir.path()) == before, "the repository changed");
+    common::gtm_with_cache(cache.path(), &["stats", p]);
+    common::gtm_with_cache(cache.path(), &["export", "--cells", p]);
+    assert!(
+        common::snapshot(dir.path()) == before,
+        "the repository changed"
+    );
 }
 
 #[test]
@@ -434,14 +406,14 @@ fn the_insights_and_cell_screens_read_through_the_cache() {
         assert_eq!(got.streaks, want.streaks);
         assert_eq!(got.stats, want.stats);
     }
-    assert_eq!(files(cache.path()).len(), 1);
+    assert_eq!(common::files(cache.path()).len(), 1);
     let nb = cold(&p, None).executions.first().unwrap().notebook.clone();
     let want = history::notebook_lineage(&p, &rows, &nb, &CachePolicy::Off);
     for _ in 0..2 {
         let got = history::notebook_lineage(&p, &rows, &nb, &policy);
         assert_eq!(fields(&got), fields(&want));
     }
-    assert_eq!(files(cache.path()).len(), 2);
+    assert_eq!(common::files(cache.path()).len(), 2);
 }
 
 /// Commits on HEAD a change to the tip's largest log file (`None` removes
@@ -559,5 +531,10 @@ fn builds_at_once_leave_one_whole_file() {
     });
     let p = Project::open(dir.path(), None).unwrap();
     assert_eq!(check(&p, None, cache.path()).status, CacheStatus::Hit);
-    assert_eq!(files(cache.path()).len(), 1, "{:?}", files(cache.path()));
+    assert_eq!(
+        common::files(cache.path()).len(),
+        1,
+        "{:?}",
+        common::files(cache.path())
+    );
 }

@@ -6,9 +6,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use git2::{Oid, Repository};
 use gtm_tui::lineage::{CachePolicy, Miss};
@@ -52,15 +50,6 @@ fn check(p: &Project, cache: &Path) -> WalkReport {
     report
 }
 
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(d) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<PathBuf> = d.map(|e| e.unwrap().path()).collect();
-    out.sort();
-    out
-}
-
 fn sig(time: i64) -> git2::Signature<'static> {
     git2::Signature::new(
         "Alice Example",
@@ -102,7 +91,11 @@ fn a_second_read_uses_the_file_and_equals_a_walk() {
     assert!(first.written);
     let file = first.file.clone().unwrap();
     assert!(file.extension().is_some_and(|e| e == "rows"));
-    assert_eq!(files(cache.path()), vec![file.clone()], "no temporary left");
+    assert_eq!(
+        common::files(cache.path()),
+        vec![file.clone()],
+        "no temporary left"
+    );
     let second = check(&p, cache.path());
     assert_eq!((second.status, second.written), (WalkStatus::Hit, false));
     assert_eq!(second.file, Some(file.clone()));
@@ -357,45 +350,12 @@ fn an_unwritable_cache_directory_is_skipped() {
     assert_eq!(std::fs::read(&blocker).unwrap(), b"x");
 }
 
-fn gtm_with_cache(cache: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_gtm-tui"))
-        .args(args)
-        .env("TZ", "UTC")
-        .env("NO_COLOR", "1")
-        .env("GTM_CACHE_DIR", cache)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                todo.push(path.clone());
-                out.insert(path, Vec::new());
-            } else {
-                out.insert(path.clone(), std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn the_commands_read_through_it_and_no_cache_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let cache = tempfile::tempdir().unwrap();
     project(dir.path(), 41, 300, true);
-    let before = snapshot(dir.path());
+    let before = common::snapshot(dir.path());
     let p = dir.path().to_str().unwrap();
     let runs: [&[&str]; 5] = [
         &["stats", "--json", p],
@@ -408,25 +368,41 @@ fn the_commands_read_through_it_and_no_cache_writes_nothing() {
     for args in runs {
         let mut args = args.to_vec();
         args.insert(0, "--no-cache");
-        want.push(gtm_with_cache(cache.path(), &args));
+        want.push(common::gtm_with_cache(cache.path(), &args));
     }
-    assert!(files(cache.path()).is_empty(), "{:?}", files(cache.path()));
+    assert!(
+        common::files(cache.path()).is_empty(),
+        "{:?}",
+        common::files(cache.path())
+    );
     for round in 0..3 {
         for (args, want) in runs.iter().zip(&want) {
-            assert_eq!(&gtm_with_cache(cache.path(), args), want, "{args:?}");
+            assert_eq!(
+                &common::gtm_with_cache(cache.path(), args),
+                want,
+                "{args:?}"
+            );
         }
         let lineage_dir = cache.path().join("lineage");
-        let rows: Vec<PathBuf> = files(&lineage_dir)
+        let rows: Vec<PathBuf> = common::files(&lineage_dir)
             .into_iter()
             .filter(|f| f.extension().is_some_and(|e| e == "rows"))
             .collect();
-        assert_eq!(rows.len(), 1, "one walk file: {:?}", files(&lineage_dir));
+        assert_eq!(
+            rows.len(),
+            1,
+            "one walk file: {:?}",
+            common::files(&lineage_dir)
+        );
         if round == 1 {
             // Damaged between runs: the outputs stay the same.
             std::fs::write(&rows[0], b"GTMWALK\ndamaged").unwrap();
         }
     }
-    assert!(snapshot(dir.path()) == before, "the repository changed");
+    assert!(
+        common::snapshot(dir.path()) == before,
+        "the repository changed"
+    );
 
     // A new record on a history with merges: extended, still the same.
     common::push_record(dir.path(), "Added a note", ("Bob", "bob@example.com"));
@@ -442,7 +418,7 @@ fn the_commands_read_through_it_and_no_cache_writes_nothing() {
     for args in runs {
         let mut cold = args.to_vec();
         cold.insert(0, "--no-cache");
-        let want = gtm_with_cache(cache.path(), &cold);
-        assert_eq!(gtm_with_cache(cache.path(), args), want, "{args:?}");
+        let want = common::gtm_with_cache(cache.path(), &cold);
+        assert_eq!(common::gtm_with_cache(cache.path(), args), want, "{args:?}");
     }
 }

@@ -4,7 +4,8 @@
 // Test helpers fail the test on purpose when their setup fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub mod screens;
@@ -69,4 +70,49 @@ pub fn push_record(project: &Path, message: &str, (name, email): (&str, &str)) {
         &[&head],
     )
     .expect("the commit is written");
+}
+
+/// The entries of `dir`, sorted; none when it cannot be read.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(d) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = d.map(|e| e.unwrap().path()).collect();
+    out.sort();
+    out
+}
+
+/// Every file under `dir`, with its bytes (a directory with none).
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut all = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p.clone());
+                all.insert(p, Vec::new());
+            } else {
+                all.insert(p.clone(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    all
+}
+
+/// Runs the binary with its caches in `cache`; its stdout, once it succeeded.
+pub fn gtm_with_cache(cache: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_gtm-tui"))
+        .args(args)
+        .env("TZ", "UTC")
+        .env("NO_COLOR", "1")
+        .env("GTM_CACHE_DIR", cache)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
