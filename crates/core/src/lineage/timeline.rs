@@ -287,20 +287,6 @@ impl<'a> Timeline<'a> {
         // is the later (a paste goes below its original).
         let mut latest = None;
         if cells.iter().all(|c| c.count.is_none()) {
-            // Without counts a cell whose code is as it was still shows
-            // the run it showed, unless a run since is traced to it.
-            for (c, slot) in shows.iter_mut().enumerate() {
-                let before = pred.get(c).copied().flatten().and_then(|i| {
-                    let p = prev?;
-                    Some((p.cells.get(i)?, p.shows.get(i).copied().flatten()))
-                });
-                if slot.is_none()
-                    && let (Some(cell), Some((b, shown))) = (cells.get(c), before)
-                    && b.source == cell.source
-                {
-                    *slot = shown;
-                }
-            }
             let latest = self.trace_by_source(r, prev, &cells, &pred, &mut shows);
             return self.finish_push(r, version, cells, vids, shows, ided, latest);
         }
@@ -376,10 +362,12 @@ impl<'a> Timeline<'a> {
 
     /// Traces the cells of a version saved without execution counts
     /// ("Clear all outputs", nbstripout) to runs by their source alone:
-    /// each run since the previous version that no version has shown yet
-    /// goes to a cell with its source, an edited or new cell before one
-    /// left as it was; of several runs of one source, the latest are the
-    /// ones shown, in notebook order. Returns the latest record shown.
+    /// a cell left as it was keeps its run, and each run from the previous
+    /// version's record on (that version may lag behind its own record's
+    /// runs) that no version has shown yet goes to a cell with its source,
+    /// an edited or new cell before one left as it was; of several runs of
+    /// one source, the latest are the ones shown, in notebook order.
+    /// Returns the latest record shown.
     fn trace_by_source(
         &self,
         r: usize,
@@ -388,6 +376,26 @@ impl<'a> Timeline<'a> {
         pred: &[Option<usize>],
         shows: &mut [Option<usize>],
     ) -> Option<usize> {
+        // A cell whose code is as it was still shows the run it showed,
+        // unless a run since is traced to it.
+        let mut unchanged = vec![false; cells.len()];
+        for (c, cell) in cells.iter().enumerate() {
+            let before = pred.get(c).copied().flatten().and_then(|i| {
+                let p = prev?;
+                Some((p.cells.get(i)?, p.shows.get(i).copied().flatten()))
+            });
+            let Some((_, shown)) = before.filter(|(b, _)| b.source == cell.source) else {
+                continue;
+            };
+            if let Some(u) = unchanged.get_mut(c) {
+                *u = true;
+            }
+            if let Some(slot) = shows.get_mut(c)
+                && slot.is_none()
+            {
+                *slot = shown;
+            }
+        }
         let start = prev.map_or(0, |p| self.positions(p.record).start);
         let end = self.positions(r).end;
         let mut runs: QuickMap<&str, Vec<usize>> = QuickMap::default();
@@ -407,13 +415,8 @@ impl<'a> Timeline<'a> {
             if !runs.contains_key(cell.source.as_str()) {
                 continue;
             }
-            let before = pred
-                .get(c)
-                .copied()
-                .flatten()
-                .and_then(|i| prev?.cells.get(i));
             let group = by_source.entry(cell.source.as_str()).or_default();
-            if before.is_some_and(|b| b.source == cell.source) {
+            if unchanged.get(c).copied().unwrap_or(false) {
                 group.1.push(c);
             } else {
                 group.0.push(c);
