@@ -16,6 +16,7 @@ pub mod files;
 pub mod insights;
 pub mod lineage;
 pub mod memory;
+pub mod nbhistory;
 pub mod notebook;
 pub mod repo;
 pub mod timefmt;

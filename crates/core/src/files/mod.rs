@@ -20,7 +20,9 @@ use crate::activity::{Record, RecordKind};
 use crate::diff::{TextDiff, diff_text};
 use crate::repo::{Project, RecordView, RepoError};
 
-pub use notebook::{CellChange, CellKind, CellStatus, OutputsSummary};
+pub use notebook::{
+    CellChange, CellKind, CellStatus, OutputsSummary, PairedBy, Pairing, pair_cells,
+};
 
 /// Files larger than this on either side (2 MiB) are not read for a diff: a line diff of
 /// megabytes of data is slow and unreadable, so [`FileDiff::TooLarge`] gives their sizes.

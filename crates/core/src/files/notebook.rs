@@ -18,10 +18,13 @@ use similar::{Algorithm, DiffTag};
 use crate::bounded::Budget;
 use crate::diff::{TextDiff, diff_text};
 pub use crate::notebook::CellKind;
-use crate::notebook::{self, Cell, Output, Parts, Source, normalize, similarity};
+use crate::notebook::{self, Cell, Output, Parts, Source, head_lines, normalize, similarity};
 
 /// Two sources at least this similar (`similar`'s ratio) are taken for the same cell edited.
 pub const MIN_CELL_SIMILARITY: f32 = 0.5;
+
+/// A cell moved and edited in one version pairs from this similarity on.
+pub const MOVED_SIMILARITY: f32 = 0.8;
 
 /// Above this many candidate pairs in one stretch of changed cells, similarity is not tried:
 /// every ratio costs a diff, and such a stretch is a rewrite anyway.
@@ -229,11 +232,7 @@ type Aligned = (Option<usize>, Option<usize>, bool);
 /// Pairs old and new cells: `(old index, new index, moved)`, in the new notebook's order, each
 /// removed cell right after the new position of the old cell before it.
 fn align(old: &[Cell], new: &[Cell]) -> Vec<Aligned> {
-    let pairs = match pair_by_id(old, new) {
-        Some(p) => p,
-        None => pair_by_content(old, new),
-    };
-    let moved = out_of_order(&pairs);
+    let Pairing { pairs, moved, .. } = pair_cells(old, new);
     let mut new_partner: Vec<Option<usize>> = vec![None; old.len()];
     let mut old_paired = vec![false; old.len()];
     let mut new_paired = vec![false; new.len()];
@@ -269,8 +268,43 @@ fn align(old: &[Cell], new: &[Cell]) -> Vec<Aligned> {
     items.into_iter().map(|(_, v)| v).collect()
 }
 
+/// What told two versions' cells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PairedBy {
+    /// nbformat 4.5 ids, trusted.
+    Ids,
+    /// Order and content: the notebook has no ids, or its ids were not trusted.
+    Content,
+}
+
+/// Which cell of one version is which cell of the next.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pairing {
+    /// `(old index, new index)`, sorted by old index.
+    pub pairs: Vec<(usize, usize)>,
+    /// Per pair: out of order relative to the others (the cell was moved).
+    pub moved: Vec<bool>,
+    pub by: PairedBy,
+}
+
+/// Pairs the cells of two versions of a notebook: by nbformat 4.5 ids when they can be
+/// trusted, else by order and content. The one pairing of the project: the notebook diff and
+/// the cell histories of notebooks in git both use it.
+pub fn pair_cells(old: &[Cell], new: &[Cell]) -> Pairing {
+    let (pairs, by) = match pair_by_id(old, new) {
+        Some(p) => (p, PairedBy::Ids),
+        None => (pair_by_content(old, new), PairedBy::Content),
+    };
+    let moved = out_of_order(&pairs);
+    Pairing { pairs, moved, by }
+}
+
 /// Pairs by nbformat 4.5 ids when every cell on both sides has one, unique within its side,
-/// and the sides share at least one (ids regenerated wholesale say nothing). `None` otherwise.
+/// the sides share at least one (ids regenerated wholesale say nothing), the ids are not just
+/// positions (nbstripout renumbers them `0`, `1`, … on every save), and the ids agree with the
+/// cells that are plainly the same (a source found once on each side): ids regenerated on a
+/// save (JupyterLab 3.0) or made up by a converter are caught there. `None` otherwise.
 fn pair_by_id(old: &[Cell], new: &[Cell]) -> Option<Vec<(usize, usize)>> {
     use std::collections::HashMap;
     let index = |cells: &[Cell]| -> Option<HashMap<String, usize>> {
@@ -290,8 +324,58 @@ fn pair_by_id(old: &[Cell], new: &[Cell]) -> Option<Vec<(usize, usize)>> {
     if pairs.is_empty() && !old.is_empty() && !new.is_empty() {
         return None;
     }
+    let positional = |cells: &[Cell]| {
+        cells.len() > 1
+            && cells
+                .iter()
+                .enumerate()
+                .all(|(i, c)| c.id.as_deref().and_then(|s| s.parse::<usize>().ok()) == Some(i))
+    };
+    if positional(old) && positional(new) {
+        return None;
+    }
     pairs.sort_unstable();
+    let plain = plainly_same(old, new);
+    if plain.len() >= 2 {
+        let agree = plain
+            .iter()
+            .filter(|p| pairs.binary_search(p).is_ok())
+            .count();
+        if agree * 2 < plain.len() {
+            return None;
+        }
+    }
     Some(pairs)
+}
+
+/// Pairs of cells whose (type, source) is found exactly once on each side and is not blank:
+/// whatever the ids say, these are the same cell.
+fn plainly_same(old: &[Cell], new: &[Cell]) -> Vec<(usize, usize)> {
+    use std::collections::BTreeMap;
+    // (type, source) → how many cells have it, and where on each side.
+    type Seen = BTreeMap<(CellKind, String), (usize, Option<usize>, Option<usize>)>;
+    let mut seen = Seen::new();
+    for (side, cells) in [(0, old), (1, new)] {
+        for (i, c) in cells.iter().enumerate() {
+            let src = normalize(&c.source);
+            if src.is_empty() {
+                continue;
+            }
+            let e = seen.entry((c.kind, src)).or_insert((0, None, None));
+            e.0 += 1;
+            if side == 0 {
+                e.1 = Some(i);
+            } else {
+                e.2 = Some(i);
+            }
+        }
+    }
+    let mut out: Vec<(usize, usize)> = seen
+        .into_values()
+        .filter_map(|(n, o, w)| (n == 2).then_some((o?, w?)))
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 /// Which pairs (sorted by old index) fall outside the longest run that keeps both orders: the
@@ -348,8 +432,88 @@ fn pair_by_content(old: &[Cell], new: &[Cell]) -> Vec<(usize, usize)> {
     if let Some((po, pn)) = pending {
         pair_similar(old, new, po, pn, &mut budget, &mut pairs);
     }
+    pair_moved(old, new, &mut pairs);
     pairs.sort_unstable();
     pairs
+}
+
+fn mark(flags: &mut [bool], i: usize) {
+    if let Some(f) = flags.get_mut(i) {
+        *f = true;
+    }
+}
+
+/// Cells left unpaired on both sides with the same type and source, found once among the
+/// unpaired of each side: a cell cut and pasted elsewhere (which order-keeping pairing cannot
+/// see).
+fn pair_moved(old: &[Cell], new: &[Cell], pairs: &mut Vec<(usize, usize)>) {
+    let mut old_paired = vec![false; old.len()];
+    let mut new_paired = vec![false; new.len()];
+    for &(o, n) in pairs.iter() {
+        if let Some(p) = old_paired.get_mut(o) {
+            *p = true;
+        }
+        if let Some(p) = new_paired.get_mut(n) {
+            *p = true;
+        }
+    }
+    let left = |cells: &[Cell], paired: &[bool]| -> Vec<(usize, Cell)> {
+        cells
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !paired.get(*i).copied().unwrap_or(true))
+            .map(|(i, c)| (i, c.clone()))
+            .collect()
+    };
+    let (lo, ln) = (left(old, &old_paired), left(new, &new_paired));
+    if lo.is_empty() || ln.is_empty() {
+        return;
+    }
+    let (oc, nc): (Vec<Cell>, Vec<Cell>) = (
+        lo.iter().map(|(_, c)| c.clone()).collect(),
+        ln.iter().map(|(_, c)| c.clone()).collect(),
+    );
+    let mut taken_o = vec![false; lo.len()];
+    let mut taken_n = vec![false; ln.len()];
+    for (a, b) in plainly_same(&oc, &nc) {
+        if let (Some(&(o, _)), Some(&(n, _))) = (lo.get(a), ln.get(b)) {
+            pairs.push((o, n));
+            mark(&mut taken_o, a);
+            mark(&mut taken_n, b);
+        }
+    }
+    // Moved and edited at once: only a close likeness counts, the place being no evidence.
+    if lo.len().saturating_mul(ln.len()) > MAX_PAIRINGS {
+        return;
+    }
+    let mut budget = Budget::new(PAIRING_STEPS);
+    let mut scored: Vec<(f32, usize, usize)> = Vec::new();
+    for (a, (_, x)) in lo.iter().enumerate() {
+        if taken_o.get(a).copied().unwrap_or(true) || x.source.trim().is_empty() {
+            continue;
+        }
+        let sx = Source::new(&x.source);
+        for (b, (_, y)) in ln.iter().enumerate() {
+            if taken_n.get(b).copied().unwrap_or(true) || x.kind != y.kind {
+                continue;
+            }
+            let r = similarity(&sx, &Source::new(&y.source), MOVED_SIMILARITY, &mut budget);
+            if r >= MOVED_SIMILARITY {
+                scored.push((r, a, b));
+            }
+        }
+    }
+    scored.sort_by(|p, q| q.0.total_cmp(&p.0).then((p.1, p.2).cmp(&(q.1, q.2))));
+    for (_, a, b) in scored {
+        if taken_o.get(a).copied().unwrap_or(true) || taken_n.get(b).copied().unwrap_or(true) {
+            continue;
+        }
+        if let (Some(&(o, _)), Some(&(n, _))) = (lo.get(a), ln.get(b)) {
+            pairs.push((o, n));
+            mark(&mut taken_o, a);
+            mark(&mut taken_n, b);
+        }
+    }
 }
 
 /// Within one stretch of changed cells, pairs cells of the same type with similar sources,
@@ -370,6 +534,9 @@ fn pair_similar(
         cells.iter().map(|c| Source::new(&c.source)).collect()
     }
     let (os, ns) = (sources(old, o.clone()), sources(new, n.clone()));
+    // One cell gone and one come between the same neighbours is one cell rewritten in place,
+    // however little of its code is left (as lineage takes it).
+    let one_each = o.len() == 1 && n.len() == 1;
     let mut scored: Vec<(f32, usize, usize)> = Vec::new();
     for (i, sa) in o.clone().zip(&os) {
         for (j, sb) in n.clone().zip(&ns) {
@@ -379,8 +546,14 @@ fn pair_similar(
             if a.kind != b.kind {
                 continue;
             }
+            // A cell split in two lives on as its top half; two merged, as the upper one.
+            let (x, y) = (normalize(&a.source), normalize(&b.source));
+            if head_lines(&x, &y) || head_lines(&y, &x) {
+                scored.push((2.0, i, j));
+                continue;
+            }
             let r = similarity(sa, sb, MIN_CELL_SIMILARITY, budget);
-            if r >= MIN_CELL_SIMILARITY {
+            if r >= MIN_CELL_SIMILARITY || one_each {
                 scored.push((r, i, j));
             }
         }

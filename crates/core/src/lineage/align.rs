@@ -9,6 +9,7 @@
 
 use super::notebook::NbCell;
 use super::ratio;
+use crate::notebook::head_lines;
 
 /// Two cells between untouched neighbours are taken as one edited cell from
 /// this similarity on. Lower than [`super::SIMILARITY`]: the place they hold
@@ -76,14 +77,6 @@ pub fn align(old: &[NbCell], new: &[NbCell]) -> Vec<Option<usize>> {
         let _ = gaps(&mut out, a, b, &edited);
     }
     out
-}
-
-/// Whether `part` is the first whole lines of `whole` (and not all of it).
-fn head_lines(part: &str, whole: &str) -> bool {
-    !part.is_empty()
-        && whole
-            .strip_prefix(part)
-            .is_some_and(|rest| rest.starts_with('\n'))
 }
 
 fn set(out: &mut [Option<usize>], new: usize, old: usize) {

@@ -11,7 +11,7 @@
 mod scan;
 pub mod similarity;
 
-pub use similarity::{Source, ratio, similarity};
+pub use similarity::{Source, head_lines, ratio, similarity};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -121,6 +121,13 @@ pub struct Cell {
     pub execution_count: Option<u64>,
     /// Empty unless read with [`Parts::All`].
     pub outputs: Vec<Output>,
+    /// A fingerprint of the outputs as stored, read with any [`Parts`] that reads cells: equal
+    /// digests, equal outputs. 0 when there are none. The scanner hashes the outputs' bytes and
+    /// the full reader their JSON value, so compare digests of one notebook's versions only as
+    /// both were read (a version that needs the full reader shows its outputs as changed).
+    pub outputs_digest: u64,
+    /// An output is an error (a traceback), read with any [`Parts`] that reads cells.
+    pub has_error: bool,
 }
 
 /// A notebook as read.
@@ -281,7 +288,30 @@ fn cell(c: &Map<String, Value>, v3: bool, outputs: bool) -> Option<Cell> {
             Some(Value::Array(o)) if outputs => o.iter().map(|o| output(o, v3)).collect(),
             _ => Vec::new(),
         },
+        outputs_digest: match c.get("outputs") {
+            Some(Value::Array(o)) if !o.is_empty() => {
+                digest(&serde_json::to_vec(o).unwrap_or_default())
+            }
+            _ => 0,
+        },
+        has_error: match c.get("outputs") {
+            Some(Value::Array(o)) => o.iter().any(|o| {
+                matches!(
+                    o.get("output_type").and_then(Value::as_str),
+                    Some("error" | "pyerr")
+                )
+            }),
+            _ => false,
+        },
     })
+}
+
+/// A fixed-key hash of bytes, never 0 (0 says "no outputs").
+pub(crate) fn digest(bytes: &[u8]) -> u64 {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut h = DefaultHasher::new();
+    h.write(bytes);
+    h.finish().max(1)
 }
 
 /// nbformat 3 kept an output's data at its top level under short names.

@@ -247,6 +247,7 @@ impl<'a> Scan<'a> {
 
     fn cell(&mut self) -> Option<Cell> {
         let (mut kind, mut id, mut source, mut count) = (None, None, None, None);
+        let mut outputs: Option<(u64, bool)> = None;
         self.open(b'{')?;
         if !self.end(b'}') {
             loop {
@@ -258,7 +259,10 @@ impl<'a> Scan<'a> {
                     b"execution_count" if count.is_none() => {
                         count = Some(self.null_or(Self::count)?);
                     }
-                    b"cell_type" | b"id" | b"source" | b"execution_count" => return None,
+                    b"outputs" if outputs.is_none() => outputs = Some(self.outputs()?),
+                    b"cell_type" | b"id" | b"source" | b"execution_count" | b"outputs" => {
+                        return None;
+                    }
                     _ => self.skip()?,
                 }
                 if self.close(b'}')? {
@@ -272,7 +276,30 @@ impl<'a> Scan<'a> {
             source: source.unwrap_or_default(),
             execution_count: count.flatten(),
             outputs: Vec::new(),
+            outputs_digest: outputs.map_or(0, |o| o.0),
+            has_error: outputs.is_some_and(|o| o.1),
         })
+    }
+
+    /// Steps over a cell's `outputs`: a digest of their bytes (0 for none) and whether one is
+    /// an error, found by its `ename` key (a key, so never inside a string's escaped text).
+    fn outputs(&mut self) -> Option<(u64, bool)> {
+        self.ws();
+        let start = self.i;
+        if self.peek()? == b'[' {
+            self.i += 1;
+            if self.end(b']') {
+                return Some((0, false));
+            }
+            self.i = start;
+        }
+        self.skip()?;
+        let raw = self.b.get(start..self.i)?;
+        let error = raw
+            .windows(7)
+            .enumerate()
+            .any(|(k, w)| w == b"\"ename\"" && (k == 0 || raw.get(k - 1) != Some(&b'\\')));
+        Some((super::digest(raw), error))
     }
 
     /// `metadata`: the kernelspec's language and name, the language info's name.

@@ -142,6 +142,15 @@ pub fn ratio(a: &str, b: &str, at_least: f32) -> f32 {
     )
 }
 
+/// `part` is the first whole lines of `whole`: what a cell split in two keeps as its top half,
+/// or a cell merged with the one below keeps first.
+pub fn head_lines(part: &str, whole: &str) -> bool {
+    !part.is_empty()
+        && whole
+            .strip_prefix(part)
+            .is_some_and(|rest| rest.starts_with('\n'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,7 +66,17 @@ fn reads_nbformat_4_5_with_ids_kernel_and_outputs() {
     assert_eq!(lean, scan::read(V45, true).unwrap());
     assert!(lean.cells.iter().all(|c| c.outputs.is_empty()));
     let mut full = nb.clone();
-    full.cells.iter_mut().for_each(|c| c.outputs.clear());
+    // The scanner's digest is of the outputs' bytes, serde's of their value.
+    assert!(full.cells.iter().zip(&lean.cells).all(|(f, l)| {
+        (f.outputs_digest == 0) == (l.outputs_digest == 0) && f.has_error == l.has_error
+    }));
+    assert!(lean.cells.iter().any(|c| c.has_error));
+    full.cells.iter_mut().for_each(|c| {
+        c.outputs.clear();
+        c.outputs_digest = 0;
+    });
+    let mut lean = lean;
+    lean.cells.iter_mut().for_each(|c| c.outputs_digest = 0);
     assert_eq!(lean, full);
     let meta = read(V45, Parts::Metadata).unwrap();
     assert!(meta.cells.is_empty());
@@ -230,11 +240,23 @@ fn the_scanner_agrees_with_serde_or_leaves_it_to_serde() {
     for case in cases {
         for (parts, cells) in [(Parts::Sources, true), (Parts::Metadata, false)] {
             let fast = scan::read(case, cells);
+            // Digests are compared within one reader only (see `Cell::outputs_digest`).
+            let plain = |nb: Option<Notebook>| {
+                nb.map(|mut nb| {
+                    nb.cells.iter_mut().for_each(|c| c.outputs_digest = 0);
+                    nb
+                })
+            };
             let slow = with_serde(case, parts);
-            if let Some(f) = &fast {
-                assert_eq!(Ok(f), slow.as_ref(), "{}", String::from_utf8_lossy(case));
+            if let Some(f) = plain(fast) {
+                assert_eq!(
+                    Some(f),
+                    plain(slow.clone().ok()),
+                    "{}",
+                    String::from_utf8_lossy(case)
+                );
             }
-            assert_eq!(read(case, parts), slow);
+            assert_eq!(plain(read(case, parts).ok()), plain(slow.ok()));
         }
     }
     let tricky = scan::read(cases[10], true).unwrap();

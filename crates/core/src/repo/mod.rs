@@ -2,6 +2,7 @@
 
 mod branches;
 mod idtable;
+mod notebooks;
 mod rows;
 mod store;
 mod view;
@@ -13,6 +14,9 @@ use std::path::{Path, PathBuf};
 use git2::{Oid, Repository};
 
 pub use branches::BranchInfo;
+pub use notebooks::{
+    CommitChanges, NotebookChange, changes_of, is_data_file, is_env_file, is_notebook,
+};
 pub use rows::{Packer, Positions, RowRef, Rows};
 pub use store::DetailStore;
 pub use view::RecordView;

@@ -84,6 +84,24 @@ impl Project {
     /// yielding anything, this yields the first record at once; and each
     /// commit is read only once.
     pub fn walk(&self, mut each: impl FnMut(RecordRow) -> bool) -> Result<WalkStats, RepoError> {
+        let mut records = 0;
+        let mut stats = self.walk_commits(|commit| match row_of(commit) {
+            Some(row) => {
+                records += 1;
+                each(row)
+            }
+            None => true,
+        })?;
+        stats.records = records;
+        Ok(stats)
+    }
+
+    /// Every commit of the ref's history in the order of [`Project::walk`], each read once;
+    /// `each` returns false to stop. `records` in the counts is left 0.
+    pub fn walk_commits(
+        &self,
+        mut each: impl FnMut(&Commit) -> bool,
+    ) -> Result<WalkStats, RepoError> {
         let repo = self.repo();
         let tip = repo
             .find_commit(self.tip)
@@ -154,11 +172,8 @@ impl Project {
                     }
                 }
             }
-            if let Some(row) = row_of(&commit) {
-                stats.records += 1;
-                if !each(row) {
-                    break;
-                }
+            if !each(&commit) {
+                break;
             }
         }
         Ok(stats)

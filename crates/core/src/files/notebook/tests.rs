@@ -105,15 +105,28 @@ fn non_ascii_sources_compare_by_characters() {
     let chars = similar::TextDiff::from_chars(a, b).ratio();
     assert!(chars < MIN_CELL_SIMILARITY, "{chars}");
     assert_eq!(ratio(a, b, &mut Budget::new(PAIRING_STEPS)), chars);
+    // Between two cells that stay (one gone and one come between the same neighbours would
+    // be a rewrite in place, whatever the ratio).
     let d = diff_notebooks(
-        Some(&nb(json!([md(None, a)]))),
-        Some(&nb(json!([md(None, b)]))),
+        Some(&nb(json!([md(None, "# top"), md(None, a), md(None, "x")]))),
+        Some(&nb(json!([
+            md(None, "# top"),
+            md(None, b),
+            md(None, "注"),
+            md(None, "x")
+        ]))),
     )
     .unwrap();
     use CellStatus::*;
     assert_eq!(
         statuses(&d),
-        vec![(Removed, Some(0), None), (Added, None, Some(0))]
+        vec![
+            (Unchanged, Some(0), Some(0)),
+            (Removed, Some(1), None),
+            (Added, None, Some(1)),
+            (Added, None, Some(2)),
+            (Unchanged, Some(2), Some(3)),
+        ]
     );
     // An edit of one of them still pairs, at its character ratio.
     let edited = "データの前処理を丁寧に行います";

@@ -1,0 +1,422 @@
+//! Reads a repository's notebook history: the walk's changes, then every version oldest first,
+//! each paired with the version before it so that its cells get their numbers.
+
+use std::collections::{BTreeMap, HashMap};
+
+use git2::Oid;
+
+use super::{
+    CellLife, CellState, EntryCell, FileChange, NbCommit, NbEntry, NbHistory, NbTrack, Summary,
+};
+use crate::files::pair_cells;
+use crate::notebook::{self, Cell, NotebookError, Parts};
+use crate::repo::{CommitChanges, Project, RepoError};
+
+/// What a Git LFS pointer file starts with.
+const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/";
+
+/// Reads the whole notebook history of the project's ref.
+pub fn build(project: &Project) -> Result<NbHistory, RepoError> {
+    let mut changes = Vec::new();
+    let stats = project.walk_changes(|c| {
+        changes.push(c);
+        true
+    })?;
+    let mut history = build_from(changes, |id| project.blob(id));
+    history.stats = stats;
+    Ok(history)
+}
+
+/// A readable version: its blob, cells, and the cells' numbers.
+struct Version {
+    blob: Oid,
+    cells: Vec<Cell>,
+    numbers: Vec<u32>,
+}
+
+/// Builds the history from the walk's changes (newest first, as walked) and a reader of blobs.
+pub fn build_from(changes: Vec<CommitChanges>, blob: impl Fn(Oid) -> Option<Vec<u8>>) -> NbHistory {
+    let mut b = Builder {
+        blob: &blob,
+        tracks: Vec::new(),
+        last_good: Vec::new(),
+        by_path: BTreeMap::new(),
+        numbers_of: HashMap::new(),
+        cells: Vec::new(),
+        entries: Vec::new(),
+        commits: Vec::new(),
+    };
+    // Oldest first, so that a version's base has its numbers already.
+    for change in changes.into_iter().rev() {
+        b.commit(change);
+    }
+    b.finish()
+}
+
+struct Builder<'a> {
+    blob: &'a dyn Fn(Oid) -> Option<Vec<u8>>,
+    tracks: Vec<NbTrack>,
+    /// Per track, its newest readable version.
+    last_good: Vec<Option<Version>>,
+    /// The track at each current path.
+    by_path: BTreeMap<String, usize>,
+    /// The cell numbers of every readable version seen, by blob: a version that is not the
+    /// track's newest (a merge's parent, a reverted file) is read again and keeps its numbers.
+    numbers_of: HashMap<Oid, Vec<u32>>,
+    cells: Vec<CellLife>,
+    /// Oldest first while building.
+    entries: Vec<NbEntry>,
+    commits: Vec<NbCommit>,
+}
+
+impl Builder<'_> {
+    fn commit(&mut self, c: CommitChanges) {
+        let index = self.commits.len();
+        let first_entry = self.entries.len();
+        for nb in &c.notebooks {
+            self.version(index, nb);
+        }
+        self.commits.push(NbCommit {
+            id: c.commit,
+            parents: c.parents,
+            time: c.time,
+            tz_minutes: c.tz_minutes,
+            author: c.author,
+            email: c.email,
+            message: c.message,
+            env_files: c.env_files,
+            data_files: c.data_files,
+            other_files: c.other_files,
+            first_entry,
+            entry_count: self.entries.len() - first_entry,
+        });
+    }
+
+    fn track_for(&mut self, nb: &crate::repo::NotebookChange) -> usize {
+        let from = nb.old_path.as_deref().unwrap_or(&nb.path);
+        if let Some(&t) = self.by_path.get(from) {
+            if nb.old_path.is_some() {
+                self.by_path.remove(from);
+                self.by_path.insert(nb.path.clone(), t);
+                if let Some(track) = self.tracks.get_mut(t) {
+                    track.paths.push(nb.path.clone());
+                    track.path = nb.path.clone();
+                }
+            }
+            return t;
+        }
+        let t = self.tracks.len();
+        self.tracks.push(NbTrack {
+            path: nb.path.clone(),
+            paths: vec![nb.path.clone()],
+            entries: Vec::new(),
+        });
+        self.last_good.push(None);
+        self.by_path.insert(nb.path.clone(), t);
+        t
+    }
+
+    /// The version a new one is paired with: the base blob when it was readable, else the
+    /// track's newest readable version (a version after an unreadable one continues from the
+    /// last that could be read).
+    fn base(&mut self, track: usize, old_blob: Option<Oid>) -> Option<Version> {
+        let last = self.last_good.get_mut(track)?;
+        match (old_blob, last.as_ref()) {
+            (Some(o), Some(v)) if v.blob == o => last.take(),
+            (Some(o), _) if self.numbers_of.contains_key(&o) => {
+                let numbers = self.numbers_of.get(&o)?.clone();
+                let cells = (self.blob)(o).and_then(|b| read(&b).ok())?;
+                (cells.len() == numbers.len()).then_some(Version {
+                    blob: o,
+                    cells,
+                    numbers,
+                })
+            }
+            _ => last.take(),
+        }
+    }
+
+    fn version(&mut self, commit: usize, nb: &crate::repo::NotebookChange) {
+        let track = self.track_for(nb);
+        let entry_index = self.entries.len();
+        let change = match (nb.old_blob, nb.new_blob, &nb.old_path) {
+            (_, None, _) => FileChange::Deleted,
+            (_, _, Some(_)) => FileChange::Renamed,
+            (None, Some(_), _) => FileChange::Added,
+            (Some(_), Some(_), _) => FileChange::Modified,
+        };
+        let mut entry = NbEntry {
+            commit,
+            notebook: track,
+            path: nb.path.clone(),
+            old_path: nb.old_path.clone(),
+            change,
+            blob: nb.new_blob,
+            base: None,
+            error: None,
+            cells: Vec::new(),
+            removed: Vec::new(),
+            summary: Summary::default(),
+            paired_by: None,
+        };
+        let base = self.base(track, nb.old_blob);
+        entry.base = base.as_ref().map(|v| v.blob);
+        let Some(new_blob) = nb.new_blob else {
+            // Deleted: every cell of the last version is gone, and the path is free for a new
+            // notebook.
+            if let Some(v) = &base {
+                entry.removed = v.numbers.clone();
+                for &n in &v.numbers {
+                    if let Some(life) = self.cells.get_mut(n as usize) {
+                        life.removed_in = Some(entry_index);
+                    }
+                }
+            }
+            entry.summary.removed = entry.removed.len();
+            self.by_path.remove(&nb.path);
+            self.push(track, entry);
+            return;
+        };
+        let bytes = (self.blob)(new_blob);
+        let cells = match bytes.as_deref().map(read) {
+            Some(Ok(cells)) => cells,
+            Some(Err(e)) => {
+                entry.error = Some(e);
+                // The track goes on from its last readable version.
+                if let (Some(v), Some(slot)) = (base, self.last_good.get_mut(track)) {
+                    *slot = Some(v);
+                }
+                self.push(track, entry);
+                return;
+            }
+            None => {
+                entry.error = Some(format!(
+                    "blob {new_blob} cannot be read from the repository"
+                ));
+                if let (Some(v), Some(slot)) = (base, self.last_good.get_mut(track)) {
+                    *slot = Some(v);
+                }
+                self.push(track, entry);
+                return;
+            }
+        };
+        let mut numbers = vec![u32::MAX; cells.len()];
+        match &base {
+            Some(v) => {
+                let pairing = pair_cells(&v.cells, &cells);
+                entry.paired_by = Some(pairing.by);
+                let mut base_paired = vec![false; v.cells.len()];
+                let mut states = vec![CellState::Added; cells.len()];
+                for (k, &(o, n)) in pairing.pairs.iter().enumerate() {
+                    let (Some(old), Some(new), Some(&num)) =
+                        (v.cells.get(o), cells.get(n), v.numbers.get(o))
+                    else {
+                        continue;
+                    };
+                    if let Some(slot) = numbers.get_mut(n) {
+                        *slot = num;
+                    }
+                    if let Some(p) = base_paired.get_mut(o) {
+                        *p = true;
+                    }
+                    let moved = pairing.moved.get(k).copied().unwrap_or(false);
+                    let same = old.kind == new.kind
+                        && notebook::normalize(&old.source) == notebook::normalize(&new.source);
+                    if let Some(s) = states.get_mut(n) {
+                        *s = match (same, moved) {
+                            (false, _) => CellState::Modified,
+                            (true, true) => CellState::Moved,
+                            (true, false) => CellState::Unchanged,
+                        };
+                    }
+                }
+                for (o, paired) in base_paired.iter().enumerate() {
+                    if !paired && let Some(&num) = v.numbers.get(o) {
+                        entry.removed.push(num);
+                        if let Some(life) = self.cells.get_mut(num as usize) {
+                            life.removed_in = Some(entry_index);
+                        }
+                    }
+                }
+                let old_of: HashMap<usize, usize> =
+                    pairing.pairs.iter().map(|&(o, n)| (n, o)).collect();
+                for (n, cell) in cells.iter().enumerate() {
+                    let old = old_of.get(&n).and_then(|&o| v.cells.get(o));
+                    let state = states.get(n).copied().unwrap_or(CellState::Added);
+                    entry.cells.push(describe(cell, old, state));
+                }
+            }
+            None => {
+                for cell in &cells {
+                    entry.cells.push(describe(cell, None, CellState::Added));
+                }
+            }
+        }
+        for (n, slot) in numbers.iter_mut().enumerate() {
+            if *slot == u32::MAX {
+                *slot = u32::try_from(self.cells.len()).unwrap_or(u32::MAX - 1);
+                self.cells.push(CellLife {
+                    notebook: track,
+                    ..CellLife::default()
+                });
+            }
+            if let Some(c) = entry.cells.get_mut(n) {
+                c.cell = *slot;
+            }
+        }
+        for (n, c) in entry.cells.iter().enumerate() {
+            if c.changed()
+                && let Some(life) = self.cells.get_mut(c.cell as usize)
+            {
+                life.versions.push((entry_index, n));
+            }
+        }
+        entry.summary = summarize(&entry.cells, entry.removed.len());
+        self.numbers_of.insert(new_blob, numbers.clone());
+        if let Some(slot) = self.last_good.get_mut(track) {
+            *slot = Some(Version {
+                blob: new_blob,
+                cells,
+                numbers,
+            });
+        }
+        self.push(track, entry);
+    }
+
+    fn push(&mut self, track: usize, entry: NbEntry) {
+        if let Some(t) = self.tracks.get_mut(track) {
+            t.entries.push(self.entries.len());
+        }
+        self.entries.push(entry);
+    }
+
+    /// Turns the oldest-first lists newest first (a commit's entries stay in path order),
+    /// renumbering the indices into them.
+    fn finish(self) -> NbHistory {
+        let ne = self.entries.len();
+        let nc = self.commits.len();
+        let mut at = vec![0usize; ne];
+        let mut next = 0;
+        let mut commits = self.commits;
+        commits.reverse();
+        for c in &mut commits {
+            for (k, old) in (c.first_entry..c.first_entry + c.entry_count).enumerate() {
+                if let Some(slot) = at.get_mut(old) {
+                    *slot = next + k;
+                }
+            }
+            c.first_entry = next;
+            next += c.entry_count;
+        }
+        let map = |i: usize| at.get(i).copied().unwrap_or(i);
+        let mut slots: Vec<Option<NbEntry>> = vec![None; ne];
+        for (old, mut e) in self.entries.into_iter().enumerate() {
+            e.commit = nc - 1 - e.commit;
+            if let Some(slot) = slots.get_mut(map(old)) {
+                *slot = Some(e);
+            }
+        }
+        let entries: Vec<NbEntry> = slots.into_iter().flatten().collect();
+        let mut notebooks = self.tracks;
+        for t in &mut notebooks {
+            t.entries = t.entries.iter().rev().map(|&i| map(i)).collect();
+        }
+        let mut cells = self.cells;
+        for c in &mut cells {
+            c.versions = c.versions.iter().rev().map(|&(e, n)| (map(e), n)).collect();
+            c.removed_in = c.removed_in.map(map);
+        }
+        NbHistory {
+            commits,
+            entries,
+            notebooks,
+            cells,
+            stats: Default::default(),
+        }
+    }
+}
+
+/// A cell of a new version against its base cell.
+fn describe(cell: &Cell, old: Option<&Cell>, state: CellState) -> EntryCell {
+    let mut c = EntryCell {
+        cell: 0,
+        kind: cell.kind,
+        state,
+        count: cell.execution_count,
+        rerun: false,
+        outputs_changed: false,
+        cleared: false,
+        has_error: cell.has_error,
+        new_error: cell.has_error,
+    };
+    if let Some(old) = old {
+        c.new_error = cell.has_error && !old.has_error;
+        let had = old.execution_count.is_some() || old.outputs_digest != 0;
+        c.cleared = cell.execution_count.is_none() && cell.outputs_digest == 0 && had;
+        if !c.cleared {
+            c.outputs_changed = cell.outputs_digest != old.outputs_digest;
+            c.rerun = state != CellState::Modified
+                && cell.execution_count.is_some()
+                && cell.execution_count != old.execution_count;
+        }
+    }
+    c
+}
+
+fn summarize(cells: &[EntryCell], removed: usize) -> Summary {
+    let mut s = Summary {
+        removed,
+        ..Summary::default()
+    };
+    for c in cells {
+        match c.state {
+            CellState::Added => s.added += 1,
+            CellState::Modified => s.edited += 1,
+            CellState::Moved => s.moved += 1,
+            CellState::Unchanged => {}
+        }
+        if c.state != CellState::Modified && c.state != CellState::Added {
+            s.rerun += usize::from(c.rerun);
+            s.outputs += usize::from(c.outputs_changed);
+        }
+        s.cleared += usize::from(c.cleared);
+        s.new_errors += usize::from(c.new_error);
+        s.unchanged += usize::from(!c.changed());
+    }
+    s
+}
+
+/// A version's cells, or why it cannot be read, said for a person.
+pub(crate) fn read(bytes: &[u8]) -> Result<Vec<Cell>, String> {
+    if bytes.starts_with(LFS_POINTER) {
+        return Err("a Git LFS pointer: the notebook itself is stored outside git".into());
+    }
+    match notebook::read(bytes, Parts::Sources) {
+        Ok(nb) => Ok(nb.cells),
+        Err(e) => {
+            if let Some(line) = conflict_line(bytes) {
+                return Err(format!("merge-conflict markers (<<<<<<<) at line {line}"));
+            }
+            Err(match e {
+                NotebookError::NotJson(m) if m.contains("EOF") => {
+                    format!("cut off: {m}")
+                }
+                e => e.to_string(),
+            })
+        }
+    }
+}
+
+/// The line (from 1) of the first merge-conflict marker, if any.
+fn conflict_line(bytes: &[u8]) -> Option<usize> {
+    let mut line = 1;
+    let mut start = true;
+    for (i, &b) in bytes.iter().enumerate() {
+        if start && bytes.get(i..i + 8) == Some(b"<<<<<<< ".as_slice()) {
+            return Some(line);
+        }
+        start = b == b'\n';
+        line += usize::from(start);
+    }
+    None
+}
