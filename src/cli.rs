@@ -8,10 +8,11 @@ use clap::{Parser, Subcommand};
 use crate::commands::{self, CommandError, ExportFormat};
 use crate::lineage::CachePolicy;
 use crate::render::image::Protocol;
-use crate::repo::{Project, RepoError};
+use crate::repo::{HistorySource, Project, RepoError};
 
-/// Read the activity history of a Gigantum project: every cell run, output,
-/// environment and file change, from the project's git repository.
+/// Read the history of a notebook project from its git repository: the .ipynb files
+/// committed, cell by cell, or a Gigantum project's activity log (every cell run, output,
+/// environment and file change).
 #[derive(Debug, Parser)]
 #[command(name = "gtm-tui", version, subcommand_precedence_over_arg = true)]
 pub struct Cli {
@@ -43,6 +44,16 @@ pub struct Cli {
     /// (see README, "Lineage cache") is neither read nor written.
     #[arg(long, global = true)]
     pub no_cache: bool,
+
+    /// Which history to read: auto (a Gigantum project's activity log, else the notebooks
+    /// committed to git), gigantum, or notebooks (`.ipynb` files, commit by commit).
+    #[arg(long, global = true, value_name = "SOURCE", default_value = "auto",
+          value_parser = ["auto", "gigantum", "notebooks"])]
+    pub source: String,
+
+    /// With notebooks: also list commits that changed no notebook.
+    #[arg(long, global = true)]
+    pub all_commits: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -203,6 +214,14 @@ impl From<std::io::Error> for CliError {
 
 impl CliError {
     /// A problem with what the user asked for (path, ref, records): exit code 2.
+    /// The repository holds neither kind of history: said, and not a failure (exit 0).
+    pub fn is_no_history(&self) -> bool {
+        matches!(
+            self,
+            CliError::Command(CommandError::Repo(RepoError::NoHistory { .. }))
+        )
+    }
+
     pub fn is_usage(&self) -> bool {
         match self {
             CliError::Command(e) => e.is_usage(),
@@ -234,6 +253,31 @@ pub fn lineage_cache(cli: &Cli) -> CachePolicy {
         }
     };
     root.map_or(CachePolicy::Off, |r| CachePolicy::Dir(r.join("lineage")))
+}
+
+/// The history to read in `project`: what `--source` says, else the likely one.
+pub fn source_of(cli: &Cli, project: &Project) -> HistorySource {
+    match cli.source.as_str() {
+        "gigantum" => HistorySource::Gigantum,
+        "notebooks" => HistorySource::Notebooks,
+        _ => project.likely_source(),
+    }
+}
+
+/// A command the notebook history does not have yet: said, naming the way that works.
+fn not_for_notebooks(what: &str) -> CliError {
+    CommandError::Usage(format!(
+        "`{what}` reads Gigantum activity records; for notebooks in git it is not there yet \
+         (try `log`, `export`, or --source gigantum on a Gigantum project)"
+    ))
+    .into()
+}
+
+fn gigantum_only(cli: &Cli, project: &Project, what: &str) -> Result<(), CliError> {
+    match source_of(cli, project) {
+        HistorySource::Gigantum => Ok(()),
+        HistorySource::Notebooks => Err(not_for_notebooks(what)),
+    }
 }
 
 fn open(path: Option<&Path>, rev: Option<&str>) -> Result<Project, CommandError> {
@@ -330,7 +374,19 @@ fn interactive(cli: &Cli, path: PathBuf, out: &mut impl Write) -> Result<(), Cli
         crate::tui::run(&opts)?;
     } else {
         let project = open(Some(&path), cli.rev.as_deref())?;
-        commands::log(&project, None, false, out)?;
+        match source_of(cli, &project) {
+            HistorySource::Gigantum => {
+                commands::log(&project, None, false, out)?;
+            }
+            HistorySource::Notebooks => {
+                let look = commands::notebooks::NbLogLook {
+                    json: false,
+                    ascii: cli.ascii,
+                    all_commits: cli.all_commits,
+                };
+                commands::notebooks::log(&project, None, look, out)?;
+            }
+        }
     }
     Ok(())
 }
@@ -365,7 +421,19 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
         }
         Some(Command::Log { limit, json, path }) => {
             let project = open(path.as_deref(), rev)?;
-            commands::log(&project, *limit, *json, out)?;
+            match source_of(cli, &project) {
+                HistorySource::Gigantum => {
+                    commands::log(&project, *limit, *json, out)?;
+                }
+                HistorySource::Notebooks => {
+                    let look = commands::notebooks::NbLogLook {
+                        json: *json,
+                        ascii: cli.ascii,
+                        all_commits: cli.all_commits,
+                    };
+                    commands::notebooks::log(&project, *limit, look, out)?;
+                }
+            }
         }
         Some(Command::Show {
             commit,
@@ -373,6 +441,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
+            gigantum_only(cli, &project, "show")?;
             if let Some(dir) = save_images {
                 std::fs::create_dir_all(dir)?;
             }
@@ -385,6 +454,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
+            gigantum_only(cli, &project, "cell")?;
             crate::commands::cell::cell(&project, commit, *ex, *json, &lineage_cache(cli), out)?;
         }
         Some(Command::Diff {
@@ -394,6 +464,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
+            gigantum_only(cli, &project, "diff")?;
             let (color, width) = terminal_look();
             let look = crate::commands::cell::DiffLook {
                 unified: *unified,
@@ -409,6 +480,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
+            gigantum_only(cli, &project, "files")?;
             let (color, width) = terminal_look();
             let look = crate::commands::files::FilesLook {
                 unified: *unified,
@@ -450,6 +522,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
                 }
             };
             let project = open(path.as_deref(), rev).map_err(named_file)?;
+            gigantum_only(cli, &project, "env")?;
             let look = crate::commands::env::EnvLook {
                 json: *json,
                 ascii: cli.ascii,
@@ -495,6 +568,19 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
+            if source_of(cli, &project) == HistorySource::Notebooks {
+                if *anonymize {
+                    return Err(not_for_notebooks("export --anonymize"));
+                }
+                let opts = commands::notebooks::NbExportOptions {
+                    cells: *cells,
+                    no_outputs: *no_outputs,
+                    no_code: *no_code,
+                    array: *format == ExportFormat::Json,
+                };
+                commands::notebooks::export(&project, opts, out)?;
+                return Ok(());
+            }
             let opts = commands::ExportOptions {
                 format: *format,
                 cells: *cells,
@@ -510,11 +596,13 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
         }
         Some(Command::Stuck { limit, json, path }) => {
             let project = open(path.as_deref(), rev)?;
+            gigantum_only(cli, &project, "stuck")?;
             let look = insight_look(cli, *json);
             crate::commands::insights::stuck(&project, *limit, look, &lineage_cache(cli), out)?;
         }
         Some(Command::Stats { json, path }) => {
             let project = open(path.as_deref(), rev)?;
+            gigantum_only(cli, &project, "stats")?;
             let look = insight_look(cli, *json);
             crate::commands::insights::stats_command(&project, look, &lineage_cache(cli), out)?;
         }

@@ -34,6 +34,10 @@ fn main() -> ExitCode {
             }
         },
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) if e.is_no_history() => {
+            sanitize::warn(&e);
+            ExitCode::SUCCESS
+        }
         Err(e) if e.is_usage() => {
             sanitize::warn(&e);
             ExitCode::from(2)

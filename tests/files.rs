@@ -215,7 +215,11 @@ fn without_ids_cells_align_by_content_much_as_ids_would() {
             let FileDiff::Notebook(cells) = files::file_diff(p, &f) else {
                 panic!("not a notebook diff")
             };
-            assert!(cells.iter().all(|c| !c.moved || c.id.is_some()));
+            // Without ids a move is seen only for a cell found elsewhere as it was, or nearly.
+            assert!(cells.iter().all(|c| !c.moved
+                || c.id.is_some()
+                || c.source.stats.identical
+                || c.status == CellStatus::Modified));
             out.push(
                 cells
                     .iter()

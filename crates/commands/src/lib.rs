@@ -2,7 +2,8 @@
 //! cannot name it.
 
 use gtm_core::{
-    activity, columns, compare, diff, env, export, files, insights, lineage, repo, timefmt,
+    activity, columns, compare, diff, env, export, files, insights, lineage, nbhistory, notebook,
+    repo, timefmt,
 };
 use gtm_render::render;
 

@@ -8,7 +8,7 @@ use git2::Oid;
 use super::{
     CellLife, CellState, EntryCell, FileChange, NbCommit, NbEntry, NbHistory, NbTrack, Summary,
 };
-use crate::files::pair_cells;
+use crate::files::{PairedBy, pair_cells};
 use crate::notebook::{self, Cell, NotebookError, Parts};
 use crate::repo::{CommitChanges, Project, RepoError};
 
@@ -201,54 +201,21 @@ impl Builder<'_> {
             }
         };
         let mut numbers = vec![u32::MAX; cells.len()];
-        match &base {
-            Some(v) => {
-                let pairing = pair_cells(&v.cells, &cells);
-                entry.paired_by = Some(pairing.by);
-                let mut base_paired = vec![false; v.cells.len()];
-                let mut states = vec![CellState::Added; cells.len()];
-                for (k, &(o, n)) in pairing.pairs.iter().enumerate() {
-                    let (Some(old), Some(new), Some(&num)) =
-                        (v.cells.get(o), cells.get(n), v.numbers.get(o))
-                    else {
-                        continue;
-                    };
-                    if let Some(slot) = numbers.get_mut(n) {
-                        *slot = num;
-                    }
-                    if let Some(p) = base_paired.get_mut(o) {
-                        *p = true;
-                    }
-                    let moved = pairing.moved.get(k).copied().unwrap_or(false);
-                    let same = old.kind == new.kind
-                        && notebook::normalize(&old.source) == notebook::normalize(&new.source);
-                    if let Some(s) = states.get_mut(n) {
-                        *s = match (same, moved) {
-                            (false, _) => CellState::Modified,
-                            (true, true) => CellState::Moved,
-                            (true, false) => CellState::Unchanged,
-                        };
-                    }
-                }
-                for (o, paired) in base_paired.iter().enumerate() {
-                    if !paired && let Some(&num) = v.numbers.get(o) {
-                        entry.removed.push(num);
-                        if let Some(life) = self.cells.get_mut(num as usize) {
-                            life.removed_in = Some(entry_index);
-                        }
-                    }
-                }
-                let old_of: HashMap<usize, usize> =
-                    pairing.pairs.iter().map(|&(o, n)| (n, o)).collect();
-                for (n, cell) in cells.iter().enumerate() {
-                    let old = old_of.get(&n).and_then(|&o| v.cells.get(o));
-                    let state = states.get(n).copied().unwrap_or(CellState::Added);
-                    entry.cells.push(describe(cell, old, state));
+        let compared = compare(base.as_ref().map(|v| v.cells.as_slice()), &cells);
+        entry.paired_by = compared.paired_by;
+        entry.cells = compared.cells;
+        if let Some(v) = &base {
+            for &(o, n) in &compared.pairs {
+                if let (Some(slot), Some(&num)) = (numbers.get_mut(n), v.numbers.get(o)) {
+                    *slot = num;
                 }
             }
-            None => {
-                for cell in &cells {
-                    entry.cells.push(describe(cell, None, CellState::Added));
+            for &o in &compared.removed {
+                if let Some(&num) = v.numbers.get(o) {
+                    entry.removed.push(num);
+                    if let Some(life) = self.cells.get_mut(num as usize) {
+                        life.removed_in = Some(entry_index);
+                    }
                 }
             }
         }
@@ -271,7 +238,7 @@ impl Builder<'_> {
                 life.versions.push((entry_index, n));
             }
         }
-        entry.summary = summarize(&entry.cells, entry.removed.len());
+        entry.summary = compared.summary;
         self.numbers_of.insert(new_blob, numbers.clone());
         if let Some(slot) = self.last_good.get_mut(track) {
             *slot = Some(Version {
@@ -336,10 +303,81 @@ impl Builder<'_> {
     }
 }
 
+/// One version against the one before it, cell by cell.
+pub struct Compared {
+    /// `(base index, new index)` of the cells paired.
+    pub pairs: Vec<(usize, usize)>,
+    /// Base cells with no partner.
+    pub removed: Vec<usize>,
+    /// Every new cell, numbered [`UNNUMBERED`].
+    pub cells: Vec<EntryCell>,
+    pub summary: Summary,
+    pub paired_by: Option<PairedBy>,
+}
+
+/// What a cell's number is before the whole history numbers it.
+pub const UNNUMBERED: u32 = u32::MAX;
+
+/// Compares a version's cells with its base's (`None`: the notebook is new).
+pub fn compare(base: Option<&[Cell]>, cells: &[Cell]) -> Compared {
+    let mut out = Compared {
+        pairs: Vec::new(),
+        removed: Vec::new(),
+        cells: Vec::with_capacity(cells.len()),
+        summary: Summary::default(),
+        paired_by: None,
+    };
+    let Some(old) = base else {
+        out.cells = cells
+            .iter()
+            .map(|c| describe(c, None, CellState::Added))
+            .collect();
+        out.summary = summarize(&out.cells, 0);
+        return out;
+    };
+    let pairing = pair_cells(old, cells);
+    out.paired_by = Some(pairing.by);
+    let mut old_of: Vec<Option<(usize, bool)>> = vec![None; cells.len()];
+    let mut base_paired = vec![false; old.len()];
+    for (k, &(o, n)) in pairing.pairs.iter().enumerate() {
+        let moved = pairing.moved.get(k).copied().unwrap_or(false);
+        if let (Some(slot), Some(p)) = (old_of.get_mut(n), base_paired.get_mut(o)) {
+            *slot = Some((o, moved));
+            *p = true;
+        }
+    }
+    out.removed = (0..old.len())
+        .filter(|&o| !base_paired.get(o).copied().unwrap_or(true))
+        .collect();
+    for (n, cell) in cells.iter().enumerate() {
+        let found = old_of
+            .get(n)
+            .copied()
+            .flatten()
+            .and_then(|(o, moved)| Some((old.get(o)?, moved)));
+        let state = match found {
+            None => CellState::Added,
+            Some((o, moved)) => {
+                let same = o.kind == cell.kind
+                    && notebook::normalize(&o.source) == notebook::normalize(&cell.source);
+                match (same, moved) {
+                    (false, _) => CellState::Modified,
+                    (true, true) => CellState::Moved,
+                    (true, false) => CellState::Unchanged,
+                }
+            }
+        };
+        out.cells.push(describe(cell, found.map(|f| f.0), state));
+    }
+    out.pairs = pairing.pairs;
+    out.summary = summarize(&out.cells, out.removed.len());
+    out
+}
+
 /// A cell of a new version against its base cell.
 fn describe(cell: &Cell, old: Option<&Cell>, state: CellState) -> EntryCell {
     let mut c = EntryCell {
-        cell: 0,
+        cell: UNNUMBERED,
         kind: cell.kind,
         state,
         count: cell.execution_count,

@@ -9,6 +9,7 @@
 //! the notebook and its cells; a notebook deleted and added again later starts afresh.
 
 mod build;
+mod stream;
 #[cfg(test)]
 mod tests;
 
@@ -19,7 +20,8 @@ pub use crate::files::PairedBy;
 pub use crate::notebook::CellKind;
 use crate::repo::WalkStats;
 
-pub use build::{build, build_from};
+pub use build::{Compared, UNNUMBERED, build, build_from, compare};
+pub use stream::stream;
 
 /// The history of a repository's notebooks.
 #[derive(Debug, Clone, Default)]

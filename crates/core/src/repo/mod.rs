@@ -53,6 +53,11 @@ pub enum RepoError {
     Empty { rev: String, path: PathBuf },
     #[error("no Gigantum activity records in the history of '{rev}' in {path}")]
     NoRecords { rev: String, path: PathBuf },
+    #[error(
+        "no notebooks and no Gigantum activity records in the history of '{rev}' in {path}: \
+         gtm-tui reads .ipynb files committed to git, or a Gigantum project's activity"
+    )]
+    NoHistory { rev: String, path: PathBuf },
     #[error("commit {commit} is not a Gigantum activity record")]
     NotARecord { commit: String },
     #[error("git error while {doing}: {message}")]
@@ -64,6 +69,24 @@ impl RepoError {
         RepoError::Git {
             doing: doing.into(),
             message: e.message().to_string(),
+        }
+    }
+}
+
+/// Which kind of history a repository is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistorySource {
+    /// A Gigantum project's activity records.
+    Gigantum,
+    /// The `.ipynb` files committed to git, commit by commit.
+    Notebooks,
+}
+
+impl HistorySource {
+    pub fn name(self) -> &'static str {
+        match self {
+            HistorySource::Gigantum => "gigantum",
+            HistorySource::Notebooks => "notebooks",
         }
     }
 }
@@ -187,6 +210,24 @@ impl Project {
 
     pub fn repo(&self) -> &Repository {
         &self.repo
+    }
+
+    /// The history a user most likely means: the activity log of a Gigantum project (its tree
+    /// at the ref holds `.gigantum/`), else the notebooks in git.
+    pub fn likely_source(&self) -> HistorySource {
+        let gigantum = self
+            .repo
+            .find_commit(self.tip)
+            .and_then(|c| c.tree())
+            .is_ok_and(|t| {
+                t.get_name(".gigantum")
+                    .is_some_and(|e| e.kind() == Some(git2::ObjectType::Tree))
+            });
+        if gigantum {
+            HistorySource::Gigantum
+        } else {
+            HistorySource::Notebooks
+        }
     }
 
     /// The same repository and commit, opened again (a `Repository` serves one thread).

@@ -11,6 +11,7 @@ pub mod highlight;
 pub mod image;
 pub mod insights;
 pub mod markdown;
+pub mod notebooks;
 pub mod numbers;
 pub mod palette;
 pub mod sanitize;

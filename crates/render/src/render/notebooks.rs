@@ -1,0 +1,115 @@
+//! How a notebook history's records read, the same in the commands and the TUI: what a commit
+//! did to a notebook, cell by cell, in a phrase.
+
+use gtm_core::nbhistory::{FileChange, NbCommit, NbEntry, Summary};
+
+use super::sanitize;
+
+/// What a version changed, most telling first: `3 edited, 1 added, 12 re-run`. A version that
+/// changed no cell (metadata, kernel, widths) says so.
+pub fn change_phrase(entry: &NbEntry) -> String {
+    if let Some(e) = &entry.error {
+        return format!("unreadable: {}", sanitize::line(e));
+    }
+    let s = &entry.summary;
+    let cells = entry.cells.len();
+    match entry.change {
+        FileChange::Deleted => return format!("deleted ({})", plural(s.removed, "cell")),
+        FileChange::Added if entry.base.is_none() => {
+            return format!("added ({})", plural(cells, "cell"));
+        }
+        _ => {}
+    }
+    let mut parts = counts(s);
+    if entry.change == FileChange::Renamed
+        && let Some(old) = &entry.old_path
+    {
+        parts.insert(0, format!("renamed from {}", sanitize::line(old)));
+    }
+    if parts.is_empty() {
+        return "no cell changed".into();
+    }
+    parts.join(", ")
+}
+
+/// The counts of a summary that are not zero, in reading order.
+pub fn counts(s: &Summary) -> Vec<String> {
+    [
+        (s.edited, "edited"),
+        (s.added, "added"),
+        (s.removed, "removed"),
+        (s.moved, "moved"),
+        (s.rerun, "re-run"),
+        (s.outputs, "outputs changed"),
+        (s.cleared, "outputs cleared"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .chain((s.new_errors > 0).then(|| plural(s.new_errors, "new error")))
+    .collect()
+}
+
+/// A record's line without its time and author: `path ▸ what changed · message`.
+pub fn entry_line(entry: &NbEntry, commit: &NbCommit, ascii: bool) -> String {
+    let arrow = if ascii { ">" } else { "▸" };
+    let dot = if ascii { "-" } else { "·" };
+    format!(
+        "{} {arrow} {} {dot} {}",
+        sanitize::line(&entry.path),
+        change_phrase(entry),
+        sanitize::line(commit.summary())
+    )
+}
+
+/// A commit that changed no notebook (shown with `--all-commits`): what it did change.
+pub fn commit_line(commit: &NbCommit, ascii: bool) -> String {
+    let dot = if ascii { "-" } else { "·" };
+    let mut what = Vec::new();
+    if !commit.env_files.is_empty() {
+        what.push(plural(commit.env_files.len(), "environment file"));
+    }
+    if !commit.data_files.is_empty() {
+        what.push(plural(commit.data_files.len(), "data file"));
+    }
+    if commit.other_files > 0 {
+        what.push(plural(commit.other_files, "other file"));
+    }
+    if what.is_empty() {
+        what.push("no file changed".into());
+    }
+    format!(
+        "{} {dot} {}",
+        what.join(", "),
+        sanitize::line(commit.summary())
+    )
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_say_what_changed_most_telling_first() {
+        let s = Summary {
+            edited: 3,
+            added: 1,
+            rerun: 12,
+            new_errors: 1,
+            ..Summary::default()
+        };
+        assert_eq!(
+            counts(&s),
+            vec!["3 edited", "1 added", "12 re-run", "1 new error"]
+        );
+        assert!(counts(&Summary::default()).is_empty());
+    }
+}
