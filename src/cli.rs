@@ -596,13 +596,27 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
         }
         Some(Command::Stuck { limit, json, path }) => {
             let project = open(path.as_deref(), rev)?;
-            gigantum_only(cli, &project, "stuck")?;
+            if source_of(cli, &project) == HistorySource::Notebooks {
+                let look = commands::notebooks::NbInsightLook {
+                    json: *json,
+                    ascii: cli.ascii,
+                };
+                commands::notebooks::stuck(&project, *limit, look, out)?;
+                return Ok(());
+            }
             let look = insight_look(cli, *json);
             crate::commands::insights::stuck(&project, *limit, look, &lineage_cache(cli), out)?;
         }
         Some(Command::Stats { json, path }) => {
             let project = open(path.as_deref(), rev)?;
-            gigantum_only(cli, &project, "stats")?;
+            if source_of(cli, &project) == HistorySource::Notebooks {
+                let look = commands::notebooks::NbInsightLook {
+                    json: *json,
+                    ascii: cli.ascii,
+                };
+                commands::notebooks::stats(&project, look, out)?;
+                return Ok(());
+            }
             let look = insight_look(cli, *json);
             crate::commands::insights::stats_command(&project, look, &lineage_cache(cli), out)?;
         }

@@ -367,3 +367,155 @@ fn output(o: &Output) -> ExportOutput {
         evalue: o.evalue.clone(),
     }
 }
+
+/// How `stats` and `stuck` print.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NbInsightLook {
+    pub json: bool,
+    pub ascii: bool,
+}
+
+/// `stats` over a notebook history.
+pub fn stats(
+    project: &Project,
+    look: NbInsightLook,
+    out: &mut impl Write,
+) -> Result<(), CommandError> {
+    let history = nbhistory::build(project)?;
+    if history.entries.is_empty() {
+        return Err(no_history(project));
+    }
+    let s = nbhistory::insights::stats(&history);
+    if look.json {
+        out.write_all(&sanitize::json_pretty(&s)?)?;
+        writeln!(out)?;
+        warn_incomplete(&history.stats);
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} commits, {} changing notebooks; {} notebook versions ({} unreadable)",
+        s.commits, s.notebook_commits, s.versions, s.unreadable_versions
+    )?;
+    writeln!(out, "\nAuthors")?;
+    for (who, n) in &s.authors {
+        writeln!(out, "  {:>6}  {}", n, sanitize::line(who))?;
+    }
+    writeln!(
+        out,
+        "\nNotebooks                                 versions authors  +cells  -cells  edits"
+    )?;
+    for nb in &s.notebooks {
+        writeln!(
+            out,
+            "  {:<40} {:>6} {:>7} {:>7} {:>7} {:>6}",
+            crate::columns::truncate(&sanitize::line(&nb.path), 40),
+            nb.versions,
+            nb.authors,
+            nb.cells_added,
+            nb.cells_removed,
+            nb.cells_edited
+        )?;
+    }
+    for (title, list) in [
+        ("Most revised cells", &s.most_revised),
+        (
+            "Outputs changed while the code did not",
+            &s.output_only,
+        ),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n{title}")?;
+        for c in list {
+            let (hash, gist) = cell_gist(project, &history, c.entry, c.cell);
+            writeln!(
+                out,
+                "  {:>4}×  {} {}  {}  {}",
+                c.count,
+                sanitize::line(&c.notebook),
+                cell_name(c.cell).unwrap_or_default(),
+                hash,
+                gist
+            )?;
+        }
+    }
+    warn_incomplete(&history.stats);
+    Ok(())
+}
+
+/// `stuck` over a notebook history: hot spots, longest first.
+pub fn stuck(
+    project: &Project,
+    limit: Option<usize>,
+    look: NbInsightLook,
+    out: &mut impl Write,
+) -> Result<(), CommandError> {
+    let history = nbhistory::build(project)?;
+    if history.entries.is_empty() {
+        return Err(no_history(project));
+    }
+    let mut spots = nbhistory::insights::hot_spots(&history);
+    if let Some(l) = limit {
+        spots.truncate(l);
+    }
+    if look.json {
+        out.write_all(&sanitize::json_pretty(&spots)?)?;
+        writeln!(out)?;
+        warn_incomplete(&history.stats);
+        return Ok(());
+    }
+    if spots.is_empty() {
+        writeln!(
+            out,
+            "no hot spots: no cell was revised in {} or more consecutive commits of its notebook \
+             within {} hours of each other",
+            nbhistory::insights::HOT_MIN_REVISIONS,
+            nbhistory::insights::HOT_GAP_SECS / 3600
+        )?;
+    }
+    for s in &spots {
+        let newest = s.entries.first().copied().unwrap_or(0);
+        let (hash, gist) = cell_gist(project, &history, newest, s.cell);
+        writeln!(
+            out,
+            "{} {}  {} revisions  {} – {}  last {}  {}",
+            sanitize::line(&s.notebook),
+            cell_name(s.cell).unwrap_or_default(),
+            s.entries.len(),
+            timefmt::local_minutes(s.first),
+            timefmt::local_minutes(s.last),
+            hash,
+            gist
+        )?;
+    }
+    warn_incomplete(&history.stats);
+    Ok(())
+}
+
+/// A cell's version at an entry: the commit's short hash and the source's first line.
+fn cell_gist(project: &Project, h: &nbhistory::NbHistory, entry: usize, cell: u32) -> (String, String) {
+    let Some(e) = h.entries.get(entry) else {
+        return (String::new(), String::new());
+    };
+    let hash = h
+        .commit_of(e)
+        .map(|c| crate::repo::short_id(c.id))
+        .unwrap_or_default();
+    let source = e
+        .cells
+        .iter()
+        .position(|c| c.cell == cell)
+        .and_then(|i| {
+            let bytes = project.blob(e.blob?)?;
+            let nb = notebook::read(&bytes, Parts::Sources).ok()?;
+            nb.cells.into_iter().nth(i)
+        })
+        .map(|c| {
+            let first = c.source.lines().find(|l| !l.trim().is_empty()).unwrap_or("").to_string();
+            crate::columns::truncate(&sanitize::line(first.trim()), 50)
+        })
+        .unwrap_or_default();
+    (hash, source)
+}

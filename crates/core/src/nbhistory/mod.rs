@@ -9,6 +9,7 @@
 //! the notebook and its cells; a notebook deleted and added again later starts afresh.
 
 mod build;
+pub mod insights;
 mod stream;
 #[cfg(test)]
 mod tests;
