@@ -90,6 +90,13 @@ pub enum Command {
         /// Which execution of the record (its In [N]); default the last.
         #[arg(long, value_name = "N")]
         ex: Option<u32>,
+        /// Notebooks in git: which notebook the commit changed (when it changed several).
+        #[arg(long, value_name = "PATH")]
+        notebook: Option<String>,
+        /// Notebooks in git: the cell's position in that version, from 1 (default: the first
+        /// cell the commit changed).
+        #[arg(long, value_name = "N")]
+        index: Option<usize>,
         /// JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -103,6 +110,13 @@ pub enum Command {
         /// Which execution of the record (its In [N]); default the last.
         #[arg(long, value_name = "N")]
         ex: Option<u32>,
+        /// Notebooks in git: which notebook the commit changed (when it changed several).
+        #[arg(long, value_name = "PATH")]
+        notebook: Option<String>,
+        /// Notebooks in git: the cell's position in that version, from 1 (default: the first
+        /// cell the commit changed).
+        #[arg(long, value_name = "N")]
+        index: Option<usize>,
         /// One column with -/+ lines instead of side by side (the default below 100 columns).
         #[arg(long)]
         unified: bool,
@@ -450,22 +464,47 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
         Some(Command::Cell {
             commit,
             ex,
+            notebook,
+            index,
             json,
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
-            gigantum_only(cli, &project, "cell")?;
+            if source_of(cli, &project) == HistorySource::Notebooks {
+                let spec = commands::nbcell::CellSpec {
+                    commit,
+                    notebook: notebook.as_deref(),
+                    index: *index,
+                };
+                commands::nbcell::cell(&project, spec, *json, out)?;
+                return Ok(());
+            }
             crate::commands::cell::cell(&project, commit, *ex, *json, &lineage_cache(cli), out)?;
         }
         Some(Command::Diff {
             commit,
             ex,
+            notebook,
+            index,
             unified,
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
-            gigantum_only(cli, &project, "diff")?;
             let (color, width) = terminal_look();
+            if source_of(cli, &project) == HistorySource::Notebooks {
+                let spec = commands::nbcell::CellSpec {
+                    commit,
+                    notebook: notebook.as_deref(),
+                    index: *index,
+                };
+                let look = commands::nbcell::NbDiffLook {
+                    unified: *unified,
+                    color,
+                    width,
+                };
+                commands::nbcell::diff(&project, spec, look, out)?;
+                return Ok(());
+            }
             let look = crate::commands::cell::DiffLook {
                 unified: *unified,
                 color,

@@ -8,6 +8,7 @@ pub mod export;
 pub mod files;
 pub mod insights;
 pub mod log;
+pub mod nbcell;
 pub mod notebooks;
 pub mod show;
 

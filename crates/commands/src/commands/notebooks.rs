@@ -419,10 +419,7 @@ pub fn stats(
     }
     for (title, list) in [
         ("Most revised cells", &s.most_revised),
-        (
-            "Outputs changed while the code did not",
-            &s.output_only,
-        ),
+        ("Outputs changed while the code did not", &s.output_only),
     ] {
         if list.is_empty() {
             continue;
@@ -495,7 +492,12 @@ pub fn stuck(
 }
 
 /// A cell's version at an entry: the commit's short hash and the source's first line.
-fn cell_gist(project: &Project, h: &nbhistory::NbHistory, entry: usize, cell: u32) -> (String, String) {
+fn cell_gist(
+    project: &Project,
+    h: &nbhistory::NbHistory,
+    entry: usize,
+    cell: u32,
+) -> (String, String) {
     let Some(e) = h.entries.get(entry) else {
         return (String::new(), String::new());
     };
@@ -513,7 +515,12 @@ fn cell_gist(project: &Project, h: &nbhistory::NbHistory, entry: usize, cell: u3
             nb.cells.into_iter().nth(i)
         })
         .map(|c| {
-            let first = c.source.lines().find(|l| !l.trim().is_empty()).unwrap_or("").to_string();
+            let first = c
+                .source
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .to_string();
             crate::columns::truncate(&sanitize::line(first.trim()), 50)
         })
         .unwrap_or_default();

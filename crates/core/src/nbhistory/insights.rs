@@ -79,8 +79,12 @@ pub fn stats(h: &NbHistory) -> NbStats {
     for c in &h.commits {
         *authors.entry(c.author.as_str()).or_default() += 1;
     }
-    out.authors = authors.into_iter().map(|(a, n)| (a.to_string(), n)).collect();
-    out.authors.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    out.authors = authors
+        .into_iter()
+        .map(|(a, n)| (a.to_string(), n))
+        .collect();
+    out.authors
+        .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     for t in &h.notebooks {
         let mut s = NotebookStats {
             path: t.path.clone(),
@@ -95,7 +99,11 @@ pub fn stats(h: &NbHistory) -> NbStats {
             s.cells_edited += e.summary.edited;
             if let Some(c) = h.commit_of(e) {
                 who.push(&c.author);
-                s.first = if s.first == 0 { c.time } else { s.first.min(c.time) };
+                s.first = if s.first == 0 {
+                    c.time
+                } else {
+                    s.first.min(c.time)
+                };
                 s.last = s.last.max(c.time);
             }
         }

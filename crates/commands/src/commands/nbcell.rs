@@ -1,0 +1,522 @@
+//! The cell commands over a notebook history: `cell` (every committed version of one cell)
+//! and `diff` (a version against the cell's previous one, with what else changed between).
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::CommandError;
+use super::notebooks::cell_name;
+use crate::diff::{TextDiff, diff_text};
+use crate::nbhistory::{self, NbHistory};
+use crate::notebook::{self, Cell, Parts};
+use crate::render::diff::{DiffStyles, side_by_side, to_ansi, to_plain, unified};
+use crate::render::highlight::{Highlighter, Lang};
+use crate::render::sanitize;
+use crate::repo::{Project, resolve_commit, short_id};
+use crate::timefmt;
+
+/// Which cell the user means: the version a commit left of a notebook, and a cell in it.
+#[derive(Debug, Clone, Copy)]
+pub struct CellSpec<'a> {
+    pub commit: &'a str,
+    /// Needed when the commit changed several notebooks.
+    pub notebook: Option<&'a str>,
+    /// The cell's position in that version, from 1; default the first cell that changed.
+    pub index: Option<usize>,
+}
+
+/// A cell found: the whole history, the entry, the cell's position in it and its number.
+pub struct FoundCell {
+    pub history: NbHistory,
+    pub entry: usize,
+    pub index: usize,
+    pub cell: u32,
+}
+
+pub fn find(project: &Project, spec: CellSpec) -> Result<FoundCell, CommandError> {
+    let id = resolve_commit(project.repo(), spec.commit, &project.path)?;
+    let history = nbhistory::build(project)?;
+    let usage = |m: String| Err(CommandError::Usage(m));
+    let Some(commit) = history.commits.iter().find(|c| c.id == id) else {
+        return usage(format!(
+            "commit {} is not in the history of '{}'",
+            short_id(id),
+            project.rev
+        ));
+    };
+    let entries: Vec<usize> = (commit.first_entry..commit.first_entry + commit.entry_count)
+        .filter(|&i| {
+            history.entries.get(i).is_some_and(|e| {
+                spec.notebook
+                    .is_none_or(|n| e.path == n || e.path.ends_with(&format!("/{n}")))
+            })
+        })
+        .collect();
+    let entry = match entries.as_slice() {
+        [] if commit.entry_count == 0 => {
+            return usage(format!("commit {} changed no notebook", short_id(id)));
+        }
+        [] => {
+            return usage(format!(
+                "commit {} did not change {}; it changed: {}",
+                short_id(id),
+                sanitize::line(spec.notebook.unwrap_or("")),
+                changed_list(&history, commit.first_entry, commit.entry_count)
+            ));
+        }
+        [one] => *one,
+        _ => {
+            return usage(format!(
+                "commit {} changed several notebooks; choose one with --notebook: {}",
+                short_id(id),
+                changed_list(&history, commit.first_entry, commit.entry_count)
+            ));
+        }
+    };
+    let Some(e) = history.entries.get(entry) else {
+        return usage("no such version".into());
+    };
+    if let Some(err) = &e.error {
+        return usage(format!(
+            "{} at {} cannot be read: {}",
+            sanitize::line(&e.path),
+            short_id(id),
+            sanitize::line(err)
+        ));
+    }
+    let index = match spec.index {
+        Some(0) => return usage("cells are counted from 1".into()),
+        Some(n) if n > e.cells.len() => {
+            return usage(format!(
+                "{} has {} cells at {}",
+                sanitize::line(&e.path),
+                e.cells.len(),
+                short_id(id)
+            ));
+        }
+        Some(n) => n - 1,
+        None => match e
+            .cells
+            .iter()
+            .position(|c| c.state != nbhistory::CellState::Unchanged)
+            .or_else(|| e.cells.iter().position(|c| c.changed()))
+        {
+            Some(i) => i,
+            None => {
+                return usage(format!(
+                    "no cell changed in {} at {}; name one with --index",
+                    sanitize::line(&e.path),
+                    short_id(id)
+                ));
+            }
+        },
+    };
+    let cell = e
+        .cells
+        .get(index)
+        .map(|c| c.cell)
+        .unwrap_or(nbhistory::UNNUMBERED);
+    Ok(FoundCell {
+        history,
+        entry,
+        index,
+        cell,
+    })
+}
+
+fn changed_list(h: &NbHistory, first: usize, count: usize) -> String {
+    h.entries
+        .get(first..first + count)
+        .unwrap_or_default()
+        .iter()
+        .map(|e| sanitize::line(&e.path).into_owned())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The cell at position `index` of the version an entry holds, with its outputs.
+fn cell_at(project: &Project, h: &NbHistory, entry: usize, index: usize) -> Option<Cell> {
+    let bytes = project.blob(h.entries.get(entry)?.blob?)?;
+    notebook::read(&bytes, Parts::All)
+        .ok()?
+        .cells
+        .into_iter()
+        .nth(index)
+}
+
+#[derive(Serialize)]
+struct VersionLine {
+    commit: String,
+    time: String,
+    author: String,
+    message: String,
+    notebook: String,
+    index: usize,
+    status: nbhistory::CellState,
+    execution_count: Option<u64>,
+    rerun: bool,
+    outputs_changed: bool,
+    new_error: bool,
+}
+
+/// `cell`: every version of the cell, newest first.
+pub fn cell(
+    project: &Project,
+    spec: CellSpec,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), CommandError> {
+    let f = find(project, spec)?;
+    let h = &f.history;
+    let Some(life) = h.cells.get(f.cell as usize) else {
+        return Err(CommandError::Usage("the cell has no history".into()));
+    };
+    let lines: Vec<VersionLine> = life
+        .versions
+        .iter()
+        .filter_map(|&(e, i)| {
+            let entry = h.entries.get(e)?;
+            let c = entry.cells.get(i)?;
+            let commit = h.commit_of(entry)?;
+            Some(VersionLine {
+                commit: commit.id.to_string(),
+                time: timefmt::rfc3339_utc(commit.time),
+                author: commit.author.clone(),
+                message: commit.summary().to_string(),
+                notebook: entry.path.clone(),
+                index: i + 1,
+                status: c.state,
+                execution_count: c.count,
+                rerun: c.rerun,
+                outputs_changed: c.outputs_changed,
+                new_error: c.new_error,
+            })
+        })
+        .collect();
+    if json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            cell: Option<String>,
+            removed_in: Option<String>,
+            versions: &'a [VersionLine],
+        }
+        let removed_in = life
+            .removed_in
+            .and_then(|e| h.entries.get(e))
+            .and_then(|e| h.commit_of(e))
+            .map(|c| c.id.to_string());
+        let o = Out {
+            cell: cell_name(f.cell),
+            removed_in,
+            versions: &lines,
+        };
+        out.write_all(&sanitize::json_pretty(&o)?)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} · {} version{} that changed it, newest first",
+        cell_name(f.cell).unwrap_or_default(),
+        lines.len(),
+        if lines.len() == 1 { "" } else { "s" }
+    )?;
+    if let Some(c) = life
+        .removed_in
+        .and_then(|e| h.entries.get(e))
+        .and_then(|e| h.commit_of(e))
+    {
+        writeln!(
+            out,
+            "{}  {}  removed · {}",
+            short_id(c.id),
+            timefmt::local_minutes(c.time),
+            sanitize::line(c.summary())
+        )?;
+    }
+    for (k, &(e, i)) in life.versions.iter().enumerate() {
+        let (Some(entry), Some(l)) = (h.entries.get(e), lines.get(k)) else {
+            continue;
+        };
+        let Some(commit) = h.commit_of(entry) else {
+            continue;
+        };
+        let mut what = vec![l.status.name().to_string()];
+        if l.rerun {
+            what.push("re-run".into());
+        }
+        if l.outputs_changed {
+            what.push("outputs changed".into());
+        }
+        if l.new_error {
+            what.push("new error".into());
+        }
+        writeln!(
+            out,
+            "{}  {}  {:<14} {} #{} {:<7} {} · {}",
+            short_id(commit.id),
+            timefmt::local_minutes(commit.time),
+            crate::columns::truncate(&sanitize::line(&commit.author), 14),
+            sanitize::line(&entry.path),
+            i + 1,
+            l.execution_count
+                .map_or("[ ]".to_string(), |n| format!("[{n}]")),
+            what.join(", "),
+            sanitize::line(commit.summary())
+        )?;
+    }
+    Ok(())
+}
+
+/// How `diff` draws.
+#[derive(Debug, Clone, Copy)]
+pub struct NbDiffLook {
+    pub unified: bool,
+    pub color: bool,
+    pub width: u16,
+}
+
+/// Text of a cell's outputs as compared: streams, plain results, errors.
+fn output_text(c: &Cell) -> String {
+    let mut s = String::new();
+    for o in &c.outputs {
+        if let Some(t) = &o.text {
+            s.push_str(t);
+        }
+        for (mime, content) in &o.data {
+            if mime == "text/plain" {
+                s.push_str(content);
+                s.push('\n');
+            }
+        }
+        if let Some(e) = &o.ename {
+            s.push_str(&format!("{e}: {}\n", o.evalue.as_deref().unwrap_or("")));
+        }
+    }
+    s
+}
+
+fn images(c: &Cell) -> Vec<String> {
+    c.outputs
+        .iter()
+        .flat_map(|o| o.data.iter())
+        .filter(|(m, _)| m.starts_with("image/"))
+        .map(|(m, content)| format!("{m} {} bytes of base64", content.len()))
+        .collect()
+}
+
+/// `diff`: the cell's version at the commit against its previous version.
+pub fn diff(
+    project: &Project,
+    spec: CellSpec,
+    look: NbDiffLook,
+    out: &mut impl Write,
+) -> Result<(), CommandError> {
+    let f = find(project, spec)?;
+    let h = &f.history;
+    let Some(life) = h.cells.get(f.cell as usize) else {
+        return Err(CommandError::Usage("the cell has no history".into()));
+    };
+    let name = cell_name(f.cell).unwrap_or_default();
+    // The version before: the next older entry in the cell's list.
+    let at = life.versions.iter().position(|&(e, _)| e == f.entry);
+    let prev = match at {
+        Some(k) => life.versions.get(k + 1).copied(),
+        // Unchanged here: its last change before this commit.
+        None => life.versions.iter().find(|&&(e, _)| e > f.entry).copied(),
+    };
+    let Some(entry) = h.entries.get(f.entry) else {
+        return Ok(());
+    };
+    let Some(commit) = h.commit_of(entry) else {
+        return Ok(());
+    };
+    let Some((pe, pi)) = prev else {
+        writeln!(
+            out,
+            "{name} ({} #{}) at {}: its first version, nothing to compare with",
+            sanitize::line(&entry.path),
+            f.index + 1,
+            short_id(commit.id)
+        )?;
+        return Ok(());
+    };
+    let (Some(pentry), Some(new)) = (h.entries.get(pe), cell_at(project, h, f.entry, f.index))
+    else {
+        return Ok(());
+    };
+    let Some(pcommit) = h.commit_of(pentry) else {
+        return Ok(());
+    };
+    let old = cell_at(project, h, pe, pi).unwrap_or(Cell {
+        kind: new.kind,
+        id: None,
+        source: String::new(),
+        execution_count: None,
+        outputs: Vec::new(),
+        outputs_digest: 0,
+        has_error: false,
+    });
+    let label = |c: &nbhistory::NbCommit, cell: &Cell, idx: usize| {
+        format!(
+            "{} #{} ({}, {}{})",
+            sanitize::line(
+                &h.entries
+                    .get(if c.id == commit.id { f.entry } else { pe })
+                    .map_or(String::new(), |e| e.path.clone())
+            ),
+            idx + 1,
+            short_id(c.id),
+            timefmt::local_minutes(c.time),
+            cell.execution_count
+                .map_or(String::new(), |n| format!(", In [{n}]"))
+        )
+    };
+    writeln!(
+        out,
+        "{name}  {} → {}",
+        label(pcommit, &old, pi),
+        label(commit, &new, f.index)
+    )?;
+    let unified_mode = look.unified || look.width < 100;
+    let styles = if look.color {
+        DiffStyles::dark().to_indexed()
+    } else {
+        DiffStyles::no_color()
+    };
+    let lang = Lang::from_path(&entry.path);
+    let render = |d: &TextDiff, a: &str, b: &str, code: bool| {
+        let (ha, hb) = if look.color && code {
+            let hl = Highlighter::get();
+            (
+                Some(hl.highlight(a, lang, true)),
+                Some(hl.highlight(b, lang, true)),
+            )
+        } else {
+            (None, None)
+        };
+        let lines = if unified_mode {
+            unified(
+                d,
+                ha.as_deref(),
+                hb.as_deref(),
+                look.width,
+                Some(3),
+                &styles,
+                false,
+            )
+        } else {
+            side_by_side(
+                d,
+                ha.as_deref(),
+                hb.as_deref(),
+                look.width,
+                Some(3),
+                &styles,
+                false,
+            )
+        };
+        if look.color {
+            to_ansi(&lines)
+        } else {
+            to_plain(&lines)
+        }
+    };
+    let code = diff_text(&old.source, &new.source);
+    writeln!(
+        out,
+        "── code: {}",
+        if code.stats.identical {
+            "same".to_string()
+        } else {
+            format!("+{} -{}", code.stats.added, code.stats.removed)
+        }
+    )?;
+    if !code.stats.identical {
+        write!(out, "{}", render(&code, &old.source, &new.source, true))?;
+    }
+    let (ot, nt) = (output_text(&old), output_text(&new));
+    let text = diff_text(&ot, &nt);
+    writeln!(
+        out,
+        "── output: {}",
+        if text.stats.identical {
+            "same text".to_string()
+        } else {
+            format!("+{} -{} lines", text.stats.added, text.stats.removed)
+        }
+    )?;
+    if !text.stats.identical {
+        write!(out, "{}", render(&text, &ot, &nt, false))?;
+    }
+    let (oi, ni) = (images(&old), images(&new));
+    if !oi.is_empty() || !ni.is_empty() {
+        let same = old
+            .outputs
+            .iter()
+            .flat_map(|o| o.data.iter().filter(|(m, _)| m.starts_with("image/")))
+            .eq(new
+                .outputs
+                .iter()
+                .flat_map(|o| o.data.iter().filter(|(m, _)| m.starts_with("image/"))));
+        writeln!(
+            out,
+            "── images: {} ({} → {})",
+            if same { "identical" } else { "changed" },
+            oi.len(),
+            ni.len()
+        )?;
+    }
+    if old.outputs_digest != new.outputs_digest || !text.stats.identical {
+        for line in why(h, f.entry, pe, f.cell) {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// What else changed from the previous version's commit (excluded) to this one (included),
+/// for "why did the output change".
+fn why(h: &NbHistory, entry: usize, prev_entry: usize, cell: u32) -> Vec<String> {
+    let mut lines = vec!["── why the output may have changed:".to_string()];
+    let (Some(e), Some(p)) = (h.entries.get(entry), h.entries.get(prev_entry)) else {
+        return Vec::new();
+    };
+    let others: Vec<String> = e
+        .cells
+        .iter()
+        .filter(|c| c.cell != cell && c.state != nbhistory::CellState::Unchanged)
+        .filter_map(|c| cell_name(c.cell))
+        .collect();
+    if !others.is_empty() {
+        lines.push(format!(
+            "   other cells changed in this commit: {}",
+            others.join(", ")
+        ));
+    }
+    let (mut env, mut data) = (Vec::new(), Vec::new());
+    // Newest first: this commit's index is the smaller.
+    for c in h.commits.get(e.commit..p.commit).unwrap_or_default() {
+        for f in &c.env_files {
+            env.push(format!("{} ({})", sanitize::line(f), short_id(c.id)));
+        }
+        for f in &c.data_files {
+            data.push(format!("{} ({})", sanitize::line(f), short_id(c.id)));
+        }
+    }
+    if !env.is_empty() {
+        lines.push(format!("   environment files changed: {}", env.join(", ")));
+    }
+    if !data.is_empty() {
+        lines.push(format!("   data files changed: {}", data.join(", ")));
+    }
+    if lines.len() == 1 {
+        lines.push(
+            "   nothing else in the repository changed: the cell itself (randomness, time, \
+             data outside git)"
+                .into(),
+        );
+    }
+    lines
+}
