@@ -154,6 +154,7 @@ impl Builder<'_> {
             blob: nb.new_blob,
             base: None,
             error: None,
+            base_unreadable: false,
             cells: Vec::new(),
             removed: Vec::new(),
             summary: Summary::default(),

@@ -92,6 +92,9 @@ pub struct NbEntry {
     pub base: Option<Oid>,
     /// Why this version could not be read (its cells are empty then).
     pub error: Option<String>,
+    /// The version before could not be read, and none older was known (a streamed entry):
+    /// its cells are shown as they are, not as added.
+    pub base_unreadable: bool,
     /// Every cell of the version, in order.
     pub cells: Vec<EntryCell>,
     /// Cells of the base that are gone.

@@ -66,13 +66,15 @@ fn entry_of(
         blob: nb.new_blob,
         base: nb.old_blob,
         error: None,
+        base_unreadable: false,
         cells: Vec::new(),
         removed: Vec::new(),
         summary: Default::default(),
         paired_by: None,
     };
-    // An unreadable base is compared as none: the version's cells all show as added.
+    // An unreadable base is no evidence: the version's cells are shown as they are.
     let base = old.and_then(|o| o.as_ref().ok()).map(Vec::as_slice);
+    entry.base_unreadable = old.is_some_and(|o| o.is_err());
     match new {
         None => {
             let n = base.map_or(0, <[Cell]>::len);
@@ -80,6 +82,12 @@ fn entry_of(
             entry.summary.removed = n;
         }
         Some(Err(e)) => entry.error = Some(e.clone()),
+        Some(Ok(cells)) if entry.base_unreadable => {
+            entry.cells = compare(None, cells).cells;
+            for c in &mut entry.cells {
+                c.state = super::CellState::Unchanged;
+            }
+        }
         Some(Ok(cells)) => {
             let compared = compare(base, cells);
             entry.removed = vec![UNNUMBERED; compared.removed.len()];

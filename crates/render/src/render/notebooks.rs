@@ -13,6 +13,12 @@ pub fn change_phrase(entry: &NbEntry) -> String {
     }
     let s = &entry.summary;
     let cells = entry.cells.len();
+    if entry.base_unreadable {
+        return format!(
+            "{} (the version before could not be read)",
+            plural(cells, "cell")
+        );
+    }
     match entry.change {
         FileChange::Deleted => return format!("deleted ({})", plural(s.removed, "cell")),
         FileChange::Added if entry.base.is_none() => {
