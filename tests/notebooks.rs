@@ -1,5 +1,6 @@
 //! Notebooks in plain git, through the real binary: `log`, `export`, `cell`, `diff`, `stats`,
 //! `stuck`, source detection, and repositories that hold neither kind of history.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -10,7 +11,10 @@ use serde_json::{Value, json};
 
 /// Writes commits with git2: each step a list of (path, content or None to delete) and a
 /// message; times a minute apart from a fixed start so that outputs do not depend on the clock.
-fn repo(dir: &Path, steps: &[(&[(&str, Option<Vec<u8>>)], &str)]) -> Vec<git2::Oid> {
+/// A file to write (`None`: delete it).
+type File<'a> = (&'a str, Option<Vec<u8>>);
+
+fn repo(dir: &Path, steps: &[(&[File], &str)]) -> Vec<git2::Oid> {
     let repo = git2::Repository::init(dir).unwrap();
     let mut index = repo.index().unwrap();
     let mut parent: Option<git2::Oid> = None;
@@ -242,7 +246,7 @@ fn cell_and_diff_show_one_cell_through_the_history_and_why_its_output_changed() 
 fn stats_and_stuck_read_the_notebook_history() {
     let dir = tempfile::tempdir().unwrap();
     // One cell revised in four commits a minute apart: a hot spot.
-    let steps: Vec<(Vec<(&str, Option<Vec<u8>>)>, String)> = (0..5)
+    let steps: Vec<(Vec<File>, String)> = (0..5)
         .map(|k| {
             (
                 vec![(
@@ -260,7 +264,7 @@ fn stats_and_stuck_read_the_notebook_history() {
             )
         })
         .collect();
-    let borrowed: Vec<(&[(&str, Option<Vec<u8>>)], &str)> = steps
+    let borrowed: Vec<(&[File], &str)> = steps
         .iter()
         .map(|(f, m)| (f.as_slice(), m.as_str()))
         .collect();
