@@ -474,10 +474,10 @@ impl<'a> Gen<'a> {
         }
         let new_name = new.rsplit('/').next().unwrap_or(&new);
         let msg = if new_name == name {
-            format!(
-                "Move {name} to {}/",
-                new.rsplit_once('/').map_or("the top", |(d, _)| d)
-            )
+            match new.rsplit_once('/') {
+                Some((d, _)) => format!("Move {name} to {d}/"),
+                None => format!("Move {name} to the top level"),
+            }
         } else {
             format!("Rename {name} to {new_name}")
         };

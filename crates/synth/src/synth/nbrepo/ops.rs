@@ -75,13 +75,27 @@ impl Tools {
         );
     }
 
+    /// A new cell unlike any in the notebook: people rarely type the same
+    /// heading or code twice, and a copy is a step of its own.
     fn new_cell(&mut self, nb: &Nb) -> Cell {
         let ident = self.ident();
-        match self.rng.below(100) {
-            0..=71 => text::analysis_cell(ident, &mut self.rng, nb.dataset, &nb.path, self.images),
-            72..=96 => text::markdown_cell(ident, &mut self.rng),
-            _ => text::raw_cell(ident, &mut self.rng),
+        let kind = self.rng.below(100);
+        let mut cell = None;
+        for _ in 0..6 {
+            let c = match kind {
+                0..=71 => {
+                    text::analysis_cell(ident, &mut self.rng, nb.dataset, &nb.path, self.images)
+                }
+                72..=96 => text::markdown_cell(ident, &mut self.rng),
+                _ => text::raw_cell(ident, &mut self.rng),
+            };
+            let taken = nb.cells.iter().any(|o| o.source == c.source);
+            cell = Some(c);
+            if !taken {
+                break;
+            }
         }
+        cell.unwrap_or_else(|| text::markdown_cell(ident, &mut self.rng))
     }
 }
 
@@ -359,7 +373,9 @@ fn apply(nb: &mut Nb, t: &mut Tools, step: &str, ops: &mut Vec<String>) {
             let i = *t.rng.pick(&long);
             let lines: Vec<&str> = nb.cells[i].source.lines().collect();
             let mid = lines.len() / 2;
-            let (top, bottom) = (lines[..mid].join("\n"), lines[mid..].join("\n"));
+            // The blank line at the cut goes with neither half.
+            let top = lines[..mid].join("\n").trim_end_matches('\n').to_string();
+            let bottom = lines[mid..].join("\n").trim_start_matches('\n').to_string();
             let mut below = nb.cells[i].clone();
             below.ident = t.ident();
             below.nbid = None;

@@ -319,6 +319,10 @@ pub(super) fn run(cell: &mut Cell, count: u32, dataset: usize, run: u64, rng: &m
             .collect(),
         None => free_outputs(&cell.source, seed),
     };
+    // A line typed below the template's expression hides its value.
+    if !shows_value(&cell.source) {
+        outs.retain(|o| !matches!(o, Output::Result(_)));
+    }
     if cell.plot {
         outs.push(Output::Image(figure_b64(hash(&cell.source) ^ seed)));
     }
@@ -350,8 +354,17 @@ fn free_outputs(source: &str, seed: u64) -> Vec<Output> {
         }
         outs.push(Output::Stdout(s));
     }
+    if shows_value(source) {
+        outs.push(Output::Result(format!("{:.6}", r.unit() * 100.0)));
+    }
+    outs
+}
+
+/// Whether IPython shows the value of the cell's last line: a bare
+/// expression, not an assignment, import, magic, comment or call for effect.
+fn shows_value(source: &str) -> bool {
     let last = source.lines().last().unwrap_or_default();
-    let bare = !last.is_empty()
+    !last.is_empty()
         && !last.starts_with('#')
         && !last.starts_with(' ')
         && !last.contains(" = ")
@@ -359,11 +372,9 @@ fn free_outputs(source: &str, seed: u64) -> Vec<Output> {
         && !last.starts_with("from ")
         && !last.starts_with('%')
         && !last.starts_with("print(")
-        && !last.starts_with("plt.");
-    if bare {
-        outs.push(Output::Result(format!("{:.6}", r.unit() * 100.0)));
-    }
-    outs
+        && !last.starts_with("plt.")
+        && !last.starts_with("np.random.seed(")
+        && !last.ends_with(".info()")
 }
 
 /// FNV-1a: stable across runs and platforms.
