@@ -502,3 +502,22 @@ fn a_big_repository_writes_quickly() {
     );
     assert_eq!(truth.commits.len(), 2000);
 }
+
+#[test]
+fn odd_sizes_still_write() {
+    for (commits, notebooks, size) in [(0, 3, 12), (1, 0, 12), (3, 8, 0), (40, 1, 1), (25, 2, 60)] {
+        let cfg = NbRepo {
+            commits,
+            notebooks,
+            cells: size,
+            ..full(IdMode::Renumber, 1)
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let truth = cfg.write(dir.path()).unwrap();
+        assert_eq!(truth.commits.len(), commits);
+        let repo = Repository::open(dir.path()).unwrap();
+        for (_, v, doc) in good_versions(&repo, &truth) {
+            assert_eq!(cells(&doc).len(), v.cells.len());
+        }
+    }
+}
