@@ -48,6 +48,17 @@ impl Git {
         self.files.contains_key(path)
     }
 
+    /// Leaves the last commit checked out, so that the directory looks like
+    /// a clone (the objects alone decide what a reader sees).
+    pub(super) fn checkout(&self) -> Result<(), SynthError> {
+        if self.head.is_some() {
+            let mut opts = git2::build::CheckoutBuilder::new();
+            opts.force();
+            self.repo.checkout_head(Some(&mut opts))?;
+        }
+        Ok(())
+    }
+
     /// Commits the tracked files; returns the commit and its parents.
     pub(super) fn commit(
         &mut self,

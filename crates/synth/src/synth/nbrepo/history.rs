@@ -87,6 +87,7 @@ pub(super) fn write(cfg: &NbRepo, dir: &Path) -> Result<NbTruth, SynthError> {
     for ci in 0..cfg.commits {
         g.commit(ci)?;
     }
+    g.git.checkout()?;
     Ok(g.truth)
 }
 
@@ -317,7 +318,12 @@ impl<'a> Gen<'a> {
     }
 
     fn initial_format(&mut self) -> (Format, bool) {
-        let r = self.t.rng.below(100);
+        let mut r = self.t.rng.below(100);
+        // With old formats on, the oldest notebook is nbformat 3 and the next
+        // one 4.x without ids, so that every history has both.
+        if self.cfg.old_formats && self.nbs.len() < 2 {
+            r = if self.nbs.is_empty() { 0 } else { 25 };
+        }
         match (self.cfg.ids, self.cfg.old_formats) {
             (IdMode::None, old) => match r {
                 0..=24 if old => (Format::V3, false),

@@ -177,11 +177,18 @@ pub(super) fn session(nb: &mut Nb, t: &mut Tools, time: i64, ops: &mut Vec<Strin
 pub(super) fn work(nb: &mut Nb, t: &mut Tools, n: usize, target: usize, ops: &mut Vec<String>) {
     for _ in 0..n {
         let len = nb.cells.len();
-        let grow = if len > target * 2 { 2 } else { 16 };
+        // Notebooks grow while young and then hover around 1–1.5× their first size.
+        let grow = if len < target {
+            16
+        } else if len * 2 < target * 3 {
+            9
+        } else {
+            2
+        };
         let shrink = if len <= 3 || len * 2 < target {
             0
-        } else if len > target * 2 {
-            16
+        } else if len * 2 > target * 3 {
+            14
         } else {
             7
         };
@@ -195,7 +202,7 @@ pub(super) fn work(nb: &mut Nb, t: &mut Tools, n: usize, target: usize, ops: &mu
             ("insert", grow),
             ("delete", shrink),
             ("move", 5),
-            ("copy", if len > target * 2 { 0 } else { 4 }),
+            ("copy", if len * 2 > target * 3 { 1 } else { 4 }),
             ("split", 3),
             ("merge", if len <= 3 { 0 } else { 3 }),
         ];
