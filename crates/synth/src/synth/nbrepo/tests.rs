@@ -127,6 +127,18 @@ fn every_version_reads_as_the_truth_says() {
                 let parsed = serde_json::from_slice::<Value>(&bytes);
                 if let Some(kind) = &v.broken {
                     assert!(parsed.is_err(), "broken {kind} version parses");
+                    let text = String::from_utf8_lossy(&bytes);
+                    match kind.as_str() {
+                        "conflict" => {
+                            for m in ["\n<<<<<<< HEAD\n", "\n=======\n", "\n>>>>>>> "] {
+                                assert!(text.contains(m), "{m:?}");
+                            }
+                        }
+                        "lfs" => assert!(text.starts_with(
+                            "version https://git-lfs.github.com/spec/v1\noid sha256:"
+                        )),
+                        _ => assert!(text.starts_with('{') && !text.ends_with("}\n")),
+                    }
                     assert!(v.cells.is_empty());
                     broken.insert(kind.clone());
                     continue;
@@ -520,4 +532,39 @@ fn odd_sizes_still_write() {
             assert_eq!(cells(&doc).len(), v.cells.len());
         }
     }
+}
+
+#[test]
+fn execution_counts_follow_the_kernel() {
+    let (_d, repo, truth) = write(&NbRepo {
+        stripped: 0.0,
+        ..full(IdMode::Stable, 14)
+    });
+    let mut restarts = 0;
+    for (_, v, doc) in good_versions(&repo, &truth) {
+        if doc["nbformat"] == 3 {
+            continue;
+        }
+        let counts: Vec<Option<u64>> = cells(&doc)
+            .iter()
+            .filter(|c| c["cell_type"] == "code")
+            .map(|c| c["execution_count"].as_u64())
+            .collect();
+        // Counts may repeat: a pasted copy keeps its original's, and counts
+        // left from before a restart meet the new kernel's.
+        // An execute_result carries its cell's count.
+        for c in cells(&doc) {
+            for o in c["outputs"].as_array().into_iter().flatten() {
+                if o["output_type"] == "execute_result" {
+                    assert_eq!(o["execution_count"], c["execution_count"]);
+                }
+            }
+        }
+        if v.ops.last().map(String::as_str) == Some("restart-run-all") {
+            restarts += 1;
+            let want: Vec<Option<u64>> = (1..=counts.len() as u64).map(Some).collect();
+            assert_eq!(counts, want, "restart and run all numbers from 1");
+        }
+    }
+    assert!(restarts >= 3, "{restarts}");
 }
