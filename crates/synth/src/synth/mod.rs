@@ -5,12 +5,16 @@
 //!   objects, log rotation, families, branches, merges, broken data).
 //! - [`workload`]: [`Workload`], realistic seeded data-science sessions
 //!   written through the builder.
+//! - [`nbrepo`]: [`NbRepo`], plain git repositories of Jupyter notebooks
+//!   with the true identity of every cell in every version.
 
 pub mod demo;
+pub mod nbrepo;
 pub mod pack;
 pub mod workload;
 pub mod writer;
 
+pub use nbrepo::{IdMode, NbRepo, NbTruth, TruthCommit, TruthVersion};
 pub use workload::{Author, Rng, Workload, sample_jpeg};
 pub use writer::{
     CellRef, DetailSpec, Linked, PlantedStreak, ProjectWriter, RecordIds, RecordSpec, SynthError,

@@ -156,6 +156,14 @@ pub(super) fn dataset_csv(ds: &Dataset, rows: usize, rng: &mut Rng) -> String {
     s
 }
 
+/// A sample CSV for the notebook-repository writer: the dataset's file name
+/// (without its directory) and `rows` rows of it.
+pub(crate) fn sample_csv(dataset: usize, rows: usize, rng: &mut Rng) -> (&'static str, String) {
+    let ds = &DATASETS[dataset % DATASETS.len()];
+    let name = ds.file.rsplit('/').next().unwrap_or(ds.file);
+    (name, dataset_csv(ds, rows, rng))
+}
+
 /// A small real JPEG (the client re-encoded every image output as JPEG).
 pub fn sample_jpeg() -> &'static [u8] {
     include_bytes!("../../../../../assets/plot.jpg")

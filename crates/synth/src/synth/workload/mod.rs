@@ -19,8 +19,10 @@ use std::path::Path;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+pub(crate) use catalogue::sample_csv;
 pub use catalogue::{TINY_GIF, jpeg_variant, sample_jpeg};
 pub use notebook::{MAX_RESULT_BYTES, TRUNCATED_MARK, truncate_result};
+pub(crate) use notebook::{Out, Py, template_code, template_run};
 pub use rng::Rng;
 
 use super::writer::{
@@ -30,7 +32,7 @@ use super::writer::{
 use crate::activity::detail::EntryOut;
 use crate::activity::kinds::{ActionKind, DetailKind, RecordKind};
 use catalogue::{DATASETS, NOTEBOOK_STEMS, tiny_png};
-use notebook::{Cell, Notebook, Out};
+use notebook::{Cell, Notebook};
 
 /// A user of the project.
 #[derive(Debug, Clone, PartialEq, Eq)]

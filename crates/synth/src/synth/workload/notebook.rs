@@ -6,7 +6,7 @@ use super::catalogue::{DATASETS, Dataset, col_scale};
 use super::rng::{Rng, fnv};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Py {
+pub(crate) enum Py {
     Imports,
     Load,
     Head,
@@ -60,7 +60,7 @@ pub(super) enum Marker {
 }
 
 #[derive(Debug, Clone)]
-pub(super) enum Out {
+pub(crate) enum Out {
     Stream(String),
     Result(String),
     Image(u64),
@@ -465,6 +465,37 @@ pub(super) fn run_outputs(cell: &Cell, dataset: usize, seed: u64) -> (Vec<Out>, 
         })
         .collect();
     (kept, full)
+}
+
+/// A template's code as a user first types it, for the notebook-repository
+/// writer, which keeps cells of its own and only borrows the text.
+pub(crate) fn template_code(t: Py, params: [u32; 3], dataset: usize) -> String {
+    render_source(&borrowed_cell(t, params, String::new()), dataset)
+}
+
+/// What running a template's cell shows in the notebook. `source` is the
+/// cell's text as edited since, which seeds the numbers like a real rerun.
+pub(crate) fn template_run(
+    t: Py,
+    params: [u32; 3],
+    dataset: usize,
+    source: &str,
+    seed: u64,
+) -> Vec<Out> {
+    run_outputs(&borrowed_cell(t, params, source.to_string()), dataset, seed).0
+}
+
+fn borrowed_cell(t: Py, params: [u32; 3], source: String) -> Cell {
+    Cell {
+        id: 0,
+        template: Template::Py(t),
+        params,
+        marker: Marker::None,
+        source,
+        count: None,
+        outputs: Vec::new(),
+        json: None,
+    }
 }
 
 fn shorten(t: &str) -> String {

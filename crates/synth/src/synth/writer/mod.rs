@@ -74,6 +74,8 @@ pub enum SynthError {
         "bad path {0:?}: must be relative, without empty, `.` or `..` parts, and not under .git"
     )]
     BadPath(String),
+    #[error("{0} exists and is not empty")]
+    NotEmpty(String),
 }
 
 /// How a project is set up.
