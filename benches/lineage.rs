@@ -12,7 +12,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -111,34 +111,7 @@ fn main() {
     parts();
 }
 
-/// Runs `cmd` with its output to /dev/null; its wall time and peak resident
-/// memory (the kernel's count for that one child, through wait4).
-// The child is waited for by wait4, which std's Child does not know of.
-#[allow(clippy::zombie_processes)]
-fn run(cmd: &mut Command) -> (Duration, u64) {
-    let t = Instant::now();
-    let child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let pid = i32::try_from(child.id()).expect("pid");
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: the pointers are to live locals; pid is our own child, not yet waited for.
-    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(got, pid, "wait4");
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "{cmd:?} failed: {status}"
-    );
-    // ru_maxrss is in kilobytes on Linux.
-    (
-        t.elapsed(),
-        u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
-    )
-}
+use common::measured as run;
 
 /// The fastest of three runs, and the highest peak memory among them.
 fn best_of_three(mut make: impl FnMut() -> Command) -> (Duration, u64) {

@@ -36,7 +36,28 @@ pub struct FoundCell {
 
 pub fn find(project: &Project, spec: CellSpec) -> Result<FoundCell, CommandError> {
     let id = resolve_commit(project.repo(), spec.commit, &project.path)?;
-    let history = nbhistory::build(project)?;
+    // Only the notebook meant is read through the history, when the commit says which.
+    let commit = project
+        .repo()
+        .find_commit(id)
+        .map_err(|e| crate::repo::RepoError::Git {
+            doing: format!("reading commit {id}"),
+            message: e.message().to_string(),
+        })?;
+    let changed = crate::repo::changes_of(project.repo(), &commit)?;
+    let meant: Vec<&str> = changed
+        .notebooks
+        .iter()
+        .map(|n| n.path.as_str())
+        .filter(|p| {
+            spec.notebook
+                .is_none_or(|n| *p == n || p.ends_with(&format!("/{n}")))
+        })
+        .collect();
+    let history = match meant.as_slice() {
+        [one] => nbhistory::build_one(project, one)?,
+        _ => nbhistory::build(project)?,
+    };
     let usage = |m: String| Err(CommandError::Usage(m));
     let Some(commit) = history.commits.iter().find(|c| c.id == id) else {
         return usage(format!(

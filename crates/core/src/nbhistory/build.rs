@@ -27,6 +27,35 @@ pub fn build(project: &Project) -> Result<NbHistory, RepoError> {
     Ok(history)
 }
 
+/// The history of one notebook only: the one at `path` at the ref's tip, or the last one that
+/// had that path, followed back through its renames. Every commit is still walked (the tree
+/// comparisons are cheap) but only that notebook's versions are read: what `cell` and `diff`
+/// need, at a fraction of the whole history's cost.
+pub fn build_one(project: &Project, path: &str) -> Result<NbHistory, RepoError> {
+    let mut changes = Vec::new();
+    let stats = project.walk_changes(|c| {
+        changes.push(c);
+        true
+    })?;
+    // Newest first, a rename's old path joins the paths the notebook had.
+    let mut paths = std::collections::BTreeSet::from([path.to_string()]);
+    for c in &changes {
+        for nb in &c.notebooks {
+            if let Some(old) = &nb.old_path
+                && paths.contains(&nb.path)
+            {
+                paths.insert(old.clone());
+            }
+        }
+    }
+    for c in &mut changes {
+        c.notebooks.retain(|nb| paths.contains(&nb.path));
+    }
+    let mut history = build_from(changes, |id| project.blob(id));
+    history.stats = stats;
+    Ok(history)
+}
+
 /// A readable version: its blob, cells, and the cells' numbers.
 struct Version {
     blob: Oid,

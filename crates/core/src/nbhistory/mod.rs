@@ -21,7 +21,7 @@ pub use crate::files::PairedBy;
 pub use crate::notebook::CellKind;
 use crate::repo::WalkStats;
 
-pub use build::{Compared, UNNUMBERED, build, build_from, compare};
+pub use build::{Compared, UNNUMBERED, build, build_from, build_one, compare};
 pub use stream::stream;
 
 /// The history of a repository's notebooks.

@@ -1,0 +1,136 @@
+//! Benchmark: a notebook repository's history read as the user reads it (the release binary,
+//! output to /dev/null) against `git log --raw` over the same history, with peak memory. The
+//! repository is synth's (`NbRepo`): GTM_NB_COMMITS commits (default 10,000) over 20
+//! notebooks of 200 cells, a plot in three code cells in ten, packed by `git repack` as a
+//! clone would be. `cargo bench --bench notebooks`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use gtm_tui::synth::{IdMode, NbRepo};
+
+fn commits() -> usize {
+    std::env::var("GTM_NB_COMMITS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000)
+}
+
+/// The repository, generated and packed on first use, kept under target/.
+fn repository(commits: usize) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("bench-data")
+        .join(format!("nbrepo-{commits}"));
+    if !dir.join(".git").join("packed").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        let t = Instant::now();
+        NbRepo {
+            seed: 3,
+            commits,
+            notebooks: 20,
+            cells: 200,
+            ids: IdMode::Stable,
+            images: 0.3,
+            renames: true,
+            env_files: true,
+            ..NbRepo::default()
+        }
+        .write(&dir)
+        .unwrap();
+        eprintln!("generated {commits} commits in {:.1?}", t.elapsed());
+        let t = Instant::now();
+        let ok = Command::new("git")
+            .args(["repack", "-adq"])
+            .current_dir(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "git repack failed");
+        eprintln!("packed in {:.1?}", t.elapsed());
+        std::fs::write(dir.join(".git").join("packed"), b"").unwrap();
+    }
+    dir
+}
+
+/// Runs a command to /dev/null: the best wall time of `n` and the highest peak memory.
+fn run(n: usize, program: &Path, args: &[&str], dir: &Path) -> (Duration, u64) {
+    let runs: Vec<(Duration, u64)> = (0..n)
+        .map(|_| {
+            common::measured(
+                Command::new(program)
+                    .args(args)
+                    .current_dir(dir)
+                    .env("GTM_CACHE_DIR", dir.join(".git").join("no-cache-here")),
+            )
+        })
+        .collect();
+    let best = runs.iter().map(|r| r.0).min().unwrap_or_default();
+    let peak = runs.iter().map(|r| r.1).max().unwrap_or(0);
+    (best, peak)
+}
+
+fn main() {
+    let n = commits();
+    let dir = repository(n);
+    let bin = Path::new(env!("CARGO_BIN_EXE_gtm-tui"));
+    let git = Path::new("git");
+    let size: u64 = std::fs::read_dir(dir.join(".git/objects/pack"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "notebook repository: {n} commits, 20 notebooks of ~200 cells, pack {:.0} MB",
+        size as f64 / 1e6
+    );
+    let (base, _) = run(
+        3,
+        git,
+        &[
+            "log",
+            "--raw",
+            "--no-abbrev",
+            "--format=%H%x00%an%x00%at%x00%B",
+        ],
+        &dir,
+    );
+    println!(
+        "  git log --raw                    {:>8.0} ms",
+        common::ms(base)
+    );
+    let newest = String::from_utf8(
+        Command::new("git")
+            .args(["log", "-1", "--format=%H", "--", "*.ipynb"])
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let newest = newest.trim().to_string();
+    let cases: [(&str, Vec<&str>); 5] = [
+        ("gtm-tui log (streamed)", vec!["log"]),
+        (
+            "gtm-tui log --limit 1 (first line)",
+            vec!["log", "--limit", "1"],
+        ),
+        ("gtm-tui stats (whole history)", vec!["stats"]),
+        (
+            "gtm-tui export --cells --no-outputs",
+            vec!["export", "--cells", "--no-outputs"],
+        ),
+        ("gtm-tui cell (one notebook)", vec!["cell", &newest]),
+    ];
+    for (name, args) in cases {
+        let (t, peak) = run(3, bin, &args, &dir);
+        println!(
+            "  {name:<34} {:>8.0} ms  {:>5.2}× git log --raw  peak {:>5.0} MB",
+            common::ms(t),
+            t.as_secs_f64() / base.as_secs_f64(),
+            peak as f64 / 1e6
+        );
+    }
+}
