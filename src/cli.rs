@@ -608,14 +608,15 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
         }) => {
             let project = open(path.as_deref(), rev)?;
             if source_of(cli, &project) == HistorySource::Notebooks {
-                if *anonymize {
-                    return Err(not_for_notebooks("export --anonymize"));
-                }
                 let opts = commands::notebooks::NbExportOptions {
                     cells: *cells,
                     no_outputs: *no_outputs,
                     no_code: *no_code,
                     array: *format == ExportFormat::Json,
+                    anonymize: anonymize.then(|| {
+                        salt.clone()
+                            .unwrap_or_else(crate::insights::Anonymizer::random_salt)
+                    }),
                 };
                 commands::notebooks::export(&project, opts, out)?;
                 return Ok(());

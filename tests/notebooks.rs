@@ -382,3 +382,35 @@ fn unreadable_versions_are_errors_on_their_line_and_the_rest_reads() {
     );
     assert_eq!(fixed["cells"][0]["status"], "modified");
 }
+
+#[test]
+fn export_anonymize_scrubs_names_and_emails_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    repo(
+        dir.path(),
+        &[(
+            &[(
+                "users/ann/a.ipynb",
+                nb(&[(
+                    "# by Ann Lee, ann@example.org\nx = 1",
+                    Some(1),
+                    text("hi Ann\n"),
+                )]),
+            )],
+            "Ann's first notebook",
+        )],
+    );
+    let p = dir.path().to_str().unwrap();
+    let (code, out, err) = gtm(&["export", "--anonymize", "--salt", "s1", p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.to_lowercase().contains("ann"), "{out}");
+    assert!(!out.contains("example.org"), "{out}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(v["cells"][0]["source"].as_str().unwrap().ends_with("x = 1"));
+    assert!(
+        v["cells"][0].get("cell").is_none(),
+        "numbers only with --cells"
+    );
+    let (_, again, _) = gtm(&["export", "--anonymize", "--salt", "s1", p]);
+    assert_eq!(out, again, "the same salt, the same pseudonyms");
+}

@@ -8,6 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{CommandError, warn_incomplete};
+use crate::insights::Anonymizer;
 use crate::nbhistory::{self, CellState, NbCommit, NbEntry, UNNUMBERED};
 use crate::notebook::{self, Cell, Output, Parts};
 use crate::render::{notebooks as phrase, sanitize};
@@ -139,7 +140,7 @@ fn write_line(
 }
 
 /// What `export` leaves out of a notebook history.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct NbExportOptions {
     /// Cell numbers across the history (`cell`): the whole history is read first.
     pub cells: bool,
@@ -147,6 +148,9 @@ pub struct NbExportOptions {
     pub no_code: bool,
     /// One JSON array instead of a line per version.
     pub array: bool,
+    /// Replace author names and emails by salted pseudonyms, in the author fields and in
+    /// every text (messages, paths, code, outputs): the salt.
+    pub anonymize: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -222,7 +226,7 @@ pub fn export(
     if opts.array {
         out.write_all(b"[")?;
     }
-    let result = export_each(project, opts, out, &mut written);
+    let result = export_each(project, &opts, out, &mut written);
     if opts.array && result.is_ok() {
         out.write_all(b"]\n")?;
     }
@@ -231,7 +235,7 @@ pub fn export(
 
 fn export_each(
     project: &Project,
-    opts: NbExportOptions,
+    opts: &NbExportOptions,
     out: &mut impl Write,
     written: &mut usize,
 ) -> Result<(), CommandError> {
@@ -241,17 +245,26 @@ fn export_each(
         }
         Ok(())
     };
-    if opts.cells {
+    // Pseudonyms need every identity first, so an anonymized export reads the whole history.
+    if opts.cells || opts.anonymize.is_some() {
         let history = nbhistory::build(project)?;
         if history.entries.is_empty() {
             return Err(no_history(project));
         }
+        let anon = opts.anonymize.as_deref().map(|salt| {
+            let who: Vec<(&str, &str, &str)> = history
+                .commits
+                .iter()
+                .map(|c| (c.author.as_str(), c.email.as_str(), c.message.as_str()))
+                .collect();
+            Anonymizer::of_identities(salt, &who)
+        });
         for entry in &history.entries {
             let Some(commit) = history.commit_of(entry) else {
                 continue;
             };
             sep(out, *written)?;
-            write_version(project, commit, entry, opts, out)?;
+            write_version(project, commit, entry, opts, anon.as_ref(), out)?;
             *written += 1;
         }
         warn_incomplete(&history.stats);
@@ -262,7 +275,7 @@ fn export_each(
         for entry in &entries {
             let done = sep(out, *written)
                 .map_err(CommandError::from)
-                .and_then(|()| write_version(project, &commit, entry, opts, out));
+                .and_then(|()| write_version(project, &commit, entry, opts, None, out));
             if let Err(e) = done {
                 failure = Some(e);
                 return false;
@@ -285,9 +298,12 @@ fn write_version(
     project: &Project,
     commit: &NbCommit,
     entry: &NbEntry,
-    opts: NbExportOptions,
+    opts: &NbExportOptions,
+    anon: Option<&Anonymizer>,
     out: &mut impl Write,
 ) -> Result<(), CommandError> {
+    let text =
+        |s: &str| -> String { anon.map_or_else(|| s.to_string(), |a| a.text(s).into_owned()) };
     let parts = if opts.no_outputs {
         Parts::Sources
     } else {
@@ -301,19 +317,26 @@ fn write_version(
             .unwrap_or_default(),
         _ => Vec::new(),
     };
+    let (name, email) = match anon {
+        Some(a) => (a.name(&commit.author), a.email(&commit.email)),
+        None => (commit.author.clone(), commit.email.clone()),
+    };
+    let (message, notebook) = (text(commit.message.trim_end()), text(&entry.path));
+    let old_path = entry.old_path.as_deref().map(text);
+    let error = entry.error.as_deref().map(text);
     let version = ExportVersion {
         commit: commit.id.to_string(),
         time: timefmt::rfc3339_utc(commit.time),
         author: Author {
-            name: &commit.author,
-            email: &commit.email,
+            name: &name,
+            email: &email,
         },
-        message: commit.message.trim_end(),
+        message: &message,
         source: "notebooks",
-        notebook: &entry.path,
-        old_path: entry.old_path.as_deref(),
+        notebook: &notebook,
+        old_path: old_path.as_deref(),
         change: entry.change,
-        error: entry.error.as_deref(),
+        error: error.as_deref(),
         summary: &entry.summary,
         cells: entry
             .cells
@@ -321,14 +344,24 @@ fn write_version(
             .zip(&cells)
             .enumerate()
             .map(|(index, (e, c))| ExportCell {
-                cell: cell_name(e.cell),
+                cell: if opts.cells { cell_name(e.cell) } else { None },
                 cell_type: c.kind.name(),
                 index,
                 status: e.state,
                 nbformat_id: c.id.clone(),
                 execution_count: c.execution_count,
-                source: (!opts.no_code).then(|| c.source.clone()),
-                outputs: (!opts.no_outputs).then(|| c.outputs.iter().map(output).collect()),
+                source: (!opts.no_code).then(|| text(&c.source)),
+                outputs: (!opts.no_outputs).then(|| {
+                    c.outputs
+                        .iter()
+                        .map(|o| {
+                            let mut o = output(o);
+                            o.text = o.text.as_deref().map(text);
+                            o.evalue = o.evalue.as_deref().map(text);
+                            o
+                        })
+                        .collect()
+                }),
             })
             .collect(),
     };

@@ -46,7 +46,16 @@ impl Anonymizer {
     /// (`gm.workspace-<user>`) that messages mention, and the parts of
     /// names of three letters or more.
     pub fn new<'a, R: RecordView<'a>>(salt: &str, rows: impl IntoIterator<Item = R>) -> Self {
-        let rows: Vec<R> = rows.into_iter().collect();
+        let rows: Vec<(&'a str, &'a str, &'a str)> = rows
+            .into_iter()
+            .map(|r| (r.author(), r.email(), r.message()))
+            .collect();
+        Self::of_identities(salt, &rows)
+    }
+
+    /// An anonymizer for the identities of any history: (author name, email, message) of each
+    /// commit, found as [`Anonymizer::new`] finds them in records.
+    pub fn of_identities(salt: &str, rows: &[(&str, &str, &str)]) -> Self {
         let mut a = Anonymizer {
             salt: salt.to_string(),
             needles: Vec::new(),
@@ -69,26 +78,26 @@ impl Anonymizer {
                 found.entry(form).or_insert_with(|| replacement.clone());
             }
         };
-        for &row in &rows {
-            let email = row.email().trim();
+        for &(author, email, message) in rows {
+            let email = email.trim();
             if !email.is_empty() {
                 add(email, a.email(email));
                 if let Some((user, _)) = email.split_once('@') {
                     add(user, a.user(user));
                 }
             }
-            let name = row.author().trim();
+            let name = author.trim();
             if !name.is_empty() {
                 add(name, a.name(name));
             }
-            for user in workspace_users(row.message()) {
+            for user in workspace_users(message) {
                 add(user, a.user(user));
             }
         }
         // Parts of names after whole names, users and emails, so that those
         // keep their own pseudonyms.
-        for &row in &rows {
-            let name = row.author().trim();
+        for &(author, _, _) in rows {
+            let name = author.trim();
             for part in name.split(|c: char| c.is_whitespace() || c == '.' || c == ',') {
                 if part.chars().count() >= MIN_PART {
                     add(part, a.name(name));
