@@ -17,39 +17,60 @@ pub fn stream(
     project: &Project,
     mut each: impl FnMut(NbCommit, Vec<NbEntry>) -> bool,
 ) -> Result<WalkStats, RepoError> {
-    // Walking newest first, a commit's base is the next commit's version: the blobs read as
-    // bases are kept for one step, so most blobs are read once.
-    let mut kept: HashMap<Oid, Result<Vec<Cell>, String>> = HashMap::new();
+    // Walking newest first, a commit's base is the version the next older commit touching
+    // that notebook wrote: the base read for each path is kept until then, so each blob is
+    // read once (a bounded number of paths, the least recently used dropped first).
+    let mut kept: HashMap<String, (Oid, Parsed, u64)> = HashMap::new();
+    let mut tick = 0u64;
     project.walk_changes(|c| {
-        let mut next: HashMap<Oid, Result<Vec<Cell>, String>> = HashMap::new();
-        let read_blob = |id: Oid, kept: &mut HashMap<Oid, Result<Vec<Cell>, String>>| {
-            kept.remove(&id).unwrap_or_else(|| match project.blob(id) {
-                Some(b) => read(&b),
-                None => Err(format!("blob {id} cannot be read from the repository")),
-            })
-        };
+        tick += 1;
+        let read_blob =
+            |path: &str, id: Oid, kept: &mut HashMap<String, (Oid, Parsed, u64)>| match kept
+                .remove(path)
+            {
+                Some((k, parsed, _)) if k == id => parsed,
+                _ => match project.blob(id) {
+                    Some(b) => read(&b),
+                    None => Err(format!("blob {id} cannot be read from the repository")),
+                },
+            };
         let entries: Vec<NbEntry> = c
             .notebooks
             .iter()
             .map(|nb| {
-                let new = nb.new_blob.map(|id| read_blob(id, &mut kept));
-                let old = nb.old_blob.map(|id| read_blob(id, &mut kept));
+                let new = nb.new_blob.map(|id| read_blob(&nb.path, id, &mut kept));
+                let before = nb.old_path.as_deref().unwrap_or(&nb.path);
+                let old = nb.old_blob.map(|id| read_blob(before, id, &mut kept));
                 let entry = entry_of(nb, new.as_ref(), old.as_ref());
                 if let (Some(id), Some(o)) = (nb.old_blob, old) {
-                    next.insert(id, o);
+                    kept.insert(before.to_string(), (id, o, tick));
                 }
                 entry
             })
             .collect();
-        kept = next;
+        if kept.len() > KEPT_PATHS
+            && let Some(oldest) = kept
+                .iter()
+                .min_by_key(|(p, v)| (v.2, (*p).clone()))
+                .map(|(p, _)| p.clone())
+        {
+            kept.remove(&oldest);
+        }
         each(commit_of(c, entries.len()), entries)
     })
 }
 
+/// A version read: its cells, or why it cannot be read.
+type Parsed = Result<Vec<Cell>, String>;
+
+/// How many notebooks' next versions are kept while walking (a repository of more notebooks
+/// reads some blobs twice).
+const KEPT_PATHS: usize = 512;
+
 fn entry_of(
     nb: &crate::repo::NotebookChange,
-    new: Option<&Result<Vec<Cell>, String>>,
-    old: Option<&Result<Vec<Cell>, String>>,
+    new: Option<&Parsed>,
+    old: Option<&Parsed>,
 ) -> NbEntry {
     let change = match (nb.old_blob, nb.new_blob, &nb.old_path) {
         (_, None, _) => FileChange::Deleted,
