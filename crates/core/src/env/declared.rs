@@ -997,7 +997,7 @@ fn python_string(s: &str) -> Option<(String, usize)> {
     let (delim, start) = if body.starts_with(&triple) {
         (triple.as_str(), 3)
     } else {
-        (&body[..1], 1)
+        (body.get(..1)?, 1)
     };
     let inner = body.get(start..)?;
     let mut value = String::new();

@@ -542,3 +542,69 @@ fn unknown_names_are_not_read() {
     let f = read_file("notes.txt", b"x");
     assert_eq!(f.errors.len(), 1);
 }
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let deep = "[".repeat(200_000);
+    for (name, text) in [
+        ("pyproject.toml", format!("x = {deep}")),
+        ("Pipfile", format!("[packages]\nx = {deep}")),
+        ("poetry.lock", format!("package = {deep}")),
+        ("Pipfile.lock", deep.clone()),
+        ("renv.lock", format!("{{\"Packages\": {deep}")),
+        (
+            "environment.yml",
+            format!("dependencies:\n  - {}x", "- ".repeat(100_000)),
+        ),
+        ("Dockerfile", format!("RUN {deep}")),
+        ("setup.py", format!("install_requires={deep}")),
+    ] {
+        let f = read(name, &text);
+        assert!(f.packages.is_empty(), "{name}");
+        // Errors, or (setup.py) a note that the list holds more than strings.
+        assert!(
+            !f.errors.is_empty() || !f.notes.is_empty() || name == "Dockerfile",
+            "{name}"
+        );
+    }
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    const NAMES: [&str; 11] = [
+        "requirements.txt",
+        "environment.yml",
+        "pyproject.toml",
+        "Pipfile",
+        "Pipfile.lock",
+        "poetry.lock",
+        "setup.py",
+        "setup.cfg",
+        "renv.lock",
+        "DESCRIPTION",
+        "Dockerfile",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn on_any_text(
+            text in "([a-zA-Z0-9_.\\-=<>~!^*@#;:,\\[\\]{}()'\"\\\\/ \t\n]|é|\u{1b}|\r){0,300}",
+            which in 0..NAMES.len(),
+        ) {
+            let name = NAMES[which];
+            let f = read_file(name, text.as_bytes());
+            prop_assert_eq!(f.path.as_str(), name);
+            for e in &f.errors {
+                prop_assert!(e.starts_with(name));
+            }
+        }
+
+        #[test]
+        fn on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300), which in 0..NAMES.len()) {
+            let _ = read_file(NAMES[which], &bytes);
+        }
+    }
+}
