@@ -9,6 +9,7 @@ pub mod files;
 pub mod insights;
 pub mod log;
 pub mod nbcell;
+pub mod nbenv;
 pub mod notebooks;
 pub mod show;
 

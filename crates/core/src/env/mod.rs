@@ -9,6 +9,8 @@
 //! wrote becomes an entry in [`Environment::errors`] naming it, and the
 //! other files still count.
 
+pub mod declared;
+pub mod files;
 pub mod yaml;
 
 use std::collections::BTreeMap;
