@@ -282,7 +282,7 @@ pub fn source_of(cli: &Cli, project: &Project) -> HistorySource {
 fn not_for_notebooks(what: &str) -> CliError {
     CommandError::Usage(format!(
         "`{what}` reads Gigantum activity records; for notebooks in git it is not there yet \
-         (try `log`, `export`, or --source gigantum on a Gigantum project)"
+         (try `log`, `cell`, `diff`, `env`, `stats`, or --source gigantum on a Gigantum project)"
     ))
     .into()
 }
@@ -561,13 +561,27 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
                 }
             };
             let project = open(path.as_deref(), rev).map_err(named_file)?;
-            gigantum_only(cli, &project, "env")?;
             let look = crate::commands::env::EnvLook {
                 json: *json,
                 ascii: cli.ascii,
             };
-            crate::commands::env::env(&project, commit.as_deref(), diff.as_deref(), look, out)
-                .map_err(named_file)?;
+            match source_of(cli, &project) {
+                HistorySource::Gigantum => crate::commands::env::env(
+                    &project,
+                    commit.as_deref(),
+                    diff.as_deref(),
+                    look,
+                    out,
+                ),
+                HistorySource::Notebooks => crate::commands::nbenv::env(
+                    &project,
+                    commit.as_deref(),
+                    diff.as_deref(),
+                    look,
+                    out,
+                ),
+            }
+            .map_err(named_file)?;
         }
         Some(Command::Demo { into }) => {
             let dir = match into {

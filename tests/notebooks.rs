@@ -414,3 +414,22 @@ fn export_anonymize_scrubs_names_and_emails_everywhere() {
     let (_, again, _) = gtm(&["export", "--anonymize", "--salt", "s1", p]);
     assert_eq!(out, again, "the same salt, the same pseudonyms");
 }
+
+#[test]
+fn env_reads_the_environment_files_of_a_notebook_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = project(dir.path());
+    let p = dir.path().to_str().unwrap();
+    let (code, out, err) = gtm(&["env", p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 environment file, 1 package\n"), "{out}");
+    assert!(out.contains("pandas  ==2.0"), "{out}");
+    let first = ids[0].to_string();
+    let (code, out, _) = gtm(&["env", "--diff", &first, "HEAD", p]);
+    assert_eq!(code, 0);
+    assert!(out.contains("+ pandas  ==2.0  requirements.txt"), "{out}");
+    // The activity-log commands say they are not there for notebooks.
+    let (code, _, err) = gtm(&["show", &first, p]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not there yet"), "{err}");
+}

@@ -122,12 +122,12 @@ fn print_at(
             "\nno environment files at this commit (looked for {LOOKED_FOR})"
         )?;
     } else {
-        let n = declared.files.len();
+        let (n, p) = (declared.files.len(), declared.package_count());
         writeln!(
             out,
-            "\n{n} environment file{}, {} packages",
+            "\n{n} environment file{}, {p} package{}",
             if n == 1 { "" } else { "s" },
-            declared.package_count()
+            if p == 1 { "" } else { "s" }
         )?;
         for f in &declared.files {
             print_file(f, out)?;
