@@ -8,7 +8,7 @@
 pub use gtm_commands::commands;
 pub use gtm_core::{
     activity, between, bounded, columns, compare, contained, diff, env, export, files, insights,
-    lineage, memory, notebook, repo, timefmt,
+    lineage, memory, nbhistory, notebook, repo, timefmt,
 };
 pub use gtm_render::render;
 pub use gtm_synth::synth;
