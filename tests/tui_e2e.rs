@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+#[path = "common/nbrepo.rs"]
+mod nbrepo;
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -918,4 +920,50 @@ fn child_state_of(pid: u32) -> Option<char> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = stat.rsplit_once(')')?.1;
     rest.split_whitespace().next()?.chars().next()
+}
+
+#[test]
+fn notebook_repository_opens_the_notebook_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let mut s = Session::start(dir.path(), &[], 80, 24, &[]);
+    let first = s.wait_for("the notebook timeline", |s| {
+        s.contains("Timeline 1/3") && s.contains("? help")
+    });
+    assert!(first.contains("plots/figures.ipynb"), "{first}");
+    assert!(first.contains("analysis.ipynb"), "{first}");
+    s.send("j");
+    let moved = s.wait_for("the edit selected, its cells read", |s| {
+        s.contains("Timeline 2/3") && s.contains("x = 2")
+    });
+    assert!(moved.contains("Try a larger x"), "{moved}");
+    s.send("\r");
+    s.send("?");
+    let help = s.wait_for("help", |s| s.contains(" Keys "));
+    assert!(help.contains("Every version of the cell"), "{help}");
+    s.send("q");
+    s.wait_for("help closed", |s| !s.contains(" Keys "));
+    // q leaves the record pane, then quits.
+    s.send("q");
+    std::thread::sleep(Duration::from_millis(100));
+    s.send("q");
+    assert!(s.finish().success());
+}
+
+#[test]
+fn notebook_timeline_in_ascii_without_colour_and_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let mut s = Session::start(
+        dir.path(),
+        &["--ascii", "--all-commits"],
+        80,
+        24,
+        &[("NO_COLOR", "1")],
+    );
+    let screen = s.wait_for("timeline", |s| s.contains("Timeline 1/4"));
+    assert!(screen.is_ascii(), "only ASCII with --ascii:\n{screen}");
+    assert!(screen.contains("Describe the data"), "{screen}");
+    s.send("\x03");
+    assert!(s.finish().success());
 }

@@ -297,6 +297,10 @@ impl NbApp {
             }
             return vec![NbEffect::Suspend];
         }
+        // Ctrl-C quits from anywhere, a search being typed included.
+        if self.config.keys.action(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q') {
+            return vec![NbEffect::Quit];
+        }
         if let Some(q) = &mut self.typing {
             match key.code {
                 KeyCode::Esc => self.typing = None,
@@ -324,9 +328,6 @@ impl NbApp {
         let Some(action) = action else {
             return Vec::new();
         };
-        if action == Action::Quit && key.code != KeyCode::Char('q') {
-            return vec![NbEffect::Quit];
-        }
         self.action(action)
     }
 
