@@ -201,3 +201,85 @@ fn nb_search_finds_rows_and_help_lists_keys() {
     let fx = app.key(key(KeyCode::Char('q')));
     assert!(matches!(fx.as_slice(), [NbEffect::Quit]));
 }
+
+#[test]
+fn nb_first_rows_show_while_the_walk_is_still_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = NbApp::new("notebooks", Config::defaults(), false, false);
+    let mut first = None;
+    nbhistory::stream(&project, |c, es| {
+        first = Some((c, es));
+        false
+    })
+    .unwrap();
+    let fx = app.add_commits(first.into_iter().collect());
+    // The first row is asked for at once, before the rest is read.
+    assert!(matches!(fx.as_slice(), [NbEffect::Decode(_)]), "{fx:?}");
+    settle(&mut app, &project, fx);
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("Timeline 1/1"), "{screen}");
+    assert!(screen.contains("reading… 1 commits"), "{screen}");
+    assert!(screen.contains("import matplotlib"), "{screen}");
+}
+
+#[test]
+fn nb_c_in_the_pane_opens_the_cell_at_its_top() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    let fx = app.built(
+        nbhistory::build(&project)
+            .map(Arc::new)
+            .map_err(|e| e.to_string()),
+    );
+    settle(&mut app, &project, fx);
+    press(&mut app, &project, Action::Down);
+    press(&mut app, &project, Action::Open);
+    draw(&mut app, 80, 24);
+    let start = app
+        .laid
+        .borrow()
+        .starts
+        .iter()
+        .find(|(_, cell)| *cell == 3)
+        .map(|(line, _)| *line)
+        .unwrap();
+    while app.pane_scroll < start {
+        press(&mut app, &project, Action::Down);
+    }
+    press(&mut app, &project, Action::CellHistory);
+    let s = app.cell.as_ref().unwrap();
+    assert_eq!(s.origin.2, 3);
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("Cell 4 of analysis.ipynb"), "{screen}");
+    assert!(screen.contains("x / 0"), "{screen}");
+    assert!(screen.contains("first version"), "{screen}");
+}
+
+#[test]
+fn nb_nothing_from_the_repository_reaches_the_terminal_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write_hostile(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    press(&mut app, &project, Action::Open);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = draw(&mut app, w, h);
+        assert!(!screen.contains('\u{1b}'), "{screen}");
+        assert!(!screen.contains('\u{7}'), "{screen}");
+        assert!(screen.contains("^["), "{screen}");
+    }
+    let lines = app.laid.borrow().lines.clone();
+    for l in lines.iter() {
+        let text = l.to_string();
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\t'),
+            "{text:?}"
+        );
+    }
+}

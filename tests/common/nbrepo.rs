@@ -119,3 +119,25 @@ pub fn write(dir: &Path) {
         10800,
     );
 }
+
+/// One commit whose message, author, path, source and outputs carry escape sequences.
+pub fn write_hostile(dir: &Path) {
+    let repo = git2::Repository::init(dir).unwrap();
+    let cells = vec![
+        markdown("m", "# \u{1b}]0;owned\u{7}title"),
+        code(
+            "c",
+            "print('\u{1b}[2J')\u{9b}31m",
+            Some(1),
+            json!([stream("\u{1b}]52;c;aGk=\u{7}clipboard\n"),
+                {"output_type": "error", "ename": "E\u{1b}[8m", "evalue": "v\u{7}",
+                 "traceback": ["\u{1b}]0;x\u{7}tb"]}]),
+        ),
+    ];
+    commit(
+        &repo,
+        &[("evil\u{1b}[31m.ipynb", Some(notebook(&cells)))],
+        "message \u{1b}]0;title\u{7} here",
+        0,
+    );
+}
