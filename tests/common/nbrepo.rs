@@ -1,6 +1,9 @@
 //! A small plain-git repository of notebooks for the notebook TUI's tests: fixed authors and
 //! times, so hashes and screens do not change between runs.
 
+// Each test file uses some of these helpers.
+#![allow(dead_code)]
+
 use std::path::Path;
 
 use serde_json::{Value, json};
