@@ -967,3 +967,51 @@ fn notebook_timeline_in_ascii_without_colour_and_ctrl_c() {
     s.send("\x03");
     assert!(s.finish().success());
 }
+
+#[test]
+fn notebook_timeline_ctrl_z_suspends_and_fg_redraws() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let mut cmd = CommandBuilder::new("bash");
+    cmd.args(["--norc", "--noprofile", "-i"]);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("TZ", "UTC");
+    cmd.env("PS1", "shell$ ");
+    cmd.env("GTM_TUI_CONFIG", "/nonexistent/gtm-tui-test.toml");
+    let mut s = Session::spawn(cmd, 100, 30);
+    let bash = s.child.process_id().unwrap();
+    s.wait_for("the prompt", |s| s.contains("shell$"));
+    s.send(&format!(
+        "{} {}\r",
+        env!("CARGO_BIN_EXE_gtm-tui"),
+        dir.path().display()
+    ));
+    s.wait_for("the timeline", |s| s.contains("Timeline 1/3"));
+    s.send("j");
+    s.wait_for("moved", |s| s.contains("Timeline 2/3"));
+    s.send("\x1a");
+    let shell = s.wait_for("the shell after Ctrl-Z", |s| s.contains("Stopped"));
+    assert!(!shell.contains("Timeline 2/3"), "{shell}");
+    assert!(!s.parser.lock().unwrap().screen().alternate_screen());
+    wait_state(bash, 'T');
+    s.send("fg\r");
+    s.wait_for("the timeline after fg", |s| {
+        s.contains("Timeline 2/3") && s.contains("x = 2")
+    });
+    wait_state(bash, 'S');
+    s.send("j");
+    s.wait_for("moved after fg", |s| s.contains("Timeline 3/3"));
+    s.send("q");
+    s.wait_for("the shell after q", |s| {
+        !s.contains("Timeline 3/3") && s.contains("shell$")
+    });
+    s.send("exit\r");
+    let start = Instant::now();
+    while s.child.try_wait().unwrap().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "bash did not exit"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
