@@ -1015,3 +1015,16 @@ fn notebook_timeline_ctrl_z_suspends_and_fg_redraws() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn notebook_timeline_a_panic_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let mut s = Session::start(dir.path(), &[], 80, 24, &[("GTM_TUI_TEST_PANIC_KEY", "%")]);
+    s.wait_for("timeline", |s| s.contains("Timeline 1/3"));
+    s.send("%");
+    s.wait_for("the panic message", |t| {
+        t.contains("internal error, please report it: panic requested")
+    });
+    assert!(!s.finish().success(), "a panic is a failure exit");
+}

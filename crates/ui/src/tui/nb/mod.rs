@@ -66,7 +66,7 @@ pub struct CellScreen {
 /// Lines of the record pane as last laid out, with where each cell starts.
 #[derive(Debug, Clone, Default)]
 pub struct Laid {
-    pub key: Option<(DecodeKey, u16)>,
+    pub key: Option<(Oid, DecodeKey, u16)>,
     pub lines: Arc<Vec<ratatui::text::Line<'static>>>,
     /// `(line, index of the cell in the version)`, in order.
     pub starts: Vec<(usize, usize)>,
@@ -297,6 +297,19 @@ impl NbApp {
             }
             return vec![NbEffect::Suspend];
         }
+        if let KeyCode::Char(c) = key.code
+            && super::panic_key() == Some(c)
+        {
+            // The one panic on purpose, as in the Gigantum timeline: the end-to-end tests
+            // prove the terminal comes back from one.
+            #[allow(clippy::panic)]
+            {
+                panic!(
+                    "panic requested by {} for the terminal-restore tests",
+                    super::PANIC_ENV
+                );
+            }
+        }
         // Ctrl-C quits from anywhere, a search being typed included.
         if self.config.keys.action(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q') {
             return vec![NbEffect::Quit];
@@ -431,7 +444,9 @@ impl NbApp {
     /// version's first changed cell from the timeline.
     fn chosen_cell(&self) -> Option<usize> {
         let laid = self.laid.borrow();
-        let fresh = laid.key.is_some_and(|(k, _)| Some(k) == self.current_key());
+        let fresh = laid.key.is_some_and(|(c, k, _)| {
+            self.current().map(|r| r.commit.id) == Some(c) && Some(k) == self.current_key()
+        });
         if self.focus == NbFocus::Record && fresh {
             let at = laid
                 .starts

@@ -210,7 +210,8 @@ fn render_record(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
         f.render_widget(Paragraph::new(lines), inner);
         return;
     };
-    let key = (key_of(entry), inner.width);
+    // The header is the commit's: the same version can come in two commits.
+    let key = (row.commit.id, key_of(entry), inner.width);
     match app.current_view() {
         Some(view) => {
             let fresh = app.laid.borrow().key == Some(key);
@@ -224,19 +225,26 @@ fn render_record(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
                     starts: starts.into_iter().map(|(l, c)| (l + head, c)).collect(),
                 };
             }
-            lines = app.laid.borrow().lines.to_vec();
         }
         None => lines.push(Line::from(Span::styled(
             plain("reading this version…", look.ascii),
             t.dim,
         ))),
     }
+    // Only what is on screen is copied from the laid-out lines.
+    let laid = Arc::clone(&app.laid.borrow().lines);
+    let lines: &[Line<'static>] = if app.current_view().is_some() {
+        &laid
+    } else {
+        &lines
+    };
     let len = lines.len();
     let scroll = app.pane_scroll.min(len.saturating_sub(1));
     let shown: Vec<Line> = lines
-        .into_iter()
+        .iter()
         .skip(scroll)
         .take(usize::from(inner.height))
+        .cloned()
         .collect();
     f.render_widget(Paragraph::new(shown), inner);
     if len > scroll + usize::from(inner.height) {
