@@ -377,6 +377,10 @@ fn interactive(cli: &Cli, path: PathBuf, out: &mut impl Write) -> Result<(), Cli
         && std::io::stdin().is_terminal()
         && capable_term(std::env::var_os("TERM").as_deref(), cfg!(unix))
     {
+        // A project that does not open is left to the TUI, which says why as it always has.
+        let source = open(Some(&path), cli.rev.as_deref())
+            .ok()
+            .map(|p| source_of(cli, &p));
         let opts = crate::tui::TuiOptions {
             path,
             rev: cli.rev.clone(),
@@ -384,6 +388,8 @@ fn interactive(cli: &Cli, path: PathBuf, out: &mut impl Write) -> Result<(), Cli
             theme: cli.theme.clone(),
             images: Protocol::parse(&cli.images).ok().flatten(),
             lineage_cache: lineage_cache(cli),
+            source,
+            all_commits: cli.all_commits,
         };
         crate::tui::run(&opts)?;
     } else {

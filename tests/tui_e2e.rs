@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+#[path = "common/nbrepo.rs"]
+mod nbrepo;
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -918,4 +920,111 @@ fn child_state_of(pid: u32) -> Option<char> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = stat.rsplit_once(')')?.1;
     rest.split_whitespace().next()?.chars().next()
+}
+
+#[test]
+fn notebook_repository_opens_the_notebook_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let mut s = Session::start(dir.path(), &[], 80, 24, &[]);
+    let first = s.wait_for("the notebook timeline", |s| {
+        s.contains("Timeline 1/3") && s.contains("? help")
+    });
+    assert!(first.contains("plots/figures.ipynb"), "{first}");
+    assert!(first.contains("analysis.ipynb"), "{first}");
+    s.send("j");
+    let moved = s.wait_for("the edit selected, its cells read", |s| {
+        s.contains("Timeline 2/3") && s.contains("x = 2")
+    });
+    assert!(moved.contains("Try a larger x"), "{moved}");
+    s.send("\r");
+    s.send("?");
+    let help = s.wait_for("help", |s| s.contains(" Keys "));
+    assert!(help.contains("Every version of the cell"), "{help}");
+    s.send("q");
+    s.wait_for("help closed", |s| !s.contains(" Keys "));
+    // q leaves the record pane, then quits.
+    s.send("q");
+    std::thread::sleep(Duration::from_millis(100));
+    s.send("q");
+    assert!(s.finish().success());
+}
+
+#[test]
+fn notebook_timeline_in_ascii_without_colour_and_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let mut s = Session::start(
+        dir.path(),
+        &["--ascii", "--all-commits"],
+        80,
+        24,
+        &[("NO_COLOR", "1")],
+    );
+    let screen = s.wait_for("timeline", |s| s.contains("Timeline 1/4"));
+    assert!(screen.is_ascii(), "only ASCII with --ascii:\n{screen}");
+    assert!(screen.contains("Describe the data"), "{screen}");
+    s.send("\x03");
+    assert!(s.finish().success());
+}
+
+#[test]
+fn notebook_timeline_ctrl_z_suspends_and_fg_redraws() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let mut cmd = CommandBuilder::new("bash");
+    cmd.args(["--norc", "--noprofile", "-i"]);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("TZ", "UTC");
+    cmd.env("PS1", "shell$ ");
+    cmd.env("GTM_TUI_CONFIG", "/nonexistent/gtm-tui-test.toml");
+    let mut s = Session::spawn(cmd, 100, 30);
+    let bash = s.child.process_id().unwrap();
+    s.wait_for("the prompt", |s| s.contains("shell$"));
+    s.send(&format!(
+        "{} {}\r",
+        env!("CARGO_BIN_EXE_gtm-tui"),
+        dir.path().display()
+    ));
+    s.wait_for("the timeline", |s| s.contains("Timeline 1/3"));
+    s.send("j");
+    s.wait_for("moved", |s| s.contains("Timeline 2/3"));
+    s.send("\x1a");
+    let shell = s.wait_for("the shell after Ctrl-Z", |s| s.contains("Stopped"));
+    assert!(!shell.contains("Timeline 2/3"), "{shell}");
+    assert!(!s.parser.lock().unwrap().screen().alternate_screen());
+    wait_state(bash, 'T');
+    s.send("fg\r");
+    s.wait_for("the timeline after fg", |s| {
+        s.contains("Timeline 2/3") && s.contains("x = 2")
+    });
+    wait_state(bash, 'S');
+    s.send("j");
+    s.wait_for("moved after fg", |s| s.contains("Timeline 3/3"));
+    s.send("q");
+    s.wait_for("the shell after q", |s| {
+        !s.contains("Timeline 3/3") && s.contains("shell$")
+    });
+    s.send("exit\r");
+    let start = Instant::now();
+    while s.child.try_wait().unwrap().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "bash did not exit"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn notebook_timeline_a_panic_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let mut s = Session::start(dir.path(), &[], 80, 24, &[("GTM_TUI_TEST_PANIC_KEY", "%")]);
+    s.wait_for("timeline", |s| s.contains("Timeline 1/3"));
+    s.send("%");
+    s.wait_for("the panic message", |t| {
+        t.contains("internal error, please report it: panic requested")
+    });
+    assert!(!s.finish().success(), "a panic is a failure exit");
 }

@@ -2,8 +2,8 @@
 //! one, and what both need lives in the presentation layer.
 
 use gtm_core::{
-    activity, columns, compare, contained, diff, env, files, insights, lineage, memory, repo,
-    timefmt,
+    activity, columns, compare, contained, diff, env, files, insights, lineage, memory, nbhistory,
+    notebook, repo, timefmt,
 };
 use gtm_render::render;
 

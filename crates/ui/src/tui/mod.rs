@@ -15,6 +15,7 @@ pub mod insights;
 pub mod keymap;
 pub mod lineedit;
 pub mod listpane;
+pub mod nb;
 pub mod picker;
 pub mod prepare;
 pub mod screen;
@@ -60,6 +61,10 @@ pub struct TuiOptions {
     /// Where the insights and cell screens keep whole-history lineage
     /// between runs (`--no-cache`: nowhere).
     pub lineage_cache: crate::lineage::CachePolicy,
+    /// Which history to show; `None`: the one the repository looks like it has.
+    pub source: Option<crate::repo::HistorySource>,
+    /// `--all-commits`: the notebook timeline shows commits that changed no notebook too.
+    pub all_commits: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +87,10 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
     }
     config.theme = config.theme.for_depth(theme::ColorDepth::detect());
     let project = Project::open(&opts.path, opts.rev.as_deref())?;
+    let source = opts.source.unwrap_or_else(|| project.likely_source());
+    if source == crate::repo::HistorySource::Notebooks {
+        return nb::run(opts, project, config);
+    }
     let (tx, rx) = channel();
     let dark = app_dark(&config);
     let workers = Workers::start(&project, &tx, 0, dark, opts.lineage_cache.clone())?;

@@ -1,0 +1,388 @@
+//! The notebook timeline's slow work, done on a worker thread: a version's changed cells read
+//! from its blob (and its base's, for the source diffs), and one cell's versions across the
+//! history. What comes out is sanitised and highlighted but not yet laid out, so a resize
+//! needs no new read.
+
+use std::collections::HashMap;
+
+use git2::Oid;
+use ratatui::style::Style;
+
+use crate::nbhistory::{CellState, EntryCell, NbEntry, NbHistory};
+use crate::notebook::{self, Cell, CellKind, Notebook, Output, Parts};
+use crate::render::highlight::{Highlighter, Lang, StyledLine};
+use crate::render::numbers::human_bytes;
+use crate::render::sanitize;
+use crate::render::text::render_output;
+use crate::repo::Project;
+
+/// Outputs longer than this are cut: the pane is for seeing what changed, not for reading logs.
+const OUTPUT_LINES: usize = 40;
+
+/// How a line of the record pane is coloured, decided when it is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Title,
+    Text,
+    Dim,
+    Error,
+    Badge,
+}
+
+/// One part of a decoded version, in reading order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    /// Where the cell at this index of the version begins (for `c`).
+    Cell(usize),
+    Line(String, Tone),
+    /// Highlighted code, or another cell's text.
+    Code(Vec<StyledLine>),
+    /// Output lines; unstyled spans take the theme's output colour.
+    Output(Vec<StyledLine>),
+    /// A modified cell's source against its base's.
+    Diff {
+        old: String,
+        new: String,
+        old_hl: Vec<StyledLine>,
+        new_hl: Vec<StyledLine>,
+    },
+}
+
+/// A version's changed cells, ready to lay out.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordView {
+    pub pieces: Vec<Piece>,
+}
+
+/// The cache key of a decoded version: the same blob compared with the same base reads the
+/// same, whichever commit it came in.
+pub type DecodeKey = (Option<Oid>, Option<Oid>);
+
+pub fn key_of(entry: &NbEntry) -> DecodeKey {
+    (entry.blob, entry.base)
+}
+
+fn read_blob(project: &Project, id: Oid, parts: Parts) -> Result<Notebook, String> {
+    let bytes = project
+        .blob(id)
+        .ok_or_else(|| format!("blob {id} cannot be read from the repository"))?;
+    notebook::read(&bytes, parts).map_err(|e| e.to_string())
+}
+
+fn lang_of(nb: &Notebook) -> Lang {
+    nb.kernel_language
+        .as_deref()
+        .or(nb.language_info.as_deref())
+        .or(nb.kernel_name.as_deref())
+        .map_or(Lang::Python, Lang::from_kernel)
+}
+
+/// Text from the repository as the screen may show it: control characters as markers, tabs
+/// as spaces (a tab's width is the terminal's to decide, and the layout's widths would be off).
+fn clean(s: &str) -> String {
+    sanitize::text(s).replace('\t', "    ")
+}
+
+fn highlight(source: &str, kind: CellKind, lang: Lang, dark: bool) -> Vec<StyledLine> {
+    match kind {
+        CellKind::Code => Highlighter::get().highlight(source, lang, dark),
+        CellKind::Markdown => Highlighter::get().highlight(source, Lang::Markdown, dark),
+        _ => source
+            .lines()
+            .map(|l| vec![(Style::default(), l.to_string())])
+            .collect(),
+    }
+}
+
+/// What happened to a cell, in words: `modified, re-run, outputs changed`.
+pub fn cell_states(c: &EntryCell) -> String {
+    let mut what: Vec<&str> = Vec::new();
+    if c.state != CellState::Unchanged {
+        what.push(c.state.name());
+    }
+    if c.rerun {
+        what.push("re-run");
+    }
+    if c.outputs_changed {
+        what.push("outputs changed");
+    }
+    if c.cleared {
+        what.push("outputs cleared");
+    }
+    if c.new_error {
+        what.push("new error");
+    }
+    what.join(", ")
+}
+
+fn kind_name(kind: CellKind) -> &'static str {
+    match kind {
+        CellKind::Code => "code",
+        CellKind::Markdown => "markdown",
+        CellKind::Raw => "raw",
+        CellKind::Unknown => "other",
+    }
+}
+
+fn in_count(count: Option<u64>) -> String {
+    count.map_or("In [ ]".to_string(), |n| format!("In [{n}]"))
+}
+
+/// Reads the version an entry left and lays out its changed cells.
+pub fn decode(project: &Project, entry: &NbEntry, dark: bool) -> RecordView {
+    let mut pieces = Vec::new();
+    if let Some(e) = &entry.error {
+        pieces.push(Piece::Line(
+            format!("This version cannot be read: {}", sanitize::line(e)),
+            Tone::Error,
+        ));
+        return RecordView { pieces };
+    }
+    let Some(blob) = entry.blob else {
+        pieces.push(Piece::Line(
+            format!(
+                "The notebook was deleted ({} cells).",
+                entry.summary.removed
+            ),
+            Tone::Dim,
+        ));
+        return RecordView { pieces };
+    };
+    let nb = match read_blob(project, blob, Parts::All) {
+        Ok(nb) => nb,
+        Err(e) => {
+            pieces.push(Piece::Line(
+                format!("This version cannot be read: {}", sanitize::line(&e)),
+                Tone::Error,
+            ));
+            return RecordView { pieces };
+        }
+    };
+    // An unreadable base leaves the modified cells without a diff: their source is shown whole.
+    let base = entry
+        .base
+        .and_then(|b| read_blob(project, b, Parts::Sources).ok());
+    let old_of: HashMap<usize, usize> = base
+        .as_ref()
+        .map(|b| {
+            crate::files::pair_cells(&b.cells, &nb.cells)
+                .pairs
+                .into_iter()
+                .map(|(o, n)| (n, o))
+                .collect()
+        })
+        .unwrap_or_default();
+    let lang = lang_of(&nb);
+    let mut unchanged = 0usize;
+    for (i, ec) in entry.cells.iter().enumerate() {
+        if !ec.changed() {
+            unchanged += 1;
+            continue;
+        }
+        let Some(cell) = nb.cells.get(i) else {
+            continue;
+        };
+        pieces.push(Piece::Cell(i));
+        let mut head = format!("cell {} · {}", i + 1, kind_name(cell.kind));
+        if cell.kind == CellKind::Code {
+            head.push_str(&format!(" · {}", in_count(cell.execution_count)));
+        }
+        head.push_str(&format!(" · {}", cell_states(ec)));
+        pieces.push(Piece::Line(
+            head,
+            if ec.new_error {
+                Tone::Error
+            } else {
+                Tone::Title
+            },
+        ));
+        let old = old_of
+            .get(&i)
+            .and_then(|o| base.as_ref().and_then(|b| b.cells.get(*o)));
+        match old {
+            Some(old) if ec.state == CellState::Modified => {
+                let (o, n) = (clean(&old.source), clean(&cell.source));
+                pieces.push(Piece::Diff {
+                    old_hl: highlight(&o, old.kind, lang, dark),
+                    new_hl: highlight(&n, cell.kind, lang, dark),
+                    old: o,
+                    new: n,
+                });
+            }
+            _ => {
+                let src = clean(&cell.source);
+                if !src.trim().is_empty() {
+                    pieces.push(Piece::Code(highlight(&src, cell.kind, lang, dark)));
+                }
+            }
+        }
+        outputs(cell, &mut pieces);
+        pieces.push(Piece::Line(String::new(), Tone::Text));
+    }
+    let mut tail = Vec::new();
+    if unchanged > 0 {
+        tail.push(plural(unchanged, "unchanged cell"));
+    }
+    if !entry.removed.is_empty() {
+        tail.push(plural(entry.removed.len(), "cell") + " removed");
+    }
+    if pieces.is_empty() && tail.is_empty() {
+        tail.push("no cell changed".into());
+    }
+    if !tail.is_empty() {
+        pieces.push(Piece::Line(tail.join(", "), Tone::Dim));
+    }
+    RecordView { pieces }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// A cell's outputs as the pane shows them: text as a notebook would, errors with their
+/// traceback, pictures and other rich data by type and size.
+fn outputs(cell: &Cell, pieces: &mut Vec<Piece>) {
+    for o in &cell.outputs {
+        match o.output_type.as_deref() {
+            Some("error") => {
+                pieces.push(Piece::Line(
+                    format!(
+                        "{}: {}",
+                        sanitize::line(o.ename.as_deref().unwrap_or("Error")),
+                        sanitize::line(o.evalue.as_deref().unwrap_or(""))
+                    ),
+                    Tone::Error,
+                ));
+                if let Some(tb) = &o.traceback {
+                    pieces.push(Piece::Output(text_lines(tb)));
+                }
+            }
+            _ => {
+                if let Some(text) = &o.text {
+                    pieces.push(Piece::Output(text_lines(text)));
+                }
+                rich(o, pieces);
+            }
+        }
+    }
+}
+
+/// `text/plain` unless a picture says more; every other type as a one-line mention.
+fn rich(o: &Output, pieces: &mut Vec<Piece>) {
+    let has_image = o.data.iter().any(|(m, _)| m.starts_with("image/"));
+    for (mime, content) in &o.data {
+        if mime == "text/plain" {
+            if !has_image {
+                pieces.push(Piece::Output(text_lines(content)));
+            }
+            continue;
+        }
+        let size = if mime.starts_with("image/") && mime != "image/svg+xml" {
+            // Base64: four characters for three bytes, whitespace aside.
+            content.bytes().filter(|b| !b.is_ascii_whitespace()).count() as u64 * 3 / 4
+        } else {
+            content.len() as u64
+        };
+        pieces.push(Piece::Line(
+            format!("[{} {}]", sanitize::line(mime), human_bytes(size)),
+            Tone::Badge,
+        ));
+    }
+}
+
+fn text_lines(text: &str) -> Vec<StyledLine> {
+    let mut lines = render_output(text, Style::default());
+    if lines.len() > OUTPUT_LINES {
+        let more = lines.len() - OUTPUT_LINES;
+        lines.truncate(OUTPUT_LINES);
+        lines.push(vec![(
+            Style::default(),
+            format!("… {}", plural(more, "more line")),
+        )]);
+    }
+    lines
+}
+
+/// One version of a cell in its history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellVersion {
+    pub commit: Oid,
+    pub time: i64,
+    pub author: String,
+    pub path: String,
+    pub states: String,
+    pub count: Option<u64>,
+    /// Its source, sanitised, and highlighted.
+    pub source: String,
+    pub hl: Vec<StyledLine>,
+}
+
+/// Every version of one cell, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CellHist {
+    pub versions: Vec<CellVersion>,
+    /// When the cell was removed, if it was: the commit and its time.
+    pub removed: Option<(Oid, i64)>,
+}
+
+/// The cell at `index` of the version `(commit, path)` left, by its number across the history.
+pub fn cell_number(history: &NbHistory, commit: Oid, path: &str, index: usize) -> Option<u32> {
+    let entry = history
+        .entries
+        .iter()
+        .find(|e| e.path == path && history.commit_of(e).is_some_and(|c| c.id == commit))?;
+    entry.cells.get(index).map(|c| c.cell)
+}
+
+/// Reads every version of cell `number`.
+pub fn cell_history(
+    project: &Project,
+    history: &NbHistory,
+    number: u32,
+    dark: bool,
+) -> Result<CellHist, String> {
+    let life = history
+        .cells
+        .get(number as usize)
+        .ok_or_else(|| format!("no cell {number} in the history"))?;
+    let mut read: HashMap<Oid, Result<Notebook, String>> = HashMap::new();
+    let mut versions = Vec::new();
+    for &(e, ci) in &life.versions {
+        let Some(entry) = history.entries.get(e) else {
+            continue;
+        };
+        let Some(commit) = history.commit_of(entry) else {
+            continue;
+        };
+        let Some(blob) = entry.blob else { continue };
+        let nb = read
+            .entry(blob)
+            .or_insert_with(|| read_blob(project, blob, Parts::Sources));
+        let Ok(nb) = nb else { continue };
+        let Some(cell) = nb.cells.get(ci) else {
+            continue;
+        };
+        let source = clean(&cell.source);
+        let states = entry.cells.get(ci).map(cell_states).unwrap_or_default();
+        versions.push(CellVersion {
+            commit: commit.id,
+            time: commit.time,
+            author: commit.author.clone(),
+            path: entry.path.clone(),
+            states,
+            count: cell.execution_count,
+            hl: highlight(&source, cell.kind, lang_of(nb), dark),
+            source,
+        });
+    }
+    let removed = life
+        .removed_in
+        .and_then(|e| history.entries.get(e))
+        .and_then(|e| history.commit_of(e))
+        .map(|c| (c.id, c.time));
+    Ok(CellHist { versions, removed })
+}

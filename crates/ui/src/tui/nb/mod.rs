@@ -1,0 +1,794 @@
+//! The TUI for notebooks in plain git: a timeline of what each commit did to each notebook,
+//! the changed cells of the selected version beside it, and one cell's versions across the
+//! history. The walk streams in on a thread, so the first rows show before the history is
+//! read; versions are decoded on a worker and kept by blob; the whole history, cells numbered
+//! across versions, is built after the walk, for the cell history.
+//!
+//! State changes in [`NbApp::handle`] (what tests drive), the threads and the terminal in
+//! [`run`], drawing in [`view`].
+
+pub mod decode;
+pub mod view;
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
+use git2::Oid;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+
+use self::decode::{CellHist, DecodeKey, RecordView, key_of};
+use super::config::Config;
+use super::keymap::Action;
+use super::theme::ColorDepth;
+use super::worker::{self, Msg};
+use super::{TuiError, TuiOptions, lineedit};
+use crate::nbhistory::{self, NbCommit, NbEntry, NbHistory};
+use crate::repo::{Project, WalkStats};
+
+/// Decoded versions kept; each is a few screens of lines at most.
+const DECODED_KEPT: usize = 256;
+
+/// One row of the timeline: a commit and a notebook it changed, or (with `--all-commits`) a
+/// commit that changed none.
+#[derive(Debug, Clone)]
+pub struct NbRow {
+    pub commit: Arc<NbCommit>,
+    pub entry: Option<Arc<NbEntry>>,
+}
+
+/// Which pane takes the movement keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NbFocus {
+    Timeline,
+    Record,
+}
+
+/// The history of one cell, over the timeline.
+#[derive(Debug, Clone)]
+pub struct CellScreen {
+    /// The version it was opened from: commit, path, index of the cell there.
+    pub origin: (Oid, String, usize),
+    pub generation: u64,
+    /// `None` until the whole history is built; `Some(Err)` when it could not be.
+    pub hist: Option<Result<Arc<CellHist>, String>>,
+    /// The version shown, newest first.
+    pub at: usize,
+    pub scroll: usize,
+}
+
+/// Lines of the record pane as last laid out, with where each cell starts.
+#[derive(Debug, Clone, Default)]
+pub struct Laid {
+    pub key: Option<(Oid, DecodeKey, u16)>,
+    pub lines: Arc<Vec<ratatui::text::Line<'static>>>,
+    /// `(line, index of the cell in the version)`, in order.
+    pub starts: Vec<(usize, usize)>,
+}
+
+/// What the loop must do for the app.
+#[derive(Debug, Clone)]
+pub enum NbEffect {
+    Decode(Arc<NbEntry>),
+    CellHistory {
+        generation: u64,
+        number: u32,
+        history: Arc<NbHistory>,
+    },
+    Quit,
+    Suspend,
+}
+
+/// What the threads tell the loop.
+pub enum NbMsg {
+    Ui(Msg),
+    Commits(Vec<(NbCommit, Vec<NbEntry>)>),
+    WalkDone(Result<WalkStats, String>),
+    Decoded(DecodeKey, Arc<RecordView>),
+    Built(Result<Arc<NbHistory>, String>),
+    CellHist {
+        generation: u64,
+        result: Result<Arc<CellHist>, String>,
+    },
+}
+
+pub struct NbApp {
+    pub name: String,
+    pub config: Config,
+    pub ascii: bool,
+    pub depth: ColorDepth,
+    pub all_commits: bool,
+    /// Whether Ctrl-Z may stop the program (see `worker::ignored`).
+    pub job_control: bool,
+    pub rows: Vec<NbRow>,
+    pub selected: usize,
+    /// The first row shown.
+    pub offset: usize,
+    pub list_height: usize,
+    pub pane_height: usize,
+    pub pane_scroll: usize,
+    pub focus: NbFocus,
+    /// Commits walked so far.
+    pub commits_seen: usize,
+    pub loading: bool,
+    pub stats: Option<WalkStats>,
+    pub load_error: Option<String>,
+    pub decoded: HashMap<DecodeKey, Arc<RecordView>>,
+    asked: HashSet<DecodeKey>,
+    pub history: Option<Result<Arc<NbHistory>, String>>,
+    pub cell: Option<CellScreen>,
+    generation: u64,
+    pub help: bool,
+    /// The search being typed, if it is.
+    pub typing: Option<String>,
+    pub query: String,
+    pub flash: Option<String>,
+    pub laid: RefCell<Laid>,
+}
+
+impl NbApp {
+    pub fn new(name: &str, config: Config, ascii: bool, all_commits: bool) -> NbApp {
+        NbApp {
+            name: name.to_string(),
+            config,
+            ascii,
+            depth: ColorDepth::TrueColor,
+            all_commits,
+            job_control: true,
+            rows: Vec::new(),
+            selected: 0,
+            offset: 0,
+            list_height: 10,
+            pane_height: 10,
+            pane_scroll: 0,
+            focus: NbFocus::Timeline,
+            commits_seen: 0,
+            loading: true,
+            stats: None,
+            load_error: None,
+            decoded: HashMap::new(),
+            asked: HashSet::new(),
+            history: None,
+            cell: None,
+            generation: 0,
+            help: false,
+            typing: None,
+            query: String::new(),
+            flash: None,
+            laid: RefCell::new(Laid::default()),
+        }
+    }
+
+    pub fn current(&self) -> Option<&NbRow> {
+        self.rows.get(self.selected)
+    }
+
+    /// Commits as the walk gives them, newest first.
+    pub fn add_commits(&mut self, batch: Vec<(NbCommit, Vec<NbEntry>)>) -> Vec<NbEffect> {
+        let was_empty = self.rows.is_empty();
+        for (commit, entries) in batch {
+            self.commits_seen += 1;
+            let commit = Arc::new(commit);
+            if entries.is_empty() {
+                if self.all_commits {
+                    self.rows.push(NbRow {
+                        commit,
+                        entry: None,
+                    });
+                }
+                continue;
+            }
+            for e in entries {
+                self.rows.push(NbRow {
+                    commit: Arc::clone(&commit),
+                    entry: Some(Arc::new(e)),
+                });
+            }
+        }
+        if was_empty { self.wanted() } else { Vec::new() }
+    }
+
+    pub fn walk_done(&mut self, result: Result<WalkStats, String>) {
+        self.loading = false;
+        match result {
+            Ok(s) => self.stats = Some(s),
+            Err(e) => self.load_error = Some(e),
+        }
+    }
+
+    /// The whole history is built: a cell history waiting for it can be read.
+    pub fn built(&mut self, result: Result<Arc<NbHistory>, String>) -> Vec<NbEffect> {
+        self.history = Some(result);
+        match &self.cell {
+            Some(s) if s.hist.is_none() => self.ask_cell_history(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn decoded_ready(&mut self, key: DecodeKey, view: Arc<RecordView>) {
+        self.asked.remove(&key);
+        if self.decoded.len() >= DECODED_KEPT {
+            let current = self.current_key();
+            self.decoded.retain(|k, _| Some(*k) == current);
+        }
+        self.decoded.insert(key, view);
+    }
+
+    fn current_key(&self) -> Option<DecodeKey> {
+        self.current().and_then(|r| r.entry.as_deref()).map(key_of)
+    }
+
+    /// The decoded version of the selected row, if it is in.
+    pub fn current_view(&self) -> Option<&Arc<RecordView>> {
+        self.current_key().and_then(|k| self.decoded.get(&k))
+    }
+
+    pub fn cell_ready(&mut self, generation: u64, result: Result<Arc<CellHist>, String>) {
+        if let Some(s) = &mut self.cell
+            && s.generation == generation
+        {
+            s.hist = Some(result);
+            s.at = 0;
+            s.scroll = 0;
+        }
+    }
+
+    /// Decodes asked for: the selected row's and the next one's, so stepping down is instant.
+    pub fn wanted(&mut self) -> Vec<NbEffect> {
+        let mut fx = Vec::new();
+        for i in [self.selected, self.selected + 1] {
+            let Some(entry) = self.rows.get(i).and_then(|r| r.entry.clone()) else {
+                continue;
+            };
+            let key = key_of(&entry);
+            if self.decoded.contains_key(&key) || !self.asked.insert(key) {
+                continue;
+            }
+            fx.push(NbEffect::Decode(entry));
+        }
+        fx
+    }
+
+    /// Sizes the panes for a terminal of `size`.
+    pub fn fit(&mut self, size: Rect) {
+        let a = super::views::areas(size, super::app::Split::Auto);
+        self.list_height = usize::from(a.timeline.height.saturating_sub(2)).max(1);
+        self.pane_height = usize::from(a.detail.height.saturating_sub(2)).max(1);
+        self.scroll_into_view();
+    }
+
+    fn scroll_into_view(&mut self) {
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + self.list_height {
+            self.offset = self.selected + 1 - self.list_height;
+        }
+    }
+
+    fn select(&mut self, to: usize) -> Vec<NbEffect> {
+        let to = to.min(self.rows.len().saturating_sub(1));
+        if to != self.selected {
+            self.selected = to;
+            self.pane_scroll = 0;
+        }
+        self.scroll_into_view();
+        self.wanted()
+    }
+
+    fn pane_len(&self) -> usize {
+        self.laid.borrow().lines.len()
+    }
+
+    /// One key, whatever the state.
+    pub fn key(&mut self, key: KeyEvent) -> Vec<NbEffect> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        if key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            if !self.job_control {
+                self.flash = Some("cannot suspend: the shell ignores job control".into());
+                return Vec::new();
+            }
+            return vec![NbEffect::Suspend];
+        }
+        if let KeyCode::Char(c) = key.code
+            && super::panic_key() == Some(c)
+        {
+            // The one panic on purpose, as in the Gigantum timeline: the end-to-end tests
+            // prove the terminal comes back from one.
+            #[allow(clippy::panic)]
+            {
+                panic!(
+                    "panic requested by {} for the terminal-restore tests",
+                    super::PANIC_ENV
+                );
+            }
+        }
+        // Ctrl-C quits from anywhere, a search being typed included.
+        if self.config.keys.action(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q') {
+            return vec![NbEffect::Quit];
+        }
+        if let Some(q) = &mut self.typing {
+            match key.code {
+                KeyCode::Esc => self.typing = None,
+                KeyCode::Enter => {
+                    self.query = std::mem::take(q);
+                    self.typing = None;
+                    return self.find(true, true);
+                }
+                KeyCode::Backspace => {
+                    q.pop();
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    q.push(c);
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
+        self.flash = None;
+        let action = self.config.keys.action(&key);
+        if self.help && (action != Some(Action::Quit) || key.code == KeyCode::Char('q')) {
+            self.help = false;
+            return Vec::new();
+        }
+        let Some(action) = action else {
+            return Vec::new();
+        };
+        self.action(action)
+    }
+
+    /// An action, on the cell history when it is open.
+    pub fn action(&mut self, action: Action) -> Vec<NbEffect> {
+        if self.cell.is_some() {
+            return self.cell_action(action);
+        }
+        self.timeline_action(action)
+    }
+
+    /// An action on the timeline or the record pane.
+    fn timeline_action(&mut self, action: Action) -> Vec<NbEffect> {
+        let page = self.list_height.max(2) - 1;
+        if self.focus == NbFocus::Record {
+            let pane_page = self.pane_height.max(2) - 1;
+            let max = self.pane_len().saturating_sub(self.pane_height / 2);
+            let scroll = |s: usize, d: isize| s.saturating_add_signed(d).min(max);
+            match action {
+                Action::Down => self.pane_scroll = scroll(self.pane_scroll, 1),
+                Action::Up => self.pane_scroll = scroll(self.pane_scroll, -1),
+                Action::PageDown => self.pane_scroll = scroll(self.pane_scroll, pane_page as isize),
+                Action::PageUp => {
+                    self.pane_scroll = scroll(self.pane_scroll, -(pane_page as isize))
+                }
+                Action::Top => self.pane_scroll = 0,
+                Action::Bottom => self.pane_scroll = max,
+                Action::FocusNext | Action::FocusPrev | Action::Left | Action::Back => {
+                    self.focus = NbFocus::Timeline;
+                }
+                Action::Quit => self.focus = NbFocus::Timeline,
+                Action::CellHistory => return self.open_cell(),
+                Action::Help => self.help = true,
+                _ => {}
+            }
+            return Vec::new();
+        }
+        match action {
+            Action::Down => self.select(self.selected + 1),
+            Action::Up => self.select(self.selected.saturating_sub(1)),
+            Action::PageDown => self.select(self.selected + page),
+            Action::PageUp => self.select(self.selected.saturating_sub(page)),
+            Action::Top => self.select(0),
+            Action::Bottom => self.select(usize::MAX),
+            Action::Open | Action::Right | Action::FocusNext | Action::FocusPrev => {
+                if self.current().is_some_and(|r| r.entry.is_some()) {
+                    self.focus = NbFocus::Record;
+                }
+                Vec::new()
+            }
+            Action::CellHistory => self.open_cell(),
+            Action::Help => {
+                self.help = true;
+                Vec::new()
+            }
+            Action::Search => {
+                self.typing = Some(String::new());
+                Vec::new()
+            }
+            Action::NextMatch => self.find(true, false),
+            Action::PrevMatch => self.find(false, false),
+            Action::Quit | Action::Back => vec![NbEffect::Quit],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The next row (or previous) whose line holds the query, case aside; `here`: the
+    /// selected row counts.
+    fn find(&mut self, forward: bool, here: bool) -> Vec<NbEffect> {
+        if self.query.is_empty() {
+            return Vec::new();
+        }
+        let q = self.query.to_lowercase();
+        let n = self.rows.len();
+        let start = if here { 0 } else { 1 };
+        let hit = (start..n).find_map(|k| {
+            let i = if forward {
+                (self.selected + k) % n
+            } else {
+                (self.selected + n - k % n) % n
+            };
+            let row = self.rows.get(i)?;
+            view::row_text(row, self.ascii)
+                .to_lowercase()
+                .contains(&q)
+                .then_some(i)
+        });
+        match hit {
+            Some(i) => self.select(i),
+            None => {
+                self.flash = Some(format!(
+                    "not found: {}",
+                    crate::render::sanitize::line(&self.query)
+                ));
+                Vec::new()
+            }
+        }
+    }
+
+    /// The cell the pane is at (the one whose heading is at or above its top line), or the
+    /// version's first changed cell from the timeline.
+    fn chosen_cell(&self) -> Option<usize> {
+        let laid = self.laid.borrow();
+        let fresh = laid.key.is_some_and(|(c, k, _)| {
+            self.current().map(|r| r.commit.id) == Some(c) && Some(k) == self.current_key()
+        });
+        if self.focus == NbFocus::Record && fresh {
+            let at = laid
+                .starts
+                .iter()
+                .take_while(|(line, _)| *line <= self.pane_scroll)
+                .last()
+                .or(laid.starts.first());
+            if let Some((_, cell)) = at {
+                return Some(*cell);
+            }
+        }
+        let entry = self.current()?.entry.as_deref()?;
+        entry.cells.iter().position(|c| c.changed())
+    }
+
+    fn open_cell(&mut self) -> Vec<NbEffect> {
+        let Some(index) = self.chosen_cell() else {
+            self.flash = Some("no changed cell here".into());
+            return Vec::new();
+        };
+        let Some(origin) = self
+            .current()
+            .and_then(|row| Some((row.commit.id, row.entry.as_ref()?.path.clone(), index)))
+        else {
+            return Vec::new();
+        };
+        self.generation += 1;
+        self.cell = Some(CellScreen {
+            origin,
+            generation: self.generation,
+            hist: None,
+            at: 0,
+            scroll: 0,
+        });
+        self.ask_cell_history()
+    }
+
+    fn ask_cell_history(&mut self) -> Vec<NbEffect> {
+        let Some(s) = &mut self.cell else {
+            return Vec::new();
+        };
+        let history = match &self.history {
+            Some(Ok(h)) => Arc::clone(h),
+            Some(Err(e)) => {
+                s.hist = Some(Err(e.clone()));
+                return Vec::new();
+            }
+            None => return Vec::new(),
+        };
+        let (commit, path, index) = &s.origin;
+        match decode::cell_number(&history, *commit, path, *index) {
+            Some(number) => vec![NbEffect::CellHistory {
+                generation: s.generation,
+                number,
+                history,
+            }],
+            None => {
+                s.hist = Some(Err("this cell is not in the history as built".into()));
+                Vec::new()
+            }
+        }
+    }
+
+    fn cell_action(&mut self, action: Action) -> Vec<NbEffect> {
+        let page = self.pane_height.max(2) - 1;
+        let Some(s) = &mut self.cell else {
+            return Vec::new();
+        };
+        let count = match &s.hist {
+            Some(Ok(h)) => h.versions.len(),
+            _ => 0,
+        };
+        match action {
+            Action::Quit | Action::Back | Action::Left => self.cell = None,
+            Action::PrevRun if s.at + 1 < count => {
+                s.at += 1;
+                s.scroll = 0;
+            }
+            Action::NextRun if s.at > 0 => {
+                s.at -= 1;
+                s.scroll = 0;
+            }
+            Action::Down => s.scroll += 1,
+            Action::Up => s.scroll = s.scroll.saturating_sub(1),
+            Action::PageDown => s.scroll += page,
+            Action::PageUp => s.scroll = s.scroll.saturating_sub(page),
+            Action::Top => s.scroll = 0,
+            Action::Help => self.help = true,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// One message from a thread.
+    pub fn handle(&mut self, msg: NbMsg, size: Option<Rect>) -> Vec<NbEffect> {
+        match msg {
+            NbMsg::Ui(Msg::Input(Event::Key(key))) => {
+                // AltGr on Windows arrives as Ctrl+Alt and the character it typed.
+                let mut key = key;
+                if lineedit::is_altgr(&key) {
+                    key.modifiers
+                        .remove(KeyModifiers::CONTROL | KeyModifiers::ALT);
+                }
+                self.key(key)
+            }
+            NbMsg::Ui(Msg::Input(Event::Mouse(m))) => match m.kind {
+                MouseEventKind::ScrollDown => self.scroll_wheel(Action::Down),
+                MouseEventKind::ScrollUp => self.scroll_wheel(Action::Up),
+                _ => Vec::new(),
+            },
+            NbMsg::Ui(Msg::Input(Event::Resize(w, h))) => {
+                self.fit(Rect::new(0, 0, w, h));
+                Vec::new()
+            }
+            NbMsg::Ui(Msg::Signal(signal_hook::consts::SIGTSTP)) => vec![NbEffect::Suspend],
+            NbMsg::Ui(Msg::Signal(signal_hook::consts::SIGCONT)) => Vec::new(),
+            NbMsg::Ui(Msg::Signal(_)) => vec![NbEffect::Quit],
+            NbMsg::Ui(Msg::InputGone(e)) => {
+                self.load_error = Some(format!("terminal input failed: {e}"));
+                vec![NbEffect::Quit]
+            }
+            NbMsg::Ui(_) => Vec::new(),
+            NbMsg::Commits(batch) => {
+                let fx = self.add_commits(batch);
+                if let Some(size) = size {
+                    self.fit(size);
+                }
+                fx
+            }
+            NbMsg::WalkDone(r) => {
+                self.walk_done(r);
+                Vec::new()
+            }
+            NbMsg::Decoded(key, view) => {
+                self.decoded_ready(key, view);
+                Vec::new()
+            }
+            NbMsg::Built(r) => self.built(r),
+            NbMsg::CellHist { generation, result } => {
+                self.cell_ready(generation, result);
+                Vec::new()
+            }
+        }
+    }
+
+    fn scroll_wheel(&mut self, a: Action) -> Vec<NbEffect> {
+        self.action(a)
+    }
+}
+
+/// Jobs for the decoding worker.
+enum Job {
+    Decode(Arc<NbEntry>),
+    Cell {
+        generation: u64,
+        number: u32,
+        history: Arc<NbHistory>,
+    },
+}
+
+/// Opens the project again for a thread: a repository handle is not shared between threads.
+fn reopen(opts: &TuiOptions, tip: Oid) -> Result<Project, crate::repo::RepoError> {
+    Project::open(&opts.path, Some(&tip.to_string()))
+}
+
+/// Walks the history, sending commits in batches (a message per commit would redraw per
+/// commit), then builds the whole history for the cell view.
+fn spawn_walk(project: Project, tx: Sender<NbMsg>) {
+    std::thread::spawn(move || {
+        let mut batch = Vec::new();
+        let mut sent = Instant::now();
+        let mut gone = false;
+        let result = nbhistory::stream(&project, |c, es| {
+            batch.push((c, es));
+            if batch.len() >= 256 || sent.elapsed() > Duration::from_millis(40) {
+                gone = tx.send(NbMsg::Commits(std::mem::take(&mut batch))).is_err();
+                sent = Instant::now();
+            }
+            !gone
+        });
+        if gone {
+            return;
+        }
+        let _ = tx.send(NbMsg::Commits(batch));
+        if tx
+            .send(NbMsg::WalkDone(result.map_err(|e| e.to_string())))
+            .is_err()
+        {
+            return;
+        }
+        let built = nbhistory::build(&project)
+            .map(Arc::new)
+            .map_err(|e| e.to_string());
+        let _ = tx.send(NbMsg::Built(built));
+    });
+}
+
+fn spawn_decoder(project: Project, jobs: Receiver<Job>, tx: Sender<NbMsg>, dark: bool) {
+    std::thread::spawn(move || {
+        while let Ok(job) = jobs.recv() {
+            let msg = match job {
+                Job::Decode(entry) => {
+                    let view = crate::contained::catch(|| decode::decode(&project, &entry, dark))
+                        .unwrap_or_else(|_| RecordView {
+                            pieces: vec![decode::Piece::Line(
+                                "this version could not be shown".into(),
+                                decode::Tone::Error,
+                            )],
+                        });
+                    NbMsg::Decoded(key_of(&entry), Arc::new(view))
+                }
+                Job::Cell {
+                    generation,
+                    number,
+                    history,
+                } => {
+                    let result = crate::contained::catch(|| {
+                        decode::cell_history(&project, &history, number, dark)
+                    })
+                    .unwrap_or_else(|_| Err("this cell's history could not be read".into()))
+                    .map(Arc::new);
+                    NbMsg::CellHist { generation, result }
+                }
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Runs the notebook timeline on `project` until the user quits.
+pub fn run(opts: &TuiOptions, project: Project, config: Config) -> Result<(), TuiError> {
+    let (tx, rx) = channel::<NbMsg>();
+    let dark = super::app_dark(&config);
+    let walker = reopen(opts, project.tip)?;
+    let decoder = reopen(opts, project.tip)?;
+    let mut app = NbApp::new(&project.name, config, opts.ascii, opts.all_commits);
+    app.depth = ColorDepth::detect();
+    app.job_control = !worker::ignored(signal_hook::consts::SIGTSTP);
+    drop(project);
+    spawn_walk(walker, tx.clone());
+    let (jobs, job_rx) = channel();
+    spawn_decoder(decoder, job_rx, tx.clone(), dark);
+
+    super::install_panic_hook();
+    let guard = super::TerminalGuard::enter()?;
+    // The input and signal threads speak the Gigantum TUI's messages; they are forwarded.
+    let (ui_tx, ui_rx) = channel::<Msg>();
+    worker::spawn_input(ui_tx.clone());
+    worker::spawn_signals(ui_tx)?;
+    let fwd = tx.clone();
+    std::thread::spawn(move || {
+        while let Ok(m) = ui_rx.recv() {
+            if fwd.send(NbMsg::Ui(m)).is_err() {
+                return;
+            }
+        }
+    });
+    drop(tx);
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    terminal.hide_cursor()?;
+    let result = event_loop(&mut terminal, &mut app, &rx, &jobs);
+    drop(terminal);
+    drop(guard);
+    result
+}
+
+fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<io::Stdout>>,
+    app: &mut NbApp,
+    rx: &Receiver<NbMsg>,
+    jobs: &Sender<Job>,
+) -> Result<(), TuiError> {
+    let size = terminal.size()?;
+    app.fit(Rect::new(0, 0, size.width, size.height));
+    for fx in app.wanted() {
+        do_effect(fx, jobs);
+    }
+    terminal.draw(|f| view::render(app, f))?;
+    let mut drawn_for = worker::continued();
+    loop {
+        let Ok(first) = rx.recv() else {
+            return Ok(());
+        };
+        let size = terminal.size()?;
+        let size = Some(Rect::new(0, 0, size.width, size.height));
+        let mut fx = app.handle(first, size);
+        // Drain what else is waiting before drawing once.
+        for _ in 0..256 {
+            match rx.try_recv() {
+                Ok(m) => fx.extend(app.handle(m, size)),
+                Err(_) => break,
+            }
+        }
+        let mut redraw = drawn_for != worker::continued();
+        for e in fx {
+            match e {
+                NbEffect::Quit => return Ok(()),
+                NbEffect::Suspend => {
+                    super::restore_terminal();
+                    super::terminal::stop_job();
+                    redraw = true;
+                }
+                other => do_effect(other, jobs),
+            }
+        }
+        if redraw {
+            crossterm::terminal::enable_raw_mode()?;
+            super::terminal::take_terminal()?;
+            crossterm::execute!(
+                io::stdout(),
+                crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+            )?;
+            *terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+            terminal.hide_cursor()?;
+            drawn_for = worker::continued();
+        }
+        if let Some(size) = size {
+            app.fit(size);
+        }
+        for e in app.wanted() {
+            do_effect(e, jobs);
+        }
+        terminal.draw(|f| view::render(app, f))?;
+    }
+}
+
+fn do_effect(fx: NbEffect, jobs: &Sender<Job>) {
+    let job = match fx {
+        NbEffect::Decode(e) => Job::Decode(e),
+        NbEffect::CellHistory {
+            generation,
+            number,
+            history,
+        } => Job::Cell {
+            generation,
+            number,
+            history,
+        },
+        NbEffect::Quit | NbEffect::Suspend => return,
+    };
+    // The decoder ends only with the program.
+    let _ = jobs.send(job);
+}

@@ -1,0 +1,683 @@
+//! Drawing the notebook timeline, the record pane, the cell history, the status bar and the
+//! help: reads the [`NbApp`] and paints a frame; the only state it touches is the record
+//! pane's layout, kept so that the keys know where each cell starts.
+
+use std::sync::Arc;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+use unicode_width::UnicodeWidthStr;
+
+use super::decode::{CellHist, Piece, RecordView, Tone, key_of};
+use super::{CellScreen, Laid, NbApp, NbFocus, NbRow};
+use crate::columns::truncate_mark;
+use crate::diff::{TextDiff, diff_text};
+use crate::render::diff::unified;
+use crate::render::highlight::StyledLine;
+use crate::render::notebooks::{commit_line, entry_line};
+use crate::render::sanitize;
+use crate::repo::short_id;
+use crate::timefmt;
+use crate::tui::diffpane::{adapt_lines, diff_styles};
+use crate::tui::keymap::Action;
+use crate::tui::theme::Theme;
+use crate::tui::views::{Look, pane_block, plain, short_author};
+
+/// Diffs longer than this fold their unchanged stretches.
+const WHOLE_UP_TO: usize = 40;
+const CONTEXT: usize = 3;
+
+fn look(app: &NbApp) -> Look<'_> {
+    Look {
+        theme: &app.config.theme,
+        keys: &app.config.keys,
+        ascii: app.ascii,
+        depth: app.depth,
+        protocol: crate::render::image::Protocol::Off,
+    }
+}
+
+/// A row's text after its time and author, as shown and searched.
+pub fn row_text(row: &NbRow, ascii: bool) -> String {
+    match &row.entry {
+        Some(e) => entry_line(e, &row.commit, ascii),
+        None => commit_line(&row.commit, ascii),
+    }
+}
+
+pub fn render(app: &NbApp, f: &mut Frame) {
+    let size = f.area();
+    let l = look(app);
+    let a = crate::tui::views::areas(size, crate::tui::app::Split::Auto);
+    let body = Rect::new(0, 0, size.width, a.status.y);
+    if let Some(s) = &app.cell {
+        render_cell(app, &l, s, f, body);
+    } else {
+        render_timeline(app, &l, f, a.timeline);
+        render_record(app, &l, f, a.detail);
+    }
+    render_status(app, &l, f, a.status);
+    if app.help {
+        render_help(app, &l, f, body);
+    }
+}
+
+fn render_timeline(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
+    let t = look.theme;
+    let title = format!(
+        " Timeline {}/{} ",
+        if app.rows.is_empty() {
+            0
+        } else {
+            app.selected + 1
+        },
+        app.rows.len()
+    );
+    let focused = app.focus == NbFocus::Timeline;
+    let block = pane_block(look, title, focused);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let width = usize::from(inner.width);
+    let mut lines = Vec::new();
+    if app.rows.is_empty() {
+        let text = if app.loading {
+            "reading the history…"
+        } else {
+            "no commit changed a notebook"
+        };
+        lines.push(Line::from(Span::styled(plain(text, look.ascii), t.dim)));
+    }
+    for (i, row) in app
+        .rows
+        .iter()
+        .enumerate()
+        .skip(app.offset)
+        .take(usize::from(inner.height))
+    {
+        lines.push(row_line(app, look, row, width, i == app.selected, focused));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn row_line(
+    app: &NbApp,
+    look: &Look<'_>,
+    row: &NbRow,
+    width: usize,
+    selected: bool,
+    focused: bool,
+) -> Line<'static> {
+    let t = look.theme;
+    let c = &row.commit;
+    let bad = row
+        .entry
+        .as_ref()
+        .is_some_and(|e| e.error.is_some() || e.summary.new_errors > 0);
+    let mark = match (bad, look.ascii) {
+        (true, true) => "!",
+        (true, false) => "✗",
+        (false, _) => " ",
+    };
+    let author = short_author(&sanitize::line(&c.author), look.ascii);
+    let when = timefmt::local_minutes(c.time);
+    // A narrow pane keeps the path and what changed: the year goes first.
+    let when = if width < 100 {
+        when.get(5..).map_or(when.clone(), str::to_string)
+    } else {
+        when
+    };
+    let head = format!("{} {when} {:<8} ", short_id(c.id), author);
+    let rest_width = width.saturating_sub(head.width() + 2);
+    let text = truncate_mark(&row_text(row, look.ascii), rest_width, look.ascii);
+    let dimmed = row.entry.is_none();
+    let body = if dimmed { t.dim } else { t.text };
+    let mut spans = vec![
+        Span::styled(head, t.dim),
+        Span::styled(format!("{mark} "), if bad { t.error } else { t.dim }),
+    ];
+    spans.extend(marked(&text, &app.query, body, t.search_match));
+    let mut line = Line::from(spans);
+    if selected {
+        let style = if focused {
+            t.selected
+        } else {
+            t.selected_unfocused
+        };
+        let used: usize = line.spans.iter().map(|s| s.content.width()).sum();
+        if used < width {
+            line.spans.push(Span::raw(" ".repeat(width - used)));
+        }
+        line = line.patch_style(style);
+    }
+    line
+}
+
+/// `text` in spans, the matches of `query` (case aside) in `hit`.
+fn marked(text: &str, query: &str, base: Style, hit: Style) -> Vec<Span<'static>> {
+    let lower = text.to_lowercase();
+    let q = query.to_lowercase();
+    // Lowercasing can change byte lengths outside ASCII: then nothing is marked.
+    if q.is_empty() || lower.len() != text.len() {
+        return vec![Span::styled(text.to_string(), base)];
+    }
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while let Some(found) = lower.get(at..).and_then(|rest| rest.find(&q)) {
+        let start = at + found;
+        let end = start + q.len();
+        let (Some(before), Some(m)) = (text.get(at..start), text.get(start..end)) else {
+            break;
+        };
+        spans.push(Span::styled(before.to_string(), base));
+        spans.push(Span::styled(m.to_string(), hit));
+        at = end;
+    }
+    spans.push(Span::styled(text.get(at..).unwrap_or("").to_string(), base));
+    spans
+}
+
+fn render_record(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
+    let t = look.theme;
+    let row = app.current();
+    let title = match row {
+        Some(NbRow {
+            entry: Some(e),
+            commit,
+        }) => format!(
+            " {} @ {} ",
+            truncate_mark(
+                &sanitize::line(&e.path),
+                usize::from(area.width.saturating_sub(16)),
+                look.ascii
+            ),
+            short_id(commit.id)
+        ),
+        _ => " Record ".to_string(),
+    };
+    let focused = app.focus == NbFocus::Record;
+    let block = pane_block(look, title, focused);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let Some(row) = row else {
+        return;
+    };
+    let mut lines = header_lines(look, row, inner.width);
+    let head = lines.len();
+    let Some(entry) = &row.entry else {
+        f.render_widget(Paragraph::new(lines), inner);
+        return;
+    };
+    // The header is the commit's: the same version can come in two commits.
+    let key = (row.commit.id, key_of(entry), inner.width);
+    match app.current_view() {
+        Some(view) => {
+            let fresh = app.laid.borrow().key == Some(key);
+            if !fresh {
+                let (body, starts) = record_lines(look, view, inner.width);
+                let mut all = lines.clone();
+                all.extend(body);
+                *app.laid.borrow_mut() = Laid {
+                    key: Some(key),
+                    lines: Arc::new(all),
+                    starts: starts.into_iter().map(|(l, c)| (l + head, c)).collect(),
+                };
+            }
+        }
+        None => lines.push(Line::from(Span::styled(
+            plain("reading this version…", look.ascii),
+            t.dim,
+        ))),
+    }
+    // Only what is on screen is copied from the laid-out lines.
+    let laid = Arc::clone(&app.laid.borrow().lines);
+    let lines: &[Line<'static>] = if app.current_view().is_some() {
+        &laid
+    } else {
+        &lines
+    };
+    let len = lines.len();
+    let scroll = app.pane_scroll.min(len.saturating_sub(1));
+    let shown: Vec<Line> = lines
+        .iter()
+        .skip(scroll)
+        .take(usize::from(inner.height))
+        .cloned()
+        .collect();
+    f.render_widget(Paragraph::new(shown), inner);
+    if len > scroll + usize::from(inner.height) {
+        let more = format!(" {}/{} ", scroll + usize::from(inner.height), len);
+        let x = area.right().saturating_sub(more.width() as u16 + 2);
+        let y = area.bottom().saturating_sub(1);
+        f.render_widget(
+            Paragraph::new(Span::styled(more, t.dim)),
+            Rect::new(x, y, area.right().saturating_sub(x).min(14), 1),
+        );
+    }
+}
+
+/// The commit: who, when, and the whole message.
+fn header_lines(look: &Look<'_>, row: &NbRow, width: u16) -> Vec<Line<'static>> {
+    let t = look.theme;
+    let c = &row.commit;
+    let w = usize::from(width);
+    let mut lines = vec![Line::from(Span::styled(
+        truncate_mark(
+            &format!(
+                "{}  {}  {} <{}>",
+                short_id(c.id),
+                timefmt::local_minutes(c.time),
+                sanitize::line(&c.author),
+                sanitize::line(&c.email)
+            ),
+            w,
+            look.ascii,
+        ),
+        t.dim,
+    ))];
+    for l in c.message.trim_end().lines().take(6) {
+        lines.push(Line::from(Span::styled(
+            truncate_mark(&sanitize::line(l), w, look.ascii),
+            t.text,
+        )));
+    }
+    if let Some(e) = &row.entry {
+        lines.push(Line::from(Span::styled(
+            truncate_mark(&crate::render::notebooks::change_phrase(e), w, look.ascii),
+            t.badge,
+        )));
+    }
+    lines.push(Line::default());
+    lines
+}
+
+fn tone(t: &Theme, tone: Tone) -> Style {
+    match tone {
+        Tone::Title => t.title,
+        Tone::Text => t.text,
+        Tone::Dim => t.dim,
+        Tone::Error => t.error,
+        Tone::Badge => t.badge,
+    }
+}
+
+fn styled(line: &StyledLine, base: Style, indent: &str) -> Line<'static> {
+    let mut spans = vec![Span::raw(indent.to_string())];
+    spans.extend(
+        line.iter()
+            .map(|(s, text)| Span::styled(text.clone(), base.patch(*s))),
+    );
+    Line::from(spans)
+}
+
+fn draw_diff(
+    look: &Look<'_>,
+    old: &str,
+    new: &str,
+    old_hl: &[StyledLine],
+    new_hl: &[StyledLine],
+    width: u16,
+) -> Vec<Line<'static>> {
+    let d: TextDiff = diff_text(old, new);
+    let context = (d.rows.len() > WHOLE_UP_TO).then_some(CONTEXT);
+    let (o, n) = (
+        adapt_lines(old_hl, look.depth),
+        adapt_lines(new_hl, look.depth),
+    );
+    unified(
+        &d,
+        Some(&o),
+        Some(&n),
+        width,
+        context,
+        &diff_styles(look),
+        look.ascii,
+    )
+}
+
+/// A decoded version laid out for `width`, with the line where each cell begins.
+pub fn record_lines(
+    look: &Look<'_>,
+    view: &RecordView,
+    width: u16,
+) -> (Vec<Line<'static>>, Vec<(usize, usize)>) {
+    let t = look.theme;
+    let mut out = Vec::new();
+    let mut starts = Vec::new();
+    let w = usize::from(width);
+    for p in &view.pieces {
+        match p {
+            Piece::Cell(i) => starts.push((out.len(), *i)),
+            Piece::Line(text, k) => out.push(Line::from(Span::styled(
+                truncate_mark(&plain(text, look.ascii), w, look.ascii),
+                tone(t, *k),
+            ))),
+            Piece::Code(lines) => {
+                for l in adapt_lines(lines, look.depth) {
+                    out.push(styled(&l, t.code, "  "));
+                }
+            }
+            Piece::Output(lines) => {
+                for l in adapt_lines(lines, look.depth) {
+                    out.push(styled(&l, t.output, "  "));
+                }
+            }
+            Piece::Diff {
+                old,
+                new,
+                old_hl,
+                new_hl,
+            } => out.extend(draw_diff(look, old, new, old_hl, new_hl, width)),
+        }
+    }
+    (out, starts)
+}
+
+fn render_cell(app: &NbApp, look: &Look<'_>, s: &CellScreen, f: &mut Frame, area: Rect) {
+    let t = look.theme;
+    let (_, path, index) = &s.origin;
+    let title = format!(
+        " Cell {} of {} ",
+        index + 1,
+        truncate_mark(
+            &sanitize::line(path),
+            usize::from(area.width.saturating_sub(20)),
+            look.ascii
+        )
+    );
+    let hist = match &s.hist {
+        Some(Ok(h)) => h,
+        other => {
+            let block = pane_block(look, title, true);
+            let inner = block.inner(area);
+            f.render_widget(block, area);
+            let (text, style) = match other {
+                Some(Err(e)) => (sanitize::line(e).into_owned(), t.error),
+                _ if app.history.is_none() => {
+                    (plain("reading the whole history…", look.ascii), t.dim)
+                }
+                _ => (plain("reading this cell's versions…", look.ascii), t.dim),
+            };
+            f.render_widget(Paragraph::new(Span::styled(text, style)), inner);
+            return;
+        }
+    };
+    let list_rows = (hist.versions.len() + usize::from(hist.removed.is_some())).max(1);
+    let list_height = (list_rows as u16 + 2).min(area.height / 3).max(3);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(list_height), Constraint::Min(3)]).areas(area);
+    render_versions(look, hist, s, f, top, title);
+    render_version_diff(look, hist, s, f, bottom);
+}
+
+fn render_versions(
+    look: &Look<'_>,
+    hist: &CellHist,
+    s: &CellScreen,
+    f: &mut Frame,
+    area: Rect,
+    title: String,
+) {
+    let t = look.theme;
+    let title = format!("{title}· {} versions ", hist.versions.len());
+    let block = pane_block(look, plain(&title, look.ascii), false);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let w = usize::from(inner.width);
+    let mut lines = Vec::new();
+    if let Some((id, time)) = hist.removed {
+        lines.push(Line::from(Span::styled(
+            truncate_mark(
+                &format!(
+                    "  {} {} removed",
+                    short_id(id),
+                    timefmt::local_minutes(time)
+                ),
+                w,
+                look.ascii,
+            ),
+            t.dim,
+        )));
+    }
+    for (i, v) in hist.versions.iter().enumerate() {
+        let count = v
+            .count
+            .map_or("In [ ]".to_string(), |n| format!("In [{n}]"));
+        let pointer = match (i == s.at, look.ascii) {
+            (false, _) => " ",
+            (true, true) => ">",
+            (true, false) => "▸",
+        };
+        let text = format!(
+            "{pointer} {} {} {:<8} {count:<8} {} {} {}",
+            short_id(v.commit),
+            timefmt::local_minutes(v.time),
+            short_author(&sanitize::line(&v.author), look.ascii),
+            v.states,
+            if look.ascii { "-" } else { "·" },
+            sanitize::line(&v.path)
+        );
+        let mut line = Line::from(Span::styled(
+            truncate_mark(&text, w, look.ascii),
+            if i == s.at { t.selected } else { t.text },
+        ));
+        if i == s.at {
+            let used = line.width();
+            if used < w {
+                line.spans
+                    .push(Span::styled(" ".repeat(w - used), t.selected));
+            }
+        }
+        lines.push(line);
+    }
+    // The selected version stays in view in a short list.
+    let skip = (s.at + usize::from(hist.removed.is_some()))
+        .saturating_sub(usize::from(inner.height).saturating_sub(1));
+    let shown: Vec<Line> = lines.into_iter().skip(skip).collect();
+    f.render_widget(Paragraph::new(shown), inner);
+}
+
+fn render_version_diff(
+    look: &Look<'_>,
+    hist: &CellHist,
+    s: &CellScreen,
+    f: &mut Frame,
+    area: Rect,
+) {
+    let t = look.theme;
+    let Some(new) = hist.versions.get(s.at) else {
+        let block = pane_block(look, " Source ".into(), true);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        f.render_widget(
+            Paragraph::new(Span::styled("no readable version", t.dim)),
+            inner,
+        );
+        return;
+    };
+    let older = hist.versions.get(s.at + 1);
+    let title = match older {
+        Some(o) => format!(" {} → {} ", short_id(o.commit), short_id(new.commit)),
+        None => format!(" {} · first version ", short_id(new.commit)),
+    };
+    let block = pane_block(look, plain(&title, look.ascii), true);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let lines = match older {
+        Some(o) => draw_diff(look, &o.source, &new.source, &o.hl, &new.hl, inner.width),
+        None => adapt_lines(&new.hl, look.depth)
+            .iter()
+            .map(|l| styled(l, t.code, ""))
+            .collect(),
+    };
+    let scroll = s.scroll.min(lines.len().saturating_sub(1));
+    let shown: Vec<Line> = lines
+        .into_iter()
+        .skip(scroll)
+        .take(usize::from(inner.height))
+        .collect();
+    f.render_widget(Paragraph::new(shown), inner);
+}
+
+fn key_name(look: &Look<'_>, a: Action) -> String {
+    look.keys
+        .keys_for(a)
+        .first()
+        .map(|k| {
+            if look.ascii {
+                k.display_ascii()
+            } else {
+                k.display()
+            }
+        })
+        .unwrap_or_default()
+}
+
+fn render_status(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
+    let t = look.theme;
+    let mut spans = Vec::new();
+    if let Some(q) = &app.typing {
+        spans.push(Span::styled(
+            format!("/{}", sanitize::line(q)),
+            t.status_key,
+        ));
+        spans.push(Span::styled(
+            "_",
+            t.status.add_modifier(Modifier::SLOW_BLINK),
+        ));
+        f.render_widget(Paragraph::new(Line::from(spans)).style(t.status), area);
+        return;
+    }
+    spans.push(Span::styled(
+        format!(" {} ", sanitize::line(&app.name)),
+        t.status_key,
+    ));
+    let pos = if app.rows.is_empty() {
+        0
+    } else {
+        app.selected + 1
+    };
+    spans.push(Span::styled(
+        format!(" {pos}/{} ", app.rows.len()),
+        t.status,
+    ));
+    if app.loading {
+        spans.push(Span::styled(
+            plain(
+                &format!(" reading… {} commits ", app.commits_seen),
+                look.ascii,
+            ),
+            t.warning,
+        ));
+    } else if let Some(e) = &app.load_error {
+        spans.push(Span::styled(format!(" {} ", sanitize::line(e)), t.error));
+    } else if let Some(why) = app.stats.as_ref().and_then(|s| s.incomplete.as_deref()) {
+        spans.push(Span::styled(
+            format!(" incomplete: {} ", sanitize::line(why)),
+            t.warning,
+        ));
+    }
+    if let Some(msg) = &app.flash {
+        spans.push(Span::styled(format!(" {msg} "), t.warning));
+    }
+    let help = format!(" {} help ", key_name(look, Action::Help));
+    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    let room = usize::from(area.width).saturating_sub(used + help.width());
+    spans.push(Span::styled(" ".repeat(room), t.status));
+    spans.push(Span::styled(help, t.status_key));
+    f.render_widget(Paragraph::new(Line::from(spans)).style(t.status), area);
+}
+
+/// The keys this timeline answers to, in the help's order.
+const HELP: [Action; 17] = [
+    Action::Down,
+    Action::Up,
+    Action::PageDown,
+    Action::PageUp,
+    Action::Top,
+    Action::Bottom,
+    Action::Open,
+    Action::FocusNext,
+    Action::Back,
+    Action::CellHistory,
+    Action::PrevRun,
+    Action::NextRun,
+    Action::Search,
+    Action::NextMatch,
+    Action::PrevMatch,
+    Action::Help,
+    Action::Quit,
+];
+
+fn help_text(a: Action) -> &'static str {
+    match a {
+        Action::Open => "Read the selected version's cells",
+        Action::FocusNext => "Switch between the timeline and the cells",
+        Action::Back => "Go back / quit from the timeline",
+        Action::CellHistory => "Every version of the cell (first changed one)",
+        Action::PrevRun => "Cell history: the version before",
+        Action::NextRun => "Cell history: the version after",
+        Action::Down => "Move down a row / scroll",
+        Action::Up => "Move up a row / scroll",
+        other => other.describe(),
+    }
+}
+
+fn render_help(app: &NbApp, look: &Look<'_>, f: &mut Frame, body: Rect) {
+    let t = look.theme;
+    let rows: Vec<(String, &str)> = HELP
+        .iter()
+        .map(|&a| {
+            let keys: Vec<String> = app
+                .config
+                .keys
+                .keys_for(a)
+                .iter()
+                .map(|k| {
+                    if look.ascii {
+                        k.display_ascii()
+                    } else {
+                        k.display()
+                    }
+                })
+                .collect();
+            (keys.join(", "), help_text(a))
+        })
+        .filter(|(k, _)| !k.is_empty())
+        .collect();
+    let key_w = rows
+        .iter()
+        .map(|(k, _)| k.width())
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    let text_w = rows.iter().map(|(_, d)| d.width()).max().unwrap_or(0);
+    let w = ((key_w + text_w + 6) as u16).min(body.width);
+    let h = (rows.len() as u16 + 3).min(body.height);
+    let area = Rect::new(
+        body.x + (body.width - w) / 2,
+        body.y + (body.height - h) / 2,
+        w,
+        h,
+    );
+    f.render_widget(Clear, area);
+    let block = pane_block(look, " Keys ".into(), true);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let mut lines: Vec<Line> = rows
+        .into_iter()
+        .map(|(k, d)| {
+            Line::from(vec![
+                Span::styled(
+                    format!(" {:<key_w$} ", truncate_mark(&k, key_w, look.ascii)),
+                    t.status_key,
+                ),
+                Span::styled(d.to_string(), t.text),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(Span::styled(" any key closes this", t.dim)));
+    f.render_widget(Paragraph::new(lines), inner);
+}
