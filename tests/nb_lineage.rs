@@ -191,3 +191,23 @@ fn stripped_saves_pair_as_well() {
     };
     run("all stripped, renumbered ids", all, &SEEDS, 0.99);
 }
+
+#[test]
+fn reading_ahead_on_every_core_gives_the_one_thread_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    base(IdMode::Churn).write(dir.path()).unwrap();
+    let project = Project::open(dir.path(), None).unwrap();
+    let ahead = nbhistory::build(&project).unwrap();
+    let mut changes = Vec::new();
+    project
+        .walk_changes(|c| {
+            changes.push(c);
+            true
+        })
+        .unwrap();
+    let plain = nbhistory::build_from(changes, |id| project.blob(id));
+    assert!(ahead.entries.len() > 200);
+    assert_eq!(ahead.entries, plain.entries);
+    assert_eq!(ahead.cells, plain.cells);
+    assert_eq!(ahead.commits, plain.commits);
+}

@@ -22,9 +22,101 @@ pub fn build(project: &Project) -> Result<NbHistory, RepoError> {
         changes.push(c);
         true
     })?;
-    let mut history = build_from(changes, |id| project.blob(id));
+    let mut history = build_read_ahead(project, changes);
     history.stats = stats;
     Ok(history)
+}
+
+/// Builds with the versions read and scanned ahead on every core (reading and scanning are
+/// most of the time, and each version's are independent of the others); the pairing, which
+/// depends on the order, stays on this thread, so the result is the same as one thread's.
+fn build_read_ahead(project: &Project, changes: Vec<CommitChanges>) -> NbHistory {
+    let mut order = Vec::new();
+    let mut at = HashMap::new();
+    for c in changes.iter().rev() {
+        for id in c.notebooks.iter().filter_map(|n| n.new_blob) {
+            at.entry(id).or_insert_with(|| {
+                order.push(id);
+                order.len() - 1
+            });
+        }
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    // A repository serves one thread: each worker has its own.
+    let workers = (0..threads).filter_map(|_| project.reopen().ok()).collect();
+    let mut ahead = ReadAhead {
+        project,
+        order,
+        at,
+        ready: HashMap::new(),
+        filled: 0,
+        workers,
+    };
+    build_with(changes, &mut |id| ahead.get(id))
+}
+
+/// Versions a chunk at a time, ahead of the pairing.
+struct ReadAhead<'p> {
+    project: &'p Project,
+    /// Every new version's blob, in the order the pairing asks for them, once each.
+    order: Vec<Oid>,
+    at: HashMap<Oid, usize>,
+    ready: HashMap<Oid, Option<Parsed>>,
+    /// `order[..filled]` has been read.
+    filled: usize,
+    workers: Vec<Project>,
+}
+
+/// How many versions are read ahead at once (about 40 KB each once scanned).
+const READ_AHEAD: usize = 128;
+
+impl ReadAhead<'_> {
+    fn get(&mut self, id: Oid) -> Option<Parsed> {
+        if let Some(p) = self.ready.remove(&id) {
+            return p;
+        }
+        if let Some(&i) = self.at.get(&id)
+            && i >= self.filled
+        {
+            self.fill(i);
+            if let Some(p) = self.ready.remove(&id) {
+                return p;
+            }
+        }
+        // A base asked for again, or a blob read ahead and used already.
+        self.project.blob(id).map(|b| read(&b))
+    }
+
+    fn fill(&mut self, from: usize) {
+        let end = (from + READ_AHEAD).min(self.order.len());
+        let chunk = self.order.get(from..end).unwrap_or_default();
+        self.filled = end;
+        if self.workers.is_empty() {
+            return;
+        }
+        let per = chunk.len().div_ceil(self.workers.len()).max(1);
+        let parts: Vec<Vec<(Oid, Option<Parsed>)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .workers
+                .iter_mut()
+                .zip(chunk.chunks(per))
+                .map(|(p, ids)| {
+                    scope.spawn(move || {
+                        ids.iter()
+                            .map(|&id| (id, p.blob(id).map(|b| read(&b))))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        for (id, parsed) in parts.into_iter().flatten() {
+            self.ready.insert(id, parsed);
+        }
+    }
 }
 
 /// The history of one notebook only: the one at `path` at the ref's tip, or the last one that
@@ -63,10 +155,20 @@ struct Version {
     numbers: Vec<u32>,
 }
 
+/// A version read: its cells, or why it cannot be read.
+pub(crate) type Parsed = Result<Vec<Cell>, String>;
+
 /// Builds the history from the walk's changes (newest first, as walked) and a reader of blobs.
 pub fn build_from(changes: Vec<CommitChanges>, blob: impl Fn(Oid) -> Option<Vec<u8>>) -> NbHistory {
+    build_with(changes, &mut |id| blob(id).map(|b| read(&b)))
+}
+
+fn build_with(
+    changes: Vec<CommitChanges>,
+    parsed: &mut dyn FnMut(Oid) -> Option<Parsed>,
+) -> NbHistory {
     let mut b = Builder {
-        blob: &blob,
+        parsed,
         tracks: Vec::new(),
         last_good: Vec::new(),
         by_path: BTreeMap::new(),
@@ -83,7 +185,7 @@ pub fn build_from(changes: Vec<CommitChanges>, blob: impl Fn(Oid) -> Option<Vec<
 }
 
 struct Builder<'a> {
-    blob: &'a dyn Fn(Oid) -> Option<Vec<u8>>,
+    parsed: &'a mut dyn FnMut(Oid) -> Option<Parsed>,
     tracks: Vec<NbTrack>,
     /// Per track, its newest readable version.
     last_good: Vec<Option<Version>>,
@@ -154,7 +256,7 @@ impl Builder<'_> {
             (Some(o), Some(v)) if v.blob == o => last.take(),
             (Some(o), _) if self.numbers_of.contains_key(&o) => {
                 let numbers = self.numbers_of.get(&o)?.clone();
-                let cells = (self.blob)(o).and_then(|b| read(&b).ok())?;
+                let cells = (self.parsed)(o).and_then(Result::ok)?;
                 (cells.len() == numbers.len()).then_some(Version {
                     blob: o,
                     cells,
@@ -207,8 +309,7 @@ impl Builder<'_> {
             self.push(track, entry);
             return;
         };
-        let bytes = (self.blob)(new_blob);
-        let cells = match bytes.as_deref().map(read) {
+        let cells = match (self.parsed)(new_blob) {
             Some(Ok(cells)) => cells,
             Some(Err(e)) => {
                 entry.error = Some(e);

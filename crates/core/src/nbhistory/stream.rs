@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use git2::Oid;
 
-use super::build::{UNNUMBERED, compare, read};
+use super::build::{Parsed, UNNUMBERED, compare, read};
 use super::{FileChange, NbCommit, NbEntry};
 use crate::notebook::Cell;
 use crate::repo::{CommitChanges, Project, RepoError, WalkStats};
@@ -59,9 +59,6 @@ pub fn stream(
         each(commit_of(c, entries.len()), entries)
     })
 }
-
-/// A version read: its cells, or why it cannot be read.
-type Parsed = Result<Vec<Cell>, String>;
 
 /// How many notebooks' next versions are kept while walking (a repository of more notebooks
 /// reads some blobs twice).
