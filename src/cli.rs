@@ -503,7 +503,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
                     notebook: notebook.as_deref(),
                     index: *index,
                 };
-                let look = commands::nbcell::NbDiffLook {
+                let look = crate::commands::cell::DiffLook {
                     unified: *unified,
                     color,
                     width,

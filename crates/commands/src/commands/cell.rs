@@ -172,6 +172,48 @@ pub struct DiffLook {
     pub width: u16,
 }
 
+impl DiffLook {
+    /// A diff as `diff` prints it: one column below 100 columns or with `--unified`, else side
+    /// by side, with 3 lines of context; `lang` highlights code when colouring.
+    pub fn render(&self, d: &TextDiff, old: &str, new: &str, lang: Option<Lang>) -> String {
+        let styles = if self.color {
+            DiffStyles::dark().to_indexed()
+        } else {
+            DiffStyles::no_color()
+        };
+        let (hl_old, hl_new) = match lang.filter(|_| self.color) {
+            Some(lang) => {
+                let h = Highlighter::get();
+                (
+                    Some(h.highlight(old, lang, true)),
+                    Some(h.highlight(new, lang, true)),
+                )
+            }
+            None => (None, None),
+        };
+        let args = (hl_old.as_deref(), hl_new.as_deref());
+        let lines = if self.unified || self.width < 100 {
+            unified(d, args.0, args.1, self.width, Some(3), &styles, false)
+        } else {
+            side_by_side(d, args.0, args.1, self.width, Some(3), &styles, false)
+        };
+        if self.color {
+            to_ansi(&lines)
+        } else {
+            to_plain(&lines)
+        }
+    }
+}
+
+/// A diff's size as the section headers say it: `+3 -1` and the unit, or `same`.
+pub fn change_size(d: &TextDiff, same: &str, unit: &str) -> String {
+    if d.stats.identical {
+        same.to_string()
+    } else {
+        format!("+{} -{}{unit}", d.stats.added, d.stats.removed)
+    }
+}
+
 /// `gtm-tui diff COMMIT`: the run against the previous run of its cell.
 pub fn diff(
     project: &Project,
@@ -211,39 +253,11 @@ pub fn diff(
         label(prev, run.saturating_sub(1)),
         label(e, run)
     )?;
-    let unified_mode = look.unified || look.width < 100;
-    let styles = if look.color {
-        DiffStyles::dark().to_indexed()
-    } else {
-        DiffStyles::no_color()
-    };
     let lang = Lang::from_path(&e.notebook);
     let lang = if lang == Lang::Plain {
         Lang::from_message(&found.row.record.message)
     } else {
         lang
-    };
-    let render = |d: &TextDiff, old: &str, new: &str, code: bool| {
-        let (hl_old, hl_new) = if look.color && code {
-            let h = Highlighter::get();
-            (
-                Some(h.highlight(old, lang, true)),
-                Some(h.highlight(new, lang, true)),
-            )
-        } else {
-            (None, None)
-        };
-        let args = (hl_old.as_deref(), hl_new.as_deref());
-        let lines = if unified_mode {
-            unified(d, args.0, args.1, look.width, Some(3), &styles, false)
-        } else {
-            side_by_side(d, args.0, args.1, look.width, Some(3), &styles, false)
-        };
-        if look.color {
-            to_ansi(&lines)
-        } else {
-            to_plain(&lines)
-        }
     };
     let Some(prev_at) = l.previous(found.at) else {
         return Ok(());
@@ -252,34 +266,30 @@ pub fn diff(
         return Ok(());
     };
     let code = &cmp.code;
-    writeln!(
-        out,
-        "── code: {}",
-        if code.stats.identical {
-            "same".to_string()
-        } else {
-            format!("+{} -{}", code.stats.added, code.stats.removed)
-        }
-    )?;
+    writeln!(out, "── code: {}", change_size(code, "same", ""))?;
     if !code.stats.identical {
-        write!(out, "{}", render(code, &prev.source, &e.source, true))?;
+        write!(
+            out,
+            "{}",
+            look.render(code, &prev.source, &e.source, Some(lang))
+        )?;
     }
     let (before, after) = (&cmp.old_output, &cmp.new_output);
     let text = &cmp.output;
     writeln!(
         out,
         "── output: {}",
-        if text.stats.identical {
-            "same text".to_string()
-        } else {
-            format!("+{} -{} lines", text.stats.added, text.stats.removed)
-        }
+        change_size(text, "same text", " lines")
     )?;
     for err in before.errors.iter().chain(&after.errors) {
         writeln!(out, "   error: {}", crate::render::sanitize::line(err))?;
     }
     if !text.stats.identical {
-        write!(out, "{}", render(text, &before.text, &after.text, false))?;
+        write!(
+            out,
+            "{}",
+            look.render(text, &before.text, &after.text, None)
+        )?;
     }
     for (k, pair) in cmp.images.iter().enumerate() {
         writeln!(

@@ -6,12 +6,12 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::CommandError;
+use super::cell::{DiffLook, change_size};
 use super::notebooks::cell_name;
-use crate::diff::{TextDiff, diff_text};
+use crate::diff::diff_text;
 use crate::nbhistory::{self, NbHistory};
 use crate::notebook::{self, Cell, Parts};
-use crate::render::diff::{DiffStyles, side_by_side, to_ansi, to_plain, unified};
-use crate::render::highlight::{Highlighter, Lang};
+use crate::render::highlight::Lang;
 use crate::render::sanitize;
 use crate::repo::{Project, resolve_commit, short_id};
 use crate::timefmt;
@@ -49,10 +49,7 @@ pub fn find(project: &Project, spec: CellSpec) -> Result<FoundCell, CommandError
         .notebooks
         .iter()
         .map(|n| n.path.as_str())
-        .filter(|p| {
-            spec.notebook
-                .is_none_or(|n| *p == n || p.ends_with(&format!("/{n}")))
-        })
+        .filter(|p| spec.notebook.is_none_or(|n| names(p, n)))
         .collect();
     let history = match meant.as_slice() {
         [one] => nbhistory::build_one(project, one)?,
@@ -68,10 +65,10 @@ pub fn find(project: &Project, spec: CellSpec) -> Result<FoundCell, CommandError
     };
     let entries: Vec<usize> = (commit.first_entry..commit.first_entry + commit.entry_count)
         .filter(|&i| {
-            history.entries.get(i).is_some_and(|e| {
-                spec.notebook
-                    .is_none_or(|n| e.path == n || e.path.ends_with(&format!("/{n}")))
-            })
+            history
+                .entries
+                .get(i)
+                .is_some_and(|e| spec.notebook.is_none_or(|n| names(&e.path, n)))
         })
         .collect();
     let entry = match entries.as_slice() {
@@ -144,6 +141,11 @@ pub fn find(project: &Project, spec: CellSpec) -> Result<FoundCell, CommandError
         index,
         cell,
     })
+}
+
+/// `--notebook NAME` names `path`: the whole path, or its last parts.
+fn names(path: &str, name: &str) -> bool {
+    path == name || path.ends_with(&format!("/{name}"))
 }
 
 fn changed_list(h: &NbHistory, first: usize, count: usize) -> String {
@@ -290,14 +292,6 @@ pub fn cell(
     Ok(())
 }
 
-/// How `diff` draws.
-#[derive(Debug, Clone, Copy)]
-pub struct NbDiffLook {
-    pub unified: bool,
-    pub color: bool,
-    pub width: u16,
-}
-
 /// Text of a cell's outputs as compared: streams, plain results, errors.
 fn output_text(c: &Cell) -> String {
     let mut s = String::new();
@@ -331,7 +325,7 @@ fn images(c: &Cell) -> Vec<String> {
 pub fn diff(
     project: &Project,
     spec: CellSpec,
-    look: NbDiffLook,
+    look: DiffLook,
     out: &mut impl Write,
 ) -> Result<(), CommandError> {
     let f = find(project, spec)?;
@@ -400,76 +394,25 @@ pub fn diff(
         label(pcommit, &old, pi),
         label(commit, &new, f.index)
     )?;
-    let unified_mode = look.unified || look.width < 100;
-    let styles = if look.color {
-        DiffStyles::dark().to_indexed()
-    } else {
-        DiffStyles::no_color()
-    };
     let lang = Lang::from_path(&entry.path);
-    let render = |d: &TextDiff, a: &str, b: &str, code: bool| {
-        let (ha, hb) = if look.color && code {
-            let hl = Highlighter::get();
-            (
-                Some(hl.highlight(a, lang, true)),
-                Some(hl.highlight(b, lang, true)),
-            )
-        } else {
-            (None, None)
-        };
-        let lines = if unified_mode {
-            unified(
-                d,
-                ha.as_deref(),
-                hb.as_deref(),
-                look.width,
-                Some(3),
-                &styles,
-                false,
-            )
-        } else {
-            side_by_side(
-                d,
-                ha.as_deref(),
-                hb.as_deref(),
-                look.width,
-                Some(3),
-                &styles,
-                false,
-            )
-        };
-        if look.color {
-            to_ansi(&lines)
-        } else {
-            to_plain(&lines)
-        }
-    };
     let code = diff_text(&old.source, &new.source);
-    writeln!(
-        out,
-        "── code: {}",
-        if code.stats.identical {
-            "same".to_string()
-        } else {
-            format!("+{} -{}", code.stats.added, code.stats.removed)
-        }
-    )?;
+    writeln!(out, "── code: {}", change_size(&code, "same", ""))?;
     if !code.stats.identical {
-        write!(out, "{}", render(&code, &old.source, &new.source, true))?;
+        write!(
+            out,
+            "{}",
+            look.render(&code, &old.source, &new.source, Some(lang))
+        )?;
     }
     let (ot, nt) = (output_text(&old), output_text(&new));
     let text = diff_text(&ot, &nt);
     writeln!(
         out,
         "── output: {}",
-        if text.stats.identical {
-            "same text".to_string()
-        } else {
-            format!("+{} -{} lines", text.stats.added, text.stats.removed)
-        }
+        change_size(&text, "same text", " lines")
     )?;
     if !text.stats.identical {
-        write!(out, "{}", render(&text, &ot, &nt, false))?;
+        write!(out, "{}", look.render(&text, &ot, &nt, None))?;
     }
     let (oi, ni) = (images(&old), images(&new));
     if !oi.is_empty() || !ni.is_empty() {
