@@ -5,9 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use git2::Oid;
 
-use super::{
-    CellLife, CellState, EntryCell, FileChange, NbCommit, NbEntry, NbHistory, NbTrack, Summary,
-};
+use super::{CellLife, CellState, EntryCell, NbCommit, NbEntry, NbHistory, NbTrack, Summary};
 use crate::files::{PairedBy, pair_cells};
 use crate::notebook::{self, Cell, NotebookError, Parts};
 use crate::repo::{CommitChanges, Project, RepoError};
@@ -207,20 +205,8 @@ impl Builder<'_> {
         for nb in &c.notebooks {
             self.version(index, nb);
         }
-        self.commits.push(NbCommit {
-            id: c.commit,
-            parents: c.parents,
-            time: c.time,
-            tz_minutes: c.tz_minutes,
-            author: c.author,
-            email: c.email,
-            message: c.message,
-            env_files: c.env_files,
-            data_files: c.data_files,
-            other_files: c.other_files,
-            first_entry,
-            entry_count: self.entries.len() - first_entry,
-        });
+        let count = self.entries.len() - first_entry;
+        self.commits.push(NbCommit::new(c, first_entry, count));
     }
 
     fn track_for(&mut self, nb: &crate::repo::NotebookChange) -> usize {
@@ -270,27 +256,7 @@ impl Builder<'_> {
     fn version(&mut self, commit: usize, nb: &crate::repo::NotebookChange) {
         let track = self.track_for(nb);
         let entry_index = self.entries.len();
-        let change = match (nb.old_blob, nb.new_blob, &nb.old_path) {
-            (_, None, _) => FileChange::Deleted,
-            (_, _, Some(_)) => FileChange::Renamed,
-            (None, Some(_), _) => FileChange::Added,
-            (Some(_), Some(_), _) => FileChange::Modified,
-        };
-        let mut entry = NbEntry {
-            commit,
-            notebook: track,
-            path: nb.path.clone(),
-            old_path: nb.old_path.clone(),
-            change,
-            blob: nb.new_blob,
-            base: None,
-            error: None,
-            base_unreadable: false,
-            cells: Vec::new(),
-            removed: Vec::new(),
-            summary: Summary::default(),
-            paired_by: None,
-        };
+        let mut entry = NbEntry::unread(nb, commit, track);
         let base = self.base(track, nb.old_blob);
         entry.base = base.as_ref().map(|v| v.blob);
         let Some(new_blob) = nb.new_blob else {

@@ -59,6 +59,24 @@ pub struct NbCommit {
 }
 
 impl NbCommit {
+    /// A walked commit whose entries are `entries[first_entry..first_entry + entry_count]`.
+    pub fn new(c: crate::repo::CommitChanges, first_entry: usize, entry_count: usize) -> Self {
+        NbCommit {
+            id: c.commit,
+            parents: c.parents,
+            time: c.time,
+            tz_minutes: c.tz_minutes,
+            author: c.author,
+            email: c.email,
+            message: c.message,
+            env_files: c.env_files,
+            data_files: c.data_files,
+            other_files: c.other_files,
+            first_entry,
+            entry_count,
+        }
+    }
+
     /// The message's first line.
     pub fn summary(&self) -> &str {
         self.message.lines().next().unwrap_or("").trim_end()
@@ -190,6 +208,33 @@ pub struct CellLife {
     pub versions: Vec<(usize, usize)>,
     /// The entry where it was removed, if it was.
     pub removed_in: Option<usize>,
+}
+
+impl NbEntry {
+    /// The entry a change names before any version is read: no cells, no base, no error.
+    pub fn unread(nb: &crate::repo::NotebookChange, commit: usize, notebook: usize) -> Self {
+        let change = match (nb.old_blob, nb.new_blob, &nb.old_path) {
+            (_, None, _) => FileChange::Deleted,
+            (_, _, Some(_)) => FileChange::Renamed,
+            (None, Some(_), _) => FileChange::Added,
+            (Some(_), Some(_), _) => FileChange::Modified,
+        };
+        NbEntry {
+            commit,
+            notebook,
+            path: nb.path.clone(),
+            old_path: nb.old_path.clone(),
+            change,
+            blob: nb.new_blob,
+            base: None,
+            error: None,
+            base_unreadable: false,
+            cells: Vec::new(),
+            removed: Vec::new(),
+            summary: Summary::default(),
+            paired_by: None,
+        }
+    }
 }
 
 impl NbHistory {

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use git2::Oid;
 
 use super::build::{Parsed, UNNUMBERED, compare, read};
-use super::{FileChange, NbCommit, NbEntry};
+use super::{NbCommit, NbEntry};
 use crate::notebook::Cell;
-use crate::repo::{CommitChanges, Project, RepoError, WalkStats};
+use crate::repo::{Project, RepoError, WalkStats};
 
 /// Walks the history newest first, calling `each` with every commit and its entries (cells
 /// [`UNNUMBERED`], `notebook` 0); `each` returns false to stop.
@@ -56,7 +56,8 @@ pub fn stream(
         {
             kept.remove(&oldest);
         }
-        each(commit_of(c, entries.len()), entries)
+        let count = entries.len();
+        each(NbCommit::new(c, 0, count), entries)
     })
 }
 
@@ -69,27 +70,8 @@ fn entry_of(
     new: Option<&Parsed>,
     old: Option<&Parsed>,
 ) -> NbEntry {
-    let change = match (nb.old_blob, nb.new_blob, &nb.old_path) {
-        (_, None, _) => FileChange::Deleted,
-        (_, _, Some(_)) => FileChange::Renamed,
-        (None, Some(_), _) => FileChange::Added,
-        (Some(_), Some(_), _) => FileChange::Modified,
-    };
-    let mut entry = NbEntry {
-        commit: 0,
-        notebook: 0,
-        path: nb.path.clone(),
-        old_path: nb.old_path.clone(),
-        change,
-        blob: nb.new_blob,
-        base: nb.old_blob,
-        error: None,
-        base_unreadable: false,
-        cells: Vec::new(),
-        removed: Vec::new(),
-        summary: Default::default(),
-        paired_by: None,
-    };
+    let mut entry = NbEntry::unread(nb, 0, 0);
+    entry.base = nb.old_blob;
     // An unreadable base is no evidence: the version's cells are shown as they are.
     let base = old.and_then(|o| o.as_ref().ok()).map(Vec::as_slice);
     entry.base_unreadable = old.is_some_and(|o| o.is_err());
@@ -115,21 +97,4 @@ fn entry_of(
         }
     }
     entry
-}
-
-fn commit_of(c: CommitChanges, entry_count: usize) -> NbCommit {
-    NbCommit {
-        id: c.commit,
-        parents: c.parents,
-        time: c.time,
-        tz_minutes: c.tz_minutes,
-        author: c.author,
-        email: c.email,
-        message: c.message,
-        env_files: c.env_files,
-        data_files: c.data_files,
-        other_files: c.other_files,
-        first_entry: 0,
-        entry_count,
-    }
 }
