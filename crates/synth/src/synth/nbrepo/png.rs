@@ -1,21 +1,9 @@
 //! Small real PNG figures, different bytes for different plots, base64 as a notebook embeds them.
 
-use std::io::Write as _;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::synth::workload::Rng;
-
-fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let mut crc = flate2::Crc::new();
-    crc.update(kind);
-    crc.update(data);
-    out.extend_from_slice(&crc.sum().to_be_bytes());
-}
+use crate::synth::workload::{Rng, rgb_png};
 
 /// A 24×16 RGB bar chart whose bars come from `seed`.
 pub(super) fn figure(seed: u64) -> Vec<u8> {
@@ -37,20 +25,7 @@ pub(super) fn figure(seed: u64) -> Vec<u8> {
             raw.extend_from_slice(&px);
         }
     }
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    let idat = match z.write_all(&raw) {
-        Ok(()) => z.finish().unwrap_or_default(),
-        Err(_) => Vec::new(),
-    };
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&w.to_be_bytes());
-    ihdr.extend_from_slice(&h.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    chunk(&mut png, b"IHDR", &ihdr);
-    chunk(&mut png, b"IDAT", &idat);
-    chunk(&mut png, b"IEND", &[]);
-    png
+    rgb_png(w, h, &raw)
 }
 
 pub(super) fn figure_b64(seed: u64) -> String {

@@ -188,6 +188,19 @@ pub fn jpeg_variant(tag: u64) -> Vec<u8> {
 
 /// A tiny valid PNG (what the notebook itself holds for a plot).
 pub(super) fn tiny_png() -> Vec<u8> {
+    let (w, h) = (8u32, 6u32);
+    let mut raw = Vec::new();
+    for y in 0..h {
+        raw.push(0);
+        for x in 0..w {
+            raw.extend_from_slice(&[(x * 32) as u8, (y * 40) as u8, 200]);
+        }
+    }
+    rgb_png(w, h, &raw)
+}
+
+/// A PNG of `w`×`h` 8-bit RGB pixels, `raw` being its scanlines each led by a filter byte.
+pub(crate) fn rgb_png(w: u32, h: u32, raw: &[u8]) -> Vec<u8> {
     fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
         out.extend_from_slice(&(data.len() as u32).to_be_bytes());
         out.extend_from_slice(kind);
@@ -197,16 +210,8 @@ pub(super) fn tiny_png() -> Vec<u8> {
         crc.update(data);
         out.extend_from_slice(&crc.sum().to_be_bytes());
     }
-    let (w, h) = (8u32, 6u32);
-    let mut raw = Vec::new();
-    for y in 0..h {
-        raw.push(0);
-        for x in 0..w {
-            raw.extend_from_slice(&[(x * 32) as u8, (y * 40) as u8, 200]);
-        }
-    }
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    let idat = match z.write_all(&raw) {
+    let idat = match z.write_all(raw) {
         Ok(()) => z.finish().unwrap_or_default(),
         Err(_) => Vec::new(),
     };

@@ -19,8 +19,8 @@ use std::path::Path;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-pub(crate) use catalogue::sample_csv;
 pub use catalogue::{TINY_GIF, jpeg_variant, sample_jpeg};
+pub(crate) use catalogue::{rgb_png, sample_csv};
 pub use notebook::{MAX_RESULT_BYTES, TRUNCATED_MARK, truncate_result};
 pub(crate) use notebook::{Out, Py, template_code, template_run};
 pub use rng::Rng;
