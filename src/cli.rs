@@ -72,13 +72,20 @@ pub enum Command {
         #[arg(value_name = "PATH")]
         path: Option<PathBuf>,
     },
-    /// One record with every detail decoded.
+    /// One record with every detail decoded (notebooks in git: one commit, what it did to each
+    /// notebook cell by cell).
     Show {
         /// The record's commit (full or abbreviated hash, or any git revision).
         commit: String,
         /// Also write the record's images into this directory (never overwriting).
         #[arg(long, value_name = "DIR")]
         save_images: Option<PathBuf>,
+        /// Notebooks in git: only this notebook (its path, or the path's last parts).
+        #[arg(long, value_name = "PATH")]
+        notebook: Option<String>,
+        /// Notebooks in git: every cell of each version, not only the changed ones.
+        #[arg(long)]
+        all_cells: bool,
         #[arg(value_name = "PATH")]
         path: Option<PathBuf>,
     },
@@ -278,22 +285,6 @@ pub fn source_of(cli: &Cli, project: &Project) -> HistorySource {
     }
 }
 
-/// A command the notebook history does not have yet: said, naming the way that works.
-fn not_for_notebooks(what: &str) -> CliError {
-    CommandError::Usage(format!(
-        "`{what}` reads Gigantum activity records; for notebooks in git it is not there yet \
-         (try `log`, `cell`, `diff`, `env`, `stats`, or --source gigantum on a Gigantum project)"
-    ))
-    .into()
-}
-
-fn gigantum_only(cli: &Cli, project: &Project, what: &str) -> Result<(), CliError> {
-    match source_of(cli, project) {
-        HistorySource::Gigantum => Ok(()),
-        HistorySource::Notebooks => Err(not_for_notebooks(what)),
-    }
-}
-
 fn open(path: Option<&Path>, rev: Option<&str>) -> Result<Project, CommandError> {
     let path = local(path.unwrap_or(Path::new(".")))?;
     Ok(Project::open(&path, rev)?)
@@ -458,12 +449,35 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
         Some(Command::Show {
             commit,
             save_images,
+            notebook,
+            all_cells,
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
-            gigantum_only(cli, &project, "show")?;
             if let Some(dir) = save_images {
                 std::fs::create_dir_all(dir)?;
+            }
+            if source_of(cli, &project) == HistorySource::Notebooks {
+                let (color, width) = terminal_look();
+                let opts = commands::nbshow::NbShowOptions {
+                    notebook: notebook.as_deref(),
+                    save_images: save_images.as_deref(),
+                    all_cells: *all_cells,
+                    look: crate::commands::cell::DiffLook {
+                        unified: true,
+                        color,
+                        width,
+                    },
+                };
+                commands::nbshow::show(&project, commit, opts, out)?;
+                return Ok(());
+            }
+            if notebook.is_some() || *all_cells {
+                return Err(CommandError::Usage(
+                    "--notebook and --all-cells are for notebooks in git (--source notebooks)"
+                        .into(),
+                )
+                .into());
             }
             commands::show(&project, commit, save_images.as_deref(), colour(), out)?;
         }
@@ -525,13 +539,16 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
-            gigantum_only(cli, &project, "files")?;
             let (color, width) = terminal_look();
             let look = crate::commands::files::FilesLook {
                 unified: *unified,
                 color,
                 width,
             };
+            if source_of(cli, &project) == HistorySource::Notebooks {
+                commands::nbshow::files(&project, commit, *json, look, out)?;
+                return Ok(());
+            }
             crate::commands::files::files(&project, commit, *json, look, out)?;
         }
         Some(Command::Env {

@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+#[path = "common/nbrepo.rs"]
+mod nbrepo;
 
 use std::path::Path;
 
@@ -428,8 +430,96 @@ fn env_reads_the_environment_files_of_a_notebook_repository() {
     let (code, out, _) = gtm(&["env", "--diff", &first, "HEAD", p]);
     assert_eq!(code, 0);
     assert!(out.contains("+ pandas  ==2.0  requirements.txt"), "{out}");
-    // The activity-log commands say they are not there for notebooks.
-    let (code, _, err) = gtm(&["show", &first, p]);
+}
+
+#[test]
+fn show_prints_a_commit_cell_by_cell_with_outputs_and_pictures() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let p = dir.path().to_str().unwrap();
+    let (code, out, err) = gtm(&["show", "HEAD~1", p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("commit   "), "{out}");
+    assert!(
+        out.contains("author   Grace Hopper <grace@example.org>"),
+        "{out}"
+    );
+    // The whole message: the subject, then the body, indented.
+    assert!(out.contains("message  Try a larger x\n\n"), "{out}");
+    assert!(out.contains("         The ratio fails for now."), "{out}");
+    assert!(
+        out.contains(
+            "── analysis.ipynb ▸ 1 edited, 2 added, 1 re-run, 1 outputs changed, 1 new error"
+        ),
+        "{out}"
+    );
+    // A modified cell as a diff against the version before; an added one whole.
+    assert!(out.contains("cell 2 · code · In [3] · modified\n"), "{out}");
+    assert!(out.contains("+ y = math.sqrt(x)"), "{out}");
+    assert!(
+        out.contains("cell 4 · code · In [5] · added, new error"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  error  ZeroDivisionError: division by zero"),
+        "{out}"
+    );
+    assert!(out.contains("  printed:\n    2\n"), "{out}");
+    assert!(out.contains("  image/png: png image 1×1, 70 B"), "{out}");
+    assert!(out.contains("1 unchanged cell"), "{out}");
+    // The traceback's colour codes are not passed to a pipe.
+    assert!(!out.contains('\u{1b}'), "{out:?}");
+    // Pictures saved on request, never overwriting.
+    let saved = tempfile::tempdir().unwrap();
+    let s = saved.path().to_str().unwrap();
+    let (code, out, err) = gtm(&["show", "HEAD~1", "--save-images", s, p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("    saved to "), "{out}");
+    assert_eq!(std::fs::read_dir(saved.path()).unwrap().count(), 1);
+    // --all-cells shows the unchanged one too; --notebook picks one, and names what changed
+    // when it is not there.
+    let (_, all, _) = gtm(&["show", "HEAD~1", "--all-cells", p]);
+    assert!(
+        all.contains("cell 1 · markdown · unchanged\n    # Analysis"),
+        "{all}"
+    );
+    let (code, _, err) = gtm(&["show", "HEAD", "--notebook", "analysis.ipynb", p]);
     assert_eq!(code, 2);
-    assert!(err.contains("not there yet"), "{err}");
+    assert!(err.contains("it changed plots/figures.ipynb"), "{err}");
+    let (code, out, _) = gtm(&["show", "HEAD~2", p]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("data     data/readme.txt\n\nno notebook changed"),
+        "{out}"
+    );
+}
+
+#[test]
+fn files_diffs_every_file_a_commit_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = project(dir.path());
+    let p = dir.path().to_str().unwrap();
+    let (code, out, err) = gtm(&["files", &ids[2].to_string(), "--unified", p]);
+    assert_eq!(code, 0, "{err}");
+    let short = &ids[2].to_string()[..7];
+    assert!(out.starts_with(&format!("commit  {short}  ")), "{out}");
+    assert!(out.contains("Ann Lee  Read b.csv\n"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "change  commit {short} against {}",
+            &ids[1].to_string()[..7]
+        )),
+        "{out}"
+    );
+    assert!(out.contains("M  eda.ipynb"), "{out}");
+    assert!(out.contains("+ df = pd.read_csv('b.csv')"), "{out}");
+    let (_, json, _) = gtm(&["files", &ids[1].to_string(), "--json", p]);
+    let v: Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(v["source"], "commit");
+    assert_eq!(v["type"], Value::Null);
+    assert_eq!(v["files"][0]["path"], "requirements.txt");
+    assert_eq!(v["files"][0]["diff"]["kind"], "text");
+    // The rename, as git sees it.
+    let (_, out, _) = gtm(&["files", &ids[3].to_string(), p]);
+    assert!(out.contains("R  eda.ipynb → notebooks/eda.ipynb"), "{out}");
 }

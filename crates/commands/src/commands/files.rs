@@ -84,6 +84,33 @@ pub fn find(project: &Project, spec: &str) -> Result<(RecordRow, Changes), Comma
     Ok((row, ch))
 }
 
+/// What a `files` listing is of: a file record, or (notebooks in git) a commit.
+pub struct FilesHead {
+    pub commit: git2::Oid,
+    pub time: i64,
+    pub author: String,
+    /// The record's type and its number; `None` for a plain commit.
+    pub kind: Option<(String, i64)>,
+    pub linked_commit: Option<String>,
+    pub message: String,
+}
+
+impl FilesHead {
+    fn of_record(row: &RecordRow) -> FilesHead {
+        FilesHead {
+            commit: row.commit,
+            time: row.time,
+            author: row.author.clone(),
+            kind: Some((
+                row.record.meta.kind.name().into_owned(),
+                row.record.meta.kind.id(),
+            )),
+            linked_commit: Some(row.record.meta.linked_commit.clone()),
+            message: row.record.message.clone(),
+        }
+    }
+}
+
 /// `gtm-tui files COMMIT`: the record's changed files, then each file's difference.
 pub fn files(
     project: &Project,
@@ -93,24 +120,45 @@ pub fn files(
     out: &mut impl Write,
 ) -> Result<(), CommandError> {
     let (row, ch) = find(project, spec)?;
+    print_changes(project, &FilesHead::of_record(&row), &ch, json, look, out)
+}
+
+/// The listing and each file's difference, after a header naming what they are of.
+pub fn print_changes(
+    project: &Project,
+    head: &FilesHead,
+    ch: &Changes,
+    json: bool,
+    look: FilesLook,
+    out: &mut impl Write,
+) -> Result<(), CommandError> {
     let diffs: Vec<FileDiff> = ch.files.iter().map(|f| file_diff(project, f)).collect();
     if json {
-        let doc = json_doc(&row, &ch, &diffs);
+        let doc = json_doc(head, ch, &diffs);
         out.write_all(&crate::render::sanitize::json(&doc)?)?;
         writeln!(out)?;
         out.flush()?;
         return Ok(());
     }
-    writeln!(
-        out,
-        "record  {}  {}  {}  {}  {}",
-        short_id(row.commit),
-        timefmt::local_minutes(row.time),
-        clean(&row.author),
-        row.record.meta.kind,
-        clean(&row.record.message)
-    )?;
-    writeln!(out, "change  {}", change_line(&ch))?;
+    let (short, time, author) = (
+        short_id(head.commit),
+        timefmt::local_minutes(head.time),
+        clean(&head.author),
+    );
+    match &head.kind {
+        Some((kind, _)) => writeln!(
+            out,
+            "record  {short}  {time}  {author}  {kind}  {}",
+            clean(&head.message)
+        )?,
+        // A commit's message may run to paragraphs; its subject names it.
+        None => writeln!(
+            out,
+            "commit  {short}  {time}  {author}  {}",
+            clean(head.message.lines().next().unwrap_or(""))
+        )?,
+    }
+    writeln!(out, "change  {}", change_line(ch))?;
     if let Some(note) = &ch.note {
         writeln!(out, "note    {}", clean(note))?;
     }
@@ -146,7 +194,7 @@ pub fn files(
     };
     for (f, d) in ch.files.iter().zip(&diffs) {
         writeln!(out)?;
-        print_file(project, &ch, f, d, &draw, out)?;
+        print_file(project, ch, f, d, &draw, out)?;
         out.flush()?;
     }
     Ok(())
@@ -162,7 +210,7 @@ fn change_line(ch: &Changes) -> String {
         ChangeSource::LinkedCommit => "linked commit",
         ChangeSource::ActivityCommit => "the activity commit itself",
         ChangeSource::ParentCommit => "the auto-commit before the record",
-        ChangeSource::Commits => "commit",
+        ChangeSource::Commits | ChangeSource::Commit => "commit",
     };
     format!("{how} {} {against}", short_id(ch.commit))
 }
@@ -318,11 +366,13 @@ fn print_cells(
 struct Doc<'a> {
     commit: String,
     message: &'a str,
+    /// `null` for a plain commit (notebooks in git), as are `type_id` and `linked_commit`.
     #[serde(rename = "type")]
-    type_name: String,
-    type_id: i64,
-    linked_commit: &'a str,
-    /// Which commit's change is listed: `linked_commit`, `activity_commit`, `parent_commit`.
+    type_name: Option<&'a str>,
+    type_id: Option<i64>,
+    linked_commit: Option<&'a str>,
+    /// Which commit's change is listed: `linked_commit`, `activity_commit`, `parent_commit`,
+    /// or `commit` (a plain commit against its first parent).
     source: ChangeSource,
     changed_commit: String,
     parent: Option<String>,
@@ -402,7 +452,7 @@ struct OutputsOut<'a> {
     description: String,
 }
 
-fn json_doc<'a>(row: &'a RecordRow, ch: &'a Changes, diffs: &'a [FileDiff]) -> Doc<'a> {
+fn json_doc<'a>(head: &'a FilesHead, ch: &'a Changes, diffs: &'a [FileDiff]) -> Doc<'a> {
     let files = ch
         .files
         .iter()
@@ -421,11 +471,11 @@ fn json_doc<'a>(row: &'a RecordRow, ch: &'a Changes, diffs: &'a [FileDiff]) -> D
         })
         .collect();
     Doc {
-        commit: row.commit.to_string(),
-        message: &row.record.message,
-        type_name: row.record.meta.kind.name().into_owned(),
-        type_id: row.record.meta.kind.id(),
-        linked_commit: &row.record.meta.linked_commit,
+        commit: head.commit.to_string(),
+        message: &head.message,
+        type_name: head.kind.as_ref().map(|k| k.0.as_str()),
+        type_id: head.kind.as_ref().map(|k| k.1),
+        linked_commit: head.linked_commit.as_deref(),
         source: ch.source,
         changed_commit: ch.commit.to_string(),
         parent: ch.parent.map(|p| p.to_string()),

@@ -10,6 +10,7 @@ pub mod insights;
 pub mod log;
 pub mod nbcell;
 pub mod nbenv;
+pub mod nbshow;
 pub mod notebooks;
 pub mod show;
 

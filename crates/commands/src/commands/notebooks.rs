@@ -3,7 +3,6 @@
 
 use std::io::Write;
 
-use base64::Engine;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -374,24 +373,26 @@ fn write_version(
 
 fn output(o: &Output) -> ExportOutput {
     let mut text: Vec<&str> = o.text.iter().map(String::as_str).collect();
-    let mut images = Vec::new();
-    for (mime, content) in &o.data {
-        if mime == "text/plain" {
-            text.push(content);
-        } else if mime.starts_with("image/") && mime != "image/svg+xml" {
-            let clean: String = content.chars().filter(|c| !c.is_whitespace()).collect();
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(clean.as_bytes())
-                .unwrap_or_default();
-            let format = crate::activity::image::sniff(&bytes).map_or("unknown", |f| f.name());
-            images.push(ExportImage {
-                mime: mime.clone(),
-                format,
+    text.extend(
+        o.data
+            .iter()
+            .filter(|(m, _)| m == "text/plain")
+            .map(|(_, c)| c.as_str()),
+    );
+    let images = o
+        .images()
+        .into_iter()
+        .map(|img| {
+            // Undecodable base64 is an image of no bytes, of unknown format.
+            let bytes = img.bytes.unwrap_or_default();
+            ExportImage {
+                format: crate::activity::image::sniff(&bytes).map_or("unknown", |f| f.name()),
                 bytes: bytes.len(),
                 sha256: crate::activity::detail::hex(&Sha256::digest(&bytes)),
-            });
-        }
-    }
+                mime: img.mime,
+            }
+        })
+        .collect();
     ExportOutput {
         output_type: o.output_type.clone(),
         text: (!text.is_empty()).then(|| text.concat()),

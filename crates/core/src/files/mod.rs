@@ -138,6 +138,8 @@ pub enum ChangeSource {
     ParentCommit,
     /// Two commits given by the caller ([`changes_between`]).
     Commits,
+    /// A plain commit against its first parent (notebooks in git: the commit is the change).
+    Commit,
 }
 
 impl ChangeSource {
@@ -147,6 +149,7 @@ impl ChangeSource {
             ChangeSource::ActivityCommit => "activity commit",
             ChangeSource::ParentCommit => "auto-commit before the record",
             ChangeSource::Commits => "commits",
+            ChangeSource::Commit => "commit",
         }
     }
 }
@@ -260,6 +263,18 @@ fn auto_commit_diff(repo: &Repository, parent: Oid) -> Result<Option<Vec<FileCha
 /// `.gigantum/activity/` left out.
 pub fn commit_changes(project: &Project, commit: Oid) -> Result<Vec<FileChange>, FilesError> {
     Ok(commit_diff(project.repo(), commit)?.1)
+}
+
+/// A plain commit's change against its first parent, as [`Changes`].
+pub fn changes_of_commit(project: &Project, commit: Oid) -> Result<Changes, FilesError> {
+    let (parent, files) = commit_diff(project.repo(), commit)?;
+    Ok(Changes {
+        source: ChangeSource::Commit,
+        commit,
+        parent,
+        note: None,
+        files,
+    })
 }
 
 /// The files that differ between commits `old` and `new`, `.gigantum/activity/` left out.

@@ -154,7 +154,8 @@ struct Version {
 }
 
 /// A version read: its cells, or why it cannot be read.
-pub(crate) type Parsed = Result<Vec<Cell>, String>;
+/// A version's cells, or why it cannot be read.
+pub type Parsed = Result<Vec<Cell>, String>;
 
 /// Builds the history from the walk's changes (newest first, as walked) and a reader of blobs.
 pub fn build_from(changes: Vec<CommitChanges>, blob: impl Fn(Oid) -> Option<Vec<u8>>) -> NbHistory {

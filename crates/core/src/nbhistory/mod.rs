@@ -21,8 +21,8 @@ pub use crate::files::PairedBy;
 pub use crate::notebook::CellKind;
 use crate::repo::WalkStats;
 
-pub use build::{Compared, UNNUMBERED, build, build_from, build_one, compare};
-pub use stream::stream;
+pub use build::{Compared, Parsed, UNNUMBERED, build, build_from, build_one, compare};
+pub use stream::{entry_of, stream};
 
 /// The history of a repository's notebooks.
 #[derive(Debug, Clone, Default)]

@@ -41,7 +41,7 @@ pub fn stream(
                 let new = nb.new_blob.map(|id| read_blob(&nb.path, id, &mut kept));
                 let before = nb.old_path.as_deref().unwrap_or(&nb.path);
                 let old = nb.old_blob.map(|id| read_blob(before, id, &mut kept));
-                let entry = entry_of(nb, new.as_ref(), old.as_ref());
+                let (entry, _) = entry_of(nb, new.as_ref(), old.as_ref());
                 if let (Some(id), Some(o)) = (nb.old_blob, old) {
                     kept.insert(before.to_string(), (id, o, tick));
                 }
@@ -65,12 +65,16 @@ pub fn stream(
 /// reads some blobs twice).
 const KEPT_PATHS: usize = 512;
 
-fn entry_of(
+/// One notebook's change at a commit, its version compared with the one before (either may be
+/// unreadable), and the `(base index, new index)` pairs of the cells (empty without a base).
+/// Cells are [`UNNUMBERED`]: nothing here knows the rest of the history.
+pub fn entry_of(
     nb: &crate::repo::NotebookChange,
     new: Option<&Parsed>,
     old: Option<&Parsed>,
-) -> NbEntry {
+) -> (NbEntry, Vec<(usize, usize)>) {
     let mut entry = NbEntry::unread(nb, 0, 0);
+    let mut pairs = Vec::new();
     entry.base = nb.old_blob;
     // An unreadable base is no evidence: the version's cells are shown as they are.
     let base = old.and_then(|o| o.as_ref().ok()).map(Vec::as_slice);
@@ -94,7 +98,8 @@ fn entry_of(
             entry.cells = compared.cells;
             entry.summary = compared.summary;
             entry.paired_by = compared.paired_by;
+            pairs = compared.pairs;
         }
     }
-    entry
+    (entry, pairs)
 }

@@ -382,3 +382,37 @@ fn multiline(v: &Value) -> Option<String> {
 
 #[cfg(test)]
 mod tests;
+
+/// A picture in an output's rich data, decoded from its base64.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputImage {
+    /// The MIME key it was stored under (the format is sniffed from the bytes, not this).
+    pub mime: String,
+    /// The decoded bytes, or why the base64 could not be decoded.
+    pub bytes: Result<Vec<u8>, String>,
+}
+
+impl Output {
+    /// The output's raster pictures (SVG is text, left out), in MIME order. Decoding is
+    /// done here, on demand, because most readers of a version never look at its pictures.
+    pub fn images(&self) -> Vec<OutputImage> {
+        use base64::Engine;
+        self.data
+            .iter()
+            .filter(|(m, _)| m.starts_with("image/") && m != "image/svg+xml")
+            .map(|(mime, content)| {
+                // nbformat splits base64 across lines; the engine wants it whole.
+                let clean: Vec<u8> = content
+                    .bytes()
+                    .filter(|b| !b.is_ascii_whitespace())
+                    .collect();
+                OutputImage {
+                    mime: mime.clone(),
+                    bytes: base64::engine::general_purpose::STANDARD
+                        .decode(&clean)
+                        .map_err(|e| format!("{mime} is not valid base64: {e}")),
+                }
+            })
+            .collect()
+    }
+}
