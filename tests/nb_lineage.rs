@@ -211,3 +211,31 @@ fn reading_ahead_on_every_core_gives_the_one_thread_answer() {
     assert_eq!(ahead.cells, plain.cells);
     assert_eq!(ahead.commits, plain.commits);
 }
+
+#[test]
+fn the_streamed_log_reads_the_same_on_every_core_as_on_one() {
+    let dir = tempfile::tempdir().unwrap();
+    base(IdMode::Renumber).write(dir.path()).unwrap();
+    let project = Project::open(dir.path(), None).unwrap();
+    let walk = |threads: usize| {
+        let mut got = Vec::new();
+        nbhistory::stream_reading_on(&project, threads, |c, e| {
+            got.push((c, e));
+            true
+        })
+        .unwrap();
+        got
+    };
+    let (one, many) = (walk(1), walk(4));
+    assert!(one.len() > 200);
+    assert_eq!(one, many);
+    // Stopping early stops in the same place.
+    let mut first = Vec::new();
+    nbhistory::stream(&project, |c, _| {
+        first.push(c);
+        first.len() < 3
+    })
+    .unwrap();
+    assert_eq!(first.len(), 3);
+    assert_eq!(first[2], one[2].0);
+}

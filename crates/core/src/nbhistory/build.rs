@@ -39,9 +39,7 @@ fn build_read_ahead(project: &Project, changes: Vec<CommitChanges>) -> NbHistory
             });
         }
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    // A repository serves one thread: each worker has its own.
-    let workers = (0..threads).filter_map(|_| project.reopen().ok()).collect();
+    let workers = readers(project);
     let mut ahead = ReadAhead {
         project,
         order,
@@ -89,32 +87,43 @@ impl ReadAhead<'_> {
         let end = (from + READ_AHEAD).min(self.order.len());
         let chunk = self.order.get(from..end).unwrap_or_default();
         self.filled = end;
-        if self.workers.is_empty() {
-            return;
-        }
-        let per = chunk.len().div_ceil(self.workers.len()).max(1);
-        let parts: Vec<Vec<(Oid, Option<Parsed>)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = self
-                .workers
-                .iter_mut()
-                .zip(chunk.chunks(per))
-                .map(|(p, ids)| {
-                    scope.spawn(move || {
-                        ids.iter()
-                            .map(|&id| (id, p.blob(id).map(|b| read(&b))))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        for (id, parsed) in parts.into_iter().flatten() {
+        for (id, parsed) in read_parallel(&mut self.workers, chunk) {
             self.ready.insert(id, parsed);
         }
     }
+}
+
+/// The repositories reading ahead: one per thread (a repository serves one thread), up to 4.
+pub(crate) fn readers(project: &Project) -> Vec<Project> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    (0..threads).filter_map(|_| project.reopen().ok()).collect()
+}
+
+/// Reads and scans `ids` split across `workers`, each on its own thread; `None` for a blob the
+/// repository lacks. Nothing when there are no workers (the caller reads on its own thread).
+pub(crate) fn read_parallel(workers: &mut [Project], ids: &[Oid]) -> Vec<(Oid, Option<Parsed>)> {
+    if workers.is_empty() || ids.is_empty() {
+        return Vec::new();
+    }
+    let per = ids.len().div_ceil(workers.len()).max(1);
+    let parts: Vec<Vec<(Oid, Option<Parsed>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = workers
+            .iter_mut()
+            .zip(ids.chunks(per))
+            .map(|(p, ids)| {
+                scope.spawn(move || {
+                    ids.iter()
+                        .map(|&id| (id, p.blob(id).map(|b| read(&b))))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    parts.into_iter().flatten().collect()
 }
 
 /// The history of one notebook only: the one at `path` at the ref's tip, or the last one that
@@ -141,7 +150,7 @@ pub fn build_one(project: &Project, path: &str) -> Result<NbHistory, RepoError> 
     for c in &mut changes {
         c.notebooks.retain(|nb| paths.contains(&nb.path));
     }
-    let mut history = build_from(changes, |id| project.blob(id));
+    let mut history = build_read_ahead(project, changes);
     history.stats = stats;
     Ok(history)
 }
@@ -153,7 +162,6 @@ struct Version {
     numbers: Vec<u32>,
 }
 
-/// A version read: its cells, or why it cannot be read.
 /// A version's cells, or why it cannot be read.
 pub type Parsed = Result<Vec<Cell>, String>;
 

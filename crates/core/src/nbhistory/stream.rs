@@ -2,63 +2,153 @@
 //! rest is read (`log`, the timeline's first screen): each version compared with its first
 //! parent's, cells not yet numbered across the history.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use git2::Oid;
 
 use super::build::{Parsed, UNNUMBERED, compare, read};
 use super::{NbCommit, NbEntry};
 use crate::notebook::Cell;
-use crate::repo::{Project, RepoError, WalkStats};
+use crate::repo::{CommitChanges, Project, RepoError, WalkStats};
 
 /// Walks the history newest first, calling `each` with every commit and its entries (cells
 /// [`UNNUMBERED`], `notebook` 0); `each` returns false to stop.
 pub fn stream(
     project: &Project,
+    each: impl FnMut(NbCommit, Vec<NbEntry>) -> bool,
+) -> Result<WalkStats, RepoError> {
+    stream_reading_on(project, 4, each)
+}
+
+/// [`stream`], reading ahead on at most `threads` threads (1: everything on this one). The
+/// answer is the same for any number.
+pub fn stream_reading_on(
+    project: &Project,
+    threads: usize,
     mut each: impl FnMut(NbCommit, Vec<NbEntry>) -> bool,
 ) -> Result<WalkStats, RepoError> {
+    let mut workers = super::build::readers(project);
+    workers.truncate(threads);
+    let mut s = Streamer {
+        project,
+        kept: HashMap::new(),
+        tick: 0,
+        workers,
+        ready: HashMap::new(),
+    };
+    let mut pending = Vec::new();
+    // The first commit goes alone, so the first line is out before any batch is read; then
+    // batches double up to their size, to keep every core reading.
+    let mut batch = 1usize;
+    let mut going = true;
+    let stats = project.walk_changes(|c| {
+        pending.push(c);
+        if pending.len() >= batch {
+            going = s.flush(std::mem::take(&mut pending), &mut each);
+            batch = (batch * 2).min(STREAM_BATCH);
+        }
+        going
+    })?;
+    if going {
+        s.flush(pending, &mut each);
+    }
+    Ok(stats)
+}
+
+/// Commits whose versions are read ahead together, across the cores.
+const STREAM_BATCH: usize = 64;
+
+type Kept = HashMap<String, (Oid, Parsed, u64)>;
+
+struct Streamer<'p> {
+    project: &'p Project,
     // Walking newest first, a commit's base is the version the next older commit touching
     // that notebook wrote: the base read for each path is kept until then, so each blob is
     // read once (a bounded number of paths, the least recently used dropped first).
-    let mut kept: HashMap<String, (Oid, Parsed, u64)> = HashMap::new();
-    let mut tick = 0u64;
-    project.walk_changes(|c| {
-        tick += 1;
-        let read_blob =
-            |path: &str, id: Oid, kept: &mut HashMap<String, (Oid, Parsed, u64)>| match kept
-                .remove(path)
-            {
-                Some((k, parsed, _)) if k == id => parsed,
-                _ => match project.blob(id) {
+    kept: Kept,
+    tick: u64,
+    workers: Vec<Project>,
+    /// Versions read ahead for the batch being handed out.
+    ready: HashMap<Oid, Option<Parsed>>,
+}
+
+impl Streamer<'_> {
+    /// Reads the batch's versions ahead on the workers, then compares and hands out each
+    /// commit in order on this thread (what is handed out does not depend on the threads).
+    fn flush(
+        &mut self,
+        batch: Vec<CommitChanges>,
+        each: &mut impl FnMut(NbCommit, Vec<NbEntry>) -> bool,
+    ) -> bool {
+        let mut wanted = Vec::new();
+        let mut seen = HashSet::new();
+        for c in &batch {
+            for nb in &c.notebooks {
+                let before = nb.old_path.as_deref().unwrap_or(&nb.path);
+                for (path, id) in [(nb.path.as_str(), nb.new_blob), (before, nb.old_blob)] {
+                    let Some(id) = id else { continue };
+                    let known = self.kept.get(path).is_some_and(|k| k.0 == id);
+                    if !known && seen.insert(id) {
+                        wanted.push(id);
+                    }
+                }
+            }
+        }
+        // With one core there is nothing to gain from reading ahead: read as asked.
+        if self.workers.len() > 1 {
+            self.ready = super::build::read_parallel(&mut self.workers, &wanted)
+                .into_iter()
+                .collect();
+        }
+        for c in batch {
+            let (commit, entries) = self.one(c);
+            if !each(commit, entries) {
+                self.ready.clear();
+                return false;
+            }
+        }
+        self.ready.clear();
+        true
+    }
+
+    fn read_blob(&mut self, path: &str, id: Oid) -> Parsed {
+        match self.kept.remove(path) {
+            Some((k, parsed, _)) if k == id => parsed,
+            _ => match self.ready.remove(&id).flatten() {
+                Some(parsed) => parsed,
+                None => match self.project.blob(id) {
                     Some(b) => read(&b),
                     None => Err(format!("blob {id} cannot be read from the repository")),
                 },
-            };
-        let entries: Vec<NbEntry> = c
-            .notebooks
-            .iter()
-            .map(|nb| {
-                let new = nb.new_blob.map(|id| read_blob(&nb.path, id, &mut kept));
-                let before = nb.old_path.as_deref().unwrap_or(&nb.path);
-                let old = nb.old_blob.map(|id| read_blob(before, id, &mut kept));
-                let (entry, _) = entry_of(nb, new.as_ref(), old.as_ref());
-                if let (Some(id), Some(o)) = (nb.old_blob, old) {
-                    kept.insert(before.to_string(), (id, o, tick));
-                }
-                entry
-            })
-            .collect();
-        if kept.len() > KEPT_PATHS
-            && let Some(oldest) = kept
+            },
+        }
+    }
+
+    fn one(&mut self, c: CommitChanges) -> (NbCommit, Vec<NbEntry>) {
+        self.tick += 1;
+        let mut entries = Vec::with_capacity(c.notebooks.len());
+        for nb in &c.notebooks {
+            let new = nb.new_blob.map(|id| self.read_blob(&nb.path, id));
+            let before = nb.old_path.as_deref().unwrap_or(&nb.path);
+            let old = nb.old_blob.map(|id| self.read_blob(before, id));
+            let (entry, _) = entry_of(nb, new.as_ref(), old.as_ref());
+            if let (Some(id), Some(o)) = (nb.old_blob, old) {
+                self.kept.insert(before.to_string(), (id, o, self.tick));
+            }
+            entries.push(entry);
+        }
+        if self.kept.len() > KEPT_PATHS
+            && let Some(oldest) = self
+                .kept
                 .iter()
                 .min_by_key(|(p, v)| (v.2, (*p).clone()))
                 .map(|(p, _)| p.clone())
         {
-            kept.remove(&oldest);
+            self.kept.remove(&oldest);
         }
         let count = entries.len();
-        each(NbCommit::new(c, 0, count), entries)
-    })
+        (NbCommit::new(c, 0, count), entries)
+    }
 }
 
 /// How many notebooks' next versions are kept while walking (a repository of more notebooks
