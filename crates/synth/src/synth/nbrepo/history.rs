@@ -98,6 +98,7 @@ fn at(commits: usize, share: f64) -> usize {
 impl<'a> Gen<'a> {
     fn new(cfg: &'a NbRepo, git: Git) -> Self {
         let mut t = Tools::new(cfg.seed ^ 0x6e62_7265_706f, f64::from(cfg.images));
+        t.figure_px = cfg.figure_px;
         let mut paths: Vec<String> = PATHS.iter().map(|p| p.to_string()).collect();
         for i in (1..paths.len()).rev() {
             let j = t.rng.below(i as u64 + 1) as usize;

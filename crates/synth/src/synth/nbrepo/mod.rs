@@ -72,6 +72,10 @@ pub struct NbRepo {
     pub env_files: bool,
     /// Some notebooks in nbformat 3 or 4.0–4.4 (upgraded by a later save when ids are on).
     pub old_formats: bool,
+    /// A figure's size in pixels. Past the default 24×16 the plot is drawn with a little
+    /// noise, as anti-aliased plots have, so its PNG weighs what real ones do (a 320×240
+    /// figure is about 30 KB of base64).
+    pub figure_px: (u32, u32),
 }
 
 impl Default for NbRepo {
@@ -88,6 +92,7 @@ impl Default for NbRepo {
             broken: false,
             env_files: false,
             old_formats: false,
+            figure_px: (24, 16),
         }
     }
 }

@@ -16,6 +16,7 @@ pub(super) struct Tools {
     used_ids: BTreeSet<String>,
     runs: u64,
     pub(super) images: f64,
+    pub(super) figure_px: (u32, u32),
 }
 
 impl Tools {
@@ -26,6 +27,7 @@ impl Tools {
             used_ids: BTreeSet::new(),
             runs: 0,
             images,
+            figure_px: (24, 16),
         }
     }
 
@@ -71,6 +73,7 @@ impl Tools {
             nb.counter,
             nb.dataset,
             self.runs,
+            self.figure_px,
             &mut self.rng,
         );
     }

@@ -305,7 +305,14 @@ fn traceback(ename: &str, evalue: &str, source: &str, count: u32, rng: &mut Rng)
 
 /// Runs the cell: its count becomes `count` and its outputs what the code
 /// prints. `run` tells one run of the same code from another, for noisy cells.
-pub(super) fn run(cell: &mut Cell, count: u32, dataset: usize, run: u64, rng: &mut Rng) {
+pub(super) fn run(
+    cell: &mut Cell,
+    count: u32,
+    dataset: usize,
+    run: u64,
+    figure_px: (u32, u32),
+    rng: &mut Rng,
+) {
     cell.count = Some(count);
     let seed = if cell.noisy { run } else { 0 };
     let mut outs = match cell.tpl {
@@ -324,7 +331,7 @@ pub(super) fn run(cell: &mut Cell, count: u32, dataset: usize, run: u64, rng: &m
         outs.retain(|o| !matches!(o, Output::Result(_)));
     }
     if cell.plot {
-        outs.push(Output::Image(figure_b64(hash(&cell.source) ^ seed)));
+        outs.push(Output::Image(figure_b64(hash(&cell.source) ^ seed, figure_px)));
     }
     // Setup cells that fail are fixed before anything is saved; later ones
     // stay broken until their next run.
