@@ -55,6 +55,122 @@ fn repository(commits: usize) -> PathBuf {
     dir
 }
 
+/// One notebook of 200 cells with plots of a real plot's weight (180×135, about 10 KB of
+/// base64 each; the notebook about 1.3 MB), committed about 100 times: the notebook a per-pair diff tool is timed on.
+fn big_notebook() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("bench-data")
+        .join("nbrepo-big");
+    if !dir.join(".git").join("packed").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        NbRepo {
+            seed: 8,
+            commits: 110,
+            notebooks: 1,
+            cells: 200,
+            ids: IdMode::Stable,
+            images: 0.3,
+            figure_px: (180, 135),
+            ..NbRepo::default()
+        }
+        .write(&dir)
+        .unwrap();
+        let ok = Command::new("git")
+            .args(["repack", "-adq"])
+            .current_dir(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "git repack failed");
+        std::fs::write(dir.join(".git").join("packed"), b"").unwrap();
+    }
+    dir
+}
+
+fn git_out(dir: &Path, args: &[&str]) -> Vec<u8> {
+    Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+        .stdout
+}
+
+/// The big notebook: its whole cell history, and one pair of versions diffed by gtm-tui and,
+/// when `nbdiff` is installed (`pip install nbdime`), by nbdime.
+fn big(bin: &Path) {
+    let dir = big_notebook();
+    let log = String::from_utf8(git_out(&dir, &["log", "--format=%H", "--", "*.ipynb"])).unwrap();
+    let commits: Vec<&str> = log.lines().collect();
+    let path = String::from_utf8(git_out(&dir, &["ls-files", "*.ipynb"])).unwrap();
+    let path = path.lines().next().unwrap_or_default().to_string();
+    let sizes: Vec<usize> = commits
+        .iter()
+        .map(|c| git_out(&dir, &["cat-file", "blob", &format!("{c}:{path}")]).len())
+        .collect();
+    let mean = sizes.iter().sum::<usize>() as f64 / sizes.len().max(1) as f64;
+    println!(
+        "one notebook: {} versions of {path}, {:.2} MB on average",
+        commits.len(),
+        mean / 1e6
+    );
+    let (base, _) = run(
+        3,
+        Path::new("git"),
+        &[
+            "log",
+            "--raw",
+            "--no-abbrev",
+            "--format=%H%x00%an%x00%at%x00%B",
+        ],
+        &dir,
+    );
+    println!(
+        "  git log --raw                    {:>8.1} ms",
+        common::ms(base)
+    );
+    let newest = commits.first().copied().unwrap_or("HEAD");
+    let cases: [(&str, Vec<&str>); 3] = [
+        ("gtm-tui cell (whole cell history)", vec!["cell", newest]),
+        ("gtm-tui log (streamed)", vec!["log"]),
+        ("gtm-tui files (one pair, diffed)", vec!["files", newest]),
+    ];
+    for (name, args) in cases {
+        let (t, peak) = run(3, bin, &args, &dir);
+        println!(
+            "  {name:<34} {:>8.1} ms  peak {:>5.0} MB",
+            common::ms(t),
+            peak as f64 / 1e6
+        );
+    }
+    let has_nbdiff = Command::new("nbdiff")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_nbdiff {
+        println!("  nbdiff not installed: `pip install nbdime` to compare");
+        return;
+    }
+    let pair = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("bench-data")
+        .join("pair");
+    std::fs::create_dir_all(&pair).unwrap();
+    let (a, b) = (pair.join("old.ipynb"), pair.join("new.ipynb"));
+    std::fs::write(&a, git_out(&dir, &["show", &format!("{newest}~1:{path}")])).unwrap();
+    std::fs::write(&b, git_out(&dir, &["show", &format!("{newest}:{path}")])).unwrap();
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    for (name, args) in [
+        ("nbdiff (whole notebooks)", vec![a, b]),
+        ("nbdiff -s (sources only)", vec!["-s", a, b]),
+    ] {
+        let (t, peak) = run(3, Path::new("nbdiff"), &args, &pair);
+        println!(
+            "  {name:<34} {:>8.1} ms  peak {:>5.0} MB",
+            common::ms(t),
+            peak as f64 / 1e6
+        );
+    }
+}
+
 /// Runs a command to /dev/null: the best wall time of `n` and the highest peak memory.
 fn run(n: usize, program: &Path, args: &[&str], dir: &Path) -> (Duration, u64) {
     let runs: Vec<(Duration, u64)> = (0..n)
@@ -73,9 +189,13 @@ fn run(n: usize, program: &Path, args: &[&str], dir: &Path) -> (Duration, u64) {
 }
 
 fn main() {
+    let bin = Path::new(env!("CARGO_BIN_EXE_gtm-tui"));
+    big(bin);
+    if std::env::var_os("GTM_NB_BIG_ONLY").is_some() {
+        return;
+    }
     let n = commits();
     let dir = repository(n);
-    let bin = Path::new(env!("CARGO_BIN_EXE_gtm-tui"));
     let git = Path::new("git");
     let size: u64 = std::fs::read_dir(dir.join(".git/objects/pack"))
         .unwrap()

@@ -3,6 +3,7 @@
 mod branches;
 mod idtable;
 mod notebooks;
+pub mod pack;
 mod rows;
 mod store;
 mod view;
@@ -102,6 +103,9 @@ pub struct Project {
     pub name: String,
     /// The repository's directory (work tree, or the git dir when bare).
     pub path: PathBuf,
+    /// The pack reader that keeps delta bases (see `pack.rs`), opened on the first blob read;
+    /// `None` inside when there are no packs it reads.
+    packs: std::sync::OnceLock<Option<std::sync::Mutex<pack::Packs>>>,
 }
 
 /// The records a background walk has read and not yet sent.
@@ -205,6 +209,7 @@ impl Project {
             tip,
             name,
             path: root,
+            packs: std::sync::OnceLock::new(),
         })
     }
 
@@ -242,6 +247,7 @@ impl Project {
             tip: self.tip,
             name: self.name.clone(),
             path: self.path.clone(),
+            packs: std::sync::OnceLock::new(),
         })
     }
 
@@ -335,8 +341,18 @@ impl Project {
         (entry.kind() == Some(git2::ObjectType::Blob)).then(|| entry.id())
     }
 
-    /// A blob's bytes.
+    /// A blob's bytes: from the packs with their delta bases kept, else (a loose object, an
+    /// alternate, anything the pack reader does not know) from libgit2.
     pub fn blob(&self, id: Oid) -> Option<Vec<u8>> {
+        let packs = self
+            .packs
+            .get_or_init(|| pack::Packs::open(self.repo.commondir()).map(std::sync::Mutex::new));
+        if let Some(m) = packs
+            && let Ok(mut packs) = m.lock()
+            && let Some(b) = packs.blob(id)
+        {
+            return Some(b);
+        }
         self.repo.find_blob(id).ok().map(|b| b.content().to_vec())
     }
 

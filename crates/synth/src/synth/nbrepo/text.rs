@@ -331,7 +331,10 @@ pub(super) fn run(
         outs.retain(|o| !matches!(o, Output::Result(_)));
     }
     if cell.plot {
-        outs.push(Output::Image(figure_b64(hash(&cell.source) ^ seed, figure_px)));
+        outs.push(Output::Image(figure_b64(
+            hash(&cell.source) ^ seed,
+            figure_px,
+        )));
     }
     // Setup cells that fail are fixed before anything is saved; later ones
     // stay broken until their next run.
