@@ -573,7 +573,8 @@ fn large_binary_malformed_moved_and_unlinked_files() {
         files::file_diff(&p, big),
         FileDiff::TooLarge {
             old_size: None,
-            new_size: big.new_size
+            new_size: big.new_size,
+            limit: MAX_DIFF_BYTES,
         }
     );
     let parquet = by_path["output/model.parquet"];

@@ -523,3 +523,33 @@ fn files_diffs_every_file_a_commit_changed() {
     let (_, out, _) = gtm(&["files", &ids[3].to_string(), p]);
     assert!(out.contains("R  eda.ipynb → notebooks/eda.ipynb"), "{out}");
 }
+
+#[test]
+fn a_notebook_of_megabytes_of_pictures_is_compared_cell_by_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let picture = |seed: u8| {
+        let b64: String = (0..3_000_000u32)
+            .map(|i| char::from(b"ABCDEFGHIJKLMNOP"[((i ^ u32::from(seed)) % 16) as usize]))
+            .collect();
+        json!([{"output_type": "display_data", "metadata": {}, "data": {"image/png": b64}}])
+    };
+    let ids = repo(
+        dir.path(),
+        &[
+            (
+                &[("plots.ipynb", nb(&[("plot(1)", Some(1), picture(1))]))],
+                "Plot",
+            ),
+            (
+                &[("plots.ipynb", nb(&[("plot(2)", Some(2), picture(2))]))],
+                "Plot again",
+            ),
+        ],
+    );
+    let p = dir.path().to_str().unwrap();
+    let (code, out, err) = gtm(&["files", &ids[1].to_string(), "--unified", p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("notebook, 1 cell modified"), "{out}");
+    assert!(out.contains("+ plot(2)"), "{out}");
+    assert!(!out.contains("too large"), "{out}");
+}

@@ -10,7 +10,7 @@ use crate::commands::CommandError;
 use crate::diff::TextDiff;
 use crate::files::{
     CellChange, CellKind, CellStatus, ChangeSource, Changes, FileChange, FileDiff, FilesError,
-    MAX_DIFF_BYTES, OutputsSummary, changes, file_diff, is_file_record, new_text, old_text,
+    OutputsSummary, changes, file_diff, is_file_record, new_text, old_text,
 };
 use crate::render::diff::{DiffStyles, side_by_side, to_ansi, to_plain, unified};
 use crate::render::files::{
@@ -313,11 +313,15 @@ fn print_file(
             new_size,
             kind,
         } => writeln!(out, "{head}: {kind}, {}", sizes(*old_size, *new_size))?,
-        FileDiff::TooLarge { old_size, new_size } => writeln!(
+        FileDiff::TooLarge {
+            old_size,
+            new_size,
+            limit,
+        } => writeln!(
             out,
             "{head}: too large to compare ({}; the limit is {} a side)",
             sizes(*old_size, *new_size),
-            human(MAX_DIFF_BYTES)
+            human(*limit)
         )?,
         FileDiff::Unreadable { reason } => {
             writeln!(out, "{head}: cannot read it: {}", clean(reason))?
@@ -498,9 +502,7 @@ fn diff_out(d: &FileDiff) -> DiffOut<'_> {
             removed: diff.stats.removed,
         },
         FileDiff::Binary { kind, .. } => DiffOut::Binary { type_name: kind },
-        FileDiff::TooLarge { .. } => DiffOut::TooLarge {
-            limit: MAX_DIFF_BYTES,
-        },
+        FileDiff::TooLarge { limit, .. } => DiffOut::TooLarge { limit: *limit },
         FileDiff::Unreadable { reason } => DiffOut::Unreadable { reason },
         FileDiff::Notebook(cells) => {
             let n = |s: CellStatus| cells.iter().filter(|c| c.status == s).count();

@@ -28,6 +28,19 @@ pub use notebook::{
 /// megabytes of data is slow and unreadable, so [`FileDiff::TooLarge`] gives their sizes.
 pub const MAX_DIFF_BYTES: u64 = 2 * 1024 * 1024;
 
+/// Notebooks are compared cell by cell, sources diffed and outputs only fingerprinted, so one
+/// with 50 MB of pictures costs what its code does: they are read up to this size a side.
+pub const MAX_NOTEBOOK_DIFF_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The size past which a side of `change` is not read.
+pub fn diff_limit(change: &FileChange) -> u64 {
+    if change.is_notebook() {
+        MAX_NOTEBOOK_DIFF_BYTES
+    } else {
+        MAX_DIFF_BYTES
+    }
+}
+
 /// The client's activity log directory: changed with every record, never the user's change.
 pub const ACTIVITY_DIR: &str = ".gigantum/activity/";
 
@@ -468,6 +481,8 @@ pub enum FileDiff {
     TooLarge {
         old_size: Option<u64>,
         new_size: Option<u64>,
+        /// The size a side may have ([`diff_limit`]).
+        limit: u64,
     },
     /// A blob the change names is missing from the repository (a partial clone, damage).
     Unreadable { reason: String },
@@ -475,12 +490,14 @@ pub enum FileDiff {
 
 /// The difference of one changed file. Never fails: what cannot be diffed is summarised.
 pub fn file_diff(project: &Project, change: &FileChange) -> FileDiff {
-    let too_large = |s: Option<u64>| s.is_some_and(|s| s > MAX_DIFF_BYTES);
+    let limit = diff_limit(change);
+    let too_large = |s: Option<u64>| s.is_some_and(|s| s > limit);
     let large = too_large(change.old_size) || too_large(change.new_size);
     if large && !change.binary {
         return FileDiff::TooLarge {
             old_size: change.old_size,
             new_size: change.new_size,
+            limit,
         };
     }
     let binary = |kind: String| FileDiff::Binary {

@@ -12,7 +12,7 @@ use super::views::{Look, plain};
 use crate::columns::truncate_mark;
 use crate::diff::TextDiff;
 use crate::files::notebook::CellStatus;
-use crate::files::{ChangeStatus, FileDiff, MAX_DIFF_BYTES};
+use crate::files::{ChangeStatus, FileDiff};
 use crate::render::diff::{side_by_side, unified};
 use crate::render::files::{cell_counts, cell_heading, line_counts, listed_path, sizes};
 use crate::render::highlight::StyledLine;
@@ -147,10 +147,14 @@ fn file_lines(
             new_size,
             kind,
         } => out.push(heading(format!("{kind}, {}", sizes(*old_size, *new_size)))),
-        FileDiff::TooLarge { old_size, new_size } => out.push(heading(format!(
+        FileDiff::TooLarge {
+            old_size,
+            new_size,
+            limit,
+        } => out.push(heading(format!(
             "too large to compare here ({}; the limit is {} a side)",
             sizes(*old_size, *new_size),
-            human(MAX_DIFF_BYTES)
+            human(*limit)
         ))),
         FileDiff::Unreadable { reason } => out.push(Line::from(Span::styled(
             format!("cannot read it: {reason}"),
