@@ -463,7 +463,8 @@ pub fn stuck(
         writeln!(out, "{}", crate::render::nbinsights::no_hot_spots())?;
     }
     for s in &spots {
-        let newest = s.entries.first().copied().unwrap_or(0);
+        // The entries are oldest first: the last is the newest revision.
+        let newest = s.entries.last().copied().unwrap_or(0);
         let gist = nbhistory::insights::cell_gist(project, &history, newest, s.cell);
         writeln!(
             out,

@@ -50,14 +50,17 @@ pub fn stats_text(s: &NbStats, gist: &dyn Fn(usize, u32) -> CellGist, look: Insi
     for (who, n) in &s.authors {
         line(format!("  {:>6}  {}", n, sanitize::line(who)));
     }
-    line(
-        "\nNotebooks                                 versions authors  +cells  -cells  edits"
-            .into(),
-    );
+    // The path gives up columns to fit; the counts take 40.
+    let name_w = look.width.saturating_sub(42).clamp(16, 40);
+    line(String::new());
+    line(format!(
+        "  {:<name_w$} {:>8} {:>7} {:>7} {:>7} {:>6}",
+        "Notebooks", "versions", "authors", "+cells", "-cells", "edits"
+    ));
     for nb in &s.notebooks {
         line(format!(
-            "  {:<40} {:>6} {:>7} {:>7} {:>7} {:>6}",
-            gtm_core::columns::truncate(&sanitize::line(&nb.path), 40),
+            "  {:<name_w$} {:>8} {:>7} {:>7} {:>7} {:>6}",
+            gtm_core::columns::truncate(&sanitize::line(&nb.path), name_w),
             nb.versions,
             nb.authors,
             nb.cells_added,
