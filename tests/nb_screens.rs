@@ -527,3 +527,36 @@ fn nb_insights_tabs_and_enter_opens_the_hot_spots_cell() {
     press(&mut app, &project, Action::Quit);
     assert!(app.screen.is_none());
 }
+
+#[test]
+fn nb_screens_show_nothing_from_the_repository_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write_hostile(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    built(&mut app, &project);
+    let clean = |screen: &str| {
+        assert!(!screen.contains('\u{1b}'), "{screen}");
+        assert!(!screen.contains('\u{7}'), "{screen}");
+        assert!(!screen.contains('\u{9b}'), "{screen}");
+    };
+    press(&mut app, &project, Action::Environment);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = draw(&mut app, w, h);
+        assert!(screen.contains("requirements.txt"), "{screen}");
+        assert!(screen.contains("numpy"), "{screen}");
+        assert!(screen.contains("sci  ^[[8mpy"), "{screen}");
+        assert!(screen.contains("^["), "{screen}");
+        clean(&screen);
+    }
+    press(&mut app, &project, Action::Back);
+    press(&mut app, &project, Action::Insights);
+    for tab in [Action::Down, Action::FocusNext] {
+        press(&mut app, &project, tab);
+        for (w, h) in [(80, 24), (120, 40)] {
+            let screen = draw(&mut app, w, h);
+            clean(&screen);
+        }
+    }
+}
