@@ -288,6 +288,13 @@ impl NbApp {
         let a = super::views::areas(size, super::app::Split::Auto);
         self.list_height = usize::from(a.timeline.height.saturating_sub(2)).max(1);
         self.pane_height = usize::from(a.detail.height.saturating_sub(2)).max(1);
+        // A screen takes all but the status bar, its pane's border aside.
+        let screen = usize::from(size.height.saturating_sub(3)).max(1);
+        match &mut self.screen {
+            Some(NbScreen::Env(s)) => s.pane.height = screen,
+            Some(NbScreen::Insights(s)) => s.pane.height = screen,
+            None => {}
+        }
         self.scroll_into_view();
     }
 
