@@ -340,6 +340,13 @@ fn env_lines(look: &Look<'_>, s: &EnvScreen, view: &EnvView) -> Vec<Line<'static
             d,
         );
     }
+    if view.changed.is_none() && view.declared.as_ref().is_ok_and(|d| !d.is_empty()) {
+        out.push(Line::styled(
+            "this commit changed no environment file ([ and ] step to those that did)",
+            t.dim,
+        ));
+        out.push(Line::raw(""));
+    }
     match &view.declared {
         Ok(d) => {
             // The first line is a blank, to set the declarations off from what came before;

@@ -13,9 +13,11 @@ use ratatui::text::Line;
 
 use super::{NbApp, NbEffect, NbScreen};
 use crate::nbhistory::NbHistory;
-use crate::nbhistory::insights::{CellGist, HotSpot, NbStats, cell_gist, hot_spots, stats};
+use crate::nbhistory::insights::{
+    CellGist, HOT_GAP_SECS, HOT_MIN_REVISIONS, HotSpot, NbStats, cell_gist, hot_spots, stats,
+};
 use crate::render::insights::{InsightLook, duration};
-use crate::render::nbinsights::{cell_name, gist_text, no_hot_spots, stats_text};
+use crate::render::nbinsights::{cell_name, gist_text, stats_text};
 use crate::render::sanitize;
 use crate::repo::Project;
 use crate::timefmt;
@@ -232,10 +234,11 @@ pub fn render(look: &Look<'_>, s: &InsightsScreen, f: &mut Frame, body: Rect) {
         Tab::Stuck => {
             let n = data.spots.len();
             let header = format!(
-                "{n} hot spot{} (a cell revised in commits close together) · Enter: history",
-                if n == 1 { "" } else { "s" }
+                "{n} hot spot{} (a cell revised in {HOT_MIN_REVISIONS}+ commits, each within {}h) · \
+                 Enter: history",
+                if n == 1 { "" } else { "s" },
+                HOT_GAP_SECS / 3600
             );
-            let empty = no_hot_spots();
             let item = |k: usize| {
                 let Some(spot) = data.spots.get(k) else {
                     return StuckItem::default();
@@ -255,7 +258,7 @@ pub fn render(look: &Look<'_>, s: &InsightsScreen, f: &mut Frame, body: Rect) {
             };
             StuckList {
                 header: &header,
-                empty: &empty,
+                empty: "nobody got stuck here",
                 count: n,
                 selected: s.selected,
                 item: &item,
