@@ -560,3 +560,43 @@ fn nb_screens_show_nothing_from_the_repository_raw() {
         }
     }
 }
+
+#[test]
+fn nb_env_steps_from_a_row_to_the_nearest_environment_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = synth(dir.path());
+    let history = nbhistory::build(&project).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    // Every row whose commit changed no environment file, `[` and `]` from it.
+    let plain: Vec<usize> = (0..app.rows.len())
+        .filter(|&r| app.rows[r].commit.env_files.is_empty())
+        .collect();
+    assert!(plain.len() > 5);
+    for r in plain {
+        let id = app.rows[r].commit.id;
+        let at = history.commits.iter().position(|c| c.id == id).unwrap();
+        let is_env = |c: &&nbhistory::NbCommit| !c.env_files.is_empty();
+        let older = history.commits[at..].iter().find(is_env).map(|c| c.id);
+        let newer = history.commits[..at]
+            .iter()
+            .rev()
+            .find(is_env)
+            .map(|c| c.id);
+        for (key, want) in [(Action::PrevRun, older), (Action::NextRun, newer)] {
+            app.screen = None;
+            while app.selected != r {
+                let a = if app.selected < r {
+                    Action::Down
+                } else {
+                    Action::Up
+                };
+                press(&mut app, &project, a);
+            }
+            press(&mut app, &project, Action::Environment);
+            press(&mut app, &project, key);
+            let shown = env_screen(&app).at.id;
+            assert_eq!(shown, want.unwrap_or(id), "row {r}, {key:?}");
+        }
+    }
+}
