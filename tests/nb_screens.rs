@@ -600,3 +600,37 @@ fn nb_env_steps_from_a_row_to_the_nearest_environment_commits() {
         }
     }
 }
+
+#[test]
+fn nb_screens_in_ascii_draw_only_ascii_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = synth(dir.path());
+    let (mut app, fx) = loaded(&project, false);
+    app.ascii = true;
+    settle(&mut app, &project, fx);
+    built(&mut app, &project);
+    let row = app
+        .rows
+        .iter()
+        .position(|r| !r.commit.env_files.is_empty())
+        .unwrap();
+    for _ in 0..row {
+        press(&mut app, &project, Action::Down);
+    }
+    press(&mut app, &project, Action::Environment);
+    let env = draw(&mut app, 80, 24);
+    assert!(env.contains("this commit changed"), "{env}");
+    assert!(env.is_ascii(), "{env}");
+    press(&mut app, &project, Action::Back);
+    press(&mut app, &project, Action::Insights);
+    let stuck = draw(&mut app, 80, 24);
+    assert!(stuck.contains("1 hot spot"), "{stuck}");
+    assert!(stuck.is_ascii(), "{stuck}");
+    press(&mut app, &project, Action::FocusNext);
+    // The authors' names are the repository's; the rest is ASCII.
+    let usage = draw(&mut app, 120, 40);
+    assert!(usage.contains("Most revised cells"), "{usage}");
+    for c in ['×', '·', '–', '→', '…', '▁', '█', '│'] {
+        assert!(!usage.contains(c), "{c} in {usage}");
+    }
+}

@@ -76,10 +76,11 @@ pub fn stats_text(s: &NbStats, gist: &dyn Fn(usize, u32) -> CellGist, look: Insi
             continue;
         }
         line(format!("\n{title}"));
+        let times = if look.ascii { "x" } else { "×" };
         for c in list {
             let (hash, first) = gist_text(&gist(c.entry, c.cell));
             line(format!(
-                "  {:>4}×  {} {}  {}  {}",
+                "  {:>4}{times}  {} {}  {}  {}",
                 c.count,
                 sanitize::line(&c.notebook),
                 cell_name(c.cell).unwrap_or_default(),

@@ -188,7 +188,7 @@ impl StuckList<'_> {
     pub fn render(&self, look: &Look<'_>, f: &mut Frame, body: Rect, title: &str) {
         let t = look.theme;
         let ascii = look.ascii;
-        let block = pane_block(look, title.into(), true);
+        let block = pane_block(look, plain(title, ascii), true);
         let inner = block.inner(body);
         f.render_widget(block, body);
         let width = usize::from(inner.width);
@@ -207,7 +207,7 @@ impl StuckList<'_> {
         for k in (top..self.count).take(h) {
             let it = (self.item)(k);
             let head = format!("{:>3}. {}", k + 1, it.head);
-            let when = format!("     {}  ", it.when);
+            let when = format!("     {}  ", plain(&it.when, ascii));
             let rest = width.saturating_sub(unicode_width::UnicodeWidthStr::width(when.as_str()));
             let mut one = Line::styled(truncate_mark(&plain(&head, ascii), width, ascii), t.text);
             let mut two = Line::from(vec![

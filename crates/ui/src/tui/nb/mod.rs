@@ -227,7 +227,7 @@ impl NbApp {
         }
     }
 
-    /// The whole history is built: a cell history waiting for it can be read.
+    /// The whole history is built: a cell history or the insights waiting for it can be read.
     pub fn built(&mut self, result: Result<Arc<NbHistory>, String>) -> Vec<NbEffect> {
         self.history = Some(result);
         let mut fx = self.ask_insights();
