@@ -12,7 +12,7 @@ use gtm_tui::repo::Project;
 use gtm_tui::tui::config::Config;
 use gtm_tui::tui::keymap::Action;
 use gtm_tui::tui::nb::decode::{self, key_of};
-use gtm_tui::tui::nb::{NbApp, NbEffect, NbFocus, view};
+use gtm_tui::tui::nb::{NbApp, NbEffect, NbFocus, NbScreen, envview, insightsview, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -46,6 +46,17 @@ fn settle(app: &mut NbApp, project: &Project, mut fx: Vec<NbEffect>) {
             } => {
                 let r = decode::cell_history(project, &history, number, true).map(Arc::new);
                 app.cell_ready(generation, r);
+            }
+            NbEffect::Env(req) => {
+                let v = envview::prepare(project, &req);
+                app.env_ready(req.generation, Arc::new(v));
+            }
+            NbEffect::Insights {
+                generation,
+                history,
+            } => {
+                let d = insightsview::prepare(project, &history);
+                app.insights_ready(generation, Ok(Arc::new(d)));
             }
             NbEffect::Quit | NbEffect::Suspend => {}
         }
@@ -281,5 +292,345 @@ fn nb_nothing_from_the_repository_reaches_the_terminal_raw() {
             !text.chars().any(|c| c.is_control() && c != '\t'),
             "{text:?}"
         );
+    }
+}
+
+/// A synth repository with environment files and one hot spot: one notebook of four cells
+/// over twenty commits, six of which change requirements.txt, environment.yml or pyproject.toml.
+fn synth(dir: &std::path::Path) -> Project {
+    gtm_tui::synth::NbRepo {
+        seed: 1,
+        commits: 20,
+        notebooks: 1,
+        cells: 4,
+        env_files: true,
+        images: 0.0,
+        ..Default::default()
+    }
+    .write(dir)
+    .unwrap();
+    Project::open(dir, None).unwrap()
+}
+
+fn built(app: &mut NbApp, project: &Project) {
+    let fx = app.built(
+        nbhistory::build(project)
+            .map(Arc::new)
+            .map_err(|e| e.to_string()),
+    );
+    settle(app, project, fx);
+}
+
+fn env_screen(app: &NbApp) -> &envview::EnvScreen {
+    match &app.screen {
+        Some(NbScreen::Env(s)) => s,
+        _ => panic!("the environment screen is not open"),
+    }
+}
+
+fn insights_screen(app: &NbApp) -> &insightsview::InsightsScreen {
+    match &app.screen {
+        Some(NbScreen::Insights(s)) => s,
+        _ => panic!("the insights screen is not open"),
+    }
+}
+
+#[test]
+fn nb_env_screen_at_80x24_and_120x40() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = synth(dir.path());
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let (mut app, fx) = loaded(&project, false);
+        settle(&mut app, &project, fx);
+        // The newest row whose commit changed an environment file as well as the notebook.
+        let row = app
+            .rows
+            .iter()
+            .position(|r| !r.commit.env_files.is_empty())
+            .unwrap();
+        for _ in 0..row {
+            press(&mut app, &project, Action::Down);
+        }
+        press(&mut app, &project, Action::Environment);
+        let screen = draw(&mut app, w, h);
+        assert!(screen.contains("Environment as of"), "{screen}");
+        assert!(screen.contains("this commit changed"), "{screen}");
+        assert!(screen.contains("environment file"), "{screen}");
+        check(&format!("nb_env_{w}x{h}"), &screen);
+    }
+}
+
+#[test]
+fn nb_env_steps_through_environment_commits_and_compares_with_a_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = synth(dir.path());
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    let env: Vec<_> = app.env_commits.iter().map(|(_, c)| c.id).collect();
+    assert_eq!(env.len(), 6, "six commits change an environment file");
+    // From the tip's row, `]` finds no newer change (or the tip is one), `[` the newest one.
+    press(&mut app, &project, Action::Environment);
+    let tip = app.rows[0].commit.id;
+    assert_eq!(env_screen(&app).at.id, tip);
+    let first = if env[0] == tip { 1 } else { 0 };
+    press(&mut app, &project, Action::PrevRun);
+    assert_eq!(env_screen(&app).at.id, env[first]);
+    assert_eq!(env_screen(&app).pos, envview::EnvPos::Env(first));
+    let screen = draw(&mut app, 100, 30);
+    assert!(screen.contains("this commit changed"), "{screen}");
+    // Mark it, step two older, and the screen says what changed since.
+    press(&mut app, &project, Action::Mark);
+    assert_eq!(
+        env_screen(&app).mark.as_ref().map(|m| m.id),
+        Some(env[first])
+    );
+    press(&mut app, &project, Action::PrevRun);
+    press(&mut app, &project, Action::PrevRun);
+    assert_eq!(env_screen(&app).at.id, env[first + 2]);
+    let shown = env_screen(&app).shown.clone().unwrap();
+    assert_eq!(shown.mark, Some(env[first]));
+    assert!(shown.against.as_ref().unwrap().is_ok());
+    let screen = draw(&mut app, 100, 30);
+    assert!(screen.contains("since the marked point"), "{screen}");
+    // m again marks the one shown instead; m on it unmarks.
+    press(&mut app, &project, Action::Mark);
+    assert_eq!(
+        env_screen(&app).mark.as_ref().map(|m| m.id),
+        Some(env[first + 2])
+    );
+    press(&mut app, &project, Action::Mark);
+    assert!(env_screen(&app).mark.is_none());
+    // `[` past the oldest says so and stays.
+    for _ in 0..env.len() {
+        press(&mut app, &project, Action::PrevRun);
+    }
+    assert_eq!(env_screen(&app).at.id, *env.last().unwrap());
+    assert!(
+        app.flash.as_deref().unwrap().contains("no earlier"),
+        "{:?}",
+        app.flash
+    );
+    press(&mut app, &project, Action::NextRun);
+    assert_eq!(env_screen(&app).at.id, env[env.len() - 2]);
+    // A view read for an older request is not shown.
+    let stale = Arc::new(envview::prepare(
+        &project,
+        &envview::EnvRequest {
+            generation: env_screen(&app).generation,
+            at: env[0],
+            parent: None,
+            changed: false,
+            mark: None,
+        },
+    ));
+    app.env_ready(env_screen(&app).generation, stale);
+    let screen = draw(&mut app, 100, 30);
+    assert!(screen.contains("reading the environment files"), "{screen}");
+    press(&mut app, &project, Action::Back);
+    assert!(app.screen.is_none());
+}
+
+#[test]
+fn nb_env_screen_without_environment_files_says_so_in_a_line() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    assert!(app.env_commits.is_empty());
+    press(&mut app, &project, Action::Environment);
+    let screen = draw(&mut app, 80, 24);
+    let lines: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("no environment files at this commit"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{screen}");
+    press(&mut app, &project, Action::NextRun);
+    assert!(
+        app.flash.as_deref().unwrap().contains("no later"),
+        "{:?}",
+        app.flash
+    );
+    press(&mut app, &project, Action::Environment);
+    assert!(app.screen.is_none());
+}
+
+#[test]
+fn nb_insights_stuck_and_usage_at_80x24_and_120x40() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = synth(dir.path());
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let (mut app, fx) = loaded(&project, false);
+        settle(&mut app, &project, fx);
+        // Before the whole history is built the screen waits for it.
+        press(&mut app, &project, Action::Insights);
+        let waiting = draw(&mut app, w, h);
+        assert!(waiting.contains("reading the whole history"), "{waiting}");
+        built(&mut app, &project);
+        let stuck = draw(&mut app, w, h);
+        assert!(stuck.contains("[Stuck]"), "{stuck}");
+        assert!(stuck.contains("1 hot spot "), "{stuck}");
+        assert!(stuck.contains("revisions"), "{stuck}");
+        check(&format!("nb_insights_stuck_{w}x{h}"), &stuck);
+        press(&mut app, &project, Action::FocusNext);
+        let usage = draw(&mut app, w, h);
+        assert!(usage.contains("[Usage]"), "{usage}");
+        assert!(usage.contains("20 commits"), "{usage}");
+        assert!(usage.contains("Commits ("), "{usage}");
+        check(&format!("nb_insights_usage_{w}x{h}"), &usage);
+    }
+}
+
+#[test]
+fn nb_insights_tabs_and_enter_opens_the_hot_spots_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = synth(dir.path());
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    built(&mut app, &project);
+    // Opened after the history is built: asked for at once.
+    let fx = app.action(Action::Insights);
+    assert!(
+        matches!(fx.as_slice(), [NbEffect::Insights { .. }]),
+        "{fx:?}"
+    );
+    settle(&mut app, &project, fx);
+    let s = insights_screen(&app);
+    let data = s.data.clone().unwrap();
+    assert_eq!(
+        data.spots,
+        nbhistory::insights::hot_spots(&nbhistory::build(&project).unwrap())
+    );
+    press(&mut app, &project, Action::FocusNext);
+    assert_eq!(
+        insights_screen(&app).tab,
+        gtm_tui::tui::insights::Tab::Usage
+    );
+    // Enter on the usage tab opens nothing.
+    press(&mut app, &project, Action::Open);
+    assert!(app.cell.is_none());
+    press(&mut app, &project, Action::FocusPrev);
+    assert_eq!(
+        insights_screen(&app).tab,
+        gtm_tui::tui::insights::Tab::Stuck
+    );
+    press(&mut app, &project, Action::Open);
+    let cell = app.cell.as_ref().unwrap();
+    let spot = &data.spots[0];
+    assert_eq!(cell.origin.1, spot.notebook);
+    let screen = draw(&mut app, 100, 30);
+    assert!(screen.contains("versions"), "{screen}");
+    // Back from the cell is back on the insights, and then on the timeline.
+    press(&mut app, &project, Action::Back);
+    assert!(app.cell.is_none());
+    assert!(matches!(app.screen, Some(NbScreen::Insights(_))));
+    press(&mut app, &project, Action::Quit);
+    assert!(app.screen.is_none());
+}
+
+#[test]
+fn nb_screens_show_nothing_from_the_repository_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write_hostile(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    built(&mut app, &project);
+    let clean = |screen: &str| {
+        assert!(!screen.contains('\u{1b}'), "{screen}");
+        assert!(!screen.contains('\u{7}'), "{screen}");
+        assert!(!screen.contains('\u{9b}'), "{screen}");
+    };
+    press(&mut app, &project, Action::Environment);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = draw(&mut app, w, h);
+        assert!(screen.contains("requirements.txt"), "{screen}");
+        assert!(screen.contains("numpy"), "{screen}");
+        assert!(screen.contains("sci  ^[[8mpy"), "{screen}");
+        assert!(screen.contains("^["), "{screen}");
+        clean(&screen);
+    }
+    press(&mut app, &project, Action::Back);
+    press(&mut app, &project, Action::Insights);
+    for tab in [Action::Down, Action::FocusNext] {
+        press(&mut app, &project, tab);
+        for (w, h) in [(80, 24), (120, 40)] {
+            let screen = draw(&mut app, w, h);
+            clean(&screen);
+        }
+    }
+}
+
+#[test]
+fn nb_env_steps_from_a_row_to_the_nearest_environment_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = synth(dir.path());
+    let history = nbhistory::build(&project).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    // Every row whose commit changed no environment file, `[` and `]` from it.
+    let plain: Vec<usize> = (0..app.rows.len())
+        .filter(|&r| app.rows[r].commit.env_files.is_empty())
+        .collect();
+    assert!(plain.len() > 5);
+    for r in plain {
+        let id = app.rows[r].commit.id;
+        let at = history.commits.iter().position(|c| c.id == id).unwrap();
+        let is_env = |c: &&nbhistory::NbCommit| !c.env_files.is_empty();
+        let older = history.commits[at..].iter().find(is_env).map(|c| c.id);
+        let newer = history.commits[..at]
+            .iter()
+            .rev()
+            .find(is_env)
+            .map(|c| c.id);
+        for (key, want) in [(Action::PrevRun, older), (Action::NextRun, newer)] {
+            app.screen = None;
+            while app.selected != r {
+                let a = if app.selected < r {
+                    Action::Down
+                } else {
+                    Action::Up
+                };
+                press(&mut app, &project, a);
+            }
+            press(&mut app, &project, Action::Environment);
+            press(&mut app, &project, key);
+            let shown = env_screen(&app).at.id;
+            assert_eq!(shown, want.unwrap_or(id), "row {r}, {key:?}");
+        }
+    }
+}
+
+#[test]
+fn nb_screens_in_ascii_draw_only_ascii_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = synth(dir.path());
+    let (mut app, fx) = loaded(&project, false);
+    app.ascii = true;
+    settle(&mut app, &project, fx);
+    built(&mut app, &project);
+    let row = app
+        .rows
+        .iter()
+        .position(|r| !r.commit.env_files.is_empty())
+        .unwrap();
+    for _ in 0..row {
+        press(&mut app, &project, Action::Down);
+    }
+    press(&mut app, &project, Action::Environment);
+    let env = draw(&mut app, 80, 24);
+    assert!(env.contains("this commit changed"), "{env}");
+    assert!(env.is_ascii(), "{env}");
+    press(&mut app, &project, Action::Back);
+    press(&mut app, &project, Action::Insights);
+    let stuck = draw(&mut app, 80, 24);
+    assert!(stuck.contains("1 hot spot"), "{stuck}");
+    assert!(stuck.is_ascii(), "{stuck}");
+    press(&mut app, &project, Action::FocusNext);
+    // The authors' names are the repository's; the rest is ASCII.
+    let usage = draw(&mut app, 120, 40);
+    assert!(usage.contains("Most revised cells"), "{usage}");
+    for c in ['×', '·', '–', '→', '…', '▁', '█', '│'] {
+        assert!(!usage.contains(c), "{c} in {usage}");
     }
 }

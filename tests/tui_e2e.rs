@@ -951,6 +951,70 @@ fn notebook_repository_opens_the_notebook_timeline() {
 }
 
 #[test]
+fn notebook_insights_and_environment_screens() {
+    let dir = tempfile::tempdir().unwrap();
+    gtm_tui::synth::NbRepo {
+        seed: 1,
+        commits: 20,
+        notebooks: 1,
+        cells: 4,
+        env_files: true,
+        images: 0.0,
+        ..Default::default()
+    }
+    .write(dir.path())
+    .unwrap();
+    let project = gtm_tui::repo::Project::open(dir.path(), None).unwrap();
+    let history = gtm_tui::nbhistory::build(&project).unwrap();
+    let env: Vec<String> = history
+        .commits
+        .iter()
+        .filter(|c| !c.env_files.is_empty())
+        .map(|c| gtm_tui::repo::short_id(c.id))
+        .collect();
+    let tip = gtm_tui::repo::short_id(project.tip);
+    let mut s = Session::start(dir.path(), &[], 100, 30, &[]);
+    s.wait_for("the timeline", |s| s.contains("Timeline 1/15"));
+    s.send("i");
+    let stuck = s.wait_for("the stuck tab", |s| {
+        s.contains("[Stuck]") && s.contains("1 hot spot ")
+    });
+    assert!(stuck.contains("3 revisions"), "{stuck}");
+    s.send("\t");
+    let usage = s.wait_for("the usage tab", |s| {
+        s.contains("[Usage]") && s.contains("20 commits")
+    });
+    assert!(usage.contains("Most revised cells"), "{usage}");
+    s.send("q");
+    s.wait_for("the timeline again", |s| !s.contains("[Usage]"));
+    s.send("e");
+    s.wait_for("the environment at the tip", |s| {
+        s.contains(&format!("Environment as of {tip}")) && s.contains("environment file")
+    });
+    // `[` to the newest change older than the tip, `]` back to the next newer one.
+    let older = usize::from(env.first() == Some(&tip));
+    s.send("[");
+    let at = s.wait_for("an older change", |s| {
+        s.contains(&format!("Environment as of {}", env[older]))
+    });
+    assert!(at.contains("this commit changed"), "{at}");
+    s.send("]");
+    if older == 0 {
+        s.wait_for("no newer change", |s| {
+            s.contains("no later commit changed an environment file")
+        });
+    } else {
+        s.wait_for("the newer change", |s| {
+            s.contains(&format!("Environment as of {}", env[0]))
+        });
+    }
+    s.send("\x1b");
+    s.wait_for("the timeline after Esc", |s| s.contains("Timeline 1/15"));
+    s.send("q");
+    assert!(s.finish().success());
+}
+
+#[test]
 fn notebook_timeline_in_ascii_without_colour_and_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
     nbrepo::write(dir.path());

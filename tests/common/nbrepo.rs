@@ -139,7 +139,21 @@ pub fn write_hostile(dir: &Path) {
     ];
     commit(
         &repo,
-        &[("evil\u{1b}[31m.ipynb", Some(notebook(&cells)))],
+        &[
+            ("evil\u{1b}[31m.ipynb", Some(notebook(&cells))),
+            (
+                "requirements.txt",
+                Some(
+                    "pan\u{1b}]0;t\u{7}das==1.\u{1b}[2J0\nnumpy>=1\u{9b}\n"
+                        .as_bytes()
+                        .to_vec(),
+                ),
+            ),
+            (
+                "environment.yml",
+                Some(b"name: x\ndependencies:\n  - sci\x1b[8mpy=1.\x07\n".to_vec()),
+            ),
+        ],
         "message \u{1b}]0;title\u{7} here",
         0,
     );

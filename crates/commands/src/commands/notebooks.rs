@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::{CommandError, warn_incomplete};
 use crate::insights::Anonymizer;
-use crate::nbhistory::{self, CellState, NbCommit, NbEntry, UNNUMBERED};
+use crate::nbhistory::{self, CellState, NbCommit, NbEntry};
 use crate::notebook::{self, Cell, Output, Parts};
 use crate::render::{notebooks as phrase, sanitize};
 use crate::repo::{Project, RepoError};
@@ -211,9 +211,7 @@ struct ExportImage {
 }
 
 /// The name a cell has in exports and on screen: `c` and its number.
-pub fn cell_name(number: u32) -> Option<String> {
-    (number != UNNUMBERED).then(|| format!("c{number}"))
-}
+pub use crate::render::nbinsights::cell_name;
 
 /// Every version of every notebook as JSON lines, newest first.
 pub fn export(
@@ -426,52 +424,17 @@ pub fn stats(
         warn_incomplete(&history.stats);
         return Ok(());
     }
-    writeln!(
-        out,
-        "{} commits, {} changing notebooks; {} notebook versions ({} unreadable)",
-        s.commits, s.notebook_commits, s.versions, s.unreadable_versions
-    )?;
-    writeln!(out, "\nAuthors")?;
-    for (who, n) in &s.authors {
-        writeln!(out, "  {:>6}  {}", n, sanitize::line(who))?;
-    }
-    writeln!(
-        out,
-        "\nNotebooks                                 versions authors  +cells  -cells  edits"
-    )?;
-    for nb in &s.notebooks {
-        writeln!(
-            out,
-            "  {:<40} {:>6} {:>7} {:>7} {:>7} {:>6}",
-            crate::columns::truncate(&sanitize::line(&nb.path), 40),
-            nb.versions,
-            nb.authors,
-            nb.cells_added,
-            nb.cells_removed,
-            nb.cells_edited
-        )?;
-    }
-    for (title, list) in [
-        ("Most revised cells", &s.most_revised),
-        ("Outputs changed while the code did not", &s.output_only),
-    ] {
-        if list.is_empty() {
-            continue;
-        }
-        writeln!(out, "\n{title}")?;
-        for c in list {
-            let (hash, gist) = cell_gist(project, &history, c.entry, c.cell);
-            writeln!(
-                out,
-                "  {:>4}×  {} {}  {}  {}",
-                c.count,
-                sanitize::line(&c.notebook),
-                cell_name(c.cell).unwrap_or_default(),
-                hash,
-                gist
-            )?;
-        }
-    }
+    let gist = |entry, cell| nbhistory::insights::cell_gist(project, &history, entry, cell);
+    let text = crate::render::nbinsights::stats_text(
+        &s,
+        &gist,
+        crate::render::insights::InsightLook {
+            json: false,
+            ascii: look.ascii,
+            width: 80,
+        },
+    );
+    out.write_all(text.as_bytes())?;
     warn_incomplete(&history.stats);
     Ok(())
 }
@@ -498,65 +461,18 @@ pub fn stuck(
         return Ok(());
     }
     if spots.is_empty() {
-        writeln!(
-            out,
-            "no hot spots: no cell was revised in {} or more consecutive commits of its notebook \
-             within {} hours of each other",
-            nbhistory::insights::HOT_MIN_REVISIONS,
-            nbhistory::insights::HOT_GAP_SECS / 3600
-        )?;
+        writeln!(out, "{}", crate::render::nbinsights::no_hot_spots())?;
     }
     for s in &spots {
-        let newest = s.entries.first().copied().unwrap_or(0);
-        let (hash, gist) = cell_gist(project, &history, newest, s.cell);
+        // The entries are oldest first: the last is the newest revision.
+        let newest = s.entries.last().copied().unwrap_or(0);
+        let gist = nbhistory::insights::cell_gist(project, &history, newest, s.cell);
         writeln!(
             out,
-            "{} {}  {} revisions  {} – {}  last {}  {}",
-            sanitize::line(&s.notebook),
-            cell_name(s.cell).unwrap_or_default(),
-            s.entries.len(),
-            timefmt::local_minutes(s.first),
-            timefmt::local_minutes(s.last),
-            hash,
-            gist
+            "{}",
+            crate::render::nbinsights::hot_spot_line(s, &gist)
         )?;
     }
     warn_incomplete(&history.stats);
     Ok(())
-}
-
-/// A cell's version at an entry: the commit's short hash and the source's first line.
-fn cell_gist(
-    project: &Project,
-    h: &nbhistory::NbHistory,
-    entry: usize,
-    cell: u32,
-) -> (String, String) {
-    let Some(e) = h.entries.get(entry) else {
-        return (String::new(), String::new());
-    };
-    let hash = h
-        .commit_of(e)
-        .map(|c| crate::repo::short_id(c.id))
-        .unwrap_or_default();
-    let source = e
-        .cells
-        .iter()
-        .position(|c| c.cell == cell)
-        .and_then(|i| {
-            let bytes = project.blob(e.blob?)?;
-            let nb = notebook::read(&bytes, Parts::Sources).ok()?;
-            nb.cells.into_iter().nth(i)
-        })
-        .map(|c| {
-            let first = c
-                .source
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("")
-                .to_string();
-            crate::columns::truncate(&sanitize::line(first.trim()), 50)
-        })
-        .unwrap_or_default();
-    (hash, source)
 }

@@ -4,9 +4,13 @@
 
 use std::collections::BTreeMap;
 
+use git2::Oid;
 use serde::Serialize;
 
 use super::{CellState, NbHistory};
+use crate::insights::stats::{DayCount, day_of};
+use crate::notebook::{self, Parts};
+use crate::repo::Project;
 
 /// A hot spot needs this many consecutive revisions of one cell…
 pub const HOT_MIN_REVISIONS: usize = 3;
@@ -23,6 +27,9 @@ pub struct NbStats {
     pub unreadable_versions: usize,
     /// Author and commits, most first.
     pub authors: Vec<(String, usize)>,
+    /// Commits per day (on the committer's clock), on days with any, oldest first: `records`
+    /// counts commits here, so that the activity figures' sparkline draws both.
+    pub per_day: Vec<DayCount>,
     pub notebooks: Vec<NotebookStats>,
     /// Cells by edits, most first (at most 10).
     pub most_revised: Vec<CellStats>,
@@ -76,9 +83,15 @@ pub fn stats(h: &NbHistory) -> NbStats {
         ..NbStats::default()
     };
     let mut authors: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut per_day: BTreeMap<String, usize> = BTreeMap::new();
     for c in &h.commits {
         *authors.entry(c.author.as_str()).or_default() += 1;
+        *per_day.entry(day_of(c.time, c.tz_minutes)).or_default() += 1;
     }
+    out.per_day = per_day
+        .into_iter()
+        .map(|(day, records)| DayCount { day, records })
+        .collect();
     out.authors = authors
         .into_iter()
         .map(|(a, n)| (a.to_string(), n))
@@ -147,6 +160,41 @@ pub fn stats(h: &NbHistory) -> NbStats {
     out.most_revised = count(&|c| c.state == CellState::Modified);
     out.output_only = count(&|c| c.state != CellState::Modified && c.outputs_changed);
     out
+}
+
+/// A cell as one version has it, for a line about it: that version's commit and the first
+/// line of the cell's source that is not blank (raw: the reader sanitises it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CellGist {
+    pub commit: Option<Oid>,
+    pub first_line: String,
+}
+
+/// The gist of cell `cell` in entry `entry` (an unreadable version gives an empty line).
+pub fn cell_gist(project: &Project, h: &NbHistory, entry: usize, cell: u32) -> CellGist {
+    let Some(e) = h.entries.get(entry) else {
+        return CellGist::default();
+    };
+    let first_line = e
+        .cells
+        .iter()
+        .position(|c| c.cell == cell)
+        .and_then(|i| {
+            let bytes = project.blob(e.blob?)?;
+            let nb = notebook::read(&bytes, Parts::Sources).ok()?;
+            nb.cells.into_iter().nth(i)
+        })
+        .and_then(|c| {
+            c.source
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .map(|l| l.trim().to_string())
+        })
+        .unwrap_or_default();
+    CellGist {
+        commit: h.commit_of(e).map(|c| c.id),
+        first_line,
+    }
 }
 
 /// Cells revised in at least [`HOT_MIN_REVISIONS`] consecutive versions of their notebook,

@@ -1,7 +1,7 @@
 //! Usage figures and retry streaks as text a person reads at 80 columns:
 //! `gtm-tui stats` and `stuck` and the TUI's insights screen say the same.
 
-use crate::insights::stats::{SITTING_GAP, Stats, day_number};
+use crate::insights::stats::{DayCount, SITTING_GAP, Stats, day_number};
 use crate::render::numbers::thousands;
 use crate::timefmt;
 
@@ -97,47 +97,35 @@ fn sparkline(values: &[usize], g: &Glyphs) -> String {
         .collect()
 }
 
-/// The text form of [`Stats`].
-pub fn render_stats(s: &Stats, name: &str, look: InsightLook) -> String {
-    let g = Glyphs::new(look.ascii);
-    let width = look.width.clamp(40, 100);
-    let mut o = String::new();
-    let mut line = |text: String| {
-        o.push_str(text.trim_end());
-        o.push('\n');
-    };
-    let days: Vec<(i64, usize)> = s
-        .per_day
+/// The span of `per_day` (`2019-03-04 – 2019-05-01: 59 days, 12 with activity`) and its
+/// sparkline, headed with `title` and the busiest day in `noun`: the activity figures and the
+/// notebook figures draw their days with it. `None` without a day.
+pub fn day_lines(
+    per_day: &[DayCount],
+    title: &str,
+    noun: &str,
+    width: usize,
+    g: &Glyphs,
+) -> Option<(String, Vec<String>)> {
+    let days: Vec<(i64, usize)> = per_day
         .iter()
         .filter_map(|d| Some((day_number(&d.day)?, d.records)))
         .collect();
-    let (Some(first), Some(last)) = (s.per_day.first(), s.per_day.last()) else {
-        line(format!("{name}: no records"));
-        return o;
-    };
+    let (first, last) = (per_day.first()?, per_day.last()?);
     let span_days = match (days.first(), days.last()) {
         (Some(a), Some(b)) => (b.0 - a.0 + 1).max(1),
         _ => 1,
     };
-    line(format!(
-        "{name}: {} record{} by {} author{}",
-        thousands(s.records),
-        plural(s.records),
-        s.authors.len(),
-        plural(s.authors.len())
-    ));
-    line(format!(
+    let span = format!(
         "{} {} {}: {} day{}, {} with activity",
         first.day,
         g.dash,
         last.day,
         span_days,
         plural(span_days as usize),
-        s.per_day.len()
-    ));
-
-    // Activity: one sparkline over the whole span, days summed per column.
-    line(String::new());
+        per_day.len()
+    );
+    // One sparkline over the whole span, days summed per column.
     let cols = (width - 4).min(span_days as usize).max(1);
     let per_col = (span_days as usize).div_ceil(cols);
     let cols = (span_days as usize).div_ceil(per_col);
@@ -150,8 +138,7 @@ pub fn render_stats(s: &Stats, name: &str, look: InsightLook) -> String {
             }
         }
     }
-    let busiest = s
-        .per_day
+    let busiest = per_day
         .iter()
         .max_by(|a, b| a.records.cmp(&b.records).then(b.day.cmp(&a.day)));
     let unit = if per_col == 1 {
@@ -159,15 +146,45 @@ pub fn render_stats(s: &Stats, name: &str, look: InsightLook) -> String {
     } else {
         format!("one column = {per_col} days")
     };
-    line(format!(
-        "Activity ({unit}; busiest {} with {} records)",
-        busiest.map_or("", |d| d.day.as_str()),
-        busiest.map_or(0, |d| d.records)
-    ));
-    line(format!("  {}", sparkline(&buckets, &g)));
+    let mut lines = vec![
+        format!(
+            "{title} ({unit}; busiest {} with {} {noun})",
+            busiest.map_or("", |d| d.day.as_str()),
+            busiest.map_or(0, |d| d.records)
+        ),
+        format!("  {}", sparkline(&buckets, g)),
+    ];
     let gap = cols.saturating_sub(first.day.len() + last.day.len());
     if cols > first.day.len() + last.day.len() {
-        line(format!("  {}{}{}", first.day, " ".repeat(gap), last.day));
+        lines.push(format!("  {}{}{}", first.day, " ".repeat(gap), last.day));
+    }
+    Some((span, lines))
+}
+
+/// The text form of [`Stats`].
+pub fn render_stats(s: &Stats, name: &str, look: InsightLook) -> String {
+    let g = Glyphs::new(look.ascii);
+    let width = look.width.clamp(40, 100);
+    let mut o = String::new();
+    let mut line = |text: String| {
+        o.push_str(text.trim_end());
+        o.push('\n');
+    };
+    let Some((span, activity)) = day_lines(&s.per_day, "Activity", "records", width, &g) else {
+        line(format!("{name}: no records"));
+        return o;
+    };
+    line(format!(
+        "{name}: {} record{} by {} author{}",
+        thousands(s.records),
+        plural(s.records),
+        s.authors.len(),
+        plural(s.authors.len())
+    ));
+    line(span);
+    line(String::new());
+    for l in activity {
+        line(l);
     }
 
     // Record types.

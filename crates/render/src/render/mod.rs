@@ -11,6 +11,8 @@ pub mod highlight;
 pub mod image;
 pub mod insights;
 pub mod markdown;
+pub mod nbenv;
+pub mod nbinsights;
 pub mod notebooks;
 pub mod numbers;
 pub mod palette;

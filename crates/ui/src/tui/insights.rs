@@ -156,14 +156,80 @@ pub fn prepare(project: &Project, rows: &Rows, cache: &lineage::CachePolicy) -> 
     }
 }
 
+/// The tabs as the title shows them, the chosen one in brackets.
+pub fn tabs_title(tab: Tab) -> &'static str {
+    match tab {
+        Tab::Stuck => " [Stuck] · Usage ",
+        Tab::Usage => " Stuck · [Usage] ",
+    }
+}
+
+/// One entry of a stuck tab, drawn on two lines: what and how long, then when and the code.
+#[derive(Debug, Clone, Default)]
+pub struct StuckItem {
+    pub head: String,
+    pub when: String,
+    /// The telling line of the cell's code.
+    pub code: String,
+}
+
+/// A stuck tab: a header, then the entries (only those on screen are asked of `item`), the
+/// selected one highlighted and kept in view. The activity and the notebook insights share it.
+pub struct StuckList<'a> {
+    pub header: &'a str,
+    /// Said when there is no entry.
+    pub empty: &'a str,
+    pub count: usize,
+    pub selected: usize,
+    pub item: &'a dyn Fn(usize) -> StuckItem,
+}
+
+impl StuckList<'_> {
+    pub fn render(&self, look: &Look<'_>, f: &mut Frame, body: Rect, title: &str) {
+        let t = look.theme;
+        let ascii = look.ascii;
+        let block = pane_block(look, plain(title, ascii), true);
+        let inner = block.inner(body);
+        f.render_widget(block, body);
+        let width = usize::from(inner.width);
+        let mut lines = vec![
+            Line::styled(
+                truncate_mark(&plain(self.header, ascii), width, ascii),
+                t.dim,
+            ),
+            Line::raw(""),
+        ];
+        if self.count == 0 {
+            lines.push(Line::styled(plain(self.empty, ascii), t.dim));
+        }
+        let h = (usize::from(inner.height).saturating_sub(2) / 2).max(1);
+        let top = self.selected.saturating_sub(h.saturating_sub(1));
+        for k in (top..self.count).take(h) {
+            let it = (self.item)(k);
+            let head = format!("{:>3}. {}", k + 1, it.head);
+            let when = format!("     {}  ", plain(&it.when, ascii));
+            let rest = width.saturating_sub(unicode_width::UnicodeWidthStr::width(when.as_str()));
+            let mut one = Line::styled(truncate_mark(&plain(&head, ascii), width, ascii), t.text);
+            let mut two = Line::from(vec![
+                Span::styled(when, t.dim),
+                Span::styled(truncate_mark(&it.code, rest, ascii), t.code),
+            ]);
+            if k == self.selected {
+                one = one.style(t.selected);
+                two = two.style(t.selected);
+            }
+            lines.push(one);
+            lines.push(two);
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
 /// Draws the screen; the usage figures are headed with `project`.
 pub fn render(look: &Look<'_>, screen: &InsightsScreen, project: &str, f: &mut Frame, body: Rect) {
     let t = look.theme;
     let ascii = look.ascii;
-    let tabs = match screen.tab {
-        Tab::Stuck => " [Stuck] · Usage ",
-        Tab::Usage => " Stuck · [Usage] ",
-    };
+    let tabs = tabs_title(screen.tab);
     let Some(data) = &screen.data else {
         screen.pane.render(
             look,
@@ -201,36 +267,15 @@ pub fn render(look: &Look<'_>, screen: &InsightsScreen, project: &str, f: &mut F
             );
         }
         Tab::Stuck => {
-            let block = pane_block(look, tabs.into(), true);
-            let inner = block.inner(body);
-            f.render_widget(block, body);
-            let mut lines = vec![
-                Line::styled(
-                    plain(
-                        &format!(
-                            "{} retry streak{} (one cell re-run with small edits) · Enter: history",
-                            data.streaks.len(),
-                            if data.streaks.len() == 1 { "" } else { "s" }
-                        ),
-                        ascii,
-                    ),
-                    t.dim,
-                ),
-                Line::raw(""),
-            ];
-            if data.streaks.is_empty() {
-                lines.push(Line::styled("nobody got stuck here", t.dim));
-            }
-            // Two lines a streak: what and how long, then when and the code.
-            let h = (usize::from(inner.height).saturating_sub(2) / 2).max(1);
-            let top = screen.selected.saturating_sub(h.saturating_sub(1));
-            let width = usize::from(inner.width);
-            for (k, s) in data.streaks.iter().enumerate().skip(top).take(h) {
-                let first_line = data
-                    .last_runs
-                    .get(k)
-                    .map_or("", |r| r.gist.as_str())
-                    .to_string();
+            let header = format!(
+                "{} retry streak{} (one cell re-run with small edits) · Enter: history",
+                data.streaks.len(),
+                if data.streaks.len() == 1 { "" } else { "s" }
+            );
+            let item = |k: usize| {
+                let Some(s) = data.streaks.get(k) else {
+                    return StuckItem::default();
+                };
                 let mut facts = format!(
                     "{} runs, {} edit{}",
                     s.runs(),
@@ -243,29 +288,24 @@ pub fn render(look: &Look<'_>, screen: &InsightsScreen, project: &str, f: &mut F
                 if s.unrecorded > 0 {
                     facts.push_str(&format!(", {} unrecorded", s.unrecorded));
                 }
-                let head = format!(
-                    "{:>3}. {} · {facts} · {}",
-                    k + 1,
-                    s.cell_id,
-                    duration(s.span())
-                );
-                let when = format!("     {}  ", timefmt::local_minutes(s.first));
-                let rest =
-                    width.saturating_sub(unicode_width::UnicodeWidthStr::width(when.as_str()));
-                let mut one =
-                    Line::styled(truncate_mark(&plain(&head, ascii), width, ascii), t.text);
-                let mut two = Line::from(vec![
-                    Span::styled(when, t.dim),
-                    Span::styled(truncate_mark(&first_line, rest, ascii), t.code),
-                ]);
-                if k == screen.selected {
-                    one = one.style(t.selected);
-                    two = two.style(t.selected);
+                StuckItem {
+                    head: format!("{} · {facts} · {}", s.cell_id, duration(s.span())),
+                    when: timefmt::local_minutes(s.first),
+                    code: data
+                        .last_runs
+                        .get(k)
+                        .map_or("", |r| r.gist.as_str())
+                        .to_string(),
                 }
-                lines.push(one);
-                lines.push(two);
-            }
-            f.render_widget(Paragraph::new(lines), inner);
+            };
+            let list = StuckList {
+                header: &header,
+                empty: "nobody got stuck here",
+                count: data.streaks.len(),
+                selected: screen.selected,
+                item: &item,
+            };
+            list.render(look, f, body, tabs);
         }
     }
 }

@@ -8,6 +8,8 @@
 //! [`run`], drawing in [`view`].
 
 pub mod decode;
+pub mod envview;
+pub mod insightsview;
 pub mod view;
 
 use std::cell::RefCell;
@@ -63,6 +65,12 @@ pub struct CellScreen {
     pub scroll: usize,
 }
 
+/// A screen over the timeline (the cell history opens over either).
+pub enum NbScreen {
+    Env(envview::EnvScreen),
+    Insights(insightsview::InsightsScreen),
+}
+
 /// Lines of the record pane as last laid out, with where each cell starts.
 #[derive(Debug, Clone, Default)]
 pub struct Laid {
@@ -81,6 +89,11 @@ pub enum NbEffect {
         number: u32,
         history: Arc<NbHistory>,
     },
+    Env(envview::EnvRequest),
+    Insights {
+        generation: u64,
+        history: Arc<NbHistory>,
+    },
     Quit,
     Suspend,
 }
@@ -96,6 +109,8 @@ pub enum NbMsg {
         generation: u64,
         result: Result<Arc<CellHist>, String>,
     },
+    Env(u64, Arc<envview::EnvView>),
+    Insights(u64, Result<Arc<insightsview::InsightsData>, String>),
 }
 
 pub struct NbApp {
@@ -123,6 +138,10 @@ pub struct NbApp {
     asked: HashSet<DecodeKey>,
     pub history: Option<Result<Arc<NbHistory>, String>>,
     pub cell: Option<CellScreen>,
+    pub screen: Option<NbScreen>,
+    /// The commits that changed an environment file, newest first, each with the number of
+    /// rows before it (where it sits among the rows, for `[`/`]` from a row).
+    pub env_commits: Vec<(usize, Arc<NbCommit>)>,
     generation: u64,
     pub help: bool,
     /// The search being typed, if it is.
@@ -156,6 +175,8 @@ impl NbApp {
             asked: HashSet::new(),
             history: None,
             cell: None,
+            screen: None,
+            env_commits: Vec::new(),
             generation: 0,
             help: false,
             typing: None,
@@ -175,6 +196,10 @@ impl NbApp {
         for (commit, entries) in batch {
             self.commits_seen += 1;
             let commit = Arc::new(commit);
+            if !commit.env_files.is_empty() {
+                self.env_commits
+                    .push((self.rows.len(), Arc::clone(&commit)));
+            }
             if entries.is_empty() {
                 if self.all_commits {
                     self.rows.push(NbRow {
@@ -202,13 +227,16 @@ impl NbApp {
         }
     }
 
-    /// The whole history is built: a cell history waiting for it can be read.
+    /// The whole history is built: a cell history or the insights waiting for it can be read.
     pub fn built(&mut self, result: Result<Arc<NbHistory>, String>) -> Vec<NbEffect> {
         self.history = Some(result);
-        match &self.cell {
-            Some(s) if s.hist.is_none() => self.ask_cell_history(),
-            _ => Vec::new(),
+        let mut fx = self.ask_insights();
+        if let Some(s) = &self.cell
+            && s.hist.is_none()
+        {
+            fx.extend(self.ask_cell_history());
         }
+        fx
     }
 
     pub fn decoded_ready(&mut self, key: DecodeKey, view: Arc<RecordView>) {
@@ -260,6 +288,13 @@ impl NbApp {
         let a = super::views::areas(size, super::app::Split::Auto);
         self.list_height = usize::from(a.timeline.height.saturating_sub(2)).max(1);
         self.pane_height = usize::from(a.detail.height.saturating_sub(2)).max(1);
+        // A screen takes all but the status bar, its pane's border aside.
+        let screen = usize::from(size.height.saturating_sub(3)).max(1);
+        match &mut self.screen {
+            Some(NbScreen::Env(s)) => s.pane.height = screen,
+            Some(NbScreen::Insights(s)) => s.pane.height = screen,
+            None => {}
+        }
         self.scroll_into_view();
     }
 
@@ -349,7 +384,11 @@ impl NbApp {
         if self.cell.is_some() {
             return self.cell_action(action);
         }
-        self.timeline_action(action)
+        match &self.screen {
+            Some(NbScreen::Env(_)) => self.env_action(action),
+            Some(NbScreen::Insights(_)) => self.insights_action(action),
+            None => self.timeline_action(action),
+        }
     }
 
     /// An action on the timeline or the record pane.
@@ -373,6 +412,8 @@ impl NbApp {
                 }
                 Action::Quit => self.focus = NbFocus::Timeline,
                 Action::CellHistory => return self.open_cell(),
+                Action::Environment => return self.open_env(),
+                Action::Insights => return self.open_insights(),
                 Action::Help => self.help = true,
                 _ => {}
             }
@@ -392,6 +433,8 @@ impl NbApp {
                 Vec::new()
             }
             Action::CellHistory => self.open_cell(),
+            Action::Environment => self.open_env(),
+            Action::Insights => self.open_insights(),
             Action::Help => {
                 self.help = true;
                 Vec::new()
@@ -473,6 +516,11 @@ impl NbApp {
         else {
             return Vec::new();
         };
+        self.open_cell_at(origin)
+    }
+
+    /// The history of the cell at `origin` (commit, path, index of the cell there).
+    fn open_cell_at(&mut self, origin: (Oid, String, usize)) -> Vec<NbEffect> {
         self.generation += 1;
         self.cell = Some(CellScreen {
             origin,
@@ -589,6 +637,14 @@ impl NbApp {
                 self.cell_ready(generation, result);
                 Vec::new()
             }
+            NbMsg::Env(generation, view) => {
+                self.env_ready(generation, view);
+                Vec::new()
+            }
+            NbMsg::Insights(generation, data) => {
+                self.insights_ready(generation, data);
+                Vec::new()
+            }
         }
     }
 
@@ -603,6 +659,11 @@ enum Job {
     Cell {
         generation: u64,
         number: u32,
+        history: Arc<NbHistory>,
+    },
+    Env(envview::EnvRequest),
+    Insights {
+        generation: u64,
         history: Arc<NbHistory>,
     },
 }
@@ -669,6 +730,27 @@ fn spawn_decoder(project: Project, jobs: Receiver<Job>, tx: Sender<NbMsg>, dark:
                     .unwrap_or_else(|_| Err("this cell's history could not be read".into()))
                     .map(Arc::new);
                     NbMsg::CellHist { generation, result }
+                }
+                Job::Env(req) => {
+                    let view = crate::contained::catch(|| envview::prepare(&project, &req))
+                        .unwrap_or_else(|_| envview::EnvView {
+                            at: req.at,
+                            mark: req.mark,
+                            declared: Err("the environment files could not be read".into()),
+                            changed: None,
+                            against: None,
+                        });
+                    NbMsg::Env(req.generation, Arc::new(view))
+                }
+                Job::Insights {
+                    generation,
+                    history,
+                } => {
+                    let data =
+                        crate::contained::catch(|| insightsview::prepare(&project, &history))
+                            .map(Arc::new)
+                            .map_err(|_| "the figures could not be worked out".to_string());
+                    NbMsg::Insights(generation, data)
                 }
             };
             if tx.send(msg).is_err() {
@@ -785,6 +867,14 @@ fn do_effect(fx: NbEffect, jobs: &Sender<Job>) {
         } => Job::Cell {
             generation,
             number,
+            history,
+        },
+        NbEffect::Env(req) => Job::Env(req),
+        NbEffect::Insights {
+            generation,
+            history,
+        } => Job::Insights {
+            generation,
             history,
         },
         NbEffect::Quit | NbEffect::Suspend => return,

@@ -12,7 +12,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use super::decode::{CellHist, Piece, RecordView, Tone, key_of};
-use super::{CellScreen, Laid, NbApp, NbFocus, NbRow};
+use super::{CellScreen, Laid, NbApp, NbFocus, NbRow, NbScreen};
 use crate::columns::truncate_mark;
 use crate::diff::{TextDiff, diff_text};
 use crate::render::diff::unified;
@@ -55,6 +55,11 @@ pub fn render(app: &NbApp, f: &mut Frame) {
     let body = Rect::new(0, 0, size.width, a.status.y);
     if let Some(s) = &app.cell {
         render_cell(app, &l, s, f, body);
+    } else if let Some(screen) = &app.screen {
+        match screen {
+            NbScreen::Env(s) => super::envview::render(&l, s, f, body),
+            NbScreen::Insights(s) => super::insightsview::render(&l, s, f, body),
+        }
     } else {
         render_timeline(app, &l, f, a.timeline);
         render_record(app, &l, f, a.detail);
@@ -591,7 +596,7 @@ fn render_status(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
 }
 
 /// The keys this timeline answers to, in the help's order.
-const HELP: [Action; 17] = [
+const HELP: [Action; 20] = [
     Action::Down,
     Action::Up,
     Action::PageDown,
@@ -604,6 +609,9 @@ const HELP: [Action; 17] = [
     Action::CellHistory,
     Action::PrevRun,
     Action::NextRun,
+    Action::Environment,
+    Action::Insights,
+    Action::Mark,
     Action::Search,
     Action::NextMatch,
     Action::PrevMatch,
@@ -614,11 +622,14 @@ const HELP: [Action; 17] = [
 fn help_text(a: Action) -> &'static str {
     match a {
         Action::Open => "Read the selected version's cells",
-        Action::FocusNext => "Switch between the timeline and the cells",
+        Action::FocusNext => "Switch panes (insights: switch tabs)",
         Action::Back => "Go back / quit from the timeline",
         Action::CellHistory => "Every version of the cell (first changed one)",
-        Action::PrevRun => "Cell history: the version before",
-        Action::NextRun => "Cell history: the version after",
+        Action::PrevRun => "Older version (cell) or change (environment)",
+        Action::NextRun => "Newer version (cell) or change (environment)",
+        Action::Environment => "Environment files at the commit, what changed",
+        Action::Insights => "Hot spots and usage figures of the history",
+        Action::Mark => "Mark a commit to compare with (environment)",
         Action::Down => "Move down a row / scroll",
         Action::Up => "Move up a row / scroll",
         other => other.describe(),
