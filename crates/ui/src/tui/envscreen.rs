@@ -188,7 +188,9 @@ pub fn render(look: &Look<'_>, screen: &EnvScreen, loaded: Loaded<'_>, f: &mut F
             .render(look, f, body, &title, true, " reading .gigantum/env…", None);
         return;
     };
-    let build = |width: u16, _unified: bool| env_lines(look, view, loaded, width);
+    // Package names, versions, snippets and errors come from the project's files: every span
+    // goes through the one sanitiser before it is drawn.
+    let build = |width: u16, _unified: bool| clean_lines(env_lines(look, view, loaded, width));
     screen.pane.render(
         look,
         f,
@@ -198,6 +200,21 @@ pub fn render(look: &Look<'_>, screen: &EnvScreen, loaded: Loaded<'_>, f: &mut F
         "",
         Some((key_of(view, 2), &build)),
     );
+}
+
+fn clean_lines(lines: Vec<Line<'static>>) -> Vec<Line<'static>> {
+    lines
+        .into_iter()
+        .map(|mut l| {
+            for span in &mut l.spans {
+                if let std::borrow::Cow::Owned(clean) = crate::render::sanitize::line(&span.content)
+                {
+                    span.content = clean.into();
+                }
+            }
+            l
+        })
+        .collect()
 }
 
 fn env_lines(
