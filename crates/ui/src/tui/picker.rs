@@ -209,3 +209,25 @@ pub fn branch_picker(list: &[crate::repo::BranchInfo], current: &str) -> Picker 
         .collect();
     Picker::new(PickKind::Branch, items)
 }
+
+/// The branch picker for what listing the branches gave, the branch being read marked (`rev`,
+/// or the checked-out branch `head` when `rev` is `HEAD`); else what to say instead. Both
+/// timelines' `b`.
+pub fn branch_choice(
+    result: Result<(Vec<crate::repo::BranchInfo>, Option<String>), String>,
+    rev: &str,
+) -> Result<Picker, String> {
+    match result {
+        Ok((list, _)) if list.is_empty() => {
+            Err("no branches: the history is read from a detached commit".into())
+        }
+        Ok((list, head)) => {
+            let current = match head {
+                Some(h) if rev == "HEAD" => h,
+                _ => rev.to_string(),
+            };
+            Ok(branch_picker(&list, &current))
+        }
+        Err(err) => Err(format!("cannot list branches: {err}")),
+    }
+}
