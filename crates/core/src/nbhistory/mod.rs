@@ -22,7 +22,7 @@ pub use crate::notebook::CellKind;
 use crate::repo::WalkStats;
 
 pub use build::{Compared, UNNUMBERED, build, build_from, build_one, compare};
-pub use stream::{stream, stream_since};
+pub use stream::{Streamed, stream, stream_since};
 
 /// The history of a repository's notebooks.
 #[derive(Debug, Clone, Default)]

@@ -26,6 +26,9 @@ pub fn stream(
     })
 }
 
+/// A commit and its entries, as [`stream`] gives them.
+pub type Streamed = (NbCommit, Vec<NbEntry>);
+
 /// The commits reachable from `new` but not from `old`, newest first, with their entries as
 /// [`stream`] gives them; `None` when `old` is not an ancestor of `new` (a reset or a rebase:
 /// what was read from `old` may be gone). Reads only those commits, however long the history.
@@ -33,7 +36,7 @@ pub fn stream_since(
     project: &Project,
     new: Oid,
     old: Oid,
-) -> Result<Option<Vec<(NbCommit, Vec<NbEntry>)>>, RepoError> {
+) -> Result<Option<Vec<Streamed>>, RepoError> {
     let repo = project.repo();
     if new == old {
         return Ok(Some(Vec::new()));
