@@ -678,7 +678,7 @@ fn nb_branches_picker_reads_the_chosen_branch_in_place() {
         let names: Vec<&str> = p.items.iter().map(|i| i.value.as_str()).collect();
         assert!(names.contains(&"first-try"), "{names:?}");
         check(&format!("nb_branches_{w}x{h}"), &draw(&mut app, w, h));
-        let e = one(typed(&mut app, &project, "/first\r\r"));
+        let e = one(typed(&mut app, &project, "/first\r"));
         assert!(
             matches!(&e, LiveEffect::Open { rev, .. } if rev == "first-try"),
             "{e:?}"

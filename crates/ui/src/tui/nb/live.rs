@@ -43,6 +43,9 @@ pub struct Live {
     pub reselect: Option<(Oid, Option<String>)>,
     /// The history being opened anew, while the rows read before stay on screen.
     pub opening: Option<Opening>,
+    /// What the status bar says while it is read (`reloading…`): it goes when the walk ends,
+    /// unless something else was said meanwhile.
+    pub note: Option<String>,
 }
 
 impl Live {
@@ -154,11 +157,13 @@ impl NbApp {
             rev: rev.to_string(),
             reload,
         });
-        self.flash = Some(if reload {
-            "reloading…".into()
+        let note = if reload {
+            "reloading…".to_string()
         } else {
             format!("reading {}", crate::render::sanitize::line(rev))
-        });
+        };
+        self.flash = Some(note.clone());
+        self.live.note = Some(note);
         vec![NbEffect::Live(LiveEffect::Open {
             load,
             rev: rev.to_string(),
@@ -263,6 +268,14 @@ impl NbApp {
                 NbMsg::Built(_) if self.live.walked != self.live.tip => Vec::new(),
                 NbMsg::WalkDone(r) => {
                     self.live.reselect = None;
+                    if self
+                        .live
+                        .note
+                        .take()
+                        .is_some_and(|n| self.flash.as_ref() == Some(&n))
+                    {
+                        self.flash = None;
+                    }
                     self.handle(NbMsg::WalkDone(r), size)
                 }
                 other => self.handle(other, size),
@@ -284,7 +297,9 @@ impl NbApp {
             }
             LiveMsg::Rewritten { .. } => {
                 let fx = self.begin_open(&self.live.rev.clone(), true);
-                self.flash = Some("the branch was rewritten: reading it again…".into());
+                let note = "the branch was rewritten: reading it again…".to_string();
+                self.flash = Some(note.clone());
+                self.live.note = Some(note);
                 fx
             }
             LiveMsg::Rebuilt { load, tip, result } => {
@@ -330,6 +345,7 @@ impl NbApp {
             }
             Err(err) => {
                 // The rows read before stay, and so does their watcher.
+                self.live.note = None;
                 self.flash = Some(if o.reload {
                     format!("reload failed: {}", crate::render::sanitize::line(&err))
                 } else {
