@@ -313,3 +313,60 @@ pub fn render(
         .block(pane_block(look, " Filter ".into(), true));
     f.render_widget(p, area);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+
+    fn press(edit: &mut FilterEdit, filter: &mut Filter, keys: &str) -> Vec<PanelKey> {
+        keys.chars()
+            .map(|c| {
+                let code = match c {
+                    '\r' => KeyCode::Enter,
+                    '\x1b' => KeyCode::Esc,
+                    c => KeyCode::Char(c),
+                };
+                key(
+                    edit,
+                    filter,
+                    &FilterField::NOTEBOOK,
+                    &KeyEvent::new(code, KeyModifiers::NONE),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_notebook_fields_edit_toggle_refuse_and_clear() {
+        let mut f = Filter::default();
+        let mut e = FilterEdit::open(&FilterField::NOTEBOOK);
+        assert_eq!(e.field, FilterField::Path);
+        // Up from the first field wraps to the last: errors only, toggled.
+        let got = press(&mut e, &mut f, "k\r");
+        assert_eq!(
+            got.last(),
+            Some(&PanelKey::Changed(FilterField::ErrorsOnly))
+        );
+        assert!(f.errors_only && f.summary() == "errors");
+        // Down to the path, typed, kept trimmed.
+        let got = press(&mut e, &mut f, "j\r plots \r");
+        assert_eq!(got.last(), Some(&PanelKey::Changed(FilterField::Path)));
+        assert_eq!(f.path, "plots");
+        // A date that is not one stays out, saying why; Esc while typing keeps the old value.
+        let got = press(&mut e, &mut f, "jj\rMay\r");
+        assert_eq!(got.last(), Some(&PanelKey::Nothing));
+        assert!(e.error.as_deref().is_some_and(|m| m.contains("'May'")));
+        assert!(f.since.is_empty());
+        press(&mut e, &mut f, "\r2024-05-01\x1b");
+        assert!(f.since.is_empty() && e.editing.is_none());
+        // Types are not the notebooks': j never lands there.
+        for _ in 0..10 {
+            press(&mut e, &mut f, "j");
+            assert!(FilterField::NOTEBOOK.contains(&e.field));
+        }
+        assert_eq!(press(&mut e, &mut f, "x"), [PanelKey::Cleared]);
+        assert!(f.is_empty());
+        assert_eq!(press(&mut e, &mut f, "q"), [PanelKey::Close]);
+    }
+}
