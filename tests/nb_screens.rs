@@ -690,3 +690,26 @@ fn nb_branches_picker_reads_the_chosen_branch_in_place() {
         assert!(screen.contains(" first-try "), "{screen}");
     }
 }
+
+#[test]
+fn nb_pickers_and_the_panel_show_repository_names_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write_hostile(dir.path());
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    repo.branch("evil\u{9b}31m", &head, false).unwrap();
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    run_live(&mut app, &project, LiveEffect::ListBranches);
+    assert!(app.narrow.picker.is_some());
+    let screen = draw(&mut app, 100, 30);
+    assert!(!screen.contains('\u{9b}'), "{screen}");
+    assert!(screen.contains("evil"), "{screen}");
+    typed(&mut app, &project, "\x1bf\r");
+    // Typed (or pasted) controls too.
+    typed(&mut app, &project, "evil\u{9b}31m");
+    let screen = draw(&mut app, 100, 30);
+    assert!(app.narrow.panel.as_ref().unwrap().editing.is_some());
+    assert!(!screen.contains('\u{9b}'), "{screen}");
+}

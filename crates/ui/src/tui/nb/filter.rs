@@ -144,7 +144,9 @@ impl NbApp {
         }
         let last = rows.len().saturating_sub(1);
         self.rows = rows;
-        let to = selected.unwrap_or(last);
+        // Past the end: the oldest row; nothing was selected (the filter had left none): the
+        // newest.
+        let to = selected.unwrap_or(if at.is_some() { last } else { 0 });
         if to != self.selected {
             self.pane_scroll = 0;
         }
@@ -263,7 +265,7 @@ impl NbApp {
             items.push(Item {
                 current: !self.narrow.filter.author.is_empty()
                     && self.narrow.filter.author == email,
-                label: sanitize::line(&format!("{name} <{email}>")).into_owned(),
+                label: format!("{name} <{email}>"),
                 detail: format!(
                     "{n} version{} in {commits} commit{}",
                     if n == 1 { "" } else { "s" },
