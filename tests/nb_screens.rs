@@ -713,3 +713,25 @@ fn nb_pickers_and_the_panel_show_repository_names_as_text() {
     assert!(app.narrow.panel.as_ref().unwrap().editing.is_some());
     assert!(!screen.contains('\u{9b}'), "{screen}");
 }
+
+#[test]
+fn nb_esc_then_a_key_at_once_closes_the_picker_then_is_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    typed(&mut app, &project, "a");
+    // What a terminal sends for Esc and `f` typed at once.
+    let fx = app.key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::ALT));
+    settle(&mut app, &project, fx);
+    assert!(app.narrow.picker.is_none());
+    assert!(app.narrow.panel.is_some());
+    // In a field, Alt-Backspace deletes the word before.
+    typed(&mut app, &project, "\rsome words");
+    app.key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::ALT));
+    assert_eq!(
+        app.narrow.panel.as_ref().unwrap().editing.as_deref(),
+        Some("some ")
+    );
+}

@@ -3,7 +3,7 @@
 //! `/` searches in a row. The rows shown (`NbApp::rows`) are the rows read (`Narrow::all`) that
 //! pass the filter, so everything that reads `rows` sees the filtered timeline.
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use git2::Oid;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -14,6 +14,7 @@ use crate::timefmt;
 use crate::tui::filter::{Filter, contains_ci};
 use crate::tui::filterpanel::{self, FilterEdit, FilterField, PanelKey};
 use crate::tui::keymap::Action;
+use crate::tui::lineedit;
 use crate::tui::picker::{Item, PickKind, Picked, Picker};
 use crate::tui::views::Look;
 
@@ -201,6 +202,29 @@ impl NbApp {
 
     /// A key for the panel or the picker, when one is open.
     pub(super) fn overlay_key(&mut self, key: &KeyEvent) -> Option<Vec<NbEffect>> {
+        if self.narrow.panel.is_none() && self.narrow.picker.is_none() {
+            return None;
+        }
+        // Esc followed at once by a key arrives as Alt and that key: it is the two keys
+        // (closing the panel or the picker, then the key), as in the activity timeline;
+        // Alt-Backspace in a field deletes a word.
+        let typing = self
+            .narrow
+            .panel
+            .as_ref()
+            .is_some_and(|e| e.editing.is_some())
+            || self.narrow.picker.as_ref().is_some_and(|p| p.typing);
+        if key.modifiers.contains(KeyModifiers::ALT)
+            && self.config.keys.action(key).is_none()
+            && !(typing && lineedit::takes_alt(key))
+        {
+            let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+            let mut fx = self.overlay_key(&esc).unwrap_or_default();
+            let mut plain = *key;
+            plain.modifiers.remove(KeyModifiers::ALT);
+            fx.extend(self.key(plain));
+            return Some(fx);
+        }
         if let Some(mut edit) = self.narrow.panel.take() {
             let fx = match filterpanel::key(&mut edit, &mut self.narrow.filter, &STEPS, key) {
                 PanelKey::Close => return Some(self.wanted()),
