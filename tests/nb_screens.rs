@@ -562,8 +562,33 @@ fn nb_new_commits_go_on_top_keeping_the_selection() {
     let stale = nbhistory::build(&project)
         .map(Arc::new)
         .map_err(|e| e.to_string());
-    app.live_msg(LiveMsg::Walk(0, Box::new(NbMsg::Built(stale))), None);
+    app.live_msg(
+        LiveMsg::Walk(0, Box::new(NbMsg::Built(stale.clone()))),
+        None,
+    );
     assert!(app.history.is_none());
+    // Nor does a rebuild for another tip; the one for the new tip is taken.
+    let rebuilt = |tip| LiveMsg::Rebuilt {
+        load: 0,
+        tip,
+        result: stale.clone(),
+    };
+    app.live_msg(rebuilt(project.tip), None);
+    assert!(app.history.is_none());
+    let at_now = Project::open(dir.path(), Some(&now.to_string())).unwrap();
+    let fresh = nbhistory::build(&at_now)
+        .map(Arc::new)
+        .map_err(|e| e.to_string());
+    app.live_msg(
+        LiveMsg::Rebuilt {
+            load: 0,
+            tip: now,
+            result: fresh,
+        },
+        None,
+    );
+    let h = app.history.as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(h.commits.first().map(|c| c.id), Some(now));
     // Up to the top: seen.
     typed(&mut app, &project, "kk");
     assert_eq!(app.live.new_rows, 0);
