@@ -5,7 +5,8 @@
 //! across versions, is built after the walk, for the cell history.
 //!
 //! State changes in [`NbApp::handle`] (what tests drive), the threads and the terminal in
-//! [`run`], drawing in [`view`].
+//! [`run`], drawing in [`view`]; filters and pickers in [`filter`], reading anew, branches and
+//! live updates in [`live`].
 
 pub mod decode;
 pub mod filter;
