@@ -6,6 +6,8 @@
 #![cfg(unix)]
 
 mod common;
+#[path = "common/nbrepo.rs"]
+mod nbrepo;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -672,4 +674,23 @@ fn credentials_in_a_url_are_not_echoed() {
         err.contains("could not fetch") && !err.contains("s3cr3t"),
         "{err}"
     );
+}
+
+#[test]
+fn a_notebook_repository_by_url_reads_as_notebooks() {
+    let s = Setup::new();
+    let local = s.base().join("notebooks");
+    nbrepo::write(&local);
+    let server = git_daemon(s.base(), s.server_home.path().to_path_buf());
+    let url = format!("git://127.0.0.1:{}/notebooks", server.port);
+    // The copy is a bare mirror: the source is told from its tree at the ref, as in place.
+    let (code, copy, err) = s.gtm(&["log", &url], &[]);
+    assert_eq!(code, 0, "{err}");
+    let (code, here, err) = common::gtm(&["log", local.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(copy, here);
+    assert!(copy.contains("plots/figures.ipynb"), "{copy}");
+    let (code, stats, err) = s.gtm(&["stats", &url], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stats.contains("analysis.ipynb"), "{stats}");
 }

@@ -239,3 +239,44 @@ fn the_streamed_log_reads_the_same_on_every_core_as_on_one() {
     assert_eq!(first.len(), 3);
     assert_eq!(first[2], one[2].0);
 }
+
+#[test]
+fn the_commits_since_an_older_one_read_as_the_whole_walk_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = NbRepo {
+        commits: 90,
+        renames: true,
+        broken: true,
+        env_files: true,
+        ..NbRepo::default()
+    }
+    .write(dir.path())
+    .unwrap();
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut walked = Vec::new();
+    nbhistory::stream(&project, |c, es| {
+        walked.push((c, es));
+        true
+    })
+    .unwrap();
+    let old = git2::Oid::from_str(&truth.commits[60].commit).unwrap();
+    let since = nbhistory::stream_since(&project, project.tip, old)
+        .unwrap()
+        .unwrap();
+    // The live update's read of the newest 29 commits is the walk's, commit for commit.
+    assert_eq!(since.len(), truth.commits.len() - 61);
+    assert_eq!(since.as_slice(), &walked[..since.len()]);
+    assert!(since.iter().any(|(_, es)| !es.is_empty()));
+    // Nothing new: nothing read. Back in time (a reset): not a continuation.
+    assert!(
+        nbhistory::stream_since(&project, project.tip, project.tip)
+            .unwrap()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        nbhistory::stream_since(&project, old, project.tip)
+            .unwrap()
+            .is_none()
+    );
+}

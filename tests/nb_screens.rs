@@ -58,7 +58,7 @@ fn settle(app: &mut NbApp, project: &Project, mut fx: Vec<NbEffect>) {
                 let d = insightsview::prepare(project, &history);
                 app.insights_ready(generation, Ok(Arc::new(d)));
             }
-            NbEffect::Quit | NbEffect::Suspend => {}
+            NbEffect::Quit | NbEffect::Suspend | NbEffect::Live(_) => {}
         }
     }
 }
@@ -633,4 +633,481 @@ fn nb_screens_in_ascii_draw_only_ascii_of_their_own() {
     for c in ['×', '·', '–', '→', '…', '▁', '█', '│'] {
         assert!(!usage.contains(c), "{c} in {usage}");
     }
+}
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use gtm_tui::tui::nb::NbMsg;
+use gtm_tui::tui::nb::live::{LiveEffect, LiveMsg};
+
+/// Types `text` (`\r` is Enter, `\x1b` Esc) and does what the workers would.
+fn typed(app: &mut NbApp, project: &Project, text: &str) -> Vec<NbEffect> {
+    let mut live = Vec::new();
+    for c in text.chars() {
+        let code = match c {
+            '\r' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            c => KeyCode::Char(c),
+        };
+        let fx = app.key(KeyEvent::new(code, KeyModifiers::NONE));
+        live.extend(
+            fx.iter()
+                .filter(|e| matches!(e, NbEffect::Live(_)))
+                .cloned(),
+        );
+        settle(app, project, fx);
+    }
+    live
+}
+
+/// The rows shown, as `path@author`.
+fn shown(app: &NbApp) -> Vec<String> {
+    app.rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{}@{}",
+                r.entry.as_ref().map_or("-", |e| e.path.as_str()),
+                r.commit.author.split(' ').next().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn nb_filters_combine_show_in_the_status_bar_and_say_what_emptied_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let (mut app, fx) = loaded(&project, false);
+        settle(&mut app, &project, fx);
+        typed(&mut app, &project, "f");
+        assert!(app.narrow.panel.is_some());
+        check(&format!("nb_filter_panel_{w}x{h}"), &draw(&mut app, w, h));
+        // Author, typed: only Ada's rows.
+        typed(&mut app, &project, "j\rada\r");
+        assert_eq!(
+            shown(&app),
+            ["plots/figures.ipynb@Ada", "analysis.ipynb@Ada"]
+        );
+        // Errors only on top of it: Ada brought no error, and the timeline says which
+        // filter left nothing.
+        typed(&mut app, &project, "jjj\r");
+        assert!(app.rows.is_empty());
+        let screen = draw(&mut app, w, h);
+        assert!(screen.contains("errors leaves none"), "{screen}");
+        check(&format!("nb_filter_panel_emptied_{w}x{h}"), &screen);
+        typed(&mut app, &project, "\x1b");
+        assert!(app.narrow.panel.is_none());
+        let screen = draw(&mut app, w, h);
+        assert!(
+            screen.contains("filter: author:ada · errors · 0 of 3"),
+            "{screen}"
+        );
+        // F clears everything.
+        typed(&mut app, &project, "F");
+        assert_eq!(app.rows.len(), 3);
+        assert!(app.narrow.filter.is_empty());
+    }
+}
+
+#[test]
+fn nb_filter_keeps_the_selection_and_dates_and_paths_narrow() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    // The oldest row selected; a path filter that keeps it keeps it selected.
+    typed(&mut app, &project, "G");
+    let oldest = app.current().unwrap().commit.id;
+    typed(&mut app, &project, "f\rANALYSIS\r");
+    assert_eq!(shown(&app), ["analysis.ipynb@Grace", "analysis.ipynb@Ada"]);
+    assert_eq!(app.current().unwrap().commit.id, oldest);
+    // Errors only drops the selected row: the selection goes to the next older row, here
+    // none, so the last one.
+    typed(&mut app, &project, "k\r");
+    assert_eq!(shown(&app), ["analysis.ipynb@Grace"]);
+    assert_eq!(app.selected, 0);
+    typed(&mut app, &project, "x");
+    assert_eq!(app.rows.len(), 3);
+    // Since the newest row's day: the rows of that day and after, whatever the zone.
+    let day = gtm_tui::timefmt::local_day(app.rows[0].commit.time);
+    // From errors only, down to since.
+    typed(&mut app, &project, &format!("jjj\r{day}\r"));
+    let want = app
+        .narrow
+        .all
+        .iter()
+        .filter(|r| gtm_tui::timefmt::local_day(r.commit.time) >= day)
+        .count();
+    assert_eq!(app.rows.len(), want);
+    assert!(want >= 1);
+    // A date that is not one is refused, saying so.
+    typed(&mut app, &project, "j\rsoon\r");
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("'soon' is not a date"), "{screen}");
+    assert!(app.narrow.filter.until.is_empty());
+}
+
+#[test]
+fn nb_authors_picker_counts_and_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let (mut app, fx) = loaded(&project, false);
+        settle(&mut app, &project, fx);
+        typed(&mut app, &project, "a");
+        let p = app.narrow.picker.as_ref().unwrap();
+        let labels: Vec<(&str, &str)> = p
+            .items
+            .iter()
+            .map(|i| (i.label.as_str(), i.detail.as_str()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("everyone", "3 versions"),
+                ("Ada Lovelace <ada@example.org>", "2 versions in 2 commits"),
+                ("Grace Hopper <grace@example.org>", "1 version in 1 commit"),
+            ]
+        );
+        check(&format!("nb_authors_{w}x{h}"), &draw(&mut app, w, h));
+        typed(&mut app, &project, "jj\r");
+        assert!(app.narrow.picker.is_none());
+        assert_eq!(shown(&app), ["analysis.ipynb@Grace"]);
+        assert_eq!(app.narrow.filter.author, "grace@example.org");
+        // The picker marks the author filtered by; everyone undoes it.
+        typed(&mut app, &project, "a");
+        let p = app.narrow.picker.as_ref().unwrap();
+        assert!(
+            p.items
+                .iter()
+                .any(|i| i.current && i.label.starts_with("Grace"))
+        );
+        typed(&mut app, &project, "g\r");
+        assert_eq!(app.rows.len(), 3);
+    }
+}
+
+#[test]
+fn nb_search_finds_hashes_authors_and_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    let oldest = app.rows[2].commit.id.to_string();
+    typed(&mut app, &project, &format!("/{}\r", &oldest[..9]));
+    assert_eq!(app.selected, 2);
+    typed(&mut app, &project, "/grace\r");
+    assert_eq!(app.selected, 1);
+    typed(&mut app, &project, "g");
+    let when = gtm_tui::timefmt::local_minutes(app.rows[2].commit.time);
+    typed(&mut app, &project, &format!("/{when}\r"));
+    assert_eq!(app.selected, 2);
+}
+
+/// What the live threads would do for `e`, at once: open and walk, or list the branches.
+fn run_live(app: &mut NbApp, project: &Project, e: LiveEffect) {
+    match e {
+        LiveEffect::Open { load, rev } => {
+            let p = Project::open(&project.path, Some(&rev)).unwrap();
+            let fx = app.live_msg(
+                LiveMsg::Opened {
+                    load,
+                    result: Ok((p.name.clone(), p.tip)),
+                },
+                None,
+            );
+            assert!(
+                matches!(fx.as_slice(), [NbEffect::Live(LiveEffect::Watch { .. })]),
+                "{fx:?}"
+            );
+            let mut batch = Vec::new();
+            let stats = nbhistory::stream(&p, |c, es| {
+                batch.push((c, es));
+                true
+            })
+            .unwrap();
+            // Two batches, as the walk sends them: the selection comes back with the second.
+            let rest = batch.split_off(1);
+            for b in [batch, rest] {
+                let fx = app.live_msg(LiveMsg::Walk(load, Box::new(NbMsg::Commits(b))), None);
+                settle(app, project, fx);
+            }
+            app.live_msg(
+                LiveMsg::Walk(load, Box::new(NbMsg::WalkDone(Ok(stats)))),
+                None,
+            );
+        }
+        LiveEffect::ListBranches => {
+            let p = Project::open(&project.path, None).unwrap();
+            let r = p
+                .branches()
+                .map(|l| (l, p.head_branch()))
+                .map_err(|e| e.to_string());
+            app.live_msg(LiveMsg::Branches(r), None);
+        }
+        other => panic!("not expected here: {other:?}"),
+    }
+}
+
+fn one(fx: Vec<NbEffect>) -> LiveEffect {
+    match fx.as_slice() {
+        [NbEffect::Live(e)] => e.clone(),
+        other => panic!("one live effect expected: {other:?}"),
+    }
+}
+
+#[test]
+fn nb_new_commits_go_on_top_keeping_the_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    app.live = gtm_tui::tui::nb::live::Live::new("HEAD", project.tip);
+    settle(&mut app, &project, fx);
+    typed(&mut app, &project, "j");
+    let before = app.current().unwrap().commit.id;
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    let cells = vec![nbrepo::code(
+        "n",
+        "print('new')",
+        Some(1),
+        serde_json::json!([]),
+    )];
+    nbrepo::commit(
+        &repo,
+        &[("new.ipynb", Some(nbrepo::notebook(&cells)))],
+        "Live work",
+        20000,
+    );
+    let now = project.current_tip().unwrap();
+    let batch = nbhistory::stream_since(&project, now, project.tip)
+        .unwrap()
+        .unwrap();
+    assert_eq!(batch.len(), 1);
+    let fx = app.live_msg(
+        LiveMsg::NewCommits {
+            load: 0,
+            tip: now,
+            batch,
+        },
+        None,
+    );
+    // The whole history is built again for the new tip.
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, NbEffect::Live(LiveEffect::Rebuild { tip, .. }) if *tip == now))
+    );
+    settle(&mut app, &project, fx);
+    assert_eq!(app.rows.len(), 4);
+    assert_eq!(app.rows[0].entry.as_ref().unwrap().path, "new.ipynb");
+    assert_eq!(app.current().unwrap().commit.id, before);
+    assert_eq!(app.selected, 2);
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("▲ 1 new"), "{screen}");
+    // The walk's build, of the history before, no longer counts.
+    let stale = nbhistory::build(&project)
+        .map(Arc::new)
+        .map_err(|e| e.to_string());
+    app.live_msg(
+        LiveMsg::Walk(0, Box::new(NbMsg::Built(stale.clone()))),
+        None,
+    );
+    assert!(app.history.is_none());
+    // Nor does a rebuild for another tip; the one for the new tip is taken.
+    let rebuilt = |tip| LiveMsg::Rebuilt {
+        load: 0,
+        tip,
+        result: stale.clone(),
+    };
+    app.live_msg(rebuilt(project.tip), None);
+    assert!(app.history.is_none());
+    let at_now = Project::open(dir.path(), Some(&now.to_string())).unwrap();
+    let fresh = nbhistory::build(&at_now)
+        .map(Arc::new)
+        .map_err(|e| e.to_string());
+    app.live_msg(
+        LiveMsg::Rebuilt {
+            load: 0,
+            tip: now,
+            result: fresh,
+        },
+        None,
+    );
+    let h = app.history.as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(h.commits.first().map(|c| c.id), Some(now));
+    // Up to the top: seen.
+    typed(&mut app, &project, "kk");
+    assert_eq!(app.live.new_rows, 0);
+    assert!(!draw(&mut app, 80, 24).contains("new "));
+    // A filter applies to rows put on top too.
+    typed(&mut app, &project, "f\rplots\r\x1b");
+    nbrepo::commit(
+        &repo,
+        &[("new.ipynb", Some(nbrepo::notebook(&[])))],
+        "Emptied",
+        20001,
+    );
+    let newer = project.current_tip().unwrap();
+    let batch = nbhistory::stream_since(&project, newer, now)
+        .unwrap()
+        .unwrap();
+    app.live_msg(
+        LiveMsg::NewCommits {
+            load: 0,
+            tip: newer,
+            batch,
+        },
+        None,
+    );
+    assert_eq!(shown(&app), ["plots/figures.ipynb@Ada"]);
+    assert_eq!(app.narrow.all.len(), 5);
+    assert_eq!(app.live.new_rows, 0);
+    // Messages of an older load are dropped.
+    app.live.load = 7;
+    app.live_msg(
+        LiveMsg::NewCommits {
+            load: 0,
+            tip: newer,
+            batch: Vec::new(),
+        },
+        None,
+    );
+    assert_eq!(app.live.tip, Some(newer));
+}
+
+#[test]
+fn nb_a_rewritten_ref_and_r_read_again_keeping_the_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    app.live = gtm_tui::tui::nb::live::Live::new("HEAD", project.tip);
+    settle(&mut app, &project, fx);
+    // r: the same rows read again, the selection where it was.
+    typed(&mut app, &project, "j");
+    let e = one(typed(&mut app, &project, "r"));
+    assert!(
+        matches!(&e, LiveEffect::Open { load: 1, rev } if rev == "HEAD"),
+        "{e:?}"
+    );
+    run_live(&mut app, &project, e);
+    assert_eq!(app.live.load, 1);
+    assert_eq!(app.rows.len(), 3);
+    assert_eq!(app.selected, 1);
+    // A reset drops the newest commit: the ref no longer contains what was read.
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let parent = head.parent(0).unwrap();
+    repo.reset(parent.as_object(), git2::ResetType::Hard, None)
+        .unwrap();
+    let now = project.current_tip().unwrap();
+    assert!(
+        nbhistory::stream_since(&project, now, project.tip)
+            .unwrap()
+            .is_none()
+    );
+    let e = one(app.live_msg(LiveMsg::Rewritten { load: 1 }, None));
+    assert!(app.flash.as_deref().unwrap().contains("rewritten"));
+    run_live(&mut app, &project, e);
+    assert_eq!(app.live.load, 2);
+    assert_eq!(shown(&app), ["analysis.ipynb@Grace", "analysis.ipynb@Ada"]);
+    // The same row, now first.
+    assert_eq!(app.selected, 0);
+    assert_eq!(
+        app.current().unwrap().commit.message.lines().next(),
+        Some("Try a larger x")
+    );
+}
+
+#[test]
+fn nb_branches_picker_reads_the_chosen_branch_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let first = head
+        .parent(0)
+        .unwrap()
+        .parent(0)
+        .unwrap()
+        .parent(0)
+        .unwrap();
+    repo.branch("first-try", &first, false).unwrap();
+    // The branch git made is named by the machine's init.defaultBranch: one name here.
+    let made = repo.head().unwrap().shorthand().unwrap().to_string();
+    let mut b = repo.find_branch(&made, git2::BranchType::Local).unwrap();
+    b.rename("trunk", true).unwrap();
+    let project = Project::open(dir.path(), None).unwrap();
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let (mut app, fx) = loaded(&project, false);
+        app.live = gtm_tui::tui::nb::live::Live::new("HEAD", project.tip);
+        settle(&mut app, &project, fx);
+        let e = one(typed(&mut app, &project, "b"));
+        assert_eq!(e, LiveEffect::ListBranches);
+        run_live(&mut app, &project, e);
+        let p = app.narrow.picker.as_ref().unwrap();
+        let names: Vec<&str> = p.items.iter().map(|i| i.value.as_str()).collect();
+        assert!(names.contains(&"first-try"), "{names:?}");
+        check(&format!("nb_branches_{w}x{h}"), &draw(&mut app, w, h));
+        let e = one(typed(&mut app, &project, "/first\r"));
+        assert!(
+            matches!(&e, LiveEffect::Open { rev, .. } if rev == "first-try"),
+            "{e:?}"
+        );
+        run_live(&mut app, &project, e);
+        assert_eq!(app.live.rev, "first-try");
+        assert_eq!(shown(&app), ["analysis.ipynb@Ada"]);
+        let screen = draw(&mut app, w, h);
+        assert!(screen.contains(" first-try "), "{screen}");
+    }
+}
+
+#[test]
+fn nb_pickers_and_the_panel_show_repository_names_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write_hostile(dir.path());
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    repo.branch("evil\u{9b}31m", &head, false).unwrap();
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    run_live(&mut app, &project, LiveEffect::ListBranches);
+    assert!(app.narrow.picker.is_some());
+    let screen = draw(&mut app, 100, 30);
+    assert!(!screen.contains('\u{9b}'), "{screen}");
+    assert!(screen.contains("evil"), "{screen}");
+    typed(&mut app, &project, "\x1bf\r");
+    // Typed (or pasted) controls too.
+    typed(&mut app, &project, "evil\u{9b}31m");
+    let screen = draw(&mut app, 100, 30);
+    assert!(app.narrow.panel.as_ref().unwrap().editing.is_some());
+    assert!(!screen.contains('\u{9b}'), "{screen}");
+}
+
+#[test]
+fn nb_esc_then_a_key_at_once_closes_the_picker_then_is_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    typed(&mut app, &project, "a");
+    // What a terminal sends for Esc and `f` typed at once.
+    let fx = app.key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::ALT));
+    settle(&mut app, &project, fx);
+    assert!(app.narrow.picker.is_none());
+    assert!(app.narrow.panel.is_some());
+    // In a field, Alt-Backspace deletes the word before.
+    typed(&mut app, &project, "\rsome words");
+    app.key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::ALT));
+    assert_eq!(
+        app.narrow.panel.as_ref().unwrap().editing.as_deref(),
+        Some("some ")
+    );
 }

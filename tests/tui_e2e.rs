@@ -1092,3 +1092,133 @@ fn notebook_timeline_a_panic_restores_the_terminal() {
     });
     assert!(!s.finish().success(), "a panic is a failure exit");
 }
+
+/// git in `dir` as a user runs it, with a fixed author and none of the machine's settings.
+fn git_in(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=Lin Live",
+            "-c",
+            "user.email=lin@example.org",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "core.hooksPath=/dev/null",
+        ])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn notebook_timeline_live_update_puts_a_new_commit_on_top_and_a_reset_reads_again() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let mut s = Session::start(dir.path(), &[], 100, 30, &[]);
+    s.wait_for("the notebook timeline", |t| t.contains("Timeline 1/3"));
+    s.send("j");
+    s.wait_for("the edit selected", |t| {
+        t.contains("Timeline 2/3") && t.contains("x = 2")
+    });
+    let cells = [nbrepo::code(
+        "l",
+        "print('saved while open')",
+        Some(1),
+        serde_json::json!([]),
+    )];
+    std::fs::write(dir.path().join("live.ipynb"), nbrepo::notebook(&cells)).unwrap();
+    git_in(dir.path(), &["add", "live.ipynb"]);
+    git_in(dir.path(), &["commit", "-q", "-m", "Work saved while open"]);
+    let start = Instant::now();
+    let screen = s.wait_for("the new row on top", |t| {
+        t.contains("live.ipynb") && t.contains("▲ 1 new")
+    });
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "appeared after {:?}",
+        start.elapsed()
+    );
+    // The same row stays selected, now third of four.
+    assert!(screen.contains("Timeline 3/4"), "{screen}");
+    assert!(screen.contains("x = 2"), "{screen}");
+    s.send("g");
+    s.wait_for("the indicator gone at the top", |t| {
+        t.contains("Timeline 1/4") && !t.contains("▲")
+    });
+    // Back on the figures notebook, then the new commit is undone: the ref no longer holds
+    // what was read, so it is read again, the same row selected.
+    s.send("j");
+    s.wait_for("the figures row", |t| t.contains("Timeline 2/4"));
+    git_in(dir.path(), &["reset", "-q", "--hard", "HEAD~1"]);
+    let screen = s.wait_for("the history read again", |t| {
+        t.contains("Timeline 1/3") && !t.contains("live.ipynb") && !t.contains("reloading")
+    });
+    assert!(screen.contains("import matplotlib"), "{screen}");
+    s.send("q");
+    assert!(s.finish().success());
+}
+
+#[test]
+fn notebook_timeline_b_reads_another_branch_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    git_in(dir.path(), &["branch", "first-try", "HEAD~3"]);
+    let mut s = Session::start(dir.path(), &[], 100, 30, &[]);
+    s.wait_for("the notebook timeline", |t| t.contains("Timeline 1/3"));
+    s.send("b");
+    let picker = s.wait_for("the branches", |t| t.contains("Branches"));
+    assert!(picker.contains("first-try"), "{picker}");
+    s.send("/first\r");
+    let screen = s.wait_for("the branch read", |t| {
+        t.contains("Timeline 1/1")
+            && !t.contains("Branches")
+            && t.lines().last().is_some_and(|l| l.contains("first-try"))
+    });
+    assert!(screen.contains("Start the analysis"), "{screen}");
+    // r reads it again, still that branch.
+    s.send("r");
+    s.wait_for("read again", |t| {
+        t.contains("Timeline 1/1") && !t.contains("reloading")
+    });
+    s.send("q");
+    assert!(s.finish().success());
+}
+
+#[test]
+fn notebook_repository_by_file_url_opens_the_notebook_timeline() {
+    let served = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let repo = served.path().join("notebooks");
+    nbrepo::write(&repo);
+    let url = format!("file://{}", repo.display());
+    let mut s = Session::start(
+        Path::new(&url),
+        &[],
+        100,
+        30,
+        &[("GTM_TUI_CACHE", cache.path().to_str().unwrap())],
+    );
+    // The copy is a bare mirror: no work tree, and still the notebooks' history.
+    let screen = s.wait_for("the notebook timeline from the copy", |t| {
+        t.contains("Timeline 1/3") && t.contains("import matplotlib")
+    });
+    assert!(screen.contains("plots/figures.ipynb"), "{screen}");
+    s.send("f");
+    s.wait_for("the filter panel", |t| t.contains("Only rows with errors"));
+    s.send("q");
+    s.send("q");
+    assert!(s.finish().success());
+    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 1);
+}

@@ -22,14 +22,14 @@ pub fn stream(text: &str) -> Value {
     json!({"output_type": "stream", "name": "stdout", "text": text})
 }
 
-fn notebook(cells: &[Value]) -> Vec<u8> {
+pub fn notebook(cells: &[Value]) -> Vec<u8> {
     let nb = json!({"cells": cells, "nbformat": 4, "nbformat_minor": 5, "metadata": {
         "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}}});
     serde_json::to_vec_pretty(&nb).unwrap()
 }
 
 /// One commit: files written (`None`: removed), message, seconds after the first commit.
-fn commit(repo: &git2::Repository, files: &[(&str, Option<Vec<u8>>)], message: &str, at: i64) {
+pub fn commit(repo: &git2::Repository, files: &[(&str, Option<Vec<u8>>)], message: &str, at: i64) {
     let root = repo.workdir().unwrap().to_path_buf();
     let mut index = repo.index().unwrap();
     for (path, content) in files {

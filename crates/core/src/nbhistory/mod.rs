@@ -22,7 +22,7 @@ pub use crate::notebook::CellKind;
 use crate::repo::WalkStats;
 
 pub use build::{Compared, Parsed, UNNUMBERED, build, build_from, build_one, compare};
-pub use stream::{entry_of, stream, stream_reading_on};
+pub use stream::{Streamed, entry_of, stream, stream_reading_on, stream_since};
 
 /// The history of a repository's notebooks.
 #[derive(Debug, Clone, Default)]

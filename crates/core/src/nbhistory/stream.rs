@@ -1,6 +1,7 @@
 //! The notebook history as it is walked, newest first, for what can show a commit before the
 //! rest is read (`log`, the timeline's first screen): each version compared with its first
-//! parent's, cells not yet numbered across the history.
+//! parent's, cells not yet numbered across the history. [`stream_since`] reads only the
+//! commits made since a known one, for the timeline's live updates.
 
 use std::collections::{HashMap, HashSet};
 
@@ -9,7 +10,7 @@ use git2::Oid;
 use super::build::{Parsed, UNNUMBERED, compare, read};
 use super::{NbCommit, NbEntry};
 use crate::notebook::Cell;
-use crate::repo::{CommitChanges, Project, RepoError, WalkStats};
+use crate::repo::{CommitChanges, Project, RepoError, WalkStats, changes_of};
 
 /// Walks the history newest first, calling `each` with every commit and its entries (cells
 /// [`UNNUMBERED`], `notebook` 0); `each` returns false to stop.
@@ -53,6 +54,57 @@ pub fn stream_reading_on(
         s.flush(pending, &mut each);
     }
     Ok(stats)
+}
+
+/// A commit and its entries, as [`stream`] gives them.
+pub type Streamed = (NbCommit, Vec<NbEntry>);
+
+/// The commits reachable from `new` but not from `old`, newest first, with their entries as
+/// [`stream`] gives them; `None` when `old` is not an ancestor of `new` (a reset or a rebase:
+/// what was read from `old` may be gone). Reads only those commits, however long the history.
+pub fn stream_since(
+    project: &Project,
+    new: Oid,
+    old: Oid,
+) -> Result<Option<Vec<Streamed>>, RepoError> {
+    let repo = project.repo();
+    if new == old {
+        return Ok(Some(Vec::new()));
+    }
+    let descends = repo
+        .graph_descendant_of(new, old)
+        .map_err(|e| RepoError::git(format!("comparing {new} with {old}"), e))?;
+    if !descends {
+        return Ok(None);
+    }
+    // Hiding `old` stops the walk where the known history begins (a merge's other side
+    // included), so only the new commits are read.
+    let mut walk = repo
+        .revwalk()
+        .map_err(|e| RepoError::git("starting a walk".to_string(), e))?;
+    walk.set_sorting(git2::Sort::TIME)
+        .map_err(|e| RepoError::git("sorting a walk".to_string(), e))?;
+    walk.push(new)
+        .map_err(|e| RepoError::git(format!("walking from {new}"), e))?;
+    walk.hide(old)
+        .map_err(|e| RepoError::git(format!("hiding {old}"), e))?;
+    // A few commits: read on this thread.
+    let mut s = Streamer {
+        project,
+        kept: HashMap::new(),
+        tick: 0,
+        workers: Vec::new(),
+        ready: HashMap::new(),
+    };
+    let mut out = Vec::new();
+    for id in walk {
+        let id = id.map_err(|e| RepoError::git("walking new commits".to_string(), e))?;
+        let commit = repo
+            .find_commit(id)
+            .map_err(|e| RepoError::git(format!("reading commit {id}"), e))?;
+        out.push(s.one(changes_of(repo, &commit)?));
+    }
+    Ok(Some(out))
 }
 
 /// Commits whose versions are read ahead together, across the cores.

@@ -1,4 +1,5 @@
-//! Timeline filters: which records a reader wants to see. Pure data and matching.
+//! Timeline filters: which records a reader wants to see. Pure data and matching; the
+//! panel that edits them is `filterpanel`.
 
 use std::collections::BTreeSet;
 
@@ -21,6 +22,9 @@ pub struct Filter {
     pub code_only: bool,
     /// Show records the client marked as not shown (`show: false`).
     pub show_hidden: bool,
+    /// Only rows with an error (the notebook timeline's: a version that cannot be read or
+    /// that brought a new error).
+    pub errors_only: bool,
     /// Records whose details name `path` (found by the search worker):
     /// file records say which files only there.
     pub path_hits: std::collections::HashSet<git2::Oid>,
@@ -35,6 +39,7 @@ impl Filter {
             && self.since.is_empty()
             && self.until.is_empty()
             && !self.code_only
+            && !self.errors_only
     }
 
     /// Does a record pass? `day` is its local date as `YYYY-MM-DD`.
@@ -92,6 +97,9 @@ impl Filter {
         }
         if self.code_only {
             parts.push("code runs".into());
+        }
+        if self.errors_only {
+            parts.push("errors".into());
         }
         if self.show_hidden {
             parts.push("+hidden".into());

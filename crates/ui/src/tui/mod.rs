@@ -8,6 +8,7 @@ pub mod config;
 pub mod diffpane;
 pub mod envscreen;
 pub mod filter;
+pub mod filterpanel;
 pub mod graphics;
 pub mod history;
 pub mod history_view;

@@ -10,6 +10,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::filter::contains_ci;
 use super::views::{Look, centered, pane_block, plain};
 use crate::columns::truncate_mark;
+use crate::render::sanitize;
 
 /// What the picker chooses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,7 +144,7 @@ pub fn render(look: &Look<'_>, p: &Picker, f: &mut Frame, size: Rect) {
     let width = usize::from(inner.width);
     let label_w = visible
         .iter()
-        .map(|i| unicode_width::UnicodeWidthStr::width(i.label.as_str()))
+        .map(|i| unicode_width::UnicodeWidthStr::width(sanitize::line(&i.label).as_ref()))
         .max()
         .unwrap_or(10)
         .min(width / 2);
@@ -155,14 +156,20 @@ pub fn render(look: &Look<'_>, p: &Picker, f: &mut Frame, size: Rect) {
         } else {
             "  "
         };
-        let label = truncate_mark(&item.label, label_w, look.ascii);
+        // Branch and author names come from the repository: shown as text, never as the
+        // terminal's commands.
+        let label = truncate_mark(&sanitize::line(&item.label), label_w, look.ascii);
         let pad = label_w.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()));
         let rest = width.saturating_sub(label_w + 4);
         let mut line = Line::from(vec![
             Span::styled(mark, t.warning),
             Span::styled(format!("{label}{}  ", " ".repeat(pad)), t.text),
             Span::styled(
-                truncate_mark(&plain(&item.detail, look.ascii), rest, look.ascii),
+                truncate_mark(
+                    &plain(&sanitize::line(&item.detail), look.ascii),
+                    rest,
+                    look.ascii,
+                ),
                 t.dim,
             ),
         ]);
@@ -208,4 +215,26 @@ pub fn branch_picker(list: &[crate::repo::BranchInfo], current: &str) -> Picker 
         })
         .collect();
     Picker::new(PickKind::Branch, items)
+}
+
+/// The branch picker for what listing the branches gave, the branch being read marked (`rev`,
+/// or the checked-out branch `head` when `rev` is `HEAD`); else what to say instead. Both
+/// timelines' `b`.
+pub fn branch_choice(
+    result: Result<(Vec<crate::repo::BranchInfo>, Option<String>), String>,
+    rev: &str,
+) -> Result<Picker, String> {
+    match result {
+        Ok((list, _)) if list.is_empty() => {
+            Err("no branches: the history is read from a detached commit".into())
+        }
+        Ok((list, head)) => {
+            let current = match head {
+                Some(h) if rev == "HEAD" => h,
+                _ => rev.to_string(),
+            };
+            Ok(branch_picker(&list, &current))
+        }
+        Err(err) => Err(format!("cannot list branches: {err}")),
+    }
 }

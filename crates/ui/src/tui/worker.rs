@@ -366,7 +366,27 @@ pub const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(10
 /// Looks at the ref once a second (reading one ref, not the history) and
 /// sends the records of any new commits; ends when the workers are dropped.
 fn watch_loop(project: &Project, stop: &Receiver<()>, tx: &Sender<Msg>, load: u64) {
-    let mut known = project.tip;
+    watch_ref(project, project.tip, stop, |known, now| {
+        let msg = match project.records_since(now, known) {
+            Ok(Some(rows)) => Msg::NewRows { load, rows },
+            Ok(None) => Msg::Rewritten { load },
+            Err(_) => return None,
+        };
+        Some(tx.send(msg).is_ok())
+    });
+}
+
+/// Both timelines' live updates: reads `project`'s ref every [`WATCH_EVERY`] (one ref, not
+/// the history) and, when it moved from `known`, calls `moved(known, now)` to read and send
+/// what changed. `moved` answers `Some(true)` to go on watching from `now`, `Some(false)` to
+/// stop (nobody listens), `None` to try again next time (the ref may be mid-update). Ends
+/// when `stop`'s sender is dropped.
+pub fn watch_ref(
+    project: &Project,
+    mut known: Oid,
+    stop: &Receiver<()>,
+    mut moved: impl FnMut(Oid, Oid) -> Option<bool>,
+) {
     loop {
         match stop.recv_timeout(WATCH_EVERY) {
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
@@ -378,15 +398,10 @@ fn watch_loop(project: &Project, stop: &Receiver<()>, tx: &Sender<Msg>, load: u6
         if now == known {
             continue;
         }
-        let msg = match project.records_since(now, known) {
-            Ok(Some(rows)) => Msg::NewRows { load, rows },
-            Ok(None) => Msg::Rewritten { load },
-            // Try again next time: the ref may be mid-update.
-            Err(_) => continue,
-        };
-        known = now;
-        if tx.send(msg).is_err() {
-            return;
+        match moved(known, now) {
+            Some(true) => known = now,
+            Some(false) => return,
+            None => {}
         }
     }
 }

@@ -51,72 +51,8 @@ pub enum Overlay {
     Picker(super::picker::Picker),
 }
 
-/// The filter panel: which field is selected and, while typing, the text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FilterEdit {
-    pub field: FilterField,
-    pub editing: Option<String>,
-    pub error: Option<String>,
-}
+pub use super::filterpanel::{FilterEdit, FilterField};
 
-/// The fields of the filter panel, in the order they are drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FilterField {
-    Types,
-    Path,
-    Author,
-    Since,
-    Until,
-    CodeOnly,
-    ShowHidden,
-}
-
-impl FilterField {
-    pub const ALL: [FilterField; 7] = [
-        FilterField::Types,
-        FilterField::Path,
-        FilterField::Author,
-        FilterField::Since,
-        FilterField::Until,
-        FilterField::CodeOnly,
-        FilterField::ShowHidden,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            FilterField::Types => "Types",
-            FilterField::Path => "Path or notebook",
-            FilterField::Author => "Author",
-            FilterField::Since => "Since (YYYY-MM-DD)",
-            FilterField::Until => "Until (YYYY-MM-DD)",
-            FilterField::CodeOnly => "Code runs only",
-            FilterField::ShowHidden => "Show hidden records",
-        }
-    }
-
-    fn index(self) -> usize {
-        FilterField::ALL
-            .iter()
-            .position(|&f| f == self)
-            .unwrap_or(0)
-    }
-
-    /// The field below, wrapping round.
-    pub fn next(self) -> FilterField {
-        let all = FilterField::ALL;
-        all.get((self.index() + 1) % all.len())
-            .copied()
-            .unwrap_or(self)
-    }
-
-    /// The field above, wrapping round.
-    pub fn prev(self) -> FilterField {
-        let all = FilterField::ALL;
-        all.get((self.index() + all.len() - 1) % all.len())
-            .copied()
-            .unwrap_or(self)
-    }
-}
 /// Incremental search over messages (here) and code and outputs (the search worker).
 #[derive(Debug, Clone, Default)]
 pub struct Search {
@@ -667,11 +603,7 @@ impl App {
             (Action::NextMatch, _) => return self.step_match(true),
             (Action::PrevMatch, _) => return self.step_match(false),
             (Action::Filter, _) => {
-                self.overlay = Overlay::Filter(FilterEdit {
-                    field: FilterField::Types,
-                    editing: None,
-                    error: None,
-                })
+                self.overlay = Overlay::Filter(FilterEdit::open(&FilterField::ALL))
             }
             (Action::ClearFilter, _) => {
                 self.filter = Filter::default();

@@ -1,119 +1,61 @@
 //! The filter panel and the pickers: their fields, their keys.
 
 use crate::activity::kinds::RecordKind;
-use crate::tui::filter::{Filter, valid_day};
 
 use super::*;
 
 impl App {
-    /// Keys while the filter panel is open.
+    /// Keys while the filter panel is open: the shared panel's (see `filterpanel::key`),
+    /// and the record types' digits.
     pub fn filter_input(&mut self, key: &crossterm::event::KeyEvent) -> Vec<Effect> {
+        use crate::tui::filterpanel::{self, PanelKey};
         use crossterm::event::KeyCode;
         let Overlay::Filter(mut edit) = std::mem::replace(&mut self.overlay, Overlay::None) else {
             return Vec::new();
         };
-        if let Some(mut text) = edit.editing.take() {
-            match key.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => {
-                    let field = edit.field;
-                    edit.error = self.set_filter_text(field, text);
-                    if edit.error.is_some() {
-                        self.overlay = Overlay::Filter(edit);
-                        return Vec::new();
-                    }
-                    self.refilter();
-                    self.overlay = Overlay::Filter(edit);
-                    let mut fx = self.visible_decodes();
-                    if field == FilterField::Path && !self.filter.path.is_empty() {
+        let mut fx = Vec::new();
+        match filterpanel::key(&mut edit, &mut self.filter, &FilterField::ALL, key) {
+            PanelKey::Close => return self.visible_decodes(),
+            PanelKey::Nothing => {}
+            PanelKey::Cleared => self.refilter(),
+            PanelKey::Changed(field) => {
+                if field == FilterField::Path {
+                    // Hits of the detail search for the old path are gone with it.
+                    self.path_generation += 1;
+                    if !self.filter.path.is_empty() {
                         fx.push(Effect::PathSearch {
                             path: self.filter.path.clone(),
                             generation: self.path_generation,
                         });
                     }
-                    return fx;
                 }
-                _ => {
-                    crate::tui::lineedit::edit(&mut text, key);
-                    edit.editing = Some(text);
-                }
-            }
-            self.overlay = Overlay::Filter(edit);
-            return self.visible_decodes();
-        }
-        edit.error = None;
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('f') => {
-                return self.visible_decodes();
-            }
-            KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => {
-                edit.field = edit.field.next();
-            }
-            KeyCode::Up | KeyCode::Char('k') | KeyCode::BackTab => {
-                edit.field = edit.field.prev();
-            }
-            KeyCode::Char('F') | KeyCode::Char('x') => {
-                self.filter = Filter::default();
                 self.refilter();
             }
-            KeyCode::Char(c @ '1'..='9') if edit.field == FilterField::Types => {
-                if let Some(&k) = RecordKind::ALL.get(usize::from(c as u8 - b'1')) {
-                    if !self.filter.types.remove(&k) {
-                        self.filter.types.insert(k);
+            PanelKey::Other => match key.code {
+                KeyCode::Char(c @ '1'..='9') if edit.field == FilterField::Types => {
+                    if let Some(&k) = RecordKind::ALL.get(usize::from(c as u8 - b'1')) {
+                        if !self.filter.types.remove(&k) {
+                            self.filter.types.insert(k);
+                        }
+                        self.refilter();
                     }
+                }
+                KeyCode::Char('0') if edit.field == FilterField::Types => {
+                    self.filter.types.clear();
                     self.refilter();
                 }
-            }
-            KeyCode::Char('0') if edit.field == FilterField::Types => {
-                self.filter.types.clear();
-                self.refilter();
-            }
-            KeyCode::Enter | KeyCode::Char(' ') => match edit.field {
-                FilterField::CodeOnly => {
-                    self.filter.code_only = !self.filter.code_only;
-                    self.refilter();
-                }
-                FilterField::ShowHidden => {
-                    self.filter.show_hidden = !self.filter.show_hidden;
-                    self.refilter();
-                }
-                FilterField::Types => {}
-                f => edit.editing = Some(self.filter_text(f)),
+                _ => {}
             },
-            _ => {}
         }
         self.overlay = Overlay::Filter(edit);
-        self.visible_decodes()
+        let mut out = self.visible_decodes();
+        out.extend(fx);
+        out
     }
 
     /// The text of a text field of the filter panel.
     pub fn filter_text(&self, field: FilterField) -> String {
-        match field {
-            FilterField::Path => self.filter.path.clone(),
-            FilterField::Author => self.filter.author.clone(),
-            FilterField::Since => self.filter.since.clone(),
-            FilterField::Until => self.filter.until.clone(),
-            _ => String::new(),
-        }
-    }
-
-    pub(super) fn set_filter_text(&mut self, field: FilterField, text: String) -> Option<String> {
-        let text = text.trim().to_string();
-        if matches!(field, FilterField::Since | FilterField::Until) && !valid_day(&text) {
-            return Some(format!("'{text}' is not a date like 2019-03-04"));
-        }
-        match field {
-            FilterField::Path => {
-                self.filter.path = text;
-                self.filter.path_hits.clear();
-                self.path_generation += 1;
-            }
-            FilterField::Author => self.filter.author = text,
-            FilterField::Since => self.filter.since = text,
-            FilterField::Until => self.filter.until = text,
-            _ => {}
-        }
-        None
+        self.filter.text(field)
     }
 
     /// The author picker: everyone who recorded something, with what they

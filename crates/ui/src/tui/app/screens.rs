@@ -285,18 +285,9 @@ impl App {
         &mut self,
         result: Result<(Vec<crate::repo::BranchInfo>, Option<String>), String>,
     ) {
-        match result {
-            Ok((list, _)) if list.is_empty() => {
-                self.flash = Some("no branches: the history is read from a detached commit".into())
-            }
-            Ok((list, head)) => {
-                let current = match head {
-                    Some(h) if self.rev == "HEAD" => h,
-                    _ => self.rev.clone(),
-                };
-                self.overlay = Overlay::Picker(crate::tui::picker::branch_picker(&list, &current));
-            }
-            Err(err) => self.flash = Some(format!("cannot list branches: {err}")),
+        match crate::tui::picker::branch_choice(result, &self.rev) {
+            Ok(picker) => self.overlay = Overlay::Picker(picker),
+            Err(say) => self.flash = Some(say),
         }
     }
 }

@@ -120,9 +120,16 @@ impl NbApp {
             return Vec::new();
         };
         let at = Arc::clone(&row.commit);
+        // A row's place among all rows read, not among those a filter shows.
+        let row = self
+            .narrow
+            .all
+            .iter()
+            .position(|r| r.id() == row.id())
+            .unwrap_or(self.selected);
         let pos = match self.env_commits.iter().position(|(_, c)| c.id == at.id) {
             Some(k) => EnvPos::Env(k),
-            None => EnvPos::Row(self.selected),
+            None => EnvPos::Row(row),
         };
         self.generation += 1;
         let screen = EnvScreen {

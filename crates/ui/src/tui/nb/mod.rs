@@ -5,11 +5,14 @@
 //! across versions, is built after the walk, for the cell history.
 //!
 //! State changes in [`NbApp::handle`] (what tests drive), the threads and the terminal in
-//! [`run`], drawing in [`view`].
+//! [`run`], drawing in [`view`]; filters and pickers in [`filter`], reading anew, branches and
+//! live updates in [`live`].
 
 pub mod decode;
 pub mod envview;
+pub mod filter;
 pub mod insightsview;
+pub mod live;
 pub mod view;
 
 use std::cell::RefCell;
@@ -96,6 +99,8 @@ pub enum NbEffect {
     },
     Quit,
     Suspend,
+    /// Read anew, watch the ref, rebuild, list branches (see [`live`]).
+    Live(live::LiveEffect),
 }
 
 /// What the threads tell the loop.
@@ -111,6 +116,8 @@ pub enum NbMsg {
     },
     Env(u64, Arc<envview::EnvView>),
     Insights(u64, Result<Arc<insightsview::InsightsData>, String>),
+    /// A walk's messages by load, new commits, branches (see [`live`]).
+    Live(live::LiveMsg),
 }
 
 pub struct NbApp {
@@ -149,6 +156,10 @@ pub struct NbApp {
     pub query: String,
     pub flash: Option<String>,
     pub laid: RefCell<Laid>,
+    /// The filter, the rows read, the panel and pickers (see [`filter`]).
+    pub narrow: filter::Narrow,
+    /// The revision read and its live updates (see [`live`]).
+    pub live: live::Live,
 }
 
 impl NbApp {
@@ -183,6 +194,11 @@ impl NbApp {
             query: String::new(),
             flash: None,
             laid: RefCell::new(Laid::default()),
+            narrow: filter::Narrow::default(),
+            live: live::Live {
+                rev: "HEAD".into(),
+                ..live::Live::default()
+            },
         }
     }
 
@@ -193,30 +209,19 @@ impl NbApp {
     /// Commits as the walk gives them, newest first.
     pub fn add_commits(&mut self, batch: Vec<(NbCommit, Vec<NbEntry>)>) -> Vec<NbEffect> {
         let was_empty = self.rows.is_empty();
-        for (commit, entries) in batch {
-            self.commits_seen += 1;
-            let commit = Arc::new(commit);
-            if !commit.env_files.is_empty() {
-                self.env_commits
-                    .push((self.rows.len(), Arc::clone(&commit)));
-            }
-            if entries.is_empty() {
-                if self.all_commits {
-                    self.rows.push(NbRow {
-                        commit,
-                        entry: None,
-                    });
-                }
-                continue;
-            }
-            for e in entries {
-                self.rows.push(NbRow {
-                    commit: Arc::clone(&commit),
-                    entry: Some(Arc::new(e)),
-                });
-            }
+        let from = self.rows.len();
+        self.commits_seen += batch.len();
+        let (rows, envs) = live::rows_of(batch, self.all_commits, self.narrow.all.len());
+        self.env_commits.extend(envs);
+        for row in rows {
+            self.take_row(row);
         }
-        if was_empty { self.wanted() } else { Vec::new() }
+        // After `r` or a rewritten ref, the row selected before is selected again.
+        if self.reselect_in(from) || was_empty {
+            self.wanted()
+        } else {
+            Vec::new()
+        }
     }
 
     pub fn walk_done(&mut self, result: Result<WalkStats, String>) {
@@ -312,6 +317,7 @@ impl NbApp {
             self.selected = to;
             self.pane_scroll = 0;
         }
+        self.seen_top();
         self.scroll_into_view();
         self.wanted()
     }
@@ -368,6 +374,9 @@ impl NbApp {
             return Vec::new();
         }
         self.flash = None;
+        if let Some(fx) = self.overlay_key(&key) {
+            return fx;
+        }
         let action = self.config.keys.action(&key);
         if self.help && (action != Some(Action::Quit) || key.code == KeyCode::Char('q')) {
             self.help = false;
@@ -393,6 +402,12 @@ impl NbApp {
 
     /// An action on the timeline or the record pane.
     fn timeline_action(&mut self, action: Action) -> Vec<NbEffect> {
+        if let Some(fx) = self.filter_action(action) {
+            return fx;
+        }
+        if let Some(fx) = self.live_action(action) {
+            return fx;
+        }
         let page = self.list_height.max(2) - 1;
         if self.focus == NbFocus::Record {
             let pane_page = self.pane_height.max(2) - 1;
@@ -466,7 +481,7 @@ impl NbApp {
                 (self.selected + n - k % n) % n
             };
             let row = self.rows.get(i)?;
-            view::row_text(row, self.ascii)
+            filter::search_text(row, self.ascii)
                 .to_lowercase()
                 .contains(&q)
                 .then_some(i)
@@ -645,6 +660,7 @@ impl NbApp {
                 self.insights_ready(generation, data);
                 Vec::new()
             }
+            NbMsg::Live(m) => self.live_msg(m, size),
         }
     }
 
@@ -674,8 +690,9 @@ fn reopen(opts: &TuiOptions, tip: Oid) -> Result<Project, crate::repo::RepoError
 }
 
 /// Walks the history, sending commits in batches (a message per commit would redraw per
-/// commit), then builds the whole history for the cell view.
-fn spawn_walk(project: Project, tx: Sender<NbMsg>) {
+/// commit), then builds the whole history for the cell view; all as load `load`.
+fn spawn_walk(project: Project, tx: Sender<NbMsg>, load: u64) {
+    let tag = move |m: NbMsg| NbMsg::Live(live::LiveMsg::Walk(load, Box::new(m)));
     std::thread::spawn(move || {
         let mut batch = Vec::new();
         let mut sent = Instant::now();
@@ -683,7 +700,9 @@ fn spawn_walk(project: Project, tx: Sender<NbMsg>) {
         let result = nbhistory::stream(&project, |c, es| {
             batch.push((c, es));
             if batch.len() >= 256 || sent.elapsed() > Duration::from_millis(40) {
-                gone = tx.send(NbMsg::Commits(std::mem::take(&mut batch))).is_err();
+                gone = tx
+                    .send(tag(NbMsg::Commits(std::mem::take(&mut batch))))
+                    .is_err();
                 sent = Instant::now();
             }
             !gone
@@ -691,9 +710,9 @@ fn spawn_walk(project: Project, tx: Sender<NbMsg>) {
         if gone {
             return;
         }
-        let _ = tx.send(NbMsg::Commits(batch));
+        let _ = tx.send(tag(NbMsg::Commits(batch)));
         if tx
-            .send(NbMsg::WalkDone(result.map_err(|e| e.to_string())))
+            .send(tag(NbMsg::WalkDone(result.map_err(|e| e.to_string()))))
             .is_err()
         {
             return;
@@ -701,7 +720,7 @@ fn spawn_walk(project: Project, tx: Sender<NbMsg>) {
         let built = nbhistory::build(&project)
             .map(Arc::new)
             .map_err(|e| e.to_string());
-        let _ = tx.send(NbMsg::Built(built));
+        let _ = tx.send(tag(NbMsg::Built(built)));
     });
 }
 
@@ -769,8 +788,16 @@ pub fn run(opts: &TuiOptions, project: Project, config: Config) -> Result<(), Tu
     let mut app = NbApp::new(&project.name, config, opts.ascii, opts.all_commits);
     app.depth = ColorDepth::detect();
     app.job_control = !worker::ignored(signal_hook::consts::SIGTSTP);
+    let rev = opts.rev.clone().unwrap_or_else(|| "HEAD".into());
+    app.live = live::Live::new(&rev, project.tip);
+    let mut threads = live::Threads::new(opts.path.clone(), tx.clone());
+    threads.run(live::LiveEffect::Watch {
+        load: 0,
+        rev,
+        tip: project.tip,
+    });
     drop(project);
-    spawn_walk(walker, tx.clone());
+    spawn_walk(walker, tx.clone(), 0);
     let (jobs, job_rx) = channel();
     spawn_decoder(decoder, job_rx, tx.clone(), dark);
 
@@ -791,7 +818,7 @@ pub fn run(opts: &TuiOptions, project: Project, config: Config) -> Result<(), Tu
     drop(tx);
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.hide_cursor()?;
-    let result = event_loop(&mut terminal, &mut app, &rx, &jobs);
+    let result = event_loop(&mut terminal, &mut app, &rx, &jobs, &mut threads);
     drop(terminal);
     drop(guard);
     result
@@ -802,11 +829,12 @@ fn event_loop(
     app: &mut NbApp,
     rx: &Receiver<NbMsg>,
     jobs: &Sender<Job>,
+    threads: &mut live::Threads,
 ) -> Result<(), TuiError> {
     let size = terminal.size()?;
     app.fit(Rect::new(0, 0, size.width, size.height));
     for fx in app.wanted() {
-        do_effect(fx, jobs);
+        do_effect(fx, jobs, threads);
     }
     terminal.draw(|f| view::render(app, f))?;
     let mut drawn_for = worker::continued();
@@ -833,7 +861,7 @@ fn event_loop(
                     super::terminal::stop_job();
                     redraw = true;
                 }
-                other => do_effect(other, jobs),
+                other => do_effect(other, jobs, threads),
             }
         }
         if redraw {
@@ -851,14 +879,15 @@ fn event_loop(
             app.fit(size);
         }
         for e in app.wanted() {
-            do_effect(e, jobs);
+            do_effect(e, jobs, threads);
         }
         terminal.draw(|f| view::render(app, f))?;
     }
 }
 
-fn do_effect(fx: NbEffect, jobs: &Sender<Job>) {
+fn do_effect(fx: NbEffect, jobs: &Sender<Job>, threads: &mut live::Threads) {
     let job = match fx {
+        NbEffect::Live(e) => return threads.run(e),
         NbEffect::Decode(e) => Job::Decode(e),
         NbEffect::CellHistory {
             generation,

@@ -65,6 +65,7 @@ pub fn render(app: &NbApp, f: &mut Frame) {
         render_record(app, &l, f, a.detail);
     }
     render_status(app, &l, f, a.status);
+    super::filter::render_overlays(app, &l, f, size);
     if app.help {
         render_help(app, &l, f, body);
     }
@@ -88,12 +89,12 @@ fn render_timeline(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
     let width = usize::from(inner.width);
     let mut lines = Vec::new();
     if app.rows.is_empty() {
-        let text = if app.loading {
-            "reading the history…"
-        } else {
-            "no commit changed a notebook"
+        let text = match app.empty_note() {
+            Some(note) => note,
+            None if app.loading => "reading the history…".into(),
+            None => "no commit changed a notebook".into(),
         };
-        lines.push(Line::from(Span::styled(plain(text, look.ascii), t.dim)));
+        lines.push(Line::from(Span::styled(plain(&text, look.ascii), t.dim)));
     }
     for (i, row) in app
         .rows
@@ -117,10 +118,7 @@ fn row_line(
 ) -> Line<'static> {
     let t = look.theme;
     let c = &row.commit;
-    let bad = row
-        .entry
-        .as_ref()
-        .is_some_and(|e| e.error.is_some() || e.summary.new_errors > 0);
+    let bad = row.bad();
     let mark = match (bad, look.ascii) {
         (true, true) => "!",
         (true, false) => "✗",
@@ -139,10 +137,12 @@ fn row_line(
     let text = truncate_mark(&row_text(row, look.ascii), rest_width, look.ascii);
     let dimmed = row.entry.is_none();
     let body = if dimmed { t.dim } else { t.text };
-    let mut spans = vec![
-        Span::styled(head, t.dim),
-        Span::styled(format!("{mark} "), if bad { t.error } else { t.dim }),
-    ];
+    // `/` finds hashes, times and authors too: they are marked where they match.
+    let mut spans = marked(&head, &app.query, t.dim, t.search_match);
+    spans.push(Span::styled(
+        format!("{mark} "),
+        if bad { t.error } else { t.dim },
+    ));
     spans.extend(marked(&text, &app.query, body, t.search_match));
     let mut line = Line::from(spans);
     if selected {
@@ -568,6 +568,7 @@ fn render_status(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
         format!(" {pos}/{} ", app.rows.len()),
         t.status,
     ));
+    spans.extend(super::live::status_spans(app, look));
     if app.loading {
         spans.push(Span::styled(
             plain(
@@ -595,44 +596,51 @@ fn render_status(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)).style(t.status), area);
 }
 
-/// The keys this timeline answers to, in the help's order.
-const HELP: [Action; 20] = [
-    Action::Down,
-    Action::Up,
-    Action::PageDown,
-    Action::PageUp,
-    Action::Top,
-    Action::Bottom,
-    Action::Open,
-    Action::FocusNext,
-    Action::Back,
-    Action::CellHistory,
-    Action::PrevRun,
-    Action::NextRun,
-    Action::Environment,
-    Action::Insights,
-    Action::Mark,
-    Action::Search,
-    Action::NextMatch,
-    Action::PrevMatch,
-    Action::Help,
-    Action::Quit,
+/// The keys this timeline answers to, in the help's order; a pair shares a line (`f`, `F`),
+/// so the list fits a 24-line terminal.
+const HELP: [&[Action]; 19] = [
+    &[Action::Down, Action::Up],
+    &[Action::PageDown, Action::PageUp],
+    &[Action::Top, Action::Bottom],
+    &[Action::Open],
+    &[Action::FocusNext],
+    &[Action::Back],
+    &[Action::CellHistory],
+    &[Action::PrevRun, Action::NextRun],
+    &[Action::Environment],
+    &[Action::Insights],
+    &[Action::Mark],
+    &[Action::Search],
+    &[Action::NextMatch, Action::PrevMatch],
+    &[Action::Filter, Action::ClearFilter],
+    &[Action::Authors],
+    &[Action::Branches],
+    &[Action::Refresh],
+    &[Action::Help],
+    &[Action::Quit],
 ];
 
-fn help_text(a: Action) -> &'static str {
+fn help_text(a: &[Action]) -> &'static str {
     match a {
-        Action::Open => "Read the selected version's cells",
-        Action::FocusNext => "Switch panes (insights: switch tabs)",
-        Action::Back => "Go back / quit from the timeline",
-        Action::CellHistory => "Every version of the cell (first changed one)",
-        Action::PrevRun => "Older version (cell) or change (environment)",
-        Action::NextRun => "Newer version (cell) or change (environment)",
-        Action::Environment => "Environment files at the commit, what changed",
-        Action::Insights => "Hot spots and usage figures of the history",
-        Action::Mark => "Mark a commit to compare with (environment)",
-        Action::Down => "Move down a row / scroll",
-        Action::Up => "Move up a row / scroll",
-        other => other.describe(),
+        [Action::Down, Action::Up] => "Move down / up a row; in the cells, scroll",
+        [Action::PageDown, Action::PageUp] => "Page down / up",
+        [Action::Top, Action::Bottom] => "First / last row",
+        [Action::Open] => "Read the selected version's cells",
+        [Action::FocusNext] => "Switch panes (insights: switch tabs)",
+        [Action::Back] => "Go back / quit from the timeline",
+        [Action::CellHistory] => "Every version of the cell (first changed one)",
+        [Action::PrevRun, Action::NextRun] => "Older / newer version (cell) or change (env)",
+        [Action::Environment] => "Environment files at the commit, what changed",
+        [Action::Insights] => "Hot spots and usage figures of the history",
+        [Action::Mark] => "Mark a version or commit to compare with",
+        [Action::Search] => "Search: notebook, message, hash, author, date",
+        [Action::NextMatch, Action::PrevMatch] => "Next / previous match",
+        [Action::Filter, Action::ClearFilter] => "Filter: notebook, author, dates, errors / clear",
+        [Action::Authors] => "Authors with their rows; Enter shows only theirs",
+        [Action::Branches] => "Branches: Enter reads one in place",
+        [Action::Refresh] => "Read the history again (keeps the selection)",
+        [other, ..] => other.describe(),
+        [] => "",
     }
 }
 
@@ -640,21 +648,36 @@ fn render_help(app: &NbApp, look: &Look<'_>, f: &mut Frame, body: Rect) {
     let t = look.theme;
     let rows: Vec<(String, &str)> = HELP
         .iter()
-        .map(|&a| {
-            let keys: Vec<String> = app
-                .config
-                .keys
-                .keys_for(a)
-                .iter()
-                .map(|k| {
-                    if look.ascii {
-                        k.display_ascii()
-                    } else {
-                        k.display()
-                    }
-                })
-                .collect();
-            (keys.join(", "), help_text(a))
+        .map(|&pair| {
+            let names = |a: Action, most: usize| -> String {
+                let keys: Vec<String> = app
+                    .config
+                    .keys
+                    .keys_for(a)
+                    .iter()
+                    .take(most)
+                    .map(|k| {
+                        if look.ascii {
+                            k.display_ascii()
+                        } else {
+                            k.display()
+                        }
+                    })
+                    .collect();
+                keys.join(", ")
+            };
+            let line = |most: usize| -> Vec<String> {
+                pair.iter()
+                    .map(|&a| names(a, most))
+                    .filter(|k| !k.is_empty())
+                    .collect()
+            };
+            // A pair's line names two keys of each, or one when that is too long to fit.
+            let mut keys = line(if pair.len() > 1 { 2 } else { usize::MAX });
+            if pair.len() > 1 && keys.join(" / ").width() > 24 {
+                keys = line(1);
+            }
+            (keys.join(" / "), help_text(pair))
         })
         .filter(|(k, _)| !k.is_empty())
         .collect();
@@ -665,7 +688,7 @@ fn render_help(app: &NbApp, look: &Look<'_>, f: &mut Frame, body: Rect) {
         .unwrap_or(0)
         .min(24);
     let text_w = rows.iter().map(|(_, d)| d.width()).max().unwrap_or(0);
-    let w = ((key_w + text_w + 6) as u16).min(body.width);
+    let w = ((key_w + text_w + 7) as u16).min(body.width);
     let h = (rows.len() as u16 + 3).min(body.height);
     let area = Rect::new(
         body.x + (body.width - w) / 2,
@@ -682,7 +705,7 @@ fn render_help(app: &NbApp, look: &Look<'_>, f: &mut Frame, body: Rect) {
         .map(|(k, d)| {
             Line::from(vec![
                 Span::styled(
-                    format!(" {:<key_w$} ", truncate_mark(&k, key_w, look.ascii)),
+                    format!(" {:<key_w$}  ", truncate_mark(&k, key_w, look.ascii)),
                     t.status_key,
                 ),
                 Span::styled(d.to_string(), t.text),
