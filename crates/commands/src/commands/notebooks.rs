@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::{CommandError, warn_incomplete};
 use crate::insights::Anonymizer;
-use crate::nbhistory::{self, CellState, NbCommit, NbEntry, UNNUMBERED};
+use crate::nbhistory::{self, CellState, NbCommit, NbEntry};
 use crate::notebook::{self, Cell, Output, Parts};
 use crate::render::{notebooks as phrase, sanitize};
 use crate::repo::{Project, RepoError};
@@ -211,10 +211,8 @@ struct ExportImage {
     sha256: String,
 }
 
-/// The name a cell has in exports and on screen: `c` and its number.
-pub fn cell_name(number: u32) -> Option<String> {
-    (number != UNNUMBERED).then(|| format!("c{number}"))
-}
+/// The name a cell has in exports and on screen: `c` and its number (the TUI's too).
+pub use crate::nbhistory::cell_name;
 
 /// Every version of every notebook as JSON lines, newest first.
 pub fn export(
