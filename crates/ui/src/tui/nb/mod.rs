@@ -7,7 +7,10 @@
 //! State changes in [`NbApp::handle`] (what tests drive), the threads and the terminal in
 //! [`run`], drawing in [`view`].
 
+pub mod cellscreen;
+pub mod cellview;
 pub mod decode;
+pub mod pair;
 pub mod view;
 
 use std::cell::RefCell;
@@ -23,13 +26,17 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 
+pub use self::cellscreen::CellScreen;
+use self::cellscreen::Outcome;
 use self::decode::{CellHist, DecodeKey, RecordView, key_of};
+use self::pair::NbPair;
 use super::config::Config;
 use super::keymap::Action;
 use super::theme::ColorDepth;
 use super::worker::{self, Msg};
 use super::{TuiError, TuiOptions, lineedit};
 use crate::nbhistory::{self, NbCommit, NbEntry, NbHistory};
+use crate::render::image::Protocol;
 use crate::repo::{Project, WalkStats};
 
 /// Decoded versions kept; each is a few screens of lines at most.
@@ -50,19 +57,6 @@ pub enum NbFocus {
     Record,
 }
 
-/// The history of one cell, over the timeline.
-#[derive(Debug, Clone)]
-pub struct CellScreen {
-    /// The version it was opened from: commit, path, index of the cell there.
-    pub origin: (Oid, String, usize),
-    pub generation: u64,
-    /// `None` until the whole history is built; `Some(Err)` when it could not be.
-    pub hist: Option<Result<Arc<CellHist>, String>>,
-    /// The version shown, newest first.
-    pub at: usize,
-    pub scroll: usize,
-}
-
 /// Lines of the record pane as last laid out, with where each cell starts.
 #[derive(Debug, Clone, Default)]
 pub struct Laid {
@@ -81,6 +75,13 @@ pub enum NbEffect {
         number: u32,
         history: Arc<NbHistory>,
     },
+    /// Two versions of the open cell to compare (older, newer positions in its list).
+    CellPair {
+        generation: u64,
+        at: (usize, usize),
+        hist: Arc<CellHist>,
+        history: Arc<NbHistory>,
+    },
     Quit,
     Suspend,
 }
@@ -96,6 +97,10 @@ pub enum NbMsg {
         generation: u64,
         result: Result<Arc<CellHist>, String>,
     },
+    CellPair {
+        generation: u64,
+        result: Result<Arc<NbPair>, String>,
+    },
 }
 
 pub struct NbApp {
@@ -103,6 +108,8 @@ pub struct NbApp {
     pub config: Config,
     pub ascii: bool,
     pub depth: ColorDepth,
+    /// How pictures are drawn; anything but `Off` draws half-blocks here.
+    pub protocol: Protocol,
     pub all_commits: bool,
     /// Whether Ctrl-Z may stop the program (see `worker::ignored`).
     pub job_control: bool,
@@ -139,6 +146,7 @@ impl NbApp {
             config,
             ascii,
             depth: ColorDepth::TrueColor,
+            protocol: Protocol::Halfblocks,
             all_commits,
             job_control: true,
             rows: Vec::new(),
@@ -229,14 +237,46 @@ impl NbApp {
         self.current_key().and_then(|k| self.decoded.get(&k))
     }
 
-    pub fn cell_ready(&mut self, generation: u64, result: Result<Arc<CellHist>, String>) {
-        if let Some(s) = &mut self.cell
-            && s.generation == generation
-        {
-            s.hist = Some(result);
-            s.at = 0;
-            s.scroll = 0;
+    /// The open cell's versions are read: the pair to compare first is asked for.
+    pub fn cell_ready(
+        &mut self,
+        generation: u64,
+        result: Result<Arc<CellHist>, String>,
+    ) -> Vec<NbEffect> {
+        let ask = match &mut self.cell {
+            Some(s) if s.generation == generation => s.set_hist(result),
+            _ => None,
+        };
+        self.ask_pair(ask)
+    }
+
+    /// A pair of the open cell's versions is prepared (or could not be).
+    pub fn pair_ready(&mut self, generation: u64, result: Result<Arc<NbPair>, String>) {
+        match (result, &mut self.cell) {
+            (Ok(p), Some(s)) => s.paired(generation, p),
+            (Err(e), Some(s)) if s.generation == generation => {
+                self.flash = Some(format!(
+                    "cannot compare: {}",
+                    crate::render::sanitize::line(&e)
+                ));
+            }
+            _ => {}
         }
+    }
+
+    fn ask_pair(&self, at: Option<(usize, usize)>) -> Vec<NbEffect> {
+        let (Some(at), Some(s), Some(Ok(history))) = (at, &self.cell, &self.history) else {
+            return Vec::new();
+        };
+        let Some(Ok(hist)) = &s.hist else {
+            return Vec::new();
+        };
+        vec![NbEffect::CellPair {
+            generation: s.generation,
+            at,
+            hist: Arc::clone(hist),
+            history: Arc::clone(history),
+        }]
     }
 
     /// Decodes asked for: the selected row's and the next one's, so stepping down is instant.
@@ -261,6 +301,9 @@ impl NbApp {
         self.list_height = usize::from(a.timeline.height.saturating_sub(2)).max(1);
         self.pane_height = usize::from(a.detail.height.saturating_sub(2)).max(1);
         self.scroll_into_view();
+        if let Some(s) = &mut self.cell {
+            s.fit(Rect::new(0, 0, size.width, a.status.y));
+        }
     }
 
     fn scroll_into_view(&mut self) {
@@ -474,13 +517,7 @@ impl NbApp {
             return Vec::new();
         };
         self.generation += 1;
-        self.cell = Some(CellScreen {
-            origin,
-            generation: self.generation,
-            hist: None,
-            at: 0,
-            scroll: 0,
-        });
+        self.cell = Some(CellScreen::new(origin, self.generation));
         self.ask_cell_history()
     }
 
@@ -511,33 +548,40 @@ impl NbApp {
     }
 
     fn cell_action(&mut self, action: Action) -> Vec<NbEffect> {
-        let page = self.pane_height.max(2) - 1;
+        if action == Action::Help {
+            self.help = true;
+            return Vec::new();
+        }
         let Some(s) = &mut self.cell else {
             return Vec::new();
         };
-        let count = match &s.hist {
-            Some(Ok(h)) => h.versions.len(),
-            _ => 0,
-        };
-        match action {
-            Action::Quit | Action::Back | Action::Left => self.cell = None,
-            Action::PrevRun if s.at + 1 < count => {
-                s.at += 1;
-                s.scroll = 0;
+        match s.update(action) {
+            Outcome::Stay(ask) => self.ask_pair(ask),
+            Outcome::Flash(note, ask) => {
+                self.flash = Some(note);
+                self.ask_pair(ask)
             }
-            Action::NextRun if s.at > 0 => {
-                s.at -= 1;
-                s.scroll = 0;
+            Outcome::Close => {
+                self.cell = None;
+                Vec::new()
             }
-            Action::Down => s.scroll += 1,
-            Action::Up => s.scroll = s.scroll.saturating_sub(1),
-            Action::PageDown => s.scroll += page,
-            Action::PageUp => s.scroll = s.scroll.saturating_sub(page),
-            Action::Top => s.scroll = 0,
-            Action::Help => self.help = true,
-            _ => {}
+            Outcome::GoTo(commit, path) => {
+                self.cell = None;
+                let at = self.rows.iter().position(|r| {
+                    r.commit.id == commit && r.entry.as_ref().is_some_and(|e| e.path == path)
+                });
+                match at {
+                    Some(i) => {
+                        self.focus = NbFocus::Timeline;
+                        self.select(i)
+                    }
+                    None => {
+                        self.flash = Some("that version is not in the timeline".into());
+                        Vec::new()
+                    }
+                }
+            }
         }
-        Vec::new()
     }
 
     /// One message from a thread.
@@ -585,8 +629,9 @@ impl NbApp {
                 Vec::new()
             }
             NbMsg::Built(r) => self.built(r),
-            NbMsg::CellHist { generation, result } => {
-                self.cell_ready(generation, result);
+            NbMsg::CellHist { generation, result } => self.cell_ready(generation, result),
+            NbMsg::CellPair { generation, result } => {
+                self.pair_ready(generation, result);
                 Vec::new()
             }
         }
@@ -603,6 +648,12 @@ enum Job {
     Cell {
         generation: u64,
         number: u32,
+        history: Arc<NbHistory>,
+    },
+    Pair {
+        generation: u64,
+        at: (usize, usize),
+        hist: Arc<CellHist>,
         history: Arc<NbHistory>,
     },
 }
@@ -670,6 +721,19 @@ fn spawn_decoder(project: Project, jobs: Receiver<Job>, tx: Sender<NbMsg>, dark:
                     .map(Arc::new);
                     NbMsg::CellHist { generation, result }
                 }
+                Job::Pair {
+                    generation,
+                    at,
+                    hist,
+                    history,
+                } => {
+                    let result = crate::contained::catch(|| {
+                        pair::prepare(&project, &history, &hist, at, dark)
+                    })
+                    .unwrap_or_else(|_| Err("these versions could not be compared".into()))
+                    .map(Arc::new);
+                    NbMsg::CellPair { generation, result }
+                }
             };
             if tx.send(msg).is_err() {
                 return;
@@ -686,6 +750,7 @@ pub fn run(opts: &TuiOptions, project: Project, config: Config) -> Result<(), Tu
     let decoder = reopen(opts, project.tip)?;
     let mut app = NbApp::new(&project.name, config, opts.ascii, opts.all_commits);
     app.depth = ColorDepth::detect();
+    app.protocol = opts.images.unwrap_or_else(Protocol::detect);
     app.job_control = !worker::ignored(signal_hook::consts::SIGTSTP);
     drop(project);
     spawn_walk(walker, tx.clone());
@@ -785,6 +850,17 @@ fn do_effect(fx: NbEffect, jobs: &Sender<Job>) {
         } => Job::Cell {
             generation,
             number,
+            history,
+        },
+        NbEffect::CellPair {
+            generation,
+            at,
+            hist,
+            history,
+        } => Job::Pair {
+            generation,
+            at,
+            hist,
             history,
         },
         NbEffect::Quit | NbEffect::Suspend => return,
