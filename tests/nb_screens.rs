@@ -292,6 +292,17 @@ fn nb_nothing_from_the_repository_reaches_the_terminal_raw() {
             "{text:?}"
         );
     }
+    // The cell screen too: path, source, outputs and error of the cell's one version.
+    let mut app = cell_screen(&project, 0);
+    press(&mut app, &project, Action::Down);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = draw(&mut app, w, h);
+        assert!(screen.contains("first version"), "{screen}");
+        assert!(!screen.contains('\u{1b}'), "{screen}");
+        assert!(!screen.contains('\u{7}'), "{screen}");
+        assert!(!screen.contains('\u{9b}'), "{screen}");
+        assert!(screen.contains("^["), "{screen}");
+    }
 }
 
 /// The app with the walk and the whole history read, row `row` selected and the history of

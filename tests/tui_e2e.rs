@@ -951,6 +951,40 @@ fn notebook_repository_opens_the_notebook_timeline() {
 }
 
 #[test]
+fn notebook_cell_screen_steps_versions_and_switches_to_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let mut s = Session::start(dir.path(), &[], 80, 24, &[]);
+    s.wait_for("the notebook timeline", |s| s.contains("Timeline 1/3"));
+    s.send("j");
+    s.wait_for("the edit selected", |s| s.contains("Timeline 2/3"));
+    s.send("c");
+    let screen = s.wait_for("the cell screen, its pair compared", |s| {
+        s.contains("Cell 2 of analysis.ipynb") && s.contains("code +2 -1")
+    });
+    // Unified at 80 columns: the old and new lines are not side by side.
+    let both = |s: &str| {
+        s.lines()
+            .any(|l| l.contains("x = 1") && l.contains("x = 2"))
+    };
+    assert!(!both(&screen), "{screen}");
+    s.send("[");
+    s.wait_for("the first version", |s| s.contains("first version"));
+    s.send("u");
+    s.wait_for("the note", |s| s.contains("side-by-side diff"));
+    s.send("]");
+    let sbs = s.wait_for("the newer version side by side", |s| {
+        s.contains("code +2 -1") && both(s)
+    });
+    assert!(sbs.contains("y = math.sqrt(x)"), "{sbs}");
+    // Esc back to the timeline, q quits.
+    s.send("\x1b");
+    s.wait_for("the timeline again", |s| s.contains("Timeline 2/3"));
+    s.send("q");
+    assert!(s.finish().success());
+}
+
+#[test]
 fn notebook_timeline_in_ascii_without_colour_and_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
     nbrepo::write(dir.path());
