@@ -175,3 +175,64 @@ pub fn compare_cells(
         between: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notebook::{CellKind, Output};
+
+    const PNG_1X1: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+    fn cell(source: &str, outputs: Vec<Output>, digest: u64) -> Cell {
+        Cell {
+            kind: CellKind::Code,
+            id: None,
+            source: source.into(),
+            execution_count: Some(1),
+            outputs,
+            outputs_digest: digest,
+            has_error: false,
+        }
+    }
+
+    fn picture(base64: &str) -> Output {
+        Output {
+            output_type: Some("display_data".into()),
+            text: None,
+            ename: None,
+            evalue: None,
+            traceback: None,
+            data: vec![
+                ("image/png".into(), base64.into()),
+                ("text/plain".into(), "<Figure>".into()),
+            ],
+        }
+    }
+
+    #[test]
+    fn pictures_are_compared_by_hash_and_a_broken_one_is_an_error() {
+        let good = cell("plot()", vec![picture(PNG_1X1)], 1);
+        let broken = cell("plot()", vec![picture("iVBORw0KGgo%%%")], 2);
+        let same = compare_cells(&good, &good, (1, 0), &|s| s.to_string());
+        assert!(same.code.stats.identical && !same.output_changed);
+        assert_eq!(same.images.len(), 1);
+        assert!(same.images.iter().all(ImagePair::identical));
+        let img = same.new_output.images.first().map(|i| (i.width, i.height));
+        assert_eq!(img, Some((1, 1)));
+        let cmp = compare_cells(&good, &broken, (1, 0), &|s| s.to_string());
+        assert!(cmp.output_changed);
+        assert!(cmp.new_output.images.is_empty());
+        assert!(
+            cmp.new_output
+                .errors
+                .first()
+                .is_some_and(|e| e.starts_with("output 1 image/png: ")),
+            "{:?}",
+            cmp.new_output.errors
+        );
+        // The text shown is what is compared: `clean` runs before the diff.
+        assert_eq!(cmp.old_output.text, "<Figure>\n");
+        let loud = compare_cells(&good, &good, (1, 0), &|s| s.to_uppercase());
+        assert_eq!(loud.new_output.text, "<FIGURE>\n");
+    }
+}
