@@ -10,6 +10,7 @@ use ratatui::layout::Rect;
 
 use super::decode::CellHist;
 use super::pair::NbPair;
+use super::{NbApp, NbEffect, NbFocus};
 use crate::tui::diffpane::PaneFocus;
 use crate::tui::history::unified_note;
 use crate::tui::keymap::Action;
@@ -166,6 +167,88 @@ impl CellScreen {
             ListKey::Selected => Outcome::Stay(self.ask(self.pair())),
             ListKey::Unified(now) => Outcome::Flash(unified_note(now), None),
             ListKey::Done | ListKey::Ignored => Outcome::Stay(None),
+        }
+    }
+}
+
+/// The cell screen's side of the app: what its keys and the worker's answers do there.
+impl NbApp {
+    /// The open cell's versions are read: the pair to compare first is asked for.
+    pub fn cell_ready(
+        &mut self,
+        generation: u64,
+        result: Result<Arc<CellHist>, String>,
+    ) -> Vec<NbEffect> {
+        let ask = match &mut self.cell {
+            Some(s) if s.generation == generation => s.set_hist(result),
+            _ => None,
+        };
+        self.ask_pair(ask)
+    }
+
+    /// A pair of the open cell's versions is prepared (or could not be).
+    pub fn pair_ready(&mut self, generation: u64, result: Result<Arc<NbPair>, String>) {
+        match (result, &mut self.cell) {
+            (Ok(p), Some(s)) => s.paired(generation, p),
+            (Err(e), Some(s)) if s.generation == generation => {
+                self.flash = Some(format!(
+                    "cannot compare: {}",
+                    crate::render::sanitize::line(&e)
+                ));
+            }
+            _ => {}
+        }
+    }
+
+    fn ask_pair(&self, at: Option<(usize, usize)>) -> Vec<NbEffect> {
+        let (Some(at), Some(s), Some(Ok(history))) = (at, &self.cell, &self.history) else {
+            return Vec::new();
+        };
+        let Some(Ok(hist)) = &s.hist else {
+            return Vec::new();
+        };
+        vec![NbEffect::CellPair {
+            generation: s.generation,
+            at,
+            hist: Arc::clone(hist),
+            history: Arc::clone(history),
+        }]
+    }
+
+    pub(super) fn cell_action(&mut self, action: Action) -> Vec<NbEffect> {
+        if action == Action::Help {
+            self.help = true;
+            return Vec::new();
+        }
+        let Some(s) = &mut self.cell else {
+            return Vec::new();
+        };
+        match s.update(action) {
+            Outcome::Stay(ask) => self.ask_pair(ask),
+            Outcome::Flash(note, ask) => {
+                self.flash = Some(note);
+                self.ask_pair(ask)
+            }
+            Outcome::Close => {
+                self.cell = None;
+                Vec::new()
+            }
+            Outcome::GoTo(commit, path) => {
+                self.cell = None;
+                let at = self.rows.iter().position(|r| {
+                    r.commit.id == commit && r.entry.as_ref().is_some_and(|e| e.path == path)
+                });
+                match at {
+                    Some(i) => {
+                        self.focus = NbFocus::Timeline;
+                        self.select(i)
+                    }
+                    None => {
+                        self.flash = Some("that version is not in the timeline".into());
+                        Vec::new()
+                    }
+                }
+            }
         }
     }
 }

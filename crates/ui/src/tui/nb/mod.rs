@@ -27,7 +27,6 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 
 pub use self::cellscreen::CellScreen;
-use self::cellscreen::Outcome;
 use self::decode::{CellHist, DecodeKey, RecordView, key_of};
 use self::pair::NbPair;
 use super::config::Config;
@@ -235,48 +234,6 @@ impl NbApp {
     /// The decoded version of the selected row, if it is in.
     pub fn current_view(&self) -> Option<&Arc<RecordView>> {
         self.current_key().and_then(|k| self.decoded.get(&k))
-    }
-
-    /// The open cell's versions are read: the pair to compare first is asked for.
-    pub fn cell_ready(
-        &mut self,
-        generation: u64,
-        result: Result<Arc<CellHist>, String>,
-    ) -> Vec<NbEffect> {
-        let ask = match &mut self.cell {
-            Some(s) if s.generation == generation => s.set_hist(result),
-            _ => None,
-        };
-        self.ask_pair(ask)
-    }
-
-    /// A pair of the open cell's versions is prepared (or could not be).
-    pub fn pair_ready(&mut self, generation: u64, result: Result<Arc<NbPair>, String>) {
-        match (result, &mut self.cell) {
-            (Ok(p), Some(s)) => s.paired(generation, p),
-            (Err(e), Some(s)) if s.generation == generation => {
-                self.flash = Some(format!(
-                    "cannot compare: {}",
-                    crate::render::sanitize::line(&e)
-                ));
-            }
-            _ => {}
-        }
-    }
-
-    fn ask_pair(&self, at: Option<(usize, usize)>) -> Vec<NbEffect> {
-        let (Some(at), Some(s), Some(Ok(history))) = (at, &self.cell, &self.history) else {
-            return Vec::new();
-        };
-        let Some(Ok(hist)) = &s.hist else {
-            return Vec::new();
-        };
-        vec![NbEffect::CellPair {
-            generation: s.generation,
-            at,
-            hist: Arc::clone(hist),
-            history: Arc::clone(history),
-        }]
     }
 
     /// Decodes asked for: the selected row's and the next one's, so stepping down is instant.
@@ -543,43 +500,6 @@ impl NbApp {
             None => {
                 s.hist = Some(Err("this cell is not in the history as built".into()));
                 Vec::new()
-            }
-        }
-    }
-
-    fn cell_action(&mut self, action: Action) -> Vec<NbEffect> {
-        if action == Action::Help {
-            self.help = true;
-            return Vec::new();
-        }
-        let Some(s) = &mut self.cell else {
-            return Vec::new();
-        };
-        match s.update(action) {
-            Outcome::Stay(ask) => self.ask_pair(ask),
-            Outcome::Flash(note, ask) => {
-                self.flash = Some(note);
-                self.ask_pair(ask)
-            }
-            Outcome::Close => {
-                self.cell = None;
-                Vec::new()
-            }
-            Outcome::GoTo(commit, path) => {
-                self.cell = None;
-                let at = self.rows.iter().position(|r| {
-                    r.commit.id == commit && r.entry.as_ref().is_some_and(|e| e.path == path)
-                });
-                match at {
-                    Some(i) => {
-                        self.focus = NbFocus::Timeline;
-                        self.select(i)
-                    }
-                    None => {
-                        self.flash = Some("that version is not in the timeline".into());
-                        Vec::new()
-                    }
-                }
             }
         }
     }
