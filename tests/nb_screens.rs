@@ -485,3 +485,29 @@ fn nb_record_pane_draws_pictures_and_says_why_a_broken_one_is_not() {
         "{off}"
     );
 }
+
+#[test]
+fn nb_cell_screen_mouse_wheel_scrolls_the_diff_not_the_list() {
+    use crossterm::event::{Event, KeyModifiers, MouseEvent, MouseEventKind};
+    use gtm_tui::tui::nb::NbMsg;
+    use gtm_tui::tui::worker::Msg;
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write_pictures(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = cell_screen(&project, 1);
+    draw(&mut app, 80, 24);
+    let wheel = |kind| {
+        NbMsg::Ui(Msg::Input(Event::Mouse(MouseEvent {
+            kind,
+            column: 10,
+            row: 12,
+            modifiers: KeyModifiers::NONE,
+        })))
+    };
+    let fx = app.handle(wheel(MouseEventKind::ScrollDown), None);
+    assert!(fx.is_empty());
+    let s = app.cell.as_ref().unwrap();
+    assert_eq!((s.list.selected, s.list.pane.scroll), (1, 3));
+    app.handle(wheel(MouseEventKind::ScrollUp), None);
+    assert_eq!(app.cell.as_ref().unwrap().list.pane.scroll, 0);
+}

@@ -558,6 +558,13 @@ impl NbApp {
     }
 
     fn scroll_wheel(&mut self, a: Action) -> Vec<NbEffect> {
+        // On the cell screen the wheel scrolls the diff, as on the activity log's.
+        if let Some(s) = &mut self.cell {
+            s.list
+                .pane
+                .scroll_by(if a == Action::Down { 3 } else { -3 });
+            return Vec::new();
+        }
         self.action(a)
     }
 }
