@@ -977,6 +977,15 @@ fn notebook_cell_screen_steps_versions_and_switches_to_side_by_side() {
         s.contains("code +2 -1") && both(s)
     });
     assert!(sbs.contains("y = math.sqrt(x)"), "{sbs}");
+    // Keys faster than the worker: the last pair asked for is the one shown.
+    s.send("][[][");
+    s.wait_for("the older version after five keys", |s| {
+        s.contains("first version") && !s.contains("code +2 -1")
+    });
+    s.send("]");
+    s.wait_for("the newer version again", |s| {
+        s.contains("code +2 -1") && both(s)
+    });
     // Esc back to the timeline, q quits.
     s.send("\x1b");
     s.wait_for("the timeline again", |s| s.contains("Timeline 2/3"));

@@ -624,7 +624,19 @@ fn spawn_walk(project: Project, tx: Sender<NbMsg>) {
 
 fn spawn_decoder(project: Project, jobs: Receiver<Job>, tx: Sender<NbMsg>, dark: bool) {
     std::thread::spawn(move || {
-        while let Ok(job) = jobs.recv() {
+        let mut pending = std::collections::VecDeque::new();
+        loop {
+            let Some(job) = pending.pop_front().or_else(|| jobs.recv().ok()) else {
+                return;
+            };
+            pending.extend(jobs.try_iter());
+            // Latest wins for the cell screen's pairs: one asked for again while this one
+            // waited (`]` held down) makes this one's answer a screen nobody shows.
+            if matches!(job, Job::Pair { .. })
+                && pending.iter().any(|j| matches!(j, Job::Pair { .. }))
+            {
+                continue;
+            }
             let msg = match job {
                 Job::Decode(entry) => {
                     let view = crate::contained::catch(|| decode::decode(&project, &entry, dark))
