@@ -511,3 +511,35 @@ fn nb_cell_screen_mouse_wheel_scrolls_the_diff_not_the_list() {
     app.handle(wheel(MouseEventKind::ScrollUp), None);
     assert_eq!(app.cell.as_ref().unwrap().list.pane.scroll, 0);
 }
+
+#[test]
+fn nb_ascii_draws_no_picture_glyphs_on_the_record_pane_or_the_cell_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write_pictures(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = NbApp::new("notebooks", Config::defaults(), true, false);
+    let mut batch = Vec::new();
+    nbhistory::stream(&project, |c, es| {
+        batch.push((c, es));
+        true
+    })
+    .unwrap();
+    let fx = app.add_commits(batch);
+    settle(&mut app, &project, fx);
+    let fx = app.built(
+        nbhistory::build(&project)
+            .map(Arc::new)
+            .map_err(|e| e.to_string()),
+    );
+    settle(&mut app, &project, fx);
+    press(&mut app, &project, Action::Down);
+    let record = draw(&mut app, 80, 24);
+    assert!(record.contains("[png image 8x4,"), "{record}");
+    assert!(record.is_ascii(), "{record}");
+    press(&mut app, &project, Action::CellHistory);
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let screen = draw(&mut app, w, h);
+        assert!(screen.contains("Image 1 - changed - png 8x4"), "{screen}");
+        assert!(screen.is_ascii(), "{screen}");
+    }
+}

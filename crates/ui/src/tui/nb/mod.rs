@@ -145,7 +145,13 @@ impl NbApp {
             config,
             ascii,
             depth: ColorDepth::TrueColor,
-            protocol: Protocol::Halfblocks,
+            // `--ascii` promises no glyphs, and half-blocks are glyphs: pictures only when
+            // `--images` asks.
+            protocol: if ascii {
+                Protocol::Off
+            } else {
+                Protocol::Halfblocks
+            },
             all_commits,
             job_control: true,
             rows: Vec::new(),
@@ -689,7 +695,11 @@ pub fn run(opts: &TuiOptions, project: Project, config: Config) -> Result<(), Tu
     let decoder = reopen(opts, project.tip)?;
     let mut app = NbApp::new(&project.name, config, opts.ascii, opts.all_commits);
     app.depth = ColorDepth::detect();
-    app.protocol = opts.images.unwrap_or_else(Protocol::detect);
+    app.protocol = match opts.images {
+        Some(p) => p,
+        None if opts.ascii => Protocol::Off,
+        None => Protocol::detect(),
+    };
     app.job_control = !worker::ignored(signal_hook::consts::SIGTSTP);
     drop(project);
     spawn_walk(walker, tx.clone());
