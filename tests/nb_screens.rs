@@ -55,7 +55,7 @@ fn settle(app: &mut NbApp, project: &Project, mut fx: Vec<NbEffect>) {
                 history,
             } => {
                 let r = pair::prepare(project, &history, &hist, at, true).map(Arc::new);
-                app.pair_ready(generation, r);
+                app.pair_ready(generation, at, r);
             }
             NbEffect::Quit | NbEffect::Suspend => {}
         }
@@ -542,4 +542,48 @@ fn nb_ascii_draws_no_picture_glyphs_on_the_record_pane_or_the_cell_screen() {
         assert!(screen.contains("Image 1 - changed - png 8x4"), "{screen}");
         assert!(screen.is_ascii(), "{screen}");
     }
+}
+
+#[test]
+fn nb_cell_screen_says_when_a_pair_cannot_be_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    let fx = app.built(
+        nbhistory::build(&project)
+            .map(Arc::new)
+            .map_err(|e| e.to_string()),
+    );
+    settle(&mut app, &project, fx);
+    press(&mut app, &project, Action::Down);
+    // The versions read, the pair's answer not in yet: then it fails.
+    let fx = app.action(Action::CellHistory);
+    let mut pairs = Vec::new();
+    for e in fx {
+        if let NbEffect::CellHistory {
+            generation,
+            number,
+            history,
+        } = e
+        {
+            let r = decode::cell_history(&project, &history, number, true).map(Arc::new);
+            pairs.extend(app.cell_ready(generation, r));
+        }
+    }
+    assert!(matches!(pairs.as_slice(), [NbEffect::CellPair { .. }]));
+    let waiting = draw(&mut app, 80, 24);
+    assert!(waiting.contains("comparing…"), "{waiting}");
+    let (generation, at) = {
+        let s = app.cell.as_ref().unwrap();
+        (s.generation, s.wanted.unwrap())
+    };
+    app.pair_ready(generation, at, Err("not a notebook \u{1b}]0;x\u{7}".into()));
+    let failed = draw(&mut app, 80, 24);
+    assert!(
+        failed.contains("cannot compare these versions: not a notebook ^["),
+        "{failed}"
+    );
+    assert!(!failed.contains('\u{1b}'), "{failed}");
 }

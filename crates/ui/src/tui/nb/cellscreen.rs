@@ -30,6 +30,9 @@ pub struct CellScreen {
     /// The pair last asked for (older, newer positions), and the one prepared for it.
     pub wanted: Option<(usize, usize)>,
     pub shown: Option<Arc<NbPair>>,
+    /// Why the pair wanted could not be compared (a version that reads without its outputs
+    /// but not with them), said in the pane instead of waiting for ever.
+    pub error: Option<((usize, usize), String)>,
 }
 
 /// What a key on the screen asks of the app.
@@ -54,6 +57,7 @@ impl CellScreen {
             mark: None,
             wanted: None,
             shown: None,
+            error: None,
         }
     }
 
@@ -78,6 +82,7 @@ impl CellScreen {
         self.mark = None;
         self.wanted = None;
         self.shown = None;
+        self.error = None;
         self.ask(self.pair())
     }
 
@@ -117,6 +122,22 @@ impl CellScreen {
             self.list.pane.reset();
             self.shown = Some(pair);
         }
+    }
+
+    /// The pair `at` could not be prepared for request `generation`.
+    pub fn failed(&mut self, generation: u64, at: (usize, usize), error: String) {
+        if generation == self.generation && Some(at) == self.wanted {
+            self.list.pane.reset();
+            self.error = Some((at, crate::render::sanitize::line(&error).into_owned()));
+        }
+    }
+
+    /// Why the pair wanted could not be compared, if it could not.
+    pub fn current_error(&self) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(at, _)| Some(*at) == self.wanted)
+            .map(|(_, e)| e.as_str())
     }
 
     /// Sizes the pane for a screen whose body (all but the status bar) is `body`.
@@ -187,16 +208,17 @@ impl NbApp {
     }
 
     /// A pair of the open cell's versions is prepared (or could not be).
-    pub fn pair_ready(&mut self, generation: u64, result: Result<Arc<NbPair>, String>) {
-        match (result, &mut self.cell) {
-            (Ok(p), Some(s)) => s.paired(generation, p),
-            (Err(e), Some(s)) if s.generation == generation => {
-                self.flash = Some(format!(
-                    "cannot compare: {}",
-                    crate::render::sanitize::line(&e)
-                ));
+    pub fn pair_ready(
+        &mut self,
+        generation: u64,
+        at: (usize, usize),
+        result: Result<Arc<NbPair>, String>,
+    ) {
+        if let Some(s) = &mut self.cell {
+            match result {
+                Ok(p) => s.paired(generation, p),
+                Err(e) => s.failed(generation, at, e),
             }
-            _ => {}
         }
     }
 
@@ -330,5 +352,13 @@ mod tests {
         assert!(s.current().is_none());
         assert_eq!(s.update(Action::Down), Outcome::Stay(Some((1, 1))));
         assert_eq!(s.update(Action::Down), Outcome::Stay(None), "asked already");
+        // A failure is said for the pair it is about, and only for the current request.
+        s.failed(1, (1, 1), "old request".into());
+        s.failed(2, (1, 0), "another pair".into());
+        assert_eq!(s.current_error(), None);
+        s.failed(2, (1, 1), "not JSON \u{1b}[2J".into());
+        assert_eq!(s.current_error(), Some("not JSON ^[[2J"));
+        assert_eq!(s.update(Action::Up), Outcome::Stay(Some((1, 0))));
+        assert_eq!(s.current_error(), None, "another pair is wanted now");
     }
 }

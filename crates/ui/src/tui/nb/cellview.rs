@@ -65,6 +65,23 @@ pub fn render(app: &NbApp, look: &Look<'_>, s: &CellScreen, f: &mut Frame, body:
         },
     };
     s.list.render_list(look, f, a.list, &title, list);
+    if let (Some(e), Some((old, new))) = (s.current_error(), s.wanted) {
+        let build = |width: u16, _unified: bool| {
+            vec![Line::from(Span::styled(
+                truncate_mark(
+                    &format!("cannot compare these versions: {e}"),
+                    usize::from(width),
+                    look.ascii,
+                ),
+                t.error,
+            ))]
+        };
+        // Its own key: a number no pointer is, naming the pair.
+        let key = (1u64 << 63) | ((old as u64) << 32) | new as u64;
+        s.list
+            .render_pane(look, f, a.pane, " Diff ", "", Some((key, &build)));
+        return;
+    }
     let (Some(hist), Some(pair)) = (hist, s.current()) else {
         let waiting = match hist {
             Some(h) if h.versions.is_empty() => " no readable version",

@@ -98,6 +98,7 @@ pub enum NbMsg {
     },
     CellPair {
         generation: u64,
+        at: (usize, usize),
         result: Result<Arc<NbPair>, String>,
     },
 }
@@ -556,8 +557,12 @@ impl NbApp {
             }
             NbMsg::Built(r) => self.built(r),
             NbMsg::CellHist { generation, result } => self.cell_ready(generation, result),
-            NbMsg::CellPair { generation, result } => {
-                self.pair_ready(generation, result);
+            NbMsg::CellPair {
+                generation,
+                at,
+                result,
+            } => {
+                self.pair_ready(generation, at, result);
                 Vec::new()
             }
         }
@@ -677,7 +682,11 @@ fn spawn_decoder(project: Project, jobs: Receiver<Job>, tx: Sender<NbMsg>, dark:
                     })
                     .unwrap_or_else(|_| Err("these versions could not be compared".into()))
                     .map(Arc::new);
-                    NbMsg::CellPair { generation, result }
+                    NbMsg::CellPair {
+                        generation,
+                        at,
+                        result,
+                    }
                 }
             };
             if tx.send(msg).is_err() {
