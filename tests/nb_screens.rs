@@ -587,3 +587,76 @@ fn nb_cell_screen_says_when_a_pair_cannot_be_compared() {
     );
     assert!(!failed.contains('\u{1b}'), "{failed}");
 }
+
+#[test]
+fn nb_cell_screen_reads_every_pair_of_a_synth_history_with_pictures_and_broken_versions() {
+    use gtm_tui::synth::NbRepo;
+    let dir = tempfile::tempdir().unwrap();
+    NbRepo {
+        seed: 18,
+        commits: 30,
+        notebooks: 2,
+        cells: 6,
+        stripped: 0.2,
+        images: 0.5,
+        renames: true,
+        broken: true,
+        env_files: true,
+        old_formats: true,
+        ..NbRepo::default()
+    }
+    .write(dir.path())
+    .unwrap();
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    let fx = app.built(
+        nbhistory::build(&project)
+            .map(Arc::new)
+            .map_err(|e| e.to_string()),
+    );
+    settle(&mut app, &project, fx);
+    let (mut pictures, mut whys, mut pairs) = (0, 0, 0);
+    for row in 0..app.rows.len().min(12) {
+        let fx = app.action(Action::Top);
+        settle(&mut app, &project, fx);
+        for _ in 0..row {
+            press(&mut app, &project, Action::Down);
+        }
+        press(&mut app, &project, Action::CellHistory);
+        let Some(n) = app
+            .cell
+            .as_ref()
+            .and_then(|s| s.hist.as_ref())
+            .and_then(|h| h.as_ref().ok())
+            .map(|h| h.versions.len())
+        else {
+            press(&mut app, &project, Action::Back);
+            continue;
+        };
+        // Every version against the one before, and the newest against the oldest marked.
+        for _ in 0..n {
+            let screen = draw(&mut app, 80, 24);
+            assert!(!screen.contains('\u{1b}'), "{screen}");
+            let s = app.cell.as_ref().unwrap();
+            assert!(
+                s.current().is_some() || s.current_error().is_some(),
+                "{screen}"
+            );
+            if let Some(p) = s.current() {
+                pairs += 1;
+                pictures += p.cmp.images.len();
+                whys += usize::from(!p.why.is_empty());
+            }
+            press(&mut app, &project, Action::PrevRun);
+        }
+        press(&mut app, &project, Action::Mark);
+        press(&mut app, &project, Action::Top);
+        draw(&mut app, 120, 40);
+        press(&mut app, &project, Action::Back);
+        assert!(app.cell.is_none());
+    }
+    assert!(pairs > 10, "{pairs} pairs compared");
+    assert!(pictures > 0, "no picture among {pairs} pairs");
+    assert!(whys > 0, "no why among {pairs} pairs");
+}
