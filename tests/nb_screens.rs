@@ -12,6 +12,7 @@ use gtm_tui::repo::Project;
 use gtm_tui::tui::config::Config;
 use gtm_tui::tui::keymap::Action;
 use gtm_tui::tui::nb::decode::{self, key_of};
+use gtm_tui::tui::nb::pair;
 use gtm_tui::tui::nb::{NbApp, NbEffect, NbFocus, NbScreen, envview, insightsview, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -45,7 +46,16 @@ fn settle(app: &mut NbApp, project: &Project, mut fx: Vec<NbEffect>) {
                 history,
             } => {
                 let r = decode::cell_history(project, &history, number, true).map(Arc::new);
-                app.cell_ready(generation, r);
+                fx.extend(app.cell_ready(generation, r));
+            }
+            NbEffect::CellPair {
+                generation,
+                at,
+                hist,
+                history,
+            } => {
+                let r = pair::prepare(project, &history, &hist, at, true).map(Arc::new);
+                app.pair_ready(generation, at, r);
             }
             NbEffect::Env(req) => {
                 let v = envview::prepare(project, &req);
@@ -135,7 +145,7 @@ fn nb_record_pane_shows_outputs_errors_and_pictures() {
     let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
     let all = text.join("\n");
     assert!(all.contains("ZeroDivisionError: division by zero"), "{all}");
-    assert!(all.contains("[image/png "), "{all}");
+    assert!(all.contains("[png image 1×1, 70 B]"), "{all}");
     assert!(all.contains("re-run"), "{all}");
     assert!(all.contains("1 unchanged cell"), "{all}");
     // The traceback's colour codes are read, never shown.
@@ -292,6 +302,17 @@ fn nb_nothing_from_the_repository_reaches_the_terminal_raw() {
             !text.chars().any(|c| c.is_control() && c != '\t'),
             "{text:?}"
         );
+    }
+    // The cell screen too: path, source, outputs and error of the cell's one version.
+    let mut app = cell_screen(&project, 0);
+    press(&mut app, &project, Action::Down);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = draw(&mut app, w, h);
+        assert!(screen.contains("first version"), "{screen}");
+        assert!(!screen.contains('\u{1b}'), "{screen}");
+        assert!(!screen.contains('\u{7}'), "{screen}");
+        assert!(!screen.contains('\u{9b}'), "{screen}");
+        assert!(screen.contains("^["), "{screen}");
     }
 }
 
@@ -1110,4 +1131,360 @@ fn nb_esc_then_a_key_at_once_closes_the_picker_then_is_the_key() {
         app.narrow.panel.as_ref().unwrap().editing.as_deref(),
         Some("some ")
     );
+}
+
+/// The app with the walk and the whole history read, row `row` selected and the history of
+/// its first changed cell open.
+fn cell_screen(project: &Project, row: usize) -> NbApp {
+    let (mut app, fx) = loaded(project, false);
+    settle(&mut app, project, fx);
+    let fx = app.built(
+        nbhistory::build(project)
+            .map(Arc::new)
+            .map_err(|e| e.to_string()),
+    );
+    settle(&mut app, project, fx);
+    for _ in 0..row {
+        press(&mut app, project, Action::Down);
+    }
+    press(&mut app, project, Action::CellHistory);
+    assert!(app.cell.is_some());
+    app
+}
+
+/// Whether some line of the screen holds both texts: the two sides of a side-by-side diff.
+fn on_one_line(screen: &str, a: &str, b: &str) -> bool {
+    screen.lines().any(|l| l.contains(a) && l.contains(b))
+}
+
+#[test]
+fn nb_cell_screen_side_by_side_and_unified_at_80x24_and_120x40() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+
+    // Wide: side by side first, the old line beside the new one, with line numbers.
+    let mut app = cell_screen(&project, 1);
+    let wide = draw(&mut app, 120, 40);
+    assert!(on_one_line(&wide, "x = 1", "x = 2"), "{wide}");
+    assert!(wide.contains("code +2 -1 · same output"), "{wide}");
+    check("nb_cell_side_by_side_120x40", &wide);
+    press(&mut app, &project, Action::ToggleUnified);
+    assert_eq!(app.flash.as_deref(), Some("unified diff"));
+    let unified = draw(&mut app, 120, 40);
+    assert!(!on_one_line(&unified, "x = 1", "x = 2"), "{unified}");
+    assert!(
+        unified.contains("- x = 1") && unified.contains("+ x = 2"),
+        "{unified}"
+    );
+    check("nb_cell_unified_120x40", &unified);
+
+    // Narrow: unified first; `u` gives side by side.
+    let mut app = cell_screen(&project, 1);
+    let narrow = draw(&mut app, 80, 24);
+    assert!(!on_one_line(&narrow, "x = 1", "x = 2"), "{narrow}");
+    press(&mut app, &project, Action::ToggleUnified);
+    let sbs = draw(&mut app, 80, 24);
+    assert!(on_one_line(&sbs, "x = 1", "x = 2"), "{sbs}");
+    check("nb_cell_side_by_side_80x24", &sbs);
+}
+
+#[test]
+fn nb_cell_screen_pictures_side_by_side_and_why_the_output_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write_pictures(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    // The second version of the plot: same code, blue instead of red.
+    let mut app = cell_screen(&project, 1);
+    let s = app.cell.as_ref().unwrap();
+    assert_eq!((s.list.selected, s.wanted), (1, Some((2, 1))));
+    let wide = draw(&mut app, 120, 40);
+    assert!(wide.contains("same code · output changed"), "{wide}");
+    assert!(wide.contains("Image 1 · changed · png 8×4"), "{wide}");
+    assert!(
+        on_one_line(&wide, "▀", "│ ▀"),
+        "the two pictures side by side:\n{wide}"
+    );
+    assert!(wide.contains("Why the output may have changed:"), "{wide}");
+    assert!(
+        wide.contains("other cells changed in this commit: c"),
+        "{wide}"
+    );
+    assert!(
+        wide.contains("environment files changed: requirements.txt"),
+        "{wide}"
+    );
+    assert!(
+        wide.contains("data files changed: data/values.csv"),
+        "{wide}"
+    );
+    check("nb_cell_pictures_why_120x40", &wide);
+    // At 80 columns the pane scrolls to the answer.
+    let narrow = draw(&mut app, 80, 24);
+    check("nb_cell_pictures_80x24", &narrow);
+    press(&mut app, &project, Action::FocusNext);
+    for _ in 0..8 {
+        press(&mut app, &project, Action::Down);
+    }
+    let scrolled = draw(&mut app, 80, 24);
+    assert!(scrolled.contains("data files changed"), "{scrolled}");
+    assert_eq!(
+        app.cell.as_ref().unwrap().list.selected,
+        1,
+        "j scrolled the diff"
+    );
+    check("nb_cell_why_scrolled_80x24", &scrolled);
+
+    // `]`: the newer version, whose picture is broken: said, never drawn; nothing else in the
+    // repository changed.
+    press(&mut app, &project, Action::NextRun);
+    let broken = draw(&mut app, 120, 40);
+    assert!(broken.contains("error: output 1 image/png:"), "{broken}");
+    assert!(
+        broken.contains("png 8×4, 111 B → none") || broken.contains("→ none"),
+        "{broken}"
+    );
+    assert!(
+        broken.contains("nothing else in the repository changed"),
+        "{broken}"
+    );
+    check("nb_cell_broken_picture_120x40", &broken);
+}
+
+#[test]
+fn nb_cell_screen_compares_a_marked_version_and_enter_goes_to_a_row() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write_pictures(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = cell_screen(&project, 0);
+    assert_eq!(app.cell.as_ref().unwrap().wanted, Some((1, 0)));
+    // The oldest version marked, the newest selected: those two are compared.
+    press(&mut app, &project, Action::Bottom);
+    let first = draw(&mut app, 120, 40);
+    assert!(first.contains("first version"), "{first}");
+    press(&mut app, &project, Action::Mark);
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("version marked")
+    );
+    press(&mut app, &project, Action::Top);
+    assert_eq!(app.cell.as_ref().unwrap().wanted, Some((2, 0)));
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let marked = draw(&mut app, w, h);
+        assert!(marked.contains("(marked)"), "{marked}");
+        assert!(marked.contains('●'), "{marked}");
+        check(&format!("nb_cell_marked_{w}x{h}"), &marked);
+    }
+    // `m` on the marked one unmarks it: back to the version before.
+    press(&mut app, &project, Action::Bottom);
+    press(&mut app, &project, Action::Mark);
+    assert_eq!(app.cell.as_ref().unwrap().mark, None);
+    // Enter: the selected version's row in the timeline.
+    press(&mut app, &project, Action::Up);
+    press(&mut app, &project, Action::Open);
+    assert!(app.cell.is_none());
+    assert_eq!(app.selected, 1);
+    assert_eq!(app.focus, NbFocus::Timeline);
+}
+
+#[test]
+fn nb_record_pane_draws_pictures_and_says_why_a_broken_one_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write_pictures(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    let broken = draw(&mut app, 80, 24);
+    assert!(broken.contains("cannot draw:"), "{broken}");
+    check("nb_record_broken_picture_80x24", &broken);
+    press(&mut app, &project, Action::Down);
+    let drawn = draw(&mut app, 80, 24);
+    assert!(drawn.contains("[png image 8×4,"), "{drawn}");
+    assert!(drawn.contains('▀'), "{drawn}");
+    check("nb_record_picture_80x24", &drawn);
+    // `--images off`: what it is, without the picture.
+    app.protocol = gtm_tui::render::image::Protocol::Off;
+    app.laid.replace(Default::default());
+    let off = draw(&mut app, 80, 24);
+    assert!(
+        off.contains("[png image 8×4,") && !off.contains('▀'),
+        "{off}"
+    );
+}
+
+#[test]
+fn nb_cell_screen_mouse_wheel_scrolls_the_diff_not_the_list() {
+    use crossterm::event::{Event, KeyModifiers, MouseEvent, MouseEventKind};
+    use gtm_tui::tui::nb::NbMsg;
+    use gtm_tui::tui::worker::Msg;
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write_pictures(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = cell_screen(&project, 1);
+    draw(&mut app, 80, 24);
+    let wheel = |kind| {
+        NbMsg::Ui(Msg::Input(Event::Mouse(MouseEvent {
+            kind,
+            column: 10,
+            row: 12,
+            modifiers: KeyModifiers::NONE,
+        })))
+    };
+    let fx = app.handle(wheel(MouseEventKind::ScrollDown), None);
+    assert!(fx.is_empty());
+    let s = app.cell.as_ref().unwrap();
+    assert_eq!((s.list.selected, s.list.pane.scroll), (1, 3));
+    app.handle(wheel(MouseEventKind::ScrollUp), None);
+    assert_eq!(app.cell.as_ref().unwrap().list.pane.scroll, 0);
+}
+
+#[test]
+fn nb_ascii_draws_no_picture_glyphs_on_the_record_pane_or_the_cell_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write_pictures(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = NbApp::new("notebooks", Config::defaults(), true, false);
+    let mut batch = Vec::new();
+    nbhistory::stream(&project, |c, es| {
+        batch.push((c, es));
+        true
+    })
+    .unwrap();
+    let fx = app.add_commits(batch);
+    settle(&mut app, &project, fx);
+    let fx = app.built(
+        nbhistory::build(&project)
+            .map(Arc::new)
+            .map_err(|e| e.to_string()),
+    );
+    settle(&mut app, &project, fx);
+    press(&mut app, &project, Action::Down);
+    let record = draw(&mut app, 80, 24);
+    assert!(record.contains("[png image 8x4,"), "{record}");
+    assert!(record.is_ascii(), "{record}");
+    press(&mut app, &project, Action::CellHistory);
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let screen = draw(&mut app, w, h);
+        assert!(screen.contains("Image 1 - changed - png 8x4"), "{screen}");
+        assert!(screen.is_ascii(), "{screen}");
+    }
+}
+
+#[test]
+fn nb_cell_screen_says_when_a_pair_cannot_be_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    let fx = app.built(
+        nbhistory::build(&project)
+            .map(Arc::new)
+            .map_err(|e| e.to_string()),
+    );
+    settle(&mut app, &project, fx);
+    press(&mut app, &project, Action::Down);
+    // The versions read, the pair's answer not in yet: then it fails.
+    let fx = app.action(Action::CellHistory);
+    let mut pairs = Vec::new();
+    for e in fx {
+        if let NbEffect::CellHistory {
+            generation,
+            number,
+            history,
+        } = e
+        {
+            let r = decode::cell_history(&project, &history, number, true).map(Arc::new);
+            pairs.extend(app.cell_ready(generation, r));
+        }
+    }
+    assert!(matches!(pairs.as_slice(), [NbEffect::CellPair { .. }]));
+    let waiting = draw(&mut app, 80, 24);
+    assert!(waiting.contains("comparing…"), "{waiting}");
+    let (generation, at) = {
+        let s = app.cell.as_ref().unwrap();
+        (s.generation, s.wanted.unwrap())
+    };
+    app.pair_ready(generation, at, Err("not a notebook \u{1b}]0;x\u{7}".into()));
+    let failed = draw(&mut app, 80, 24);
+    assert!(
+        failed.contains("cannot compare these versions: not a notebook ^["),
+        "{failed}"
+    );
+    assert!(!failed.contains('\u{1b}'), "{failed}");
+}
+
+#[test]
+fn nb_cell_screen_reads_every_pair_of_a_synth_history_with_pictures_and_broken_versions() {
+    use gtm_tui::synth::NbRepo;
+    let dir = tempfile::tempdir().unwrap();
+    NbRepo {
+        seed: 18,
+        commits: 30,
+        notebooks: 2,
+        cells: 6,
+        stripped: 0.2,
+        images: 0.5,
+        renames: true,
+        broken: true,
+        env_files: true,
+        old_formats: true,
+        ..NbRepo::default()
+    }
+    .write(dir.path())
+    .unwrap();
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    let fx = app.built(
+        nbhistory::build(&project)
+            .map(Arc::new)
+            .map_err(|e| e.to_string()),
+    );
+    settle(&mut app, &project, fx);
+    let (mut pictures, mut whys, mut pairs) = (0, 0, 0);
+    for row in 0..app.rows.len().min(12) {
+        let fx = app.action(Action::Top);
+        settle(&mut app, &project, fx);
+        for _ in 0..row {
+            press(&mut app, &project, Action::Down);
+        }
+        press(&mut app, &project, Action::CellHistory);
+        let Some(n) = app
+            .cell
+            .as_ref()
+            .and_then(|s| s.hist.as_ref())
+            .and_then(|h| h.as_ref().ok())
+            .map(|h| h.versions.len())
+        else {
+            press(&mut app, &project, Action::Back);
+            continue;
+        };
+        // Every version against the one before, and the newest against the oldest marked.
+        for _ in 0..n {
+            let screen = draw(&mut app, 80, 24);
+            assert!(!screen.contains('\u{1b}'), "{screen}");
+            let s = app.cell.as_ref().unwrap();
+            assert!(
+                s.current().is_some() || s.current_error().is_some(),
+                "{screen}"
+            );
+            if let Some(p) = s.current() {
+                pairs += 1;
+                pictures += p.cmp.images.len();
+                whys += usize::from(!p.why.is_empty());
+            }
+            press(&mut app, &project, Action::PrevRun);
+        }
+        press(&mut app, &project, Action::Mark);
+        press(&mut app, &project, Action::Top);
+        draw(&mut app, 120, 40);
+        press(&mut app, &project, Action::Back);
+        assert!(app.cell.is_none());
+    }
+    assert!(pairs > 10, "{pairs} pairs compared");
+    assert!(pictures > 0, "no picture among {pairs} pairs");
+    assert!(whys > 0, "no why among {pairs} pairs");
 }

@@ -1222,3 +1222,46 @@ fn notebook_repository_by_file_url_opens_the_notebook_timeline() {
     assert!(s.finish().success());
     assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn notebook_cell_screen_steps_versions_and_switches_to_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let mut s = Session::start(dir.path(), &[], 80, 24, &[]);
+    s.wait_for("the notebook timeline", |s| s.contains("Timeline 1/3"));
+    s.send("j");
+    s.wait_for("the edit selected", |s| s.contains("Timeline 2/3"));
+    s.send("c");
+    let screen = s.wait_for("the cell screen, its pair compared", |s| {
+        s.contains("Cell 2 of analysis.ipynb") && s.contains("code +2 -1")
+    });
+    // Unified at 80 columns: the old and new lines are not side by side.
+    let both = |s: &str| {
+        s.lines()
+            .any(|l| l.contains("x = 1") && l.contains("x = 2"))
+    };
+    assert!(!both(&screen), "{screen}");
+    s.send("[");
+    s.wait_for("the first version", |s| s.contains("first version"));
+    s.send("u");
+    s.wait_for("the note", |s| s.contains("side-by-side diff"));
+    s.send("]");
+    let sbs = s.wait_for("the newer version side by side", |s| {
+        s.contains("code +2 -1") && both(s)
+    });
+    assert!(sbs.contains("y = math.sqrt(x)"), "{sbs}");
+    // Keys faster than the worker: the last pair asked for is the one shown.
+    s.send("][[][");
+    s.wait_for("the older version after five keys", |s| {
+        s.contains("first version") && !s.contains("code +2 -1")
+    });
+    s.send("]");
+    s.wait_for("the newer version again", |s| {
+        s.contains("code +2 -1") && both(s)
+    });
+    // Esc back to the timeline, q quits.
+    s.send("\x1b");
+    s.wait_for("the timeline again", |s| s.contains("Timeline 2/3"));
+    s.send("q");
+    assert!(s.finish().success());
+}

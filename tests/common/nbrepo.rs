@@ -158,3 +158,77 @@ pub fn write_hostile(dir: &Path) {
         0,
     );
 }
+
+/// A `w`×`h` PNG of one colour, as base64 the way a notebook keeps it.
+pub fn png_base64(w: u32, h: u32, rgb: [u8; 3]) -> String {
+    use base64::Engine as _;
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb(rgb));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+    base64::engine::general_purpose::STANDARD.encode(bytes.into_inner())
+}
+
+fn picture_output(base64: &str) -> Value {
+    json!([{"output_type": "display_data", "metadata": {},
+        "data": {"image/png": base64, "text/plain": "<Figure size 640x480>"}}])
+}
+
+/// Four commits around one plotting cell whose code never changes: drawn red; then the
+/// environment and a data file change; then the same code draws blue (and a note is added);
+/// then the picture is saved broken. For the cell screen's pictures and "why".
+pub fn write_pictures(dir: &Path) {
+    let repo = git2::Repository::init(dir).unwrap();
+    let load = code(
+        "load",
+        "import random\nx = random.random()",
+        Some(1),
+        json!([]),
+    );
+    let plot = |count: u64, picture: &str| {
+        code(
+            "plot",
+            "plot(x)\nshow()",
+            Some(count),
+            picture_output(picture),
+        )
+    };
+    let red = png_base64(8, 4, [220, 40, 40]);
+    let blue = png_base64(8, 4, [40, 40, 220]);
+    commit(
+        &repo,
+        &[(
+            "plots.ipynb",
+            Some(notebook(&[load.clone(), plot(2, &red)])),
+        )],
+        "Plot x",
+        0,
+    );
+    commit(
+        &repo,
+        &[
+            ("requirements.txt", Some(b"matplotlib==3.8\n".to_vec())),
+            ("data/values.csv", Some(b"x\n1\n".to_vec())),
+        ],
+        "Pin matplotlib, add the values",
+        3600,
+    );
+    let note = markdown("note", "Blue now.");
+    commit(
+        &repo,
+        &[(
+            "plots.ipynb",
+            Some(notebook(&[load.clone(), plot(3, &blue), note.clone()])),
+        )],
+        "Plot again",
+        7201,
+    );
+    commit(
+        &repo,
+        &[(
+            "plots.ipynb",
+            Some(notebook(&[load, plot(4, "iVBORw0KGgo%%%%"), note])),
+        )],
+        "Save a broken picture",
+        10800,
+    );
+}

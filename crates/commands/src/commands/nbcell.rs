@@ -8,7 +8,6 @@ use serde::Serialize;
 use super::CommandError;
 use super::cell::{DiffLook, change_size};
 use super::notebooks::cell_name;
-use crate::diff::diff_text;
 use crate::nbhistory::{self, NbHistory};
 use crate::notebook::{self, Cell, Parts};
 use crate::render::highlight::Lang;
@@ -292,26 +291,6 @@ pub fn cell(
     Ok(())
 }
 
-/// Text of a cell's outputs as compared: streams, plain results, errors.
-fn output_text(c: &Cell) -> String {
-    let mut s = String::new();
-    for o in &c.outputs {
-        if let Some(t) = &o.text {
-            s.push_str(t);
-        }
-        for (mime, content) in &o.data {
-            if mime == "text/plain" {
-                s.push_str(content);
-                s.push('\n');
-            }
-        }
-        if let Some(e) = &o.ename {
-            s.push_str(&format!("{e}: {}\n", o.evalue.as_deref().unwrap_or("")));
-        }
-    }
-    s
-}
-
 fn images(c: &Cell) -> Vec<String> {
     c.outputs
         .iter()
@@ -395,24 +374,26 @@ pub fn diff(
         label(commit, &new, f.index)
     )?;
     let lang = Lang::from_path(&entry.path);
-    let code = diff_text(&old.source, &new.source);
-    writeln!(out, "── code: {}", change_size(&code, "same", ""))?;
+    // The output guard sanitises what is printed: the text is compared as it is.
+    let cmp = nbhistory::between::compare_cells(&old, &new, (pi, f.index), &|s| s.to_string());
+    let code = &cmp.code;
+    writeln!(out, "── code: {}", change_size(code, "same", ""))?;
     if !code.stats.identical {
         write!(
             out,
             "{}",
-            look.render(&code, &old.source, &new.source, Some(lang))
+            look.render(code, &old.source, &new.source, Some(lang))
         )?;
     }
-    let (ot, nt) = (output_text(&old), output_text(&new));
-    let text = diff_text(&ot, &nt);
+    let (ot, nt) = (&cmp.old_output.text, &cmp.new_output.text);
+    let text = &cmp.output;
     writeln!(
         out,
         "── output: {}",
-        change_size(&text, "same text", " lines")
+        change_size(text, "same text", " lines")
     )?;
     if !text.stats.identical {
-        write!(out, "{}", look.render(&text, &ot, &nt, None))?;
+        write!(out, "{}", look.render(text, ot, nt, None))?;
     }
     let (oi, ni) = (images(&old), images(&new));
     if !oi.is_empty() || !ni.is_empty() {
@@ -432,55 +413,12 @@ pub fn diff(
             ni.len()
         )?;
     }
-    if old.outputs_digest != new.outputs_digest || !text.stats.identical {
-        for line in why(h, f.entry, pe, f.cell) {
+    if cmp.output_changed
+        && let Some(b) = nbhistory::between::between(h, f.entry, pe, f.cell)
+    {
+        for line in crate::render::notebooks::why_lines(&b) {
             writeln!(out, "{line}")?;
         }
     }
     Ok(())
-}
-
-/// What else changed from the previous version's commit (excluded) to this one (included),
-/// for "why did the output change".
-fn why(h: &NbHistory, entry: usize, prev_entry: usize, cell: u32) -> Vec<String> {
-    let mut lines = vec!["── why the output may have changed:".to_string()];
-    let (Some(e), Some(p)) = (h.entries.get(entry), h.entries.get(prev_entry)) else {
-        return Vec::new();
-    };
-    let others: Vec<String> = e
-        .cells
-        .iter()
-        .filter(|c| c.cell != cell && c.state != nbhistory::CellState::Unchanged)
-        .filter_map(|c| cell_name(c.cell))
-        .collect();
-    if !others.is_empty() {
-        lines.push(format!(
-            "   other cells changed in this commit: {}",
-            others.join(", ")
-        ));
-    }
-    let (mut env, mut data) = (Vec::new(), Vec::new());
-    // Newest first: this commit's index is the smaller.
-    for c in h.commits.get(e.commit..p.commit).unwrap_or_default() {
-        for f in &c.env_files {
-            env.push(format!("{} ({})", sanitize::line(f), short_id(c.id)));
-        }
-        for f in &c.data_files {
-            data.push(format!("{} ({})", sanitize::line(f), short_id(c.id)));
-        }
-    }
-    if !env.is_empty() {
-        lines.push(format!("   environment files changed: {}", env.join(", ")));
-    }
-    if !data.is_empty() {
-        lines.push(format!("   data files changed: {}", data.join(", ")));
-    }
-    if lines.len() == 1 {
-        lines.push(
-            "   nothing else in the repository changed: the cell itself (randomness, time, \
-             data outside git)"
-                .into(),
-        );
-    }
-    lines
 }

@@ -210,8 +210,8 @@ struct ExportImage {
     sha256: String,
 }
 
-/// The name a cell has in exports and on screen: `c` and its number.
-pub use crate::render::nbinsights::cell_name;
+/// The name a cell has in exports and on screen: `c` and its number (the TUI's too).
+pub use crate::nbhistory::cell_name;
 
 /// Every version of every notebook as JSON lines, newest first.
 pub fn export(

@@ -8,6 +8,7 @@
 //! notebook deleted and one added in one commit with the same or mostly the same cells) keep
 //! the notebook and its cells; a notebook deleted and added again later starts afresh.
 
+pub mod between;
 mod build;
 pub mod insights;
 mod stream;
@@ -21,6 +22,7 @@ pub use crate::files::PairedBy;
 pub use crate::notebook::CellKind;
 use crate::repo::WalkStats;
 
+pub use between::{NbBetween, cell_name};
 pub use build::{Compared, Parsed, UNNUMBERED, build, build_from, build_one, compare};
 pub use stream::{Streamed, entry_of, stream, stream_reading_on, stream_since};
 

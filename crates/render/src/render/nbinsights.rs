@@ -9,9 +9,7 @@ use super::insights::{Glyphs, InsightLook, day_lines};
 use super::sanitize;
 
 /// A cell's name on screen and in the commands: `c` and its number.
-pub fn cell_name(number: u32) -> Option<String> {
-    (number != gtm_core::nbhistory::UNNUMBERED).then(|| format!("c{number}"))
-}
+pub use gtm_core::nbhistory::cell_name;
 
 /// A gist as shown: the commit's short hash and the first line, sanitised, at most 50 columns.
 pub fn gist_text(g: &CellGist) -> (String, String) {

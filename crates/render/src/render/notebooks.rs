@@ -1,7 +1,8 @@
 //! How a notebook history's records read, the same in the commands and the TUI: what a commit
 //! did to a notebook, cell by cell, in a phrase.
 
-use gtm_core::nbhistory::{FileChange, NbCommit, NbEntry, Summary};
+use gtm_core::nbhistory::{FileChange, NbBetween, NbCommit, NbEntry, Summary, cell_name};
+use gtm_core::repo::short_id;
 
 use super::sanitize;
 
@@ -89,6 +90,47 @@ pub fn commit_line(commit: &NbCommit, ascii: bool) -> String {
         what.join(", "),
         sanitize::line(commit.summary())
     )
+}
+
+/// "Why did the output change?" for a notebook cell, as lines: what else changed between the
+/// two versions (`gtm-tui diff` prints them, the TUI's cell screen shows them).
+pub fn why_lines(b: &NbBetween) -> Vec<String> {
+    let mut lines = vec!["── why the output may have changed:".to_string()];
+    let others: Vec<String> = b.other_cells.iter().filter_map(|&c| cell_name(c)).collect();
+    if !others.is_empty() {
+        lines.push(format!(
+            "   other cells changed in {}: {}",
+            if b.versions > 1 {
+                "these commits"
+            } else {
+                "this commit"
+            },
+            others.join(", ")
+        ));
+    }
+    let files = |list: &[gtm_core::nbhistory::between::FileChanged]| {
+        list.iter()
+            .map(|f| format!("{} ({})", sanitize::line(&f.path), short_id(f.commit)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !b.env_files.is_empty() {
+        lines.push(format!(
+            "   environment files changed: {}",
+            files(&b.env_files)
+        ));
+    }
+    if !b.data_files.is_empty() {
+        lines.push(format!("   data files changed: {}", files(&b.data_files)));
+    }
+    if b.is_empty() {
+        lines.push(
+            "   nothing else in the repository changed: the cell itself (randomness, time, \
+             data outside git)"
+                .into(),
+        );
+    }
+    lines
 }
 
 fn plural(n: usize, what: &str) -> String {

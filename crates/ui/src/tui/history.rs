@@ -295,7 +295,20 @@ pub fn run_stats(l: &Lineage, cell: usize) -> Vec<RunStat> {
 
 /// Largest picture decoded for the screen: a half-block picture needs
 /// two pixels per cell row and one per column.
-const PICTURE_MAX: u32 = 640;
+pub const PICTURE_MAX: u32 = 640;
+
+/// The pictures of a comparison decoded for the screen, pair by pair (on a worker thread:
+/// decoding a plot takes milliseconds). The notebook timeline's cell screen decodes its own
+/// with this too.
+pub fn pictures_of(cmp: &Comparison) -> Vec<PicturePair> {
+    let pic = |i: Option<&crate::activity::ImageInfo>| {
+        i.map(|i| decode(&i.data, PICTURE_MAX, PICTURE_MAX))
+    };
+    cmp.images
+        .iter()
+        .map(|p| (pic(p.old.as_ref()), pic(p.new.as_ref())))
+        .collect()
+}
 
 /// Compares two runs and prepares them for drawing (on a worker thread).
 pub fn prepare_pair(
@@ -323,14 +336,7 @@ pub fn prepare_pair(
     };
     let old_hl = h.highlight(&source(cmp.old), lang, dark);
     let new_hl = h.highlight(&source(cmp.new), lang, dark);
-    let pic = |i: Option<&crate::activity::ImageInfo>| {
-        i.map(|i| decode(&i.data, PICTURE_MAX, PICTURE_MAX))
-    };
-    let pictures = cmp
-        .images
-        .iter()
-        .map(|p| (pic(p.old.as_ref()), pic(p.new.as_ref())))
-        .collect();
+    let pictures = pictures_of(&cmp);
     Some(PairView {
         cmp,
         lang,

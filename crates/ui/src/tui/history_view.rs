@@ -12,6 +12,7 @@ use super::listpane::{ListBody, ListPane};
 use super::theme::ColorDepth;
 use super::views::{Look, plain};
 use crate::columns::truncate_mark;
+use crate::compare::Comparison;
 use crate::diff::TextDiff;
 use crate::render::cell::{describe_image, why_lines};
 use crate::render::diff::{side_by_side, unified};
@@ -193,14 +194,77 @@ fn build_lines(
     width: u16,
     unified_mode: bool,
 ) -> Vec<Line<'static>> {
-    let t = &look.theme;
-    let styles = diff_styles(look);
-    let (old_hl, new_hl) = (
-        adapt_lines(&view.old_hl, look.depth),
-        adapt_lines(&view.new_hl, look.depth),
-    );
     let cmp = &view.cmp;
     let first = cmp.old == cmp.new;
+    let when = |i: usize| {
+        runs.lineage.executions.get(i).map_or(String::new(), |e| {
+            format!(
+                "{}  {}  {}",
+                timefmt::local_minutes(e.time),
+                e.ex.map_or("-".to_string(), |c| format!("In [{c}]")),
+                crate::repo::short_id(e.commit)
+            )
+        })
+    };
+    let head = PairHead {
+        when: if first {
+            format!("{}  · nothing earlier to compare with", when(cmp.new))
+        } else {
+            format!("{}  →  {}", when(cmp.old), when(cmp.new))
+        },
+        first,
+        first_lines: runs
+            .lineage
+            .executions
+            .get(cmp.new)
+            .map_or(0, |e| e.source.lines().count()),
+        why: cmp
+            .between
+            .as_ref()
+            .map(|b| why_lines(&runs.lineage, b))
+            .unwrap_or_default(),
+    };
+    comparison_lines(
+        look,
+        cmp,
+        (&view.old_hl, &view.new_hl),
+        &view.pictures,
+        &head,
+        width,
+        unified_mode,
+    )
+}
+
+/// What the comparison's lines say besides the comparison itself: both history sources (the
+/// activity log's runs, a notebook's committed versions) fill it in their own words.
+pub struct PairHead {
+    /// The first line: when each side is from.
+    pub when: String,
+    /// Only one side: the first run or version, nothing earlier.
+    pub first: bool,
+    /// Lines of code of that one side.
+    pub first_lines: usize,
+    /// "Why did the output change?" as lines, the first a `── ` heading; empty for none.
+    pub why: Vec<String>,
+}
+
+/// A comparison of two runs (or versions) of a cell drawn for `width`: code and text output
+/// diffed unified or side by side, the pictures side by side with their verdicts, and why the
+/// output changed. The one drawing of it, for the activity log's cell screen and the
+/// notebook timeline's alike.
+pub fn comparison_lines(
+    look: &Look<'_>,
+    cmp: &Comparison,
+    hl: (&[StyledLine], &[StyledLine]),
+    pictures_of: &[PicturePair],
+    head: &PairHead,
+    width: u16,
+    unified_mode: bool,
+) -> Vec<Line<'static>> {
+    let t = &look.theme;
+    let styles = diff_styles(look);
+    let (old_hl, new_hl) = (adapt_lines(hl.0, look.depth), adapt_lines(hl.1, look.depth));
+    let first = head.first;
     let context = |d: &TextDiff| (d.rows.len() > WHOLE_UP_TO).then_some(CONTEXT);
     let draw = |d: &TextDiff, hl: Option<(&[StyledLine], &[StyledLine])>, ctx: Option<usize>| {
         let (o, n) = hl.map_or((None, None), |(o, n)| (Some(o), Some(n)));
@@ -212,41 +276,17 @@ fn build_lines(
     };
     let heading = |text: String| Line::from(Span::styled(plain(&text, look.ascii), t.title));
     let mut out = Vec::new();
-    let when = |i: usize| {
-        runs.lineage.executions.get(i).map_or(String::new(), |e| {
-            format!(
-                "{}  {}  {}",
-                timefmt::local_minutes(e.time),
-                e.ex.map_or("-".to_string(), |c| format!("In [{c}]")),
-                crate::repo::short_id(e.commit)
-            )
-        })
-    };
-    if first {
-        out.push(Line::from(Span::styled(
-            format!("{}  · nothing earlier to compare with", when(cmp.new)),
-            t.dim,
-        )));
-    } else {
-        out.push(Line::from(Span::styled(
-            truncate_mark(
-                &plain(
-                    &format!("{}  →  {}", when(cmp.old), when(cmp.new)),
-                    look.ascii,
-                ),
-                usize::from(width),
-                look.ascii,
-            ),
-            t.dim,
-        )));
-    }
+    out.push(Line::from(Span::styled(
+        truncate_mark(
+            &plain(&head.when, look.ascii),
+            usize::from(width),
+            look.ascii,
+        ),
+        t.dim,
+    )));
     out.push(Line::raw(""));
     out.push(heading(if first {
-        let n = runs
-            .lineage
-            .executions
-            .get(cmp.new)
-            .map_or(0, |e| e.source.lines().count());
+        let n = head.first_lines;
         format!("Code · {n} line{}", if n == 1 { "" } else { "s" })
     } else if cmp.code.stats.identical {
         "Code · same".to_string()
@@ -275,7 +315,9 @@ fn build_lines(
             cmp.output.stats.added, cmp.output.stats.removed
         )
     }));
-    for err in cmp.old_output.errors.iter().chain(&cmp.new_output.errors) {
+    // A first version was compared with itself: its errors once.
+    let old_errors: &[String] = if first { &[] } else { &cmp.old_output.errors };
+    for err in old_errors.iter().chain(&cmp.new_output.errors) {
         out.push(Line::from(Span::styled(format!("error: {err}"), t.error)));
     }
     if !text_empty {
@@ -309,13 +351,13 @@ fn build_lines(
             format!("Image {}{verdict} · {sizes}", k + 1)
                 .replace('×', if look.ascii { "x" } else { "×" }),
         ));
-        if let Some(pics) = view.pictures.get(k) {
+        if let Some(pics) = pictures_of.get(k) {
             out.extend(pictures(look, pics, width, first));
         }
     }
-    if let Some(b) = &cmp.between {
+    if !head.why.is_empty() {
         out.push(Line::raw(""));
-        for (k, l) in why_lines(&runs.lineage, b).into_iter().enumerate() {
+        for (k, l) in head.why.iter().enumerate() {
             let l = l.trim_start_matches("── ").to_string();
             out.push(if k == 0 {
                 heading(capitalize(&l))

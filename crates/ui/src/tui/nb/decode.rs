@@ -8,13 +8,15 @@ use std::collections::HashMap;
 use git2::Oid;
 use ratatui::style::Style;
 
-use crate::nbhistory::{CellState, EntryCell, NbEntry, NbHistory};
+use crate::nbhistory::{CellState, EntryCell, NbEntry, NbHistory, between};
 use crate::notebook::{self, Cell, CellKind, Notebook, Output, Parts};
 use crate::render::highlight::{Highlighter, Lang, StyledLine};
+use crate::render::image::Picture;
 use crate::render::numbers::human_bytes;
 use crate::render::sanitize;
 use crate::render::text::render_output;
 use crate::repo::Project;
+use crate::tui::prepare::PICTURE_MAX;
 
 /// Outputs longer than this are cut: the pane is for seeing what changed, not for reading logs.
 const OUTPUT_LINES: usize = 40;
@@ -39,6 +41,14 @@ pub enum Piece {
     Code(Vec<StyledLine>),
     /// Output lines; unstyled spans take the theme's output colour.
     Output(Vec<StyledLine>),
+    /// A picture, decoded for drawing (on the worker, as the version is read), under a line
+    /// saying what it is; a broken one says why in its place.
+    Image {
+        mime: String,
+        /// Format, width, height, bytes, when it decoded that far.
+        info: Option<(&'static str, u32, u32, u64)>,
+        picture: Result<Picture, String>,
+    },
     /// A modified cell's source against its base's.
     Diff {
         old: String,
@@ -62,14 +72,14 @@ pub fn key_of(entry: &NbEntry) -> DecodeKey {
     (entry.blob, entry.base)
 }
 
-fn read_blob(project: &Project, id: Oid, parts: Parts) -> Result<Notebook, String> {
+pub(super) fn read_blob(project: &Project, id: Oid, parts: Parts) -> Result<Notebook, String> {
     let bytes = project
         .blob(id)
         .ok_or_else(|| format!("blob {id} cannot be read from the repository"))?;
     notebook::read(&bytes, parts).map_err(|e| e.to_string())
 }
 
-fn lang_of(nb: &Notebook) -> Lang {
+pub(super) fn lang_of(nb: &Notebook) -> Lang {
     nb.kernel_language
         .as_deref()
         .or(nb.language_info.as_deref())
@@ -79,11 +89,11 @@ fn lang_of(nb: &Notebook) -> Lang {
 
 /// Text from the repository as the screen may show it: control characters as markers, tabs
 /// as spaces (a tab's width is the terminal's to decide, and the layout's widths would be off).
-fn clean(s: &str) -> String {
+pub(super) fn clean(s: &str) -> String {
     sanitize::text(s).replace('\t', "    ")
 }
 
-fn highlight(source: &str, kind: CellKind, lang: Lang, dark: bool) -> Vec<StyledLine> {
+pub(super) fn highlight(source: &str, kind: CellKind, lang: Lang, dark: bool) -> Vec<StyledLine> {
     match kind {
         CellKind::Code => Highlighter::get().highlight(source, lang, dark),
         CellKind::Markdown => Highlighter::get().highlight(source, Lang::Markdown, dark),
@@ -281,12 +291,22 @@ fn rich(o: &Output, pieces: &mut Vec<Piece>) {
             }
             continue;
         }
-        let size = if mime.starts_with("image/") && mime != "image/svg+xml" {
-            // Base64: four characters for three bytes, whitespace aside.
-            content.bytes().filter(|b| !b.is_ascii_whitespace()).count() as u64 * 3 / 4
-        } else {
-            content.len() as u64
-        };
+        if mime.starts_with("image/") && mime != "image/svg+xml" {
+            let image = between::image_of(mime, content);
+            let info = image
+                .as_ref()
+                .ok()
+                .map(|i| (i.format.name(), i.width, i.height, i.data.len() as u64));
+            let picture = image
+                .and_then(|i| crate::render::image::decode(&i.data, PICTURE_MAX.0, PICTURE_MAX.1));
+            pieces.push(Piece::Image {
+                mime: sanitize::line(mime).into_owned(),
+                info,
+                picture: picture.map_err(|e| sanitize::line(&e).into_owned()),
+            });
+            continue;
+        }
+        let size = content.len() as u64;
         pieces.push(Piece::Line(
             format!("[{} {}]", sanitize::line(mime), human_bytes(size)),
             Tone::Badge,
@@ -319,11 +339,21 @@ pub struct CellVersion {
     /// Its source, sanitised, and highlighted.
     pub source: String,
     pub hl: Vec<StyledLine>,
+    /// Where it is: index into the history's entries, and the cell's index in that version.
+    pub entry: usize,
+    pub index: usize,
+    /// Lines added and removed against the version before; `None` for the first.
+    pub lines: Option<(usize, usize)>,
+    /// Whether its outputs changed (or were cleared) against the version before; `None` for
+    /// the first.
+    pub output_changed: Option<bool>,
 }
 
 /// Every version of one cell, newest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CellHist {
+    /// The cell's number across the history.
+    pub number: u32,
     pub versions: Vec<CellVersion>,
     /// When the cell was removed, if it was: the commit and its time.
     pub removed: Option<(Oid, i64)>,
@@ -367,7 +397,8 @@ pub fn cell_history(
             continue;
         };
         let source = clean(&cell.source);
-        let states = entry.cells.get(ci).map(cell_states).unwrap_or_default();
+        let ec = entry.cells.get(ci);
+        let states = ec.map(cell_states).unwrap_or_default();
         versions.push(CellVersion {
             commit: commit.id,
             time: commit.time,
@@ -377,12 +408,34 @@ pub fn cell_history(
             count: cell.execution_count,
             hl: highlight(&source, cell.kind, lang_of(nb), dark),
             source,
+            entry: e,
+            index: ci,
+            lines: None,
+            output_changed: ec.map(|c| c.outputs_changed || c.cleared),
         });
+    }
+    // Each against the next older one listed: the versions are those where the cell changed,
+    // so that is the cell as the version before left it.
+    for k in 0..versions.len() {
+        let older = versions.get(k + 1).map(|o| o.source.clone());
+        if let Some(v) = versions.get_mut(k) {
+            match older {
+                Some(o) => {
+                    let d = crate::diff::diff_text(&o, &v.source);
+                    v.lines = Some((d.stats.added, d.stats.removed));
+                }
+                None => v.output_changed = None,
+            }
+        }
     }
     let removed = life
         .removed_in
         .and_then(|e| history.entries.get(e))
         .and_then(|e| history.commit_of(e))
         .map(|c| (c.id, c.time));
-    Ok(CellHist { versions, removed })
+    Ok(CellHist {
+        number,
+        versions,
+        removed,
+    })
 }

@@ -8,11 +8,14 @@
 //! [`run`], drawing in [`view`]; filters and pickers in [`filter`], reading anew, branches and
 //! live updates in [`live`].
 
+pub mod cellscreen;
+pub mod cellview;
 pub mod decode;
 pub mod envview;
 pub mod filter;
 pub mod insightsview;
 pub mod live;
+pub mod pair;
 pub mod view;
 
 use std::cell::RefCell;
@@ -28,13 +31,16 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 
+pub use self::cellscreen::CellScreen;
 use self::decode::{CellHist, DecodeKey, RecordView, key_of};
+use self::pair::NbPair;
 use super::config::Config;
 use super::keymap::Action;
 use super::theme::ColorDepth;
 use super::worker::{self, Msg};
 use super::{TuiError, TuiOptions, lineedit};
 use crate::nbhistory::{self, NbCommit, NbEntry, NbHistory};
+use crate::render::image::Protocol;
 use crate::repo::{Project, WalkStats};
 
 /// Decoded versions kept; each is a few screens of lines at most.
@@ -53,19 +59,6 @@ pub struct NbRow {
 pub enum NbFocus {
     Timeline,
     Record,
-}
-
-/// The history of one cell, over the timeline.
-#[derive(Debug, Clone)]
-pub struct CellScreen {
-    /// The version it was opened from: commit, path, index of the cell there.
-    pub origin: (Oid, String, usize),
-    pub generation: u64,
-    /// `None` until the whole history is built; `Some(Err)` when it could not be.
-    pub hist: Option<Result<Arc<CellHist>, String>>,
-    /// The version shown, newest first.
-    pub at: usize,
-    pub scroll: usize,
 }
 
 /// A screen over the timeline (the cell history opens over either).
@@ -97,6 +90,13 @@ pub enum NbEffect {
         generation: u64,
         history: Arc<NbHistory>,
     },
+    /// Two versions of the open cell to compare (older, newer positions in its list).
+    CellPair {
+        generation: u64,
+        at: (usize, usize),
+        hist: Arc<CellHist>,
+        history: Arc<NbHistory>,
+    },
     Quit,
     Suspend,
     /// Read anew, watch the ref, rebuild, list branches (see [`live`]).
@@ -118,6 +118,11 @@ pub enum NbMsg {
     Insights(u64, Result<Arc<insightsview::InsightsData>, String>),
     /// A walk's messages by load, new commits, branches (see [`live`]).
     Live(live::LiveMsg),
+    CellPair {
+        generation: u64,
+        at: (usize, usize),
+        result: Result<Arc<NbPair>, String>,
+    },
 }
 
 pub struct NbApp {
@@ -125,6 +130,8 @@ pub struct NbApp {
     pub config: Config,
     pub ascii: bool,
     pub depth: ColorDepth,
+    /// How pictures are drawn; anything but `Off` draws half-blocks here.
+    pub protocol: Protocol,
     pub all_commits: bool,
     /// Whether Ctrl-Z may stop the program (see `worker::ignored`).
     pub job_control: bool,
@@ -169,6 +176,13 @@ impl NbApp {
             config,
             ascii,
             depth: ColorDepth::TrueColor,
+            // `--ascii` promises no glyphs, and half-blocks are glyphs: pictures only when
+            // `--images` asks.
+            protocol: if ascii {
+                Protocol::Off
+            } else {
+                Protocol::Halfblocks
+            },
             all_commits,
             job_control: true,
             rows: Vec::new(),
@@ -262,16 +276,6 @@ impl NbApp {
         self.current_key().and_then(|k| self.decoded.get(&k))
     }
 
-    pub fn cell_ready(&mut self, generation: u64, result: Result<Arc<CellHist>, String>) {
-        if let Some(s) = &mut self.cell
-            && s.generation == generation
-        {
-            s.hist = Some(result);
-            s.at = 0;
-            s.scroll = 0;
-        }
-    }
-
     /// Decodes asked for: the selected row's and the next one's, so stepping down is instant.
     pub fn wanted(&mut self) -> Vec<NbEffect> {
         let mut fx = Vec::new();
@@ -301,6 +305,9 @@ impl NbApp {
             None => {}
         }
         self.scroll_into_view();
+        if let Some(s) = &mut self.cell {
+            s.fit(Rect::new(0, 0, size.width, a.status.y));
+        }
     }
 
     fn scroll_into_view(&mut self) {
@@ -537,13 +544,7 @@ impl NbApp {
     /// The history of the cell at `origin` (commit, path, index of the cell there).
     fn open_cell_at(&mut self, origin: (Oid, String, usize)) -> Vec<NbEffect> {
         self.generation += 1;
-        self.cell = Some(CellScreen {
-            origin,
-            generation: self.generation,
-            hist: None,
-            at: 0,
-            scroll: 0,
-        });
+        self.cell = Some(CellScreen::new(origin, self.generation));
         self.ask_cell_history()
     }
 
@@ -571,36 +572,6 @@ impl NbApp {
                 Vec::new()
             }
         }
-    }
-
-    fn cell_action(&mut self, action: Action) -> Vec<NbEffect> {
-        let page = self.pane_height.max(2) - 1;
-        let Some(s) = &mut self.cell else {
-            return Vec::new();
-        };
-        let count = match &s.hist {
-            Some(Ok(h)) => h.versions.len(),
-            _ => 0,
-        };
-        match action {
-            Action::Quit | Action::Back | Action::Left => self.cell = None,
-            Action::PrevRun if s.at + 1 < count => {
-                s.at += 1;
-                s.scroll = 0;
-            }
-            Action::NextRun if s.at > 0 => {
-                s.at -= 1;
-                s.scroll = 0;
-            }
-            Action::Down => s.scroll += 1,
-            Action::Up => s.scroll = s.scroll.saturating_sub(1),
-            Action::PageDown => s.scroll += page,
-            Action::PageUp => s.scroll = s.scroll.saturating_sub(page),
-            Action::Top => s.scroll = 0,
-            Action::Help => self.help = true,
-            _ => {}
-        }
-        Vec::new()
     }
 
     /// One message from a thread.
@@ -648,8 +619,13 @@ impl NbApp {
                 Vec::new()
             }
             NbMsg::Built(r) => self.built(r),
-            NbMsg::CellHist { generation, result } => {
-                self.cell_ready(generation, result);
+            NbMsg::CellHist { generation, result } => self.cell_ready(generation, result),
+            NbMsg::CellPair {
+                generation,
+                at,
+                result,
+            } => {
+                self.pair_ready(generation, at, result);
                 Vec::new()
             }
             NbMsg::Env(generation, view) => {
@@ -665,6 +641,13 @@ impl NbApp {
     }
 
     fn scroll_wheel(&mut self, a: Action) -> Vec<NbEffect> {
+        // On the cell screen the wheel scrolls the diff, as on the activity log's.
+        if let Some(s) = &mut self.cell {
+            s.list
+                .pane
+                .scroll_by(if a == Action::Down { 3 } else { -3 });
+            return Vec::new();
+        }
         self.action(a)
     }
 }
@@ -680,6 +663,12 @@ enum Job {
     Env(envview::EnvRequest),
     Insights {
         generation: u64,
+        history: Arc<NbHistory>,
+    },
+    Pair {
+        generation: u64,
+        at: (usize, usize),
+        hist: Arc<CellHist>,
         history: Arc<NbHistory>,
     },
 }
@@ -726,7 +715,19 @@ fn spawn_walk(project: Project, tx: Sender<NbMsg>, load: u64) {
 
 fn spawn_decoder(project: Project, jobs: Receiver<Job>, tx: Sender<NbMsg>, dark: bool) {
     std::thread::spawn(move || {
-        while let Ok(job) = jobs.recv() {
+        let mut pending = std::collections::VecDeque::new();
+        loop {
+            let Some(job) = pending.pop_front().or_else(|| jobs.recv().ok()) else {
+                return;
+            };
+            pending.extend(jobs.try_iter());
+            // Latest wins for the cell screen's pairs: one asked for again while this one
+            // waited (`]` held down) makes this one's answer a screen nobody shows.
+            if matches!(job, Job::Pair { .. })
+                && pending.iter().any(|j| matches!(j, Job::Pair { .. }))
+            {
+                continue;
+            }
             let msg = match job {
                 Job::Decode(entry) => {
                     let view = crate::contained::catch(|| decode::decode(&project, &entry, dark))
@@ -771,6 +772,23 @@ fn spawn_decoder(project: Project, jobs: Receiver<Job>, tx: Sender<NbMsg>, dark:
                             .map_err(|_| "the figures could not be worked out".to_string());
                     NbMsg::Insights(generation, data)
                 }
+                Job::Pair {
+                    generation,
+                    at,
+                    hist,
+                    history,
+                } => {
+                    let result = crate::contained::catch(|| {
+                        pair::prepare(&project, &history, &hist, at, dark)
+                    })
+                    .unwrap_or_else(|_| Err("these versions could not be compared".into()))
+                    .map(Arc::new);
+                    NbMsg::CellPair {
+                        generation,
+                        at,
+                        result,
+                    }
+                }
             };
             if tx.send(msg).is_err() {
                 return;
@@ -787,6 +805,11 @@ pub fn run(opts: &TuiOptions, project: Project, config: Config) -> Result<(), Tu
     let decoder = reopen(opts, project.tip)?;
     let mut app = NbApp::new(&project.name, config, opts.ascii, opts.all_commits);
     app.depth = ColorDepth::detect();
+    app.protocol = match opts.images {
+        Some(p) => p,
+        None if opts.ascii => Protocol::Off,
+        None => Protocol::detect(),
+    };
     app.job_control = !worker::ignored(signal_hook::consts::SIGTSTP);
     let rev = opts.rev.clone().unwrap_or_else(|| "HEAD".into());
     app.live = live::Live::new(&rev, project.tip);
@@ -904,6 +927,17 @@ fn do_effect(fx: NbEffect, jobs: &Sender<Job>, threads: &mut live::Threads) {
             history,
         } => Job::Insights {
             generation,
+            history,
+        },
+        NbEffect::CellPair {
+            generation,
+            at,
+            hist,
+            history,
+        } => Job::Pair {
+            generation,
+            at,
+            hist,
             history,
         },
         NbEffect::Quit | NbEffect::Suspend => return,

@@ -5,25 +5,27 @@
 use std::sync::Arc;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::decode::{CellHist, Piece, RecordView, Tone, key_of};
-use super::{CellScreen, Laid, NbApp, NbFocus, NbRow, NbScreen};
+use super::decode::{Piece, RecordView, Tone, key_of};
+use super::{Laid, NbApp, NbFocus, NbRow, NbScreen};
 use crate::columns::truncate_mark;
 use crate::diff::{TextDiff, diff_text};
 use crate::render::diff::unified;
 use crate::render::highlight::StyledLine;
+use crate::render::image::{Picture, Protocol, halfblocks};
 use crate::render::notebooks::{commit_line, entry_line};
+use crate::render::numbers::human_bytes;
 use crate::render::sanitize;
 use crate::repo::short_id;
 use crate::timefmt;
 use crate::tui::diffpane::{adapt_lines, diff_styles};
 use crate::tui::keymap::Action;
-use crate::tui::theme::Theme;
+use crate::tui::theme::{ColorDepth, Theme};
 use crate::tui::views::{Look, pane_block, plain, short_author};
 
 /// Diffs longer than this fold their unchanged stretches.
@@ -36,7 +38,7 @@ fn look(app: &NbApp) -> Look<'_> {
         keys: &app.config.keys,
         ascii: app.ascii,
         depth: app.depth,
-        protocol: crate::render::image::Protocol::Off,
+        protocol: app.protocol,
     }
 }
 
@@ -54,7 +56,7 @@ pub fn render(app: &NbApp, f: &mut Frame) {
     let a = crate::tui::views::areas(size, crate::tui::app::Split::Auto);
     let body = Rect::new(0, 0, size.width, a.status.y);
     if let Some(s) = &app.cell {
-        render_cell(app, &l, s, f, body);
+        super::cellview::render(app, &l, s, f, body);
     } else if let Some(screen) = &app.screen {
         match screen {
             NbScreen::Env(s) => super::envview::render(&l, s, f, body),
@@ -342,6 +344,58 @@ fn draw_diff(
     )
 }
 
+/// Rows a picture may take in the record pane: a plot should not push its cell's neighbours
+/// off the screen.
+const PICTURE_ROWS: u16 = 12;
+
+/// A picture of the record pane: what it is, as the activity record pane says it, then the
+/// picture in half-blocks (no picture with `--images off`), or why it cannot be drawn.
+fn image_lines(
+    look: &Look<'_>,
+    mime: &str,
+    info: Option<(&'static str, u32, u32, u64)>,
+    picture: &Result<Picture, String>,
+    width: u16,
+) -> Vec<Line<'static>> {
+    let t = look.theme;
+    let w = usize::from(width);
+    let label = match info {
+        Some((format, iw, ih, bytes)) => format!(
+            "  [{format} image {iw}{}{ih}, {}]",
+            if look.ascii { "x" } else { "×" },
+            human_bytes(bytes)
+        ),
+        None => format!("  [{mime}]"),
+    };
+    let mut out = vec![Line::from(Span::styled(
+        truncate_mark(&label, w, look.ascii),
+        t.badge,
+    ))];
+    match picture {
+        Err(e) => out.push(Line::from(Span::styled(
+            truncate_mark(&format!("  cannot draw: {e}"), w, look.ascii),
+            t.error,
+        ))),
+        Ok(_) if look.protocol == Protocol::Off => {}
+        Ok(p) => {
+            // Small pictures keep their size: blowing up a thumbnail shows nothing new.
+            let cols = width
+                .saturating_sub(2)
+                .min(64)
+                .min(u16::try_from(p.width.max(1)).unwrap_or(u16::MAX));
+            let rows = PICTURE_ROWS
+                .min((cols / 3).max(4))
+                .min(u16::try_from(p.height.div_ceil(2).max(1)).unwrap_or(u16::MAX));
+            for l in halfblocks(p, cols, rows, look.depth != ColorDepth::TrueColor) {
+                let mut spans = vec![Span::raw("  ")];
+                spans.extend(l.spans);
+                out.push(Line::from(spans));
+            }
+        }
+    }
+    out
+}
+
 /// A decoded version laid out for `width`, with the line where each cell begins.
 pub fn record_lines(
     look: &Look<'_>,
@@ -375,155 +429,14 @@ pub fn record_lines(
                 old_hl,
                 new_hl,
             } => out.extend(draw_diff(look, old, new, old_hl, new_hl, width)),
+            Piece::Image {
+                mime,
+                info,
+                picture,
+            } => out.extend(image_lines(look, mime, *info, picture, width)),
         }
     }
     (out, starts)
-}
-
-fn render_cell(app: &NbApp, look: &Look<'_>, s: &CellScreen, f: &mut Frame, area: Rect) {
-    let t = look.theme;
-    let (_, path, index) = &s.origin;
-    let title = format!(
-        " Cell {} of {} ",
-        index + 1,
-        truncate_mark(
-            &sanitize::line(path),
-            usize::from(area.width.saturating_sub(20)),
-            look.ascii
-        )
-    );
-    let hist = match &s.hist {
-        Some(Ok(h)) => h,
-        other => {
-            let block = pane_block(look, title, true);
-            let inner = block.inner(area);
-            f.render_widget(block, area);
-            let (text, style) = match other {
-                Some(Err(e)) => (sanitize::line(e).into_owned(), t.error),
-                _ if app.history.is_none() => {
-                    (plain("reading the whole history…", look.ascii), t.dim)
-                }
-                _ => (plain("reading this cell's versions…", look.ascii), t.dim),
-            };
-            f.render_widget(Paragraph::new(Span::styled(text, style)), inner);
-            return;
-        }
-    };
-    let list_rows = (hist.versions.len() + usize::from(hist.removed.is_some())).max(1);
-    let list_height = (list_rows as u16 + 2).min(area.height / 3).max(3);
-    let [top, bottom] =
-        Layout::vertical([Constraint::Length(list_height), Constraint::Min(3)]).areas(area);
-    render_versions(look, hist, s, f, top, title);
-    render_version_diff(look, hist, s, f, bottom);
-}
-
-fn render_versions(
-    look: &Look<'_>,
-    hist: &CellHist,
-    s: &CellScreen,
-    f: &mut Frame,
-    area: Rect,
-    title: String,
-) {
-    let t = look.theme;
-    let title = format!("{title}· {} versions ", hist.versions.len());
-    let block = pane_block(look, plain(&title, look.ascii), false);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let w = usize::from(inner.width);
-    let mut lines = Vec::new();
-    if let Some((id, time)) = hist.removed {
-        lines.push(Line::from(Span::styled(
-            truncate_mark(
-                &format!(
-                    "  {} {} removed",
-                    short_id(id),
-                    timefmt::local_minutes(time)
-                ),
-                w,
-                look.ascii,
-            ),
-            t.dim,
-        )));
-    }
-    for (i, v) in hist.versions.iter().enumerate() {
-        let count = v
-            .count
-            .map_or("In [ ]".to_string(), |n| format!("In [{n}]"));
-        let pointer = match (i == s.at, look.ascii) {
-            (false, _) => " ",
-            (true, true) => ">",
-            (true, false) => "▸",
-        };
-        let text = format!(
-            "{pointer} {} {} {:<8} {count:<8} {} {} {}",
-            short_id(v.commit),
-            timefmt::local_minutes(v.time),
-            short_author(&sanitize::line(&v.author), look.ascii),
-            v.states,
-            if look.ascii { "-" } else { "·" },
-            sanitize::line(&v.path)
-        );
-        let mut line = Line::from(Span::styled(
-            truncate_mark(&text, w, look.ascii),
-            if i == s.at { t.selected } else { t.text },
-        ));
-        if i == s.at {
-            let used = line.width();
-            if used < w {
-                line.spans
-                    .push(Span::styled(" ".repeat(w - used), t.selected));
-            }
-        }
-        lines.push(line);
-    }
-    // The selected version stays in view in a short list.
-    let skip = (s.at + usize::from(hist.removed.is_some()))
-        .saturating_sub(usize::from(inner.height).saturating_sub(1));
-    let shown: Vec<Line> = lines.into_iter().skip(skip).collect();
-    f.render_widget(Paragraph::new(shown), inner);
-}
-
-fn render_version_diff(
-    look: &Look<'_>,
-    hist: &CellHist,
-    s: &CellScreen,
-    f: &mut Frame,
-    area: Rect,
-) {
-    let t = look.theme;
-    let Some(new) = hist.versions.get(s.at) else {
-        let block = pane_block(look, " Source ".into(), true);
-        let inner = block.inner(area);
-        f.render_widget(block, area);
-        f.render_widget(
-            Paragraph::new(Span::styled("no readable version", t.dim)),
-            inner,
-        );
-        return;
-    };
-    let older = hist.versions.get(s.at + 1);
-    let title = match older {
-        Some(o) => format!(" {} → {} ", short_id(o.commit), short_id(new.commit)),
-        None => format!(" {} · first version ", short_id(new.commit)),
-    };
-    let block = pane_block(look, plain(&title, look.ascii), true);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let lines = match older {
-        Some(o) => draw_diff(look, &o.source, &new.source, &o.hl, &new.hl, inner.width),
-        None => adapt_lines(&new.hl, look.depth)
-            .iter()
-            .map(|l| styled(l, t.code, ""))
-            .collect(),
-    };
-    let scroll = s.scroll.min(lines.len().saturating_sub(1));
-    let shown: Vec<Line> = lines
-        .into_iter()
-        .skip(scroll)
-        .take(usize::from(inner.height))
-        .collect();
-    f.render_widget(Paragraph::new(shown), inner);
 }
 
 fn key_name(look: &Look<'_>, a: Action) -> String {
@@ -609,7 +522,7 @@ const HELP: [&[Action]; 19] = [
     &[Action::PrevRun, Action::NextRun],
     &[Action::Environment],
     &[Action::Insights],
-    &[Action::Mark],
+    &[Action::Mark, Action::ToggleUnified],
     &[Action::Search],
     &[Action::NextMatch, Action::PrevMatch],
     &[Action::Filter, Action::ClearFilter],
@@ -632,7 +545,7 @@ fn help_text(a: &[Action]) -> &'static str {
         [Action::PrevRun, Action::NextRun] => "Older / newer version (cell) or change (env)",
         [Action::Environment] => "Environment files at the commit, what changed",
         [Action::Insights] => "Hot spots and usage figures of the history",
-        [Action::Mark] => "Mark a version or commit to compare with",
+        [Action::Mark, Action::ToggleUnified] => "Mark to compare with / unified or side by side",
         [Action::Search] => "Search: notebook, message, hash, author, date",
         [Action::NextMatch, Action::PrevMatch] => "Next / previous match",
         [Action::Filter, Action::ClearFilter] => "Filter: notebook, author, dates, errors / clear",
