@@ -17,7 +17,7 @@ use std::sync::Arc;
 use git2::Oid;
 
 /// Memory the kept bases may take.
-const KEPT_BYTES: usize = 256 * 1024 * 1024;
+const KEPT_BYTES: usize = 48 * 1024 * 1024;
 /// A longer delta chain is taken for a damaged pack (git writes at most 4095).
 const MAX_CHAIN: usize = 10_000;
 /// Objects larger than this are left to libgit2 (a size field is not trusted further).

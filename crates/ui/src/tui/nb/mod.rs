@@ -43,6 +43,9 @@ use crate::nbhistory::{self, NbCommit, NbEntry, NbHistory};
 use crate::render::image::Protocol;
 use crate::repo::{Project, WalkStats};
 
+/// Commits sent as soon as each is read: about a screen of rows.
+const FIRST_ONE_BY_ONE: usize = 60;
+
 /// Decoded versions kept; each is a few screens of lines at most.
 const DECODED_KEPT: usize = 256;
 
@@ -679,16 +682,19 @@ fn reopen(opts: &TuiOptions, tip: Oid) -> Result<Project, crate::repo::RepoError
 }
 
 /// Walks the history, sending commits in batches (a message per commit would redraw per
-/// commit), then builds the whole history for the cell view; all as load `load`.
-fn spawn_walk(project: Project, tx: Sender<NbMsg>, load: u64) {
+/// commit), then builds the whole history for the cell view; all as load `load`. The first
+/// commits go one by one, so the first screen shows as soon as its rows are read.
+pub fn spawn_walk(project: Project, tx: Sender<NbMsg>, load: u64) {
     let tag = move |m: NbMsg| NbMsg::Live(live::LiveMsg::Walk(load, Box::new(m)));
     std::thread::spawn(move || {
         let mut batch = Vec::new();
         let mut sent = Instant::now();
         let mut gone = false;
+        let mut first = FIRST_ONE_BY_ONE;
         let result = nbhistory::stream(&project, |c, es| {
             batch.push((c, es));
-            if batch.len() >= 256 || sent.elapsed() > Duration::from_millis(40) {
+            first = first.saturating_sub(1);
+            if first > 0 || batch.len() >= 256 || sent.elapsed() > Duration::from_millis(40) {
                 gone = tx
                     .send(tag(NbMsg::Commits(std::mem::take(&mut batch))))
                     .is_err();
