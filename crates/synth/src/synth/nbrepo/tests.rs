@@ -23,6 +23,7 @@ fn full(ids: IdMode, seed: u64) -> NbRepo {
         broken: true,
         env_files: true,
         old_formats: true,
+        figure_px: (24, 16),
     }
 }
 
@@ -567,4 +568,16 @@ fn execution_counts_follow_the_kernel() {
         }
     }
     assert!(restarts >= 3, "{restarts}");
+}
+
+#[test]
+fn figures_past_the_default_size_weigh_what_real_plots_do() {
+    use crate::activity::image::{ImageFormat, dimensions};
+    let small = super::png::figure(7, (24, 16));
+    let big = super::png::figure(7, (180, 135));
+    assert_eq!(dimensions(&small, ImageFormat::Png), Ok((24, 16)));
+    assert_eq!(dimensions(&big, ImageFormat::Png), Ok((180, 135)));
+    // The noise keeps zlib from shrinking it to a few hundred bytes, as flat bars would.
+    assert!(big.len() > 8_000, "{}", big.len());
+    assert_eq!(big, super::png::figure(7, (180, 135)));
 }

@@ -269,6 +269,40 @@ fn styled(look: &Look<'_>, lines: Vec<EnvLine>) -> Vec<Line<'static>> {
 }
 
 /// Draws the screen in `body`.
+/// Lines of one span wider than the pane broken at spaces, the rest indented: the screen's
+/// sentences (what was looked for, errors) are read whole, never cut at the edge.
+fn wrap_long(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthStr;
+    let width = usize::from(width.max(20));
+    let mut out = Vec::with_capacity(lines.len());
+    for l in lines {
+        if l.spans.len() != 1 || l.width() <= width {
+            out.push(l);
+            continue;
+        }
+        let style = l.spans[0].style;
+        let text = l.spans[0].content.as_ref();
+        let body = text.trim_start_matches(' ');
+        let indent = " ".repeat(text.len() - body.len());
+        let mut cur = indent.clone();
+        let mut fresh = true;
+        for word in body.split(' ') {
+            if !fresh && cur.width() + 1 + word.width() > width {
+                out.push(Line::styled(
+                    std::mem::replace(&mut cur, format!("{indent}  ")),
+                    style,
+                ));
+            } else if !fresh {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+            fresh = false;
+        }
+        out.push(Line::styled(cur, style));
+    }
+    out
+}
+
 pub fn render(look: &Look<'_>, s: &EnvScreen, f: &mut Frame, body: Rect) {
     let title = format!(
         " Environment as of {} · {} · {} ",
@@ -288,7 +322,7 @@ pub fn render(look: &Look<'_>, s: &EnvScreen, f: &mut Frame, body: Rect) {
         );
         return;
     };
-    let build = |_width: u16, _unified: bool| env_lines(look, s, view);
+    let build = |width: u16, _unified: bool| wrap_long(env_lines(look, s, view), width);
     s.pane.render(
         look,
         f,
