@@ -177,19 +177,20 @@ impl Pack {
             if n == 0 {
                 return None;
             }
-            let before = z.total_in();
+            let (before_in, before_out) = (z.total_in(), out.len());
             // One byte of room past `size`, so a stream longer than it says is caught.
             out.reserve(1);
             let status = z
                 .decompress_vec(chunk.get(..n)?, &mut out, flate2::FlushDecompress::None)
                 .ok()?;
-            pos += z.total_in() - before;
+            pos += z.total_in() - before_in;
             if out.len() > size {
                 return None;
             }
             match status {
                 flate2::Status::StreamEnd => break,
-                _ if z.total_in() == before && out.len() == out.capacity() => out.reserve(4096),
+                // No step forward with input and room to spare: a damaged stream, not a wait.
+                _ if z.total_in() == before_in && out.len() == before_out => return None,
                 _ => {}
             }
         }
