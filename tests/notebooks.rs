@@ -553,3 +553,34 @@ fn a_notebook_of_megabytes_of_pictures_is_compared_cell_by_cell() {
     assert!(out.contains("+ plot(2)"), "{out}");
     assert!(!out.contains("too large"), "{out}");
 }
+
+#[test]
+fn show_after_an_unreadable_version_shows_every_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = repo(
+        dir.path(),
+        &[
+            (
+                &[("a.ipynb", Some(b"<<<<<<< HEAD\n{\"cells\": [".to_vec()))],
+                "Conflict committed",
+            ),
+            (
+                &[(
+                    "a.ipynb",
+                    nb(&[("x = 1", Some(1), json!([])), ("y = 2", Some(2), json!([]))]),
+                )],
+                "Resolved",
+            ),
+        ],
+    );
+    let p = dir.path().to_str().unwrap();
+    let (code, out, err) = gtm(&["show", &ids[1].to_string(), p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("(the version before could not be read)"),
+        "{out}"
+    );
+    assert!(out.contains("    x = 1\n"), "{out}");
+    assert!(out.contains("    y = 2\n"), "{out}");
+    assert!(!out.contains("unchanged cell"), "{out}");
+}

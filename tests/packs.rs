@@ -150,3 +150,31 @@ fn a_damaged_pack_gives_no_wrong_bytes() {
     // The objects before the damage still read.
     assert!(read > 0);
 }
+
+#[test]
+fn a_pack_that_is_not_its_index_s_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    packed_repo(dir.path());
+    let git = dir.path().join(".git");
+    assert!(Packs::open(&git).is_some());
+    let pack = std::fs::read_dir(git.join("objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "pack"))
+        .unwrap();
+    let good = std::fs::read(&pack).unwrap();
+    // A pack rewritten beside a stale index: another trailing checksum, or another count.
+    let mut other_sum = good.clone();
+    let n = other_sum.len();
+    other_sum[n - 1] ^= 0xff;
+    std::fs::write(&pack, &other_sum).unwrap();
+    assert!(Packs::open(&git).is_none());
+    let mut other_count = good.clone();
+    other_count[11] ^= 1;
+    std::fs::write(&pack, &other_count).unwrap();
+    assert!(Packs::open(&git).is_none());
+    let mut not_a_pack = good;
+    not_a_pack[0] = b'X';
+    std::fs::write(&pack, &not_a_pack).unwrap();
+    assert!(Packs::open(&git).is_none());
+}

@@ -194,8 +194,10 @@ fn show_notebook(
         }
     }
     let mut unchanged = 0usize;
+    // Without a readable version before, nothing is known to be unchanged: every cell shows.
+    let every = opts.all_cells || entry.base_unreadable;
     for (i, (cell, ec)) in new.cells.iter().zip(&entry.cells).enumerate() {
-        if !ec.changed() && !opts.all_cells {
+        if !ec.changed() && !every {
             unchanged += 1;
             continue;
         }
@@ -379,14 +381,20 @@ fn write_image(
         human_bytes(bytes.len() as u64)
     )?;
     if let Some(dir) = images.dir {
-        *images.saved += 1;
-        let stem = format!("{}-{}", images.stem, images.saved);
-        let path = crate::render::image::save(bytes, dir, &stem)?;
-        writeln!(
-            out,
-            "    saved to {}",
-            sanitize::line(&path.display().to_string())
-        )?;
+        // One picture that cannot be saved (a format with no file type, a full disk) is said
+        // on its line; the rest of the commit still prints.
+        let stem = format!("{}-{}", images.stem, *images.saved + 1);
+        match crate::render::image::save(bytes, dir, &stem) {
+            Ok(path) => {
+                *images.saved += 1;
+                writeln!(
+                    out,
+                    "    saved to {}",
+                    sanitize::line(&path.display().to_string())
+                )?;
+            }
+            Err(e) => writeln!(out, "    not saved: {}", sanitize::line(&e.to_string()))?,
+        }
     }
     Ok(())
 }

@@ -22,6 +22,9 @@ const KEPT_BYTES: usize = 48 * 1024 * 1024;
 const MAX_CHAIN: usize = 10_000;
 /// Objects larger than this are left to libgit2 (a size field is not trusted further).
 const MAX_OBJECT: usize = 1 << 31;
+/// Memory for an object's bytes is reserved this much at a time, never all at once on the
+/// word of its header.
+const GROW_STEP: usize = 8 << 20;
 
 /// One pack: its index, and the pack file read on demand.
 struct Pack {
@@ -59,10 +62,31 @@ impl Pack {
         }
         let count = be32(&idx, 8 + 255 * 4)? as usize;
         // Names, CRCs and offsets must all be there; large offsets are checked when used.
-        if idx.len() < 8 + 1024 + count * 28 + 40 {
+        let needed = count.checked_mul(28)?.checked_add(8 + 1024 + 40)?;
+        if idx.len() < needed {
             return None;
         }
-        let file = File::open(idx_path.with_extension("pack")).ok()?;
+        let mut file = File::open(idx_path.with_extension("pack")).ok()?;
+        // The pack must be the one the index was written for (as libgit2 checks): its
+        // header's version and object count, and its trailing checksum, which the index
+        // repeats. A stale index beside a rewritten pack would otherwise point into other
+        // objects.
+        let mut head = [0u8; 12];
+        file.read_exact(&mut head).ok()?;
+        let version = be32(&head, 4)?;
+        if head.get(..4)? != b"PACK" || !(version == 2 || version == 3) {
+            return None;
+        }
+        if be32(&head, 8)? as usize != count {
+            return None;
+        }
+        let mut sum = [0u8; 20];
+        file.seek(SeekFrom::End(-20)).ok()?;
+        file.read_exact(&mut sum).ok()?;
+        let end = idx.len();
+        if idx.get(end.checked_sub(40)?..end.checked_sub(20)?)? != sum {
+            return None;
+        }
         Some(Pack { idx, count, file })
     }
 
@@ -95,7 +119,10 @@ impl Pack {
         if o & 0x8000_0000 == 0 {
             return Some(u64::from(o));
         }
-        let large = offsets + self.count * 4 + (o & 0x7fff_ffff) as usize * 8;
+        // The index's own sizes were checked when it was opened; a large-offset slot is not.
+        let large = ((o & 0x7fff_ffff) as usize)
+            .checked_mul(8)?
+            .checked_add(offsets + self.count * 4)?;
         let s = self.idx.get(large..large + 8)?;
         let mut b = [0u8; 8];
         b.copy_from_slice(s);
@@ -169,7 +196,9 @@ impl Pack {
     /// Inflates the zlib stream at `at` into exactly `size` bytes.
     fn inflate(&mut self, at: u64, size: usize) -> Option<Vec<u8>> {
         let mut z = flate2::Decompress::new(true);
-        let mut out = Vec::with_capacity(size);
+        // A size from a damaged header is not trusted with memory: room grows as bytes come,
+        // to one past `size` (so a stream longer than it says is caught).
+        let mut out = Vec::with_capacity(size.min(GROW_STEP) + 1);
         let mut pos = at;
         let mut chunk = vec![0u8; (size + 64).clamp(4096, 1 << 20)];
         loop {
@@ -178,8 +207,9 @@ impl Pack {
                 return None;
             }
             let (before_in, before_out) = (z.total_in(), out.len());
-            // One byte of room past `size`, so a stream longer than it says is caught.
-            out.reserve(1);
+            if out.len() == out.capacity() {
+                out.reserve_exact((size + 1 - out.len().min(size)).min(GROW_STEP));
+            }
             let status = z
                 .decompress_vec(chunk.get(..n)?, &mut out, flate2::FlushDecompress::None)
                 .ok()?;
@@ -237,7 +267,7 @@ fn apply(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
     if size > MAX_OBJECT {
         return None;
     }
-    let mut out = Vec::with_capacity(size);
+    let mut out = Vec::with_capacity(size.min(GROW_STEP));
     while i < delta.len() {
         let op = *delta.get(i)?;
         i += 1;
@@ -259,15 +289,18 @@ fn apply(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
             if len == 0 {
                 len = 0x10000;
             }
+            if out.len() + len > size {
+                return None;
+            }
             out.extend_from_slice(base.get(off..off.checked_add(len)?)?);
         } else if op != 0 {
             let n = usize::from(op);
+            if out.len() + n > size {
+                return None;
+            }
             out.extend_from_slice(delta.get(i..i + n)?);
             i += n;
         } else {
-            return None;
-        }
-        if out.len() > size {
             return None;
         }
     }
