@@ -71,6 +71,16 @@ fn stuck_points_and_usage() {
     let id = &runs.lineage.cells[runs.cell].id;
     assert_eq!(id, &data.streaks[0].cell_id);
     assert!(runs.runs.len() >= data.streaks[0].runs());
+    // It opens on the streak's first attempt against its last.
+    let streak = &data.streaks[0];
+    let commit_of = |i: usize| runs.lineage.executions[i].commit;
+    let (selected, marked) = (cell.selected_exec().unwrap(), cell.mark.unwrap());
+    assert_eq!(commit_of(selected), streak.last_commit);
+    assert_eq!(commit_of(marked), streak.first_commit);
+    assert_eq!(
+        cell.pair(),
+        Some((marked.min(selected), marked.max(selected)))
+    );
 
     // Figures are kept for the session: opening again reads nothing.
     press(&mut app, &project, Action::Back);

@@ -81,6 +81,9 @@ pub struct CellScreen {
     pub list: ListPane,
     /// A marked execution: the diff compares it with the selected run.
     pub mark: Option<usize>,
+    /// The run to mark once the lineage is read (record, `In [n]`): a retry
+    /// streak opens on its first attempt against its last.
+    pub mark_on: Option<(Oid, Option<u32>)>,
     /// The pair last asked for (old, new), and the one on screen.
     pub wanted: Option<(usize, usize)>,
     pub shown: Option<Arc<PairView>>,
@@ -99,6 +102,7 @@ impl CellScreen {
             partial: false,
             list: ListPane::default(),
             mark: None,
+            mark_on: None,
             wanted: None,
             shown: None,
             generation,
@@ -117,6 +121,10 @@ impl CellScreen {
     pub fn set_lineage(&mut self, lineage: Arc<Lineage>, partial: bool) -> Option<(usize, usize)> {
         self.partial = partial;
         let keep = self.selected_exec().and_then(|i| {
+            let e = self.runs.as_ref()?.lineage.executions.get(i)?;
+            Some((e.commit, e.ex))
+        });
+        let kept_mark = self.mark.and_then(|i| {
             let e = self.runs.as_ref()?.lineage.executions.get(i)?;
             Some((e.commit, e.ex))
         });
@@ -143,13 +151,23 @@ impl CellScreen {
         // Indices of an older lineage mean nothing in this one.
         self.wanted = None;
         self.shown = None;
+        // A run to mark, if it is one of this cell's and not the one selected.
+        let selected = runs.get(pos).map(|r| r.exec);
+        // The marked run stays marked through a reload; a run to mark on opening is marked
+        // once it is read, and after that the user's marking is what counts.
+        self.mark = kept_mark
+            .or(self.mark_on)
+            .and_then(|(c, ex)| lineage.find(c, ex))
+            .filter(|m| runs.iter().any(|r| r.exec == *m) && Some(*m) != selected);
+        if self.mark.is_some() {
+            self.mark_on = None;
+        }
         self.runs = Some(CellRuns {
             lineage,
             cell,
             runs,
             origin,
         });
-        self.mark = None;
         self.pair()
     }
 

@@ -36,6 +36,8 @@ pub struct InsightsData {
 pub struct LastRun {
     pub ex: Option<u32>,
     pub gist: String,
+    /// The streak's first run's execution count, for opening the two compared.
+    pub first_ex: Option<u32>,
 }
 
 impl std::fmt::Debug for InsightsData {
@@ -109,8 +111,10 @@ impl InsightsScreen {
                 let Some(s) = d.streaks.get(self.selected) else {
                     return Outcome::nothing();
                 };
-                let ex = d.last_runs.get(self.selected).and_then(|r| r.ex);
-                return Outcome::OpenCell(s.last_commit, ex);
+                let run = d.last_runs.get(self.selected);
+                let ex = run.and_then(|r| r.ex);
+                let first = (s.first_commit, run.and_then(|r| r.first_ex));
+                return Outcome::OpenCell(s.last_commit, ex, Some(first));
             }
             (a, Tab::Usage) => {
                 self.pane.scroll_key(a);
@@ -145,6 +149,11 @@ pub fn prepare(project: &Project, rows: &Rows, cache: &lineage::CachePolicy) -> 
                 .map(|e| LastRun {
                     ex: e.ex,
                     gist: crate::columns::gist(&e.source).to_string(),
+                    first_ex: s
+                        .executions
+                        .first()
+                        .and_then(|&i| lineage.executions.get(i))
+                        .and_then(|f| f.ex),
                 })
                 .unwrap_or_default()
         })

@@ -42,8 +42,9 @@ pub enum Outcome {
     /// Close, and select this record in the timeline.
     GoTo(Oid),
     /// Close, and open the history of the cell that this record ran
-    /// (execution `In [n]`, else its last).
-    OpenCell(Oid, Option<u32>),
+    /// (execution `In [n]`, else its last); with a second run marked, so the
+    /// screen opens on the two compared (a retry streak's first and last).
+    OpenCell(Oid, Option<u32>, Option<(Oid, Option<u32>)>),
 }
 
 impl Outcome {

@@ -78,7 +78,7 @@ impl App {
                 self.screens.pop();
                 self.go_to(commit)
             }
-            Outcome::OpenCell(commit, ex) => {
+            Outcome::OpenCell(commit, ex, mark) => {
                 // The cell's screen takes this one's place: Esc from it goes
                 // back to the timeline.
                 self.screens.pop();
@@ -86,7 +86,7 @@ impl App {
                     self.selected = pos;
                     self.scroll_into_view();
                 }
-                self.open_cell_at(commit, ex)
+                self.open_cell_marked(commit, ex, mark)
             }
         }
     }
@@ -227,6 +227,17 @@ impl App {
     /// Opens the history of the cell that record `commit` ran (execution
     /// `In [ex]`, else its last).
     pub fn open_cell_at(&mut self, commit: Oid, ex: Option<u32>) -> Vec<Effect> {
+        self.open_cell_marked(commit, ex, None)
+    }
+
+    /// [`App::open_cell_at`], with another run marked (a streak's first attempt), so the
+    /// screen opens on the two compared.
+    pub fn open_cell_marked(
+        &mut self,
+        commit: Oid,
+        ex: Option<u32>,
+        mark: Option<(Oid, Option<u32>)>,
+    ) -> Vec<Effect> {
         let Some(row) = self.row(commit) else {
             return Vec::new();
         };
@@ -239,7 +250,8 @@ impl App {
         };
         let origin = row.commit;
         self.cell_generation += 1;
-        let screen = CellScreen::new(notebook.clone(), origin, ex, self.cell_generation);
+        let mut screen = CellScreen::new(notebook.clone(), origin, ex, self.cell_generation);
+        screen.mark_on = mark;
         self.open_screen(Screen::Cell(screen));
         match self.lineages.get(&notebook).cloned() {
             Some(l) => self.lineage_ready(self.cell_generation, &notebook, l, false),
