@@ -246,3 +246,58 @@ fn a_record_without_code_says_so() {
     press(&mut app, &project, Action::Back);
     assert!(app.cell().is_none());
 }
+
+/// A cell of 40 lines run twice with one line changed in the middle.
+fn long_cell(dir: &std::path::Path) -> (Project, App) {
+    use gtm_tui::synth::{DetailSpec, ProjectWriter, RecordSpec, WriterOptions};
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    w.set_author("Alice Example", "alice@example.com", 0);
+    w.set_time(1_552_000_000);
+    let lines = |changed: &str| {
+        (0..40)
+            .map(|i| {
+                if i == 20 {
+                    changed.to_string()
+                } else {
+                    format!("step_{i:02} = {i}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for (ex, code) in [(1u32, lines("middle = 1")), (2, lines("middle = 2"))] {
+        let mut r = RecordSpec::new(2, "Executed cell in notebook code/long.ipynb");
+        let mut d = DetailSpec::text(3, 4, "text/markdown", format!("```\n{code}\n```"));
+        if let DetailSpec::Object { tags, .. } = &mut d {
+            *tags = vec![format!("ex:{ex}")];
+        }
+        r.details = vec![d];
+        w.record(r);
+        w.advance(60);
+    }
+    w.finish(dir).unwrap();
+    let project = Project::open(dir, None).unwrap();
+    let app = common::screens::loaded_app(&project);
+    (project, app)
+}
+
+#[test]
+fn unchanged_stretches_fold_and_z_shows_them_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (project, mut app) = long_cell(dir.path());
+    let commit = run_of(&project, 2);
+    open(&mut app, &project, commit);
+    let screen = draw(&mut app, 120, 40);
+    // Three lines either side of the change, the rest folded, as `gtm-tui diff` folds.
+    assert!(screen.contains("middle = 2"), "{screen}");
+    assert!(screen.contains("step_17 = 17"), "{screen}");
+    assert!(!screen.contains("step_16 = 16"), "{screen}");
+    assert!(screen.contains("17 unchanged lines"), "{screen}");
+    press(&mut app, &project, Action::ToggleFold);
+    let whole = draw(&mut app, 120, 40);
+    assert!(whole.contains("step_00 = 0"), "{whole}");
+    assert!(whole.contains("step_16 = 16"), "{whole}");
+    assert!(!whole.contains("unchanged lines"), "{whole}");
+    press(&mut app, &project, Action::ToggleFold);
+    assert!(draw(&mut app, 120, 40).contains("17 unchanged lines"));
+}

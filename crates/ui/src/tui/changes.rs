@@ -116,6 +116,7 @@ impl ChangesScreen {
         match self.list.key(action, self.file_count(), Order::NextIsDown) {
             ListKey::Selected => Outcome::Stay(self.want()),
             ListKey::Unified(now) => Outcome::Flash(unified_note(now), Vec::new()),
+            ListKey::Whole(now) => Outcome::Flash(super::history::whole_note(now), Vec::new()),
             ListKey::Done | ListKey::Ignored => Outcome::nothing(),
         }
     }

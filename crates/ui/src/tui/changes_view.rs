@@ -96,7 +96,8 @@ pub fn render(look: &Look<'_>, screen: &ChangesScreen, f: &mut Frame, body: Rect
         return;
     };
     let title = format!(" {} ", listed_path(file));
-    let build = |width: u16, unified: bool| file_lines(look, view, width, unified);
+    let whole = screen.list.pane.whole;
+    let build = |width: u16, unified: bool| file_lines(look, view, width, unified, whole);
     screen
         .list
         .render_pane(look, f, a.pane, &title, "", Some((key_of(view, 1), &build)));
@@ -107,6 +108,7 @@ fn file_lines(
     view: &FileView,
     width: u16,
     unified_mode: bool,
+    whole: bool,
 ) -> Vec<Line<'static>> {
     let t = &look.theme;
     let styles = diff_styles(look);
@@ -115,7 +117,9 @@ fn file_lines(
         // One side only (added or deleted): one column says it all.
         let one_sided =
             d.rows.iter().all(|r| r.left.is_none()) || d.rows.iter().all(|r| r.right.is_none());
-        let ctx = (d.rows.len() > 400).then_some(5);
+        // Folded to the changes as the CLI folds them, unless `z` asked for whole files; an
+        // added or deleted file has no unchanged stretch to fold.
+        let ctx = (!whole && !one_sided).then_some(3);
         if unified_mode || one_sided {
             unified(d, Some(&o), Some(&n), width, ctx, &styles, look.ascii)
         } else {

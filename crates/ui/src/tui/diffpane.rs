@@ -19,8 +19,8 @@ use crate::render::highlight::StyledLine;
 
 /// Lines of the pane as last drawn, with what they were built from.
 pub struct Drawn {
-    /// What the lines show (the caller's key) and the width they fit.
-    pub key: (u64, u16, bool),
+    /// What the lines show (the caller's key), the width they fit, unified, whole.
+    pub key: (u64, u16, bool, bool),
     pub lines: Arc<Vec<Line<'static>>>,
 }
 
@@ -42,6 +42,8 @@ pub struct DiffPane {
     pub drawn: RefCell<Option<Drawn>>,
     /// Lines the pane has room for, set from the terminal size.
     pub height: usize,
+    /// Diffs drawn whole, not folded to a few lines around each change (`z`).
+    pub whole: bool,
 }
 
 impl DiffPane {
@@ -78,6 +80,12 @@ impl DiffPane {
         self.drawn.replace(None);
     }
 
+    /// Flips folded and whole diffs (`z`); returns whether they are whole now.
+    pub fn toggle_whole(&mut self) -> bool {
+        self.whole = !self.whole;
+        self.whole
+    }
+
     /// Flips unified and side by side; returns what it is now.
     pub fn toggle_unified(&mut self) -> bool {
         let width = self
@@ -100,7 +108,7 @@ impl DiffPane {
         build: impl FnOnce(bool) -> Vec<Line<'static>>,
     ) -> Arc<Vec<Line<'static>>> {
         let unified = self.is_unified(width.saturating_add(2));
-        let full = (key, width, unified);
+        let full = (key, width, unified, self.whole);
         if let Some(d) = self.drawn.borrow().as_ref()
             && d.key == full
         {

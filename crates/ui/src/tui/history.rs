@@ -240,6 +240,7 @@ impl CellScreen {
         match self.list.key(action, self.run_count(), Order::NextIsUp) {
             ListKey::Selected => Outcome::Stay(self.compare(self.pair())),
             ListKey::Unified(now) => Outcome::Flash(unified_note(now), Vec::new()),
+            ListKey::Whole(now) => Outcome::Flash(whole_note(now), Vec::new()),
             ListKey::Done | ListKey::Ignored => Outcome::nothing(),
         }
     }
@@ -270,6 +271,16 @@ impl CellScreen {
 }
 
 /// What the status bar says after `u`.
+/// What the status line says after `z` on a diff.
+pub fn whole_note(whole: bool) -> String {
+    if whole {
+        "whole texts (z folds unchanged stretches)"
+    } else {
+        "unchanged stretches folded (z shows them whole)"
+    }
+    .into()
+}
+
 pub fn unified_note(now: bool) -> String {
     if now {
         "unified diff"

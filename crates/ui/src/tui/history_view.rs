@@ -22,8 +22,8 @@ use crate::timefmt;
 
 /// Context lines kept around changes once a diff is this long; shorter
 /// ones are shown whole, which reads better for a notebook cell.
-const WHOLE_UP_TO: usize = 400;
-const CONTEXT: usize = 5;
+/// Unchanged lines kept around each change of a folded diff, as `gtm-tui diff` keeps.
+const CONTEXT: usize = 3;
 /// Rows a picture may take in the diff pane.
 const PICTURE_ROWS: u16 = 12;
 
@@ -181,7 +181,8 @@ fn render_diff(look: &Look<'_>, screen: &CellScreen, f: &mut Frame, area: Rect) 
         return;
     };
     let title = diff_title(screen, runs, view);
-    let build = |width: u16, unified: bool| build_lines(look, runs, view, width, unified);
+    let whole = screen.list.pane.whole;
+    let build = |width: u16, unified: bool| build_lines(look, runs, view, width, unified, whole);
     screen
         .list
         .render_pane(look, f, area, &title, "", Some((key_of(view, 0), &build)));
@@ -193,6 +194,7 @@ fn build_lines(
     view: &PairView,
     width: u16,
     unified_mode: bool,
+    whole: bool,
 ) -> Vec<Line<'static>> {
     let cmp = &view.cmp;
     let first = cmp.old == cmp.new;
@@ -232,6 +234,7 @@ fn build_lines(
         &head,
         width,
         unified_mode,
+        whole,
     )
 }
 
@@ -260,12 +263,16 @@ pub fn comparison_lines(
     head: &PairHead,
     width: u16,
     unified_mode: bool,
+    whole: bool,
 ) -> Vec<Line<'static>> {
     let t = &look.theme;
     let styles = diff_styles(look);
     let (old_hl, new_hl) = (adapt_lines(hl.0, look.depth), adapt_lines(hl.1, look.depth));
     let first = head.first;
-    let context = |d: &TextDiff| (d.rows.len() > WHOLE_UP_TO).then_some(CONTEXT);
+    // Folded as the CLI folds, unless `z` asked for whole texts; a first run has nothing
+    // to compare with and the same code twice has no change to fold around, so those are
+    // shown whole.
+    let context = |d: &TextDiff| (!whole && !first && !d.stats.identical).then_some(CONTEXT);
     let draw = |d: &TextDiff, hl: Option<(&[StyledLine], &[StyledLine])>, ctx: Option<usize>| {
         let (o, n) = hl.map_or((None, None), |(o, n)| (Some(o), Some(n)));
         if unified_mode || d.stats.identical {
@@ -322,8 +329,8 @@ pub fn comparison_lines(
     }
     if !text_empty {
         // The same long output twice says nothing: fold it (first run: show it).
-        let ctx = if cmp.output.stats.identical && !first {
-            Some(3)
+        let ctx = if cmp.output.stats.identical && !first && !whole {
+            Some(CONTEXT)
         } else {
             context(&cmp.output)
         };

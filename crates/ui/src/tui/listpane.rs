@@ -35,6 +35,8 @@ pub enum ListKey {
     Selected,
     /// The pane switched between unified and side by side (`true`: unified).
     Unified(bool),
+    /// The pane switched between folded and whole diffs (`true`: whole).
+    Whole(bool),
     /// Focus or scroll changed; nothing to fetch.
     Done,
     /// Not a key of the list and pane.
@@ -147,6 +149,7 @@ impl ListPane {
                 self.pane.scroll_key(action);
             }
             (Action::ToggleUnified, _) => return ListKey::Unified(self.pane.toggle_unified()),
+            (Action::ToggleFold, _) => return ListKey::Whole(self.pane.toggle_whole()),
             _ => return ListKey::Ignored,
         }
         ListKey::Done

@@ -187,6 +187,7 @@ impl CellScreen {
         match self.list.key(action, self.count(), Order::NextIsUp) {
             ListKey::Selected => Outcome::Stay(self.ask(self.pair())),
             ListKey::Unified(now) => Outcome::Flash(unified_note(now), None),
+            ListKey::Whole(now) => Outcome::Flash(crate::tui::history::whole_note(now), None),
             ListKey::Done | ListKey::Ignored => Outcome::Stay(None),
         }
     }

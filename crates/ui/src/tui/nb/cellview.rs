@@ -92,6 +92,7 @@ pub fn render(app: &NbApp, look: &Look<'_>, s: &CellScreen, f: &mut Frame, body:
         return;
     };
     let title = diff_title(s, hist, pair);
+    let whole = s.list.pane.whole;
     let build = |width: u16, unified: bool| {
         let head = head(look, hist, pair);
         comparison_lines(
@@ -102,6 +103,7 @@ pub fn render(app: &NbApp, look: &Look<'_>, s: &CellScreen, f: &mut Frame, body:
             &head,
             width,
             unified,
+            whole,
         )
     };
     s.list
