@@ -233,8 +233,7 @@ fn build_lines(
         &view.pictures,
         &head,
         width,
-        unified_mode,
-        whole,
+        (unified_mode, whole),
     )
 }
 
@@ -262,8 +261,7 @@ pub fn comparison_lines(
     pictures_of: &[PicturePair],
     head: &PairHead,
     width: u16,
-    unified_mode: bool,
-    whole: bool,
+    (unified_mode, whole): (bool, bool),
 ) -> Vec<Line<'static>> {
     let t = &look.theme;
     let styles = diff_styles(look);

@@ -102,8 +102,7 @@ pub fn render(app: &NbApp, look: &Look<'_>, s: &CellScreen, f: &mut Frame, body:
             &pair.pictures,
             &head,
             width,
-            unified,
-            whole,
+            (unified, whole),
         )
     };
     s.list
