@@ -1,6 +1,6 @@
 //! Commit times as people read them (local) and as machines do (RFC 3339, UTC).
 
-use chrono::{DateTime, FixedOffset, Local, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 /// RFC 3339 in UTC, to the second: `2019-05-01T12:00:00Z`.
 pub fn rfc3339_utc(secs: i64) -> String {
@@ -62,5 +62,37 @@ mod tests {
         assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339_utc(1_556_712_000), "2019-05-01T12:00:00Z");
         assert_eq!(rfc3339_utc(i64::MAX), format!("@{}", i64::MAX));
+    }
+}
+
+/// The first moment after the period `t` names (`2019`, `2019-04`, `2019-04-22`,
+/// `2019-04-22 17:00`), in local time; `None` for anything else.
+pub fn period_end(t: &str) -> Option<i64> {
+    let local = |d: NaiveDateTime| {
+        Local
+            .from_local_datetime(&d)
+            .earliest()
+            .map(|d| d.timestamp())
+    };
+    let day = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d);
+    let parts: Vec<&str> = t.split(['-', ' ', 'T', ':']).collect();
+    let num = |i: usize| parts.get(i).and_then(|p| p.parse::<u32>().ok());
+    let y = parts.first()?.parse::<i32>().ok()?;
+    match parts.len() {
+        1 => local(day(y + 1, 1, 1)?.and_hms_opt(0, 0, 0)?),
+        2 => {
+            let m = num(1).filter(|m| (1..=12).contains(m))?;
+            let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            local(day(ny, nm, 1)?.and_hms_opt(0, 0, 0)?)
+        }
+        3 => {
+            let d = day(y, num(1)?, num(2)?)?;
+            local(d.succ_opt()?.and_hms_opt(0, 0, 0)?)
+        }
+        5 => {
+            let at = day(y, num(1)?, num(2)?)?.and_hms_opt(num(3)?, num(4)?, 0)?;
+            local(at + chrono::Duration::minutes(1))
+        }
+        _ => None,
     }
 }

@@ -137,6 +137,7 @@ pub(super) fn event_loop_with(
                         drawn_for = worker::continued();
                     }
                     Effect::SaveImages => app.flash = Some(save_outside(app)),
+                    Effect::Copy(text) => app.flash = Some(super::terminal::copy(&text)),
                     Effect::OpenImage => app.flash = Some(open_image(app)),
                     // Listing branches reads every ref: off the UI thread.
                     Effect::ListBranches => workers.cells(CellJob::Branches),

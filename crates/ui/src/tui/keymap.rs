@@ -54,6 +54,10 @@ pub enum Action {
     Help,
     /// Reload the history from disk.
     Refresh,
+    /// Jump to a commit hash or a date, typed at a `:` prompt.
+    Jump,
+    /// Copy the selected record's commit hash to the clipboard.
+    CopyHash,
     /// Switch between side-by-side and stacked panes.
     ToggleLayout,
     /// Expand or fold long outputs.
@@ -90,7 +94,7 @@ pub const GROUPS: [&str; 5] = ["Move", "View", "Cell history", "Search & filter"
 impl Action {
     /// Every action, in help-screen and config-file order (grouped as
     /// [`GROUPS`]).
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 37] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -122,6 +126,8 @@ impl Action {
         Action::Filter,
         Action::ClearFilter,
         Action::Authors,
+        Action::Jump,
+        Action::CopyHash,
         Action::Branches,
         Action::Help,
         Action::Refresh,
@@ -152,6 +158,8 @@ impl Action {
             Action::ClearFilter => "clear_filter",
             Action::Help => "help",
             Action::Refresh => "refresh",
+            Action::Jump => "jump",
+            Action::CopyHash => "copy_hash",
             Action::ToggleLayout => "toggle_layout",
             Action::ToggleFold => "toggle_fold",
             Action::OpenImage => "open_image",
@@ -198,6 +206,8 @@ impl Action {
             Action::ClearFilter => "Clear the filter",
             Action::Help => "Show this help",
             Action::Refresh => "Reload the history",
+            Action::Jump => "Jump to a commit hash or a date (2019-04, 2019-04-22 17:00)",
+            Action::CopyHash => "Copy the record's commit hash (OSC 52)",
             Action::ToggleLayout => "Switch between side-by-side and stacked panes",
             Action::ToggleFold => "Expand or fold long outputs",
             Action::OpenImage => "Open the record's image in the system viewer",
@@ -249,7 +259,9 @@ impl Action {
             | Action::PrevMatch
             | Action::Filter
             | Action::ClearFilter
-            | Action::Authors => GROUPS[3],
+            | Action::Authors
+            | Action::Jump
+            | Action::CopyHash => GROUPS[3],
             Action::Help | Action::Refresh | Action::Quit | Action::Branches => GROUPS[4],
         }
     }
@@ -594,6 +606,8 @@ fn default_keys(a: Action) -> &'static [&'static str] {
         Action::ClearFilter => &["F"],
         Action::Help => &["?"],
         Action::Refresh => &["r"],
+        Action::Jump => &[":"],
+        Action::CopyHash => &["y"],
         Action::Quit => &["q", "ctrl-c"],
     }
 }

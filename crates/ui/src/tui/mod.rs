@@ -236,6 +236,9 @@ pub(super) fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Eff
             if app.search.typing.is_some() {
                 return app.search_input(&key);
             }
+            if app.jump.is_some() {
+                return app.jump_input(&key);
+            }
             if matches!(app.overlay, Overlay::Filter(_)) {
                 return app.filter_input(&key);
             }

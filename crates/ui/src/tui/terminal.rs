@@ -148,3 +148,25 @@ pub(super) fn stop_job() {}
 /// memory until deleted, leaving the alternate screen or not.
 pub(super) static KITTY_PICTURES: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
+
+/// Asks the terminal to put `text` on the clipboard with OSC 52, and says what was done. A
+/// program cannot learn whether the terminal honoured it (many ask the user, some refuse), so
+/// the message says so; where no terminal can take it (`TERM` unset or `dumb`, output not a
+/// terminal) nothing is sent.
+pub fn copy(text: &str) -> String {
+    use base64::Engine;
+    use std::io::{IsTerminal, Write};
+    let term = std::env::var("TERM").unwrap_or_default();
+    if term.is_empty() || term == "dumb" || !io::stdout().is_terminal() {
+        return format!("could not copy {text}: this terminal takes no clipboard requests");
+    }
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    let mut out = io::stdout();
+    let sent = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|()| out.flush());
+    match sent {
+        Ok(()) => format!(
+            "copied {text} (OSC 52: a terminal that does not allow clipboard writes ignores it)"
+        ),
+        Err(e) => format!("could not copy {text}: {e}"),
+    }
+}

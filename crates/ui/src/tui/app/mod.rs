@@ -1,6 +1,7 @@
 //! The TUI's state and its one `update` function; views only read it.
 //! The methods are grouped by concern in the files beside this one.
 
+mod jump;
 mod opening;
 mod prompts;
 mod screens;
@@ -153,6 +154,8 @@ pub enum Effect {
     /// Take the terminal again and draw everything anew (continued after a
     /// stop the program did not ask for).
     Redraw,
+    /// Ask the terminal to put this text on the clipboard (OSC 52).
+    Copy(String),
     Quit,
 }
 
@@ -225,6 +228,8 @@ pub struct App {
     pub truecolor: bool,
     pub details: SizedLru<Oid, Details>,
     pub search: Search,
+    /// What is typed after `:`, while that prompt is open.
+    pub jump: Option<String>,
     pub filter: Filter,
     /// Generation of the path filter's detail search.
     pub path_generation: u64,
@@ -303,6 +308,7 @@ impl App {
             truecolor: true,
             details: SizedLru::new(DETAILS_MAX_BYTES),
             search: Search::default(),
+            jump: None,
             filter: Filter::default(),
             path_generation: 0,
             overlay: Overlay::None,
@@ -600,6 +606,8 @@ impl App {
             (Action::Search, _) => {
                 self.search.typing = Some(String::new());
             }
+            (Action::Jump, _) => self.jump = Some(String::new()),
+            (Action::CopyHash, _) => return self.copy_hash(),
             (Action::NextMatch, _) => return self.step_match(true),
             (Action::PrevMatch, _) => return self.step_match(false),
             (Action::Filter, _) => {

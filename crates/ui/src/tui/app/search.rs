@@ -130,6 +130,7 @@ impl App {
     /// field being edited, a picker's query.
     pub fn in_prompt(&self) -> bool {
         self.search.typing.is_some()
+            || self.jump.is_some()
             || match &self.overlay {
                 Overlay::Filter(edit) => edit.editing.is_some(),
                 Overlay::Picker(p) => p.typing,
