@@ -4,7 +4,7 @@ use super::*;
 
 /// What the timeline's glyphs and badges mean, in the form drawn (`--ascii`
 /// spells them as the timeline does). Nothing else in the tool says it.
-fn legend(ascii: bool) -> Vec<(String, &'static str)> {
+fn legend(ascii: bool, dot: &str) -> Vec<(String, String)> {
     let kinds = [
         (RecordKind::Code, "code run (a cell or the console)"),
         (RecordKind::Labbook, "project change: a save, a file edit"),
@@ -19,9 +19,9 @@ fn legend(ascii: bool) -> Vec<(String, &'static str)> {
         (RecordKind::Milestone, "milestone"),
         (RecordKind::Branch, "branch"),
     ];
-    let mut out: Vec<(String, &'static str)> = kinds
+    let mut out: Vec<(String, String)> = kinds
         .into_iter()
-        .map(|(k, what)| (glyph(k, ascii).to_string(), what))
+        .map(|(k, what)| (glyph(k, ascii).to_string(), what.to_string()))
         .collect();
     let (sep, out_g, img_g, hid_g) = if ascii {
         (":", "o", "img", "h")
@@ -31,15 +31,24 @@ fn legend(ascii: bool) -> Vec<(String, &'static str)> {
     out.extend([
         (
             sep.to_string(),
-            "between a notebook and the line of code it ran",
+            "between a notebook and the line of code it ran".to_string(),
         ),
         (
             format!("{out_g}2"),
-            "badge: the record has 2 outputs (results)",
+            "badge: the record has 2 outputs (results)".to_string(),
         ),
-        (format!("{img_g}1"), "badge: 1 picture among the outputs"),
-        (format!("{hid_g}1"), "badge: 1 hidden detail (. shows it)"),
-        ("!".to_string(), "badge: an error, or something unreadable"),
+        (
+            format!("{img_g}1"),
+            "badge: 1 picture among the outputs".to_string(),
+        ),
+        (
+            format!("{hid_g}1"),
+            format!("badge: 1 hidden detail ({dot} shows it)"),
+        ),
+        (
+            "!".to_string(),
+            "badge: an error, or something unreadable".to_string(),
+        ),
     ]);
     out
 }
@@ -49,7 +58,12 @@ fn legend(ascii: bool) -> Vec<(String, &'static str)> {
 pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     let t = &app.config.theme;
     let rows = app.config.keys.help_rows(app.ascii);
-    let legend = legend(app.ascii);
+    let dot = key_label(
+        &app.config.keys,
+        crate::tui::keymap::Action::ToggleHidden,
+        ".",
+    );
+    let legend = legend(app.ascii, &dot);
     let key_w = rows
         .iter()
         .map(|(_, k, _)| k.width())
