@@ -333,4 +333,16 @@ fn the_status_bar_counts_what_is_hidden_and_an_empty_timeline_says_why() {
     );
     assert!(screen.contains("0/0 shown of 3 · 3 hidden"), "{screen}");
     check("emptied_by_hiding_80x24", &screen);
+
+    // Records that arrive while the timeline is open are counted too,
+    // and a reload starts the count again.
+    let project = Project::open(dir.path(), None).unwrap();
+    let rows = project.records().unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    app.add_rows(rows[1..].to_vec());
+    assert_eq!(app.hidden, 2);
+    app.prepend_rows(rows[..1].to_vec());
+    assert_eq!((app.view.len(), app.hidden), (0, 3));
+    app.reset(1);
+    assert_eq!(app.hidden, 0);
 }
