@@ -129,6 +129,7 @@ pub(super) fn app_dark(config: &Config) -> bool {
 pub fn fit(app: &mut App, size: Rect) {
     let a = views::areas(size, app.split);
     app.screen_height = size.height;
+    app.screen_width = size.width;
     app.list_height = a.timeline.height.saturating_sub(2) as usize;
     app.detail_height = a.detail.height.saturating_sub(2) as usize;
     // A smaller timeline, or one laid out anew, must still show the selection.

@@ -243,6 +243,8 @@ pub struct App {
     pub loading_note: Option<String>,
     /// The terminal's height, set by the event loop: how much of help shows.
     pub screen_height: u16,
+    /// Its width: where help's long lines wrap.
+    pub screen_width: u16,
     /// Rows the timeline has room for, set by the event loop from the terminal size.
     pub list_height: usize,
     /// Lines the detail pane has room for.
@@ -317,6 +319,7 @@ impl App {
             job_control: true,
             loading_note: None,
             screen_height: 24,
+            screen_width: 80,
             list_height: 20,
             detail_height: 20,
             detail_lines: 0,
@@ -558,7 +561,7 @@ impl App {
     /// closes whatever is open); the rest do nothing, so a stray key does
     /// not close it unasked.
     fn help_key(&mut self, action: Action) {
-        let len = crate::tui::views::help_lines(self).len();
+        let len = crate::tui::views::help_lines(self, self.screen_width).len();
         let (_, shown) = crate::tui::views::help_rows_shown(len, self.screen_height);
         let most = len.saturating_sub(shown);
         let page = shown.saturating_sub(1).max(1);

@@ -53,9 +53,29 @@ fn legend(ascii: bool, dot: &str) -> Vec<(String, String)> {
     out
 }
 
-/// The help overlay's lines: the keys by group from the keymap, then the
-/// glyphs and badges. Their number is what the overlay scrolls over.
-pub fn help_lines(app: &App) -> Vec<Line<'static>> {
+/// `text` in pieces of at most `avail` columns, broken at spaces (a word
+/// longer than that is a piece of its own).
+fn wrap_words(text: &str, avail: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ') {
+        if !cur.is_empty() && cur.width() + 1 + word.width() > avail {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    out.push(cur);
+    out
+}
+
+/// The help overlay's lines on a screen `width` columns wide: the keys by
+/// group from the keymap, then the glyphs and badges; a description too
+/// long for the screen goes on under itself rather than being cut off.
+/// Their number is what the overlay scrolls over.
+pub fn help_lines(app: &App, width: u16) -> Vec<Line<'static>> {
     let t = &app.config.theme;
     let rows = app.config.keys.help_rows(app.ascii);
     let dot = key_label(
@@ -73,14 +93,22 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         .min(24);
     let mut lines = Vec::new();
     let mut group = "";
-    let row = |keys: &str, what: &str| {
-        Line::from(vec![
-            Span::styled(
-                format!("  {:<key_w$}  ", truncate_mark(keys, key_w, app.ascii)),
-                t.status_key,
-            ),
-            Span::styled(plain(what, app.ascii), t.text),
-        ])
+    let indent = key_w + 4;
+    // Inside the border; a screen too narrow for any sense is not wrapped.
+    let avail = usize::from(width).saturating_sub(2 + indent).max(20);
+    let row = |lines: &mut Vec<Line<'static>>, keys: &str, what: &str| {
+        let what = plain(what, app.ascii);
+        for (i, piece) in wrap_words(&what, avail).into_iter().enumerate() {
+            let head = if i == 0 {
+                format!("  {:<key_w$}  ", truncate_mark(keys, key_w, app.ascii))
+            } else {
+                " ".repeat(indent)
+            };
+            lines.push(Line::from(vec![
+                Span::styled(head, t.status_key),
+                Span::styled(piece, t.text),
+            ]));
+        }
     };
     for (g, keys, what) in &rows {
         if *g != group {
@@ -90,12 +118,12 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
             lines.push(Line::styled(g.to_string(), t.title));
             group = g;
         }
-        lines.push(row(keys, what));
+        row(&mut lines, keys, what);
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("Timeline glyphs and badges", t.title));
     for (g, what) in &legend {
-        lines.push(row(g, what));
+        row(&mut lines, g, what);
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
@@ -140,7 +168,7 @@ pub fn help_rows_shown(lines: usize, height: u16) -> (u16, usize) {
 
 pub(super) fn render_help(app: &App, f: &mut Frame, size: Rect, scroll: usize) {
     let t = &app.config.theme;
-    let lines = help_lines(app);
+    let lines = help_lines(app, size.width);
     let n = lines.len();
     // Wide enough for the longest line where the screen allows.
     let widest = lines.iter().map(Line::width).max().unwrap_or(70);
