@@ -184,3 +184,165 @@ fn a_real_jpeg_is_drawn_in_half_blocks_and_a_broken_one_says_why() {
         "the timeline flags it: {broken_row}"
     );
 }
+
+/// A key through the event loop's handler, as the terminal sends it.
+fn key(app: &mut App, code: crossterm::event::KeyCode, w: u16, h: u16) {
+    let msg = gtm_tui::tui::worker::Msg::Input(crossterm::event::Event::Key(
+        crossterm::event::KeyEvent::from(code),
+    ));
+    gtm_tui::tui::handle(app, msg, Some(Rect::new(0, 0, w, h)));
+}
+
+/// Help does not fit 80×24 (nor 120×40): it scrolls, says which lines show,
+/// ends on the glyphs and badges, and closes with the keys its title names,
+/// not with any other.
+#[test]
+fn help_scrolls_to_the_glyphs_and_closes_as_its_title_says() {
+    use crossterm::event::KeyCode;
+    use gtm_tui::tui::app::Overlay;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = loaded_app(dir.path());
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        draw(&mut app, w, h);
+        key(&mut app, KeyCode::Char('?'), w, h);
+        let top = draw(&mut app, w, h);
+        assert!(top.contains("Help · Esc or ? closes"), "{top}");
+        assert!(top.contains("↓ more · lines 1-"), "{top}");
+        // A key that means nothing here leaves help open.
+        key(&mut app, KeyCode::Char('x'), w, h);
+        key(&mut app, KeyCode::Char('j'), w, h);
+        assert_eq!(app.overlay, Overlay::Help { scroll: 1 });
+        let one = draw(&mut app, w, h);
+        assert!(one.contains("↓ more · lines 2-"), "{one}");
+        // Past the end it stays at the end.
+        for _ in 0..20 {
+            key(&mut app, KeyCode::PageDown, w, h);
+        }
+        let end = draw(&mut app, w, h);
+        assert!(end.contains(" end · lines "), "{end}");
+        for glyph in ["▶", "◆", "⚙", "⇥2", "▣1", "◌1", "hidden detail"] {
+            assert!(end.contains(glyph), "{glyph} explained:\n{end}");
+        }
+        check(&format!("help_end_{w}x{h}"), &end);
+        key(&mut app, KeyCode::Char('k'), w, h);
+        let Overlay::Help { scroll } = app.overlay else {
+            panic!("help still open");
+        };
+        assert!(scroll > 0);
+        key(&mut app, KeyCode::Esc, w, h);
+        assert_eq!(app.overlay, Overlay::None);
+        key(&mut app, KeyCode::Char('?'), w, h);
+        key(&mut app, KeyCode::Char('?'), w, h);
+        assert_eq!(app.overlay, Overlay::None, "? closes it too");
+    }
+
+    // With --ascii the glyphs are explained as they are drawn.
+    let mut app = App::new("p", "HEAD", Config::defaults(), true);
+    app.walk_done(Ok(Default::default()));
+    app.update(Action::Help);
+    app.update(Action::Bottom);
+    let end = draw(&mut app, 80, 24);
+    assert!(end.contains("Help - Esc or ? closes"), "{end}");
+    for glyph in ["o2 ", "img1", "h1 ", " > ", " P "] {
+        assert!(end.contains(glyph), "{glyph} explained:\n{end}");
+    }
+    check("help_ascii_end_80x24", &end);
+}
+
+/// A project whose saves the client hid, as Gigantum does: two code runs
+/// shown, five saves hidden.
+fn hidden_project(dir: &std::path::Path, shown: usize, hidden: usize) -> App {
+    use gtm_tui::synth::{DetailSpec, ProjectWriter, RecordSpec, WriterOptions};
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    for i in 0..hidden {
+        let mut r = RecordSpec::new(7, "1 modified file(s).");
+        r.show = false;
+        r.details = vec![DetailSpec::text(
+            7,
+            1,
+            "text/markdown",
+            format!("code/n{i}.ipynb"),
+        )];
+        w.record(r);
+    }
+    for i in 0..shown {
+        let mut r = RecordSpec::new(
+            2,
+            format!("Executed cell in notebook code/a{i}.ipynb and generated a result"),
+        );
+        r.details = vec![DetailSpec::text(3, 4, "text/markdown", "```\nx = 1\n```")];
+        w.record(r);
+    }
+    w.finish(dir).unwrap();
+    let project = Project::open(dir, None).unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    app.add_rows(project.records().unwrap());
+    app.walk_done(Ok(Default::default()));
+    settle(&mut app, &project, Vec::new());
+    app
+}
+
+/// The status bar says how many records show, of how many, how many are
+/// hidden and the key that shows them; a timeline a filter or the hiding
+/// emptied says which.
+#[test]
+fn the_status_bar_counts_what_is_hidden_and_an_empty_timeline_says_why() {
+    use crossterm::event::{KeyCode, KeyEvent};
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = hidden_project(dir.path(), 2, 5);
+    assert_eq!((app.view.len(), app.hidden), (2, 5));
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let screen = draw(&mut app, w, h);
+        assert!(
+            screen.contains("1/2 shown of 7 · 5 hidden · . shows"),
+            "{screen}"
+        );
+        check(&format!("hidden_{w}x{h}"), &screen);
+    }
+
+    // Only the saves, which are all hidden: the timeline says so.
+    app.update(Action::Filter);
+    app.filter_input(&KeyEvent::from(KeyCode::Char('8')));
+    app.filter_input(&KeyEvent::from(KeyCode::Esc));
+    assert!(app.view.is_empty());
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let screen = draw(&mut app, w, h);
+        assert!(
+            screen.contains("no shown record matches the filter labbook"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("5 hidden records match it · . shows them"),
+            "{screen}"
+        );
+        check(&format!("emptied_by_filter_{w}x{h}"), &screen);
+    }
+    app.update(Action::ToggleHidden);
+    assert_eq!((app.view.len(), app.hidden), (5, 0));
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("1/5 shown of 7"), "{screen}");
+    assert!(!screen.contains("hidden ·"), "{screen}");
+
+    // Nothing but hidden records.
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = hidden_project(dir.path(), 0, 3);
+    let screen = draw(&mut app, 80, 24);
+    assert!(
+        screen.contains("all 3 records are hidden · . shows them"),
+        "{screen}"
+    );
+    assert!(screen.contains("0/0 shown of 3 · 3 hidden"), "{screen}");
+    check("emptied_by_hiding_80x24", &screen);
+
+    // Records that arrive while the timeline is open are counted too,
+    // and a reload starts the count again.
+    let project = Project::open(dir.path(), None).unwrap();
+    let rows = project.records().unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    app.add_rows(rows[1..].to_vec());
+    assert_eq!(app.hidden, 2);
+    app.prepend_rows(rows[..1].to_vec());
+    assert_eq!((app.view.len(), app.hidden), (0, 3));
+    app.reset(1);
+    assert_eq!(app.hidden, 0);
+}

@@ -208,6 +208,47 @@ fn project(records: usize) -> tempfile::TempDir {
     dir
 }
 
+/// Help at 80×24 does not fit: it says which lines show, scrolls with `j`
+/// and `PgDn` to the glyphs and badges, stays open on a key that means
+/// nothing there, and closes with `Esc` as its title says. The status bar
+/// hints the timeline's keys.
+#[test]
+fn help_at_80x24_scrolls_and_closes_as_its_title_says() {
+    let dir = project(40);
+    let mut s = Session::start(dir.path(), &[], 80, 24, &[]);
+    let first = s.wait_for("the timeline", |s| {
+        s.contains("Timeline 1/") && s.contains("? help")
+    });
+    assert!(first.contains("/ search · f filter"), "{first}");
+    s.send("?");
+    let help = s.wait_for("help", |s| s.contains("Help · Esc or ? closes"));
+    assert!(help.contains("↓ more · lines 1-22 of"), "{help}");
+    assert!(help.contains("Move down one record"), "{help}");
+    s.send("j");
+    s.wait_for("scrolled a line", |s| s.contains("lines 2-23 of"));
+    s.send("\x1b[6~"); // PgDn
+    s.send("\x1b[6~");
+    s.send("\x1b[6~");
+    let end = s.wait_for("the end of help", |s| s.contains(" end · lines "));
+    assert!(end.contains("Timeline glyphs and badges"), "{end}");
+    assert!(end.contains("badge: 1 hidden detail"), "{end}");
+    s.send("x");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        s.screen().contains("Help · Esc or ? closes"),
+        "a key help does not name leaves it open:\n{}",
+        s.screen()
+    );
+    s.send("\x1b");
+    let closed = s.wait_for("help closed", |s| {
+        !s.contains("Help · Esc or ? closes") && s.contains("Timeline 1/")
+    });
+    assert!(closed.contains("? help"), "{closed}");
+    s.send("q");
+    let status = s.finish();
+    assert!(status.success());
+}
+
 #[test]
 fn open_move_search_filter_help_quit() {
     let dir = project(150);
@@ -261,8 +302,8 @@ fn open_move_search_filter_help_quit() {
     s.send("?");
     let help = s.wait_for("help", |s| s.contains("Help"));
     assert!(help.contains("Move down"), "{help}");
-    s.send("x");
-    s.wait_for("help closed", |s| !s.contains("Help: any other key"));
+    s.send("\x1b");
+    s.wait_for("help closed", |s| !s.contains("Help · Esc or ? closes"));
 
     // Into the detail pane and back, then quit.
     s.send("\t");

@@ -426,6 +426,40 @@ selected = { fg = "#ffffff", bg = "blue", bold = true }
         assert!(msg.contains("#12345"), "{msg}");
     }
 
+    /// Two actions given one key in the file is an error like any other
+    /// entry error: the file, the line, the key and both actions, so the
+    /// reader knows which two lines to choose between.
+    #[test]
+    fn key_conflicts_name_the_key_and_both_actions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "[keys]\nup = \"x\"\ndown = [\"j\", \"x\"]\n");
+        let err = Config::load_from(&path).unwrap_err();
+        assert_eq!(err.entry_name(), Some("keys.up"));
+        let msg = err.to_string();
+        assert!(msg.contains("config.toml:2: keys.up: "), "{msg}");
+        assert!(
+            msg.contains("key \"x\" is given both to down and to up"),
+            "{msg}"
+        );
+
+        // The same key spelled two ways is still one key.
+        let path = write(&dir, "[keys]\nsearch = \"ctrl-x\"\nfilter = \"Ctrl-X\"\n");
+        let msg = Config::load_from(&path).unwrap_err().to_string();
+        assert!(msg.contains("config.toml:2: keys.search: "), "{msg}");
+        assert!(msg.contains("both to filter and to search"), "{msg}");
+
+        // Not conflicts: one action listing a key twice, and a key taken
+        // from an action the file does not mention (it moves).
+        let path = write(
+            &dir,
+            "[keys]\npage_down = [\"pgdn\", \"pagedown\"]\nfilter = \"n\"\n",
+        );
+        let c = Config::load_from(&path).unwrap();
+        assert_eq!(c.keys.keys_for(Action::PageDown).len(), 1);
+        let n = KeyBinding::parse("n").unwrap();
+        assert_eq!(c.keys.keys_for(Action::Filter), vec![&n]);
+    }
+
     #[test]
     fn unknown_sections_are_rejected() {
         let dir = tempfile::tempdir().unwrap();

@@ -47,6 +47,18 @@ impl Filter {
         if !self.show_hidden && !row.show() {
             return false;
         }
+        self.matches_shown(row, day)
+    }
+
+    /// Is the record kept out only because it is hidden (`show: false`)
+    /// and hidden records are not shown? What `.` would bring back, which
+    /// the status bar counts.
+    pub fn hides(&self, row: RowRef, day: &str) -> bool {
+        !self.show_hidden && !row.show() && self.matches_shown(row, day)
+    }
+
+    /// Every filter but the hiding of hidden records.
+    fn matches_shown(&self, row: RowRef, day: &str) -> bool {
         if !self.types.is_empty() && !self.types.contains(&row.kind()) {
             return false;
         }

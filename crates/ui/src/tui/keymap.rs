@@ -688,9 +688,16 @@ impl Keymap {
                 if let Some((other, _)) =
                     new.iter().find(|(a, ks)| *a != action && ks.contains(&key))
                 {
+                    // Both actions named: the reader fixes one of two
+                    // lines, and needs to know which two.
                     return Err(ConfigError::entry(
                         &entry,
-                        format!("key {:?} is also given to {}", s, other.name()),
+                        format!(
+                            "key {:?} is given both to {} and to {}; a key does one thing, give one of them another key",
+                            s,
+                            other.name(),
+                            action.name()
+                        ),
                     ));
                 }
                 if !keys.contains(&key) {

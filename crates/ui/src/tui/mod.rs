@@ -128,6 +128,8 @@ pub(super) fn app_dark(config: &Config) -> bool {
 /// Updates the app's idea of pane sizes from the terminal size.
 pub fn fit(app: &mut App, size: Rect) {
     let a = views::areas(size, app.split);
+    app.screen_height = size.height;
+    app.screen_width = size.width;
     app.list_height = a.timeline.height.saturating_sub(2) as usize;
     app.detail_height = a.detail.height.saturating_sub(2) as usize;
     // A smaller timeline, or one laid out anew, must still show the selection.
@@ -246,9 +248,17 @@ pub(super) fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Eff
                 return app.picker_input(&key);
             }
             let action = app.config.keys.action(&key);
-            if action.is_none() && matches!(app.overlay, Overlay::Help { .. }) {
-                app.overlay = Overlay::None;
-                return Vec::new();
+            // Help closes with the keys its title names; an unbound key
+            // does nothing there.
+            if matches!(app.overlay, Overlay::Help { .. }) {
+                if let Some(a) = action
+                    && (a != Action::Quit || key.code == crossterm::event::KeyCode::Char('q'))
+                {
+                    return app.update(a);
+                }
+                if action.is_none() {
+                    return Vec::new();
+                }
             }
             match action {
                 Some(Action::Quit) if key.code == crossterm::event::KeyCode::Char('q') => {

@@ -212,6 +212,10 @@ pub struct App {
     pub incomplete: Option<String>,
     /// Indices into `rows` that pass the filter, newest first.
     pub view: Vec<usize>,
+    /// Loaded records that pass every filter but are hidden (`show:
+    /// false`, the client's saves mostly) while `.` is off: what the
+    /// status bar says is hidden and what `.` would bring back.
+    pub hidden: usize,
     /// Position in `view`.
     pub selected: usize,
     /// First record of `view` drawn at the top of the timeline.
@@ -242,6 +246,10 @@ pub struct App {
     /// The flash that says the history is being read (`reloading…`): it
     /// goes when the walk ends, unless something else was said meanwhile.
     pub loading_note: Option<String>,
+    /// The terminal's height, set by the event loop: how much of help shows.
+    pub screen_height: u16,
+    /// Its width: where help's long lines wrap.
+    pub screen_width: u16,
     /// Rows the timeline has room for, set by the event loop from the terminal size.
     pub list_height: usize,
     /// Lines the detail pane has room for.
@@ -297,6 +305,7 @@ impl App {
             load_error: None,
             incomplete: None,
             view: Vec::new(),
+            hidden: 0,
             selected: 0,
             top: 0,
             focus: Focus::Timeline,
@@ -315,6 +324,8 @@ impl App {
             flash: None,
             job_control: true,
             loading_note: None,
+            screen_height: 24,
+            screen_width: 80,
             list_height: 20,
             detail_height: 20,
             detail_lines: 0,
@@ -391,6 +402,7 @@ impl App {
         self.days.clear();
         self.day_names.clear();
         self.view.clear();
+        self.hidden = 0;
         self.details.clear();
         self.lineages.clear();
         self.insights_data = None;
@@ -452,6 +464,9 @@ impl App {
             if !self.search.query.is_empty() && contains_ci(row.message(), &self.search.query) {
                 self.search.hits.insert(commit);
             }
+            if !shown && self.filter.hides(row, self.day(i)) {
+                self.hidden += 1;
+            }
             if shown {
                 self.view.push(i);
                 if self.reselect == Some(commit) {
@@ -493,6 +508,8 @@ impl App {
             };
             if self.filter.matches(row, self.day(i)) {
                 view.push(i);
+            } else if self.filter.hides(row, self.day(i)) {
+                self.hidden += 1;
             }
             if !self.search.query.is_empty() && contains_ci(row.message(), &self.search.query) {
                 self.search.hits.insert(row.commit());
@@ -545,18 +562,39 @@ impl App {
             .insert(commit, Details::Ready(Arc::new(prepared)));
     }
 
+    /// A key while help is open: the moving keys scroll it (never past its
+    /// end), and it closes with the keys its title names (and `q`, which
+    /// closes whatever is open); the rest do nothing, so a stray key does
+    /// not close it unasked.
+    fn help_key(&mut self, action: Action) {
+        let len = crate::tui::views::help_lines(self, self.screen_width).len();
+        let (_, shown) = crate::tui::views::help_rows_shown(len, self.screen_height);
+        let most = len.saturating_sub(shown);
+        let page = shown.saturating_sub(1).max(1);
+        let Overlay::Help { scroll } = &mut self.overlay else {
+            return;
+        };
+        *scroll = match action {
+            Action::Down => *scroll + 1,
+            Action::Up => scroll.saturating_sub(1),
+            Action::PageDown => *scroll + page,
+            Action::PageUp => scroll.saturating_sub(page),
+            Action::Top => 0,
+            Action::Bottom => most,
+            Action::Back | Action::Help | Action::Quit => {
+                self.overlay = Overlay::None;
+                return;
+            }
+            _ => *scroll,
+        }
+        .min(most);
+    }
+
     /// Applies one action from the keymap (or the mouse).
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         self.flash = None;
-        if let Overlay::Help { scroll } = &mut self.overlay {
-            match action {
-                Action::Down => *scroll += 1,
-                Action::Up => *scroll = scroll.saturating_sub(1),
-                Action::PageDown => *scroll += 10,
-                Action::PageUp => *scroll = scroll.saturating_sub(10),
-                Action::Top => *scroll = 0,
-                _ => self.overlay = Overlay::None,
-            }
+        if let Overlay::Help { .. } = self.overlay {
+            self.help_key(action);
             return Vec::new();
         }
         if !self.screens.is_empty() && action != Action::Help {

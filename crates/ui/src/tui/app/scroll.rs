@@ -6,13 +6,17 @@ use super::*;
 impl App {
     pub(super) fn refilter(&mut self) {
         let keep = self.current_commit().and_then(|c| self.position(c));
-        self.view = self
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|&(i, r)| self.filter.matches(r, self.day(i)))
-            .map(|(i, _)| i)
-            .collect();
+        let mut view = Vec::new();
+        let mut hidden = 0;
+        for (i, r) in self.rows.iter().enumerate() {
+            if self.filter.matches(r, self.day(i)) {
+                view.push(i);
+            } else if self.filter.hides(r, self.day(i)) {
+                hidden += 1;
+            }
+        }
+        self.view = view;
+        self.hidden = hidden;
         self.selected = keep
             .and_then(|k| self.view.binary_search(&k).ok())
             .unwrap_or(0);
@@ -116,6 +120,13 @@ impl App {
     /// Mouse wheel over a pane.
     pub fn wheel(&mut self, down: bool, over_detail: bool) -> Vec<Effect> {
         let step = if down { 3 } else { -3 };
+        // Help over everything takes the wheel, as it takes the keys.
+        if matches!(self.overlay, Overlay::Help { .. }) {
+            for _ in 0..3 {
+                self.update(if down { Action::Down } else { Action::Up });
+            }
+            return Vec::new();
+        }
         if let Some(screen) = self.screens.last_mut() {
             screen.pane_mut().scroll_by(step);
             return Vec::new();

@@ -32,13 +32,20 @@ impl App {
             return Vec::new();
         }
         for c in hits {
-            self.filter.path_hits.insert(c);
             let Some(i) = self.position(c) else {
+                self.filter.path_hits.insert(c);
                 continue;
             };
             let Some(row) = self.rows.get(i) else {
+                self.filter.path_hits.insert(c);
                 continue;
             };
+            // A hidden record the path now keeps is one more that `.` would show.
+            let was_hidden = self.filter.hides(row, self.day(i));
+            self.filter.path_hits.insert(c);
+            if !was_hidden && self.filter.hides(row, self.day(i)) {
+                self.hidden += 1;
+            }
             if !self.filter.matches(row, self.day(i)) {
                 continue;
             }

@@ -610,7 +610,8 @@ fn render_help(app: &NbApp, look: &Look<'_>, f: &mut Frame, body: Rect) {
         h,
     );
     f.render_widget(Clear, area);
-    let block = pane_block(look, " Keys ".into(), true);
+    // The title says how help closes, which is how it does (see `NbApp::key`).
+    let block = pane_block(look, " Keys · any key closes ".into(), true);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let mut lines: Vec<Line> = rows
@@ -625,6 +626,11 @@ fn render_help(app: &NbApp, look: &Look<'_>, f: &mut Frame, body: Rect) {
             ])
         })
         .collect();
-    lines.push(Line::from(Span::styled(" any key closes this", t.dim)));
+    // The timeline's one mark, explained where the keys are.
+    let bad = if look.ascii { "!" } else { "✗" };
+    lines.push(Line::from(vec![
+        Span::styled(format!(" {bad:<key_w$}  "), t.error),
+        Span::styled("a version that cannot be read, or a new error", t.dim),
+    ]));
     f.render_widget(Paragraph::new(lines), inner);
 }

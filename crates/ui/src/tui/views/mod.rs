@@ -15,6 +15,7 @@ use record::*;
 use status::*;
 use timeline::*;
 
+pub use overlays::{help_lines, help_rows_shown};
 pub use record::{
     DetailView, ImageSource, Placement, RecordPane, Slot, detail_len, detail_lines, detail_view,
     placements,
@@ -162,6 +163,9 @@ pub(super) fn timeline_state(app: &App) -> TimelineState<'_> {
         load_error: app.load_error.as_deref(),
         details: &app.details,
         query: &app.search.query,
+        filter: app.filter.summary(),
+        filtered: !app.filter.is_empty(),
+        hidden: app.hidden,
     }
 }
 
@@ -193,6 +197,7 @@ pub(super) fn status_state(app: &App) -> StatusState<'_> {
         hits: app.hit_count(),
         shown: app.view.len(),
         total: app.rows.len(),
+        hidden: app.hidden,
         selected: app.selected,
         new_records: app.new_records,
         // Also while a project is opened anew, which can take a while.
@@ -200,7 +205,35 @@ pub(super) fn status_state(app: &App) -> StatusState<'_> {
         incomplete: app.incomplete.as_deref(),
         filter: app.filter.summary(),
         flash: app.flash.as_deref(),
-        hints: app.screens.last().map_or_else(Vec::new, |s| s.hints(&key)),
+        hints: match app.screens.last() {
+            Some(s) => s.hints(&key),
+            None => pane_hints(app.focus, &key),
+        },
+    }
+}
+
+/// The keys of the timeline or the record pane for the status bar, most
+/// useful first (help has its own place at the right end).
+fn pane_hints(focus: Focus, key: &dyn Fn(super::keymap::Action, &str) -> String) -> Vec<String> {
+    use super::keymap::Action as A;
+    match focus {
+        Focus::Timeline => vec![
+            format!("{} search", key(A::Search, "/")),
+            format!("{} filter", key(A::Filter, "f")),
+            format!("{} cell", key(A::CellHistory, "c")),
+            format!("{} record", key(A::Open, "Enter")),
+            format!("{} changes", key(A::Changes, "d")),
+            format!("{} env", key(A::Environment, "e")),
+            format!("{} insights", key(A::Insights, "i")),
+        ],
+        Focus::Detail => vec![
+            format!("{}/{} scroll", key(A::Down, "j"), key(A::Up, "k")),
+            format!("{} fold", key(A::ToggleFold, "z")),
+            format!("{} cell", key(A::CellHistory, "c")),
+            format!("{} open image", key(A::OpenImage, "o")),
+            format!("{} save images", key(A::SaveImage, "s")),
+            format!("{} timeline", key(A::Back, "Esc")),
+        ],
     }
 }
 

@@ -1,6 +1,7 @@
 //! The status bar: where the view is, what is hidden, the keys of the screen in view.
 
 use super::*;
+use crate::render::numbers::thousands;
 
 /// What the status bar is drawn from.
 pub struct StatusState<'a> {
@@ -15,6 +16,8 @@ pub struct StatusState<'a> {
     /// Records passing the filter, and loaded.
     pub shown: usize,
     pub total: usize,
+    /// Records kept out only because they are hidden, while `.` is off.
+    pub hidden: usize,
     /// Position of the selection among those shown.
     pub selected: usize,
     pub new_records: usize,
@@ -50,21 +53,31 @@ pub(super) fn render_status(look: &Look<'_>, st: &StatusState<'_>, f: &mut Frame
         Span::styled(format!(" {} ", st.project), t.status_key),
         Span::styled(format!(" {} ", st.rev), t.status),
     ];
+    let at = if st.shown == 0 { 0 } else { st.selected + 1 };
+    // Words for the numbers: a bare `1/193 of 1286` left readers guessing
+    // where the other thousand went.
     let count = if st.shown == st.total {
-        format!(
-            " {}/{} ",
-            if st.shown == 0 { 0 } else { st.selected + 1 },
-            st.total
-        )
+        format!(" {}/{} ", thousands(at), thousands(st.total))
     } else {
         format!(
-            " {}/{} of {} ",
-            if st.shown == 0 { 0 } else { st.selected + 1 },
-            st.shown,
-            st.total
+            " {}/{} shown of {} ",
+            thousands(at),
+            thousands(st.shown),
+            thousands(st.total)
         )
     };
     left.push(Span::styled(count, t.status));
+    // The short form, used when the long one would push `? help` off.
+    let mut hidden_short = None;
+    if st.hidden > 0 {
+        let dot = key_label(look.keys, crate::tui::keymap::Action::ToggleHidden, ".");
+        let n = thousands(st.hidden);
+        hidden_short = Some((left.len(), plain(&format!("· {n} hidden "), ascii)));
+        left.push(Span::styled(
+            plain(&format!("· {n} hidden · {dot} shows "), ascii),
+            t.status,
+        ));
+    }
     if st.new_records > 0 {
         let up = if ascii { "^" } else { "▲" };
         left.push(Span::styled(
@@ -114,6 +127,13 @@ pub(super) fn render_status(look: &Look<'_>, st: &StatusState<'_>, f: &mut Frame
         .map(|k| k.display())
         .unwrap_or_else(|| "?".into());
     let right = Span::styled(format!(" {help_key} help "), t.status);
+    let used: usize = left.iter().map(|s| s.content.width()).sum();
+    if used + right.content.width() > area.width as usize
+        && let Some((at, short)) = hidden_short
+        && let Some(span) = left.get_mut(at)
+    {
+        span.content = short.into();
+    }
     if st.flash.is_none() {
         // The open screen's keys, as many as fit.
         let hints = &st.hints;

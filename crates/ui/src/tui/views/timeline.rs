@@ -26,6 +26,40 @@ pub struct TimelineState<'a> {
     pub details: &'a SizedLru<git2::Oid, Details>,
     /// The search query, marked in messages.
     pub query: &'a str,
+    /// The filter in words (empty: none), and whether it narrows the view.
+    pub filter: String,
+    pub filtered: bool,
+    /// Records kept out only because they are hidden.
+    pub hidden: usize,
+}
+
+/// What an empty timeline says, a line a point: which filter or hiding
+/// emptied it, and the key that brings records back.
+fn empty_note(look: &Look<'_>, st: &TimelineState<'_>) -> Vec<String> {
+    use crate::render::numbers::thousands;
+    use crate::tui::keymap::Action;
+    let clear = key_label(look.keys, Action::ClearFilter, "F");
+    let dot = key_label(look.keys, Action::ToggleHidden, ".");
+    let n = thousands(st.hidden);
+    let mut note = Vec::new();
+    if st.filtered {
+        let filter = sanitize::line(&st.filter).into_owned();
+        note.push(format!(
+            "no shown record matches the filter {filter} · {clear} clears it"
+        ));
+        match st.hidden {
+            0 => {}
+            1 => note.push(format!("1 hidden record matches it · {dot} shows it")),
+            _ => note.push(format!("{n} hidden records match it · {dot} shows them")),
+        }
+    } else {
+        match st.hidden {
+            0 => note.push("no records to show".to_string()),
+            1 => note.push(format!("its one record is hidden · {dot} shows it")),
+            _ => note.push(format!("all {n} records are hidden · {dot} shows them")),
+        }
+    }
+    note.into_iter().map(|l| plain(&l, look.ascii)).collect()
 }
 
 /// A code record's timeline text once its details are read: where it ran
@@ -114,14 +148,20 @@ pub(super) fn render_timeline(look: &Look<'_>, st: &TimelineState<'_>, f: &mut F
     let inner = block.inner(area);
     f.render_widget(block, area);
     if st.view.is_empty() {
-        let msg = if let Some(e) = st.load_error {
-            Line::styled(e.to_string(), t.error)
+        let msg: Vec<Line> = if let Some(e) = st.load_error {
+            vec![Line::styled(e.to_string(), t.error)]
         } else if st.loading {
-            Line::styled(plain("reading history…", ascii), t.dim)
+            vec![Line::styled(plain("reading history…", ascii), t.dim)]
         } else {
-            Line::styled("no records match the filter (F clears it)", t.dim)
+            empty_note(look, st)
+                .into_iter()
+                .map(|l| Line::styled(l, t.dim))
+                .collect()
         };
-        f.render_widget(Paragraph::new(msg), inner);
+        f.render_widget(
+            Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
         return;
     }
     let width = inner.width as usize;
