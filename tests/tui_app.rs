@@ -915,3 +915,73 @@ fn the_project_is_opened_again_by_a_worker() {
     assert_eq!((app.rows.len(), app.rev.as_str()), (read, branch.as_str()));
     assert!(app.opening.is_none());
 }
+
+#[test]
+fn colon_jumps_to_a_hash_or_a_date_and_y_asks_to_copy_the_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 120,
+            seed: 3,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = common::screens::loaded_app(&project);
+    let size = ratatui::layout::Rect::new(0, 0, 100, 30);
+    let type_text = |app: &mut App, text: &str| {
+        press_key(app, &project, size, KeyCode::Char(':'));
+        assert!(app.jump.is_some());
+        for c in text.chars() {
+            press_key(app, &project, size, KeyCode::Char(c));
+        }
+        press_key(app, &project, size, KeyCode::Enter);
+        assert!(app.jump.is_none());
+    };
+    // A hash prefix selects its record.
+    let target = app.view.len() - 5;
+    let row = app.rows.get(app.view[target]).unwrap();
+    let (commit, time) = (row.commit(), row.time());
+    type_text(&mut app, &commit.to_string()[..8]);
+    assert_eq!(app.selected, target, "{:?}", app.flash);
+    // A day selects the newest record of that day (the timeline is newest first).
+    press_key(&mut app, &project, size, KeyCode::Char('g'));
+    let day = gtm_tui::timefmt::local_day(time);
+    type_text(&mut app, &day);
+    let picked = app.rows.get(app.view[app.selected]).unwrap();
+    assert_eq!(gtm_tui::timefmt::local_day(picked.time()), day);
+    assert!(
+        app.selected == 0 || {
+            let newer = app.rows.get(app.view[app.selected - 1]).unwrap();
+            gtm_tui::timefmt::local_day(newer.time()) != day
+        }
+    );
+    // Nonsense and unknown hashes say so and leave the selection.
+    let before = app.selected;
+    type_text(&mut app, "next tuesday");
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap()
+            .contains("neither a commit hash")
+    );
+    type_text(&mut app, "deadbeef");
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap()
+            .contains("no record's commit starts with deadbeef")
+    );
+    assert_eq!(app.selected, before);
+    // Esc leaves the prompt without jumping.
+    press_key(&mut app, &project, size, KeyCode::Char(':'));
+    press_key(&mut app, &project, size, KeyCode::Char('1'));
+    press_key(&mut app, &project, size, KeyCode::Esc);
+    assert!(app.jump.is_none());
+    assert_eq!(app.selected, before);
+    // `y` asks the loop to copy the selected record's full hash.
+    let selected = app.rows.get(app.view[app.selected]).unwrap().commit();
+    let fx = app.update(Action::CopyHash);
+    assert_eq!(fx, vec![Effect::Copy(selected.to_string())]);
+}

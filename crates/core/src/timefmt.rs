@@ -53,18 +53,6 @@ pub fn local_full(secs: i64, tz_minutes: i32) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn utc_is_exact() {
-        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339_utc(1_556_712_000), "2019-05-01T12:00:00Z");
-        assert_eq!(rfc3339_utc(i64::MAX), format!("@{}", i64::MAX));
-    }
-}
-
 /// The first moment after the period `t` names (`2019`, `2019-04`, `2019-04-22`,
 /// `2019-04-22 17:00`), in local time; `None` for anything else.
 pub fn period_end(t: &str) -> Option<i64> {
@@ -94,5 +82,17 @@ pub fn period_end(t: &str) -> Option<i64> {
             local(at + chrono::Duration::minutes(1))
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_is_exact() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_556_712_000), "2019-05-01T12:00:00Z");
+        assert_eq!(rfc3339_utc(i64::MAX), format!("@{}", i64::MAX));
     }
 }

@@ -192,6 +192,7 @@ pub(super) fn status_state(app: &App) -> StatusState<'_> {
         project: &app.project,
         rev: &app.rev,
         typing: app.search.typing.as_deref(),
+        jump: app.jump.as_deref(),
         query: &app.search.query,
         searching: app.search.running,
         hits: app.hit_count(),

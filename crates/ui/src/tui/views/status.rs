@@ -9,6 +9,8 @@ pub struct StatusState<'a> {
     pub rev: &'a str,
     /// The search query being typed, while the prompt is open.
     pub typing: Option<&'a str>,
+    /// What is typed after `:`, while that prompt is open.
+    pub jump: Option<&'a str>,
     pub query: &'a str,
     /// The search worker is still looking through details.
     pub searching: bool,
@@ -33,6 +35,19 @@ pub struct StatusState<'a> {
 pub(super) fn render_status(look: &Look<'_>, st: &StatusState<'_>, f: &mut Frame, area: Rect) {
     let t = look.theme;
     let ascii = look.ascii;
+    if let Some(q) = st.jump {
+        let spans = vec![
+            Span::styled(":", t.status_key),
+            Span::raw(crate::render::sanitize::line(q).into_owned()),
+            Span::styled(if ascii { "_" } else { "▏" }, t.status_key),
+            Span::styled(
+                "   a commit hash or a date (2019-04, 2019-04-22 17:00) · Enter jumps · Esc cancels",
+                t.dim,
+            ),
+        ];
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     if let Some(q) = st.typing {
         let mut spans = vec![Span::styled("/", t.status_key), Span::raw(q.to_string())];
         spans.push(Span::styled(if ascii { "_" } else { "▏" }, t.status_key));
