@@ -68,7 +68,7 @@ fn settle(app: &mut NbApp, project: &Project, mut fx: Vec<NbEffect>) {
                 let d = insightsview::prepare(project, &history);
                 app.insights_ready(generation, Ok(Arc::new(d)));
             }
-            NbEffect::Quit | NbEffect::Suspend | NbEffect::Live(_) => {}
+            NbEffect::Quit | NbEffect::Suspend | NbEffect::Live(_) | NbEffect::Copy(_) => {}
         }
     }
 }
@@ -1487,4 +1487,42 @@ fn nb_cell_screen_reads_every_pair_of_a_synth_history_with_pictures_and_broken_v
     assert!(pairs > 10, "{pairs} pairs compared");
     assert!(pictures > 0, "no picture among {pairs} pairs");
     assert!(whys > 0, "no why among {pairs} pairs");
+}
+
+#[test]
+fn nb_colon_jumps_to_a_hash_or_a_date_and_y_asks_to_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = synth(dir.path());
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    let last = app.rows.len() - 1;
+    let target = app.rows[last].commit.id;
+    let typed = |app: &mut NbApp, text: &str| {
+        app.key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE));
+        assert!(app.jump.is_some());
+        for c in text.chars() {
+            app.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+        app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        assert!(app.jump.is_none());
+    };
+    typed(&mut app, &target.to_string()[..7]);
+    assert_eq!(app.selected, last, "{:?}", app.flash);
+    // A day: the newest row of it.
+    let day = gtm_tui::timefmt::local_day(app.rows[0].commit.time);
+    typed(&mut app, &day);
+    assert_eq!(app.selected, 0);
+    typed(&mut app, "0000000");
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap()
+            .contains("no row's commit starts with 0000000")
+    );
+    let fx = app.key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, NbEffect::Copy(h) if *h == app.rows[0].commit.id.to_string())),
+        "{fx:?}"
+    );
 }

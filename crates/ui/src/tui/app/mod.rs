@@ -1,7 +1,7 @@
 //! The TUI's state and its one `update` function; views only read it.
 //! The methods are grouped by concern in the files beside this one.
 
-mod jump;
+pub mod jump;
 mod opening;
 mod prompts;
 mod screens;

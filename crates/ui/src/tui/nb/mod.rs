@@ -102,6 +102,8 @@ pub enum NbEffect {
     },
     Quit,
     Suspend,
+    /// Ask the terminal to put this text on the clipboard (OSC 52).
+    Copy(String),
     /// Read anew, watch the ref, rebuild, list branches (see [`live`]).
     Live(live::LiveEffect),
 }
@@ -163,6 +165,8 @@ pub struct NbApp {
     pub help: bool,
     /// The search being typed, if it is.
     pub typing: Option<String>,
+    /// What is typed after `:`, while that prompt is open.
+    pub jump: Option<String>,
     pub query: String,
     pub flash: Option<String>,
     pub laid: RefCell<Laid>,
@@ -208,6 +212,7 @@ impl NbApp {
             generation: 0,
             help: false,
             typing: None,
+            jump: None,
             query: String::new(),
             flash: None,
             laid: RefCell::new(Laid::default()),
@@ -321,6 +326,37 @@ impl NbApp {
         }
     }
 
+    /// `:` — the row of a commit hash, or the newest row of a date; else why none.
+    fn jump_to(&mut self, text: &str) -> Vec<NbEffect> {
+        use crate::tui::app::jump::{JumpTarget, parse_target};
+        let shown = crate::render::sanitize::line(text.trim()).into_owned();
+        if shown.is_empty() {
+            return Vec::new();
+        }
+        let Some(target) = parse_target(text) else {
+            self.flash = Some(format!(
+                "':{shown}' is neither a commit hash (4+ hex digits) nor a date \
+                 (2019-04, 2019-04-22, 2019-04-22 17:00)"
+            ));
+            return Vec::new();
+        };
+        let at = |r: &NbRow| match &target {
+            JumpTarget::Hash(h) => r.commit.id.to_string().starts_with(h.as_str()),
+            JumpTarget::Before(end) => r.commit.time < *end,
+        };
+        if let Some(pos) = self.rows.iter().position(at) {
+            return self.select(pos);
+        }
+        self.flash = Some(match target {
+            JumpTarget::Hash(_) if self.narrow.all.iter().any(at) => {
+                format!("{shown} is kept out by the filters (F clears)")
+            }
+            JumpTarget::Hash(_) => format!("no row's commit starts with {shown}"),
+            JumpTarget::Before(_) => format!("no row shown is from {shown} or before"),
+        });
+        Vec::new()
+    }
+
     fn select(&mut self, to: usize) -> Vec<NbEffect> {
         let to = to.min(self.rows.len().saturating_sub(1));
         if to != self.selected {
@@ -364,6 +400,20 @@ impl NbApp {
         // Ctrl-C quits from anywhere, a search being typed included.
         if self.config.keys.action(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q') {
             return vec![NbEffect::Quit];
+        }
+        if let Some(q) = &mut self.jump {
+            match key.code {
+                KeyCode::Esc => self.jump = None,
+                KeyCode::Enter => {
+                    let text = std::mem::take(q);
+                    self.jump = None;
+                    return self.jump_to(&text);
+                }
+                _ => {
+                    lineedit::edit(q, &key);
+                }
+            }
+            return Vec::new();
         }
         if let Some(q) = &mut self.typing {
             match key.code {
@@ -468,6 +518,14 @@ impl NbApp {
                 self.typing = Some(String::new());
                 Vec::new()
             }
+            Action::Jump => {
+                self.jump = Some(String::new());
+                Vec::new()
+            }
+            Action::CopyHash => match self.current() {
+                Some(r) => vec![NbEffect::Copy(r.commit.id.to_string())],
+                None => Vec::new(),
+            },
             Action::NextMatch => self.find(true, false),
             Action::PrevMatch => self.find(false, false),
             Action::Quit | Action::Back => vec![NbEffect::Quit],
@@ -890,6 +948,7 @@ fn event_loop(
                     super::terminal::stop_job();
                     redraw = true;
                 }
+                NbEffect::Copy(text) => app.flash = Some(super::terminal::copy(&text)),
                 other => do_effect(other, jobs, threads),
             }
         }
@@ -946,7 +1005,7 @@ fn do_effect(fx: NbEffect, jobs: &Sender<Job>, threads: &mut live::Threads) {
             hist,
             history,
         },
-        NbEffect::Quit | NbEffect::Suspend => return,
+        NbEffect::Quit | NbEffect::Suspend | NbEffect::Copy(_) => return,
     };
     // The decoder ends only with the program.
     let _ = jobs.send(job);

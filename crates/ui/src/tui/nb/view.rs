@@ -456,6 +456,22 @@ fn key_name(look: &Look<'_>, a: Action) -> String {
 fn render_status(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
     let t = look.theme;
     let mut spans = Vec::new();
+    if let Some(q) = &app.jump {
+        spans.push(Span::styled(
+            format!(":{}", sanitize::line(q)),
+            t.status_key,
+        ));
+        spans.push(Span::styled(
+            "_",
+            t.status.add_modifier(Modifier::SLOW_BLINK),
+        ));
+        spans.push(Span::styled(
+            "   a commit hash or a date (2019-04, 2019-04-22 17:00) · Enter jumps · Esc cancels",
+            t.status,
+        ));
+        f.render_widget(Paragraph::new(Line::from(spans)).style(t.status), area);
+        return;
+    }
     if let Some(q) = &app.typing {
         spans.push(Span::styled(
             format!("/{}", sanitize::line(q)),
@@ -511,7 +527,7 @@ fn render_status(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
 
 /// The keys this timeline answers to, in the help's order; a pair shares a line (`f`, `F`),
 /// so the list fits a 24-line terminal.
-const HELP: [&[Action]; 19] = [
+const HELP: [&[Action]; 20] = [
     &[Action::Down, Action::Up],
     &[Action::PageDown, Action::PageUp],
     &[Action::Top, Action::Bottom],
@@ -524,6 +540,7 @@ const HELP: [&[Action]; 19] = [
     &[Action::Insights],
     &[Action::Mark, Action::ToggleUnified],
     &[Action::Search],
+    &[Action::Jump, Action::CopyHash],
     &[Action::NextMatch, Action::PrevMatch],
     &[Action::Filter, Action::ClearFilter],
     &[Action::Authors],
@@ -548,6 +565,7 @@ fn help_text(a: &[Action]) -> &'static str {
         [Action::Mark, Action::ToggleUnified] => "Mark to compare with / unified or side by side",
         [Action::Search] => "Search: notebook, message, hash, author, date",
         [Action::NextMatch, Action::PrevMatch] => "Next / previous match",
+        [Action::Jump, Action::CopyHash] => "Jump to a hash or date / copy the hash",
         [Action::Filter, Action::ClearFilter] => "Filter: notebook, author, dates, errors / clear",
         [Action::Authors] => "Authors with their rows; Enter shows only theirs",
         [Action::Branches] => "Branches: Enter reads one in place",
