@@ -13,8 +13,8 @@ use crate::notebook::{self, Cell, CellKind, Notebook, Output, Parts};
 use crate::render::highlight::{Highlighter, Lang, StyledLine};
 use crate::render::image::Picture;
 use crate::render::numbers::human_bytes;
-use crate::render::sanitize;
 use crate::render::text::render_output;
+use crate::render::{sanitize, streams};
 use crate::repo::Project;
 use crate::tui::prepare::PICTURE_MAX;
 
@@ -256,27 +256,49 @@ fn plural(n: usize, what: &str) -> String {
 /// A cell's outputs as the pane shows them: text as a notebook would, errors with their
 /// traceback, pictures and other rich data by type and size.
 fn outputs(cell: &Cell, pieces: &mut Vec<Piece>) {
-    for o in &cell.outputs {
-        match o.output_type.as_deref() {
-            Some("error") => {
-                pieces.push(Piece::Line(
-                    format!(
-                        "{}: {}",
-                        sanitize::line(o.ename.as_deref().unwrap_or("Error")),
-                        sanitize::line(o.evalue.as_deref().unwrap_or(""))
-                    ),
-                    Tone::Error,
-                ));
-                if let Some(tb) = &o.traceback {
-                    pieces.push(Piece::Output(text_lines(tb)));
-                }
+    // Consecutive chunks of one stream show as one block, as Jupyter shows them.
+    let keys: Vec<Option<&str>> = cell
+        .outputs
+        .iter()
+        .map(|o| match (o.output_type.as_deref(), &o.text) {
+            (Some("stream"), Some(_)) => Some(o.name.as_deref().unwrap_or("")),
+            _ => None,
+        })
+        .collect();
+    for run in streams::runs(&keys) {
+        let chunks = cell.outputs.get(run).unwrap_or_default();
+        if let [_, _, ..] = chunks {
+            let text = streams::join(chunks.iter().filter_map(|o| o.text.as_deref()));
+            pieces.push(Piece::Output(text_lines(&text)));
+            continue;
+        }
+        for o in chunks {
+            output(o, pieces);
+        }
+    }
+}
+
+/// One output on its own.
+fn output(o: &Output, pieces: &mut Vec<Piece>) {
+    match o.output_type.as_deref() {
+        Some("error") => {
+            pieces.push(Piece::Line(
+                format!(
+                    "{}: {}",
+                    sanitize::line(o.ename.as_deref().unwrap_or("Error")),
+                    sanitize::line(o.evalue.as_deref().unwrap_or(""))
+                ),
+                Tone::Error,
+            ));
+            if let Some(tb) = &o.traceback {
+                pieces.push(Piece::Output(text_lines(tb)));
             }
-            _ => {
-                if let Some(text) = &o.text {
-                    pieces.push(Piece::Output(text_lines(text)));
-                }
-                rich(o, pieces);
+        }
+        _ => {
+            if let Some(text) = &o.text {
+                pieces.push(Piece::Output(text_lines(text)));
             }
+            rich(o, pieces);
         }
     }
 }
