@@ -461,3 +461,69 @@ pub fn cell_history(
         removed,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The text of every output block `outputs` draws for the first cell of `outputs_json`.
+    fn blocks(outputs_json: &str) -> Vec<String> {
+        let nb = format!(
+            r#"{{"nbformat": 4, "nbformat_minor": 5, "metadata": {{}}, "cells": [
+            {{"cell_type": "code", "id": "a", "metadata": {{}}, "source": "print(1)",
+              "execution_count": 6, "outputs": {outputs_json}}}]}}"#
+        );
+        let nb = notebook::read(nb.as_bytes(), Parts::All).expect("notebook reads");
+        let cell = nb.cells.first().expect("one cell");
+        let mut pieces = Vec::new();
+        outputs(cell, &mut pieces);
+        pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Output(lines) => Some(
+                    lines
+                        .iter()
+                        .map(|l| l.iter().map(|(_, s)| s.as_str()).collect::<String>())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
+                Piece::Line(s, _) => Some(format!("line: {s}")),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn consecutive_chunks_of_one_stream_are_one_block() {
+        let got = blocks(
+            r#"[{"output_type": "stream", "name": "stdout", "text": "a\n"},
+                {"output_type": "stream", "name": "stdout", "text": "progress: "},
+                {"output_type": "stream", "name": "stdout", "text": "done\n"},
+                {"output_type": "stream", "name": "stderr", "text": "warn\n"},
+                {"output_type": "stream", "name": "stderr", "text": "warn 2\n"},
+                {"output_type": "execute_result", "execution_count": 6, "metadata": {},
+                 "data": {"text/plain": "42"}},
+                {"output_type": "stream", "name": "stdout", "text": "after\n"}]"#,
+        );
+        assert_eq!(
+            got,
+            vec!["a\nprogress: done", "warn\nwarn 2", "42", "after"],
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_lone_chunk_and_errors_stay_as_they_were() {
+        let got = blocks(
+            r#"[{"output_type": "stream", "name": "stdout", "text": "only\n"},
+                {"output_type": "error", "ename": "ValueError", "evalue": "bad",
+                 "traceback": ["tb"]},
+                {"output_type": "stream", "name": "stdout", "text": "x\n"}]"#,
+        );
+        assert_eq!(
+            got,
+            vec!["only", "line: ValueError: bad", "tb", "x"],
+            "{got:?}"
+        );
+    }
+}
