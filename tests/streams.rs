@@ -88,6 +88,10 @@ fn record_pane_shows_one_block_per_execution() {
     assert_eq!(at("progress: done"), Some(steps[5] + 1), "{text:#?}");
     // The next execution keeps its own heading and output.
     assert!(at("total 21").is_some(), "{text:#?}");
+    // The timeline's badge counts the outputs the pane shows: two, not nine.
+    let screen = common::screens::draw(&mut app, 100, 30);
+    assert!(screen.contains("⇥2"), "{screen}");
+    assert!(!screen.contains("⇥9"), "{screen}");
 }
 
 #[test]

@@ -67,6 +67,15 @@ pub fn activity_key<'a>(line: &DetailRef, d: &'a Detail) -> Option<(&'a str, boo
     }
 }
 
+/// What a notebook output joins a run of stream chunks by (see [`runs`]): its stream's name
+/// for a `stream` output with text, `None` for any other output.
+pub fn notebook_key(o: &gtm_core::notebook::Output) -> Option<&str> {
+    match (o.output_type.as_deref(), &o.text) {
+        (Some("stream"), Some(_)) => Some(o.name.as_deref().unwrap_or("")),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -257,14 +257,7 @@ fn plural(n: usize, what: &str) -> String {
 /// traceback, pictures and other rich data by type and size.
 fn outputs(cell: &Cell, pieces: &mut Vec<Piece>) {
     // Consecutive chunks of one stream show as one block, as Jupyter shows them.
-    let keys: Vec<Option<&str>> = cell
-        .outputs
-        .iter()
-        .map(|o| match (o.output_type.as_deref(), &o.text) {
-            (Some("stream"), Some(_)) => Some(o.name.as_deref().unwrap_or("")),
-            _ => None,
-        })
-        .collect();
+    let keys: Vec<Option<&str>> = cell.outputs.iter().map(streams::notebook_key).collect();
     for run in streams::runs(&keys) {
         let chunks = cell.outputs.get(run).unwrap_or_default();
         if let [_, _, ..] = chunks {
