@@ -589,10 +589,17 @@ fn damaged_environment_files_are_errors_not_panics() {
         env::record_summary(&project, &row).as_deref(),
         Some("no environment change")
     );
+    // Beside its message (`Added 1 pip package(s).`) the timeline and the record pane say
+    // nothing rather than contradict it.
+    assert_eq!(env::record_change_summary(&project, &row), None);
     let row = project.record(&good.activity.to_string()).unwrap();
     assert_eq!(
         env::record_summary(&project, &row).as_deref(),
         Some("pip: +pandas 1.1.5; base +python3-minimal r2")
+    );
+    assert_eq!(
+        env::record_change_summary(&project, &row),
+        env::record_summary(&project, &row)
     );
 
     let p = dir.path().to_str().unwrap();

@@ -584,3 +584,31 @@ fn show_after_an_unreadable_version_shows_every_cell() {
     assert!(out.contains("    y = 2\n"), "{out}");
     assert!(!out.contains("unchanged cell"), "{out}");
 }
+
+#[test]
+fn show_prints_consecutive_chunks_of_one_stream_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let chunk = |name: &str, t: &str| json!({"output_type": "stream", "name": name, "text": t});
+    let outputs = json!([
+        chunk("stdout", "step 1\n"),
+        chunk("stdout", "step 2\n"),
+        chunk("stdout", "progress: "),
+        chunk("stdout", "done\n"),
+        chunk("stderr", "careful\n"),
+    ]);
+    let book = nb(&[("for i in range(2): print(i)", Some(6), outputs)]);
+    repo(
+        dir.path(),
+        &[(&[("sim.ipynb", book)], "Run the simulation")],
+    );
+    let p = dir.path().to_str().unwrap();
+    let (code, out, err) = gtm(&["show", "HEAD", p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "  printed:\n    step 1\n    step 2\n    progress: done\n  printed:\n    careful\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(out.matches("printed:").count(), 2, "{out}");
+}

@@ -1,6 +1,6 @@
 //! Commit times as people read them (local) and as machines do (RFC 3339, UTC).
 
-use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 
 /// RFC 3339 in UTC, to the second: `2019-05-01T12:00:00Z`.
 pub fn rfc3339_utc(secs: i64) -> String {
@@ -37,19 +37,29 @@ pub fn local_hm(secs: i64) -> String {
     local_format(secs, "%H:%M")
 }
 
-/// Full local date and time with the author's own offset beside it, for `show`.
+/// Full local date and time with the author's own offset beside it, for `show`; the
+/// author's clock is left out when it reads the same as the local one (it would only repeat
+/// the time shown).
 pub fn local_full(secs: i64, tz_minutes: i32) -> String {
-    let local = Local
-        .timestamp_opt(secs, 0)
-        .single()
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S %z").to_string());
-    let own = FixedOffset::east_opt(tz_minutes * 60)
+    full_in(&Local, secs, tz_minutes)
+}
+
+/// [`local_full`] in the time zone `zone`, which the tests pick.
+fn full_in<Tz: TimeZone>(zone: &Tz, secs: i64, tz_minutes: i32) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let Some(here) = zone.timestamp_opt(secs, 0).single() else {
+        return format!("@{secs}");
+    };
+    let local = here.format("%Y-%m-%d %H:%M:%S %z").to_string();
+    let same = here.offset().fix().local_minus_utc() == tz_minutes.saturating_mul(60);
+    let own = FixedOffset::east_opt(tz_minutes.saturating_mul(60))
         .and_then(|tz| tz.timestamp_opt(secs, 0).single())
         .map(|t| t.format("%H:%M %z").to_string());
-    match (local, own) {
-        (Some(l), Some(o)) => format!("{l} (author's clock {o})"),
-        (Some(l), None) => l,
-        _ => format!("@{secs}"),
+    match own {
+        Some(o) if !same => format!("{local} (author's clock {o})"),
+        _ => local,
     }
 }
 
@@ -94,5 +104,22 @@ mod tests {
         assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339_utc(1_556_712_000), "2019-05-01T12:00:00Z");
         assert_eq!(rfc3339_utc(i64::MAX), format!("@{}", i64::MAX));
+    }
+
+    #[test]
+    fn authors_clock_only_when_it_differs() {
+        let utc = FixedOffset::east_opt(0).expect("zero offset");
+        // Same offset as the reader's: the author's clock would repeat the time shown.
+        assert_eq!(full_in(&utc, 1_556_712_000, 0), "2019-05-01 12:00:00 +0000");
+        // Another offset: said beside it.
+        assert_eq!(
+            full_in(&utc, 1_556_712_000, 120),
+            "2019-05-01 12:00:00 +0000 (author's clock 14:00 +0200)"
+        );
+        // An offset no clock has is left out rather than invented.
+        assert_eq!(
+            full_in(&utc, 1_556_712_000, 100_000),
+            "2019-05-01 12:00:00 +0000"
+        );
     }
 }

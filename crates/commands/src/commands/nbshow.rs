@@ -295,60 +295,78 @@ fn show_cell(
             }
         }
     }
-    for o in &cell.outputs {
-        if let Some(name) = &o.ename {
-            writeln!(
-                out,
-                "  error  {}: {}",
-                sanitize::line(name),
-                sanitize::line(o.evalue.as_deref().unwrap_or(""))
+    // Consecutive chunks of one stream print as one, as Jupyter shows them.
+    let keys: Vec<Option<&str>> = cell
+        .outputs
+        .iter()
+        .map(crate::render::streams::notebook_key)
+        .collect();
+    for run in crate::render::streams::runs(&keys) {
+        let chunks = cell.outputs.get(run).unwrap_or_default();
+        if let [_, _, ..] = chunks {
+            let text =
+                crate::render::streams::join(chunks.iter().filter_map(|o| o.text.as_deref()));
+            writeln!(out, "  printed:")?;
+            out.write_all(
+                crate::render::text::output_for_terminal(&text, "    ", opts.look.color).as_bytes(),
             )?;
-            if let Some(tb) = &o.traceback {
-                out.write_all(
-                    crate::render::text::output_for_terminal(tb, "    ", opts.look.color)
-                        .as_bytes(),
-                )?;
-            }
             continue;
         }
-        let pictures = o.images();
-        let mut text: Vec<&str> = o.text.iter().map(String::as_str).collect();
-        if pictures.is_empty() {
-            text.extend(
-                o.data
-                    .iter()
-                    .filter(|(m, _)| m == "text/plain")
-                    .map(|(_, c)| c.as_str()),
-            );
-        }
-        for t in text {
-            // A label, so that a result is never read as more code.
-            writeln!(
-                out,
-                "  {}:",
-                match (o.output_type.as_deref(), cell.execution_count) {
-                    (Some("execute_result"), Some(n)) => format!("Out [{n}]"),
-                    (Some("stream"), _) => "printed".to_string(),
-                    _ => "output".to_string(),
-                }
-            )?;
-            out.write_all(
-                crate::render::text::output_for_terminal(t, "    ", opts.look.color).as_bytes(),
-            )?;
-        }
-        for p in pictures {
-            write_image(&p, images, out)?;
-        }
-        for (mime, content) in &o.data {
-            let shown =
-                mime == "text/plain" || (mime.starts_with("image/") && mime != "image/svg+xml");
-            if !shown {
+        for o in chunks {
+            if let Some(name) = &o.ename {
                 writeln!(
                     out,
-                    "  {} {}",
-                    sanitize::line(mime),
-                    human_bytes(content.len() as u64)
+                    "  error  {}: {}",
+                    sanitize::line(name),
+                    sanitize::line(o.evalue.as_deref().unwrap_or(""))
                 )?;
+                if let Some(tb) = &o.traceback {
+                    out.write_all(
+                        crate::render::text::output_for_terminal(tb, "    ", opts.look.color)
+                            .as_bytes(),
+                    )?;
+                }
+                continue;
+            }
+            let pictures = o.images();
+            let mut text: Vec<&str> = o.text.iter().map(String::as_str).collect();
+            if pictures.is_empty() {
+                text.extend(
+                    o.data
+                        .iter()
+                        .filter(|(m, _)| m == "text/plain")
+                        .map(|(_, c)| c.as_str()),
+                );
+            }
+            for t in text {
+                // A label, so that a result is never read as more code.
+                writeln!(
+                    out,
+                    "  {}:",
+                    match (o.output_type.as_deref(), cell.execution_count) {
+                        (Some("execute_result"), Some(n)) => format!("Out [{n}]"),
+                        (Some("stream"), _) => "printed".to_string(),
+                        _ => "output".to_string(),
+                    }
+                )?;
+                out.write_all(
+                    crate::render::text::output_for_terminal(t, "    ", opts.look.color).as_bytes(),
+                )?;
+            }
+            for p in pictures {
+                write_image(&p, images, out)?;
+            }
+            for (mime, content) in &o.data {
+                let shown =
+                    mime == "text/plain" || (mime.starts_with("image/") && mime != "image/svg+xml");
+                if !shown {
+                    writeln!(
+                        out,
+                        "  {} {}",
+                        sanitize::line(mime),
+                        human_bytes(content.len() as u64)
+                    )?;
+                }
             }
         }
     }

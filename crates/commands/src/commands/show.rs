@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use super::CommandError;
 use crate::activity::Content;
 use crate::activity::kinds::{DetailKind, RecordKind};
-use crate::render::sanitize;
+use crate::render::{sanitize, streams};
 use crate::repo::Project;
 use crate::timefmt;
 
@@ -59,12 +59,29 @@ pub fn show(
         )?;
     }
     let total = r.details.len();
-    for (i, (line, d)) in r.details.iter().zip(&details).enumerate() {
+    // Consecutive stream chunks of one execution show as one block, as Jupyter shows them
+    // (see `streams::activity_key`): the first chunk's heading names them all.
+    let keys: Vec<_> = r
+        .details
+        .iter()
+        .zip(&details)
+        .map(|(line, d)| streams::activity_key(line, d))
+        .collect();
+    let runs: Vec<std::ops::Range<usize>> = streams::runs(&keys);
+    for run in runs {
+        let i = run.start;
+        let (Some(line), Some(d)) = (r.details.get(i), details.get(i)) else {
+            continue;
+        };
         writeln!(out)?;
         let action = line.action.known_name().unwrap_or("?");
+        let which = if run.len() > 1 {
+            format!("details {}–{}/{total}", i + 1, run.end)
+        } else {
+            format!("detail {}/{total}", i + 1)
+        };
         let mut head = format!(
-            "── detail {}/{total}: {} ({}) · {action} · {} · importance {}",
-            i + 1,
+            "── {which}: {} ({}) · {action} · {} · importance {}",
             line.kind,
             line.kind.id(),
             if line.show { "shown" } else { "hidden" },
@@ -73,10 +90,22 @@ pub fn show(
         if !d.tags.is_empty() {
             head.push_str(&format!(" · tags {}", sanitize::line(&d.tags.join(", "))));
         }
-        if d.compressed {
-            head.push_str(" · blosc");
+        if run.len() > 1 {
+            head.push_str(&format!(" · {} stream outputs in one", run.len()));
         }
         writeln!(out, "{head}")?;
+        if run.len() > 1 {
+            let text = streams::join(
+                details
+                    .get(run.clone())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|d| d.content.first().and_then(Content::text)),
+            );
+            writeln!(out, "text/plain:")?;
+            write_output(&text, color, out)?;
+            continue;
+        }
         for e in &d.errors {
             writeln!(
                 out,

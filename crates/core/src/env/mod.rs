@@ -607,5 +607,19 @@ pub fn record_summary<'a>(project: &Project, row: impl RecordView<'a>) -> Option
     record_change(project, row).ok().map(|d| d.summary())
 }
 
+/// [`record_summary`] for a line shown beside the record's own message (the timeline, the
+/// record pane): `None` also when the linked commit shows no change. The message then says
+/// what the client did (`Added base: r-tidyverse`) and a `no environment change` beside it
+/// would contradict it; the change is in a commit the record does not point at.
+pub fn record_change_summary<'a>(project: &Project, row: impl RecordView<'a>) -> Option<String> {
+    if row.kind() != RecordKind::Environment {
+        return None;
+    }
+    record_change(project, row)
+        .ok()
+        .filter(|d| !d.is_empty())
+        .map(|d| d.summary())
+}
+
 #[cfg(test)]
 mod tests;

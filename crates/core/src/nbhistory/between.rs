@@ -199,6 +199,7 @@ mod tests {
         Output {
             output_type: Some("display_data".into()),
             text: None,
+            name: None,
             ename: None,
             evalue: None,
             traceback: None,

@@ -92,6 +92,9 @@ pub struct Output {
     pub output_type: Option<String>,
     /// A stream's text.
     pub text: Option<String>,
+    /// A stream's name ("stdout", "stderr"; nbformat 3 calls the key `stream`): consecutive
+    /// chunks of one stream show as one block.
+    pub name: Option<String>,
     /// An error's name and value.
     pub ename: Option<String>,
     pub evalue: Option<String>,
@@ -355,6 +358,7 @@ fn output(out: &Value, v3: bool) -> Output {
     Output {
         output_type,
         text,
+        name: s("name").or_else(|| s("stream")),
         ename: s("ename"),
         evalue: s("evalue"),
         traceback: out.get("traceback").map(|t| {

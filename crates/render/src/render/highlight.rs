@@ -1,8 +1,8 @@
 //! Syntax highlighting for executed code: syntect grammars and themes turned into ratatui styles.
 //!
 //! Python, R and Julia use our own lean grammars in `assets/syntaxes/` (syntect's bundled Python
-//! and R grammars cost 60 and 170 µs per line, which made long cells slow); shell, SQL and
-//! Markdown use syntect's bundled ones. Only foreground colour, bold and italic are kept from the
+//! and R grammars cost 60 and 170 µs per line, which made long cells slow); C++, Java, Scala,
+//! shell, SQL and Markdown (the other kernels real projects use) use syntect's bundled ones. Only foreground colour, bold and italic are kept from the
 //! theme: the detail pane paints its own background.
 
 use std::collections::HashMap;
@@ -49,6 +49,12 @@ pub enum Lang {
     R,
     /// Julia.
     Julia,
+    /// C++ (the xeus-cling kernels, `xcpp11`/`xcpp14`/`xcpp17`).
+    Cpp,
+    /// Java (IJava).
+    Java,
+    /// Scala (almond, spylon).
+    Scala,
     /// Bash and other POSIX shells.
     Shell,
     /// SQL.
@@ -60,10 +66,16 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// From a notebook kernelspec name/language ("python3", "ir", "R", "julia-1.6", "bash", "sql"),
+    /// From a notebook kernelspec name/language or `language_info.name` ("python3", "ir", "R",
+    /// "julia-1.6", "xcpp17", "C++17", "java", "scala", "almond", "bash", "sql"),
     /// case-insensitive. Unknown names give [`Lang::Plain`].
     pub fn from_kernel(s: &str) -> Lang {
         let k = s.trim().to_ascii_lowercase();
+        // xeus-cling writes its language as "C++17" and language_info as "c++", which the
+        // leading-word rule below would read as "c".
+        if k.starts_with("c++") {
+            return Lang::Cpp;
+        }
         // Kernelspec names carry versions and flavours ("python3", "julia-1.6", "ir43"), so
         // compare their leading word; a plain prefix test would take "iruby" for R.
         let word = k
@@ -74,6 +86,9 @@ impl Lang {
             "python" | "ipython" | "xpython" | "pypy" | "py" => Lang::Python,
             "r" | "ir" => Lang::R,
             "julia" | "jl" => Lang::Julia,
+            "xcpp" | "cpp" | "cling" => Lang::Cpp,
+            "java" | "ijava" => Lang::Java,
+            "scala" | "almond" | "spylon" => Lang::Scala,
             "bash" | "sh" | "zsh" | "ksh" | "dash" | "shell" => Lang::Shell,
             "markdown" | "md" => Lang::Markdown,
             // SQL kernels come in many names ("sql", "xsql", "postgresql", "sqlite").
@@ -83,7 +98,8 @@ impl Lang {
     }
 
     /// From a path's extension: `.py`, `.ipynb` (→ Python unless told otherwise, e.g. by
-    /// [`Lang::from_kernel`]), `.R`/`.r`/`.Rmd`, `.jl`, `.sh`, `.sql`, `.md`. Extensions are
+    /// [`Lang::from_kernel`]), `.R`/`.r`/`.Rmd`, `.jl`, `.cpp`/`.cc`/`.cxx`/`.hpp`, `.java`,
+    /// `.scala`, `.sh`, `.sql`, `.md`. Extensions are
     /// case-insensitive; anything else gives [`Lang::Plain`].
     pub fn from_path(p: &str) -> Lang {
         // Only the last component counts: "code.v2/run" has no extension.
@@ -99,6 +115,9 @@ impl Lang {
             "py" | "pyw" | "ipynb" => Lang::Python,
             "r" | "rmd" => Lang::R,
             "jl" => Lang::Julia,
+            "cpp" | "cc" | "cxx" | "hpp" => Lang::Cpp,
+            "java" => Lang::Java,
+            "scala" => Lang::Scala,
             "sh" | "bash" | "zsh" => Lang::Shell,
             "sql" => Lang::Sql,
             "md" | "markdown" => Lang::Markdown,
@@ -138,6 +157,9 @@ impl Lang {
             Lang::Python => Some("Python"),
             Lang::R => Some("R"),
             Lang::Julia => Some("Julia"),
+            Lang::Cpp => Some("C++"),
+            Lang::Java => Some("Java"),
+            Lang::Scala => Some("Scala"),
             Lang::Shell => Some("Bourne Again Shell (bash)"),
             Lang::Sql => Some("SQL"),
             Lang::Markdown => Some("Markdown"),
@@ -151,6 +173,9 @@ impl Lang {
             Lang::Python => Some("py"),
             Lang::R => Some("R"),
             Lang::Julia => Some("jl"),
+            Lang::Cpp => Some("cpp"),
+            Lang::Java => Some("java"),
+            Lang::Scala => Some("scala"),
             Lang::Shell => Some("sh"),
             Lang::Sql => Some("sql"),
             Lang::Markdown => Some("md"),

@@ -17,4 +17,5 @@ pub mod notebooks;
 pub mod numbers;
 pub mod palette;
 pub mod sanitize;
+pub mod streams;
 pub mod text;

@@ -158,12 +158,17 @@ impl DiffPane {
             .collect();
         f.render_widget(Paragraph::new(shown), inner);
         if lines.len() > scroll + usize::from(inner.height) {
-            let more = format!(" {}/{} ", scroll + usize::from(inner.height), lines.len());
-            let x = area.right().saturating_sub(more.width() as u16 + 2);
+            let more = format!(
+                " line {}/{} ",
+                scroll + usize::from(inner.height),
+                lines.len()
+            );
+            let w = u16::try_from(more.width()).unwrap_or(u16::MAX);
+            let x = area.right().saturating_sub(w.saturating_add(2));
             let y = area.bottom().saturating_sub(1);
             f.render_widget(
                 Paragraph::new(Span::styled(more, t.dim)),
-                Rect::new(x, y, area.right().saturating_sub(x).min(14), 1),
+                Rect::new(x, y, area.right().saturating_sub(x).min(w), 1),
             );
         }
     }

@@ -8,9 +8,10 @@ use ratatui::style::Style;
 use super::cache::Weigh;
 use crate::activity::detail::code_in_fence;
 use crate::activity::kinds::DetailKind;
-use crate::activity::{Content, Detail};
+use crate::activity::{Content, Detail, DetailRef};
 use crate::render::highlight::{Highlighter, Lang};
 use crate::render::image::{Picture, decode};
+use crate::render::streams;
 use crate::render::text::{StyledLine, render_output, split_truncated};
 use crate::repo::{DetailStore, Project, RecordRow};
 
@@ -35,12 +36,29 @@ pub enum Body {
     Other,
 }
 
+/// How one detail shows in the record pane: consecutive stream chunks of one execution
+/// (see [`streams::activity_key`]) show as one block,
+/// as Jupyter shows them, under the first chunk's heading.
+#[derive(Debug, Clone)]
+pub enum Stream {
+    /// Drawn with its own heading and bodies.
+    Alone,
+    /// The first of `count` chunks (`count` ≥ 2): drawn under its heading with `body`, the
+    /// chunks' text joined, in place of its own bodies.
+    Head { count: usize, body: Body },
+    /// A later chunk of a run: drawn in its head's block, not again.
+    Member,
+}
+
 /// Everything the record pane needs for one record.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub details: Vec<Detail>,
     /// Per detail, per content entry.
     pub bodies: Vec<Vec<Body>>,
+    /// Per detail, whether it is drawn on its own or in a run of stream chunks
+    /// (see [`Stream`]).
+    pub streams: Vec<Stream>,
     pub lang: Lang,
     /// Each detail's kind, from the record's detail lines.
     kinds: Vec<DetailKind>,
@@ -103,13 +121,15 @@ pub fn prepare_upto(
         })
         .collect();
     let code_gist = code_gist(&kinds, &details);
+    let streams = stream_runs(&row.record.details, &details);
     let p = Prepared {
         details,
         bodies,
+        streams,
         lang,
         kinds,
         dark,
-        env_summary: crate::env::record_summary(project, row),
+        env_summary: crate::env::record_change_summary(project, row),
         code_gist,
     };
     (p, partial)
@@ -141,6 +161,7 @@ impl Prepared {
         Prepared {
             details: self.details.clone(),
             bodies,
+            streams: self.streams.clone(),
             lang: self.lang,
             kinds: self.kinds.clone(),
             env_summary: self.env_summary.clone(),
@@ -148,6 +169,77 @@ impl Prepared {
             dark: self.dark,
         }
     }
+}
+
+/// Orders details for reading: each execution's code before its outputs
+/// (the client stored outputs first), everything else as stored. Returns
+/// indices into the record's details.
+pub fn order_details(lines: &[DetailRef], details: &[Detail]) -> Vec<usize> {
+    let n = lines.len().min(details.len());
+    let is_code = |i: usize| lines.get(i).map(|l| l.kind) == Some(DetailKind::CodeExecuted);
+    let mut out = Vec::with_capacity(n);
+    let mut used = vec![false; n];
+    for i in 0..n {
+        if !is_code(i) || used.get(i).copied().unwrap_or(true) {
+            continue;
+        }
+        if let Some(u) = used.get_mut(i) {
+            *u = true;
+        }
+        out.push(i);
+        if let Some(tag) = details.get(i).and_then(ex_tag) {
+            for (j, u) in used.iter_mut().enumerate() {
+                if !*u && !is_code(j) && details.get(j).and_then(ex_tag) == Some(tag) {
+                    *u = true;
+                    out.push(j);
+                }
+            }
+        }
+    }
+    // Console work has no execution counts: code then outputs as stored.
+    out.extend((0..n).filter(|&i| !used.get(i).copied().unwrap_or(true)));
+    out
+}
+
+use streams::ex_tag;
+
+/// Each detail's place in a run of stream chunks, runs taken in reading order.
+fn stream_runs(lines: &[DetailRef], details: &[Detail]) -> Vec<Stream> {
+    let mut out = vec![Stream::Alone; details.len()];
+    let order = order_details(lines, details);
+    let keys: Vec<Option<(&str, bool)>> = order
+        .iter()
+        .map(|&i| streams::activity_key(lines.get(i)?, details.get(i)?))
+        .collect();
+    for run in streams::runs(&keys) {
+        let members = order.get(run.clone()).unwrap_or_default();
+        let [first, rest @ ..] = members else {
+            continue;
+        };
+        if rest.is_empty() {
+            continue;
+        }
+        let text = streams::join(
+            members
+                .iter()
+                .filter_map(|&i| details.get(i)?.content.first().and_then(Content::text)),
+        );
+        if let Some(s) = out.get_mut(*first) {
+            *s = Stream::Head {
+                count: members.len(),
+                body: Body::Output {
+                    lines: render_output(&text, Style::default()),
+                    truncated: false,
+                },
+            };
+        }
+        for &i in rest {
+            if let Some(s) = out.get_mut(i) {
+                *s = Stream::Member;
+            }
+        }
+    }
+    out
 }
 
 /// The telling line of the first executed cell that has one, and how many
@@ -255,6 +347,14 @@ impl Weigh for Prepared {
             } + std::mem::size_of::<Content>())
             .sum();
         let bodies: usize = self.bodies.iter().flatten().map(Body::weight).sum();
-        std::mem::size_of::<Prepared>() + content + bodies
+        let streams: usize = self
+            .streams
+            .iter()
+            .map(|s| match s {
+                Stream::Head { body, .. } => body.weight(),
+                _ => std::mem::size_of::<Stream>(),
+            })
+            .sum();
+        std::mem::size_of::<Prepared>() + content + bodies + streams
     }
 }

@@ -3,10 +3,13 @@
 use super::*;
 use std::time::Instant;
 
-const ALL: [Lang; 7] = [
+const ALL: [Lang; 10] = [
     Lang::Python,
     Lang::R,
     Lang::Julia,
+    Lang::Cpp,
+    Lang::Java,
+    Lang::Scala,
     Lang::Shell,
     Lang::Sql,
     Lang::Markdown,
@@ -155,6 +158,47 @@ fn default_syntaxes_present() {
     }
 }
 
+/// The kernels real projects use beside Python, R and Julia: in each, a keyword is styled
+/// apart from the plain identifier beside it, on dark and light backgrounds alike.
+#[test]
+fn other_kernels_style_keywords() {
+    for (lang, code, keyword, ident) in [
+        (
+            Lang::Cpp,
+            "for (int i = 0; i < n; ++i) { total += i; }",
+            "for",
+            "total",
+        ),
+        (
+            Lang::Java,
+            "public class Main { int count = 0; }",
+            "class",
+            "count",
+        ),
+        (
+            Lang::Scala,
+            "val total = items.map(x => x * 2)",
+            "val",
+            "total",
+        ),
+        (Lang::Shell, "if true; then echo done; fi", "then", "done"),
+        (
+            Lang::Sql,
+            "SELECT name FROM people WHERE age > 3",
+            "SELECT",
+            "name",
+        ),
+    ] {
+        for dark in [true, false] {
+            let runs = one_line(code, lang, dark);
+            let kw = style_of(code, &runs, keyword, 0);
+            let plain = style_of(code, &runs, ident, 0);
+            assert_ne!(kw, Style::default(), "{lang:?} dark={dark} {runs:?}");
+            assert_ne!(kw, plain, "{lang:?} dark={dark} {runs:?}");
+        }
+    }
+}
+
 #[test]
 fn lang_from_kernel() {
     for (k, l) in [
@@ -172,7 +216,21 @@ fn lang_from_kernel() {
         ("sql", Lang::Sql),
         ("SQL", Lang::Sql),
         ("markdown", Lang::Markdown),
-        ("scala", Lang::Plain),
+        // The kernelspecs of xeus-cling, IJava and almond, by name, language and
+        // language_info.name.
+        ("xcpp11", Lang::Cpp),
+        ("xcpp14", Lang::Cpp),
+        ("xcpp17", Lang::Cpp),
+        ("C++17", Lang::Cpp),
+        ("c++", Lang::Cpp),
+        ("java", Lang::Java),
+        ("Java", Lang::Java),
+        ("scala", Lang::Scala),
+        ("scala212", Lang::Scala),
+        ("almond", Lang::Scala),
+        ("Scala", Lang::Scala),
+        ("c", Lang::Plain),
+        ("javascript", Lang::Plain),
         ("", Lang::Plain),
     ] {
         assert_eq!(Lang::from_kernel(k), l, "{k}");
@@ -191,6 +249,9 @@ fn lang_from_path() {
         ("run.sh", Lang::Shell),
         ("q.SQL", Lang::Sql),
         ("README.md", Lang::Markdown),
+        ("src/main.cpp", Lang::Cpp),
+        ("Main.java", Lang::Java),
+        ("App.scala", Lang::Scala),
         ("C:\\work\\x.py", Lang::Python),
         ("code.v2/run", Lang::Plain),
         (".bashrc", Lang::Plain),
@@ -338,7 +399,7 @@ fn prewarm_then_try_get() {
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
     #[test]
-    fn any_text_round_trips(code in "(?s).{0,300}", pick in 0usize..7, dark: bool) {
+    fn any_text_round_trips(code in "(?s).{0,300}", pick in 0usize..ALL.len(), dark: bool) {
         let lang = ALL[pick];
         let lines = Highlighter::get().highlight(&code, lang, dark);
         let got: Vec<String> = lines.iter().map(joined).collect();
@@ -370,7 +431,7 @@ proptest::proptest! {
     #[test]
     fn code_soup_round_trips(
         code in r#"[a-z0-9 \t\r\n"'`#=$(){}<>:@.,;|&%*+/\\\[\]-]{0,400}"#,
-        pick in 0usize..7,
+        pick in 0usize..ALL.len(),
     ) {
         let lang = ALL[pick];
         let lines = Highlighter::get().highlight(&code, lang, true);

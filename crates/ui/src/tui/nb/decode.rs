@@ -13,8 +13,8 @@ use crate::notebook::{self, Cell, CellKind, Notebook, Output, Parts};
 use crate::render::highlight::{Highlighter, Lang, StyledLine};
 use crate::render::image::Picture;
 use crate::render::numbers::human_bytes;
-use crate::render::sanitize;
 use crate::render::text::render_output;
+use crate::render::{sanitize, streams};
 use crate::repo::Project;
 use crate::tui::prepare::PICTURE_MAX;
 
@@ -256,27 +256,42 @@ fn plural(n: usize, what: &str) -> String {
 /// A cell's outputs as the pane shows them: text as a notebook would, errors with their
 /// traceback, pictures and other rich data by type and size.
 fn outputs(cell: &Cell, pieces: &mut Vec<Piece>) {
-    for o in &cell.outputs {
-        match o.output_type.as_deref() {
-            Some("error") => {
-                pieces.push(Piece::Line(
-                    format!(
-                        "{}: {}",
-                        sanitize::line(o.ename.as_deref().unwrap_or("Error")),
-                        sanitize::line(o.evalue.as_deref().unwrap_or(""))
-                    ),
-                    Tone::Error,
-                ));
-                if let Some(tb) = &o.traceback {
-                    pieces.push(Piece::Output(text_lines(tb)));
-                }
+    // Consecutive chunks of one stream show as one block, as Jupyter shows them.
+    let keys: Vec<Option<&str>> = cell.outputs.iter().map(streams::notebook_key).collect();
+    for run in streams::runs(&keys) {
+        let chunks = cell.outputs.get(run).unwrap_or_default();
+        if let [_, _, ..] = chunks {
+            let text = streams::join(chunks.iter().filter_map(|o| o.text.as_deref()));
+            pieces.push(Piece::Output(text_lines(&text)));
+            continue;
+        }
+        for o in chunks {
+            output(o, pieces);
+        }
+    }
+}
+
+/// One output on its own.
+fn output(o: &Output, pieces: &mut Vec<Piece>) {
+    match o.output_type.as_deref() {
+        Some("error") => {
+            pieces.push(Piece::Line(
+                format!(
+                    "{}: {}",
+                    sanitize::line(o.ename.as_deref().unwrap_or("Error")),
+                    sanitize::line(o.evalue.as_deref().unwrap_or(""))
+                ),
+                Tone::Error,
+            ));
+            if let Some(tb) = &o.traceback {
+                pieces.push(Piece::Output(text_lines(tb)));
             }
-            _ => {
-                if let Some(text) = &o.text {
-                    pieces.push(Piece::Output(text_lines(text)));
-                }
-                rich(o, pieces);
+        }
+        _ => {
+            if let Some(text) = &o.text {
+                pieces.push(Piece::Output(text_lines(text)));
             }
+            rich(o, pieces);
         }
     }
 }
@@ -438,4 +453,70 @@ pub fn cell_history(
         versions,
         removed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The text of every output block `outputs` draws for the first cell of `outputs_json`.
+    fn blocks(outputs_json: &str) -> Vec<String> {
+        let nb = format!(
+            r#"{{"nbformat": 4, "nbformat_minor": 5, "metadata": {{}}, "cells": [
+            {{"cell_type": "code", "id": "a", "metadata": {{}}, "source": "print(1)",
+              "execution_count": 6, "outputs": {outputs_json}}}]}}"#
+        );
+        let nb = notebook::read(nb.as_bytes(), Parts::All).expect("notebook reads");
+        let cell = nb.cells.first().expect("one cell");
+        let mut pieces = Vec::new();
+        outputs(cell, &mut pieces);
+        pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Output(lines) => Some(
+                    lines
+                        .iter()
+                        .map(|l| l.iter().map(|(_, s)| s.as_str()).collect::<String>())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
+                Piece::Line(s, _) => Some(format!("line: {s}")),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn consecutive_chunks_of_one_stream_are_one_block() {
+        let got = blocks(
+            r#"[{"output_type": "stream", "name": "stdout", "text": "a\n"},
+                {"output_type": "stream", "name": "stdout", "text": "progress: "},
+                {"output_type": "stream", "name": "stdout", "text": "done\n"},
+                {"output_type": "stream", "name": "stderr", "text": "warn\n"},
+                {"output_type": "stream", "name": "stderr", "text": "warn 2\n"},
+                {"output_type": "execute_result", "execution_count": 6, "metadata": {},
+                 "data": {"text/plain": "42"}},
+                {"output_type": "stream", "name": "stdout", "text": "after\n"}]"#,
+        );
+        assert_eq!(
+            got,
+            vec!["a\nprogress: done", "warn\nwarn 2", "42", "after"],
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_lone_chunk_and_errors_stay_as_they_were() {
+        let got = blocks(
+            r#"[{"output_type": "stream", "name": "stdout", "text": "only\n"},
+                {"output_type": "error", "ename": "ValueError", "evalue": "bad",
+                 "traceback": ["tb"]},
+                {"output_type": "stream", "name": "stdout", "text": "x\n"}]"#,
+        );
+        assert_eq!(
+            got,
+            vec!["only", "line: ValueError: bad", "tb", "x"],
+            "{got:?}"
+        );
+    }
 }

@@ -47,6 +47,7 @@ use crate::tui::cache::SizedLru;
 use crate::tui::keymap::Keymap;
 use crate::tui::prepare::Body;
 use crate::tui::prepare::Prepared;
+use crate::tui::prepare::{Stream, order_details};
 use crate::tui::theme::{ColorDepth, adapt_style};
 
 /// Where each part of the screen goes.

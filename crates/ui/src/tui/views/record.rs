@@ -248,7 +248,13 @@ pub(super) fn build_detail(
         };
         let code = line.kind == DetailKind::CodeExecuted;
         if !line.show && !code && !pane.show_hidden {
+            // Every chunk of a hidden stream counts: the pane says how many details it hides.
             hidden += 1;
+            continue;
+        }
+        let stream = prep.streams.get(idx).unwrap_or(&Stream::Alone);
+        if matches!(stream, Stream::Member) {
+            // Drawn in its run's block, under the first chunk's heading.
             continue;
         }
         out.push(Line::raw(""));
@@ -256,7 +262,10 @@ pub(super) fn build_detail(
         for e in &d.errors {
             out.push(Line::styled(format!("error: {e}"), t.error));
         }
-        let bodies = prep.bodies.get(idx).map(Vec::as_slice).unwrap_or(&[]);
+        let bodies = match stream {
+            Stream::Head { body, .. } => std::slice::from_ref(body),
+            _ => prep.bodies.get(idx).map(Vec::as_slice).unwrap_or(&[]),
+        };
         for (j, (c, body)) in d.content.iter().zip(bodies).enumerate() {
             let source = ImageSource {
                 prepared: Arc::clone(&prep),
@@ -279,39 +288,6 @@ pub(super) fn build_detail(
             t.hidden,
         ));
     }
-}
-
-/// Orders details for reading: each execution's code before its outputs
-/// (the client stored outputs first), everything else as stored. Returns
-/// indices into the record's details.
-pub(super) fn order_details(lines: &[DetailRef], details: &[Detail]) -> Vec<usize> {
-    let n = lines.len().min(details.len());
-    let ex_tag = |i: usize| {
-        details
-            .get(i)
-            .and_then(|d| d.tags.iter().find(|t| t.starts_with("ex:")).cloned())
-    };
-    let is_code = |i: usize| lines.get(i).map(|l| l.kind) == Some(DetailKind::CodeExecuted);
-    let mut out = Vec::with_capacity(n);
-    let mut used = vec![false; n];
-    for i in 0..n {
-        if !is_code(i) || used[i] {
-            continue;
-        }
-        used[i] = true;
-        out.push(i);
-        if let Some(tag) = ex_tag(i) {
-            for (j, u) in used.iter_mut().enumerate() {
-                if !*u && !is_code(j) && ex_tag(j).as_deref() == Some(tag.as_str()) {
-                    *u = true;
-                    out.push(j);
-                }
-            }
-        }
-    }
-    // Console work has no execution counts: code then outputs as stored.
-    out.extend((0..n).filter(|&i| !used[i]));
-    out
 }
 
 /// Turns styled runs into a line, or, when the search query is in it, the
@@ -491,9 +467,6 @@ pub(super) fn detail_heading(look: &Look<'_>, line: &DetailRef, d: &Detail) -> L
     if !line.show && line.kind != DetailKind::CodeExecuted {
         s.push_str(" (hidden)");
     }
-    if d.compressed {
-        s.push_str(if look.ascii { " - blosc" } else { " · blosc" });
-    }
     s.push(' ');
     Line::styled(s, t.title)
 }
@@ -526,16 +499,18 @@ pub(super) fn render_detail(look: &Look<'_>, pane: &RecordPane<'_>, f: &mut Fram
         .collect::<Vec<_>>();
     f.render_widget(Paragraph::new(shown), inner);
     if total > inner.height as usize && inner.height > 0 {
+        // Labelled: a bare `11/23` in the corner reads as anything (a record count, a page).
         let more = format!(
-            " {}/{} ",
+            " line {}/{} ",
             (scroll + inner.height as usize).min(total),
             total
         );
-        let x = area.right().saturating_sub(more.width() as u16 + 2);
+        let w = u16::try_from(more.width()).unwrap_or(u16::MAX);
+        let x = area.right().saturating_sub(w.saturating_add(2));
         let y = area.bottom().saturating_sub(1);
         f.render_widget(
             Paragraph::new(Span::styled(more, t.dim)),
-            Rect::new(x, y, (area.right() - x).min(12), 1),
+            Rect::new(x, y, area.right().saturating_sub(x).min(w), 1),
         );
     }
 }

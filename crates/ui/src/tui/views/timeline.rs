@@ -95,6 +95,16 @@ pub(super) fn badges(
         .iter()
         .filter(|d| d.kind == DetailKind::Result)
         .count();
+    // Once decoded, a run of stream chunks counts as the one output the pane shows.
+    let merged = match details.peek(&row.commit) {
+        Some(Details::Ready(prep)) => prep
+            .streams
+            .iter()
+            .filter(|s| matches!(s, Stream::Member))
+            .count(),
+        _ => 0,
+    };
+    let results = results.saturating_sub(merged);
     let hidden = r
         .details
         .iter()
