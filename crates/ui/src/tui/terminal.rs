@@ -156,17 +156,23 @@ pub(super) static KITTY_PICTURES: std::sync::atomic::AtomicBool =
 pub fn copy(text: &str) -> String {
     use base64::Engine;
     use std::io::{IsTerminal, Write};
+    // A status line is short: a hash is named by its first seven digits.
+    let named: String = if text.len() > 12 {
+        format!("{}…", text.chars().take(7).collect::<String>())
+    } else {
+        text.to_string()
+    };
     let term = std::env::var("TERM").unwrap_or_default();
     if term.is_empty() || term == "dumb" || !io::stdout().is_terminal() {
-        return format!("could not copy {text}: this terminal takes no clipboard requests");
+        return format!("could not copy {named}: this terminal takes no clipboard requests");
     }
     let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
     let mut out = io::stdout();
     let sent = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|()| out.flush());
     match sent {
         Ok(()) => format!(
-            "copied {text} (OSC 52: a terminal that does not allow clipboard writes ignores it)"
+            "copied {named} (OSC 52: a terminal that does not allow clipboard writes ignores it)"
         ),
-        Err(e) => format!("could not copy {text}: {e}"),
+        Err(e) => format!("could not copy {named}: {e}"),
     }
 }
