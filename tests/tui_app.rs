@@ -985,3 +985,39 @@ fn colon_jumps_to_a_hash_or_a_date_and_y_asks_to_copy_the_hash() {
     let fx = app.update(Action::CopyHash);
     assert_eq!(fx, vec![Effect::Copy(selected.to_string())]);
 }
+
+#[test]
+fn g_in_the_record_pane_shows_the_last_full_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 80,
+            seed: 5,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = common::screens::loaded_app(&project);
+    let size = ratatui::layout::Rect::new(0, 0, 80, 16);
+    gtm_tui::tui::fit(&mut app, size);
+    // A record longer than the pane.
+    let mut found = false;
+    for _ in 0..app.view.len() {
+        press_key(&mut app, &project, size, KeyCode::Char('j'));
+        common::screens::draw(&mut app, 80, 16);
+        app.detail_lines = gtm_tui::tui::views::detail_len(&app);
+        if app.detail_lines > app.detail_height + 5 {
+            found = true;
+            break;
+        }
+    }
+    assert!(found, "no record longer than the pane");
+    press_key(&mut app, &project, size, KeyCode::Enter);
+    press_key(&mut app, &project, size, KeyCode::Char('G'));
+    common::screens::draw(&mut app, 80, 16);
+    assert_eq!(app.detail_scroll + app.detail_height, app.detail_lines);
+    // Scrolling on may still go past the end, to read the last lines at the top.
+    press_key(&mut app, &project, size, KeyCode::Char('j'));
+    assert_eq!(app.detail_scroll + app.detail_height, app.detail_lines + 1);
+}

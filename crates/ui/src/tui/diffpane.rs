@@ -63,7 +63,11 @@ impl DiffPane {
             Action::PageDown => self.scroll_by(page),
             Action::PageUp => self.scroll_by(-page),
             Action::Top => self.scroll = 0,
-            Action::Bottom => self.scroll_by(isize::MAX / 2),
+            // The last full screen, as `less` shows it.
+            Action::Bottom => {
+                let len = self.drawn.borrow().as_ref().map_or(0, |d| d.lines.len());
+                self.scroll = len.saturating_sub(self.height.max(1));
+            }
             _ => return false,
         }
         true

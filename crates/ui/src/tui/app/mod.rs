@@ -629,7 +629,11 @@ impl App {
             (Action::PageDown, Focus::Detail) => self.scroll_detail(page),
             (Action::PageUp, Focus::Detail) => self.scroll_detail(-page),
             (Action::Top, Focus::Detail) => self.detail_scroll = 0,
-            (Action::Bottom, Focus::Detail) => self.scroll_detail(isize::MAX / 2),
+            // The last full screen, as `less` shows it (scrolling may go on to half a screen
+            // past the end, so the last lines can be read at the top).
+            (Action::Bottom, Focus::Detail) => {
+                self.detail_scroll = self.detail_lines.saturating_sub(self.detail_height.max(1))
+            }
             (Action::ToggleHidden, _) => {
                 self.show_hidden_details = !self.show_hidden_details;
                 self.filter.show_hidden = self.show_hidden_details;

@@ -481,7 +481,10 @@ impl NbApp {
                     self.pane_scroll = scroll(self.pane_scroll, -(pane_page as isize))
                 }
                 Action::Top => self.pane_scroll = 0,
-                Action::Bottom => self.pane_scroll = max,
+                // The last full screen, as `less` shows it.
+                Action::Bottom => {
+                    self.pane_scroll = self.pane_len().saturating_sub(self.pane_height.max(1))
+                }
                 Action::FocusNext | Action::FocusPrev | Action::Left | Action::Back => {
                     self.focus = NbFocus::Timeline;
                 }
