@@ -65,7 +65,8 @@ fn stuck_points_and_usage() {
     // Back to the streaks: Enter opens the first one's cell history.
     press(&mut app, &project, Action::FocusNext);
     press(&mut app, &project, Action::Open);
-    assert!(app.insights().is_none());
+    // The cell screen goes over the list (Esc comes back to it, below).
+    assert_eq!(app.screens.len(), 2);
     let cell = app.cell().expect("the cell screen");
     let runs = cell.runs.as_ref().unwrap();
     let id = &runs.lineage.cells[runs.cell].id;
@@ -82,9 +83,21 @@ fn stuck_points_and_usage() {
         Some((marked.min(selected), marked.max(selected)))
     );
 
-    // Figures are kept for the session: opening again reads nothing.
+    // Esc comes back to the streak list, on the same streak; Esc again to the timeline.
     press(&mut app, &project, Action::Back);
+    assert_eq!(app.screens.len(), 1);
+    assert_eq!(app.insights().unwrap().selected, 0);
+    assert!(app.cell().is_none());
+    press(&mut app, &project, Action::Back);
+    assert!(app.screens.is_empty());
+
+    // Figures are kept for the session: opening again reads nothing.
     let fx = app.update(Action::Insights);
     assert!(fx.is_empty(), "{fx:?}");
     assert!(app.insights().unwrap().data.is_some());
+    // Enter on a run of the cell goes to its record in the timeline, past the list too.
+    press(&mut app, &project, Action::Open);
+    assert_eq!(app.screens.len(), 2);
+    press(&mut app, &project, Action::Open);
+    assert!(app.screens.is_empty(), "{}", app.screens.len());
 }

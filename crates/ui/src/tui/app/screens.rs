@@ -75,13 +75,13 @@ impl App {
                 Vec::new()
             }
             Outcome::GoTo(commit) => {
-                self.screens.pop();
+                // To the timeline, whatever the screens were opened from.
+                self.screens.clear();
                 self.go_to(commit)
             }
             Outcome::OpenCell(commit, ex, mark) => {
-                // The cell's screen takes this one's place: Esc from it goes
-                // back to the timeline.
-                self.screens.pop();
+                // The cell's screen goes over this one: Esc from it comes back here
+                // (insights → a streak's cell → back to the streak list).
                 if let Some(pos) = self.view_pos(commit) {
                     self.selected = pos;
                     self.scroll_into_view();
