@@ -370,12 +370,16 @@ fn rows_brought_into_view_are_decoded_without_another_key() {
     }
     all_drawn_decoded(&app).expect("after loading");
 
-    // The insights screen, Enter on a streak opens its cell, Esc back.
+    // The insights screen, Enter on a streak opens its cell, Esc back to the list, Esc back
+    // to the timeline.
     press_key(&mut app, &project, size, KeyCode::Char('i'));
     press_key(&mut app, &project, size, KeyCode::Enter);
     assert!(app.cell().is_some(), "the streak's cell opened");
     press_key(&mut app, &project, size, KeyCode::Esc);
     assert!(app.cell().is_none());
+    assert!(app.insights().is_some());
+    press_key(&mut app, &project, size, KeyCode::Esc);
+    assert!(app.screens.is_empty());
     all_drawn_decoded(&app).expect("back from the cell screen");
 
     // v lays the panes side by side: a taller timeline, more rows.
