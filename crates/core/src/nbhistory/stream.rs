@@ -67,27 +67,9 @@ pub fn stream_since(
     new: Oid,
     old: Oid,
 ) -> Result<Option<Vec<Streamed>>, RepoError> {
-    let repo = project.repo();
-    if new == old {
-        return Ok(Some(Vec::new()));
-    }
-    let descends = repo
-        .graph_descendant_of(new, old)
-        .map_err(|e| RepoError::git(format!("comparing {new} with {old}"), e))?;
-    if !descends {
+    let Some(commits) = project.commits_since(new, old)? else {
         return Ok(None);
-    }
-    // Hiding `old` stops the walk where the known history begins (a merge's other side
-    // included), so only the new commits are read.
-    let mut walk = repo
-        .revwalk()
-        .map_err(|e| RepoError::git("starting a walk".to_string(), e))?;
-    walk.set_sorting(git2::Sort::TIME)
-        .map_err(|e| RepoError::git("sorting a walk".to_string(), e))?;
-    walk.push(new)
-        .map_err(|e| RepoError::git(format!("walking from {new}"), e))?;
-    walk.hide(old)
-        .map_err(|e| RepoError::git(format!("hiding {old}"), e))?;
+    };
     // A few commits: read on this thread.
     let mut s = Streamer {
         project,
@@ -96,13 +78,9 @@ pub fn stream_since(
         workers: Vec::new(),
         ready: HashMap::new(),
     };
-    let mut out = Vec::new();
-    for id in walk {
-        let id = id.map_err(|e| RepoError::git("walking new commits".to_string(), e))?;
-        let commit = repo
-            .find_commit(id)
-            .map_err(|e| RepoError::git(format!("reading commit {id}"), e))?;
-        out.push(s.one(changes_of(repo, &commit)?));
+    let mut out = Vec::with_capacity(commits.len());
+    for commit in &commits {
+        out.push(s.one(changes_of(project.repo(), commit)?));
     }
     Ok(Some(out))
 }

@@ -189,10 +189,14 @@ impl Project {
             .map(|c| c.id())
     }
 
-    /// The records reachable from `new` but not from `old`, newest first;
+    /// The commits reachable from `new` but not from `old`, newest first;
     /// `None` when `old` is not an ancestor of `new` (the history was
-    /// rewritten, so records may also have gone).
-    pub fn records_since(&self, new: Oid, old: Oid) -> Result<Option<Vec<RecordRow>>, RepoError> {
+    /// rewritten, so what was read from `old` may also have gone).
+    pub fn commits_since<'r>(
+        &'r self,
+        new: Oid,
+        old: Oid,
+    ) -> Result<Option<Vec<git2::Commit<'r>>>, RepoError> {
         let repo = self.repo();
         if new == old {
             return Ok(Some(Vec::new()));
@@ -203,8 +207,8 @@ impl Project {
         if !descends {
             return Ok(None);
         }
-        // Hiding `old` stops the walk where the known history begins, so
-        // only the few new commits are read.
+        // Hiding `old` stops the walk where the known history begins (a
+        // merge's other side included), so only the few new commits are read.
         let mut walk = repo
             .revwalk()
             .map_err(|e| RepoError::git("starting a walk".to_string(), e))?;
@@ -214,17 +218,23 @@ impl Project {
             .map_err(|e| RepoError::git(format!("walking from {new}"), e))?;
         walk.hide(old)
             .map_err(|e| RepoError::git(format!("hiding {old}"), e))?;
-        let mut rows = Vec::new();
+        let mut commits = Vec::new();
         for id in walk {
             let id = id.map_err(|e| RepoError::git("walking new commits".to_string(), e))?;
-            let commit = repo
-                .find_commit(id)
-                .map_err(|e| RepoError::git(format!("reading commit {id}"), e))?;
-            if let Some(row) = row_of(&commit) {
-                rows.push(row);
-            }
+            commits.push(
+                repo.find_commit(id)
+                    .map_err(|e| RepoError::git(format!("reading commit {id}"), e))?,
+            );
         }
-        Ok(Some(rows))
+        Ok(Some(commits))
+    }
+
+    /// The records reachable from `new` but not from `old`, newest first;
+    /// `None` when `old` is not an ancestor of `new` (see [`Project::commits_since`]).
+    pub fn records_since(&self, new: Oid, old: Oid) -> Result<Option<Vec<RecordRow>>, RepoError> {
+        Ok(self
+            .commits_since(new, old)?
+            .map(|commits| commits.iter().filter_map(row_of).collect()))
     }
 
     /// Every record, newest first.
