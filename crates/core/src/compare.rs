@@ -56,6 +56,17 @@ pub struct ImagePair {
     pub new: Option<ImageInfo>,
 }
 
+/// The pictures of two outputs paired by position, the longer side's extras alone.
+pub fn image_pairs(old: &Printed, new: &Printed) -> Vec<ImagePair> {
+    let n = old.images.len().max(new.images.len());
+    (0..n)
+        .map(|k| ImagePair {
+            old: old.images.get(k).cloned(),
+            new: new.images.get(k).cloned(),
+        })
+        .collect()
+}
+
 impl ImagePair {
     /// Same picture, by content hash.
     pub fn identical(&self) -> bool {
@@ -104,13 +115,7 @@ pub fn compare<R: Borrow<RecordRow>>(
     let new_output = outputs(en);
     let code = diff_text(&eo.source, &en.source);
     let output = diff_text(&old_output.text, &new_output.text);
-    let n = old_output.images.len().max(new_output.images.len());
-    let images: Vec<ImagePair> = (0..n)
-        .map(|k| ImagePair {
-            old: old_output.images.get(k).cloned(),
-            new: new_output.images.get(k).cloned(),
-        })
-        .collect();
+    let images = image_pairs(&old_output, &new_output);
     let output_changed = eo.outputs != en.outputs
         || !output.stats.identical
         || images.iter().any(|p| !p.identical());

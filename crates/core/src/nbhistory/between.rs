@@ -6,7 +6,7 @@ use git2::Oid;
 
 use super::{CellState, NbHistory, UNNUMBERED};
 use crate::activity::{Content, ImageInfo};
-use crate::compare::{Comparison, ImagePair, Printed};
+use crate::compare::{Comparison, Printed, image_pairs};
 use crate::diff::diff_text;
 use crate::notebook::Cell;
 
@@ -151,13 +151,7 @@ pub fn compare_cells(
     }
     let code = diff_text(&clean(&old.source), &clean(&new.source));
     let output = diff_text(&old_output.text, &new_output.text);
-    let n = old_output.images.len().max(new_output.images.len());
-    let images: Vec<ImagePair> = (0..n)
-        .map(|k| ImagePair {
-            old: old_output.images.get(k).cloned(),
-            new: new_output.images.get(k).cloned(),
-        })
-        .collect();
+    let images = image_pairs(&old_output, &new_output);
     let output_changed = old.outputs_digest != new.outputs_digest
         || !output.stats.identical
         || images.iter().any(|p| !p.identical());
@@ -179,6 +173,7 @@ pub fn compare_cells(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compare::ImagePair;
     use crate::notebook::{CellKind, Output};
 
     const PNG_1X1: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
