@@ -9,7 +9,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-use unicode_width::UnicodeWidthStr;
 
 use super::keymap::Action;
 use super::theme::{ColorDepth, adapt_style};
@@ -162,17 +161,12 @@ impl DiffPane {
             .collect();
         f.render_widget(Paragraph::new(shown), inner);
         if lines.len() > scroll + usize::from(inner.height) {
-            let more = format!(
-                " line {}/{} ",
+            super::views::line_corner(
+                look,
+                f,
+                area,
                 scroll + usize::from(inner.height),
-                lines.len()
-            );
-            let w = u16::try_from(more.width()).unwrap_or(u16::MAX);
-            let x = area.right().saturating_sub(w.saturating_add(2));
-            let y = area.bottom().saturating_sub(1);
-            f.render_widget(
-                Paragraph::new(Span::styled(more, t.dim)),
-                Rect::new(x, y, area.right().saturating_sub(x).min(w), 1),
+                lines.len(),
             );
         }
     }

@@ -255,14 +255,7 @@ fn render_record(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
         .collect();
     f.render_widget(Paragraph::new(shown), inner);
     if len > scroll + usize::from(inner.height) {
-        let more = format!(" line {}/{} ", scroll + usize::from(inner.height), len);
-        let w = u16::try_from(more.width()).unwrap_or(u16::MAX);
-        let x = area.right().saturating_sub(w.saturating_add(2));
-        let y = area.bottom().saturating_sub(1);
-        f.render_widget(
-            Paragraph::new(Span::styled(more, t.dim)),
-            Rect::new(x, y, area.right().saturating_sub(x).min(w), 1),
-        );
+        crate::tui::views::line_corner(look, f, area, scroll + usize::from(inner.height), len);
     }
 }
 

@@ -118,6 +118,20 @@ pub fn short_author(name: &str, ascii: bool) -> String {
     truncate_mark(first, 8, ascii)
 }
 
+/// The pane's position in its bottom border's right corner: `line 11/23`, the last line in
+/// view of all of them. Labelled: a bare `11/23` in the corner reads as anything (a record
+/// count, a page).
+pub fn line_corner(look: &Look<'_>, f: &mut Frame, area: Rect, last: usize, total: usize) {
+    let more = format!(" line {}/{} ", last.min(total), total);
+    let w = u16::try_from(more.width()).unwrap_or(u16::MAX);
+    let x = area.right().saturating_sub(w.saturating_add(2));
+    let y = area.bottom().saturating_sub(1);
+    f.render_widget(
+        Paragraph::new(Span::styled(more, look.theme.dim)),
+        Rect::new(x, y, area.right().saturating_sub(x).min(w), 1),
+    );
+}
+
 /// A UI string with `…` and `·` spelled in ASCII when asked.
 pub fn plain(s: &str, ascii: bool) -> String {
     if ascii {

@@ -480,7 +480,6 @@ pub(super) fn expand_tabs(s: &str) -> String {
 }
 
 pub(super) fn render_detail(look: &Look<'_>, pane: &RecordPane<'_>, f: &mut Frame, area: Rect) {
-    let t = look.theme;
     let block = pane_block(look, " Record ".into(), pane.focused);
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -499,19 +498,7 @@ pub(super) fn render_detail(look: &Look<'_>, pane: &RecordPane<'_>, f: &mut Fram
         .collect::<Vec<_>>();
     f.render_widget(Paragraph::new(shown), inner);
     if total > inner.height as usize && inner.height > 0 {
-        // Labelled: a bare `11/23` in the corner reads as anything (a record count, a page).
-        let more = format!(
-            " line {}/{} ",
-            (scroll + inner.height as usize).min(total),
-            total
-        );
-        let w = u16::try_from(more.width()).unwrap_or(u16::MAX);
-        let x = area.right().saturating_sub(w.saturating_add(2));
-        let y = area.bottom().saturating_sub(1);
-        f.render_widget(
-            Paragraph::new(Span::styled(more, t.dim)),
-            Rect::new(x, y, area.right().saturating_sub(x).min(w), 1),
-        );
+        line_corner(look, f, area, scroll + inner.height as usize, total);
     }
 }
 
