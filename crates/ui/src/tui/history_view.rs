@@ -104,23 +104,42 @@ fn run_line(
             e.ex.map_or("-".to_string(), |c| format!("In [{c}]"))
         )),
     ];
-    let (code, code_style) = match stat.lines {
+    spans.extend(change_spans(
+        look,
+        stat.lines,
+        stat.output_changed,
+        &e.source,
+        10,
+    ));
+    Some(Line::from(spans))
+}
+
+/// The end of a version's line in a cell's history, both histories alike: lines added and
+/// removed against the one before (`first`, `same`), whether the output changed, and the
+/// telling line of the code. `code_width` is the first column's width.
+pub fn change_spans(
+    look: &Look<'_>,
+    lines: Option<(usize, usize)>,
+    output_changed: Option<bool>,
+    source: &str,
+    code_width: usize,
+) -> Vec<Span<'static>> {
+    let t = &look.theme;
+    let (code, code_style) = match lines {
         None => ("first".to_string(), t.dim),
         Some((0, 0)) => ("same".to_string(), t.dim),
         Some((a, r)) => (format!("+{a} -{r}"), t.badge),
     };
-    spans.push(Span::styled(format!("{code:<10}"), code_style));
-    let (out, out_style) = match stat.output_changed {
+    let (out, out_style) = match output_changed {
         None => ("", t.dim),
         Some(true) => ("output changed", t.warning),
         Some(false) => ("same output", t.dim),
     };
-    spans.push(Span::styled(format!("{out:<16}"), out_style));
-    spans.push(Span::styled(
-        crate::columns::gist(&e.source).to_string(),
-        t.code,
-    ));
-    Some(Line::from(spans))
+    vec![
+        Span::styled(format!("{code:<code_width$}"), code_style),
+        Span::styled(format!("{out:<16}"), out_style),
+        Span::styled(crate::columns::gist(source).to_string(), t.code),
+    ]
 }
 
 /// The diff pane's title: which runs are compared.

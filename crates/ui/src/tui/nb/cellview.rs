@@ -143,21 +143,12 @@ fn version_line(
                 .map_or("In [ ]".to_string(), |n| format!("In [{n}]"))
         )),
     ];
-    let (code, code_style) = match v.lines {
-        None => ("first".to_string(), t.dim),
-        Some((0, 0)) => ("same".to_string(), t.dim),
-        Some((a, r)) => (format!("+{a} -{r}"), t.badge),
-    };
-    spans.push(Span::styled(format!("{code:<9}"), code_style));
-    let (out, out_style) = match v.output_changed {
-        None => ("", t.dim),
-        Some(true) => ("output changed", t.warning),
-        Some(false) => ("same output", t.dim),
-    };
-    spans.push(Span::styled(format!("{out:<16}"), out_style));
-    spans.push(Span::styled(
-        crate::columns::gist(&v.source).to_string(),
-        t.code,
+    spans.extend(crate::tui::history_view::change_spans(
+        look,
+        v.lines,
+        v.output_changed,
+        &v.source,
+        9,
     ));
     Some(Line::from(spans))
 }
