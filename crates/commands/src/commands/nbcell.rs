@@ -143,7 +143,7 @@ pub fn find(project: &Project, spec: CellSpec) -> Result<FoundCell, CommandError
 }
 
 /// `--notebook NAME` names `path`: the whole path, or its last parts.
-fn names(path: &str, name: &str) -> bool {
+pub(crate) fn names(path: &str, name: &str) -> bool {
     path == name || path.ends_with(&format!("/{name}"))
 }
 

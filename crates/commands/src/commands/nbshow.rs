@@ -12,7 +12,7 @@ use crate::files::changes_of_commit;
 use crate::nbhistory::{self, CellState, EntryCell};
 use crate::notebook::{self, Cell, CellKind, Notebook, Parts};
 use crate::render::highlight::Lang;
-use crate::render::notebooks::change_phrase;
+use crate::render::notebooks::{cell_heading, cell_states, change_phrase, kernel_lang, plural};
 use crate::render::numbers::human_bytes;
 use crate::render::sanitize;
 use crate::repo::{NotebookChange, Project, RepoError, resolve_commit, short_id};
@@ -132,9 +132,9 @@ pub fn show(
     Ok(())
 }
 
-/// `--notebook NAME` names a change: its path (or old path), whole or by its last parts.
-pub(crate) fn names(nb: &NotebookChange, want: &str) -> bool {
-    let ends = |p: &str| p == want || p.ends_with(&format!("/{want}"));
+/// `--notebook NAME` names a change: its path or the path before a rename (as `cell` names one).
+fn names(nb: &NotebookChange, want: &str) -> bool {
+    let ends = |p: &str| super::nbcell::names(p, want);
     ends(&nb.path) || nb.old_path.as_deref().is_some_and(ends)
 }
 
@@ -154,11 +154,7 @@ struct Images<'a> {
 }
 
 fn read_version(project: &Project, blob: Option<git2::Oid>) -> Option<Result<Notebook, String>> {
-    let id = blob?;
-    Some(match project.blob(id) {
-        Some(bytes) => notebook::read(&bytes, Parts::All).map_err(|e| e.to_string()),
-        None => Err(format!("blob {id} cannot be read from the repository")),
-    })
+    Some(nbhistory::read_version(project, blob?, Parts::All))
 }
 
 fn show_notebook(
@@ -186,7 +182,7 @@ fn show_notebook(
         return Ok(());
     };
     let old = old.and_then(Result::ok);
-    let lang = lang_of(&new);
+    let lang = kernel_lang(&new);
     let mut old_of: Vec<Option<usize>> = vec![None; new.cells.len()];
     for (o, n) in pairs {
         if let Some(slot) = old_of.get_mut(n) {
@@ -221,31 +217,15 @@ fn show_notebook(
     Ok(())
 }
 
-fn lang_of(nb: &Notebook) -> Lang {
-    nb.kernel_language
-        .as_deref()
-        .or(nb.language_info.as_deref())
-        .or(nb.kernel_name.as_deref())
-        .map_or(Lang::Python, Lang::from_kernel)
-}
-
-/// What happened to a cell, in words: `modified, re-run, outputs changed`.
+/// What happened to a cell, in words; a cell shown with `--all-cells` that nothing happened
+/// to says `unchanged`.
 fn states(c: &EntryCell) -> String {
-    let mut what: Vec<&str> = Vec::new();
-    if c.state != CellState::Unchanged || !c.changed() {
-        what.push(c.state.name());
+    let s = cell_states(c);
+    match (c.changed(), s.is_empty()) {
+        (true, _) => s,
+        (false, true) => "unchanged".into(),
+        (false, false) => format!("unchanged, {s}"),
     }
-    for (on, word) in [
-        (c.rerun, "re-run"),
-        (c.outputs_changed, "outputs changed"),
-        (c.cleared, "outputs cleared"),
-        (c.new_error, "new error"),
-    ] {
-        if on {
-            what.push(word);
-        }
-    }
-    what.join(", ")
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -259,20 +239,7 @@ fn show_cell(
     images: &mut Images,
     out: &mut impl Write,
 ) -> Result<(), CommandError> {
-    let kind = match cell.kind {
-        CellKind::Code => "code",
-        CellKind::Markdown => "markdown",
-        CellKind::Raw => "raw",
-        CellKind::Unknown => "other",
-    };
-    let mut head = format!("\ncell {} · {kind}", index + 1);
-    if cell.kind == CellKind::Code {
-        head.push_str(&match cell.execution_count {
-            Some(n) => format!(" · In [{n}]"),
-            None => " · In [ ]".into(),
-        });
-    }
-    writeln!(out, "{head} · {}", states(ec))?;
+    writeln!(out, "\n{}", cell_heading(index, cell, &states(ec)))?;
     let cell_lang = match cell.kind {
         CellKind::Code => Some(lang),
         CellKind::Markdown => Some(Lang::Markdown),
@@ -415,14 +382,6 @@ fn write_image(
         }
     }
     Ok(())
-}
-
-fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }
 
 /// `gtm-tui files COMMIT` on notebooks in git: every file the commit changed against its first

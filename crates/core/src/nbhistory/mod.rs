@@ -26,6 +26,19 @@ pub use between::{NbBetween, cell_name};
 pub use build::{Compared, Parsed, UNNUMBERED, build, build_from, build_one, compare};
 pub use stream::{Streamed, entry_of, stream, stream_reading_on, stream_since};
 
+/// A notebook version read whole from its blob with `parts` (the history itself is read with
+/// the scanner); why not, when the blob is missing or not a notebook.
+pub fn read_version(
+    project: &crate::repo::Project,
+    id: git2::Oid,
+    parts: crate::notebook::Parts,
+) -> Result<crate::notebook::Notebook, String> {
+    let bytes = project
+        .blob(id)
+        .ok_or_else(|| format!("blob {id} cannot be read from the repository"))?;
+    crate::notebook::read(&bytes, parts).map_err(|e| e.to_string())
+}
+
 /// The history of a repository's notebooks.
 #[derive(Debug, Clone, Default)]
 pub struct NbHistory {

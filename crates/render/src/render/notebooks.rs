@@ -1,9 +1,13 @@
 //! How a notebook history's records read, the same in the commands and the TUI: what a commit
 //! did to a notebook, cell by cell, in a phrase.
 
-use gtm_core::nbhistory::{FileChange, NbBetween, NbCommit, NbEntry, Summary, cell_name};
+use gtm_core::nbhistory::{
+    CellState, EntryCell, FileChange, NbBetween, NbCommit, NbEntry, Summary, cell_name,
+};
+use gtm_core::notebook::{Cell, CellKind, Notebook};
 use gtm_core::repo::short_id;
 
+use super::highlight::Lang;
 use super::sanitize;
 
 /// What a version changed, most telling first: `3 edited, 1 added, 12 re-run`. A version that
@@ -133,7 +137,56 @@ pub fn why_lines(b: &NbBetween) -> Vec<String> {
     lines
 }
 
-fn plural(n: usize, what: &str) -> String {
+/// The language of a notebook's code, from its kernel (Python when it does not say).
+pub fn kernel_lang(nb: &Notebook) -> Lang {
+    nb.kernel_language
+        .as_deref()
+        .or(nb.language_info.as_deref())
+        .or(nb.kernel_name.as_deref())
+        .map_or(Lang::Python, Lang::from_kernel)
+}
+
+/// What happened to a cell, in words: `modified, re-run, outputs changed` (empty for a cell
+/// nothing happened to).
+pub fn cell_states(c: &EntryCell) -> String {
+    let mut what: Vec<&str> = Vec::new();
+    if c.state != CellState::Unchanged {
+        what.push(c.state.name());
+    }
+    for (on, word) in [
+        (c.rerun, "re-run"),
+        (c.outputs_changed, "outputs changed"),
+        (c.cleared, "outputs cleared"),
+        (c.new_error, "new error"),
+    ] {
+        if on {
+            what.push(word);
+        }
+    }
+    what.join(", ")
+}
+
+/// A cell's heading in a version: `cell 4 · code · In [5] · modified, re-run` (position from
+/// 1; `In [n]` for code cells only).
+pub fn cell_heading(index: usize, cell: &Cell, states: &str) -> String {
+    let kind = match cell.kind {
+        CellKind::Code => "code",
+        CellKind::Markdown => "markdown",
+        CellKind::Raw => "raw",
+        CellKind::Unknown => "other",
+    };
+    let mut head = format!("cell {} · {kind}", index + 1);
+    if cell.kind == CellKind::Code {
+        match cell.execution_count {
+            Some(n) => head.push_str(&format!(" · In [{n}]")),
+            None => head.push_str(" · In [ ]"),
+        }
+    }
+    format!("{head} · {states}")
+}
+
+/// `1 cell`, `3 cells`.
+pub fn plural(n: usize, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
     } else {

@@ -13,6 +13,32 @@ pub enum JumpTarget {
     Before(i64),
 }
 
+impl JumpTarget {
+    /// Whether the commit `id`, made at `time`, is one the jump may land on.
+    pub fn matches(&self, id: git2::Oid, time: i64) -> bool {
+        match self {
+            JumpTarget::Hash(h) => id.to_string().starts_with(h.as_str()),
+            JumpTarget::Before(end) => time < *end,
+        }
+    }
+}
+
+/// What was typed after `:`, as a target and as the status line may show it; `Ok(None)` for
+/// nothing typed, `Err` saying why for something that is neither a hash nor a date.
+pub fn read_typed(text: &str) -> Result<Option<(JumpTarget, String)>, String> {
+    let shown = crate::render::sanitize::line(text.trim()).into_owned();
+    if shown.is_empty() {
+        return Ok(None);
+    }
+    match parse_target(text) {
+        Some(target) => Ok(Some((target, shown))),
+        None => Err(format!(
+            "':{shown}' is neither a commit hash (4+ hex digits) nor a date \
+             (2019-04, 2019-04-22, 2019-04-22 17:00)"
+        )),
+    }
+}
+
 /// Reads what was typed after `:`; `None` when it is neither a hash nor a date.
 pub fn parse_target(text: &str) -> Option<JumpTarget> {
     let t = text.trim();
@@ -45,33 +71,29 @@ impl App {
 
     /// Selects the record `text` names, or says why none is.
     pub fn jump_to(&mut self, text: &str) -> Vec<Effect> {
-        let shown = crate::render::sanitize::line(text.trim()).into_owned();
-        if shown.is_empty() {
-            return Vec::new();
-        }
-        let Some(target) = parse_target(text) else {
-            self.flash = Some(format!(
-                "':{shown}' is neither a commit hash (4+ hex digits) nor a date \
-                 (2019-04, 2019-04-22, 2019-04-22 17:00)"
-            ));
-            return Vec::new();
+        let (target, shown) = match read_typed(text) {
+            Ok(Some(t)) => t,
+            Ok(None) => return Vec::new(),
+            Err(why) => {
+                self.flash = Some(why);
+                return Vec::new();
+            }
         };
         let found = self.view.iter().position(|&i| {
-            self.rows.get(i).is_some_and(|r| match &target {
-                JumpTarget::Hash(h) => r.commit().to_string().starts_with(h.as_str()),
-                JumpTarget::Before(end) => r.time() < *end,
-            })
+            self.rows
+                .get(i)
+                .is_some_and(|r| target.matches(r.commit(), r.time()))
         });
         match (found, &target) {
             (Some(pos), _) => {
                 self.flash = None;
                 self.select(pos)
             }
-            (None, JumpTarget::Hash(h)) => {
+            (None, JumpTarget::Hash(_)) => {
                 let loaded = self
                     .rows
                     .iter()
-                    .any(|r| r.commit().to_string().starts_with(h.as_str()));
+                    .any(|r| target.matches(r.commit(), r.time()));
                 self.flash = Some(if loaded {
                     format!("{shown} is hidden by the filters or the hiding (F clears, . shows)")
                 } else if self.loading {

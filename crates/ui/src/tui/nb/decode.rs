@@ -8,10 +8,11 @@ use std::collections::HashMap;
 use git2::Oid;
 use ratatui::style::Style;
 
-use crate::nbhistory::{CellState, EntryCell, NbEntry, NbHistory, between};
-use crate::notebook::{self, Cell, CellKind, Notebook, Output, Parts};
+use crate::nbhistory::{CellState, NbEntry, NbHistory, between, read_version};
+use crate::notebook::{Cell, CellKind, Notebook, Output, Parts};
 use crate::render::highlight::{Highlighter, Lang, StyledLine};
 use crate::render::image::Picture;
+use crate::render::notebooks::{cell_heading, cell_states, kernel_lang, plural};
 use crate::render::numbers::human_bytes;
 use crate::render::text::render_output;
 use crate::render::{sanitize, streams};
@@ -72,21 +73,6 @@ pub fn key_of(entry: &NbEntry) -> DecodeKey {
     (entry.blob, entry.base)
 }
 
-pub(super) fn read_blob(project: &Project, id: Oid, parts: Parts) -> Result<Notebook, String> {
-    let bytes = project
-        .blob(id)
-        .ok_or_else(|| format!("blob {id} cannot be read from the repository"))?;
-    notebook::read(&bytes, parts).map_err(|e| e.to_string())
-}
-
-pub(super) fn lang_of(nb: &Notebook) -> Lang {
-    nb.kernel_language
-        .as_deref()
-        .or(nb.language_info.as_deref())
-        .or(nb.kernel_name.as_deref())
-        .map_or(Lang::Python, Lang::from_kernel)
-}
-
 /// Text from the repository as the screen may show it: control characters as markers, tabs
 /// as spaces (a tab's width is the terminal's to decide, and the layout's widths would be off).
 pub(super) fn clean(s: &str) -> String {
@@ -102,40 +88,6 @@ pub(super) fn highlight(source: &str, kind: CellKind, lang: Lang, dark: bool) ->
             .map(|l| vec![(Style::default(), l.to_string())])
             .collect(),
     }
-}
-
-/// What happened to a cell, in words: `modified, re-run, outputs changed`.
-pub fn cell_states(c: &EntryCell) -> String {
-    let mut what: Vec<&str> = Vec::new();
-    if c.state != CellState::Unchanged {
-        what.push(c.state.name());
-    }
-    if c.rerun {
-        what.push("re-run");
-    }
-    if c.outputs_changed {
-        what.push("outputs changed");
-    }
-    if c.cleared {
-        what.push("outputs cleared");
-    }
-    if c.new_error {
-        what.push("new error");
-    }
-    what.join(", ")
-}
-
-fn kind_name(kind: CellKind) -> &'static str {
-    match kind {
-        CellKind::Code => "code",
-        CellKind::Markdown => "markdown",
-        CellKind::Raw => "raw",
-        CellKind::Unknown => "other",
-    }
-}
-
-fn in_count(count: Option<u64>) -> String {
-    count.map_or("In [ ]".to_string(), |n| format!("In [{n}]"))
 }
 
 /// Reads the version an entry left and lays out its changed cells.
@@ -158,7 +110,7 @@ pub fn decode(project: &Project, entry: &NbEntry, dark: bool) -> RecordView {
         ));
         return RecordView { pieces };
     };
-    let nb = match read_blob(project, blob, Parts::All) {
+    let nb = match read_version(project, blob, Parts::All) {
         Ok(nb) => nb,
         Err(e) => {
             pieces.push(Piece::Line(
@@ -171,7 +123,7 @@ pub fn decode(project: &Project, entry: &NbEntry, dark: bool) -> RecordView {
     // An unreadable base leaves the modified cells without a diff: their source is shown whole.
     let base = entry
         .base
-        .and_then(|b| read_blob(project, b, Parts::Sources).ok());
+        .and_then(|b| read_version(project, b, Parts::Sources).ok());
     let old_of: HashMap<usize, usize> = base
         .as_ref()
         .map(|b| {
@@ -182,7 +134,7 @@ pub fn decode(project: &Project, entry: &NbEntry, dark: bool) -> RecordView {
                 .collect()
         })
         .unwrap_or_default();
-    let lang = lang_of(&nb);
+    let lang = kernel_lang(&nb);
     let mut unchanged = 0usize;
     for (i, ec) in entry.cells.iter().enumerate() {
         if !ec.changed() {
@@ -193,11 +145,7 @@ pub fn decode(project: &Project, entry: &NbEntry, dark: bool) -> RecordView {
             continue;
         };
         pieces.push(Piece::Cell(i));
-        let mut head = format!("cell {} · {}", i + 1, kind_name(cell.kind));
-        if cell.kind == CellKind::Code {
-            head.push_str(&format!(" · {}", in_count(cell.execution_count)));
-        }
-        head.push_str(&format!(" · {}", cell_states(ec)));
+        let head = cell_heading(i, cell, &cell_states(ec));
         pieces.push(Piece::Line(
             head,
             if ec.new_error {
@@ -243,14 +191,6 @@ pub fn decode(project: &Project, entry: &NbEntry, dark: bool) -> RecordView {
         pieces.push(Piece::Line(tail.join(", "), Tone::Dim));
     }
     RecordView { pieces }
-}
-
-fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }
 
 /// A cell's outputs as the pane shows them: text as a notebook would, errors with their
@@ -406,7 +346,7 @@ pub fn cell_history(
         let Some(blob) = entry.blob else { continue };
         let nb = read
             .entry(blob)
-            .or_insert_with(|| read_blob(project, blob, Parts::Sources));
+            .or_insert_with(|| read_version(project, blob, Parts::Sources));
         let Ok(nb) = nb else { continue };
         let Some(cell) = nb.cells.get(ci) else {
             continue;
@@ -421,7 +361,7 @@ pub fn cell_history(
             path: entry.path.clone(),
             states,
             count: cell.execution_count,
-            hl: highlight(&source, cell.kind, lang_of(nb), dark),
+            hl: highlight(&source, cell.kind, kernel_lang(nb), dark),
             source,
             entry: e,
             index: ci,
@@ -466,7 +406,7 @@ mod tests {
             {{"cell_type": "code", "id": "a", "metadata": {{}}, "source": "print(1)",
               "execution_count": 6, "outputs": {outputs_json}}}]}}"#
         );
-        let nb = notebook::read(nb.as_bytes(), Parts::All).expect("notebook reads");
+        let nb = crate::notebook::read(nb.as_bytes(), Parts::All).expect("notebook reads");
         let cell = nb.cells.first().expect("one cell");
         let mut pieces = Vec::new();
         outputs(cell, &mut pieces);

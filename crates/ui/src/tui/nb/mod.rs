@@ -328,22 +328,16 @@ impl NbApp {
 
     /// `:` — the row of a commit hash, or the newest row of a date; else why none.
     fn jump_to(&mut self, text: &str) -> Vec<NbEffect> {
-        use crate::tui::app::jump::{JumpTarget, parse_target};
-        let shown = crate::render::sanitize::line(text.trim()).into_owned();
-        if shown.is_empty() {
-            return Vec::new();
-        }
-        let Some(target) = parse_target(text) else {
-            self.flash = Some(format!(
-                "':{shown}' is neither a commit hash (4+ hex digits) nor a date \
-                 (2019-04, 2019-04-22, 2019-04-22 17:00)"
-            ));
-            return Vec::new();
+        use crate::tui::app::jump::{JumpTarget, read_typed};
+        let (target, shown) = match read_typed(text) {
+            Ok(Some(t)) => t,
+            Ok(None) => return Vec::new(),
+            Err(why) => {
+                self.flash = Some(why);
+                return Vec::new();
+            }
         };
-        let at = |r: &NbRow| match &target {
-            JumpTarget::Hash(h) => r.commit.id.to_string().starts_with(h.as_str()),
-            JumpTarget::Before(end) => r.commit.time < *end,
-        };
+        let at = |r: &NbRow| target.matches(r.commit.id, r.commit.time);
         if let Some(pos) = self.rows.iter().position(at) {
             return self.select(pos);
         }
@@ -716,27 +710,6 @@ impl NbApp {
     }
 }
 
-/// Jobs for the decoding worker.
-enum Job {
-    Decode(Arc<NbEntry>),
-    Cell {
-        generation: u64,
-        number: u32,
-        history: Arc<NbHistory>,
-    },
-    Env(envview::EnvRequest),
-    Insights {
-        generation: u64,
-        history: Arc<NbHistory>,
-    },
-    Pair {
-        generation: u64,
-        at: (usize, usize),
-        hist: Arc<CellHist>,
-        history: Arc<NbHistory>,
-    },
-}
-
 /// Opens the project again for a thread: a repository handle is not shared between threads.
 fn reopen(opts: &TuiOptions, tip: Oid) -> Result<Project, crate::repo::RepoError> {
     Project::open(&opts.path, Some(&tip.to_string()))
@@ -780,7 +753,9 @@ pub fn spawn_walk(project: Project, tx: Sender<NbMsg>, load: u64) {
     });
 }
 
-fn spawn_decoder(project: Project, jobs: Receiver<Job>, tx: Sender<NbMsg>, dark: bool) {
+/// The decoding worker: the effects that read the repository (decoding a version, a cell's
+/// history, a pair, the environment, the insights), answered as messages.
+fn spawn_decoder(project: Project, jobs: Receiver<NbEffect>, tx: Sender<NbMsg>, dark: bool) {
     std::thread::spawn(move || {
         let mut pending = std::collections::VecDeque::new();
         loop {
@@ -790,13 +765,15 @@ fn spawn_decoder(project: Project, jobs: Receiver<Job>, tx: Sender<NbMsg>, dark:
             pending.extend(jobs.try_iter());
             // Latest wins for the cell screen's pairs: one asked for again while this one
             // waited (`]` held down) makes this one's answer a screen nobody shows.
-            if matches!(job, Job::Pair { .. })
-                && pending.iter().any(|j| matches!(j, Job::Pair { .. }))
+            if matches!(job, NbEffect::CellPair { .. })
+                && pending
+                    .iter()
+                    .any(|j| matches!(j, NbEffect::CellPair { .. }))
             {
                 continue;
             }
             let msg = match job {
-                Job::Decode(entry) => {
+                NbEffect::Decode(entry) => {
                     let view = crate::contained::catch(|| decode::decode(&project, &entry, dark))
                         .unwrap_or_else(|_| RecordView {
                             pieces: vec![decode::Piece::Line(
@@ -806,7 +783,7 @@ fn spawn_decoder(project: Project, jobs: Receiver<Job>, tx: Sender<NbMsg>, dark:
                         });
                     NbMsg::Decoded(key_of(&entry), Arc::new(view))
                 }
-                Job::Cell {
+                NbEffect::CellHistory {
                     generation,
                     number,
                     history,
@@ -818,7 +795,7 @@ fn spawn_decoder(project: Project, jobs: Receiver<Job>, tx: Sender<NbMsg>, dark:
                     .map(Arc::new);
                     NbMsg::CellHist { generation, result }
                 }
-                Job::Env(req) => {
+                NbEffect::Env(req) => {
                     let view = crate::contained::catch(|| envview::prepare(&project, &req))
                         .unwrap_or_else(|_| envview::EnvView {
                             at: req.at,
@@ -829,7 +806,7 @@ fn spawn_decoder(project: Project, jobs: Receiver<Job>, tx: Sender<NbMsg>, dark:
                         });
                     NbMsg::Env(req.generation, Arc::new(view))
                 }
-                Job::Insights {
+                NbEffect::Insights {
                     generation,
                     history,
                 } => {
@@ -839,7 +816,7 @@ fn spawn_decoder(project: Project, jobs: Receiver<Job>, tx: Sender<NbMsg>, dark:
                             .map_err(|_| "the figures could not be worked out".to_string());
                     NbMsg::Insights(generation, data)
                 }
-                Job::Pair {
+                NbEffect::CellPair {
                     generation,
                     at,
                     hist,
@@ -855,6 +832,10 @@ fn spawn_decoder(project: Project, jobs: Receiver<Job>, tx: Sender<NbMsg>, dark:
                         at,
                         result,
                     }
+                }
+                // The loop's own effects never come here (see `do_effect`).
+                NbEffect::Quit | NbEffect::Suspend | NbEffect::Copy(_) | NbEffect::Live(_) => {
+                    continue;
                 }
             };
             if tx.send(msg).is_err() {
@@ -918,7 +899,7 @@ fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<io::Stdout>>,
     app: &mut NbApp,
     rx: &Receiver<NbMsg>,
-    jobs: &Sender<Job>,
+    jobs: &Sender<NbEffect>,
     threads: &mut live::Threads,
 ) -> Result<(), TuiError> {
     let size = terminal.size()?;
@@ -976,40 +957,13 @@ fn event_loop(
     }
 }
 
-fn do_effect(fx: NbEffect, jobs: &Sender<Job>, threads: &mut live::Threads) {
-    let job = match fx {
-        NbEffect::Live(e) => return threads.run(e),
-        NbEffect::Decode(e) => Job::Decode(e),
-        NbEffect::CellHistory {
-            generation,
-            number,
-            history,
-        } => Job::Cell {
-            generation,
-            number,
-            history,
-        },
-        NbEffect::Env(req) => Job::Env(req),
-        NbEffect::Insights {
-            generation,
-            history,
-        } => Job::Insights {
-            generation,
-            history,
-        },
-        NbEffect::CellPair {
-            generation,
-            at,
-            hist,
-            history,
-        } => Job::Pair {
-            generation,
-            at,
-            hist,
-            history,
-        },
-        NbEffect::Quit | NbEffect::Suspend | NbEffect::Copy(_) => return,
-    };
-    // The decoder ends only with the program.
-    let _ = jobs.send(job);
+fn do_effect(fx: NbEffect, jobs: &Sender<NbEffect>, threads: &mut live::Threads) {
+    match fx {
+        NbEffect::Live(e) => threads.run(e),
+        NbEffect::Quit | NbEffect::Suspend | NbEffect::Copy(_) => {}
+        // The rest read the repository: the decoder's, which ends only with the program.
+        job => {
+            let _ = jobs.send(job);
+        }
+    }
 }

@@ -11,7 +11,8 @@ use crate::render::notebooks::why_lines;
 use crate::repo::Project;
 use crate::tui::history::{PicturePair, pictures_of};
 
-use super::decode::{CellHist, CellVersion, clean, highlight, lang_of, read_blob};
+use super::decode::{CellHist, CellVersion, clean, highlight};
+use crate::nbhistory::read_version;
 
 /// A pair of versions ready to draw.
 #[derive(Debug)]
@@ -45,8 +46,8 @@ fn read_cell(
         .get(v.entry)
         .and_then(|e| e.blob)
         .ok_or("this version has no notebook to read")?;
-    let nb = read_blob(project, blob, Parts::All)?;
-    let lang = lang_of(&nb);
+    let nb = read_version(project, blob, Parts::All)?;
+    let lang = crate::render::notebooks::kernel_lang(&nb);
     let cell = nb
         .cells
         .into_iter()
