@@ -1526,3 +1526,46 @@ fn nb_colon_jumps_to_a_hash_or_a_date_and_y_asks_to_copy() {
         "{fx:?}"
     );
 }
+
+#[test]
+fn nb_back_stack_returns_through_the_screens_a_row_was_reached_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = synth(dir.path());
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    built(&mut app, &project);
+    press(&mut app, &project, Action::Insights);
+    press(&mut app, &project, Action::Open);
+    assert!(app.cell.is_some(), "the hot spot's cell opened");
+    // Enter on a version: its row on the timeline, the screens put away.
+    let before = app.selected;
+    press(&mut app, &project, Action::Bottom);
+    press(&mut app, &project, Action::Open);
+    assert!(
+        app.cell.is_none() && app.screen.is_none(),
+        "on the timeline"
+    );
+    let row = app.selected;
+    assert_ne!(row, before, "the oldest version's row is another row");
+    // Esc: the cell over the insights again, the row it was opened from selected.
+    press(&mut app, &project, Action::Back);
+    assert!(app.cell.is_some(), "back on the cell");
+    assert!(matches!(app.screen, Some(NbScreen::Insights(_))));
+    assert_eq!(app.selected, before);
+    let shown = draw(&mut app, 100, 30);
+    assert!(shown.contains("versions"), "{shown}");
+    // Forward again to the row; back and back closes the cell then the insights.
+    press(&mut app, &project, Action::GoForward);
+    assert!(app.cell.is_none() && app.screen.is_none());
+    assert_eq!(app.selected, row);
+    press(&mut app, &project, Action::GoBack);
+    press(&mut app, &project, Action::GoBack);
+    assert!(app.cell.is_none() && matches!(app.screen, Some(NbScreen::Insights(_))));
+    press(&mut app, &project, Action::GoBack);
+    assert!(app.screen.is_none());
+    // Nothing left: Esc on the timeline quits as it always did.
+    assert!(matches!(
+        app.action(Action::Back).as_slice(),
+        [NbEffect::Quit]
+    ));
+}

@@ -1025,3 +1025,95 @@ fn g_in_the_record_pane_shows_the_last_full_screen() {
     press_key(&mut app, &project, size, KeyCode::Char('j'));
     assert_eq!(app.detail_scroll + app.detail_height, app.detail_lines + 1);
 }
+
+#[test]
+fn esc_and_ctrl_o_go_back_through_the_places_left_and_ctrl_i_forward() {
+    use crossterm::event::KeyModifiers;
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 200,
+            streaks: 3,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = common::screens::loaded_app(&project);
+    let size = ratatui::layout::Rect::new(0, 0, 100, 30);
+    let mods = |app: &mut App, c: KeyCode, m: KeyModifiers| {
+        send(
+            app,
+            &project,
+            size,
+            gtm_tui::tui::worker::Msg::Input(with(c, m)),
+        );
+    };
+    // insights → a streak's cell → Enter on a run: the timeline, on that run's record.
+    press_key(&mut app, &project, size, KeyCode::Char('i'));
+    press_key(&mut app, &project, size, KeyCode::Enter);
+    let run = app.cell().and_then(|c| c.selected_commit());
+    assert!(run.is_some(), "the streak's cell opened on a run");
+    // Opening the cell selected the streak's record under it; move off it in the list.
+    press_key(&mut app, &project, size, KeyCode::Char('j'));
+    let run = app.cell().and_then(|c| c.selected_commit());
+    let under = app.current_commit();
+    assert_ne!(run, under);
+    press_key(&mut app, &project, size, KeyCode::Enter);
+    assert!(app.screens.is_empty(), "on the timeline");
+    assert_eq!(app.current_commit(), run);
+    // Esc: back to the cell, then to the streak list, then the timeline where it started.
+    press_key(&mut app, &project, size, KeyCode::Esc);
+    assert!(app.cell().is_some(), "back on the cell screen");
+    assert_eq!(
+        app.current_commit(),
+        under,
+        "its record selected under it again"
+    );
+    press_key(&mut app, &project, size, KeyCode::Esc);
+    assert!(app.cell().is_none() && app.insights().is_some());
+    press_key(&mut app, &project, size, KeyCode::Esc);
+    assert!(app.screens.is_empty());
+    // Ctrl-I is Tab to a terminal; Alt-→ goes forward: the insights, the cell, the record.
+    mods(&mut app, KeyCode::Right, KeyModifiers::ALT);
+    assert!(app.insights().is_some() && app.cell().is_none());
+    mods(&mut app, KeyCode::Right, KeyModifiers::ALT);
+    assert!(app.cell().is_some());
+    mods(&mut app, KeyCode::Right, KeyModifiers::ALT);
+    assert!(app.screens.is_empty());
+    assert_eq!(app.current_commit(), run);
+    mods(&mut app, KeyCode::Right, KeyModifiers::ALT);
+    assert_eq!(app.flash.as_deref(), Some("nothing to go forward to"));
+    // Ctrl-O goes back as Esc does, and from anywhere: here, to the cell screen.
+    mods(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    assert!(app.cell().is_some());
+    press_key(&mut app, &project, size, KeyCode::Esc);
+    press_key(&mut app, &project, size, KeyCode::Esc);
+    assert!(app.screens.is_empty());
+
+    // A `:` jump leaves a place too: Esc comes back to the record it started from.
+    press_key(&mut app, &project, size, KeyCode::Char('g'));
+    let top = app.current_commit();
+    let far = app.rows.get(app.view[app.view.len() - 3]).unwrap().commit();
+    press_key(&mut app, &project, size, KeyCode::Char(':'));
+    for c in far.to_string()[..10].chars() {
+        press_key(&mut app, &project, size, KeyCode::Char(c));
+    }
+    press_key(&mut app, &project, size, KeyCode::Enter);
+    assert_eq!(app.current_commit(), Some(far));
+    let hints = gtm_tui::tui::views::status_state(&app).hints;
+    assert!(
+        hints
+            .first()
+            .is_some_and(|h| h.contains("back to where you jumped from")),
+        "{hints:?}"
+    );
+    press_key(&mut app, &project, size, KeyCode::Esc);
+    assert_eq!(app.current_commit(), top);
+    mods(&mut app, KeyCode::Char('i'), KeyModifiers::CONTROL);
+    assert_eq!(
+        app.current_commit(),
+        Some(far),
+        "Ctrl-I where the terminal tells it"
+    );
+}

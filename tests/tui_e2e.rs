@@ -1306,3 +1306,57 @@ fn notebook_cell_screen_steps_versions_and_switches_to_side_by_side() {
     s.send("q");
     assert!(s.finish().success());
 }
+
+/// The back stack as a user meets it: insights → a streak's cell → Enter on a run (its
+/// record on the timeline) → Esc back to the cell → Esc to the streak list → Esc to the
+/// timeline; Alt-→ forward again, and a `:` jump undone with Ctrl-O.
+#[test]
+fn esc_walks_back_from_a_record_to_the_streak_list_and_alt_right_forward() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 200,
+            streaks: 3,
+            ..Workload::default()
+        },
+    );
+    let mut s = Session::start(dir.path(), &[], 100, 30, &[]);
+    s.wait_for("the timeline", |t| t.contains("Timeline 1/"));
+    s.send("i");
+    s.wait_for("the streak list", |t| t.contains("retry streak"));
+    s.send("\r");
+    s.wait_for("the streak's cell", |t| t.contains("╭ Cell "));
+    s.send("j");
+    s.send("\r");
+    let timeline = s.wait_for("the run's record", |t| {
+        t.contains("Timeline ") && t.contains("back to cell history")
+    });
+    assert!(!timeline.contains("╭ Cell "), "{timeline}");
+    s.send("\x1b");
+    s.wait_for("the cell again", |t| t.contains("╭ Cell "));
+    s.send("\x1b");
+    s.wait_for("the streak list again", |t| {
+        t.contains("retry streak") && !t.contains("╭ Cell ")
+    });
+    s.send("\x1b");
+    s.wait_for("the timeline again", |t| {
+        t.contains("Timeline ") && !t.contains("retry streak")
+    });
+    s.send("\x1b[1;3C"); // Alt-→
+    s.wait_for("the streak list reopened", |t| t.contains("retry streak"));
+    s.send("\x1b");
+    std::thread::sleep(Duration::from_millis(100));
+    s.send("g");
+    s.wait_for("the top", |t| t.contains("Timeline 1/"));
+    let repo = gtm_tui::repo::Project::open(dir.path(), None).unwrap();
+    let far = repo.records().unwrap()[120].commit.to_string();
+    s.send(&format!(":{}", &far[..8]));
+    s.wait_for("the prompt", |t| t.contains(&far[..8]));
+    s.send("\r");
+    s.wait_for("jumped off the top", |t| !t.contains("Timeline 1/"));
+    s.send("\x0f"); // Ctrl-O
+    s.wait_for("back at the top", |t| t.contains("Timeline 1/"));
+    s.send("q");
+    assert!(s.finish().success());
+}

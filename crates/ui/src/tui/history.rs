@@ -116,6 +116,12 @@ impl CellScreen {
         runs.get(at).map(|r| r.exec)
     }
 
+    /// The record of the selected run.
+    pub fn selected_commit(&self) -> Option<git2::Oid> {
+        let i = self.selected_exec()?;
+        Some(self.runs.as_ref()?.lineage.executions.get(i)?.commit)
+    }
+
     /// Takes the lineage: finds the cell, selects the run opened on, and
     /// says which pair to compare.
     pub fn set_lineage(&mut self, lineage: Arc<Lineage>, partial: bool) -> Option<(usize, usize)> {
@@ -212,11 +218,8 @@ impl CellScreen {
         match (action, self.list.focus) {
             (Action::Back | Action::Quit | Action::CellHistory, _) => return Outcome::Close,
             (Action::Open, PaneFocus::List) => {
-                return match self
-                    .selected_exec()
-                    .and_then(|i| self.runs.as_ref()?.lineage.executions.get(i))
-                {
-                    Some(e) => Outcome::GoTo(e.commit),
+                return match self.selected_commit() {
+                    Some(c) => Outcome::GoTo(c),
                     None => Outcome::nothing(),
                 };
             }

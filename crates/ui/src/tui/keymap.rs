@@ -16,6 +16,10 @@ pub enum Action {
     Quit,
     /// Leave the current view, overlay or input.
     Back,
+    /// Back to the place before the last jump or screen (vim's Ctrl-O).
+    GoBack,
+    /// Forward again to the place gone back from (vim's Ctrl-I).
+    GoForward,
     /// Move up one row.
     Up,
     /// Move down one row.
@@ -94,7 +98,7 @@ pub const GROUPS: [&str; 5] = ["Move", "View", "Cell history", "Search & filter"
 impl Action {
     /// Every action, in help-screen and config-file order (grouped as
     /// [`GROUPS`]).
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 39] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -107,6 +111,8 @@ impl Action {
         Action::FocusPrev,
         Action::Open,
         Action::Back,
+        Action::GoBack,
+        Action::GoForward,
         Action::ToggleHidden,
         Action::ToggleLayout,
         Action::ToggleFold,
@@ -139,6 +145,8 @@ impl Action {
         match self {
             Action::Quit => "quit",
             Action::Back => "back",
+            Action::GoBack => "go_back",
+            Action::GoForward => "go_forward",
             Action::Up => "up",
             Action::Down => "down",
             Action::PageUp => "page_up",
@@ -187,6 +195,8 @@ impl Action {
         match self {
             Action::Quit => "Quit",
             Action::Back => "Go back / close the current view",
+            Action::GoBack => "Back to before the last jump or screen",
+            Action::GoForward => "Forward again to where you went back from",
             Action::Up => "Move up one record",
             Action::Down => "Move down one record",
             Action::PageUp => "Move up one page",
@@ -241,6 +251,8 @@ impl Action {
             | Action::FocusPrev => GROUPS[0],
             Action::Open
             | Action::Back
+            | Action::GoBack
+            | Action::GoForward
             | Action::ToggleHidden
             | Action::ToggleLayout
             | Action::ToggleFold
@@ -584,6 +596,10 @@ fn default_keys(a: Action) -> &'static [&'static str] {
         Action::FocusPrev => &["backtab"],
         Action::Open => &["enter"],
         Action::Back => &["esc"],
+        // Ctrl-I is Tab to most terminals (the same byte), so Alt-arrows, as in a
+        // browser, go both ways everywhere.
+        Action::GoBack => &["ctrl-o", "alt-left"],
+        Action::GoForward => &["ctrl-i", "alt-right"],
         Action::ToggleHidden => &["."],
         Action::ToggleLayout => &["v"],
         Action::ToggleFold => &["z"],

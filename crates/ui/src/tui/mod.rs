@@ -21,6 +21,7 @@ pub mod picker;
 pub mod prepare;
 pub mod screen;
 pub mod theme;
+pub mod trail;
 pub mod views;
 pub mod worker;
 

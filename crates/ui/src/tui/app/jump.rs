@@ -87,6 +87,10 @@ impl App {
         match (found, &target) {
             (Some(pos), _) => {
                 self.flash = None;
+                // Esc or Ctrl-O comes back to where the jump started.
+                if pos != self.selected {
+                    self.leave_here();
+                }
                 self.select(pos)
             }
             (None, JumpTarget::Hash(_)) => {

@@ -1,6 +1,7 @@
 //! The TUI's state and its one `update` function; views only read it.
 //! The methods are grouped by concern in the files beside this one.
 
+mod back;
 pub mod jump;
 mod opening;
 mod prompts;
@@ -8,6 +9,7 @@ mod screens;
 mod scroll;
 mod search;
 
+pub use back::Place;
 pub use opening::Opening;
 pub use scroll::lines_from;
 
@@ -262,6 +264,9 @@ pub struct App {
     /// The screens open over the timeline (they cover its panes), the
     /// one drawn and given the keys last; empty: the timeline.
     pub screens: Vec<Screen>,
+    /// Places left by jumps and screens closed by going back, for Esc, `Ctrl-O` and
+    /// `Ctrl-I`.
+    pub trail: super::trail::Trail<Place>,
     /// The insights screen's figures for this load.
     pub insights_data: Option<Arc<super::insights::InsightsData>>,
     /// Counts cell screen requests, so late answers to old ones are dropped.
@@ -331,6 +336,7 @@ impl App {
             detail_lines: 0,
             detail_view: std::cell::RefCell::new(None),
             screens: Vec::new(),
+            trail: Default::default(),
             insights_data: None,
             cell_generation: 0,
             lineages: HashMap::new(),
@@ -597,6 +603,11 @@ impl App {
             self.help_key(action);
             return Vec::new();
         }
+        match action {
+            Action::GoBack => return self.go_back(),
+            Action::GoForward => return self.go_forward(),
+            _ => {}
+        }
         if !self.screens.is_empty() && action != Action::Help {
             return self.screen_update(action);
         }
@@ -610,6 +621,7 @@ impl App {
             (Action::Back, Focus::Timeline) if !self.search.query.is_empty() => {
                 return self.start_search(String::new());
             }
+            (Action::Back, Focus::Timeline) if self.trail.can_go_back() => return self.go_back(),
             (Action::Help, _) => self.overlay = Overlay::Help { scroll: 0 },
             (
                 Action::FocusNext | Action::FocusPrev | Action::Open | Action::Right,

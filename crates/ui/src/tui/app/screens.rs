@@ -50,6 +50,7 @@ impl App {
     /// Opens a screen over what is shown, its pane as tall as the
     /// timeline's panes until the next fit.
     fn open_screen(&mut self, mut screen: Screen) {
+        self.trail.forget_forward();
         screen.set_height(self.detail_height.max(self.list_height));
         self.screens.push(screen);
     }
@@ -71,12 +72,18 @@ impl App {
                 fx
             }
             Outcome::Close => {
-                self.screens.pop();
+                if let Some(top) = self.screens.pop() {
+                    self.trail.push_forward(super::Place::Closed(Box::new(top)));
+                }
                 Vec::new()
             }
             Outcome::GoTo(commit) => {
-                // To the timeline, whatever the screens were opened from.
-                self.screens.clear();
+                if self.view_pos(commit).is_none() {
+                    // Stay: on the timeline the record would not be there to see.
+                    return self.go_to(commit);
+                }
+                // To the timeline; the screens wait on the trail for Esc to bring them back.
+                self.leave_here();
                 self.go_to(commit)
             }
             Outcome::OpenCell(commit, ex, mark) => {
@@ -144,7 +151,7 @@ impl App {
         if !self.loading {
             self.insights_data = Some(Arc::clone(&data));
         }
-        for s in &mut self.screens {
+        for s in self.all_screens_mut() {
             if let Screen::Insights(s) = s {
                 s.insights_ready(generation, Arc::clone(&data));
             }
@@ -185,7 +192,7 @@ impl App {
 
     /// An environment arrived from the worker.
     pub fn env_ready(&mut self, generation: u64, view: Arc<crate::tui::envscreen::EnvView>) {
-        for s in &mut self.screens {
+        for s in self.all_screens_mut() {
             if let Screen::Env(s) = s {
                 s.env_ready(generation, Arc::clone(&view));
             }
@@ -199,7 +206,7 @@ impl App {
         result: Result<Arc<crate::files::Changes>, String>,
     ) -> Vec<Effect> {
         let mut fx = Vec::new();
-        for s in &mut self.screens {
+        for s in self.all_screens_mut() {
             if let Screen::Changes(s) = s {
                 fx.extend(s.changes_ready(generation, result.clone()));
             }
@@ -209,7 +216,7 @@ impl App {
 
     /// A file's diff arrived from the worker.
     pub fn file_ready(&mut self, generation: u64, view: Arc<crate::tui::changes::FileView>) {
-        for s in &mut self.screens {
+        for s in self.all_screens_mut() {
             if let Screen::Changes(s) = s {
                 s.file_ready(generation, Arc::clone(&view));
             }
@@ -275,7 +282,7 @@ impl App {
                 .insert(notebook.to_string(), Arc::clone(&lineage));
         }
         let mut fx = Vec::new();
-        for s in &mut self.screens {
+        for s in self.all_screens_mut() {
             if let Screen::Cell(s) = s {
                 fx.extend(s.lineage_ready(generation, notebook, Arc::clone(&lineage), partial));
             }
@@ -285,7 +292,7 @@ impl App {
 
     /// A comparison arrived from the worker.
     pub fn compared(&mut self, generation: u64, view: Arc<crate::tui::history::PairView>) {
-        for s in &mut self.screens {
+        for s in self.all_screens_mut() {
             if let Screen::Cell(s) = s {
                 s.compared(generation, Arc::clone(&view));
             }

@@ -223,7 +223,7 @@ impl NbApp {
         }
     }
 
-    fn ask_pair(&self, at: Option<(usize, usize)>) -> Vec<NbEffect> {
+    pub(super) fn ask_pair(&self, at: Option<(usize, usize)>) -> Vec<NbEffect> {
         let (Some(at), Some(s), Some(Ok(history))) = (at, &self.cell, &self.history) else {
             return Vec::new();
         };
@@ -257,12 +257,13 @@ impl NbApp {
                 Vec::new()
             }
             Outcome::GoTo(commit, path) => {
-                self.cell = None;
                 let at = self.rows.iter().position(|r| {
                     r.commit.id == commit && r.entry.as_ref().is_some_and(|e| e.path == path)
                 });
                 match at {
                     Some(i) => {
+                        // The screens wait on the trail: Esc brings them back.
+                        self.leave_here();
                         self.focus = NbFocus::Timeline;
                         self.select(i)
                     }

@@ -8,6 +8,7 @@
 //! [`run`], drawing in [`view`]; filters and pickers in [`filter`], reading anew, branches and
 //! live updates in [`live`].
 
+mod back;
 pub mod cellscreen;
 pub mod cellview;
 pub mod decode;
@@ -158,6 +159,8 @@ pub struct NbApp {
     pub history: Option<Result<Arc<NbHistory>, String>>,
     pub cell: Option<CellScreen>,
     pub screen: Option<NbScreen>,
+    /// Places left by jumps, for Esc, `Ctrl-O` and `Ctrl-I`.
+    pub trail: crate::tui::trail::Trail<back::NbPlace>,
     /// The commits that changed an environment file, newest first, each with the number of
     /// rows before it (where it sits among the rows, for `[`/`]` from a row).
     pub env_commits: Vec<(usize, Arc<NbCommit>)>,
@@ -208,6 +211,7 @@ impl NbApp {
             history: None,
             cell: None,
             screen: None,
+            trail: Default::default(),
             env_commits: Vec::new(),
             generation: 0,
             help: false,
@@ -339,6 +343,9 @@ impl NbApp {
         };
         let at = |r: &NbRow| target.matches(r.commit.id, r.commit.time);
         if let Some(pos) = self.rows.iter().position(at) {
+            if pos != self.selected {
+                self.leave_here();
+            }
             return self.select(pos);
         }
         self.flash = Some(match target {
@@ -444,6 +451,11 @@ impl NbApp {
 
     /// An action, on the cell history when it is open.
     pub fn action(&mut self, action: Action) -> Vec<NbEffect> {
+        match action {
+            Action::GoBack => return self.go_back(),
+            Action::GoForward => return self.go_forward(),
+            _ => {}
+        }
         if self.cell.is_some() {
             return self.cell_action(action);
         }
@@ -525,6 +537,7 @@ impl NbApp {
             },
             Action::NextMatch => self.find(true, false),
             Action::PrevMatch => self.find(false, false),
+            Action::Back if self.can_go_back() => self.go_back(),
             Action::Quit | Action::Back => vec![NbEffect::Quit],
             _ => Vec::new(),
         }

@@ -521,13 +521,14 @@ fn render_status(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
 
 /// The keys this timeline answers to, in the help's order; a pair shares a line (`f`, `F`),
 /// so the list fits a 24-line terminal.
-const HELP: [&[Action]; 20] = [
+const HELP: [&[Action]; 21] = [
     &[Action::Down, Action::Up],
     &[Action::PageDown, Action::PageUp],
     &[Action::Top, Action::Bottom],
     &[Action::Open],
     &[Action::FocusNext],
     &[Action::Back],
+    &[Action::GoBack, Action::GoForward],
     &[Action::CellHistory],
     &[Action::PrevRun, Action::NextRun],
     &[Action::Environment],
@@ -552,6 +553,7 @@ fn help_text(a: &[Action]) -> &'static str {
         [Action::Open] => "Read the selected version's cells",
         [Action::FocusNext] => "Switch panes (insights: switch tabs)",
         [Action::Back] => "Go back / quit from the timeline",
+        [Action::GoBack, Action::GoForward] => "Back / forward to where a jump started",
         [Action::CellHistory] => "Every version of the cell (first changed one)",
         [Action::PrevRun, Action::NextRun] => "Older / newer version (cell) or change (env)",
         [Action::Environment] => "Environment files at the commit, what changed",

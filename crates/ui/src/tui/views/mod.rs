@@ -201,7 +201,8 @@ pub(super) fn record_pane(app: &App) -> RecordPane<'_> {
 }
 
 /// What the status bar of `app` is drawn from.
-pub(super) fn status_state(app: &App) -> StatusState<'_> {
+/// What the status bar shows for the app as it is.
+pub fn status_state(app: &App) -> StatusState<'_> {
     let key = |a, d: &str| key_label(&app.config.keys, a, d);
     StatusState {
         project: &app.project,
@@ -223,7 +224,14 @@ pub(super) fn status_state(app: &App) -> StatusState<'_> {
         flash: app.flash.as_deref(),
         hints: match app.screens.last() {
             Some(s) => s.hints(&key),
-            None => pane_hints(app.focus, &key),
+            None => {
+                let mut hints = pane_hints(app.focus, &key);
+                if let (Focus::Timeline, Some(place)) = (app.focus, app.trail.last_back()) {
+                    let back = key(super::keymap::Action::Back, "Esc");
+                    hints.insert(0, format!("{back} back to {}", place.name()));
+                }
+                hints
+            }
         },
     }
 }
