@@ -1519,6 +1519,28 @@ fn nb_colon_jumps_to_a_hash_or_a_date_and_y_asks_to_copy() {
             .unwrap()
             .contains("no row's commit starts with 0000000")
     );
+    // `In [n]`: the next older version where a cell changed with that count, going round.
+    let ran = |r: &gtm_tui::tui::nb::NbRow, n: u64| {
+        r.entry.as_ref().is_some_and(|e| {
+            e.cells
+                .iter()
+                .any(|c| c.count == Some(n) && (c.changed() || c.rerun))
+        })
+    };
+    let (n, want) = (1..50u64)
+        .find_map(|n| Some((n, (1..app.rows.len()).find(|&p| ran(&app.rows[p], n))?)))
+        .expect("a version that ran some count");
+    typed(&mut app, &format!("In [{n}]"));
+    assert_eq!(app.selected, want, "{:?}", app.flash);
+    typed(&mut app, "in [99999]");
+    assert_eq!(
+        app.flash.as_deref(),
+        Some("no version shown ran in [99999]")
+    );
+    assert_eq!(app.selected, want);
+    // The jump is on the back stack: Esc returns to the top row it started from.
+    app.key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    assert_eq!(app.selected, 0);
     let fx = app.key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE));
     assert!(
         fx.iter()

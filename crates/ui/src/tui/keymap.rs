@@ -216,7 +216,7 @@ impl Action {
             Action::ClearFilter => "Clear the filter",
             Action::Help => "Show this help",
             Action::Refresh => "Reload the history",
-            Action::Jump => "Jump to a commit hash or a date (2019-04, 2019-04-22 17:00)",
+            Action::Jump => "Jump to a commit hash, a date (2019-04-22 17:00) or In [n]",
             Action::CopyHash => "Copy the record's commit hash (OSC 52)",
             Action::ToggleLayout => "Switch between side-by-side and stacked panes",
             Action::ToggleFold => "Expand or fold long outputs",

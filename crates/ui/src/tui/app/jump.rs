@@ -11,6 +11,8 @@ pub enum JumpTarget {
     Hash(String),
     /// Records before this moment (unix seconds): the end of the period typed.
     Before(i64),
+    /// The run numbered `In [n]`: the nearest one older than the selection, going round.
+    Exec(u64),
 }
 
 impl JumpTarget {
@@ -19,6 +21,8 @@ impl JumpTarget {
         match self {
             JumpTarget::Hash(h) => id.to_string().starts_with(h.as_str()),
             JumpTarget::Before(end) => time < *end,
+            // Runs are told by what the record ran, not by its commit: see `exec_hits`.
+            JumpTarget::Exec(_) => false,
         }
     }
 }
@@ -33,8 +37,8 @@ pub fn read_typed(text: &str) -> Result<Option<(JumpTarget, String)>, String> {
     match parse_target(text) {
         Some(target) => Ok(Some((target, shown))),
         None => Err(format!(
-            "':{shown}' is neither a commit hash (4+ hex digits) nor a date \
-             (2019-04, 2019-04-22, 2019-04-22 17:00)"
+            "':{shown}' is neither a commit hash (4+ hex digits), a date \
+             (2019-04, 2019-04-22, 2019-04-22 17:00) nor a run (In [14])"
         )),
     }
 }
@@ -42,6 +46,9 @@ pub fn read_typed(text: &str) -> Result<Option<(JumpTarget, String)>, String> {
 /// Reads what was typed after `:`; `None` when it is neither a hash nor a date.
 pub fn parse_target(text: &str) -> Option<JumpTarget> {
     let t = text.trim();
+    if let Some(n) = exec_number(t) {
+        return Some(JumpTarget::Exec(n));
+    }
     let hex = t.len() >= 4 && t.len() <= 40 && t.bytes().all(|b| b.is_ascii_hexdigit());
     // A year alone is all digits too: four digits from 1970 to 2100 read as a year.
     let year = t.len() == 4 && t.parse::<i32>().is_ok_and(|y| (1970..=2100).contains(&y));
@@ -49,6 +56,31 @@ pub fn parse_target(text: &str) -> Option<JumpTarget> {
         return Some(JumpTarget::Hash(t.to_ascii_lowercase()));
     }
     crate::timefmt::period_end(t).map(JumpTarget::Before)
+}
+
+/// `In [14]`, `in[14]`, `In 14`, `[14]` or `14`: the execution count typed.
+fn exec_number(t: &str) -> Option<u64> {
+    let rest = match t.get(..2) {
+        Some(p) if p.eq_ignore_ascii_case("in") => t.get(2..)?.trim_start(),
+        _ => t,
+    };
+    let inner = match rest.strip_prefix('[') {
+        Some(r) => r.strip_suffix(']')?.trim(),
+        None if rest.len() < t.len() => rest,
+        // Four digits or more are a year or a hash prefix; fewer, a count.
+        None if t.len() <= 3 => t,
+        None => return None,
+    };
+    if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    inner.parse().ok()
+}
+
+/// The first position from `from` on (the selection itself last), going round, that
+/// `hit` holds: where `n` would land for a run, older first.
+pub fn next_round(len: usize, from: usize, hit: impl Fn(usize) -> bool) -> Option<usize> {
+    (1..=len).map(|k| (from + k) % len).find(|&p| hit(p))
 }
 
 impl App {
@@ -79,11 +111,14 @@ impl App {
                 return Vec::new();
             }
         };
-        let found = self.view.iter().position(|&i| {
-            self.rows
-                .get(i)
-                .is_some_and(|r| target.matches(r.commit(), r.time()))
-        });
+        let found = match target {
+            JumpTarget::Exec(n) => next_round(self.view.len(), self.selected, |p| self.ran(p, n)),
+            _ => self.view.iter().position(|&i| {
+                self.rows
+                    .get(i)
+                    .is_some_and(|r| target.matches(r.commit(), r.time()))
+            }),
+        };
         match (found, &target) {
             (Some(pos), _) => {
                 self.flash = None;
@@ -111,6 +146,23 @@ impl App {
                 self.flash = Some(format!("no record shown is from {shown} or before"));
                 Vec::new()
             }
+            (None, JumpTarget::Exec(_)) => {
+                self.flash = Some(format!("no record shown ran {shown}"));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Did the record at view position `pos` run execution `In [n]`? Told by its details
+    /// once decoded.
+    fn ran(&self, pos: usize, n: u64) -> bool {
+        let Some(row) = self.view.get(pos).and_then(|&i| self.rows.get(i)) else {
+            return false;
+        };
+        let tag = format!("ex:{n}");
+        match self.details.peek(&row.commit()) {
+            Some(Details::Ready(p)) => p.details.iter().any(|d| d.tags.contains(&tag)),
+            _ => false,
         }
     }
 
@@ -127,6 +179,15 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_are_found_going_round_from_the_selection() {
+        let hits = [false, true, false, true];
+        assert_eq!(next_round(4, 1, |p| hits[p]), Some(3));
+        assert_eq!(next_round(4, 3, |p| hits[p]), Some(1), "round past the end");
+        assert_eq!(next_round(4, 1, |p| p == 1), Some(1), "the selection last");
+        assert_eq!(next_round(0, 0, |_| true), None);
+    }
 
     #[test]
     fn targets_read_as_hashes_or_dates() {
@@ -148,5 +209,16 @@ mod tests {
         assert_eq!(parse_target("2019-13"), None);
         assert_eq!(parse_target("2019-02-30"), None);
         assert_eq!(parse_target("tomorrow"), None);
+        for run in ["In [14]", "in[14]", "IN 14", "[14]", " In [ 14 ] "] {
+            assert_eq!(parse_target(run), Some(JumpTarget::Exec(14)), "{run}");
+        }
+        assert_eq!(parse_target("In []"), None);
+        assert_eq!(parse_target("In [x]"), None);
+        assert_eq!(parse_target("[14"), None);
+        assert_eq!(parse_target("14"), Some(JumpTarget::Exec(14)));
+        assert!(
+            matches!(parse_target("2014"), Some(JumpTarget::Before(_))),
+            "four digits are a year"
+        );
     }
 }

@@ -332,7 +332,7 @@ impl NbApp {
 
     /// `:` — the row of a commit hash, or the newest row of a date; else why none.
     fn jump_to(&mut self, text: &str) -> Vec<NbEffect> {
-        use crate::tui::app::jump::{JumpTarget, read_typed};
+        use crate::tui::app::jump::{JumpTarget, next_round, read_typed};
         let (target, shown) = match read_typed(text) {
             Ok(Some(t)) => t,
             Ok(None) => return Vec::new(),
@@ -342,7 +342,21 @@ impl NbApp {
             }
         };
         let at = |r: &NbRow| target.matches(r.commit.id, r.commit.time);
-        if let Some(pos) = self.rows.iter().position(at) {
+        let found = match target {
+            // The version where a cell got that count: one that changed with it.
+            JumpTarget::Exec(n) => next_round(self.rows.len(), self.selected, |p| {
+                self.rows
+                    .get(p)
+                    .and_then(|r| r.entry.as_ref())
+                    .is_some_and(|e| {
+                        e.cells
+                            .iter()
+                            .any(|c| c.count == Some(n) && (c.changed() || c.rerun))
+                    })
+            }),
+            _ => self.rows.iter().position(at),
+        };
+        if let Some(pos) = found {
             if pos != self.selected {
                 self.leave_here();
             }
@@ -354,6 +368,7 @@ impl NbApp {
             }
             JumpTarget::Hash(_) => format!("no row's commit starts with {shown}"),
             JumpTarget::Before(_) => format!("no row shown is from {shown} or before"),
+            JumpTarget::Exec(_) => format!("no version shown ran {shown}"),
         });
         Vec::new()
     }

@@ -460,7 +460,7 @@ fn render_status(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
             t.status.add_modifier(Modifier::SLOW_BLINK),
         ));
         spans.push(Span::styled(
-            "   a commit hash or a date (2019-04, 2019-04-22 17:00) · Enter jumps · Esc cancels",
+            "   a commit hash, a date (2019-04, 2019-04-22 17:00) or a run (In [14]) · Enter jumps",
             t.status,
         ));
         f.render_widget(Paragraph::new(Line::from(spans)).style(t.status), area);
@@ -561,7 +561,7 @@ fn help_text(a: &[Action]) -> &'static str {
         [Action::Mark, Action::ToggleUnified] => "Mark to compare with / unified or side by side",
         [Action::Search] => "Search: notebook, message, hash, author, date",
         [Action::NextMatch, Action::PrevMatch] => "Next / previous match",
-        [Action::Jump, Action::CopyHash] => "Jump to a hash or date / copy the hash",
+        [Action::Jump, Action::CopyHash] => "Jump to a hash, date or In [n] / copy the hash",
         [Action::Filter, Action::ClearFilter] => "Filter: notebook, author, dates, errors / clear",
         [Action::Authors] => "Authors with their rows; Enter shows only theirs",
         [Action::Branches] => "Branches: Enter reads one in place",

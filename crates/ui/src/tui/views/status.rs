@@ -41,7 +41,7 @@ pub(super) fn render_status(look: &Look<'_>, st: &StatusState<'_>, f: &mut Frame
             Span::raw(crate::render::sanitize::line(q).into_owned()),
             Span::styled(if ascii { "_" } else { "▏" }, t.status_key),
             Span::styled(
-                "   a commit hash or a date (2019-04, 2019-04-22 17:00) · Enter jumps · Esc cancels",
+                "   a commit hash, a date (2019-04, 2019-04-22 17:00) or a run (In [14]) · Enter jumps",
                 t.dim,
             ),
         ];
