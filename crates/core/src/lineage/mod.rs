@@ -6,6 +6,7 @@
 //! around each run. The rules are in README ("Cell lineage").
 
 mod align;
+pub mod at;
 mod assign;
 mod cache;
 mod executions;
