@@ -493,16 +493,15 @@ fn lines(look: &Look<'_>, view: &NbAtView, selected: usize) -> Vec<Line<'static>
         }
         out.push(Line::raw(""));
     }
-    let saved = if view.saved {
-        "cells in the order of the last save, then those run since"
+    let order = if view.saved {
+        "in the last save's order, then runs since"
     } else {
-        "no save found: cells in the order they first ran"
+        "no save: in the order first run"
     };
     out.push(Line::styled(
         format!(
-            " {} · {} since the step before · {saved}",
+            " {} · {changed} changed since the step before · {order}",
             plural(view.cells.len(), "cell"),
-            plural(changed, "cell") + " changed"
         ),
         t.dim,
     ));
