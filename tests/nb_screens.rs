@@ -1541,10 +1541,17 @@ fn two_notebooks(dir: &std::path::Path) -> Project {
     use serde_json::json;
     let repo = git2::Repository::init(dir).unwrap();
     let intro = nbrepo::markdown("intro", "# Analysis");
-    let load = |src: &str, n| nbrepo::code("load", src, Some(n), json!([nbrepo::stream("loaded\n")]));
-    let show = |n, out: &str| nbrepo::code("show", "print(x)", Some(n), json!([nbrepo::stream(out)]));
+    let load =
+        |src: &str, n| nbrepo::code("load", src, Some(n), json!([nbrepo::stream("loaded\n")]));
+    let show =
+        |n, out: &str| nbrepo::code("show", "print(x)", Some(n), json!([nbrepo::stream(out)]));
     let v1 = vec![intro.clone(), load("x = 1", 1), show(2, "1\n")];
-    nbrepo::commit(&repo, &[("analysis.ipynb", Some(nbrepo::notebook(&v1)))], "Start", 0);
+    nbrepo::commit(
+        &repo,
+        &[("analysis.ipynb", Some(nbrepo::notebook(&v1)))],
+        "Start",
+        0,
+    );
     let v2 = vec![intro.clone(), load("x = 2", 3), show(4, "2\n")];
     let plots = vec![nbrepo::code("p1", "import matplotlib", None, json!([]))];
     nbrepo::commit(
@@ -1557,7 +1564,12 @@ fn two_notebooks(dir: &std::path::Path) -> Project {
         3600,
     );
     let v3 = vec![intro, load("x = 2", 3), show(5, "2\n")];
-    nbrepo::commit(&repo, &[("analysis.ipynb", Some(nbrepo::notebook(&v3)))], "Run again", 7200);
+    nbrepo::commit(
+        &repo,
+        &[("analysis.ipynb", Some(nbrepo::notebook(&v3)))],
+        "Run again",
+        7200,
+    );
     Project::open(dir, None).unwrap()
 }
 

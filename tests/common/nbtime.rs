@@ -73,7 +73,12 @@ pub fn history(dir: &Path) -> Project {
     w.write_file(NOTEBOOK, notebook(&[]).as_bytes());
     run(&mut w, 1, A, "");
     run(&mut w, 2, B, "(5000, 12)");
-    run(&mut w, 3, C, "NameError: name 'junk_cell_to_delete' is not defined");
+    run(
+        &mut w,
+        3,
+        C,
+        "NameError: name 'junk_cell_to_delete' is not defined",
+    );
     w.write_file(NOTEBOOK, notebook(&[A, B]).as_bytes());
     run(&mut w, 4, B2, "(10, 12)");
     run(&mut w, 5, D, "       tenure\ncount  10");

@@ -6,8 +6,8 @@
 //! around each run. The rules are in README ("Cell lineage").
 
 mod align;
-pub mod at;
 mod assign;
+pub mod at;
 mod cache;
 mod executions;
 pub mod notebook;

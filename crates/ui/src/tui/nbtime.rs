@@ -18,9 +18,9 @@ use super::keymap::Action;
 use super::screen::{Loaded, Outcome};
 use super::views::Look;
 use crate::compare::printed;
+use crate::lineage::Lineage;
 use crate::lineage::at::{AtCell, Mark, Save, mark, rebuild};
 use crate::lineage::notebook::code_cells;
-use crate::lineage::Lineage;
 use crate::render::highlight::{Highlighter, Lang, StyledLine};
 use crate::render::notebooks::plural;
 use crate::render::sanitize;
@@ -322,7 +322,7 @@ pub fn prepare(
         });
     let cells = now
         .iter()
-        .map(|c| shown(project, store, lineage, rows, c, lang, dark))
+        .map(|c| shown(store, lineage, rows, c, lang, dark))
         .collect();
     Some(NbAtView {
         step,
@@ -333,7 +333,6 @@ pub fn prepare(
 }
 
 fn shown(
-    _project: &Project,
     store: &DetailStore,
     l: &Lineage,
     rows: &Rows,
@@ -368,7 +367,10 @@ fn shown(
                 output.truncate(OUTPUT_LINES);
                 output.push(vec![(
                     Style::default(),
-                    format!("… {} (Enter shows the cell's runs)", plural(more, "more line")),
+                    format!(
+                        "… {} (Enter shows the cell's runs)",
+                        plural(more, "more line")
+                    ),
                 )]);
             }
         }
@@ -399,7 +401,11 @@ pub fn render(
     f: &mut Frame,
     body: Rect,
 ) {
-    let at = screen.steps.get(screen.step).copied().unwrap_or(screen.origin);
+    let at = screen
+        .steps
+        .get(screen.step)
+        .copied()
+        .unwrap_or(screen.origin);
     let when = loaded
         .row(at)
         .map_or(String::new(), |r| timefmt::local_minutes(r.time()));
@@ -420,7 +426,9 @@ pub fn render(
         } else {
             " rebuilding the notebook…"
         };
-        screen.pane.render(look, f, body, &title, true, waiting, None);
+        screen
+            .pane
+            .render(look, f, body, &title, true, waiting, None);
         return;
     };
     let build = |_w: u16, _unified: bool| lines(look, view, screen.selected);

@@ -116,7 +116,8 @@ impl NbApp {
             .current()
             .and_then(|r| Some((r.commit.id, r.entry.as_ref()?.path.clone())))
         else {
-            self.flash = Some("t shows a notebook at a commit: select a row that changed one".into());
+            self.flash =
+                Some("t shows a notebook at a commit: select a row that changed one".into());
             return Vec::new();
         };
         self.generation += 1;

@@ -556,9 +556,7 @@ fn help_text(a: &[Action]) -> &'static str {
         [Action::CellHistory] => "Every version of the cell (first changed one)",
         [Action::PrevRun, Action::NextRun] => "Older / newer version (cell) or change (env)",
         [Action::Environment] => "Environment files at the commit, what changed",
-        [Action::Insights, Action::Notebook] => {
-            "Hot spots and usage / the notebook at the commit"
-        }
+        [Action::Insights, Action::Notebook] => "Hot spots and usage / the notebook at the commit",
         [Action::Mark, Action::ToggleUnified] => "Mark to compare with / unified or side by side",
         [Action::Search] => "Search: notebook, message, hash, author, date",
         [Action::NextMatch, Action::PrevMatch] => "Next / previous match",
