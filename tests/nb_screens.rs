@@ -1651,10 +1651,13 @@ fn nb_notebook_at_a_commit_steps_cycles_notebooks_and_opens_a_cell() {
     assert_eq!(notebook_screen(&app).path, "analysis.ipynb");
     assert_eq!(notebook_screen(&app).step, 1);
 
-    // j to the second cell, Enter: its history opens over the screen; Esc comes back.
+    // The step opens on the first cell it changed; j and k move from there.
     draw(&mut app, 100, 30);
+    assert_eq!(notebook_screen(&app).selected_cell(), Some(1));
     press(&mut app, &project, Action::Down);
-    draw(&mut app, 100, 30);
+    assert_eq!(notebook_screen(&app).selected_cell(), Some(2));
+    press(&mut app, &project, Action::Up);
+    // Enter: that cell's history opens over the screen; Esc comes back.
     assert_eq!(notebook_screen(&app).selected_cell(), Some(1));
     press(&mut app, &project, Action::Open);
     let cell = app.cell.as_ref().expect("the cell history opened");

@@ -1089,8 +1089,10 @@ fn the_notebook_at_a_record_steps_through_time_and_opens_a_cells_history() {
         vec![(first(A), ""), (first(B), ""), (first(C), "new")]
     );
 
-    // Enter on B opens B's history over the screen; Esc comes back to it.
-    common::screens::press(&mut app, &project, Action::Down);
+    // Each step selects the first cell it changed: C here. Up to B, Enter opens B's history
+    // over the screen; Esc comes back to it.
+    assert_eq!(app.notebook_at().unwrap().selected, 2);
+    common::screens::press(&mut app, &project, Action::Up);
     assert_eq!(app.notebook_at().unwrap().selected, 1);
     common::screens::press(&mut app, &project, Action::Open);
     let cell = app.cell().expect("the cell history opened");

@@ -165,9 +165,14 @@ impl NotebookScreen {
         if self.generation != generation || view.step != self.step {
             return;
         }
-        self.selected = self.selected.min(view.cells.len().saturating_sub(1));
+        // Each step opens on the first cell it changed, so stepping shows what moved.
+        let first_changed = view.cells.iter().position(|c| c.mark != Mark::Same);
+        self.selected = first_changed
+            .unwrap_or(self.selected)
+            .min(view.cells.len().saturating_sub(1));
         self.pane.reset();
         self.shown = Some(view);
+        self.pane.scroll = 0;
         self.show_selected();
     }
 

@@ -55,8 +55,7 @@ impl App {
         };
         let code = row.record.meta.kind == RecordKind::Code;
         let Some(notebook) = notebook_of(&row.record.message).filter(|_| code) else {
-            self.flash =
-                Some("t shows a notebook as it stood: select a code record that ran one".into());
+            self.flash = Some("t needs a code record that ran a notebook".into());
             return Vec::new();
         };
         let origin = row.commit;

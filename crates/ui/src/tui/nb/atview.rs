@@ -3,7 +3,7 @@
 //! gutter; `[`/`]` step through the commits that changed the notebook, Tab goes to the next
 //! notebook the same commit changed, Enter opens the selected cell's history.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use ratatui::Frame;
@@ -38,7 +38,9 @@ pub struct NotebookScreen {
     pub siblings: Vec<String>,
     /// The version decoded for a step.
     pub shown: Option<(usize, Arc<RecordView>)>,
-    pub scroll: usize,
+    pub scroll: Cell<usize>,
+    /// The selected cell is to be brought into view once the version is laid out.
+    pub reveal: Cell<bool>,
     /// The selected cell: an index into the laid-out cell starts.
     pub selected: usize,
     pub height: usize,
@@ -79,9 +81,9 @@ impl NotebookScreen {
     fn show_selected(&mut self) {
         let start = self.laid.borrow().starts.get(self.selected).map(|s| s.0);
         if let Some(start) = start
-            && (start < self.scroll || start >= self.scroll + self.height.max(1))
+            && (start < self.scroll.get() || start >= self.scroll.get() + self.height.max(1))
         {
-            self.scroll = start;
+            self.scroll.set(start);
         }
     }
 }
@@ -127,7 +129,8 @@ impl NbApp {
             step: 0,
             siblings: self.notebooks_of(id),
             shown: None,
-            scroll: 0,
+            scroll: Cell::new(0),
+            reveal: Cell::new(false),
             selected: 0,
             height: self.pane_height.max(self.list_height),
             laid: RefCell::new(AtLaid::default()),
@@ -148,7 +151,7 @@ impl NbApp {
             .iter()
             .position(|(c, _)| c.id == id)
             .unwrap_or(s.steps.len().saturating_sub(1));
-        s.scroll = 0;
+        s.scroll.set(0);
         s.selected = 0;
     }
 
@@ -215,10 +218,12 @@ impl NbApp {
                 };
                 s.show_selected();
             }
-            Action::PageDown => s.scroll = (s.scroll + page).min(len.saturating_sub(1)),
-            Action::PageUp => s.scroll = s.scroll.saturating_sub(page),
-            Action::Top => s.scroll = 0,
-            Action::Bottom => s.scroll = len.saturating_sub(s.height.max(1)),
+            Action::PageDown => s
+                .scroll
+                .set((s.scroll.get() + page).min(len.saturating_sub(1))),
+            Action::PageUp => s.scroll.set(s.scroll.get().saturating_sub(page)),
+            Action::Top => s.scroll.set(0),
+            Action::Bottom => s.scroll.set(len.saturating_sub(s.height.max(1))),
             Action::Open | Action::CellHistory => {
                 let origin = s
                     .selected_cell()
@@ -248,9 +253,17 @@ impl NbApp {
             s.shown = Some((step, view));
             // Another notebook's version can have the same step and width: lay it out anew.
             s.laid.replace(AtLaid::default());
-            s.scroll = 0;
+            s.scroll.set(0);
+            // Each step opens on the first cell it changed, so stepping shows what moved.
+            let first_changed = s
+                .steps
+                .get(step)
+                .and_then(|(_, e)| e.cells.iter().position(|c| c.changed()));
             let cells = view_cells(s.current());
-            s.selected = s.selected.min(cells.saturating_sub(1));
+            s.selected = first_changed
+                .unwrap_or(s.selected)
+                .min(cells.saturating_sub(1));
+            s.reveal.set(true);
         }
     }
 }
@@ -306,6 +319,16 @@ pub fn render(look: &Look<'_>, s: &NotebookScreen, f: &mut Frame, body: Rect) {
             starts,
         };
     }
+    if s.reveal.replace(false) {
+        // Laid out now, the selected cell can be scrolled to.
+        let start = s.laid.borrow().starts.get(s.selected).map(|st| st.0);
+        let height = usize::from(inner.height).max(1);
+        if let Some(start) = start
+            && (start < s.scroll.get() || start >= s.scroll.get() + height)
+        {
+            s.scroll.set(start);
+        }
+    }
     let laid = s.laid.borrow();
     let changed: Vec<bool> = s
         .steps
@@ -314,7 +337,7 @@ pub fn render(look: &Look<'_>, s: &NotebookScreen, f: &mut Frame, body: Rect) {
         .unwrap_or_default();
     let bar = if look.ascii { "|" } else { "▌" };
     let selected_line = laid.starts.get(s.selected).map(|st| st.0);
-    let scroll = s.scroll.min(laid.lines.len().saturating_sub(1));
+    let scroll = s.scroll.get().min(laid.lines.len().saturating_sub(1));
     let shown: Vec<Line> = laid
         .lines
         .iter()
