@@ -662,6 +662,11 @@ fn nb_screens_in_ascii_draw_only_ascii_of_their_own() {
     for c in ['×', '·', '–', '→', '…', '▁', '█', '│'] {
         assert!(!usage.contains(c), "{c} in {usage}");
     }
+    press(&mut app, &project, Action::Back);
+    press(&mut app, &project, Action::Notebook);
+    let at = draw(&mut app, 80, 24);
+    assert!(at.contains("Notebook "), "{at}");
+    assert!(at.is_ascii(), "{at}");
 }
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

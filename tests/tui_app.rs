@@ -1077,6 +1077,10 @@ fn the_notebook_at_a_record_steps_through_time_and_opens_a_cells_history() {
     );
     let screen = common::screens::draw(&mut app, 100, 30);
     assert!(screen.contains("step 6/6"), "{screen}");
+    app.ascii = true;
+    let ascii = common::screens::draw(&mut app, 80, 24);
+    assert!(ascii.is_ascii(), "{ascii}");
+    app.ascii = false;
     // Past the last step it says so and stays.
     common::screens::press(&mut app, &project, Action::NextRun);
     assert_eq!(app.notebook_at().unwrap().step, 5);
