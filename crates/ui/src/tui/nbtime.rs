@@ -415,10 +415,15 @@ pub fn render(
         .row(at)
         .map_or(String::new(), |r| timefmt::local_minutes(r.time()));
     let title = format!(
-        " Notebook {} at {when} · step {}/{} ",
+        " Notebook {} at {when} · step {}/{}{} ",
         sanitize::line(&screen.notebook),
         screen.step + 1,
-        screen.steps.len().max(1)
+        screen.steps.len().max(1),
+        if screen.partial {
+            " · of the history read so far"
+        } else {
+            ""
+        }
     );
     if let Some(e) = &screen.error {
         let msg = format!(" {e}");
