@@ -25,7 +25,7 @@ use crate::render::highlight::{Highlighter, Lang, StyledLine};
 use crate::render::notebooks::plural;
 use crate::render::sanitize;
 use crate::render::text::render_output;
-use crate::repo::{DetailStore, Project, Rows};
+use crate::repo::{DetailStore, Project, RecordRow, Rows};
 use crate::timefmt;
 
 /// Output lines shown per cell: the screen is for seeing the notebook, the
@@ -319,15 +319,24 @@ pub fn prepare(
         .and_then(|s| steps.get(s))
         .map(|&c| cells_at(c).0);
     mark(before.as_deref(), &mut now);
-    let lang = rows
-        .position(at)
-        .and_then(|i| rows.get(i))
-        .map_or(Lang::Plain, |r| {
-            super::prepare::language(project, &r.to_row())
-        });
+    // The records read from: the step's and each cell's newest run's, found in one pass
+    // over the history (a long one has hundreds of thousands of records).
+    let mut wanted: std::collections::HashSet<Oid> = now
+        .iter()
+        .filter_map(|c| lineage.executions.get(c.exec?).map(|e| e.commit))
+        .collect();
+    wanted.insert(at);
+    let records: std::collections::HashMap<Oid, RecordRow> = rows
+        .iter()
+        .filter(|r| wanted.contains(&r.commit()))
+        .map(|r| (r.commit(), r.to_row()))
+        .collect();
+    let lang = records
+        .get(&at)
+        .map_or(Lang::Plain, |r| super::prepare::language(project, r));
     let cells = now
         .iter()
-        .map(|c| shown(store, lineage, rows, c, lang, dark))
+        .map(|c| shown(store, lineage, &records, c, lang, dark))
         .collect();
     Some(NbAtView {
         step,
@@ -340,7 +349,7 @@ pub fn prepare(
 fn shown(
     store: &DetailStore,
     l: &Lineage,
-    rows: &Rows,
+    records: &std::collections::HashMap<Oid, RecordRow>,
     c: &AtCell,
     lang: Lang,
     dark: bool,
@@ -362,9 +371,9 @@ fn shown(
     let mut output = Vec::new();
     let mut images = Vec::new();
     if let Some(e) = exec
-        && let Some(row) = rows.position(e.commit).and_then(|i| rows.get(i))
+        && let Some(row) = records.get(&e.commit)
     {
-        let p = printed(store, &row.to_row(), e);
+        let p = printed(store, row, e);
         if !p.text.trim().is_empty() {
             output = render_output(&sanitize::text(&p.text), Style::default());
             if output.len() > OUTPUT_LINES {
