@@ -40,6 +40,14 @@ fn settle(app: &mut NbApp, project: &Project, mut fx: Vec<NbEffect>) {
                 let v = decode::decode(project, &entry, true);
                 app.decoded_ready(key_of(&entry), Arc::new(v));
             }
+            NbEffect::Whole {
+                generation,
+                step,
+                entry,
+            } => {
+                let v = decode::decode_whole(project, &entry, true);
+                app.whole_ready(generation, step, Arc::new(v));
+            }
             NbEffect::CellHistory {
                 generation,
                 number,
@@ -654,6 +662,11 @@ fn nb_screens_in_ascii_draw_only_ascii_of_their_own() {
     for c in ['×', '·', '–', '→', '…', '▁', '█', '│'] {
         assert!(!usage.contains(c), "{c} in {usage}");
     }
+    press(&mut app, &project, Action::Back);
+    press(&mut app, &project, Action::Notebook);
+    let at = draw(&mut app, 80, 24);
+    assert!(at.contains("Notebook "), "{at}");
+    assert!(at.is_ascii(), "{at}");
 }
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -1547,6 +1560,156 @@ fn nb_colon_jumps_to_a_hash_or_a_date_and_y_asks_to_copy() {
             .any(|e| matches!(e, NbEffect::Copy(h) if *h == app.rows[0].commit.id.to_string())),
         "{fx:?}"
     );
+}
+
+/// Three commits of `analysis.ipynb`, the second also adding `plots/figures.ipynb`: an edit,
+/// then a re-run.
+fn two_notebooks(dir: &std::path::Path) -> Project {
+    use serde_json::json;
+    let repo = git2::Repository::init(dir).unwrap();
+    let intro = nbrepo::markdown("intro", "# Analysis");
+    let load =
+        |src: &str, n| nbrepo::code("load", src, Some(n), json!([nbrepo::stream("loaded\n")]));
+    let show =
+        |n, out: &str| nbrepo::code("show", "print(x)", Some(n), json!([nbrepo::stream(out)]));
+    let v1 = vec![intro.clone(), load("x = 1", 1), show(2, "1\n")];
+    nbrepo::commit(
+        &repo,
+        &[("analysis.ipynb", Some(nbrepo::notebook(&v1)))],
+        "Start",
+        0,
+    );
+    let v2 = vec![intro.clone(), load("x = 2", 3), show(4, "2\n")];
+    let plots = vec![nbrepo::code("p1", "import matplotlib", None, json!([]))];
+    nbrepo::commit(
+        &repo,
+        &[
+            ("analysis.ipynb", Some(nbrepo::notebook(&v2))),
+            ("plots/figures.ipynb", Some(nbrepo::notebook(&plots))),
+        ],
+        "Larger x, and a plots notebook",
+        3600,
+    );
+    let v3 = vec![intro, load("x = 2", 3), show(5, "2\n")];
+    nbrepo::commit(
+        &repo,
+        &[("analysis.ipynb", Some(nbrepo::notebook(&v3)))],
+        "Run again",
+        7200,
+    );
+    Project::open(dir, None).unwrap()
+}
+
+fn notebook_screen(app: &NbApp) -> &gtm_tui::tui::nb::atview::NotebookScreen {
+    match &app.screen {
+        Some(NbScreen::Notebook(s)) => s,
+        _ => panic!("the notebook screen is open"),
+    }
+}
+
+/// The notebook screen's lines that carry the changed-cell marker.
+fn marked_lines(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .filter(|l| l.starts_with("\"│▌"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn nb_notebook_at_a_commit_steps_cycles_notebooks_and_opens_a_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = two_notebooks(dir.path());
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    built(&mut app, &project);
+    // Newest first: the re-run, then the second commit's two notebooks.
+    let row = app
+        .rows
+        .iter()
+        .position(|r| {
+            r.commit.summary().starts_with("Larger")
+                && r.entry.as_ref().is_some_and(|e| e.path == "analysis.ipynb")
+        })
+        .unwrap();
+    for _ in 0..row {
+        press(&mut app, &project, Action::Down);
+    }
+    press(&mut app, &project, Action::Notebook);
+    let s = notebook_screen(&app);
+    assert_eq!((s.step, s.steps.len(), s.siblings.len()), (1, 3, 2));
+    let screen = draw(&mut app, 100, 30);
+    assert!(screen.contains("Notebook analysis.ipynb"), "{screen}");
+    assert!(screen.contains("step 2/3"), "{screen}");
+    assert!(screen.contains("(Tab)"), "{screen}");
+    // Every cell is there, the unchanged markdown too; the edit and the new output marked.
+    assert!(screen.contains("# Analysis"), "{screen}");
+    let marked = marked_lines(&screen);
+    assert!(marked.iter().any(|l| l.contains("x = 2")), "{screen}");
+    assert!(!marked.iter().any(|l| l.contains("# Analysis")), "{screen}");
+    assert!(screen.contains("changed"), "{screen}");
+
+    // ] to the re-run: only the second code cell is marked now.
+    press(&mut app, &project, Action::NextRun);
+    let screen = draw(&mut app, 100, 30);
+    assert!(screen.contains("step 3/3"), "{screen}");
+    assert!(screen.contains("re-run"), "{screen}");
+    let marked = marked_lines(&screen);
+    assert!(marked.iter().any(|l| l.contains("print(x)")), "{screen}");
+    assert!(!marked.iter().any(|l| l.contains("x = 2")), "{screen}");
+    press(&mut app, &project, Action::NextRun);
+    assert_eq!(notebook_screen(&app).step, 2, "no step past the last");
+
+    // [ [ to the first version: everything is new.
+    press(&mut app, &project, Action::PrevRun);
+    press(&mut app, &project, Action::PrevRun);
+    let screen = draw(&mut app, 100, 30);
+    assert!(screen.contains("step 1/3"), "{screen}");
+    assert!(screen.contains("x = 1"), "{screen}");
+
+    // Tab at the second commit goes to the other notebook it changed.
+    press(&mut app, &project, Action::NextRun);
+    press(&mut app, &project, Action::FocusNext);
+    let s = notebook_screen(&app);
+    assert_eq!(s.path, "plots/figures.ipynb");
+    let screen = draw(&mut app, 100, 30);
+    assert!(screen.contains("import matplotlib"), "{screen}");
+    press(&mut app, &project, Action::FocusNext);
+    assert_eq!(notebook_screen(&app).path, "analysis.ipynb");
+    assert_eq!(notebook_screen(&app).step, 1);
+
+    // The step opens on the first cell it changed; j and k move from there.
+    draw(&mut app, 100, 30);
+    assert_eq!(notebook_screen(&app).selected_cell(), Some(1));
+    press(&mut app, &project, Action::Down);
+    assert_eq!(notebook_screen(&app).selected_cell(), Some(2));
+    press(&mut app, &project, Action::Up);
+    // Enter: that cell's history opens over the screen; Esc comes back.
+    assert_eq!(notebook_screen(&app).selected_cell(), Some(1));
+    press(&mut app, &project, Action::Open);
+    let cell = app.cell.as_ref().expect("the cell history opened");
+    assert_eq!(cell.origin.2, 1);
+    let screen = draw(&mut app, 100, 30);
+    assert!(screen.contains("x = 2"), "{screen}");
+    press(&mut app, &project, Action::Back);
+    assert!(app.cell.is_none());
+    assert!(matches!(app.screen, Some(NbScreen::Notebook(_))));
+    press(&mut app, &project, Action::Back);
+    assert!(app.screen.is_none());
+}
+
+#[test]
+fn nb_notebook_at_a_commit_at_80x24_and_120x40() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    // The edit of analysis.ipynb: a re-run, a new error, a picture.
+    press(&mut app, &project, Action::Down);
+    press(&mut app, &project, Action::Notebook);
+    check("nb_notebook_at_80x24", &draw(&mut app, 80, 24));
+    check("nb_notebook_at_120x40", &draw(&mut app, 120, 40));
 }
 
 #[test]

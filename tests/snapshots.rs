@@ -346,3 +346,17 @@ fn the_status_bar_counts_what_is_hidden_and_an_empty_timeline_says_why() {
     app.reset(1);
     assert_eq!(app.hidden, 0);
 }
+
+#[test]
+fn the_notebook_at_a_record_at_80x24_and_120x40() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = common::nbtime::history(dir.path());
+    let mut app = common::screens::loaded_app(&project);
+    // The record of In [4]: B edited after the save that dropped C.
+    app.click_record(2);
+    common::screens::press(&mut app, &project, Action::Notebook);
+    common::screens::press(&mut app, &project, Action::Down);
+    check("notebook_at_80x24", &draw(&mut app, 80, 24));
+    common::screens::press(&mut app, &project, Action::NextRun);
+    check("notebook_at_120x40", &draw(&mut app, 120, 40));
+}

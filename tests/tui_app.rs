@@ -1026,6 +1026,101 @@ fn g_in_the_record_pane_shows_the_last_full_screen() {
     assert_eq!(app.detail_scroll + app.detail_height, app.detail_lines + 1);
 }
 
+/// The words beside the notebook screen's cells: (first code line, mark).
+fn notebook_cells(app: &App) -> Vec<(String, &'static str)> {
+    let s = app.notebook_at().expect("the notebook screen is open");
+    let v = s.current().expect("its step is read");
+    v.cells
+        .iter()
+        .map(|c| {
+            let code: String = c
+                .code
+                .first()
+                .map(|l| l.iter().map(|(_, t)| t.as_str()).collect())
+                .unwrap_or_default();
+            (code, c.mark.word())
+        })
+        .collect()
+}
+
+#[test]
+fn the_notebook_at_a_record_steps_through_time_and_opens_a_cells_history() {
+    use common::nbtime::{A, B, B2, C, D};
+    let first = |s: &str| s.lines().next().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let project = common::nbtime::history(dir.path());
+    let mut app = common::screens::loaded_app(&project);
+    // Newest first: the record of In [4] (B edited, after the save) is the third.
+    app.click_record(2);
+    common::screens::press(&mut app, &project, Action::Notebook);
+    let s = app.notebook_at().unwrap();
+    assert_eq!((s.step, s.steps.len()), (3, 6));
+    // The save dropped C; B shows its edit, marked.
+    assert_eq!(
+        notebook_cells(&app),
+        vec![(first(A), ""), (first(B2), "changed")]
+    );
+    let screen = common::screens::draw(&mut app, 100, 30);
+    assert!(screen.contains("Notebook code/churn.ipynb"), "{screen}");
+    assert!(screen.contains("step 4/6"), "{screen}");
+    assert!(screen.contains("(10, 12)"), "{screen}");
+
+    common::screens::press(&mut app, &project, Action::NextRun);
+    assert_eq!(
+        notebook_cells(&app),
+        vec![(first(A), ""), (first(B2), ""), (first(D), "new")]
+    );
+    common::screens::press(&mut app, &project, Action::NextRun);
+    assert_eq!(
+        notebook_cells(&app),
+        vec![(first(A), ""), (first(B2), "re-run"), (first(D), "")]
+    );
+    let screen = common::screens::draw(&mut app, 100, 30);
+    assert!(screen.contains("step 6/6"), "{screen}");
+    app.ascii = true;
+    let ascii = common::screens::draw(&mut app, 80, 24);
+    assert!(ascii.is_ascii(), "{ascii}");
+    app.ascii = false;
+    // Past the last step it says so and stays.
+    common::screens::press(&mut app, &project, Action::NextRun);
+    assert_eq!(app.notebook_at().unwrap().step, 5);
+    for _ in 0..3 {
+        common::screens::press(&mut app, &project, Action::PrevRun);
+    }
+    // Before the save: every cell run so far, C new.
+    assert_eq!(
+        notebook_cells(&app),
+        vec![(first(A), ""), (first(B), ""), (first(C), "new")]
+    );
+
+    // Each step selects the first cell it changed: C here. Up to B, Enter opens B's history
+    // over the screen; Esc comes back to it.
+    assert_eq!(app.notebook_at().unwrap().selected, 2);
+    common::screens::press(&mut app, &project, Action::Up);
+    assert_eq!(app.notebook_at().unwrap().selected, 1);
+    common::screens::press(&mut app, &project, Action::Open);
+    let cell = app.cell().expect("the cell history opened");
+    let runs = cell.runs.as_ref().unwrap();
+    assert_eq!(runs.runs.len(), 3, "B ran three times");
+    common::screens::press(&mut app, &project, Action::Back);
+    assert!(app.cell().is_none());
+    assert_eq!(app.notebook_at().unwrap().step, 2);
+    common::screens::press(&mut app, &project, Action::Back);
+    assert!(app.notebook_at().is_none());
+}
+
+#[test]
+fn the_notebook_key_on_a_record_that_ran_no_notebook_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = common::nbtime::history(dir.path());
+    let mut app = common::screens::loaded_app(&project);
+    // The oldest record is the project's creation, not a run.
+    app.click_record(app.view.len() - 1);
+    common::screens::press(&mut app, &project, Action::Notebook);
+    assert!(app.notebook_at().is_none());
+    assert!(app.flash.as_deref().unwrap_or("").contains("code record"));
+}
+
 #[test]
 fn esc_and_ctrl_o_go_back_through_the_places_left_and_ctrl_i_forward() {
     use crossterm::event::KeyModifiers;

@@ -1307,6 +1307,60 @@ fn notebook_cell_screen_steps_versions_and_switches_to_side_by_side() {
     assert!(s.finish().success());
 }
 
+#[test]
+fn t_shows_the_notebook_at_a_record_and_brackets_step_through_time() {
+    let dir = tempfile::tempdir().unwrap();
+    common::nbtime::history(dir.path());
+    let mut s = Session::start(dir.path(), &[], 100, 30, &[]);
+    s.wait_for("the timeline", |t| t.contains("Timeline 1/"));
+    s.send("t");
+    // The newest record re-ran B: the notebook after the save, B marked as re-run.
+    let now = s.wait_for("the notebook at the newest record", |t| {
+        t.contains("step 6/6") && t.contains("df.describe()")
+    });
+    assert!(now.contains("Notebook code/churn.ipynb"), "{now}");
+    assert!(now.contains("re-run"), "{now}");
+    assert!(!now.contains("junk_cell_to_delete"), "{now}");
+    s.send("[");
+    let before = s.wait_for("the step before", |t| t.contains("step 5/6"));
+    assert!(before.contains(" new"), "{before}");
+    s.send("]");
+    s.wait_for("back to the newest step", |t| {
+        t.contains("step 6/6") && t.contains("re-run")
+    });
+    s.send("\x1b");
+    s.wait_for("back on the timeline", |t| t.contains("Timeline 1/"));
+    s.send("q");
+    assert!(s.finish().success());
+}
+
+#[test]
+fn notebook_timeline_t_shows_the_committed_notebook_and_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write(dir.path());
+    let mut s = Session::start(dir.path(), &[], 100, 30, &[]);
+    s.wait_for("the notebook timeline", |t| t.contains("Timeline 1/3"));
+    s.send("j");
+    s.wait_for("the edit selected", |t| t.contains("Timeline 2/3"));
+    s.send("t");
+    let at = s.wait_for("the notebook at the edit", |t| {
+        t.contains("step 2/2") && t.contains("y = math.sqrt(x)")
+    });
+    assert!(at.contains("# Analysis"), "{at}");
+    assert!(at.contains("changed"), "{at}");
+    s.send("[");
+    let first = s.wait_for("the first version", |t| t.contains("step 1/2"));
+    assert!(first.contains("x = 1"), "{first}");
+    s.send("]");
+    s.wait_for("the edit again", |t| {
+        t.contains("step 2/2") && t.contains("y = math.sqrt(x)")
+    });
+    s.send("\x1b");
+    s.wait_for("back on the timeline", |t| t.contains("Timeline 2/3"));
+    s.send("q");
+    assert!(s.finish().success());
+}
+
 /// The back stack as a user meets it: insights → a streak's cell → Enter on a run (its
 /// record on the timeline) → Esc back to the cell → Esc to the streak list → Esc to the
 /// timeline; Alt-→ forward again, and a `:` jump undone with Ctrl-O.

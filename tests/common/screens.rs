@@ -70,6 +70,22 @@ pub fn settle(app: &mut App, project: &Project, mut fx: Vec<Effect>) {
                 let view = envscreen::prepare_env(project, &at, mark.as_deref());
                 app.env_ready(generation, Arc::new(view));
             }
+            Effect::NotebookAt { generation } => {
+                let s = app.notebook_at().unwrap();
+                let l = Arc::clone(s.lineage.as_ref().unwrap());
+                let view = gtm_tui::tui::nbtime::prepare(
+                    project,
+                    &store,
+                    &l,
+                    &app.rows,
+                    &s.notebook,
+                    &s.steps,
+                    s.step,
+                    true,
+                )
+                .unwrap();
+                app.notebook_ready(generation, Arc::new(view));
+            }
             Effect::ReadInsights { generation } => {
                 let data = insights::prepare(project, &app.rows, &CachePolicy::Off);
                 app.insights_ready(generation, Arc::new(data));

@@ -7,6 +7,7 @@
 
 mod align;
 mod assign;
+pub mod at;
 mod cache;
 mod executions;
 pub mod notebook;

@@ -159,6 +159,20 @@ pub(super) fn event_loop_with(
                         partial: app.loading,
                         generation,
                     }),
+                    Effect::NotebookAt { generation } => {
+                        if let Some(s) = app.notebook_at()
+                            && let Some(lineage) = s.lineage.clone()
+                        {
+                            workers.cells(CellJob::NotebookAt {
+                                lineage,
+                                rows: app.rows.clone(),
+                                notebook: s.notebook.clone(),
+                                steps: s.steps.clone(),
+                                step: s.step,
+                                generation,
+                            });
+                        }
+                    }
                     Effect::ReadEnv {
                         at,
                         mark,

@@ -86,6 +86,8 @@ pub enum Action {
     Environment,
     /// Where people got stuck, and usage figures.
     Insights,
+    /// The notebook as it stood at the selected record.
+    Notebook,
     /// Pick the branch to read.
     Branches,
     /// Pick an author to show only their records.
@@ -98,7 +100,7 @@ pub const GROUPS: [&str; 5] = ["Move", "View", "Cell history", "Search & filter"
 impl Action {
     /// Every action, in help-screen and config-file order (grouped as
     /// [`GROUPS`]).
-    pub const ALL: [Action; 39] = [
+    pub const ALL: [Action; 40] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -121,6 +123,7 @@ impl Action {
         Action::Changes,
         Action::Environment,
         Action::Insights,
+        Action::Notebook,
         Action::CellHistory,
         Action::PrevRun,
         Action::NextRun,
@@ -180,6 +183,7 @@ impl Action {
             Action::Changes => "changes",
             Action::Environment => "environment",
             Action::Insights => "insights",
+            Action::Notebook => "notebook",
             Action::Branches => "branches",
             Action::Authors => "authors",
         }
@@ -230,6 +234,7 @@ impl Action {
             Action::Changes => "What the record changed: files side by side, notebooks by cell",
             Action::Environment => "The environment as of the record: base, packages, snippets",
             Action::Insights => "Where people got stuck (retry streaks) and usage figures",
+            Action::Notebook => "The notebook as it stood at this record",
             Action::Branches => "Pick the branch to read (workspace branches first)",
             Action::Authors => "Pick an author: who did what, and only their records",
         }
@@ -260,7 +265,8 @@ impl Action {
             | Action::SaveImage
             | Action::Changes
             | Action::Environment
-            | Action::Insights => GROUPS[1],
+            | Action::Insights
+            | Action::Notebook => GROUPS[1],
             Action::CellHistory
             | Action::PrevRun
             | Action::NextRun
@@ -613,6 +619,7 @@ fn default_keys(a: Action) -> &'static [&'static str] {
         Action::Changes => &["d"],
         Action::Environment => &["e"],
         Action::Insights => &["i"],
+        Action::Notebook => &["t"],
         Action::Branches => &["b"],
         Action::Authors => &["a"],
         Action::Search => &["/"],

@@ -17,6 +17,7 @@ pub mod keymap;
 pub mod lineedit;
 pub mod listpane;
 pub mod nb;
+pub mod nbtime;
 pub mod picker;
 pub mod prepare;
 pub mod screen;
@@ -309,6 +310,13 @@ pub(super) fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Eff
         Msg::Input(_) => Vec::new(),
         Msg::Walk(load, _) | Msg::Details(load, ..) if load != app.load => Vec::new(),
         Msg::Lineage { load, .. } | Msg::Compared { load, .. } if load != app.load => Vec::new(),
+        Msg::NotebookAt { load, .. } if load != app.load => Vec::new(),
+        Msg::NotebookAt {
+            generation, view, ..
+        } => {
+            app.notebook_ready(generation, view);
+            Vec::new()
+        }
         Msg::NewRows { load, .. } | Msg::Rewritten { load } if load != app.load => Vec::new(),
         Msg::NewRows { rows, .. } => app.prepend_rows(rows),
         Msg::Changes { load, .. } | Msg::FileDiff { load, .. } | Msg::Env { load, .. }

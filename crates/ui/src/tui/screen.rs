@@ -15,6 +15,7 @@ use super::envscreen::EnvScreen;
 use super::history::CellScreen;
 use super::insights::InsightsScreen;
 use super::keymap::Action;
+use super::nbtime::NotebookScreen;
 use super::views::Look;
 use crate::repo::{Positions, RowRef, Rows};
 
@@ -28,6 +29,8 @@ pub enum Screen {
     Env(EnvScreen),
     /// Retry streaks and usage figures (`i`).
     Insights(InsightsScreen),
+    /// The notebook as it stood at a record (`t`).
+    Notebook(NotebookScreen),
 }
 
 /// What the app should do after a key on a screen.
@@ -82,6 +85,7 @@ impl Screen {
             Screen::Changes(s) => s.update(action),
             Screen::Env(s) => s.update(action, loaded),
             Screen::Insights(s) => s.update(action),
+            Screen::Notebook(s) => s.update(action),
         }
     }
 
@@ -92,6 +96,7 @@ impl Screen {
             Screen::Changes(s) => super::changes_view::render(look, s, f, body),
             Screen::Env(s) => super::envscreen::render(look, s, loaded, f, body),
             Screen::Insights(s) => super::insights::render(look, s, loaded.project, f, body),
+            Screen::Notebook(s) => super::nbtime::render(look, s, loaded, f, body),
         }
     }
 
@@ -108,6 +113,7 @@ impl Screen {
             }
             Screen::Env(s) => s.pane.height = body.height.saturating_sub(2) as usize,
             Screen::Insights(s) => s.pane.height = body.height.saturating_sub(2) as usize,
+            Screen::Notebook(s) => s.pane.height = body.height.saturating_sub(2) as usize,
         }
     }
 
@@ -118,6 +124,7 @@ impl Screen {
             Screen::Changes(s) => &mut s.list.pane,
             Screen::Env(s) => &mut s.pane,
             Screen::Insights(s) => &mut s.pane,
+            Screen::Notebook(s) => &mut s.pane,
         }
     }
 
@@ -156,6 +163,12 @@ impl Screen {
                 format!("{} cell history", k(A::Open, "⏎")),
                 format!("{} back", k(A::Back, "esc")),
             ],
+            Screen::Notebook(_) => vec![
+                runs("steps"),
+                format!("{} {} cells", k(A::Down, "j"), k(A::Up, "k")),
+                format!("{} cell history", k(A::Open, "⏎")),
+                format!("{} back", k(A::Back, "esc")),
+            ],
         }
     }
 
@@ -176,6 +189,13 @@ impl Screen {
     pub fn as_env(&self) -> Option<&EnvScreen> {
         match self {
             Screen::Env(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_notebook(&self) -> Option<&NotebookScreen> {
+        match self {
+            Screen::Notebook(s) => Some(s),
             _ => None,
         }
     }

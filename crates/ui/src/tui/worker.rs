@@ -40,6 +40,12 @@ pub enum Msg {
         /// Built while the history was still loading.
         partial: bool,
     },
+    /// The notebook screen's notebook at one step.
+    NotebookAt {
+        load: u64,
+        generation: u64,
+        view: Arc<super::nbtime::NbAtView>,
+    },
     /// Two runs compared for the cell screen.
     Compared {
         load: u64,
@@ -131,6 +137,14 @@ pub enum CellJob {
     },
     Changes {
         row: Arc<RecordRow>,
+        generation: u64,
+    },
+    NotebookAt {
+        lineage: Arc<crate::lineage::Lineage>,
+        rows: Rows,
+        notebook: String,
+        steps: Vec<Oid>,
+        step: usize,
         generation: u64,
     },
     /// The branches, read anew (a fetch may have moved them).
@@ -407,7 +421,7 @@ pub fn watch_ref(
 }
 
 /// Kinds of [`CellJob`], in the order waiting ones are done.
-const CELL_JOB_KINDS: usize = 7;
+const CELL_JOB_KINDS: usize = 8;
 
 impl CellJob {
     /// Its kind's place in that order: a screen's overview before its
@@ -421,6 +435,7 @@ impl CellJob {
             CellJob::Lineage { .. } => 4,
             CellJob::Compare { .. } => 5,
             CellJob::Branches => 6,
+            CellJob::NotebookAt { .. } => 7,
         }
     }
 }
@@ -536,6 +551,23 @@ fn run_cell_job(
                 notebook,
                 lineage,
                 partial,
+            }
+        }
+        CellJob::NotebookAt {
+            lineage,
+            rows,
+            notebook,
+            steps,
+            step,
+            generation,
+        } => {
+            let view = super::nbtime::prepare(
+                project, store, &lineage, &rows, &notebook, &steps, step, dark,
+            )?;
+            Msg::NotebookAt {
+                load,
+                generation,
+                view: Arc::new(view),
             }
         }
         CellJob::Compare {

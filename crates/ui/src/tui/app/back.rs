@@ -38,6 +38,7 @@ impl Place {
             Some(Screen::Changes(_)) => "changes",
             Some(Screen::Env(_)) => "environment",
             Some(Screen::Insights(_)) => "insights",
+            Some(Screen::Notebook(_)) => "notebook",
             None => "where you jumped from",
         }
     }

@@ -125,6 +125,10 @@ pub enum Effect {
         notebook: String,
         generation: u64,
     },
+    /// Rebuild the notebook screen's notebook at its step.
+    NotebookAt {
+        generation: u64,
+    },
     /// Read the environment at `at` (and the difference from `mark`).
     ReadEnv {
         at: Oid,
@@ -686,6 +690,7 @@ impl App {
             (Action::Changes, _) => return self.open_changes(),
             (Action::Environment, _) => return self.open_env(),
             (Action::Insights, _) => return self.open_insights(),
+            (Action::Notebook, _) => return self.open_notebook(),
             (Action::Branches, _) => return vec![Effect::ListBranches],
             (Action::Authors, _) => self.open_authors(),
             (Action::SaveImage, _) => return vec![Effect::SaveImages],

@@ -13,6 +13,7 @@ use crate::tui::envscreen::EnvScreen;
 use crate::tui::history::CellScreen;
 use crate::tui::insights::InsightsScreen;
 use crate::tui::keymap::Action;
+use crate::tui::nbtime::NotebookScreen;
 use crate::tui::screen::{Loaded, Outcome, Screen};
 
 use super::*;
@@ -40,6 +41,43 @@ impl App {
     /// The topmost environment screen, if one is open.
     pub fn env(&self) -> Option<&EnvScreen> {
         self.screens.iter().rev().find_map(Screen::as_env)
+    }
+
+    /// The topmost notebook-at-a-time screen, if one is open.
+    pub fn notebook_at(&self) -> Option<&NotebookScreen> {
+        self.screens.iter().rev().find_map(Screen::as_notebook)
+    }
+
+    /// The notebook of the selected code record as it stood then (`t`).
+    pub(super) fn open_notebook(&mut self) -> Vec<Effect> {
+        let Some(row) = self.current() else {
+            return Vec::new();
+        };
+        let code = row.record.meta.kind == RecordKind::Code;
+        let Some(notebook) = notebook_of(&row.record.message).filter(|_| code) else {
+            self.flash = Some("t needs a code record that ran a notebook".into());
+            return Vec::new();
+        };
+        let origin = row.commit;
+        self.cell_generation += 1;
+        let screen = NotebookScreen::new(notebook.clone(), origin, self.cell_generation);
+        self.open_screen(Screen::Notebook(screen));
+        match self.lineages.get(&notebook).cloned() {
+            Some(l) => self.lineage_ready(self.cell_generation, &notebook, l, false),
+            None => vec![Effect::Lineage {
+                notebook,
+                generation: self.cell_generation,
+            }],
+        }
+    }
+
+    /// A step of the notebook screen arrived from the worker.
+    pub fn notebook_ready(&mut self, generation: u64, view: Arc<crate::tui::nbtime::NbAtView>) {
+        for s in &mut self.screens {
+            if let Screen::Notebook(s) = s {
+                s.ready(generation, Arc::clone(&view));
+            }
+        }
     }
 
     /// The topmost insights screen, if one is open.
@@ -283,8 +321,14 @@ impl App {
         }
         let mut fx = Vec::new();
         for s in self.all_screens_mut() {
-            if let Screen::Cell(s) = s {
-                fx.extend(s.lineage_ready(generation, notebook, Arc::clone(&lineage), partial));
+            match s {
+                Screen::Cell(s) => {
+                    fx.extend(s.lineage_ready(generation, notebook, Arc::clone(&lineage), partial))
+                }
+                Screen::Notebook(s) => {
+                    fx.extend(s.lineage_ready(generation, notebook, Arc::clone(&lineage), partial))
+                }
+                _ => {}
             }
         }
         fx

@@ -193,6 +193,79 @@ pub fn decode(project: &Project, entry: &NbEntry, dark: bool) -> RecordView {
     RecordView { pieces }
 }
 
+/// The short word beside a cell the version changed (`None` when it did not).
+pub fn change_word(c: &crate::nbhistory::EntryCell) -> Option<&'static str> {
+    Some(match c.state {
+        CellState::Added => "new",
+        CellState::Modified => "changed",
+        CellState::Moved => "moved",
+        CellState::Unchanged if c.rerun => "re-run",
+        CellState::Unchanged if c.outputs_changed => "output changed",
+        CellState::Unchanged if c.cleared => "outputs cleared",
+        CellState::Unchanged => return None,
+    })
+}
+
+/// Reads the version an entry left and lays out every cell, in notebook order, each with its
+/// code and outputs; the cells the version changed say how in their heading.
+pub fn decode_whole(project: &Project, entry: &NbEntry, dark: bool) -> RecordView {
+    let mut pieces = Vec::new();
+    if let Some(e) = &entry.error {
+        pieces.push(Piece::Line(
+            format!("This version cannot be read: {}", sanitize::line(e)),
+            Tone::Error,
+        ));
+        return RecordView { pieces };
+    }
+    let Some(blob) = entry.blob else {
+        pieces.push(Piece::Line(
+            "The notebook was deleted in this commit.".into(),
+            Tone::Dim,
+        ));
+        return RecordView { pieces };
+    };
+    let nb = match read_version(project, blob, Parts::All) {
+        Ok(nb) => nb,
+        Err(e) => {
+            pieces.push(Piece::Line(
+                format!("This version cannot be read: {}", sanitize::line(&e)),
+                Tone::Error,
+            ));
+            return RecordView { pieces };
+        }
+    };
+    let lang = kernel_lang(&nb);
+    for (i, cell) in nb.cells.iter().enumerate() {
+        let ec = entry.cells.get(i);
+        let word = ec.and_then(change_word);
+        pieces.push(Piece::Cell(i));
+        let head = cell_heading(i, cell, word.unwrap_or(""));
+        let head = head.trim_end_matches([' ', '·']).to_string();
+        let tone = match (ec.is_some_and(|c| c.new_error), word) {
+            (true, _) => Tone::Error,
+            (false, Some(_)) => Tone::Badge,
+            (false, None) => Tone::Title,
+        };
+        pieces.push(Piece::Line(head, tone));
+        let src = clean(&cell.source);
+        if !src.trim().is_empty() {
+            pieces.push(Piece::Code(highlight(&src, cell.kind, lang, dark)));
+        }
+        outputs(cell, &mut pieces);
+        pieces.push(Piece::Line(String::new(), Tone::Text));
+    }
+    let changed = entry.cells.iter().filter(|c| c.changed()).count();
+    let mut tail = vec![
+        plural(nb.cells.len(), "cell"),
+        format!("{changed} changed in this commit"),
+    ];
+    if !entry.removed.is_empty() {
+        tail.push(plural(entry.removed.len(), "cell") + " removed");
+    }
+    pieces.push(Piece::Line(tail.join(" · "), Tone::Dim));
+    RecordView { pieces }
+}
+
 /// A cell's outputs as the pane shows them: text as a notebook would, errors with their
 /// traceback, pictures and other rich data by type and size.
 fn outputs(cell: &Cell, pieces: &mut Vec<Piece>) {

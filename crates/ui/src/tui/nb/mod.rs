@@ -8,6 +8,7 @@
 //! [`run`], drawing in [`view`]; filters and pickers in [`filter`], reading anew, branches and
 //! live updates in [`live`].
 
+pub mod atview;
 mod back;
 pub mod cellscreen;
 pub mod cellview;
@@ -69,6 +70,8 @@ pub enum NbFocus {
 pub enum NbScreen {
     Env(envview::EnvScreen),
     Insights(insightsview::InsightsScreen),
+    /// The notebook as a commit left it (`t`).
+    Notebook(atview::NotebookScreen),
 }
 
 /// Lines of the record pane as last laid out, with where each cell starts.
@@ -84,6 +87,12 @@ pub struct Laid {
 #[derive(Debug, Clone)]
 pub enum NbEffect {
     Decode(Arc<NbEntry>),
+    /// Every cell of the version `entry` left, for step `step` of the notebook screen.
+    Whole {
+        generation: u64,
+        step: usize,
+        entry: Arc<NbEntry>,
+    },
     CellHistory {
         generation: u64,
         number: u32,
@@ -115,6 +124,11 @@ pub enum NbMsg {
     Commits(Vec<(NbCommit, Vec<NbEntry>)>),
     WalkDone(Result<WalkStats, String>),
     Decoded(DecodeKey, Arc<RecordView>),
+    Whole {
+        generation: u64,
+        step: usize,
+        view: Arc<RecordView>,
+    },
     Built(Result<Arc<NbHistory>, String>),
     CellHist {
         generation: u64,
@@ -314,6 +328,7 @@ impl NbApp {
         match &mut self.screen {
             Some(NbScreen::Env(s)) => s.pane.height = screen,
             Some(NbScreen::Insights(s)) => s.pane.height = screen,
+            Some(NbScreen::Notebook(s)) => s.height = screen,
             None => {}
         }
         self.scroll_into_view();
@@ -477,6 +492,7 @@ impl NbApp {
         match &self.screen {
             Some(NbScreen::Env(_)) => self.env_action(action),
             Some(NbScreen::Insights(_)) => self.insights_action(action),
+            Some(NbScreen::Notebook(_)) => self.notebook_action(action),
             None => self.timeline_action(action),
         }
     }
@@ -513,6 +529,7 @@ impl NbApp {
                 Action::CellHistory => return self.open_cell(),
                 Action::Environment => return self.open_env(),
                 Action::Insights => return self.open_insights(),
+                Action::Notebook => return self.open_notebook(),
                 Action::Help => self.help = true,
                 _ => {}
             }
@@ -534,6 +551,7 @@ impl NbApp {
             Action::CellHistory => self.open_cell(),
             Action::Environment => self.open_env(),
             Action::Insights => self.open_insights(),
+            Action::Notebook => self.open_notebook(),
             Action::Help => {
                 self.help = true;
                 Vec::new()
@@ -704,6 +722,14 @@ impl NbApp {
                 self.decoded_ready(key, view);
                 Vec::new()
             }
+            NbMsg::Whole {
+                generation,
+                step,
+                view,
+            } => {
+                self.whole_ready(generation, step, view);
+                Vec::new()
+            }
             NbMsg::Built(r) => self.built(r),
             NbMsg::CellHist { generation, result } => self.cell_ready(generation, result),
             NbMsg::CellPair {
@@ -810,6 +836,25 @@ fn spawn_decoder(project: Project, jobs: Receiver<NbEffect>, tx: Sender<NbMsg>, 
                             )],
                         });
                     NbMsg::Decoded(key_of(&entry), Arc::new(view))
+                }
+                NbEffect::Whole {
+                    generation,
+                    step,
+                    entry,
+                } => {
+                    let view =
+                        crate::contained::catch(|| decode::decode_whole(&project, &entry, dark))
+                            .unwrap_or_else(|_| RecordView {
+                                pieces: vec![decode::Piece::Line(
+                                    "this version could not be shown".into(),
+                                    decode::Tone::Error,
+                                )],
+                            });
+                    NbMsg::Whole {
+                        generation,
+                        step,
+                        view: Arc::new(view),
+                    }
                 }
                 NbEffect::CellHistory {
                     generation,

@@ -61,6 +61,7 @@ pub fn render(app: &NbApp, f: &mut Frame) {
         match screen {
             NbScreen::Env(s) => super::envview::render(&l, s, f, body),
             NbScreen::Insights(s) => super::insightsview::render(&l, s, f, body),
+            NbScreen::Notebook(s) => super::atview::render(&l, s, f, body),
         }
     } else {
         render_timeline(app, &l, f, a.timeline);
@@ -532,7 +533,7 @@ const HELP: [&[Action]; 21] = [
     &[Action::CellHistory],
     &[Action::PrevRun, Action::NextRun],
     &[Action::Environment],
-    &[Action::Insights],
+    &[Action::Insights, Action::Notebook],
     &[Action::Mark, Action::ToggleUnified],
     &[Action::Search],
     &[Action::Jump, Action::CopyHash],
@@ -557,7 +558,7 @@ fn help_text(a: &[Action]) -> &'static str {
         [Action::CellHistory] => "Every version of the cell (first changed one)",
         [Action::PrevRun, Action::NextRun] => "Older / newer version (cell) or change (env)",
         [Action::Environment] => "Environment files at the commit, what changed",
-        [Action::Insights] => "Hot spots and usage figures of the history",
+        [Action::Insights, Action::Notebook] => "Hot spots and usage / the notebook at the commit",
         [Action::Mark, Action::ToggleUnified] => "Mark to compare with / unified or side by side",
         [Action::Search] => "Search: notebook, message, hash, author, date",
         [Action::NextMatch, Action::PrevMatch] => "Next / previous match",
