@@ -62,6 +62,8 @@ pub enum Action {
     ToggleLayout,
     /// Expand or fold long outputs.
     ToggleFold,
+    /// Wrap long lines of the record pane, or cut them and scroll sideways.
+    Wrap,
     /// Open the record's image in the system viewer.
     OpenImage,
     /// Save the record's images to files.
@@ -94,7 +96,7 @@ pub const GROUPS: [&str; 5] = ["Move", "View", "Cell history", "Search & filter"
 impl Action {
     /// Every action, in help-screen and config-file order (grouped as
     /// [`GROUPS`]).
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 38] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -110,6 +112,7 @@ impl Action {
         Action::ToggleHidden,
         Action::ToggleLayout,
         Action::ToggleFold,
+        Action::Wrap,
         Action::OpenImage,
         Action::SaveImage,
         Action::Changes,
@@ -162,6 +165,7 @@ impl Action {
             Action::CopyHash => "copy_hash",
             Action::ToggleLayout => "toggle_layout",
             Action::ToggleFold => "toggle_fold",
+            Action::Wrap => "wrap",
             Action::OpenImage => "open_image",
             Action::SaveImage => "save_image",
             Action::CellHistory => "cell_history",
@@ -210,6 +214,7 @@ impl Action {
             Action::CopyHash => "Copy the record's commit hash (OSC 52)",
             Action::ToggleLayout => "Switch between side-by-side and stacked panes",
             Action::ToggleFold => "Expand or fold long outputs",
+            Action::Wrap => "Wrap long lines, or cut them (h/l then scroll sideways)",
             Action::OpenImage => "Open the record's image in the system viewer",
             Action::SaveImage => "Save the record's images to the current directory",
             Action::CellHistory => "Every run of the record's cell, with diffs",
@@ -244,6 +249,7 @@ impl Action {
             | Action::ToggleHidden
             | Action::ToggleLayout
             | Action::ToggleFold
+            | Action::Wrap
             | Action::OpenImage
             | Action::SaveImage
             | Action::Changes
@@ -587,6 +593,7 @@ fn default_keys(a: Action) -> &'static [&'static str] {
         Action::ToggleHidden => &["."],
         Action::ToggleLayout => &["v"],
         Action::ToggleFold => &["z"],
+        Action::Wrap => &["w"],
         Action::OpenImage => &["o"],
         Action::SaveImage => &["s"],
         Action::CellHistory => &["c"],

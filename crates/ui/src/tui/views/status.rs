@@ -15,6 +15,8 @@ pub struct StatusState<'a> {
     /// The search worker is still looking through details.
     pub searching: bool,
     pub hits: usize,
+    /// The match the record pane is at, and how many the record has (`match 3/45`).
+    pub pane_match: Option<(usize, usize)>,
     /// Records passing the filter, and loaded.
     pub shown: usize,
     pub total: usize,
@@ -131,6 +133,9 @@ pub(super) fn render_status(look: &Look<'_>, st: &StatusState<'_>, f: &mut Frame
             ),
             t.status,
         ));
+    }
+    if let Some((at, of)) = st.pane_match {
+        left.push(Span::styled(format!(" match {}/{of} ", at + 1), t.status_key));
     }
     if let Some(msg) = st.flash {
         left.push(Span::styled(plain(&format!(" {msg} "), ascii), t.warning));
