@@ -57,7 +57,12 @@ pub fn lay_out(
         let (line, found) = mark(line, g, &query, how.hit);
         let base = out.lines.len();
         out.first.push(base);
-        let body: usize = line.spans.iter().skip(g).map(|s| width_of(&s.content)).sum();
+        let body: usize = line
+            .spans
+            .iter()
+            .skip(g)
+            .map(|s| width_of(&s.content))
+            .sum();
         out.widest = out.widest.max(body);
         if how.wrap {
             let parts = wrap(&line, g, how.width, &how.marker);
@@ -198,8 +203,18 @@ pub fn wrap(
     width: usize,
     marker: &Span<'static>,
 ) -> Vec<(Line<'static>, usize)> {
-    let gw: usize = line.spans.iter().take(gutter).map(|s| width_of(&s.content)).sum();
-    let body: usize = line.spans.iter().skip(gutter).map(|s| width_of(&s.content)).sum();
+    let gw: usize = line
+        .spans
+        .iter()
+        .take(gutter)
+        .map(|s| width_of(&s.content))
+        .sum();
+    let body: usize = line
+        .spans
+        .iter()
+        .skip(gutter)
+        .map(|s| width_of(&s.content))
+        .sum();
     let mw = width_of(&marker.content);
     if gw + body <= width || gw + mw >= width {
         return vec![(line.clone(), 0)];
@@ -262,7 +277,12 @@ pub fn cut(line: &Line<'static>, gutter: usize, skip: usize, width: usize) -> Li
     if skip == 0 {
         return line.clone();
     }
-    let gw: usize = line.spans.iter().take(gutter).map(|s| width_of(&s.content)).sum();
+    let gw: usize = line
+        .spans
+        .iter()
+        .take(gutter)
+        .map(|s| width_of(&s.content))
+        .sum();
     let room = width.saturating_sub(gw);
     let mut kept = Vec::new();
     let (mut col, mut used) = (0, 0);
@@ -274,7 +294,11 @@ pub fn cut(line: &Line<'static>, gutter: usize, skip: usize, width: usize) -> Li
             continue;
         }
         // Straddling the left edge, only its right half would show.
-        let (c, w) = if from < skip { (' ', col - skip) } else { (c, w) };
+        let (c, w) = if from < skip {
+            (' ', col - skip)
+        } else {
+            (c, w)
+        };
         if used + w > room {
             break;
         }
@@ -370,7 +394,10 @@ mod tests {
         let parts = wrap(&line, 1, 20, &marker());
         let got: Vec<String> = parts.iter().map(|(l, _)| text(l)).collect();
         assert_eq!(got, [" 7 │ print(alpha, ", "     ↪ beta, gamma)"]);
-        assert_eq!(parts[0].0.spans[0].style, num, "the number keeps its colour");
+        assert_eq!(
+            parts[0].0.spans[0].style, num,
+            "the number keeps its colour"
+        );
         assert_eq!(parts[1].0.spans[0].content, "     ");
         assert_eq!(parts[1].1, "print(alpha, ".chars().count());
     }
@@ -441,7 +468,10 @@ mod tests {
         assert_eq!(laid.widest, 16);
         let l = &laid.lines[0];
         assert_eq!(text(&cut(l, laid.gutters[0], 5, 10)), "1 | fghijk");
-        assert_eq!(text(&cut(l, laid.gutters[0], 0, 10)), "1 | abcdefghijklmnop");
+        assert_eq!(
+            text(&cut(l, laid.gutters[0], 0, 10)),
+            "1 | abcdefghijklmnop"
+        );
         // A wide character cut at the left edge shows as a space.
         let wide = Line::raw("日本語");
         assert_eq!(text(&cut(&wide, 0, 1, 10)), " 本語");

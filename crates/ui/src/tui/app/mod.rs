@@ -648,7 +648,12 @@ impl App {
             (Action::Top, Focus::Detail) => self.detail_scroll = 0,
             // The last full screen, as `less` shows it (scrolling may go on to half a screen
             // past the end, so the last lines can be read at the top).
+            // Counted in the lines drawn, wrapped ones each, from the view itself: the count
+            // the last frame left may be of another width or mode.
             (Action::Bottom, Focus::Detail) => {
+                if let Some((view, _)) = crate::tui::views::current_view(self) {
+                    self.detail_lines = view.lines.len();
+                }
                 self.detail_scroll = self.detail_lines.saturating_sub(self.detail_height.max(1))
             }
             (Action::ToggleHidden, _) => {

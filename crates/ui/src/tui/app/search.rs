@@ -11,7 +11,8 @@ use super::*;
 /// its hash, its author or its day as the timeline shows it (`2019-03-11`).
 pub(super) fn row_hit(row: RowRef<'_>, day: &str, query: &str) -> bool {
     !query.is_empty()
-        && (contains_ci(row.message(), query) || names_commit(query, row.commit(), row.author(), day))
+        && (contains_ci(row.message(), query)
+            || names_commit(query, row.commit(), row.author(), day))
 }
 
 impl App {
@@ -79,8 +80,7 @@ impl App {
     /// the one selected.
     pub fn pane_match(&self) -> Option<(usize, usize)> {
         let (commit, at, of) = self.search.pane?;
-        (!self.search.query.is_empty() && self.current_commit() == Some(commit))
-            .then_some((at, of))
+        (!self.search.query.is_empty() && self.current_commit() == Some(commit)).then_some((at, of))
     }
 
     /// The selected record's matches in the record pane, once its details are in (before,
@@ -134,6 +134,10 @@ impl App {
     /// `n`/`N` inside the selected record: the next (previous) match of its pane, if there is
     /// one this way.
     fn step_in_pane(&mut self, forward: bool) -> bool {
+        // A record the search has not found (yet) is stepped over, as before.
+        if !self.is_hit(self.selected) {
+            return false;
+        }
         let Some((view, width)) = self.pane_matches() else {
             return false;
         };

@@ -452,6 +452,12 @@ impl NbApp {
                 KeyCode::Enter => {
                     self.query = std::mem::take(q);
                     self.typing = None;
+                    self.pane_match = None;
+                    // The version shown is searched too: its pane goes to its first match.
+                    if self.laid_now().is_some_and(|l| !l.matches.is_empty()) {
+                        self.show_pane_match(0);
+                        return Vec::new();
+                    }
                     return self.find(true, true);
                 }
                 KeyCode::Backspace => {
@@ -585,14 +591,18 @@ impl NbApp {
         }
         let n = self.rows.len();
         let start = if here { 0 } else { 1 };
-        let hit = (start..n).find_map(|k| {
+        // Stepping on, the row itself comes last: its matches start over. Its version is
+        // searched too (the only one read for certain).
+        let in_pane = self.laid_now().is_some_and(|l| !l.matches.is_empty());
+        let hit = (start..n + start).find_map(|k| {
             let i = if forward {
                 (self.selected + k) % n
             } else {
                 (self.selected + n - k % n) % n
             };
             let row = self.rows.get(i)?;
-            filter::search_hit(row, &self.query, self.ascii).then_some(i)
+            ((i == self.selected && in_pane) || filter::search_hit(row, &self.query, self.ascii))
+                .then_some(i)
         });
         match hit {
             Some(i) => {
@@ -651,7 +661,8 @@ impl NbApp {
         if !self.wrap {
             let width = usize::from(self.pane_width);
             let half = (width / 2).max(1);
-            if col < self.pane_hscroll || col >= self.pane_hscroll + width.saturating_sub(8).max(1) {
+            if col < self.pane_hscroll || col >= self.pane_hscroll + width.saturating_sub(8).max(1)
+            {
                 self.pane_hscroll = col / half * half;
             }
         }

@@ -285,7 +285,10 @@ fn render_record(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
                 t.dim,
             )));
         }
-        f.render_widget(Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }), inner);
+        f.render_widget(
+            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+            inner,
+        );
         return;
     }
     // Only what is on screen is copied from the laid-out lines.
@@ -327,7 +330,10 @@ fn header_lines(look: &Look<'_>, row: &NbRow) -> Vec<Line<'static>> {
         t.dim,
     ))];
     for l in c.message.trim_end().lines().take(6) {
-        lines.push(Line::from(Span::styled(sanitize::line(l).into_owned(), t.text)));
+        lines.push(Line::from(Span::styled(
+            sanitize::line(l).into_owned(),
+            t.text,
+        )));
     }
     if let Some(e) = &row.entry {
         lines.push(Line::from(Span::styled(
@@ -558,7 +564,10 @@ fn render_status(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
         ));
     }
     if let Some((at, of)) = app.pane_match.filter(|_| !app.query.is_empty()) {
-        spans.push(Span::styled(format!(" match {}/{of} ", at + 1), t.status_key));
+        spans.push(Span::styled(
+            format!(" match {}/{of} ", at + 1),
+            t.status_key,
+        ));
     }
     if let Some(msg) = &app.flash {
         spans.push(Span::styled(format!(" {msg} "), t.warning));
@@ -609,10 +618,8 @@ fn help_text(a: &[Action]) -> &'static str {
         [Action::Environment] => "Environment files at the commit, what changed",
         [Action::Insights] => "Hot spots and usage figures of the history",
         [Action::Mark, Action::ToggleUnified] => "Mark to compare with / unified or side by side",
-        [Action::Search] => "Search: notebook, message, hash, author, date",
-        [Action::NextMatch, Action::PrevMatch] => {
-            "Next / previous match: in the version first, then rows"
-        }
+        [Action::Search] => "Search: the cells, notebook, message, hash, author, date",
+        [Action::NextMatch, Action::PrevMatch] => "Next / previous match (in the version first)",
         [Action::Jump, Action::CopyHash] => "Jump to a hash or date / copy the hash",
         [Action::Filter, Action::ClearFilter] => "Filter: notebook, author, dates, errors / clear",
         [Action::Authors] => "Authors with their rows; Enter shows only theirs",

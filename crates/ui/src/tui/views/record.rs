@@ -536,7 +536,10 @@ pub(super) fn render_detail(look: &Look<'_>, pane: &RecordPane<'_>, f: &mut Fram
     let view = pane.row.map(|row| pane_view(look, pane, row, width));
     let title = match &view {
         Some(v) if !pane.wrap => plain(
-            &format!(" Record · {} ", sideways_note(pane.hscroll, v.widest, look.ascii)),
+            &format!(
+                " Record · {} ",
+                sideways_note(pane.hscroll, v.widest, look.ascii)
+            ),
             look.ascii,
         ),
         _ => " Record ".into(),

@@ -135,7 +135,10 @@ pub(super) fn render_status(look: &Look<'_>, st: &StatusState<'_>, f: &mut Frame
         ));
     }
     if let Some((at, of)) = st.pane_match {
-        left.push(Span::styled(format!(" match {}/{of} ", at + 1), t.status_key));
+        left.push(Span::styled(
+            format!(" match {}/{of} ", at + 1),
+            t.status_key,
+        ));
     }
     if let Some(msg) = st.flash {
         left.push(Span::styled(plain(&format!(" {msg} "), ascii), t.warning));
