@@ -13,7 +13,7 @@ use unicode_width::UnicodeWidthChar;
 
 /// The marker at the start of a continuation line, and in `--ascii`.
 pub const MARKER: &str = "↪ ";
-pub const MARKER_ASCII: &str = "> ";
+pub const MARKER_ASCII: &str = "\\ ";
 
 /// How to lay the lines out.
 #[derive(Debug, Clone)]
