@@ -454,6 +454,24 @@ mod tests {
     }
 
     #[test]
+    fn a_line_all_gutter_is_kept_whole() {
+        // A picture's half-blocks: wider than the pane, never wrapped nor moved.
+        let picture = Line::from(vec![Span::raw("▀".repeat(30))]);
+        let how = Layout {
+            width: 10,
+            wrap: true,
+            marker: marker(),
+            query: "▀",
+            hit: Style::default().bg(Color::Red),
+        };
+        let laid = lay_out(vec![picture.clone()], |_| usize::MAX, &how);
+        assert_eq!(laid.lines, [picture.clone()]);
+        assert!(laid.matches.is_empty());
+        assert_eq!(laid.widest, 0);
+        assert_eq!(cut(&picture, 1, 5, 10), picture);
+    }
+
+    #[test]
     fn sideways_keeps_the_lines_and_cuts_them_past_the_gutter() {
         let how = Layout {
             width: 10,

@@ -222,7 +222,12 @@ pub fn ensure_laid(app: &NbApp, look: &Look<'_>, width: u16) -> bool {
         query: &app.query,
         hit: look.theme.search_match,
     };
-    let gutter = |i: usize| usize::from(i >= head && gutters.binary_search(&(i - head)).is_ok());
+    let gutter = |i: usize| {
+        i.checked_sub(head)
+            .and_then(|b| gutters.binary_search_by_key(&b, |&(l, _)| l).ok())
+            .and_then(|at| gutters.get(at))
+            .map_or(0, |&(_, spans)| spans)
+    };
     let laid = linewrap::lay_out(all, gutter, &how);
     let starts = starts
         .into_iter()
@@ -442,13 +447,13 @@ fn image_lines(
 }
 
 /// A decoded version laid out for `width`, with the line where each cell begins and the
-/// lines that begin with a gutter (the indent of code and outputs, one span). Long lines
-/// are left whole, for `linewrap` to wrap or cut.
+/// lines that begin with a gutter, in order, with its spans (the indent of code and outputs;
+/// all of a picture's, kept whole). Long lines are left whole, for `linewrap` to wrap or cut.
 pub fn record_lines(
     look: &Look<'_>,
     view: &RecordView,
     width: u16,
-) -> (Vec<Line<'static>>, Vec<(usize, usize)>, Vec<usize>) {
+) -> (Vec<Line<'static>>, Vec<(usize, usize)>, Vec<(usize, usize)>) {
     let t = look.theme;
     let mut out = Vec::new();
     let mut starts = Vec::new();
@@ -462,13 +467,13 @@ pub fn record_lines(
             ))),
             Piece::Code(lines) => {
                 for l in adapt_lines(lines, look.depth) {
-                    gutters.push(out.len());
+                    gutters.push((out.len(), 1));
                     out.push(styled(&l, t.code, "  "));
                 }
             }
             Piece::Output(lines) => {
                 for l in adapt_lines(lines, look.depth) {
-                    gutters.push(out.len());
+                    gutters.push((out.len(), 1));
                     out.push(styled(&l, t.output, "  "));
                 }
             }
@@ -482,7 +487,18 @@ pub fn record_lines(
                 mime,
                 info,
                 picture,
-            } => out.extend(image_lines(look, mime, *info, picture, width)),
+            } => {
+                for (k, l) in image_lines(look, mime, *info, picture, width)
+                    .into_iter()
+                    .enumerate()
+                {
+                    // A picture's lines are kept whole: never wrapped nor moved sideways.
+                    if k > 0 && picture.is_ok() {
+                        gutters.push((out.len(), usize::MAX));
+                    }
+                    out.push(l);
+                }
+            }
         }
     }
     (out, starts, gutters)

@@ -146,7 +146,14 @@ pub(super) fn pane_view(
         query: pane.query,
         hit: look.theme.search_match,
     };
-    let gutter = |i: usize| usize::from(sink.gutters.binary_search(&i).is_ok());
+    let gutter = |i: usize| {
+        if sink.pictures.binary_search(&i).is_ok() {
+            // All gutter: kept whole.
+            usize::MAX
+        } else {
+            usize::from(sink.gutters.binary_search(&i).is_ok())
+        }
+    };
     let laid = linewrap::lay_out(std::mem::take(&mut sink.lines), gutter, &how);
     let mut slots = sink.slots;
     for s in &mut slots {
@@ -178,6 +185,18 @@ pub(super) struct Sink {
     slots: Vec<Slot>,
     /// The lines that begin with a gutter (a line number), in order.
     gutters: Vec<usize>,
+    /// The lines of pictures, in order: never wrapped nor moved sideways (the picture
+    /// drawn over them by a graphics protocol stays where it is).
+    pictures: Vec<usize>,
+}
+
+impl Sink {
+    fn push_picture(&mut self, lines: Vec<Line<'static>>) {
+        for l in lines {
+            self.pictures.push(self.lines.len());
+            self.lines.push(l);
+        }
+    }
 }
 
 impl std::ops::Deref for Sink {
@@ -446,7 +465,7 @@ pub(super) fn push_body(
                     match look.protocol {
                         Protocol::Off => {}
                         Protocol::Halfblocks => {
-                            out.extend(halfblocks(p, cols, rows, !pane.truecolor));
+                            out.push_picture(halfblocks(p, cols, rows, !pane.truecolor));
                         }
                         proto @ (Protocol::Kitty | Protocol::Iterm | Protocol::Sixel) => {
                             // The half-blocks stay underneath: they show while the
@@ -463,7 +482,7 @@ pub(super) fn push_body(
                                     source,
                                 });
                             }
-                            out.extend(base);
+                            out.push_picture(base);
                         }
                     }
                 }
