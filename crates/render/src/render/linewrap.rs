@@ -465,7 +465,7 @@ mod tests {
             hit: Style::default().bg(Color::Red),
         };
         let laid = lay_out(vec![picture.clone()], |_| usize::MAX, &how);
-        assert_eq!(laid.lines, [picture.clone()]);
+        assert_eq!(laid.lines, std::slice::from_ref(&picture));
         assert!(laid.matches.is_empty());
         assert_eq!(laid.widest, 0);
         assert_eq!(cut(&picture, 1, 5, 10), picture);
