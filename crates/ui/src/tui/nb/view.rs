@@ -210,7 +210,11 @@ pub fn ensure_laid(app: &NbApp, look: &Look<'_>, width: u16) -> bool {
     }
     let mut all = header_lines(look, row);
     let head = all.len();
-    let (body, starts, gutters) = record_lines(look, view, width);
+    let VersionLines {
+        lines: body,
+        starts,
+        gutters,
+    } = record_lines(look, view, width);
     all.extend(body);
     let how = linewrap::Layout {
         width: usize::from(width),
@@ -446,14 +450,18 @@ fn image_lines(
     out
 }
 
-/// A decoded version laid out for `width`, with the line where each cell begins and the
-/// lines that begin with a gutter, in order, with its spans (the indent of code and outputs;
-/// all of a picture's, kept whole). Long lines are left whole, for `linewrap` to wrap or cut.
-pub fn record_lines(
-    look: &Look<'_>,
-    view: &RecordView,
-    width: u16,
-) -> (Vec<Line<'static>>, Vec<(usize, usize)>, Vec<(usize, usize)>) {
+/// A decoded version's lines, before `linewrap` wraps or cuts the long ones.
+pub struct VersionLines {
+    pub lines: Vec<Line<'static>>,
+    /// `(line, index of the cell in the version)` where each cell begins, in order.
+    pub starts: Vec<(usize, usize)>,
+    /// `(line, spans)` of the lines that begin with a gutter, in order: the indent of code
+    /// and outputs; all of a picture's spans, which keeps it whole.
+    pub gutters: Vec<(usize, usize)>,
+}
+
+/// A decoded version laid out for `width` (see [`VersionLines`]).
+pub fn record_lines(look: &Look<'_>, view: &RecordView, width: u16) -> VersionLines {
     let t = look.theme;
     let mut out = Vec::new();
     let mut starts = Vec::new();
@@ -501,7 +509,11 @@ pub fn record_lines(
             }
         }
     }
-    (out, starts, gutters)
+    VersionLines {
+        lines: out,
+        starts,
+        gutters,
+    }
 }
 
 fn key_name(look: &Look<'_>, a: Action) -> String {
