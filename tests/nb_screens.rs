@@ -1754,3 +1754,86 @@ fn nb_back_stack_returns_through_the_screens_a_row_was_reached_from() {
         [NbEffect::Quit]
     ));
 }
+
+/// A repository whose one notebook has a code line and an output longer than any pane, the
+/// word `needle` three times in them.
+fn long_lines(dir: &std::path::Path) -> Project {
+    let repo = git2::Repository::init(dir).unwrap();
+    let json = format!(
+        "{{{}, \"last\": \"needle at the end\"}}",
+        (0..300)
+            .map(|i| format!("\"k{i}\": {i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let cells = [nbrepo::code(
+        "c1",
+        "# a comment long enough to wrap: the quick brown fox jumps over the lazy dog while the needle waits\nprint(data)",
+        Some(1),
+        serde_json::json!([nbrepo::stream(&format!("{json}\nthe needle again\n"))]),
+    )];
+    nbrepo::commit(
+        &repo,
+        &[("long.ipynb", Some(nbrepo::notebook(&cells)))],
+        "Long lines",
+        0,
+    );
+    Project::open(dir, None).unwrap()
+}
+
+#[test]
+fn nb_long_lines_wrap_or_scroll_sideways_and_search_steps_inside_the_pane() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = long_lines(dir.path());
+    let (mut app, fx) = loaded(&project, false);
+    settle(&mut app, &project, fx);
+    let wrapped = draw(&mut app, 80, 24);
+    assert!(wrapped.contains("  ↪ "), "{wrapped}");
+    let texts: Vec<String> = app
+        .laid
+        .borrow()
+        .lines
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.ends_with("\"last\": \"needle at the end\"}")),
+        "nothing is cut off: {texts:#?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .all(|t| unicode_width::UnicodeWidthStr::width(t.as_str()) <= 78)
+    );
+    check("nb_record_wrapped_80x24", &wrapped);
+    // / finds the row, the pane goes to its first match, n steps through the rest.
+    typed(&mut app, &project, "/needle\r");
+    assert_eq!(app.pane_match, Some((0, 3)));
+    let first = draw(&mut app, 80, 24);
+    assert!(first.contains("match 1/3"), "{first}");
+    press(&mut app, &project, Action::NextMatch);
+    press(&mut app, &project, Action::NextMatch);
+    assert_eq!(app.pane_match, Some((2, 3)));
+    let third = draw(&mut app, 80, 24);
+    assert!(third.contains("the needle again"), "{third}");
+    assert!(third.contains("match 3/3"), "{third}");
+    // With one row, n past the last match wraps around to the row's first.
+    press(&mut app, &project, Action::NextMatch);
+    assert_eq!(app.pane_match, Some((0, 3)));
+    // w: cut and scrolled sideways half a pane at a time, the title says how far.
+    press(&mut app, &project, Action::Open);
+    assert_eq!(app.focus, NbFocus::Record);
+    press(&mut app, &project, Action::Wrap);
+    press(&mut app, &project, Action::Top);
+    press(&mut app, &project, Action::Right);
+    assert_eq!(app.pane_hscroll, 39);
+    let cut = draw(&mut app, 80, 24);
+    assert!(cut.contains("cut → col 40/"), "{cut}");
+    assert!(!cut.contains('↪'), "{cut}");
+    check("nb_record_sideways_80x24", &cut);
+    press(&mut app, &project, Action::Left);
+    assert_eq!(app.pane_hscroll, 0);
+    assert_eq!(app.focus, NbFocus::Record);
+}

@@ -1212,3 +1212,232 @@ fn esc_and_ctrl_o_go_back_through_the_places_left_and_ctrl_i_forward() {
         "Ctrl-I where the terminal tells it"
     );
 }
+
+/// The long-lines project loaded at `size`, the selected record's details decoded.
+fn long_lines_app(dir: &std::path::Path, size: ratatui::layout::Rect) -> (App, Project) {
+    common::longlines::write(dir);
+    let project = Project::open(dir, None).unwrap();
+    let mut app = common::screens::loaded_app(&project);
+    gtm_tui::tui::fit(&mut app, size);
+    {
+        // Both records' details, as the worker would decode them once in view.
+        let store = project.details();
+        let commits: Vec<git2::Oid> = app.rows.iter().map(|r| r.commit()).collect();
+        for c in commits {
+            let row = app.row(c).unwrap();
+            let prepared = gtm_tui::tui::prepare::prepare(&project, &store, &row, true);
+            app.details_ready(c, prepared);
+        }
+    }
+    (app, project)
+}
+
+/// Types `text` (`\r` is Enter), then answers the search as its worker would.
+fn search_for(app: &mut App, project: &Project, size: ratatui::layout::Rect, text: &str) {
+    for c in text.chars() {
+        let code = if c == '\r' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        };
+        press_key(app, project, size, code);
+    }
+    let store = project.details();
+    let query = app.search.query.clone();
+    let hits: Vec<git2::Oid> = app
+        .rows
+        .iter()
+        .filter(|r| details_contain(&store.record_details(&r.to_row()), &query))
+        .map(|r| r.commit())
+        .collect();
+    let generation = app.search.generation;
+    let fx = app.search_hits(generation, hits, true);
+    common::screens::settle(app, project, fx);
+}
+
+fn line_text(l: &ratatui::text::Line<'_>) -> String {
+    l.spans.iter().map(|s| s.content.as_ref()).collect()
+}
+
+#[test]
+fn long_lines_wrap_at_words_with_a_marker_and_g_shows_the_last_full_screen() {
+    use unicode_width::UnicodeWidthStr;
+    let dir = tempfile::tempdir().unwrap();
+    let size = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let (mut app, project) = long_lines_app(dir.path(), size);
+    let screen = common::screens::draw(&mut app, 80, 24);
+    assert!(screen.contains("↪ "), "{screen}");
+    let (view, width) = gtm_tui::tui::views::current_view(&app).unwrap();
+    let texts: Vec<String> = view.lines.iter().map(line_text).collect();
+    assert!(texts.iter().all(|t| t.width() <= width), "{texts:#?}");
+    // The comment wraps after a word; its continuation has a blank gutter, then the marker.
+    let at = texts
+        .iter()
+        .position(|t| t.starts_with("2 │ # a comment"))
+        .unwrap_or_else(|| panic!("{texts:#?}"));
+    assert!(
+        texts[at].ends_with(' '),
+        "broken after a space: {:?}",
+        texts[at]
+    );
+    let print = texts
+        .iter()
+        .position(|t| t.starts_with("3 │ print"))
+        .unwrap_or_else(|| panic!("{texts:#?}"));
+    assert!(print > at + 1, "{texts:#?}");
+    for t in &texts[at + 1..print] {
+        assert!(t.starts_with("    ↪ "), "{t:?}");
+    }
+    // Nothing of the 5,000-character line is lost: its end is there.
+    let json = texts
+        .iter()
+        .position(|t| t.starts_with("{\"key0\""))
+        .unwrap_or_else(|| panic!("{texts:#?}"));
+    let mut joined = texts[json].clone();
+    for t in texts[json + 1..].iter().take_while(|t| t.starts_with("↪ ")) {
+        joined.push_str(t.trim_start_matches("↪ "));
+    }
+    let bare = |s: &str| s.split_whitespace().collect::<String>();
+    assert_eq!(bare(&joined), bare(&common::longlines::json_line()));
+    // G: the last full screen of the wrapped lines.
+    press_key(&mut app, &project, size, KeyCode::Enter);
+    press_key(&mut app, &project, size, KeyCode::Char('G'));
+    common::screens::draw(&mut app, 80, 24);
+    app.detail_lines = gtm_tui::tui::views::detail_len(&app);
+    assert_eq!(app.detail_lines, view.lines.len());
+    assert_eq!(app.detail_scroll + app.detail_height, app.detail_lines);
+    let end = common::screens::draw(&mut app, 80, 24);
+    let last = texts.last().unwrap().trim();
+    assert!(end.contains(last), "{last:?} not in\n{end}");
+}
+
+#[test]
+fn w_cuts_long_lines_and_h_l_scroll_them_sideways_by_half_a_pane() {
+    use gtm_tui::tui::app::Focus;
+    let dir = tempfile::tempdir().unwrap();
+    let size = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let (mut app, project) = long_lines_app(dir.path(), size);
+    common::screens::draw(&mut app, 80, 24);
+    press_key(&mut app, &project, size, KeyCode::Enter);
+    press_key(&mut app, &project, size, KeyCode::Char('w'));
+    assert!(!app.wrap);
+    let cut = common::screens::draw(&mut app, 80, 24);
+    assert!(cut.contains("long lines cut: h/l scroll sideways"), "{cut}");
+    assert!(cut.contains("Record · cut → col 1/"), "{cut}");
+    assert!(!cut.contains('↪'), "{cut}");
+    assert!(cut.contains("{\"key0\": 0, \"key1\": 1"), "{cut}");
+    // Half the pane's 78 columns to the right, and the focus stays in the pane.
+    press_key(&mut app, &project, size, KeyCode::Char('l'));
+    assert_eq!(app.detail_hscroll, 39);
+    assert_eq!(app.focus, Focus::Detail);
+    let right = common::screens::draw(&mut app, 80, 24);
+    assert!(right.contains("cut → col 40/"), "{right}");
+    assert!(!right.contains("{\"key0\""), "{right}");
+    // The line numbers stay where they are.
+    assert!(right.contains("1 │ "), "{right}");
+    press_key(&mut app, &project, size, KeyCode::Char('h'));
+    press_key(&mut app, &project, size, KeyCode::Char('h'));
+    assert_eq!(app.detail_hscroll, 0);
+    assert_eq!(app.focus, Focus::Detail);
+    // No further right than the widest line has columns.
+    for _ in 0..500 {
+        press_key(&mut app, &project, size, KeyCode::Right);
+    }
+    let (view, _) = gtm_tui::tui::views::current_view(&app).unwrap();
+    assert!(app.detail_hscroll < view.widest);
+    assert!(app.detail_hscroll + 39 >= view.widest);
+    // w again wraps, and h moves to the timeline as before.
+    press_key(&mut app, &project, size, KeyCode::Char('w'));
+    assert!(app.wrap);
+    assert_eq!(app.detail_hscroll, 0);
+    press_key(&mut app, &project, size, KeyCode::Char('h'));
+    assert_eq!(app.focus, Focus::Timeline);
+}
+
+#[test]
+fn slash_scrolls_the_pane_to_the_match_and_n_steps_through_it_then_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let size = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let (mut app, project) = long_lines_app(dir.path(), size);
+    common::screens::draw(&mut app, 80, 24);
+    search_for(&mut app, &project, size, "/needle\r");
+    assert_eq!(app.selected, 0, "the newest record matches");
+    let on_screen = |app: &mut App, at: usize| {
+        let (view, _) = gtm_tui::tui::views::current_view(app).unwrap();
+        let (line, _) = view.matches[at];
+        assert!(
+            app.detail_scroll <= line && line < app.detail_scroll + app.detail_height,
+            "match {at} at line {line}, pane from {}",
+            app.detail_scroll
+        );
+        let screen = common::screens::draw(app, 80, 24);
+        assert!(screen.contains("needle"), "{screen}");
+        screen
+    };
+    assert_eq!(app.pane_match(), Some((0, 4)));
+    let first = on_screen(&mut app, 0);
+    assert!(first.contains("match 1/4"), "{first}");
+    press_key(&mut app, &project, size, KeyCode::Char('n'));
+    assert_eq!(app.pane_match(), Some((1, 4)));
+    let scroll_at_2 = app.detail_scroll;
+    on_screen(&mut app, 1);
+    press_key(&mut app, &project, size, KeyCode::Char('n'));
+    press_key(&mut app, &project, size, KeyCode::Char('n'));
+    assert_eq!(app.pane_match(), Some((3, 4)));
+    let last = on_screen(&mut app, 3);
+    assert!(last.contains("line 18 has a needle"), "{last}");
+    assert!(
+        app.detail_scroll > scroll_at_2,
+        "the pane went down to the last match"
+    );
+    // Past the record's last match: the next matching record, at its first.
+    press_key(&mut app, &project, size, KeyCode::Char('n'));
+    assert_eq!(app.selected, 1);
+    assert_eq!(app.pane_match(), Some((0, 2)));
+    let older = on_screen(&mut app, 0);
+    assert!(older.contains("match 1/2"), "{older}");
+    // N goes back: this record's first match is the first, so to the newer record's last.
+    press_key(&mut app, &project, size, KeyCode::Char('N'));
+    assert_eq!(app.selected, 0);
+    assert_eq!(app.pane_match(), Some((3, 4)));
+    on_screen(&mut app, 3);
+    // Sideways, the pane goes to the match's column too.
+    press_key(&mut app, &project, size, KeyCode::Char('w'));
+    press_key(&mut app, &project, size, KeyCode::Char('N'));
+    assert_eq!(app.pane_match(), Some((2, 4)));
+    assert!(app.detail_hscroll > 4000, "{}", app.detail_hscroll);
+    let cut = common::screens::draw(&mut app, 80, 24);
+    assert!(cut.contains("needle at the end"), "{cut}");
+}
+
+#[test]
+fn the_search_finds_hashes_authors_and_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let size = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let (mut app, project) = long_lines_app(dir.path(), size);
+    let older = app.rows.get(1).unwrap().commit();
+    let hash = older.to_string();
+    search_for(&mut app, &project, size, &format!("/{}\r", &hash[..7]));
+    assert_eq!(
+        app.current_commit(),
+        Some(older),
+        "by the start of its hash"
+    );
+    // The middle of a hash is no hash.
+    press_key(&mut app, &project, size, KeyCode::Char('g'));
+    search_for(&mut app, &project, size, &format!("/{}\r", &hash[10..17]));
+    assert_eq!(app.selected, 0, "{}", app.search.query);
+    search_for(&mut app, &project, size, "/bob builder\r");
+    assert_eq!(app.current_commit(), Some(older), "by author");
+    // The pane marks the author where it names them.
+    assert_eq!(app.pane_match(), Some((0, 1)));
+    press_key(&mut app, &project, size, KeyCode::Char('g'));
+    let day = app.day(1).to_string();
+    assert_ne!(day, app.day(0));
+    search_for(&mut app, &project, size, &format!("/{day}\r"));
+    assert_eq!(
+        app.current_commit(),
+        Some(older),
+        "by its day, as the timeline shows it"
+    );
+}

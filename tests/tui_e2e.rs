@@ -1414,3 +1414,30 @@ fn esc_walks_back_from_a_record_to_the_streak_list_and_alt_right_forward() {
     s.send("q");
     assert!(s.finish().success());
 }
+
+/// `/` finds the word inside the record pane of the real binary: the pane scrolls to it and
+/// the status bar counts the record's matches; `n` steps to the last one, further down.
+#[test]
+fn search_scrolls_the_record_pane_to_the_match() {
+    let dir = tempfile::tempdir().unwrap();
+    common::longlines::write(dir.path());
+    let mut s = Session::start(dir.path(), &[], 100, 30, &[]);
+    s.wait_for("the record pane", |s| {
+        s.contains("Timeline 1/2") && s.contains("1 │ import json")
+    });
+    s.send("/needle");
+    s.send("\r");
+    let found = s.wait_for("the first match", |s| s.contains("match 1/4"));
+    assert!(found.contains("while the needle"), "{found}");
+    s.send("n");
+    s.send("n");
+    s.send("n");
+    let last = s.wait_for("the last match", |s| s.contains("match 4/4"));
+    assert!(last.contains("line 18 has a needle"), "{last}");
+    assert!(
+        !last.contains("1 │ import json"),
+        "the pane scrolled down:\n{last}"
+    );
+    s.send("q");
+    assert!(s.finish().success());
+}

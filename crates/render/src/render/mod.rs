@@ -10,6 +10,7 @@ pub mod files;
 pub mod highlight;
 pub mod image;
 pub mod insights;
+pub mod linewrap;
 pub mod markdown;
 pub mod nbenv;
 pub mod nbinsights;

@@ -121,6 +121,21 @@ impl Filter {
 }
 
 /// Case-insensitive substring test (ASCII folding is enough for paths and names).
+/// Whether `query` names a commit by what the timelines show of it: the start of its hash
+/// (four hex digits or more, as git abbreviates), part of its author's name, or part of its
+/// time as shown (`2019-03-11`, or `2019-03-11 17:00` where the minutes are shown). Both
+/// timelines' searches go by this.
+pub fn names_commit(query: &str, id: git2::Oid, author: &str, when: &str) -> bool {
+    let q = query.trim();
+    if q.is_empty() {
+        return false;
+    }
+    let hash = q.len() >= 4
+        && q.chars().all(|c| c.is_ascii_hexdigit())
+        && id.to_string().starts_with(&q.to_ascii_lowercase());
+    hash || contains_ci(author, q) || contains_ci(when, q)
+}
+
 pub fn contains_ci(hay: &str, needle: &str) -> bool {
     if needle.is_empty() {
         return true;

@@ -66,6 +66,8 @@ pub enum Action {
     ToggleLayout,
     /// Expand or fold long outputs.
     ToggleFold,
+    /// Wrap long lines of the record pane, or cut them and scroll sideways.
+    Wrap,
     /// Open the record's image in the system viewer.
     OpenImage,
     /// Save the record's images to files.
@@ -100,7 +102,7 @@ pub const GROUPS: [&str; 5] = ["Move", "View", "Cell history", "Search & filter"
 impl Action {
     /// Every action, in help-screen and config-file order (grouped as
     /// [`GROUPS`]).
-    pub const ALL: [Action; 40] = [
+    pub const ALL: [Action; 41] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -118,6 +120,7 @@ impl Action {
         Action::ToggleHidden,
         Action::ToggleLayout,
         Action::ToggleFold,
+        Action::Wrap,
         Action::OpenImage,
         Action::SaveImage,
         Action::Changes,
@@ -173,6 +176,7 @@ impl Action {
             Action::CopyHash => "copy_hash",
             Action::ToggleLayout => "toggle_layout",
             Action::ToggleFold => "toggle_fold",
+            Action::Wrap => "wrap",
             Action::OpenImage => "open_image",
             Action::SaveImage => "save_image",
             Action::CellHistory => "cell_history",
@@ -213,9 +217,9 @@ impl Action {
             Action::FocusPrev => "Focus the previous pane",
             Action::Open => "Open the selected record",
             Action::ToggleHidden => "Show or hide hidden records and details",
-            Action::Search => "Search",
-            Action::NextMatch => "Next search match",
-            Action::PrevMatch => "Previous search match",
+            Action::Search => "Search: message, code, output, hash, author, date",
+            Action::NextMatch => "Next match, in the record first (match i/n)",
+            Action::PrevMatch => "Previous match, in the record first",
             Action::Filter => "Filter records",
             Action::ClearFilter => "Clear the filter",
             Action::Help => "Show this help",
@@ -224,6 +228,7 @@ impl Action {
             Action::CopyHash => "Copy the record's commit hash (OSC 52)",
             Action::ToggleLayout => "Switch between side-by-side and stacked panes",
             Action::ToggleFold => "Expand or fold long outputs",
+            Action::Wrap => "Wrap long lines, or cut them: h/l scroll sideways",
             Action::OpenImage => "Open the record's image in the system viewer",
             Action::SaveImage => "Save the record's images to the current directory",
             Action::CellHistory => "Every run of the record's cell, with diffs",
@@ -261,6 +266,7 @@ impl Action {
             | Action::ToggleHidden
             | Action::ToggleLayout
             | Action::ToggleFold
+            | Action::Wrap
             | Action::OpenImage
             | Action::SaveImage
             | Action::Changes
@@ -609,6 +615,7 @@ fn default_keys(a: Action) -> &'static [&'static str] {
         Action::ToggleHidden => &["."],
         Action::ToggleLayout => &["v"],
         Action::ToggleFold => &["z"],
+        Action::Wrap => &["w"],
         Action::OpenImage => &["o"],
         Action::SaveImage => &["s"],
         Action::CellHistory => &["c"],

@@ -20,7 +20,7 @@ use git2::Oid;
 
 use super::cache::SizedLru;
 use super::config::Config;
-use super::filter::{Filter, contains_ci};
+use super::filter::Filter;
 use super::keymap::Action;
 use super::screen::Screen;
 use super::theme::ColorDepth;
@@ -71,6 +71,11 @@ pub struct Search {
     /// No match was on hand when the query was typed: jump to the first
     /// one the worker finds.
     pub pending_jump: bool,
+    /// The match the record pane is at: the record, which match, of how many.
+    pub pane: Option<(Oid, usize, usize)>,
+    /// The record pane should scroll to the selected record's first match (`true`) or its
+    /// last (`false`) once its details are in.
+    pub pane_jump: Option<bool>,
 }
 
 /// Decoded details of one record, or the fact that they are on the way.
@@ -229,6 +234,10 @@ pub struct App {
     pub focus: Focus,
     pub split: Split,
     pub detail_scroll: usize,
+    /// Long lines of the record pane wrap; else they are cut and `w`'s sideways mode
+    /// scrolls them by `detail_hscroll` columns.
+    pub wrap: bool,
+    pub detail_hscroll: usize,
     pub show_hidden_details: bool,
     /// Long outputs shown whole instead of folded.
     pub expanded: bool,
@@ -320,6 +329,8 @@ impl App {
             focus: Focus::Timeline,
             split: Split::Auto,
             detail_scroll: 0,
+            wrap: true,
+            detail_hscroll: 0,
             show_hidden_details: false,
             expanded: false,
             protocol: Protocol::Halfblocks,
@@ -471,7 +482,7 @@ impl App {
                 continue;
             };
             let shown = self.filter.matches(row, self.day(i));
-            if !self.search.query.is_empty() && contains_ci(row.message(), &self.search.query) {
+            if search::row_hit(row, self.day(i), &self.search.query) {
                 self.search.hits.insert(commit);
             }
             if !shown && self.filter.hides(row, self.day(i)) {
@@ -521,7 +532,7 @@ impl App {
             } else if self.filter.hides(row, self.day(i)) {
                 self.hidden += 1;
             }
-            if !self.search.query.is_empty() && contains_ci(row.message(), &self.search.query) {
+            if search::row_hit(row, self.day(i), &self.search.query) {
                 self.search.hits.insert(row.commit());
             }
         }
@@ -570,6 +581,9 @@ impl App {
     pub fn details_ready(&mut self, commit: Oid, prepared: super::prepare::Prepared) {
         self.details
             .insert(commit, Details::Ready(Arc::new(prepared)));
+        if self.current_commit() == Some(commit) {
+            self.settle_pane_jump();
+        }
     }
 
     /// A key while help is open: the moving keys scroll it (never past its
@@ -631,6 +645,9 @@ impl App {
                 Action::FocusNext | Action::FocusPrev | Action::Open | Action::Right,
                 Focus::Timeline,
             ) if self.current_ref().is_some() => self.focus = Focus::Detail,
+            // Sideways mode: the moving keys move the cut lines, half a pane at a time.
+            (Action::Left, Focus::Detail) if !self.wrap => self.scroll_sideways(false),
+            (Action::Right, Focus::Detail) if !self.wrap => self.scroll_sideways(true),
             (Action::FocusNext | Action::FocusPrev | Action::Left, Focus::Detail) => {
                 self.focus = Focus::Timeline;
             }
@@ -647,7 +664,12 @@ impl App {
             (Action::Top, Focus::Detail) => self.detail_scroll = 0,
             // The last full screen, as `less` shows it (scrolling may go on to half a screen
             // past the end, so the last lines can be read at the top).
+            // Counted in the lines drawn, wrapped ones each, from the view itself: the count
+            // the last frame left may be of another width or mode.
             (Action::Bottom, Focus::Detail) => {
+                if let Some((view, _)) = crate::tui::views::current_view(self) {
+                    self.detail_lines = view.lines.len();
+                }
                 self.detail_scroll = self.detail_lines.saturating_sub(self.detail_height.max(1))
             }
             (Action::ToggleHidden, _) => {
@@ -686,6 +708,7 @@ impl App {
                     "long outputs folded".into()
                 });
             }
+            (Action::Wrap, _) => self.toggle_wrap(),
             (Action::CellHistory, _) => return self.open_cell(),
             (Action::Changes, _) => return self.open_changes(),
             (Action::Environment, _) => return self.open_env(),

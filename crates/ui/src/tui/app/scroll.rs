@@ -61,6 +61,9 @@ impl App {
         let pos = pos.min(self.view.len() - 1);
         if pos != self.selected {
             self.detail_scroll = 0;
+            self.detail_hscroll = 0;
+            self.search.pane = None;
+            self.search.pane_jump = None;
         }
         self.selected = pos;
         if pos == 0 {
@@ -115,6 +118,53 @@ impl App {
             .detail_lines
             .saturating_sub(self.detail_height.max(1) / 2);
         self.detail_scroll = self.detail_scroll.saturating_add_signed(delta).min(max);
+    }
+
+    /// `h`/`l` in sideways mode: half a pane's width, no further than the widest line
+    /// has columns to show.
+    pub(super) fn scroll_sideways(&mut self, right: bool) {
+        let Some((view, width)) = crate::tui::views::current_view(self) else {
+            return;
+        };
+        let half = (width / 2).max(1);
+        if right {
+            if self.detail_hscroll + half < view.widest {
+                self.detail_hscroll += half;
+            }
+        } else {
+            self.detail_hscroll = self.detail_hscroll.saturating_sub(half);
+        }
+    }
+
+    /// `w`: wrap long lines, or cut them. The line at the top of the pane stays there.
+    pub(super) fn toggle_wrap(&mut self) {
+        let top = crate::tui::views::current_view(self).map(|(v, _)| {
+            v.first
+                .partition_point(|&f| f <= self.detail_scroll)
+                .saturating_sub(1)
+        });
+        self.wrap = !self.wrap;
+        self.detail_hscroll = 0;
+        if let (Some(top), Some((v, _))) = (top, crate::tui::views::current_view(self)) {
+            self.detail_scroll = v.first.get(top).copied().unwrap_or(0);
+            self.detail_lines = v.lines.len();
+        }
+        let key = |a, d: &str| {
+            self.config
+                .keys
+                .keys_for(a)
+                .first()
+                .map_or_else(|| d.to_string(), |k| k.display())
+        };
+        self.flash = Some(if self.wrap {
+            "long lines wrap".into()
+        } else {
+            format!(
+                "long lines cut: {}/{} scroll sideways",
+                key(Action::Left, "h"),
+                key(Action::Right, "l")
+            )
+        });
     }
 
     /// Mouse wheel over a pane.

@@ -2,16 +2,31 @@
 
 use git2::Oid;
 
-use crate::tui::filter::contains_ci;
+use crate::repo::RowRef;
+use crate::tui::filter::{contains_ci, names_commit};
 
 use super::*;
+
+/// Whether a record matches the search without its details: by its message, the start of
+/// its hash, its author or its day as the timeline shows it (`2019-03-11`).
+pub(super) fn row_hit(row: RowRef<'_>, day: &str, query: &str) -> bool {
+    !query.is_empty()
+        && (contains_ci(row.message(), query)
+            || names_commit(query, row.commit(), row.author(), day))
+}
 
 impl App {
     pub fn search_hits(&mut self, generation: u64, hits: Vec<Oid>, done: bool) -> Vec<Effect> {
         if generation != self.search.generation {
             return Vec::new();
         }
+        let here = self.current_commit().is_some_and(|c| hits.contains(&c));
         self.search.hits.extend(hits);
+        if here && self.search.pane.is_none() && self.search.pane_jump.is_none() {
+            // Found in the selected record's details: its pane goes to the first match.
+            self.search.pane_jump = Some(true);
+            self.settle_pane_jump();
+        }
         if done {
             self.search.running = false;
         }
@@ -61,10 +76,95 @@ impl App {
         self.visible_decodes()
     }
 
-    /// Jump to the next (or previous) search hit, wrapping around.
+    /// The match the record pane is at, and how many its record has, while that record is
+    /// the one selected.
+    pub fn pane_match(&self) -> Option<(usize, usize)> {
+        let (commit, at, of) = self.search.pane?;
+        (!self.search.query.is_empty() && self.current_commit() == Some(commit)).then_some((at, of))
+    }
+
+    /// The selected record's matches in the record pane, once its details are in (before,
+    /// the pane holds only its header), and the pane's width.
+    fn pane_matches(&self) -> Option<(Arc<crate::tui::views::DetailView>, usize)> {
+        let commit = self.current_commit()?;
+        if !matches!(self.details.peek(&commit), Some(Details::Ready(_))) {
+            return None;
+        }
+        crate::tui::views::current_view(self)
+    }
+
+    /// Scrolls the record pane to the match a search step asked for, if the selected
+    /// record's details are in; else it waits for them (see `details_ready`).
+    pub(super) fn settle_pane_jump(&mut self) {
+        let Some(first) = self.search.pane_jump else {
+            return;
+        };
+        let Some((view, width)) = self.pane_matches() else {
+            return;
+        };
+        self.search.pane_jump = None;
+        match view.matches.len() {
+            0 => self.search.pane = None,
+            n => self.show_pane_match(&view, width, if first { 0 } else { n - 1 }),
+        }
+    }
+
+    /// Scrolls the record pane to match `at` of the view (sideways too, when lines are cut).
+    fn show_pane_match(&mut self, view: &crate::tui::views::DetailView, width: usize, at: usize) {
+        let (Some(&(line, col)), Some(commit)) = (view.matches.get(at), self.current_commit())
+        else {
+            return;
+        };
+        self.search.pane = Some((commit, at, view.matches.len()));
+        self.detail_lines = view.lines.len();
+        let h = self.detail_height.max(1);
+        if line < self.detail_scroll || line >= self.detail_scroll + h {
+            // A line or two above it, to read the match in its place.
+            self.detail_scroll = line.saturating_sub((h / 4).min(2));
+        }
+        if !self.wrap {
+            let half = (width / 2).max(1);
+            let room = width.saturating_sub(8).max(1);
+            if col < self.detail_hscroll || col >= self.detail_hscroll + room {
+                self.detail_hscroll = col / half * half;
+            }
+        }
+    }
+
+    /// `n`/`N` inside the selected record: the next (previous) match of its pane, if there is
+    /// one this way.
+    fn step_in_pane(&mut self, forward: bool) -> bool {
+        // A record the search has not found (yet) is stepped over, as before.
+        if !self.is_hit(self.selected) {
+            return false;
+        }
+        let Some((view, width)) = self.pane_matches() else {
+            return false;
+        };
+        let n = view.matches.len();
+        let next = match (self.pane_match().map(|(at, _)| at), forward) {
+            _ if n == 0 => None,
+            (Some(at), true) => (at + 1 < n).then_some(at + 1),
+            (Some(at), false) => at.checked_sub(1),
+            (None, true) => Some(0),
+            (None, false) => Some(n - 1),
+        };
+        let Some(at) = next else {
+            return false;
+        };
+        self.show_pane_match(&view, width, at);
+        true
+    }
+
+    /// Jump to the next (or previous) search match: inside the selected record's pane
+    /// first, then to the next matching record (its first match; going back, its last),
+    /// wrapping around.
     pub(super) fn step_match(&mut self, forward: bool) -> Vec<Effect> {
         if self.search.query.is_empty() {
             self.flash = Some("no search: press / to search".into());
+            return Vec::new();
+        }
+        if self.step_in_pane(forward) {
             return Vec::new();
         }
         let n = self.view.len();
@@ -78,7 +178,11 @@ impl App {
                 if (forward && pos <= self.selected) || (!forward && pos >= self.selected) {
                     self.flash = Some("search wrapped".into());
                 }
-                return self.select(pos);
+                let fx = self.select(pos);
+                self.search.pane = None;
+                self.search.pane_jump = Some(forward);
+                self.settle_pane_jump();
+                return fx;
             }
         }
         self.flash = Some(if self.search.running {
@@ -110,12 +214,16 @@ impl App {
         if query.is_empty() {
             return Vec::new();
         }
-        // Messages are matched here at once; details by the search worker.
-        for r in self.rows.iter() {
-            if contains_ci(r.message(), &query) {
-                self.search.hits.insert(r.commit());
-            }
-        }
+        // Messages, hashes, authors and days are matched here at once; details by the
+        // search worker.
+        let found: Vec<Oid> = (0..self.rows.len())
+            .filter_map(|i| {
+                let r = self.rows.get(i)?;
+                row_hit(r, self.day(i), &query).then(|| r.commit())
+            })
+            .collect();
+        self.search.hits.extend(found);
+        self.search.pane = None;
         let mut fx = vec![Effect::Search {
             query,
             generation: self.search.generation,
@@ -129,6 +237,10 @@ impl App {
                 fx.extend(self.step_match(true));
             }
             self.flash = None;
+        } else {
+            // The selected record matches: its pane goes to its first match.
+            self.search.pane_jump = Some(true);
+            self.settle_pane_jump();
         }
         fx
     }

@@ -312,10 +312,33 @@ pub fn render(look: &Look<'_>, s: &NotebookScreen, f: &mut Frame, body: Rect) {
     };
     let key = (s.step, inner.width);
     if s.laid.borrow().key != Some(key) {
-        let (lines, starts) = record_lines(look, view, inner.width.saturating_sub(1));
+        let width = inner.width.saturating_sub(1);
+        let laid = record_lines(look, view, width);
+        // Wrapped as the record pane wraps them, so nothing is cut off silently.
+        let how = crate::render::linewrap::Layout {
+            width: usize::from(width),
+            wrap: true,
+            marker: Span::styled(crate::tui::views::continuation_marker(look.ascii), t.dim),
+            query: "",
+            hit: t.search_match,
+        };
+        let gutters = laid.gutters;
+        let gutter = |i: usize| {
+            gutters
+                .binary_search_by_key(&i, |&(l, _)| l)
+                .ok()
+                .and_then(|at| gutters.get(at))
+                .map_or(0, |&(_, spans)| spans)
+        };
+        let wrapped = crate::render::linewrap::lay_out(laid.lines, gutter, &how);
+        let starts = laid
+            .starts
+            .into_iter()
+            .map(|(l, c)| (wrapped.first.get(l).copied().unwrap_or(l), c))
+            .collect();
         *s.laid.borrow_mut() = AtLaid {
             key: Some(key),
-            lines: Arc::new(lines),
+            lines: Arc::new(wrapped.lines),
             starts,
         };
     }

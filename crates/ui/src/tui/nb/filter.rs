@@ -103,18 +103,14 @@ pub fn emptied_by(filter: &Filter, all: &[NbRow]) -> Option<String> {
     None
 }
 
-/// What `/` looks for in a row: its full hash (any prefix finds it), local time, author and
-/// email, and its line.
-pub fn search_text(row: &NbRow, ascii: bool) -> String {
+/// Whether `/` finds `query` in a row: the start of its hash, its local time, its author
+/// (as the activity timeline's search, `names_commit`), its email, or its line.
+pub fn search_hit(row: &NbRow, query: &str, ascii: bool) -> bool {
+    use crate::tui::filter::{contains_ci, names_commit};
     let c = &row.commit;
-    format!(
-        "{} {} {} <{}> {}",
-        c.id,
-        timefmt::local_minutes(c.time),
-        c.author,
-        c.email,
-        super::view::row_text(row, ascii)
-    )
+    names_commit(query, c.id, &c.author, &timefmt::local_minutes(c.time))
+        || contains_ci(&c.email, query)
+        || contains_ci(&super::view::row_text(row, ascii), query)
 }
 
 impl NbApp {

@@ -77,10 +77,26 @@ pub enum NbScreen {
 /// Lines of the record pane as last laid out, with where each cell starts.
 #[derive(Debug, Clone, Default)]
 pub struct Laid {
-    pub key: Option<(Oid, DecodeKey, u16)>,
+    pub key: Option<LaidKey>,
     pub lines: Arc<Vec<ratatui::text::Line<'static>>>,
     /// `(line, index of the cell in the version)`, in order.
     pub starts: Vec<(usize, usize)>,
+    /// Each line's gutter in spans (for cutting it sideways).
+    pub gutters: Vec<usize>,
+    /// Where the search query is: line, and column when lines are kept whole.
+    pub matches: Vec<(usize, usize)>,
+    /// Columns of the widest line after its gutter.
+    pub widest: usize,
+}
+
+/// What the record pane's lines were laid out from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaidKey {
+    pub commit: Oid,
+    pub version: DecodeKey,
+    pub width: u16,
+    pub wrap: bool,
+    pub query: String,
 }
 
 /// What the loop must do for the app.
@@ -162,6 +178,15 @@ pub struct NbApp {
     pub list_height: usize,
     pub pane_height: usize,
     pub pane_scroll: usize,
+    /// Long lines of the record pane wrap; else they are cut, scrolled by `pane_hscroll`.
+    pub wrap: bool,
+    pub pane_hscroll: usize,
+    /// Columns inside the record pane (set by `fit`).
+    pub pane_width: u16,
+    /// The match the record pane is at, and how many the row's version has.
+    pub pane_match: Option<(usize, usize)>,
+    /// Scroll to the selected row's first match (`true`) or last once it is read.
+    pane_jump: Option<bool>,
     pub focus: NbFocus,
     /// Commits walked so far.
     pub commits_seen: usize,
@@ -215,6 +240,11 @@ impl NbApp {
             list_height: 10,
             pane_height: 10,
             pane_scroll: 0,
+            wrap: true,
+            pane_hscroll: 0,
+            pane_width: 40,
+            pane_match: None,
+            pane_jump: None,
             focus: NbFocus::Timeline,
             commits_seen: 0,
             loading: true,
@@ -291,6 +321,9 @@ impl NbApp {
             self.decoded.retain(|k, _| Some(*k) == current);
         }
         self.decoded.insert(key, view);
+        if self.current_key() == Some(key) {
+            self.settle_pane_jump();
+        }
     }
 
     fn current_key(&self) -> Option<DecodeKey> {
@@ -323,6 +356,7 @@ impl NbApp {
         let a = super::views::areas(size, super::app::Split::Auto);
         self.list_height = usize::from(a.timeline.height.saturating_sub(2)).max(1);
         self.pane_height = usize::from(a.detail.height.saturating_sub(2)).max(1);
+        self.pane_width = a.detail.width.saturating_sub(2);
         // A screen takes all but the status bar, its pane's border aside.
         let screen = usize::from(size.height.saturating_sub(3)).max(1);
         match &mut self.screen {
@@ -393,6 +427,9 @@ impl NbApp {
         if to != self.selected {
             self.selected = to;
             self.pane_scroll = 0;
+            self.pane_hscroll = 0;
+            self.pane_match = None;
+            self.pane_jump = None;
         }
         self.seen_top();
         self.scroll_into_view();
@@ -400,7 +437,7 @@ impl NbApp {
     }
 
     fn pane_len(&self) -> usize {
-        self.laid.borrow().lines.len()
+        self.laid_now().map_or(0, |l| l.lines.len())
     }
 
     /// One key, whatever the state.
@@ -452,6 +489,12 @@ impl NbApp {
                 KeyCode::Enter => {
                     self.query = std::mem::take(q);
                     self.typing = None;
+                    self.pane_match = None;
+                    // The version shown is searched too: its pane goes to its first match.
+                    if self.laid_now().is_some_and(|l| !l.matches.is_empty()) {
+                        self.show_pane_match(0);
+                        return Vec::new();
+                    }
                     return self.find(true, true);
                 }
                 KeyCode::Backspace => {
@@ -522,10 +565,16 @@ impl NbApp {
                 Action::Bottom => {
                     self.pane_scroll = self.pane_len().saturating_sub(self.pane_height.max(1))
                 }
+                Action::Right if !self.wrap => self.scroll_sideways(true),
+                Action::Left if !self.wrap => self.scroll_sideways(false),
                 Action::FocusNext | Action::FocusPrev | Action::Left | Action::Back => {
                     self.focus = NbFocus::Timeline;
                 }
                 Action::Quit => self.focus = NbFocus::Timeline,
+                Action::Wrap => self.toggle_wrap(),
+                Action::Search => self.typing = Some(String::new()),
+                Action::NextMatch => return self.step_match(true),
+                Action::PrevMatch => return self.step_match(false),
                 Action::CellHistory => return self.open_cell(),
                 Action::Environment => return self.open_env(),
                 Action::Insights => return self.open_insights(),
@@ -568,8 +617,12 @@ impl NbApp {
                 Some(r) => vec![NbEffect::Copy(r.commit.id.to_string())],
                 None => Vec::new(),
             },
-            Action::NextMatch => self.find(true, false),
-            Action::PrevMatch => self.find(false, false),
+            Action::NextMatch => self.step_match(true),
+            Action::PrevMatch => self.step_match(false),
+            Action::Wrap => {
+                self.toggle_wrap();
+                Vec::new()
+            }
             Action::Back if self.can_go_back() => self.go_back(),
             Action::Quit | Action::Back => vec![NbEffect::Quit],
             _ => Vec::new(),
@@ -582,23 +635,29 @@ impl NbApp {
         if self.query.is_empty() {
             return Vec::new();
         }
-        let q = self.query.to_lowercase();
         let n = self.rows.len();
         let start = if here { 0 } else { 1 };
-        let hit = (start..n).find_map(|k| {
+        // Stepping on, the row itself comes last: its matches start over. Its version is
+        // searched too (the only one read for certain).
+        let in_pane = self.laid_now().is_some_and(|l| !l.matches.is_empty());
+        let hit = (start..n + start).find_map(|k| {
             let i = if forward {
                 (self.selected + k) % n
             } else {
                 (self.selected + n - k % n) % n
             };
             let row = self.rows.get(i)?;
-            filter::search_text(row, self.ascii)
-                .to_lowercase()
-                .contains(&q)
+            ((i == self.selected && in_pane) || filter::search_hit(row, &self.query, self.ascii))
                 .then_some(i)
         });
         match hit {
-            Some(i) => self.select(i),
+            Some(i) => {
+                let fx = self.select(i);
+                self.pane_match = None;
+                self.pane_jump = Some(forward);
+                self.settle_pane_jump();
+                fx
+            }
             None => {
                 self.flash = Some(format!(
                     "not found: {}",
@@ -609,12 +668,110 @@ impl NbApp {
         }
     }
 
+    /// The record pane's lines for the selected row as the pane is now (laid out if they are
+    /// not current), or none while its version is being read.
+    fn laid_now(&self) -> Option<std::cell::Ref<'_, Laid>> {
+        let look = view::look(self);
+        view::ensure_laid(self, &look, self.pane_width).then(|| self.laid.borrow())
+    }
+
+    /// Scrolls the record pane to the match a search step asked for, once the row's version
+    /// is read.
+    fn settle_pane_jump(&mut self) {
+        let Some(first) = self.pane_jump else {
+            return;
+        };
+        let Some(n) = self.laid_now().map(|l| l.matches.len()) else {
+            return;
+        };
+        self.pane_jump = None;
+        match n {
+            0 => self.pane_match = None,
+            n => self.show_pane_match(if first { 0 } else { n - 1 }),
+        }
+    }
+
+    /// Scrolls the record pane to match `at` (sideways too, when lines are cut).
+    fn show_pane_match(&mut self, at: usize) {
+        let Some((line, col, n)) = self.laid_now().and_then(|l| {
+            let &(line, col) = l.matches.get(at)?;
+            Some((line, col, l.matches.len()))
+        }) else {
+            return;
+        };
+        self.pane_match = Some((at, n));
+        let h = self.pane_height.max(1);
+        if line < self.pane_scroll || line >= self.pane_scroll + h {
+            self.pane_scroll = line.saturating_sub((h / 4).min(2));
+        }
+        if !self.wrap {
+            let width = usize::from(self.pane_width);
+            let half = (width / 2).max(1);
+            if col < self.pane_hscroll || col >= self.pane_hscroll + width.saturating_sub(8).max(1)
+            {
+                self.pane_hscroll = col / half * half;
+            }
+        }
+    }
+
+    /// `n`/`N`: the next (previous) match inside the selected row's version first, then the
+    /// next matching row.
+    fn step_match(&mut self, forward: bool) -> Vec<NbEffect> {
+        if self.query.is_empty() {
+            self.flash = Some("no search: press / to search".into());
+            return Vec::new();
+        }
+        let n = self.laid_now().map_or(0, |l| l.matches.len());
+        let next = match (self.pane_match.map(|(at, _)| at), forward) {
+            _ if n == 0 => None,
+            (Some(at), true) => (at + 1 < n).then_some(at + 1),
+            (Some(at), false) => at.checked_sub(1),
+            (None, true) => Some(0),
+            (None, false) => Some(n - 1),
+        };
+        match next {
+            Some(at) => {
+                self.show_pane_match(at);
+                Vec::new()
+            }
+            None => self.find(forward, false),
+        }
+    }
+
+    /// `h`/`l` in sideways mode: half the pane's width, no further than the widest line
+    /// has columns to show.
+    fn scroll_sideways(&mut self, right: bool) {
+        let half = usize::from(self.pane_width / 2).max(1);
+        let widest = self.laid_now().map_or(0, |l| l.widest);
+        if right {
+            if self.pane_hscroll + half < widest {
+                self.pane_hscroll += half;
+            }
+        } else {
+            self.pane_hscroll = self.pane_hscroll.saturating_sub(half);
+        }
+    }
+
+    /// `w`: wrap long lines, or cut them; the pane goes back to its top.
+    fn toggle_wrap(&mut self) {
+        self.wrap = !self.wrap;
+        self.pane_hscroll = 0;
+        self.pane_scroll = 0;
+        self.pane_match = None;
+        self.flash = Some(if self.wrap {
+            "long lines wrap".into()
+        } else {
+            "long lines cut: h/l scroll sideways".into()
+        });
+    }
+
     /// The cell the pane is at (the one whose heading is at or above its top line), or the
     /// version's first changed cell from the timeline.
     fn chosen_cell(&self) -> Option<usize> {
         let laid = self.laid.borrow();
-        let fresh = laid.key.is_some_and(|(c, k, _)| {
-            self.current().map(|r| r.commit.id) == Some(c) && Some(k) == self.current_key()
+        let fresh = laid.key.as_ref().is_some_and(|k| {
+            self.current().map(|r| r.commit.id) == Some(k.commit)
+                && Some(k.version) == self.current_key()
         });
         if self.focus == NbFocus::Record && fresh {
             let at = laid

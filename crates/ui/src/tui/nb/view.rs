@@ -18,6 +18,7 @@ use crate::diff::{TextDiff, diff_text};
 use crate::render::diff::unified;
 use crate::render::highlight::StyledLine;
 use crate::render::image::{Picture, Protocol, halfblocks};
+use crate::render::linewrap;
 use crate::render::notebooks::{commit_line, entry_line};
 use crate::render::numbers::human_bytes;
 use crate::render::sanitize;
@@ -32,7 +33,7 @@ use crate::tui::views::{Look, pane_block, plain, short_author};
 const WHOLE_UP_TO: usize = 40;
 const CONTEXT: usize = 3;
 
-fn look(app: &NbApp) -> Look<'_> {
+pub(super) fn look(app: &NbApp) -> Look<'_> {
     Look {
         theme: &app.config.theme,
         keys: &app.config.keys,
@@ -187,10 +188,73 @@ fn marked(text: &str, query: &str, base: Style, hit: Style) -> Vec<Span<'static>
     spans
 }
 
+/// The record pane's lines for the selected row at `width`, laid out anew unless the ones
+/// kept are still current (the keys that scroll to a match go by them too). False when the
+/// row has no version to show, or it is still being read.
+pub fn ensure_laid(app: &NbApp, look: &Look<'_>, width: u16) -> bool {
+    let Some(row) = app.current() else {
+        return false;
+    };
+    let (Some(entry), Some(view)) = (&row.entry, app.current_view()) else {
+        return false;
+    };
+    // The header is the commit's: the same version can come in two commits.
+    let key = super::LaidKey {
+        commit: row.commit.id,
+        version: key_of(entry),
+        width,
+        wrap: app.wrap,
+        query: app.query.clone(),
+    };
+    if app.laid.borrow().key.as_ref() == Some(&key) {
+        return true;
+    }
+    let mut all = header_lines(look, row);
+    let head = all.len();
+    let VersionLines {
+        lines: body,
+        starts,
+        gutters,
+    } = record_lines(look, view, width);
+    all.extend(body);
+    let how = linewrap::Layout {
+        width: usize::from(width),
+        wrap: app.wrap,
+        marker: Span::styled(
+            crate::tui::views::continuation_marker(look.ascii),
+            look.theme.dim,
+        ),
+        query: &app.query,
+        hit: look.theme.search_match,
+    };
+    let gutter = |i: usize| {
+        i.checked_sub(head)
+            .and_then(|b| gutters.binary_search_by_key(&b, |&(l, _)| l).ok())
+            .and_then(|at| gutters.get(at))
+            .map_or(0, |&(_, spans)| spans)
+    };
+    let laid = linewrap::lay_out(all, gutter, &how);
+    let starts = starts
+        .into_iter()
+        .map(|(l, c)| (laid.first.get(l + head).copied().unwrap_or(l + head), c))
+        .collect();
+    *app.laid.borrow_mut() = Laid {
+        key: Some(key),
+        lines: Arc::new(laid.lines),
+        starts,
+        gutters: laid.gutters,
+        matches: laid.matches,
+        widest: laid.widest,
+    };
+    true
+}
+
 fn render_record(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
     let t = look.theme;
     let row = app.current();
-    let title = match row {
+    let width = area.width.saturating_sub(2);
+    let laid_now = ensure_laid(app, look, width);
+    let mut title = match row {
         Some(NbRow {
             entry: Some(e),
             commit,
@@ -205,6 +269,17 @@ fn render_record(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
         ),
         _ => " Record ".to_string(),
     };
+    if laid_now && !app.wrap {
+        let widest = app.laid.borrow().widest;
+        title = plain(
+            &format!(
+                "{} · {} ",
+                title.trim_end(),
+                crate::tui::views::sideways_note(app.pane_hscroll, widest, look.ascii)
+            ),
+            look.ascii,
+        );
+    }
     let focused = app.focus == NbFocus::Record;
     let block = pane_block(look, title, focused);
     let inner = block.inner(area);
@@ -212,47 +287,37 @@ fn render_record(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
     let Some(row) = row else {
         return;
     };
-    let mut lines = header_lines(look, row, inner.width);
-    let head = lines.len();
-    let Some(entry) = &row.entry else {
-        f.render_widget(Paragraph::new(lines), inner);
-        return;
-    };
-    // The header is the commit's: the same version can come in two commits.
-    let key = (row.commit.id, key_of(entry), inner.width);
-    match app.current_view() {
-        Some(view) => {
-            let fresh = app.laid.borrow().key == Some(key);
-            if !fresh {
-                let (body, starts) = record_lines(look, view, inner.width);
-                let mut all = lines.clone();
-                all.extend(body);
-                *app.laid.borrow_mut() = Laid {
-                    key: Some(key),
-                    lines: Arc::new(all),
-                    starts: starts.into_iter().map(|(l, c)| (l + head, c)).collect(),
-                };
-            }
+    if !laid_now {
+        let mut lines = header_lines(look, row);
+        if row.entry.is_some() {
+            lines.push(Line::from(Span::styled(
+                plain("reading this version…", look.ascii),
+                t.dim,
+            )));
         }
-        None => lines.push(Line::from(Span::styled(
-            plain("reading this version…", look.ascii),
-            t.dim,
-        ))),
+        f.render_widget(
+            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+            inner,
+        );
+        return;
     }
     // Only what is on screen is copied from the laid-out lines.
-    let laid = Arc::clone(&app.laid.borrow().lines);
-    let lines: &[Line<'static>] = if app.current_view().is_some() {
-        &laid
-    } else {
-        &lines
-    };
-    let len = lines.len();
+    let laid = app.laid.borrow();
+    let len = laid.lines.len();
     let scroll = app.pane_scroll.min(len.saturating_sub(1));
-    let shown: Vec<Line> = lines
+    let shown: Vec<Line> = laid
+        .lines
         .iter()
+        .enumerate()
         .skip(scroll)
         .take(usize::from(inner.height))
-        .cloned()
+        .map(|(i, l)| match app.wrap {
+            true => l.clone(),
+            false => {
+                let g = laid.gutters.get(i).copied().unwrap_or(0);
+                linewrap::cut(l, g, app.pane_hscroll, usize::from(inner.width))
+            }
+        })
         .collect();
     f.render_widget(Paragraph::new(shown), inner);
     if len > scroll + usize::from(inner.height) {
@@ -260,34 +325,29 @@ fn render_record(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
     }
 }
 
-/// The commit: who, when, and the whole message.
-fn header_lines(look: &Look<'_>, row: &NbRow, width: u16) -> Vec<Line<'static>> {
+/// The commit: who, when, and the whole message (wrapped as the pane's other lines are).
+fn header_lines(look: &Look<'_>, row: &NbRow) -> Vec<Line<'static>> {
     let t = look.theme;
     let c = &row.commit;
-    let w = usize::from(width);
     let mut lines = vec![Line::from(Span::styled(
-        truncate_mark(
-            &format!(
-                "{}  {}  {} <{}>",
-                short_id(c.id),
-                timefmt::local_minutes(c.time),
-                sanitize::line(&c.author),
-                sanitize::line(&c.email)
-            ),
-            w,
-            look.ascii,
+        format!(
+            "{}  {}  {} <{}>",
+            short_id(c.id),
+            timefmt::local_minutes(c.time),
+            sanitize::line(&c.author),
+            sanitize::line(&c.email)
         ),
         t.dim,
     ))];
     for l in c.message.trim_end().lines().take(6) {
         lines.push(Line::from(Span::styled(
-            truncate_mark(&sanitize::line(l), w, look.ascii),
+            sanitize::line(l).into_owned(),
             t.text,
         )));
     }
     if let Some(e) = &row.entry {
         lines.push(Line::from(Span::styled(
-            truncate_mark(&crate::render::notebooks::change_phrase(e), w, look.ascii),
+            crate::render::notebooks::change_phrase(e),
             t.badge,
         )));
     }
@@ -391,30 +451,38 @@ fn image_lines(
     out
 }
 
-/// A decoded version laid out for `width`, with the line where each cell begins.
-pub fn record_lines(
-    look: &Look<'_>,
-    view: &RecordView,
-    width: u16,
-) -> (Vec<Line<'static>>, Vec<(usize, usize)>) {
+/// A decoded version's lines, before `linewrap` wraps or cuts the long ones.
+pub struct VersionLines {
+    pub lines: Vec<Line<'static>>,
+    /// `(line, index of the cell in the version)` where each cell begins, in order.
+    pub starts: Vec<(usize, usize)>,
+    /// `(line, spans)` of the lines that begin with a gutter, in order: the indent of code
+    /// and outputs; all of a picture's spans, which keeps it whole.
+    pub gutters: Vec<(usize, usize)>,
+}
+
+/// A decoded version laid out for `width` (see [`VersionLines`]).
+pub fn record_lines(look: &Look<'_>, view: &RecordView, width: u16) -> VersionLines {
     let t = look.theme;
     let mut out = Vec::new();
     let mut starts = Vec::new();
-    let w = usize::from(width);
+    let mut gutters = Vec::new();
     for p in &view.pieces {
         match p {
             Piece::Cell(i) => starts.push((out.len(), *i)),
             Piece::Line(text, k) => out.push(Line::from(Span::styled(
-                truncate_mark(&plain(text, look.ascii), w, look.ascii),
+                plain(text, look.ascii),
                 tone(t, *k),
             ))),
             Piece::Code(lines) => {
                 for l in adapt_lines(lines, look.depth) {
+                    gutters.push((out.len(), 1));
                     out.push(styled(&l, t.code, "  "));
                 }
             }
             Piece::Output(lines) => {
                 for l in adapt_lines(lines, look.depth) {
+                    gutters.push((out.len(), 1));
                     out.push(styled(&l, t.output, "  "));
                 }
             }
@@ -428,10 +496,25 @@ pub fn record_lines(
                 mime,
                 info,
                 picture,
-            } => out.extend(image_lines(look, mime, *info, picture, width)),
+            } => {
+                for (k, l) in image_lines(look, mime, *info, picture, width)
+                    .into_iter()
+                    .enumerate()
+                {
+                    // A picture's lines are kept whole: never wrapped nor moved sideways.
+                    if k > 0 && picture.is_ok() {
+                        gutters.push((out.len(), usize::MAX));
+                    }
+                    out.push(l);
+                }
+            }
         }
     }
-    (out, starts)
+    VersionLines {
+        lines: out,
+        starts,
+        gutters,
+    }
 }
 
 fn key_name(look: &Look<'_>, a: Action) -> String {
@@ -509,6 +592,12 @@ fn render_status(app: &NbApp, look: &Look<'_>, f: &mut Frame, area: Rect) {
             t.warning,
         ));
     }
+    if let Some((at, of)) = app.pane_match.filter(|_| !app.query.is_empty()) {
+        spans.push(Span::styled(
+            format!(" match {}/{of} ", at + 1),
+            t.status_key,
+        ));
+    }
     if let Some(msg) = &app.flash {
         spans.push(Span::styled(format!(" {msg} "), t.warning));
     }
@@ -526,7 +615,7 @@ const HELP: [&[Action]; 21] = [
     &[Action::Down, Action::Up],
     &[Action::PageDown, Action::PageUp],
     &[Action::Top, Action::Bottom],
-    &[Action::Open],
+    &[Action::Open, Action::Wrap],
     &[Action::FocusNext],
     &[Action::Back],
     &[Action::GoBack, Action::GoForward],
@@ -551,7 +640,7 @@ fn help_text(a: &[Action]) -> &'static str {
         [Action::Down, Action::Up] => "Move down / up a row; in the cells, scroll",
         [Action::PageDown, Action::PageUp] => "Page down / up",
         [Action::Top, Action::Bottom] => "First / last row",
-        [Action::Open] => "Read the selected version's cells",
+        [Action::Open, Action::Wrap] => "Read the version's cells / wrap or cut long lines",
         [Action::FocusNext] => "Switch panes (insights: switch tabs)",
         [Action::Back] => "Go back / quit from the timeline",
         [Action::GoBack, Action::GoForward] => "Back / forward to where a jump started",
@@ -560,8 +649,8 @@ fn help_text(a: &[Action]) -> &'static str {
         [Action::Environment] => "Environment files at the commit, what changed",
         [Action::Insights, Action::Notebook] => "Hot spots and usage / the notebook at the commit",
         [Action::Mark, Action::ToggleUnified] => "Mark to compare with / unified or side by side",
-        [Action::Search] => "Search: notebook, message, hash, author, date",
-        [Action::NextMatch, Action::PrevMatch] => "Next / previous match",
+        [Action::Search] => "Search: the cells, notebook, message, hash, author, date",
+        [Action::NextMatch, Action::PrevMatch] => "Next / previous match (in the version first)",
         [Action::Jump, Action::CopyHash] => "Jump to a hash, date or In [n] / copy the hash",
         [Action::Filter, Action::ClearFilter] => "Filter: notebook, author, dates, errors / clear",
         [Action::Authors] => "Authors with their rows; Enter shows only theirs",

@@ -17,12 +17,13 @@ use timeline::*;
 
 pub use overlays::{help_lines, help_rows_shown};
 pub use record::{
-    DetailView, ImageSource, Placement, RecordPane, Slot, detail_len, detail_lines, detail_view,
-    placements,
+    DetailView, ImageSource, Placement, RecordPane, Slot, continuation_marker, current_view,
+    detail_len, detail_lines, detail_view, placements, sideways_note,
 };
 pub use status::StatusState;
 pub use timeline::{TimelineState, timeline_lines};
 
+use crate::render::linewrap;
 use crate::render::numbers::human_bytes;
 use crate::render::sanitize;
 use ratatui::Frame;
@@ -195,6 +196,8 @@ pub(super) fn record_pane(app: &App) -> RecordPane<'_> {
         height: app.detail_height,
         truecolor: app.truecolor,
         scroll: app.detail_scroll,
+        wrap: app.wrap,
+        hscroll: app.detail_hscroll,
         focused: app.focus == Focus::Detail,
         cache: &app.detail_view,
     }
@@ -212,6 +215,7 @@ pub fn status_state(app: &App) -> StatusState<'_> {
         query: &app.search.query,
         searching: app.search.running,
         hits: app.hit_count(),
+        pane_match: app.pane_match(),
         shown: app.view.len(),
         total: app.rows.len(),
         hidden: app.hidden,

@@ -49,6 +49,10 @@ fn legend(ascii: bool, dot: &str) -> Vec<(String, String)> {
             "!".to_string(),
             "badge: an error, or something unreadable".to_string(),
         ),
+        (
+            continuation_marker(ascii).trim_end().to_string(),
+            "record pane: a long line goes on (w cuts instead)".to_string(),
+        ),
     ]);
     out
 }

@@ -47,6 +47,14 @@ pub struct DetailView {
     key: ViewKey,
     pub lines: Vec<Line<'static>>,
     pub slots: Vec<Slot>,
+    /// Each line's gutter in spans, for cutting it sideways (see `linewrap::cut`).
+    pub gutters: Vec<usize>,
+    /// The first line drawn of each line built (they differ where lines wrap).
+    pub first: Vec<usize>,
+    /// Where the search query is in the text: line, and column when lines are kept whole.
+    pub matches: Vec<(usize, usize)>,
+    /// Columns of the widest line after its gutter.
+    pub widest: usize,
 }
 
 /// Everything a [`DetailView`] is built from besides the fixed settings.
@@ -61,6 +69,7 @@ pub(super) struct ViewKey {
     show_hidden: bool,
     query: String,
     protocol: Protocol,
+    wrap: bool,
 }
 
 pub(super) fn view_key(
@@ -82,6 +91,7 @@ pub(super) fn view_key(
         show_hidden: pane.show_hidden,
         query: pane.query.to_string(),
         protocol: look.protocol,
+        wrap: pane.wrap,
     }
 }
 
@@ -107,6 +117,9 @@ pub struct RecordPane<'a> {
     /// Pictures in 24-bit colour (else the 256 palette).
     pub truecolor: bool,
     pub scroll: usize,
+    /// Long lines wrap (else they are cut, and the pane scrolls sideways by `hscroll`).
+    pub wrap: bool,
+    pub hscroll: usize,
     pub focused: bool,
     pub cache: &'a std::cell::RefCell<Option<Arc<DetailView>>>,
 }
@@ -126,10 +139,34 @@ pub(super) fn pane_view(
     }
     let mut sink = Sink::default();
     build_detail(look, pane, &row.to_row(), width, &mut sink);
+    let how = linewrap::Layout {
+        width,
+        wrap: pane.wrap,
+        marker: Span::styled(continuation_marker(look.ascii), look.theme.dim),
+        query: pane.query,
+        hit: look.theme.search_match,
+    };
+    let gutter = |i: usize| {
+        if sink.pictures.binary_search(&i).is_ok() {
+            // All gutter: kept whole.
+            usize::MAX
+        } else {
+            usize::from(sink.gutters.binary_search(&i).is_ok())
+        }
+    };
+    let laid = linewrap::lay_out(std::mem::take(&mut sink.lines), gutter, &how);
+    let mut slots = sink.slots;
+    for s in &mut slots {
+        s.line = laid.first.get(s.line).copied().unwrap_or(s.line);
+    }
     let view = Arc::new(DetailView {
         key,
-        lines: sink.lines,
-        slots: sink.slots,
+        lines: laid.lines,
+        slots,
+        gutters: laid.gutters,
+        first: laid.first,
+        matches: laid.matches,
+        widest: laid.widest,
     });
     *pane.cache.borrow_mut() = Some(Arc::clone(&view));
     view
@@ -146,6 +183,20 @@ pub fn detail_lines(app: &App, row: &RecordRow, width: usize) -> Vec<Line<'stati
 pub(super) struct Sink {
     lines: Vec<Line<'static>>,
     slots: Vec<Slot>,
+    /// The lines that begin with a gutter (a line number), in order.
+    gutters: Vec<usize>,
+    /// The lines of pictures, in order: never wrapped nor moved sideways (the picture
+    /// drawn over them by a graphics protocol stays where it is).
+    pictures: Vec<usize>,
+}
+
+impl Sink {
+    fn push_picture(&mut self, lines: Vec<Line<'static>>) {
+        for l in lines {
+            self.pictures.push(self.lines.len());
+            self.lines.push(l);
+        }
+    }
 }
 
 impl std::ops::Deref for Sink {
@@ -183,6 +234,7 @@ pub(super) fn build_detail(
         t.search_match,
     ));
     out.push(Line::from(head));
+    // Authors, dates and hashes are searched too: the marks show where (see `linewrap::mark`).
     out.push(Line::from(vec![
         Span::styled(
             format!(
@@ -336,6 +388,7 @@ pub(super) fn push_body(
             let bar = if look.ascii { "|" } else { "│" };
             for (i, runs) in lines.iter().enumerate() {
                 let prefix = vec![Span::styled(format!("{:>w$} {bar} ", i + 1), t.line_number)];
+                out.gutters.push(out.lines.len());
                 out.push(runs_line(
                     runs,
                     (t.code, look.depth),
@@ -412,7 +465,7 @@ pub(super) fn push_body(
                     match look.protocol {
                         Protocol::Off => {}
                         Protocol::Halfblocks => {
-                            out.extend(halfblocks(p, cols, rows, !pane.truecolor));
+                            out.push_picture(halfblocks(p, cols, rows, !pane.truecolor));
                         }
                         proto @ (Protocol::Kitty | Protocol::Iterm | Protocol::Sixel) => {
                             // The half-blocks stay underneath: they show while the
@@ -429,7 +482,7 @@ pub(super) fn push_body(
                                     source,
                                 });
                             }
-                            out.extend(base);
+                            out.push_picture(base);
                         }
                     }
                 }
@@ -479,22 +532,58 @@ pub(super) fn expand_tabs(s: &str) -> String {
     }
 }
 
+/// What begins a wrapped line's continuation.
+pub fn continuation_marker(ascii: bool) -> &'static str {
+    if ascii {
+        linewrap::MARKER_ASCII
+    } else {
+        linewrap::MARKER
+    }
+}
+
+/// What a pane's title says in sideways mode: that lines are cut, and how far the pane is
+/// scrolled (`cut → col 41/5000`: the first column shown, of the widest line's).
+pub fn sideways_note(hscroll: usize, widest: usize, ascii: bool) -> String {
+    plain(
+        &format!("cut → col {}/{}", hscroll + 1, widest.max(1)),
+        ascii,
+    )
+}
+
 pub(super) fn render_detail(look: &Look<'_>, pane: &RecordPane<'_>, f: &mut Frame, area: Rect) {
-    let block = pane_block(look, " Record ".into(), pane.focused);
+    let width = usize::from(pane_block(look, String::new(), false).inner(area).width);
+    let view = pane.row.map(|row| pane_view(look, pane, row, width));
+    let title = match &view {
+        Some(v) if !pane.wrap => plain(
+            &format!(
+                " Record · {} ",
+                sideways_note(pane.hscroll, v.widest, look.ascii)
+            ),
+            look.ascii,
+        ),
+        _ => " Record ".into(),
+    };
+    let block = pane_block(look, title, pane.focused);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let Some(row) = pane.row else {
+    let Some(view) = view else {
         return;
     };
-    let view = pane_view(look, pane, row, inner.width as usize);
     let total = view.lines.len();
     let scroll = pane.scroll.min(total.saturating_sub(1));
     let shown = view
         .lines
         .iter()
+        .enumerate()
         .skip(scroll)
         .take(inner.height as usize)
-        .cloned()
+        .map(|(i, l)| match pane.wrap {
+            true => l.clone(),
+            false => {
+                let g = view.gutters.get(i).copied().unwrap_or(0);
+                linewrap::cut(l, g, pane.hscroll, width)
+            }
+        })
         .collect::<Vec<_>>();
     f.render_widget(Paragraph::new(shown), inner);
     if total > inner.height as usize && inner.height > 0 {
@@ -557,6 +646,16 @@ pub fn placements(app: &App, size: Rect) -> Vec<Placement> {
             })
         })
         .collect()
+}
+
+/// The record pane's view of the selected record as the screen last fitted would draw it
+/// (built now if it is not the one cached), and the pane's width: what the keys that scroll
+/// to a match or sideways go by.
+pub fn current_view(app: &App) -> Option<(Arc<DetailView>, usize)> {
+    let row = app.current_ref()?;
+    let size = Rect::new(0, 0, app.screen_width, app.screen_height);
+    let width = usize::from(detail_inner(app, size).width);
+    Some((detail_view(app, row, width), width))
 }
 
 /// Lines of the record pane's text as last drawn for the selected record.

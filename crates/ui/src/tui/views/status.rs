@@ -15,6 +15,8 @@ pub struct StatusState<'a> {
     /// The search worker is still looking through details.
     pub searching: bool,
     pub hits: usize,
+    /// The match the record pane is at, and how many the record has (`match 3/45`).
+    pub pane_match: Option<(usize, usize)>,
     /// Records passing the filter, and loaded.
     pub shown: usize,
     pub total: usize,
@@ -130,6 +132,12 @@ pub(super) fn render_status(look: &Look<'_>, st: &StatusState<'_>, f: &mut Frame
                 if st.searching { "..." } else { "" }
             ),
             t.status,
+        ));
+    }
+    if let Some((at, of)) = st.pane_match {
+        left.push(Span::styled(
+            format!(" match {}/{of} ", at + 1),
+            t.status_key,
         ));
     }
     if let Some(msg) = st.flash {
