@@ -168,6 +168,15 @@ pub enum Command {
     },
     /// Print the default keys and colours as a config file, and where it goes.
     Config,
+    /// Print a completion script for a shell: bash, zsh, fish, powershell or elvish
+    /// (e.g. `gtm-tui completions bash > ~/.local/share/bash-completion/completions/gtm-tui`).
+    Completions {
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page in roff (e.g. `gtm-tui man | man -l -`, or save it as
+    /// gtm-tui.1 in a man directory).
+    Man,
     /// Every record with every detail decoded, as JSON (fields in README).
     Export {
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
@@ -418,6 +427,14 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
         None => {
             let path = local(cli.path.as_deref().unwrap_or(Path::new(".")))?;
             interactive(cli, path, out)?;
+        }
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "gtm-tui", out);
+        }
+        Some(Command::Man) => {
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(out)?;
+            out.write_all(man_keys().as_bytes())?;
         }
         Some(Command::Config) => {
             match crate::tui::config::Config::path() {
@@ -724,4 +741,35 @@ mod tests {
             assert_eq!(capable_term(term, unix), want, "{term:?} unix={unix}");
         }
     }
+}
+
+/// The TUI's default keys as a roff section for the manual page, from the key map itself so
+/// the page never tells other keys than the program takes.
+fn man_keys() -> String {
+    use crate::tui::keymap::{Action, Keymap};
+    // roff: a backslash and a leading dot or quote mean something; a minus is a hyphen
+    // unless escaped.
+    let esc = |t: &str| {
+        let t = t.replace('\\', "\\e").replace('-', "\\-");
+        match t.chars().next() {
+            Some('.' | '\'') => format!("\\&{t}"),
+            _ => t,
+        }
+    };
+    let keys = Keymap::defaults();
+    let mut page = String::from(
+        ".SH KEYS\nIn the timeline (the config file can change them: gtm\\-tui config prints it):\n",
+    );
+    for a in Action::ALL {
+        let names: Vec<String> = keys.keys_for(a).iter().map(|k| k.display()).collect();
+        if names.is_empty() {
+            continue;
+        }
+        page.push_str(&format!(
+            ".TP\n\\fB{}\\fR\n{}\n",
+            esc(&names.join(", ")),
+            esc(a.describe())
+        ));
+    }
+    page
 }

@@ -628,3 +628,52 @@ fn global_flags_on_either_side_of_the_command() {
         "{err}"
     );
 }
+
+#[test]
+fn completions_for_every_shell_and_a_man_page_with_the_keys() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let (code, out, err) = common::gtm(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        assert!(out.contains("gtm-tui"), "{shell}: {out}");
+    }
+    // The bash script offers every subcommand.
+    let (_, bash, _) = common::gtm(&["completions", "bash"]);
+    for sub in [
+        "log",
+        "show",
+        "cell",
+        "diff",
+        "files",
+        "env",
+        "demo",
+        "config",
+        "export",
+        "stuck",
+        "stats",
+        "completions",
+        "man",
+    ] {
+        assert!(
+            bash.split_whitespace().any(|w| w == sub),
+            "bash completion lacks {sub}"
+        );
+    }
+    let (code, _, err) = common::gtm(&["completions", "tcsh"]);
+    assert_eq!(code, 2, "an unknown shell is a usage error: {err}");
+    assert!(err.contains("tcsh"), "{err}");
+
+    let (code, man, err) = common::gtm(&["man"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(man.contains(".TH gtm-tui 1"), "{man}");
+    for section in [".SH SYNOPSIS", ".SH OPTIONS", ".SH SUBCOMMANDS", ".SH KEYS"] {
+        assert!(man.contains(section), "{section} missing");
+    }
+    // The keys come from the key map, roff-escaped.
+    assert!(man.contains("Move down one record"), "{man}");
+    assert!(man.contains("Ctrl\\-O"), "{man}");
+    assert!(
+        !man.lines()
+            .any(|l| l.starts_with(".k") || l.starts_with("'")),
+        "no description starts a roff request"
+    );
+}
