@@ -173,6 +173,13 @@ pub(super) fn event_loop_with(
                             });
                         }
                     }
+                    // A history still loading would annotate only its newest records.
+                    Effect::Annotate if !app.loading && !app.rows.is_empty() => {
+                        workers.cells(CellJob::Annotate {
+                            rows: app.rows.clone(),
+                        })
+                    }
+                    Effect::Annotate => {}
                     Effect::ReadInsights { generation } => workers.cells(CellJob::Insights {
                         rows: app.rows.clone(),
                         partial: app.loading,
@@ -224,7 +231,7 @@ pub(super) fn event_loop_with(
                         query,
                         generation,
                         rows: app.rows.clone(),
-                        only: Some(app.view.clone()),
+                        only: Some(app.shown.clone()),
                     }),
                 }
             }

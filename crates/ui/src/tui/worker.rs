@@ -63,6 +63,11 @@ pub enum Msg {
         generation: u64,
         result: Result<Arc<crate::files::Changes>, String>,
     },
+    /// What the timeline says of each code run and save, by commit.
+    Annotations {
+        load: u64,
+        notes: Arc<std::collections::HashMap<Oid, crate::insights::annotate::Annotation>>,
+    },
     /// Streaks and figures for the insights screen.
     Insights {
         load: u64,
@@ -150,6 +155,10 @@ pub enum CellJob {
         changes: Arc<crate::files::Changes>,
         index: usize,
         generation: u64,
+    },
+    /// The timeline's annotations of the whole (loaded) history.
+    Annotate {
+        rows: Rows,
     },
 }
 
@@ -407,7 +416,7 @@ pub fn watch_ref(
 }
 
 /// Kinds of [`CellJob`], in the order waiting ones are done.
-const CELL_JOB_KINDS: usize = 7;
+const CELL_JOB_KINDS: usize = 8;
 
 impl CellJob {
     /// Its kind's place in that order: a screen's overview before its
@@ -421,6 +430,8 @@ impl CellJob {
             CellJob::Lineage { .. } => 4,
             CellJob::Compare { .. } => 5,
             CellJob::Branches => 6,
+            // After what the user asked for: the timeline reads as today meanwhile.
+            CellJob::Annotate { .. } => 7,
         }
     }
 }
@@ -480,6 +491,14 @@ fn run_cell_job(
                 load,
                 generation,
                 data,
+            }
+        }
+        CellJob::Annotate { rows } => {
+            let notes = super::annotations::annotate(project, store, &rows, cache);
+            crate::memory::give_back();
+            Msg::Annotations {
+                load,
+                notes: Arc::new(notes),
             }
         }
         CellJob::Branches => Msg::Branches {

@@ -79,12 +79,13 @@ impl App {
                 return Vec::new();
             }
         };
-        let found = self.view.iter().position(|&i| {
+        // Among every record shown: one in a closed fold opens it.
+        let found = self.shown.iter().copied().find(|&i| {
             self.rows
                 .get(i)
                 .is_some_and(|r| target.matches(r.commit(), r.time()))
         });
-        match (found, &target) {
+        match (found.and_then(|row| self.reveal(row)), &target) {
             (Some(pos), _) => {
                 self.flash = None;
                 self.select(pos)

@@ -328,7 +328,7 @@ pub(super) fn highlight(text: &str, query: &str, base: Style, hit: Style) -> Vec
     out
 }
 
-pub(super) fn key_label(keys: &Keymap, action: super::keymap::Action, default: &str) -> String {
+pub(crate) fn key_label(keys: &Keymap, action: super::keymap::Action, default: &str) -> String {
     keys.keys_for(action)
         .first()
         .map(|k| k.display())
