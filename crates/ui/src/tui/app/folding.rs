@@ -136,6 +136,14 @@ impl App {
         self.view.binary_search(&row).ok()
     }
 
+    /// The selected record's place among those shown (folded ones counted).
+    pub fn shown_position(&self) -> usize {
+        self.view
+            .get(self.selected)
+            .and_then(|r| self.shown.binary_search(r).ok())
+            .unwrap_or(0)
+    }
+
     /// The fold the record at line `pos` is in.
     pub fn fold_at(&self, pos: usize) -> Option<&Fold> {
         self.folds.of(*self.view.get(pos)?)

@@ -181,6 +181,10 @@ pub(super) fn timeline_state(app: &App) -> TimelineState<'_> {
         filter: app.filter.summary(),
         filtered: !app.filter.is_empty(),
         hidden: app.hidden,
+        hidden_saves: app.hidden_saves,
+        notes: &app.annotations,
+        folds: &app.folds,
+        open: &app.open_folds,
     }
 }
 
@@ -211,10 +215,12 @@ pub(super) fn status_state(app: &App) -> StatusState<'_> {
         query: &app.search.query,
         searching: app.search.running,
         hits: app.hit_count(),
-        shown: app.view.len(),
+        shown: app.shown.len(),
         total: app.rows.len(),
         hidden: app.hidden,
-        selected: app.selected,
+        hidden_saves: app.hidden_saves,
+        // Among the records shown, folded ones counted.
+        selected: app.shown_position(),
         new_records: app.new_records,
         // Also while a project is opened anew, which can take a while.
         loading: app.loading || app.opening.is_some(),
