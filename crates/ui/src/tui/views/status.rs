@@ -106,7 +106,11 @@ pub(super) fn render_status(look: &Look<'_>, st: &StatusState<'_>, f: &mut Frame
     if st.hidden > 0 {
         let dot = key_label(look.keys, crate::tui::keymap::Action::ToggleHidden, ".");
         let what = hidden_words(st.hidden, st.hidden_saves);
-        hidden_short = Some((left.len(), plain(&format!("· {what} "), ascii)));
+        hidden_short = Some((
+            left.len(),
+            plain(&format!("· {what} "), ascii),
+            plain(&format!("· {} hidden ", thousands(st.hidden)), ascii),
+        ));
         left.push(Span::styled(
             plain(&format!("· {what} · {dot} shows "), ascii),
             t.status,
@@ -161,12 +165,17 @@ pub(super) fn render_status(look: &Look<'_>, st: &StatusState<'_>, f: &mut Frame
         .map(|k| k.display())
         .unwrap_or_else(|| "?".into());
     let right = Span::styled(format!(" {help_key} help "), t.status);
-    let used: usize = left.iter().map(|s| s.content.width()).sum();
-    if used + right.content.width() > area.width as usize
-        && let Some((at, short)) = hidden_short
-        && let Some(span) = left.get_mut(at)
-    {
-        span.content = short.into();
+    // Shorter and shorter, until `? help` fits.
+    if let Some((at, short, shortest)) = hidden_short {
+        for text in [short, shortest] {
+            let used: usize = left.iter().map(|s| s.content.width()).sum();
+            if used + right.content.width() <= area.width as usize {
+                break;
+            }
+            if let Some(span) = left.get_mut(at) {
+                span.content = text.into();
+            }
+        }
     }
     if st.flash.is_none() {
         // The open screen's keys, as many as fit.
