@@ -14,7 +14,7 @@ use gtm_tui::insights::annotate::Annotation;
 use gtm_tui::lineage::CachePolicy;
 use gtm_tui::repo::Project;
 use gtm_tui::synth::Workload;
-use gtm_tui::tui::app::{App, Effect, FoldMark, Focus, Overlay, TimelineLine};
+use gtm_tui::tui::app::{App, Effect, Focus, FoldMark, Overlay, TimelineLine};
 use gtm_tui::tui::keymap::Action;
 
 fn project(dir: &std::path::Path) -> Project {
@@ -79,7 +79,9 @@ fn code_lines_name_the_cell_once_the_annotations_arrive() {
         .find_map(|p| {
             let c = app.rows.get(app.view[p]).unwrap().commit();
             match app.annotations.get(&c) {
-                Some(Annotation::Run(n)) if app.fold_mark(p) == FoldMark::None && n.ex.is_some() => {
+                Some(Annotation::Run(n))
+                    if app.fold_mark(p) == FoldMark::None && n.ex.is_some() =>
+                {
                     Some((p, n.clone()))
                 }
                 _ => None,
@@ -100,7 +102,10 @@ fn runs_of_one_cell_fold_and_open_with_enter_and_zo_and_close_with_zc() {
     let dir = tempfile::tempdir().unwrap();
     let project = project(dir.path());
     let mut app = annotated(&project);
-    assert!(app.view.len() < app.shown.len(), "some records are folded away");
+    assert!(
+        app.view.len() < app.shown.len(),
+        "some records are folded away"
+    );
     let pos = first_fold(&app);
     let fold = app.fold_at(pos).unwrap().clone();
     select(&mut app, pos);
@@ -139,7 +144,10 @@ fn runs_of_one_cell_fold_and_open_with_enter_and_zo_and_close_with_zc() {
     assert_eq!(app.view.len(), lines);
     // Another key after z is not taken.
     app.update(Action::ToggleFold);
-    assert!(app.fold_prefix_input(&KeyEvent::from(KeyCode::Char('j'))).is_none());
+    assert!(
+        app.fold_prefix_input(&KeyEvent::from(KeyCode::Char('j')))
+            .is_none()
+    );
     assert!(!app.fold_prefix);
 }
 

@@ -1324,11 +1324,7 @@ fn enter_opens_a_folded_streak_and_zc_closes_it() {
     );
     let repo = gtm_tui::repo::Project::open(dir.path(), None).unwrap();
     let mut app = common::screens::loaded_app(&repo);
-    common::screens::settle(
-        &mut app,
-        &repo,
-        vec![gtm_tui::tui::app::Effect::Annotate],
-    );
+    common::screens::settle(&mut app, &repo, vec![gtm_tui::tui::app::Effect::Annotate]);
     let fold = app
         .folds
         .folds
@@ -1340,7 +1336,9 @@ fn enter_opens_a_folded_streak_and_zc_closes_it() {
     // Start the timeline at the streak's newest run, so its fold is on top.
     let mut s = Session::start(dir.path(), &["--rev", &head], 100, 30, &[]);
     let runs = format!("×{}", fold.runs);
-    s.wait_for("the folded streak", |t| t.contains(&runs) && t.contains('⊞'));
+    s.wait_for("the folded streak", |t| {
+        t.contains(&runs) && t.contains('⊞')
+    });
     s.send("\r");
     let screen = s.wait_for("the opened fold", |t| t.contains('⊟'));
     let members = screen.lines().filter(|l| l.contains("▶ │ ")).count();

@@ -157,9 +157,7 @@ pub enum CellJob {
         generation: u64,
     },
     /// The timeline's annotations of the whole (loaded) history.
-    Annotate {
-        rows: Rows,
-    },
+    Annotate { rows: Rows },
 }
 
 /// A project opened anew (a branch switch or a reload), or why it could not be.

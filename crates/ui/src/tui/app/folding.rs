@@ -200,7 +200,10 @@ impl App {
         if !std::mem::take(&mut self.fold_prefix) {
             return None;
         }
-        if key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
+        if key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
             return None;
         }
         let op = match key.code {

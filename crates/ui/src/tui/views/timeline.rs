@@ -177,7 +177,9 @@ fn empty_note(look: &Look<'_>, st: &TimelineState<'_>) -> Vec<String> {
             (0, _) => note.push("no records to show".to_string()),
             (1, true) => note.push(format!("its one record is a hidden save · {dot} shows it")),
             (1, false) => note.push(format!("its one record is hidden · {dot} shows it")),
-            (_, true) => note.push(format!("all {n} records are hidden saves · {dot} shows them")),
+            (_, true) => note.push(format!(
+                "all {n} records are hidden saves · {dot} shows them"
+            )),
             (_, false) => note.push(format!("all {n} records are hidden · {dot} shows them")),
         }
     }
@@ -355,7 +357,8 @@ pub(super) fn render_timeline(look: &Look<'_>, st: &TimelineState<'_>, f: &mut F
                     (Some(Annotation::Run(n)), FoldMark::Closed) => {
                         let fold = st.folds.of(at);
                         let time = |i: Option<&usize>| {
-                            i.and_then(|&i| st.rows.get(i)).map_or(row.time, |r| r.time())
+                            i.and_then(|&i| st.rows.get(i))
+                                .map_or(row.time, |r| r.time())
                         };
                         let span = fold.map_or((row.time, row.time), |f| {
                             (time(f.rows.last()), time(f.rows.first()))
