@@ -550,7 +550,6 @@ impl App {
             }
         }
         let had = !self.view.is_empty();
-        let before = self.view.len();
         let new_shown = view.len();
         view.extend(self.shown.iter().map(|i| i + n));
         self.shown = view;
@@ -559,14 +558,15 @@ impl App {
         // annotations.
         let lines: Vec<usize> = self.view.iter().map(|i| i + n).collect();
         self.view = lines;
+        let at_top = self.top == 0;
+        // The selection and the top line stay on their records (see
+        // `regroup_keeping`).
         self.regroup_keeping(None);
-        let added = self.view.len().saturating_sub(before);
         if had {
-            // The selection stayed on its record (see `regroup_keeping`).
             // At the top of the timeline the new records show above the
             // selection; scrolled down, the screen stays where it was.
-            if self.top > 0 {
-                self.top += added;
+            if at_top {
+                self.top = 0;
             }
             self.scroll_into_view();
         }

@@ -182,6 +182,8 @@ pub(super) fn timeline_state(app: &App) -> TimelineState<'_> {
         filtered: !app.filter.is_empty(),
         hidden: app.hidden,
         hidden_saves: app.hidden_saves,
+        shown: app.shown.len(),
+        at: app.shown_position(),
         notes: &app.annotations,
         folds: &app.folds,
         open: &app.open_folds,

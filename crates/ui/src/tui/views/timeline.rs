@@ -36,6 +36,9 @@ pub struct TimelineState<'a> {
     pub hidden: usize,
     /// Of those, the saves.
     pub hidden_saves: usize,
+    /// Records shown (folded ones too), and the selected one's place among them.
+    pub shown: usize,
+    pub at: usize,
     /// What the worker found each code run and save to be, by commit.
     pub notes: &'a std::collections::HashMap<git2::Oid, Annotation>,
     pub folds: &'a Folds,
@@ -273,10 +276,12 @@ pub(super) fn badges(
 pub(super) fn render_timeline(look: &Look<'_>, st: &TimelineState<'_>, f: &mut Frame, area: Rect) {
     let t = look.theme;
     let ascii = look.ascii;
+    // Records, as the status bar counts them: a closed fold is one line
+    // but all its records.
     let title = if st.view.is_empty() {
         " Timeline ".to_string()
     } else {
-        format!(" Timeline {}/{} ", st.selected + 1, st.view.len())
+        format!(" Timeline {}/{} ", st.at + 1, st.shown)
     };
     let block = pane_block(look, title, st.focused);
     let inner = block.inner(area);
