@@ -175,9 +175,7 @@ pub(super) fn event_loop_with(
                     }
                     // A history still loading would annotate only its newest records.
                     Effect::Annotate if !app.loading && !app.rows.is_empty() => {
-                        workers.cells(CellJob::Annotate {
-                            rows: app.rows.clone(),
-                        })
+                        workers.annotate(app.rows.clone())
                     }
                     Effect::Annotate => {}
                     Effect::ReadInsights { generation } => workers.cells(CellJob::Insights {

@@ -156,8 +156,6 @@ pub enum CellJob {
         index: usize,
         generation: u64,
     },
-    /// The timeline's annotations of the whole (loaded) history.
-    Annotate { rows: Rows },
 }
 
 /// A project opened anew (a branch switch or a reload), or why it could not be.
@@ -222,6 +220,8 @@ pub fn open(
 pub struct Workers {
     decode: Sender<Vec<Arc<RecordRow>>>,
     cells: Sender<CellJob>,
+    /// The history to annotate for the timeline (see [`super::annotations`]).
+    annotate: Sender<Rows>,
     search: Sender<SearchJob>,
     /// The newest generation of each kind of search; older ones stop.
     search_generation: Arc<[AtomicU64; 2]>,
@@ -283,7 +283,14 @@ impl Workers {
         let (cells, cells_rx) = channel::<CellJob>();
         let reader = project.reopen()?;
         let t = tx.clone();
-        std::thread::spawn(move || cell_loop(&reader, &cells_rx, &t, load, dark, &cache));
+        let c = cache.clone();
+        std::thread::spawn(move || cell_loop(&reader, &cells_rx, &t, load, dark, &c));
+
+        // Its own thread: a whole-history walk must not hold up the screens' jobs.
+        let (annotate, annotate_rx) = channel::<Rows>();
+        let annotator = project.reopen()?;
+        let t = tx.clone();
+        std::thread::spawn(move || annotate_loop(&annotator, &annotate_rx, &t, load, &cache));
 
         let (watch, watch_rx) = channel::<()>();
         let watcher = project.reopen()?;
@@ -292,6 +299,7 @@ impl Workers {
 
         Ok(Workers {
             _watch: watch,
+            annotate,
             decode,
             cells,
             search,
@@ -305,6 +313,11 @@ impl Workers {
 
     pub fn cells(&self, job: CellJob) {
         let _ = self.cells.send(job);
+    }
+
+    /// Annotates these rows for the timeline (a newer request replaces a waiting one).
+    pub fn annotate(&self, rows: Rows) {
+        let _ = self.annotate.send(rows);
     }
 
     /// Starts a search, abandoning any older one.
@@ -414,7 +427,7 @@ pub fn watch_ref(
 }
 
 /// Kinds of [`CellJob`], in the order waiting ones are done.
-const CELL_JOB_KINDS: usize = 8;
+const CELL_JOB_KINDS: usize = 7;
 
 impl CellJob {
     /// Its kind's place in that order: a screen's overview before its
@@ -428,8 +441,6 @@ impl CellJob {
             CellJob::Lineage { .. } => 4,
             CellJob::Compare { .. } => 5,
             CellJob::Branches => 6,
-            // After what the user asked for: the timeline reads as today meanwhile.
-            CellJob::Annotate { .. } => 7,
         }
     }
 }
@@ -489,14 +500,6 @@ fn run_cell_job(
                 load,
                 generation,
                 data,
-            }
-        }
-        CellJob::Annotate { rows } => {
-            let notes = super::annotations::annotate(project, store, &rows, cache);
-            crate::memory::give_back();
-            Msg::Annotations {
-                load,
-                notes: Arc::new(notes),
             }
         }
         CellJob::Branches => Msg::Branches {
@@ -571,6 +574,32 @@ fn run_cell_job(
             }
         }
     })
+}
+
+/// The timeline's annotations, newest request only (records arriving
+/// while one is worked out ask again).
+fn annotate_loop(
+    project: &Project,
+    rx: &Receiver<Rows>,
+    tx: &Sender<Msg>,
+    load: u64,
+    cache: &CachePolicy,
+) {
+    let store = project.details();
+    while let Ok(mut rows) = rx.recv() {
+        while let Ok(newer) = rx.try_recv() {
+            rows = newer;
+        }
+        let notes = super::annotations::annotate(project, &store, &rows, cache);
+        crate::memory::give_back();
+        let msg = Msg::Annotations {
+            load,
+            notes: Arc::new(notes),
+        };
+        if tx.send(msg).is_err() {
+            return;
+        }
+    }
 }
 
 /// Does any text of these details contain the query?
