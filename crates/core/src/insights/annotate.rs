@@ -59,7 +59,8 @@ pub enum Annotation {
 
 /// The line that says what changed from `old` (the cell's previous run,
 /// `None` on a first run) to `new`: the first non-blank line of `new` that
-/// `old` does not have (compared trimmed, so re-indenting is no change);
+/// `old` does not have (compared trimmed, so re-indenting is no change; a
+/// code line before a comment line);
 /// when nothing was added, the first line removed; when nothing changed,
 /// or on a first run, the telling line ([`crate::columns::gist`]).
 pub fn changed_line(old: Option<&str>, new: &str) -> (String, Change) {
@@ -75,7 +76,12 @@ pub fn changed_line(old: Option<&str>, new: &str) -> (String, Change) {
     };
     let (was, now) = (lines(old), lines(new));
     let had: HashSet<&str> = was.iter().map(String::as_str).collect();
-    if let Some(added) = now.iter().find(|l| !had.contains(l.as_str())) {
+    // Code says more than a comment added beside it.
+    let added = || now.iter().filter(|l| !had.contains(l.as_str()));
+    if let Some(added) = added()
+        .find(|l| !l.starts_with('#'))
+        .or_else(|| added().next())
+    {
         return (added.clone(), Change::Edited);
     }
     let has: HashSet<&str> = now.iter().map(String::as_str).collect();
@@ -175,6 +181,15 @@ mod tests {
         assert_eq!(
             changed_line(Some("a\n\nb"), "a\n\n\nb"),
             ("a".into(), Change::Same)
+        );
+        // A code line added says more than a comment added before it.
+        assert_eq!(
+            changed_line(Some("fit(x)"), "# try again\nfit(x, k=3)"),
+            ("fit(x, k=3)".into(), Change::Edited)
+        );
+        assert_eq!(
+            changed_line(Some("fit(x)"), "# checked\nfit(x)"),
+            ("# checked".into(), Change::Edited)
         );
     }
 

@@ -83,6 +83,8 @@ fn told_line(note: &RunNote, ascii: bool) -> String {
     let line = sanitize::line(&note.line.replace('\t', " ")).into_owned();
     match note.change {
         Change::Removed => format!("{sep}removed {line}"),
+        // The same code run again: the line is not a change.
+        Change::Same => format!("{sep}again: {line}"),
         _ => format!("{sep}{line}"),
     }
 }
@@ -427,7 +429,63 @@ pub(super) fn render_timeline(look: &Look<'_>, st: &TimelineState<'_>, f: &mut F
 
 #[cfg(test)]
 mod tests {
-    use super::code_line;
+    use super::*;
+
+    fn note(change: Change, error: bool) -> RunNote {
+        RunNote {
+            cell: "#11".into(),
+            cell_index: 3,
+            notebook: "code/Untitled.ipynb".into(),
+            ex: Some(14),
+            line: "fit(x,\tk=3)".into(),
+            change,
+            error,
+            streak: true,
+            cells: 1,
+        }
+    }
+
+    #[test]
+    fn a_run_names_its_cell_count_error_and_changed_line() {
+        assert_eq!(
+            run_line(&note(Change::Edited, false), false),
+            "Untitled.ipynb #11 In [14] ▸ fit(x, k=3)"
+        );
+        assert_eq!(
+            run_line(&note(Change::Same, true), true),
+            "Untitled.ipynb #11 In [14] X: again: fit(x, k=3)"
+        );
+        assert_eq!(
+            run_line(&note(Change::Removed, true), false),
+            "Untitled.ipynb #11 In [14] ✗ ▸ removed fit(x, k=3)"
+        );
+    }
+
+    #[test]
+    fn a_fold_says_how_many_runs_and_a_save_what_it_saved() {
+        let fold = Fold {
+            rows: vec![4, 5, 6],
+            head: 5,
+            runs: 2,
+            saves: 1,
+            streak: true,
+            key: git2::Oid::ZERO_SHA1,
+        };
+        let line = fold_line(&note(Change::Edited, false), &fold, (0, 0), true, true);
+        assert!(
+            line.starts_with("Untitled.ipynb #11 x2 retry +1 save "),
+            "{line}"
+        );
+        assert!(line.ends_with(" X: fit(x, k=3)"), "{line}");
+        assert_eq!(
+            save_line(&["code/33_warps.ipynb".into()]),
+            "saved code/33_warps.ipynb"
+        );
+        assert_eq!(
+            save_line(&["a.py".into(), "b\x1b.py".into()]),
+            "saved a.py +1 more"
+        );
+    }
 
     #[test]
     fn a_code_line_names_the_notebook_and_the_code() {
