@@ -305,3 +305,24 @@ fn new_records_keep_the_folds_and_ask_for_annotations_again() {
     app.annotations_ready(Arc::new(notes));
     assert_eq!(app.current_commit(), commit);
 }
+
+#[test]
+fn the_selected_record_stays_selected_when_the_folds_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = project(dir.path());
+    // Where the folds will be, from an annotated copy.
+    let other = annotated(&project);
+    let pos = first_fold(&other);
+    let fold = other.fold_at(pos).unwrap().clone();
+    let member = *fold.rows.iter().find(|&&r| r != fold.head).unwrap();
+    let commit = other.rows.get(member).unwrap().commit();
+
+    let mut app = loaded_app(&project);
+    let at = app.shown.binary_search(&member).unwrap();
+    select(&mut app, at);
+    settle(&mut app, &project, vec![Effect::Annotate]);
+    assert_eq!(app.current_commit(), Some(commit));
+    assert!(app.open_folds.contains(&fold.key), "its fold opened");
+    // The others stay closed.
+    assert!(app.view.len() < app.shown.len());
+}

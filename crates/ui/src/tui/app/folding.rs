@@ -38,8 +38,9 @@ impl App {
     }
 
     /// Finds the folds of `shown` again and rebuilds the lines. The record
-    /// `keep` (else the one selected) stays selected, or the closed fold
-    /// that now holds it; the top line likewise stays where it was.
+    /// `keep` (else the one selected) stays selected, its fold opened when
+    /// it is not the fold's head; the top line stays on its record, or on
+    /// the closed fold that now holds it.
     pub(super) fn regroup_keeping(&mut self, keep: Option<Oid>) {
         let keep = keep.or_else(|| self.current_commit());
         let top = self.view.get(self.top).copied();
@@ -90,8 +91,13 @@ impl App {
             }
         }
         self.folds = Folds::new(folds);
-        self.rebuild_lines();
         let keep = keep.and_then(|c| self.position(c));
+        // The selected record does not vanish into a fold that just formed
+        // (annotations arriving, saves shown, a reload reselecting it).
+        if let Some(f) = keep.and_then(|row| self.folds.of(row).filter(|f| f.head != row)) {
+            self.open_folds.insert(f.key);
+        }
+        self.rebuild_lines();
         self.selected = keep.map_or(0, |row| self.line_of(row));
         if let Some(row) = top {
             self.top = self.line_of(row).min(self.selected);
