@@ -46,6 +46,7 @@ impl App {
             self.filter.path_hits.insert(c);
             if !was_hidden && self.filter.hides(row, self.day(i)) {
                 self.hidden += 1;
+                self.hidden_saves += usize::from(crate::tui::folds::is_save(row));
             }
             if !self.filter.matches(row, self.day(i)) {
                 continue;
