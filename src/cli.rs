@@ -718,31 +718,6 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::capable_term;
-    use std::ffi::OsStr;
-
-    #[test]
-    fn term_decides_on_unix_only() {
-        let t = |s: &'static str| Some(OsStr::new(s));
-        for (term, unix, want) in [
-            (None, true, false),
-            (t(""), true, false),
-            (t("dumb"), true, false),
-            (t("xterm-256color"), true, true),
-            (t("linux"), true, true),
-            // Windows: no TERM in a console, and the TUI starts anyway.
-            (None, false, true),
-            (t(""), false, true),
-            (t("dumb"), false, true),
-            (t("xterm-256color"), false, true),
-        ] {
-            assert_eq!(capable_term(term, unix), want, "{term:?} unix={unix}");
-        }
-    }
-}
-
 /// The TUI's default keys as a roff section for the manual page, from the key map itself so
 /// the page never tells other keys than the program takes.
 fn man_keys() -> String {
@@ -772,4 +747,29 @@ fn man_keys() -> String {
         ));
     }
     page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capable_term;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn term_decides_on_unix_only() {
+        let t = |s: &'static str| Some(OsStr::new(s));
+        for (term, unix, want) in [
+            (None, true, false),
+            (t(""), true, false),
+            (t("dumb"), true, false),
+            (t("xterm-256color"), true, true),
+            (t("linux"), true, true),
+            // Windows: no TERM in a console, and the TUI starts anyway.
+            (None, false, true),
+            (t(""), false, true),
+            (t("dumb"), false, true),
+            (t("xterm-256color"), false, true),
+        ] {
+            assert_eq!(capable_term(term, unix), want, "{term:?} unix={unix}");
+        }
+    }
 }

@@ -257,6 +257,7 @@ fn hidden_project(dir: &std::path::Path, shown: usize, hidden: usize) -> App {
     for i in 0..hidden {
         let mut r = RecordSpec::new(7, "1 modified file(s).");
         r.show = false;
+        r.tags = vec!["save".into()];
         r.details = vec![DetailSpec::text(
             7,
             1,
@@ -294,7 +295,7 @@ fn the_status_bar_counts_what_is_hidden_and_an_empty_timeline_says_why() {
     for (w, h) in [(80u16, 24u16), (120, 40)] {
         let screen = draw(&mut app, w, h);
         assert!(
-            screen.contains("1/2 shown of 7 · 5 hidden · . shows"),
+            screen.contains("1/2 shown · 5 hidden saves · . shows"),
             "{screen}"
         );
         check(&format!("hidden_{w}x{h}"), &screen);
@@ -312,7 +313,7 @@ fn the_status_bar_counts_what_is_hidden_and_an_empty_timeline_says_why() {
             "{screen}"
         );
         assert!(
-            screen.contains("5 hidden records match it · . shows them"),
+            screen.contains("5 hidden saves match it · . shows them"),
             "{screen}"
         );
         check(&format!("emptied_by_filter_{w}x{h}"), &screen);
@@ -328,10 +329,10 @@ fn the_status_bar_counts_what_is_hidden_and_an_empty_timeline_says_why() {
     let mut app = hidden_project(dir.path(), 0, 3);
     let screen = draw(&mut app, 80, 24);
     assert!(
-        screen.contains("all 3 records are hidden · . shows them"),
+        screen.contains("all 3 records are hidden saves · . shows them"),
         "{screen}"
     );
-    assert!(screen.contains("0/0 shown of 3 · 3 hidden"), "{screen}");
+    assert!(screen.contains("0/0 shown · 3 hidden saves"), "{screen}");
     check("emptied_by_hiding_80x24", &screen);
 
     // Records that arrive while the timeline is open are counted too,
@@ -368,5 +369,62 @@ fn long_lines_wrapped_and_sideways_at_80x24_and_120x40() {
         app.update(Action::Right);
         app.update(Action::Down);
         check(&format!("record_sideways_{w}x{h}"), &draw(&mut app, w, h));
+    }
+}
+
+/// The timeline once the annotations are in: code lines naming their
+/// cell, a streak folded to one line, then opened.
+#[test]
+fn annotated_timeline_with_a_folded_and_an_opened_streak() {
+    use gtm_tui::tui::app::FoldMark;
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 260,
+            seed: 11,
+            notebooks: 2,
+            streaks: 3,
+            ..Workload::default()
+        },
+    );
+    let project = Project::open(dir.path(), None).unwrap();
+    let mut app = App::new(&project.name, &project.rev, Config::defaults(), false);
+    app.add_rows(project.records().unwrap());
+    app.walk_done(Ok(Default::default()));
+    let notes = gtm_tui::tui::annotations::annotate(
+        &project,
+        &project.details(),
+        &app.rows,
+        &gtm_tui::lineage::CachePolicy::Off,
+    );
+    let fx = app.annotations_ready(std::sync::Arc::new(notes));
+    settle(&mut app, &project, fx);
+    let pos = (0..app.view.len())
+        .find(|&p| app.fold_mark(p) == FoldMark::Closed && app.fold_at(p).unwrap().streak)
+        .expect("a folded streak");
+    for _ in 0..pos {
+        app.update(Action::Down);
+    }
+    let runs = app.fold_at(pos).unwrap().runs;
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let fx = app.update(Action::Top);
+        settle(&mut app, &project, fx);
+        for _ in 0..pos {
+            let fx = app.update(Action::Down);
+            settle(&mut app, &project, fx);
+        }
+        let screen = draw(&mut app, w, h);
+        assert!(screen.contains(&format!("×{runs} ↻")), "{screen}");
+        check(&format!("folded_streak_{w}x{h}"), &screen);
+        let fx = app.update(Action::Open);
+        settle(&mut app, &project, fx);
+        let screen = draw(&mut app, w, h);
+        assert!(screen.contains('⊟'), "{screen}");
+        check(&format!("opened_streak_{w}x{h}"), &screen);
+        app.update(Action::ToggleFold);
+        app.fold_prefix_input(&crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char('c'),
+        ));
     }
 }

@@ -1441,3 +1441,45 @@ fn search_scrolls_the_record_pane_to_the_match() {
     s.send("q");
     assert!(s.finish().success());
 }
+
+/// Runs of one cell fold into one line once the history is annotated;
+/// Enter opens the fold, `zc` closes it again.
+#[test]
+fn enter_opens_a_folded_streak_and_zc_closes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    common::workload(
+        dir.path(),
+        Workload {
+            records: 260,
+            seed: 11,
+            notebooks: 2,
+            streaks: 3,
+            ..Workload::default()
+        },
+    );
+    let repo = gtm_tui::repo::Project::open(dir.path(), None).unwrap();
+    let mut app = common::screens::loaded_app(&repo);
+    common::screens::settle(&mut app, &repo, vec![gtm_tui::tui::app::Effect::Annotate]);
+    let fold = app
+        .folds
+        .folds
+        .iter()
+        .find(|f| f.streak && f.saves == 0)
+        .expect("a folded streak")
+        .clone();
+    let head = app.rows.get(fold.head).unwrap().commit().to_string();
+    // Start the timeline at the streak's newest run, so its fold is on top.
+    let mut s = Session::start(dir.path(), &["--rev", &head], 100, 30, &[]);
+    let runs = format!("×{}", fold.runs);
+    s.wait_for("the folded streak", |t| {
+        t.contains(&runs) && t.contains('⊞')
+    });
+    s.send("\r");
+    let screen = s.wait_for("the opened fold", |t| t.contains('⊟'));
+    let members = screen.lines().filter(|l| l.contains("▶ │ ")).count();
+    assert!(members >= 1, "its runs are listed under it: {screen}");
+    s.send("zc");
+    s.wait_for("folded again", |t| t.contains(&runs) && !t.contains('⊟'));
+    s.send("q");
+    assert!(s.finish().success());
+}

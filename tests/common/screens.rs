@@ -7,7 +7,7 @@ use gtm_tui::lineage::CachePolicy;
 use gtm_tui::repo::Project;
 use gtm_tui::tui::app::{App, Effect};
 use gtm_tui::tui::keymap::Action;
-use gtm_tui::tui::{changes, envscreen, fit, history, insights, views};
+use gtm_tui::tui::{annotations, changes, envscreen, fit, history, insights, views};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -85,6 +85,10 @@ pub fn settle(app: &mut App, project: &Project, mut fx: Vec<Effect>) {
                 )
                 .unwrap();
                 app.notebook_ready(generation, Arc::new(view));
+            }
+            Effect::Annotate => {
+                let notes = annotations::annotate(project, &store, &app.rows, &CachePolicy::Off);
+                fx.extend(app.annotations_ready(Arc::new(notes)));
             }
             Effect::ReadInsights { generation } => {
                 let data = insights::prepare(project, &app.rows, &CachePolicy::Off);

@@ -4,6 +4,7 @@
 //! are out of it ([`anonymize`]). The `stuck` and `stats` commands that
 //! print them live in gtm-commands.
 
+pub mod annotate;
 pub mod anonymize;
 pub mod stats;
 pub mod stuck;

@@ -187,6 +187,11 @@ pub(super) fn event_loop_with(
                             });
                         }
                     }
+                    // A history still loading would annotate only its newest records.
+                    Effect::Annotate if !app.loading && !app.rows.is_empty() => {
+                        workers.annotate(app.rows.clone())
+                    }
+                    Effect::Annotate => {}
                     Effect::ReadInsights { generation } => workers.cells(CellJob::Insights {
                         rows: app.rows.clone(),
                         partial: app.loading,
@@ -238,7 +243,7 @@ pub(super) fn event_loop_with(
                         query,
                         generation,
                         rows: app.rows.clone(),
-                        only: Some(app.view.clone()),
+                        only: Some(app.shown.clone()),
                     }),
                 }
             }

@@ -215,7 +215,7 @@ impl Action {
             Action::Right => "Move right / into the details",
             Action::FocusNext => "Focus the next pane",
             Action::FocusPrev => "Focus the previous pane",
-            Action::Open => "Open the selected record",
+            Action::Open => "Open the selected record (or fold)",
             Action::ToggleHidden => "Show or hide hidden records and details",
             Action::Search => "Search: message, code, output, hash, author, date",
             Action::NextMatch => "Next match, in the record first (match i/n)",
@@ -227,7 +227,9 @@ impl Action {
             Action::Jump => "Jump to a commit hash, a date (2019-04-22 17:00) or In [n]",
             Action::CopyHash => "Copy the record's commit hash (OSC 52)",
             Action::ToggleLayout => "Switch between side-by-side and stacked panes",
-            Action::ToggleFold => "Expand or fold long outputs",
+            Action::ToggleFold => {
+                "Timeline: zo/zc/za open, close, toggle a fold; record: long outputs"
+            }
             Action::Wrap => "Wrap long lines, or cut them: h/l scroll sideways",
             Action::OpenImage => "Open the record's image in the system viewer",
             Action::SaveImage => "Save the record's images to the current directory",

@@ -1,5 +1,6 @@
 //! The interactive timeline: terminal setup, the event loop, and its parts.
 
+pub mod annotations;
 pub mod app;
 pub mod cache;
 pub mod changes;
@@ -9,6 +10,7 @@ pub mod diffpane;
 pub mod envscreen;
 pub mod filter;
 pub mod filterpanel;
+pub mod folds;
 pub mod graphics;
 pub mod history;
 pub mod history_view;
@@ -249,6 +251,9 @@ pub(super) fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Eff
             if matches!(app.overlay, Overlay::Picker(_)) {
                 return app.picker_input(&key);
             }
+            if let Some(fx) = app.fold_prefix_input(&key) {
+                return fx;
+            }
             let action = app.config.keys.action(&key);
             // Help closes with the keys its title names; an unbound key
             // does nothing there.
@@ -393,8 +398,12 @@ pub(super) fn handle_msg(app: &mut App, msg: Msg, size: Option<Rect>) -> Vec<Eff
                     generation: app.path_generation,
                 });
             }
+            // The timeline's cells and folds come from the whole history.
+            fx.push(Effect::Annotate);
             fx
         }
+        Msg::Annotations { load, .. } if load != app.load => Vec::new(),
+        Msg::Annotations { notes, .. } => app.annotations_ready(notes),
         Msg::Details(_, commit, details) => {
             app.details_ready(commit, details);
             Vec::new()

@@ -69,6 +69,11 @@ pub enum Msg {
         generation: u64,
         result: Result<Arc<crate::files::Changes>, String>,
     },
+    /// What the timeline says of each code run and save, by commit.
+    Annotations {
+        load: u64,
+        notes: Arc<std::collections::HashMap<Oid, crate::insights::annotate::Annotation>>,
+    },
     /// Streaks and figures for the insights screen.
     Insights {
         load: u64,
@@ -229,6 +234,8 @@ pub fn open(
 pub struct Workers {
     decode: Sender<Vec<Arc<RecordRow>>>,
     cells: Sender<CellJob>,
+    /// The history to annotate for the timeline (see [`super::annotations`]).
+    annotate: Sender<Rows>,
     search: Sender<SearchJob>,
     /// The newest generation of each kind of search; older ones stop.
     search_generation: Arc<[AtomicU64; 2]>,
@@ -290,7 +297,14 @@ impl Workers {
         let (cells, cells_rx) = channel::<CellJob>();
         let reader = project.reopen()?;
         let t = tx.clone();
-        std::thread::spawn(move || cell_loop(&reader, &cells_rx, &t, load, dark, &cache));
+        let c = cache.clone();
+        std::thread::spawn(move || cell_loop(&reader, &cells_rx, &t, load, dark, &c));
+
+        // Its own thread: a whole-history walk must not hold up the screens' jobs.
+        let (annotate, annotate_rx) = channel::<Rows>();
+        let annotator = project.reopen()?;
+        let t = tx.clone();
+        std::thread::spawn(move || annotate_loop(&annotator, &annotate_rx, &t, load, &cache));
 
         let (watch, watch_rx) = channel::<()>();
         let watcher = project.reopen()?;
@@ -299,6 +313,7 @@ impl Workers {
 
         Ok(Workers {
             _watch: watch,
+            annotate,
             decode,
             cells,
             search,
@@ -312,6 +327,11 @@ impl Workers {
 
     pub fn cells(&self, job: CellJob) {
         let _ = self.cells.send(job);
+    }
+
+    /// Annotates these rows for the timeline (a newer request replaces a waiting one).
+    pub fn annotate(&self, rows: Rows) {
+        let _ = self.annotate.send(rows);
     }
 
     /// Starts a search, abandoning any older one.
@@ -586,6 +606,32 @@ fn run_cell_job(
             }
         }
     })
+}
+
+/// The timeline's annotations, newest request only (records arriving
+/// while one is worked out ask again).
+fn annotate_loop(
+    project: &Project,
+    rx: &Receiver<Rows>,
+    tx: &Sender<Msg>,
+    load: u64,
+    cache: &CachePolicy,
+) {
+    let store = project.details();
+    while let Ok(mut rows) = rx.recv() {
+        while let Ok(newer) = rx.try_recv() {
+            rows = newer;
+        }
+        let notes = super::annotations::annotate(project, &store, &rows, cache);
+        crate::memory::give_back();
+        let msg = Msg::Annotations {
+            load,
+            notes: Arc::new(notes),
+        };
+        if tx.send(msg).is_err() {
+            return;
+        }
+    }
 }
 
 /// Does any text of these details contain the query?

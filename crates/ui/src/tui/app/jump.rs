@@ -111,15 +111,27 @@ impl App {
                 return Vec::new();
             }
         };
+        // Among every record shown: one in a closed fold opens it. A run is looked for
+        // from the selection on, older first, going round.
         let found = match target {
-            JumpTarget::Exec(n) => next_round(self.view.len(), self.selected, |p| self.ran(p, n)),
-            _ => self.view.iter().position(|&i| {
+            JumpTarget::Exec(n) => {
+                let at = self
+                    .current_commit()
+                    .and_then(|c| self.position(c))
+                    .and_then(|r| self.shown.binary_search(&r).ok())
+                    .unwrap_or(0);
+                next_round(self.shown.len(), at, |p| {
+                    self.shown.get(p).is_some_and(|&i| self.ran(i, n))
+                })
+                .and_then(|p| self.shown.get(p).copied())
+            }
+            _ => self.shown.iter().copied().find(|&i| {
                 self.rows
                     .get(i)
                     .is_some_and(|r| target.matches(r.commit(), r.time()))
             }),
         };
-        match (found, &target) {
+        match (found.and_then(|row| self.reveal(row)), &target) {
             (Some(pos), _) => {
                 self.flash = None;
                 // Esc or Ctrl-O comes back to where the jump started.
@@ -153,14 +165,22 @@ impl App {
         }
     }
 
-    /// Did the record at view position `pos` run execution `In [n]`? Told by its details
-    /// once decoded.
-    fn ran(&self, pos: usize, n: u64) -> bool {
-        let Some(row) = self.view.get(pos).and_then(|&i| self.rows.get(i)) else {
+    /// Did record `i` (a position in `rows`) run execution `In [n]`? Told by the timeline's
+    /// annotations once the history is read, and by the record's details once decoded (a
+    /// record of several executions names each there).
+    fn ran(&self, i: usize, n: u64) -> bool {
+        use crate::insights::annotate::Annotation;
+        let Some(row) = self.rows.get(i) else {
             return false;
         };
+        let commit = row.commit();
+        if let Some(Annotation::Run(note)) = self.annotations.get(&commit)
+            && note.ex.map(u64::from) == Some(n)
+        {
+            return true;
+        }
         let tag = format!("ex:{n}");
-        match self.details.peek(&row.commit()) {
+        match self.details.peek(&commit) {
             Some(Details::Ready(p)) => p.details.iter().any(|d| d.tags.contains(&tag)),
             _ => false,
         }

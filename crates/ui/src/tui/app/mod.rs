@@ -2,6 +2,7 @@
 //! The methods are grouped by concern in the files beside this one.
 
 mod back;
+mod folding;
 pub mod jump;
 mod opening;
 mod prompts;
@@ -10,6 +11,7 @@ mod scroll;
 mod search;
 
 pub use back::Place;
+pub use folding::{FoldMark, FoldOp, fold_mark};
 pub use opening::Opening;
 pub use scroll::lines_from;
 
@@ -140,6 +142,9 @@ pub enum Effect {
         mark: Option<Oid>,
         generation: u64,
     },
+    /// Annotate the timeline's code runs and saves (off the UI thread,
+    /// from the whole history's lineage).
+    Annotate,
     /// Read the whole history's streaks and figures for the insights screen.
     ReadInsights {
         generation: u64,
@@ -222,11 +227,27 @@ pub struct App {
     pub load_error: Option<String>,
     pub incomplete: Option<String>,
     /// Indices into `rows` that pass the filter, newest first.
+    pub shown: Vec<usize>,
+    /// The timeline's lines: `shown` less the records folded away (a
+    /// closed fold is its newest run's line), newest first.
     pub view: Vec<usize>,
+    /// What the timeline says of code runs and saves, by commit, once the
+    /// worker has walked the whole history (empty until then).
+    pub annotations: Arc<HashMap<Oid, crate::insights::annotate::Annotation>>,
+    /// The folds of `shown`.
+    pub folds: super::folds::Folds,
+    /// Folds the user opened, by their oldest record.
+    pub open_folds: std::collections::HashSet<Oid>,
+    /// `z` was pressed on the timeline: the next key says what to do
+    /// with the fold (`zo`, `zc`, `za`).
+    pub fold_prefix: bool,
     /// Loaded records that pass every filter but are hidden (`show:
     /// false`, the client's saves mostly) while `.` is off: what the
     /// status bar says is hidden and what `.` would bring back.
     pub hidden: usize,
+    /// Of those, how many are saves (the status bar names the kind when
+    /// all are).
+    pub hidden_saves: usize,
     /// Position in `view`.
     pub selected: usize,
     /// First record of `view` drawn at the top of the timeline.
@@ -322,8 +343,14 @@ impl App {
             loading: true,
             load_error: None,
             incomplete: None,
+            shown: Vec::new(),
             view: Vec::new(),
+            annotations: Arc::new(HashMap::new()),
+            folds: Default::default(),
+            open_folds: Default::default(),
+            fold_prefix: false,
             hidden: 0,
+            hidden_saves: 0,
             selected: 0,
             top: 0,
             focus: Focus::Timeline,
@@ -422,8 +449,12 @@ impl App {
         self.index.clear();
         self.days.clear();
         self.day_names.clear();
+        self.shown.clear();
         self.view.clear();
+        self.annotations = Arc::new(HashMap::new());
+        self.folds = Default::default();
         self.hidden = 0;
+        self.hidden_saves = 0;
         self.details.clear();
         self.lineages.clear();
         self.insights_data = None;
@@ -487,8 +518,10 @@ impl App {
             }
             if !shown && self.filter.hides(row, self.day(i)) {
                 self.hidden += 1;
+                self.hidden_saves += usize::from(super::folds::is_save(row));
             }
             if shown {
+                self.shown.push(i);
                 self.view.push(i);
                 if self.reselect == Some(commit) {
                     self.reselect = None;
@@ -531,30 +564,41 @@ impl App {
                 view.push(i);
             } else if self.filter.hides(row, self.day(i)) {
                 self.hidden += 1;
+                self.hidden_saves += usize::from(super::folds::is_save(row));
             }
             if search::row_hit(row, self.day(i), &self.search.query) {
                 self.search.hits.insert(row.commit());
             }
         }
-        let added = view.len();
         let had = !self.view.is_empty();
-        view.extend(self.view.iter().map(|i| i + n));
-        self.view = view;
+        let new_shown = view.len();
+        view.extend(self.shown.iter().map(|i| i + n));
+        self.shown = view;
+        // Row positions moved: the folds are found again (open ones stay
+        // open, being named by commit), and the new runs wait for their
+        // annotations.
+        let lines: Vec<usize> = self.view.iter().map(|i| i + n).collect();
+        self.view = lines;
+        let at_top = self.top == 0;
+        // The selection and the top line stay on their records (see
+        // `regroup_keeping`).
+        self.regroup_keeping(None);
         if had {
-            self.selected += added;
             // At the top of the timeline the new records show above the
             // selection; scrolled down, the screen stays where it was.
-            if self.top > 0 {
-                self.top += added;
+            if at_top {
+                self.top = 0;
             }
             self.scroll_into_view();
         }
-        self.new_records += added;
+        self.new_records += new_shown;
         // Lineages read before miss the new runs.
         self.lineages.clear();
         self.insights_data = None;
         self.load_error = None;
-        self.visible_decodes()
+        let mut fx = self.visible_decodes();
+        fx.push(Effect::Annotate);
+        fx
     }
 
     pub fn walk_done(&mut self, result: Result<WalkStats, String>) {
@@ -617,6 +661,7 @@ impl App {
     /// Applies one action from the keymap (or the mouse).
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         self.flash = None;
+        self.fold_prefix = false;
         if let Overlay::Help { .. } = self.overlay {
             self.help_key(action);
             return Vec::new();
@@ -641,10 +686,12 @@ impl App {
             }
             (Action::Back, Focus::Timeline) if self.trail.can_go_back() => return self.go_back(),
             (Action::Help, _) => self.overlay = Overlay::Help { scroll: 0 },
-            (
-                Action::FocusNext | Action::FocusPrev | Action::Open | Action::Right,
-                Focus::Timeline,
-            ) if self.current_ref().is_some() => self.focus = Focus::Detail,
+            (Action::Open, Focus::Timeline) => return self.open_line(),
+            (Action::FocusNext | Action::FocusPrev | Action::Right, Focus::Timeline)
+                if self.current_ref().is_some() =>
+            {
+                self.focus = Focus::Detail
+            }
             // Sideways mode: the moving keys move the cut lines, half a pane at a time.
             (Action::Left, Focus::Detail) if !self.wrap => self.scroll_sideways(false),
             (Action::Right, Focus::Detail) if !self.wrap => self.scroll_sideways(true),
@@ -700,6 +747,16 @@ impl App {
                 return self.visible_decodes();
             }
             (Action::Refresh, _) => return vec![Effect::Reload],
+            // On the timeline `z` begins `zo`, `zc`, `za` (the key after
+            // it goes to `fold_prefix_input`); in the record pane it
+            // expands long outputs.
+            (Action::ToggleFold, Focus::Timeline) => {
+                self.fold_prefix = true;
+                let z = crate::tui::views::key_label(&self.config.keys, Action::ToggleFold, "z");
+                self.flash = Some(format!(
+                    "{z}o opens the fold · {z}c closes it · {z}a toggles it"
+                ));
+            }
             (Action::ToggleFold, _) => {
                 self.expanded = !self.expanded;
                 self.flash = Some(if self.expanded {

@@ -62,8 +62,14 @@ impl App {
     /// did, most active first.
     pub(super) fn open_authors(&mut self) {
         use crate::tui::picker::{Item, PickKind, Picker};
+        // Counted as the view would show each author's: every filter and
+        // the hiding apply but the author filter itself.
+        let mut others = self.filter.clone();
+        others.author = String::new();
         let mut by: Vec<(String, String, usize, [usize; 9])> = Vec::new();
-        for r in self.rows.iter() {
+        let mut shown = 0;
+        for (i, r) in self.rows.iter().enumerate() {
+            let counted = others.matches(r, self.day(i));
             let at = match by.iter().position(|(_, e, ..)| *e == r.email()) {
                 Some(at) => at,
                 None => {
@@ -71,6 +77,10 @@ impl App {
                     by.len() - 1
                 }
             };
+            if !counted {
+                continue;
+            }
+            shown += 1;
             if let Some(entry) = by.get_mut(at) {
                 entry.2 += 1;
                 if let Some(c) = usize::try_from(r.kind().id())
@@ -85,7 +95,11 @@ impl App {
         let mut items = vec![Item {
             value: String::new(),
             label: "everyone".into(),
-            detail: format!("{} records", self.rows.len()),
+            detail: if shown == self.rows.len() {
+                format!("{shown} records")
+            } else {
+                format!("{shown} records shown of {}", self.rows.len())
+            },
             current: self.filter.author.is_empty(),
         }];
         for (name, email, n, kinds) in by {
@@ -100,7 +114,11 @@ impl App {
                 current: !self.filter.author.is_empty() && self.filter.author == email,
                 value: email.clone(),
                 label: format!("{name} <{email}>"),
-                detail: format!("{n} records: {}", what.join(", ")),
+                detail: if n == 0 {
+                    "none shown (filtered or hidden)".into()
+                } else {
+                    format!("{n} shown: {}", what.join(", "))
+                },
             });
         }
         self.overlay = Overlay::Picker(Picker::new(PickKind::Author, items));

@@ -196,10 +196,11 @@ impl App {
         }
     }
 
-    /// Where record `commit` is in the filtered timeline, if it passes.
-    pub(super) fn view_pos(&self, commit: Oid) -> Option<usize> {
+    /// Where record `commit` is in the filtered timeline, if it passes
+    /// (opening the fold it is folded in).
+    pub(super) fn view_pos(&mut self, commit: Oid) -> Option<usize> {
         let i = self.position(commit)?;
-        self.view.binary_search(&i).ok()
+        self.reveal(i)
     }
 
     /// Selects record `commit` in the timeline, or says why it cannot.

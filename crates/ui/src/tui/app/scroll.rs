@@ -5,21 +5,27 @@ use super::*;
 
 impl App {
     pub(super) fn refilter(&mut self) {
-        let keep = self.current_commit().and_then(|c| self.position(c));
-        let mut view = Vec::new();
-        let mut hidden = 0;
+        let keep = self.current_commit();
+        let mut shown = Vec::new();
+        let (mut hidden, mut saves) = (0, 0);
         for (i, r) in self.rows.iter().enumerate() {
             if self.filter.matches(r, self.day(i)) {
-                view.push(i);
+                shown.push(i);
             } else if self.filter.hides(r, self.day(i)) {
                 hidden += 1;
+                saves += usize::from(crate::tui::folds::is_save(r));
             }
         }
-        self.view = view;
+        self.shown = shown;
         self.hidden = hidden;
-        self.selected = keep
-            .and_then(|k| self.view.binary_search(&k).ok())
-            .unwrap_or(0);
+        self.hidden_saves = saves;
+        let kept = keep
+            .and_then(|c| self.position(c))
+            .is_some_and(|k| self.shown.binary_search(&k).is_ok());
+        self.regroup_keeping(keep.filter(|_| kept));
+        if !kept {
+            self.selected = 0;
+        }
         self.top = self.selected.saturating_sub(self.list_height / 2);
         self.scroll_into_view();
         self.detail_scroll = 0;

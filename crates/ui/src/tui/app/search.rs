@@ -46,6 +46,7 @@ impl App {
         if generation != self.path_generation || self.filter.path.is_empty() {
             return Vec::new();
         }
+        let keep = self.current_commit();
         for c in hits {
             let Some(i) = self.position(c) else {
                 self.filter.path_hits.insert(c);
@@ -60,18 +61,17 @@ impl App {
             self.filter.path_hits.insert(c);
             if !was_hidden && self.filter.hides(row, self.day(i)) {
                 self.hidden += 1;
+                self.hidden_saves += usize::from(crate::tui::folds::is_save(row));
             }
             if !self.filter.matches(row, self.day(i)) {
                 continue;
             }
-            if let Err(pos) = self.view.binary_search(&i) {
-                self.view.insert(pos, i);
-                // Keep the same record selected.
-                if pos <= self.selected && self.view.len() > 1 {
-                    self.selected += 1;
-                }
+            if let Err(pos) = self.shown.binary_search(&i) {
+                self.shown.insert(pos, i);
             }
         }
+        // The same record stays selected.
+        self.regroup_keeping(keep);
         self.scroll_into_view();
         self.visible_decodes()
     }
@@ -167,18 +167,31 @@ impl App {
         if self.step_in_pane(forward) {
             return Vec::new();
         }
-        let n = self.view.len();
+        // Over every record shown, folded ones too: a hit in a closed
+        // fold opens it.
+        let n = self.shown.len();
+        let at = self
+            .current_commit()
+            .and_then(|c| self.position(c))
+            .and_then(|r| self.shown.binary_search(&r).ok())
+            .unwrap_or(0);
         for k in 1..=n {
             let pos = if forward {
-                (self.selected + k) % n
+                (at + k) % n
             } else {
-                (self.selected + n - k % n) % n
+                (at + n - k % n) % n
             };
-            if self.is_hit(pos) {
-                if (forward && pos <= self.selected) || (!forward && pos >= self.selected) {
+            let Some(&row) = self.shown.get(pos) else {
+                continue;
+            };
+            if self.row_is_hit(row) {
+                if (forward && pos <= at) || (!forward && pos >= at) {
                     self.flash = Some("search wrapped".into());
                 }
-                let fx = self.select(pos);
+                let Some(line) = self.reveal(row) else {
+                    continue;
+                };
+                let fx = self.select(line);
                 self.search.pane = None;
                 self.search.pane_jump = Some(forward);
                 self.settle_pane_jump();
@@ -195,7 +208,12 @@ impl App {
 
     /// Does the record at a view position match the search?
     pub fn is_hit(&self, pos: usize) -> bool {
-        let Some(row) = self.view.get(pos).and_then(|&i| self.rows.get(i)) else {
+        self.view.get(pos).is_some_and(|&i| self.row_is_hit(i))
+    }
+
+    /// Does the loaded record at position `i` match the search?
+    fn row_is_hit(&self, i: usize) -> bool {
+        let Some(row) = self.rows.get(i) else {
             return false;
         };
         !self.search.query.is_empty() && self.search.hits.contains(&row.commit())

@@ -182,6 +182,12 @@ pub(super) fn timeline_state(app: &App) -> TimelineState<'_> {
         filter: app.filter.summary(),
         filtered: !app.filter.is_empty(),
         hidden: app.hidden,
+        hidden_saves: app.hidden_saves,
+        shown: app.shown.len(),
+        at: app.shown_position(),
+        notes: &app.annotations,
+        folds: &app.folds,
+        open: &app.open_folds,
     }
 }
 
@@ -216,10 +222,12 @@ pub fn status_state(app: &App) -> StatusState<'_> {
         searching: app.search.running,
         hits: app.hit_count(),
         pane_match: app.pane_match(),
-        shown: app.view.len(),
+        shown: app.shown.len(),
         total: app.rows.len(),
         hidden: app.hidden,
-        selected: app.selected,
+        hidden_saves: app.hidden_saves,
+        // Among the records shown, folded ones counted.
+        selected: app.shown_position(),
         new_records: app.new_records,
         // Also while a project is opened anew, which can take a while.
         loading: app.loading || app.opening.is_some(),
@@ -340,7 +348,7 @@ pub(super) fn highlight(text: &str, query: &str, base: Style, hit: Style) -> Vec
     out
 }
 
-pub(super) fn key_label(keys: &Keymap, action: super::keymap::Action, default: &str) -> String {
+pub(crate) fn key_label(keys: &Keymap, action: super::keymap::Action, default: &str) -> String {
     keys.keys_for(action)
         .first()
         .map(|k| k.display())

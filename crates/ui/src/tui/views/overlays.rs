@@ -23,15 +23,33 @@ fn legend(ascii: bool, dot: &str) -> Vec<(String, String)> {
         .into_iter()
         .map(|(k, what)| (glyph(k, ascii).to_string(), what.to_string()))
         .collect();
+    out.push((
+        super::timeline::save_glyph(ascii).to_string(),
+        "save: the file the client saved".to_string(),
+    ));
     let (sep, out_g, img_g, hid_g) = if ascii {
         (":", "o", "img", "h")
     } else {
         ("▸", "⇥", "▣", "◌")
     };
+    let (err, closed, open, member, times, retry) = if ascii {
+        ("X", "+", "-", "|", "x13", "retry")
+    } else {
+        ("✗", "⊞", "⊟", "│", "×13", "↻")
+    };
     out.extend([
         (
             sep.to_string(),
-            "between a notebook and the line of code it ran".to_string(),
+            "then the line changed since the cell's last run".to_string(),
+        ),
+        (err.to_string(), "an output shows an error".to_string()),
+        (
+            format!("{closed} {times} {retry}"),
+            format!("13 runs of one cell folded; {retry}: a retry streak"),
+        ),
+        (
+            format!("{open} {member}"),
+            "a fold: Enter or zo opens it, zc closes it".to_string(),
         ),
         (
             format!("{out_g}2"),

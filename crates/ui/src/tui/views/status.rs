@@ -22,6 +22,8 @@ pub struct StatusState<'a> {
     pub total: usize,
     /// Records kept out only because they are hidden, while `.` is off.
     pub hidden: usize,
+    /// Of those, the saves.
+    pub hidden_saves: usize,
     /// Position of the selection among those shown.
     pub selected: usize,
     pub new_records: usize,
@@ -32,6 +34,19 @@ pub struct StatusState<'a> {
     pub flash: Option<&'a str>,
     /// The keys of the screen open, most useful first.
     pub hints: Vec<String>,
+}
+
+/// `1,093 hidden saves`: the kind named when all hidden are saves, how
+/// many are otherwise.
+pub(super) fn hidden_words(hidden: usize, saves: usize) -> String {
+    let n = thousands(hidden);
+    match (hidden, saves) {
+        (1, 1) => "1 hidden save".into(),
+        (h, s) if h == s => format!("{n} hidden saves"),
+        (_, 0) => format!("{n} hidden"),
+        (_, 1) => format!("{n} hidden (1 save)"),
+        (_, s) => format!("{n} hidden ({} saves)", thousands(s)),
+    }
 }
 
 pub(super) fn render_status(look: &Look<'_>, st: &StatusState<'_>, f: &mut Frame, area: Rect) {
@@ -73,8 +88,12 @@ pub(super) fn render_status(look: &Look<'_>, st: &StatusState<'_>, f: &mut Frame
     let at = if st.shown == 0 { 0 } else { st.selected + 1 };
     // Words for the numbers: a bare `1/193 of 1286` left readers guessing
     // where the other thousand went.
+    // What is hidden is counted where it is hidden; the total only when
+    // a filter keeps records out too.
     let count = if st.shown == st.total {
         format!(" {}/{} ", thousands(at), thousands(st.total))
+    } else if st.shown + st.hidden == st.total {
+        format!(" {}/{} shown ", thousands(at), thousands(st.shown))
     } else {
         format!(
             " {}/{} shown of {} ",
@@ -88,10 +107,14 @@ pub(super) fn render_status(look: &Look<'_>, st: &StatusState<'_>, f: &mut Frame
     let mut hidden_short = None;
     if st.hidden > 0 {
         let dot = key_label(look.keys, crate::tui::keymap::Action::ToggleHidden, ".");
-        let n = thousands(st.hidden);
-        hidden_short = Some((left.len(), plain(&format!("· {n} hidden "), ascii)));
+        let what = hidden_words(st.hidden, st.hidden_saves);
+        hidden_short = Some((
+            left.len(),
+            plain(&format!("· {what} "), ascii),
+            plain(&format!("· {} hidden ", thousands(st.hidden)), ascii),
+        ));
         left.push(Span::styled(
-            plain(&format!("· {n} hidden · {dot} shows "), ascii),
+            plain(&format!("· {what} · {dot} shows "), ascii),
             t.status,
         ));
     }
@@ -150,12 +173,17 @@ pub(super) fn render_status(look: &Look<'_>, st: &StatusState<'_>, f: &mut Frame
         .map(|k| k.display())
         .unwrap_or_else(|| "?".into());
     let right = Span::styled(format!(" {help_key} help "), t.status);
-    let used: usize = left.iter().map(|s| s.content.width()).sum();
-    if used + right.content.width() > area.width as usize
-        && let Some((at, short)) = hidden_short
-        && let Some(span) = left.get_mut(at)
-    {
-        span.content = short.into();
+    // Shorter and shorter, until `? help` fits.
+    if let Some((at, short, shortest)) = hidden_short {
+        for text in [short, shortest] {
+            let used: usize = left.iter().map(|s| s.content.width()).sum();
+            if used + right.content.width() <= area.width as usize {
+                break;
+            }
+            if let Some(span) = left.get_mut(at) {
+                span.content = text.into();
+            }
+        }
     }
     if st.flash.is_none() {
         // The open screen's keys, as many as fit.

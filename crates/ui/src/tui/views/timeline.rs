@@ -1,6 +1,9 @@
 //! The timeline: a line per record under a separator per day, with badges.
 
 use super::*;
+use crate::insights::annotate::{Annotation, Change, RunNote};
+use crate::tui::app::{FoldMark, fold_mark};
+use crate::tui::folds::{Fold, Folds};
 
 /// The timeline's lines from `app.top` for `height` lines (see
 /// [`App::lines_from`]).
@@ -31,6 +34,123 @@ pub struct TimelineState<'a> {
     pub filtered: bool,
     /// Records kept out only because they are hidden.
     pub hidden: usize,
+    /// Of those, the saves.
+    pub hidden_saves: usize,
+    /// Records shown (folded ones too), and the selected one's place among them.
+    pub shown: usize,
+    pub at: usize,
+    /// What the worker found each code run and save to be, by commit.
+    pub notes: &'a std::collections::HashMap<git2::Oid, Annotation>,
+    pub folds: &'a Folds,
+    /// The folds opened, by their oldest record.
+    pub open: &'a std::collections::HashSet<git2::Oid>,
+}
+
+/// The glyph of a save: its own, not the code or file records' glyph.
+pub(super) fn save_glyph(ascii: bool) -> &'static str {
+    if ascii { "S" } else { "⤓" }
+}
+
+/// The notebook's file name, as the timeline shows it.
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// An annotated code run: its notebook, cell and execution count, `✗`
+/// when an output shows an error, and the line that changed since the
+/// cell's previous run.
+pub(super) fn run_line(note: &RunNote, ascii: bool) -> String {
+    let mut head = format!(
+        "{} {}",
+        sanitize::line(file_name(&note.notebook)),
+        sanitize::line(&note.cell)
+    );
+    if let Some(ex) = note.ex {
+        head.push_str(&format!(" In [{ex}]"));
+    }
+    if note.cells > 1 {
+        head.push_str(&format!(" (+{} cells)", note.cells - 1));
+    }
+    if note.error {
+        head.push_str(if ascii { " X" } else { " ✗" });
+    }
+    head + &told_line(note, ascii)
+}
+
+/// ` ▸ <line>`: the changed line, a removed one marked as such.
+fn told_line(note: &RunNote, ascii: bool) -> String {
+    let sep = if ascii { ": " } else { " ▸ " };
+    let line = sanitize::line(&note.line.replace('\t', " ")).into_owned();
+    match note.change {
+        Change::Removed => format!("{sep}removed {line}"),
+        // The same code run again: the line is not a change.
+        Change::Same => format!("{sep}again: {line}"),
+        _ => format!("{sep}{line}"),
+    }
+}
+
+/// A closed fold: the cell, how many runs, a retry streak's marker, the
+/// saves folded with them, the time it spans and the newest run's line.
+pub(super) fn fold_line(
+    note: &RunNote,
+    fold: &Fold,
+    (first, last): (i64, i64),
+    error: bool,
+    ascii: bool,
+) -> String {
+    let mut head = format!(
+        "{} {}",
+        sanitize::line(file_name(&note.notebook)),
+        sanitize::line(&note.cell)
+    );
+    if fold.runs > 1 {
+        head.push_str(&format!(" {}{}", if ascii { "x" } else { "×" }, fold.runs));
+    } else if let Some(ex) = note.ex {
+        head.push_str(&format!(" In [{ex}]"));
+    }
+    if fold.streak {
+        head.push_str(if ascii { " retry" } else { " ↻" });
+    }
+    match fold.saves {
+        0 => {}
+        1 => head.push_str(" +1 save"),
+        n => head.push_str(&format!(" +{n} saves")),
+    }
+    let (a, b) = (timefmt::local_hm(first), timefmt::local_hm(last));
+    if a == b {
+        head.push_str(&format!(" {a}"));
+    } else {
+        head.push_str(&format!(" {a}{}{b}", if ascii { "-" } else { "–" }));
+    }
+    if error {
+        head.push_str(if ascii { " X" } else { " ✗" });
+    }
+    head + &told_line(note, ascii)
+}
+
+/// A save: the file it saved (and how many more).
+pub(super) fn save_line(files: &[String]) -> String {
+    let Some(first) = files.first() else {
+        return "saved".into();
+    };
+    let more = match files.len() {
+        1 => String::new(),
+        n => format!(" +{} more", n - 1),
+    };
+    format!("saved {}{more}", sanitize::line(first))
+}
+
+/// The mark before a line of a fold (two columns; nothing elsewhere).
+fn fold_prefix(mark: FoldMark, ascii: bool) -> &'static str {
+    match (mark, ascii) {
+        (FoldMark::None, _) => "",
+        (FoldMark::Closed, false) => "⊞ ",
+        (FoldMark::OpenFirst, false) => "⊟ ",
+        (FoldMark::OpenMember, false) => "│ ",
+        (FoldMark::Closed, true) => "+ ",
+        (FoldMark::OpenFirst, true) => "- ",
+        (FoldMark::OpenMember, true) => "| ",
+    }
 }
 
 /// What an empty timeline says, a line a point: which filter or hiding
@@ -47,16 +167,25 @@ fn empty_note(look: &Look<'_>, st: &TimelineState<'_>) -> Vec<String> {
         note.push(format!(
             "no shown record matches the filter {filter} · {clear} clears it"
         ));
-        match st.hidden {
-            0 => {}
-            1 => note.push(format!("1 hidden record matches it · {dot} shows it")),
-            _ => note.push(format!("{n} hidden records match it · {dot} shows them")),
+        // The kind named when every hidden record is a save.
+        let saves = st.hidden_saves == st.hidden;
+        match (st.hidden, saves) {
+            (0, _) => {}
+            (1, true) => note.push(format!("1 hidden save matches it · {dot} shows it")),
+            (1, false) => note.push(format!("1 hidden record matches it · {dot} shows it")),
+            (_, true) => note.push(format!("{n} hidden saves match it · {dot} shows them")),
+            (_, false) => note.push(format!("{n} hidden records match it · {dot} shows them")),
         }
     } else {
-        match st.hidden {
-            0 => note.push("no records to show".to_string()),
-            1 => note.push(format!("its one record is hidden · {dot} shows it")),
-            _ => note.push(format!("all {n} records are hidden · {dot} shows them")),
+        let saves = st.hidden_saves == st.hidden;
+        match (st.hidden, saves) {
+            (0, _) => note.push("no records to show".to_string()),
+            (1, true) => note.push(format!("its one record is a hidden save · {dot} shows it")),
+            (1, false) => note.push(format!("its one record is hidden · {dot} shows it")),
+            (_, true) => note.push(format!(
+                "all {n} records are hidden saves · {dot} shows them"
+            )),
+            (_, false) => note.push(format!("all {n} records are hidden · {dot} shows them")),
         }
     }
     note.into_iter().map(|l| plain(&l, look.ascii)).collect()
@@ -149,10 +278,12 @@ pub(super) fn badges(
 pub(super) fn render_timeline(look: &Look<'_>, st: &TimelineState<'_>, f: &mut Frame, area: Rect) {
     let t = look.theme;
     let ascii = look.ascii;
+    // Records, as the status bar counts them: a closed fold is one line
+    // but all its records.
     let title = if st.view.is_empty() {
         " Timeline ".to_string()
     } else {
-        format!(" Timeline {}/{} ", st.selected + 1, st.view.len())
+        format!(" Timeline {}/{} ", st.at + 1, st.shown)
     };
     let block = pane_block(look, title, st.focused);
     let inner = block.inner(area);
@@ -193,23 +324,33 @@ pub(super) fn render_timeline(look: &Look<'_>, st: &TimelineState<'_>, f: &mut F
             }
             TimelineLine::Record(pos) => {
                 // Unpacked for drawing: a screenful of records at most.
-                let Some(row) = st.view.get(pos).and_then(|&i| st.rows.get(i)) else {
+                let Some(&at) = st.view.get(pos) else {
+                    continue;
+                };
+                let Some(row) = st.rows.get(at) else {
                     continue;
                 };
                 let row = &row.to_row();
                 let selected = pos == st.selected;
                 let r = &row.record;
+                let note = st.notes.get(&row.commit);
+                let mark = fold_mark(st.folds, st.open, at);
+                let kind_glyph = match note {
+                    Some(Annotation::Save(_)) => save_glyph(ascii),
+                    _ => glyph(r.meta.kind, ascii),
+                };
                 let mut spans = vec![
                     Span::styled(format!("{} ", timefmt::local_hm(row.time)), t.dim),
                     Span::styled(
                         format!("{:<8} ", short_author(&sanitize::line(&row.author), ascii)),
                         Style::default().fg(t.author_color(&row.author)),
                     ),
-                    Span::styled(
-                        format!("{} ", glyph(r.meta.kind, ascii)),
-                        t.record_type(r.meta.kind),
-                    ),
+                    Span::styled(format!("{kind_glyph} "), t.record_type(r.meta.kind)),
                 ];
+                let prefix = fold_prefix(mark, ascii);
+                if !prefix.is_empty() {
+                    spans.push(Span::styled(prefix, t.dim));
+                }
                 let badges = badges(look, st.details, row);
                 let used: usize = spans.iter().map(|s| s.content.width()).sum::<usize>()
                     + badges.iter().map(|s| s.content.width()).sum::<usize>();
@@ -219,10 +360,38 @@ pub(super) fn render_timeline(look: &Look<'_>, st: &TimelineState<'_>, f: &mut F
                 };
                 // Shown as the command line shows it: a control character is
                 // a marker, not dropped without a trace.
-                let said = prep.and_then(|p| p.code_gist.as_ref()).map_or_else(
-                    || sanitize::line(&r.message).into_owned(),
-                    |g| code_line(&sanitize::line(&r.message), g, ascii),
-                );
+                let said = match (note, mark) {
+                    (Some(Annotation::Run(n)), FoldMark::Closed) => {
+                        let fold = st.folds.of(at);
+                        let time = |i: Option<&usize>| {
+                            i.and_then(|&i| st.rows.get(i))
+                                .map_or(row.time, |r| r.time())
+                        };
+                        let span = fold.map_or((row.time, row.time), |f| {
+                            (time(f.rows.last()), time(f.rows.first()))
+                        });
+                        let error = fold.is_some_and(|f| {
+                            f.rows.iter().any(|i| {
+                                st.rows.get(*i).is_some_and(|r| {
+                                    matches!(
+                                        st.notes.get(&r.commit()),
+                                        Some(Annotation::Run(n)) if n.error
+                                    )
+                                })
+                            })
+                        });
+                        match fold {
+                            Some(f) => fold_line(n, f, span, error, ascii),
+                            None => run_line(n, ascii),
+                        }
+                    }
+                    (Some(Annotation::Run(n)), _) => run_line(n, ascii),
+                    (Some(Annotation::Save(files)), _) => save_line(files),
+                    _ => prep.and_then(|p| p.code_gist.as_ref()).map_or_else(
+                        || sanitize::line(&r.message).into_owned(),
+                        |g| code_line(&sanitize::line(&r.message), g, ascii),
+                    ),
+                };
                 let msg = truncate_mark(&said, width.saturating_sub(used), ascii);
                 let hit_style = t.search_match;
                 let base = if r.meta.show { t.text } else { t.hidden };
@@ -260,7 +429,63 @@ pub(super) fn render_timeline(look: &Look<'_>, st: &TimelineState<'_>, f: &mut F
 
 #[cfg(test)]
 mod tests {
-    use super::code_line;
+    use super::*;
+
+    fn note(change: Change, error: bool) -> RunNote {
+        RunNote {
+            cell: "#11".into(),
+            cell_index: 3,
+            notebook: "code/Untitled.ipynb".into(),
+            ex: Some(14),
+            line: "fit(x,\tk=3)".into(),
+            change,
+            error,
+            streak: true,
+            cells: 1,
+        }
+    }
+
+    #[test]
+    fn a_run_names_its_cell_count_error_and_changed_line() {
+        assert_eq!(
+            run_line(&note(Change::Edited, false), false),
+            "Untitled.ipynb #11 In [14] ▸ fit(x, k=3)"
+        );
+        assert_eq!(
+            run_line(&note(Change::Same, true), true),
+            "Untitled.ipynb #11 In [14] X: again: fit(x, k=3)"
+        );
+        assert_eq!(
+            run_line(&note(Change::Removed, true), false),
+            "Untitled.ipynb #11 In [14] ✗ ▸ removed fit(x, k=3)"
+        );
+    }
+
+    #[test]
+    fn a_fold_says_how_many_runs_and_a_save_what_it_saved() {
+        let fold = Fold {
+            rows: vec![4, 5, 6],
+            head: 5,
+            runs: 2,
+            saves: 1,
+            streak: true,
+            key: git2::Oid::ZERO_SHA1,
+        };
+        let line = fold_line(&note(Change::Edited, false), &fold, (0, 0), true, true);
+        assert!(
+            line.starts_with("Untitled.ipynb #11 x2 retry +1 save "),
+            "{line}"
+        );
+        assert!(line.ends_with(" X: fit(x, k=3)"), "{line}");
+        assert_eq!(
+            save_line(&["code/33_warps.ipynb".into()]),
+            "saved code/33_warps.ipynb"
+        );
+        assert_eq!(
+            save_line(&["a.py".into(), "b\x1b.py".into()]),
+            "saved a.py +1 more"
+        );
+    }
 
     #[test]
     fn a_code_line_names_the_notebook_and_the_code() {
