@@ -326,3 +326,50 @@ fn the_selected_record_stays_selected_when_the_folds_form() {
     // The others stay closed.
     assert!(app.view.len() < app.shown.len());
 }
+
+/// `:In [n]` finds runs by the annotations, so records never decoded count too, going
+/// round from the selection, older first; a fold holding the run opens.
+#[test]
+fn colon_in_n_jumps_to_the_next_older_run_of_that_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = project(dir.path());
+    let mut app = annotated(&project);
+    let ex_of = |app: &App, i: usize| match app.annotations.get(&app.rows.get(i).unwrap().commit())
+    {
+        Some(Annotation::Run(n)) => n.ex,
+        _ => None,
+    };
+    // A count run at least twice among the records shown.
+    let (n, rows): (u32, Vec<usize>) = (1..40)
+        .map(|n| {
+            let at: Vec<usize> = app
+                .shown
+                .iter()
+                .copied()
+                .filter(|&i| ex_of(&app, i) == Some(n))
+                .collect();
+            (n, at)
+        })
+        .find(|(_, at)| at.len() >= 2)
+        .expect("a count run twice");
+    let jump = |app: &mut App, text: &str| {
+        app.update(Action::Jump);
+        for c in text.chars() {
+            app.jump_input(&KeyEvent::from(KeyCode::Char(c)));
+        }
+        app.jump_input(&KeyEvent::from(KeyCode::Enter));
+    };
+    // The next one older than `from` (rows are newest first), else round to the newest.
+    let next = |from: usize| *rows.iter().find(|&&r| r > from).unwrap_or(&rows[0]);
+    app.update(Action::Top);
+    let top = app.current_commit().and_then(|c| app.position(c)).unwrap();
+    jump(&mut app, &format!("In [{n}]"));
+    let here = app.current_commit().and_then(|c| app.position(c));
+    assert_eq!(here, Some(next(top)), "{:?}", app.flash);
+    jump(&mut app, &format!("{n}"));
+    let there = app.current_commit().and_then(|c| app.position(c));
+    assert_eq!(there, Some(next(here.unwrap())), "the next older one");
+    assert_ne!(there, here);
+    jump(&mut app, "In [9999]");
+    assert_eq!(app.flash.as_deref(), Some("no record shown ran In [9999]"));
+}
