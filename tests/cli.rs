@@ -677,3 +677,38 @@ fn completions_for_every_shell_and_a_man_page_with_the_keys() {
         "no description starts a roff request"
     );
 }
+
+/// `demo` says where it wrote the project, reads it (the plain log: stdout is a pipe) and
+/// removes it at the end unless `--keep`; a directory named with `--into` stays.
+#[test]
+fn demo_removes_its_project_on_exit_unless_kept() {
+    let run = |tmp: &std::path::Path, args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gtm-tui"))
+            .args(args)
+            .env("TMPDIR", tmp)
+            .env("TZ", "UTC")
+            .env("GTM_CACHE_DIR", common::test_cache_dir())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let left = |tmp: &std::path::Path| std::fs::read_dir(tmp).unwrap().count();
+    let tmp = tempfile::tempdir().unwrap();
+    let (log, said) = run(tmp.path(), &["demo"]);
+    assert!(log.lines().count() > 100, "the demo's log: {log}");
+    assert!(said.contains("demo project written to"), "{said}");
+    assert!(said.contains("removed on exit; --keep keeps it"), "{said}");
+    assert_eq!(left(tmp.path()), 0, "removed");
+
+    let (_, said) = run(tmp.path(), &["demo", "--keep"]);
+    assert!(said.contains("try: gtm-tui show"), "{said}");
+    assert_eq!(left(tmp.path()), 1, "kept");
+
+    let named = tmp.path().join("mine");
+    let (_, _) = run(tmp.path(), &["demo", "--into", named.to_str().unwrap()]);
+    assert!(named.join(".git").exists(), "a directory named is kept");
+}
