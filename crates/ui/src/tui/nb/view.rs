@@ -532,7 +532,7 @@ const HELP: [&[Action]; 20] = [
     &[Action::PrevRun, Action::NextRun],
     &[Action::Environment],
     &[Action::Insights],
-    &[Action::Mark, Action::ToggleUnified],
+    &[Action::Mark, Action::ToggleUnified, Action::PixelDiff],
     &[Action::Search],
     &[Action::Jump, Action::CopyHash],
     &[Action::NextMatch, Action::PrevMatch],
@@ -556,7 +556,9 @@ fn help_text(a: &[Action]) -> &'static str {
         [Action::PrevRun, Action::NextRun] => "Older / newer version (cell) or change (env)",
         [Action::Environment] => "Environment files at the commit, what changed",
         [Action::Insights] => "Hot spots and usage figures of the history",
-        [Action::Mark, Action::ToggleUnified] => "Mark to compare with / unified or side by side",
+        [Action::Mark, Action::ToggleUnified, Action::PixelDiff] => {
+            "Mark to compare with / unified or side by side / pixels that differ"
+        }
         [Action::Search] => "Search: notebook, message, hash, author, date",
         [Action::NextMatch, Action::PrevMatch] => "Next / previous match",
         [Action::Jump, Action::CopyHash] => "Jump to a hash or date / copy the hash",
