@@ -557,7 +557,7 @@ fn help_text(a: &[Action]) -> &'static str {
         [Action::Environment] => "Environment files at the commit, what changed",
         [Action::Insights] => "Hot spots and usage figures of the history",
         [Action::Mark, Action::ToggleUnified, Action::PixelDiff] => {
-            "Mark to compare with / unified or side by side / pixels that differ"
+            "Mark to compare / unified or side by side / pixels"
         }
         [Action::Search] => "Search: notebook, message, hash, author, date",
         [Action::NextMatch, Action::PrevMatch] => "Next / previous match",
