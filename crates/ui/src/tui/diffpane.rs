@@ -180,13 +180,9 @@ impl DiffPane {
     }
 }
 
-/// Diff colours for the theme, brought down to the terminal's colours.
+/// Diff colours of the theme's palette, brought down to the terminal's colours.
 pub fn diff_styles(look: &Look<'_>) -> DiffStyles {
-    let base = if look.theme.name == "light" {
-        DiffStyles::light()
-    } else {
-        DiffStyles::dark()
-    };
+    let base = DiffStyles::from_palette(&look.theme.palette);
     match look.depth {
         ColorDepth::None => DiffStyles::no_color(),
         ColorDepth::TrueColor => base,

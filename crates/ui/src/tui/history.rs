@@ -1,6 +1,7 @@
 //! The cell history screen: one cell's runs, newest first, and the diff of
 //! the selected run against the one before it (or against a marked run).
 
+use crate::render::palette::SyntaxTheme;
 use std::sync::Arc;
 
 use git2::Oid;
@@ -402,8 +403,9 @@ pub fn prepare_pair(
     rows: &Rows,
     old: usize,
     new: usize,
-    dark: bool,
+    syntax: impl Into<SyntaxTheme>,
 ) -> Option<PairView> {
+    let syntax: SyntaxTheme = syntax.into();
     let rows = rows_between(rows, lineage, old, new);
     let cmp = compare(store, lineage, &rows, old, new)?;
     let lang = lineage
@@ -418,8 +420,8 @@ pub fn prepare_pair(
             .get(i)
             .map_or(String::new(), |e| e.source.clone())
     };
-    let old_hl = h.highlight(&source(cmp.old), lang, dark);
-    let new_hl = h.highlight(&source(cmp.new), lang, dark);
+    let old_hl = h.highlight(&source(cmp.old), lang, syntax);
+    let new_hl = h.highlight(&source(cmp.new), lang, syntax);
     let pictures = pictures_of(&cmp);
     Some(PairView {
         cmp,
