@@ -128,6 +128,10 @@ pub enum Command {
         /// One column with -/+ lines instead of side by side (the default below 100 columns).
         #[arg(long)]
         unified: bool,
+        /// Compare changed pictures pixel by pixel: how many pixels differ, and where
+        /// (activity logs).
+        #[arg(long)]
+        pixels: bool,
         #[arg(value_name = "PATH")]
         path: Option<PathBuf>,
     },
@@ -497,6 +501,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
                         color,
                         width,
                         palette: palette(cli, color)?,
+                        pixels: false,
                     },
                 };
                 commands::nbshow::show(&project, commit, opts, out)?;
@@ -537,12 +542,20 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
             notebook,
             index,
             unified,
+            pixels,
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
             let (color, width) = terminal_look();
             let palette = palette(cli, color)?;
             if source_of(cli, &project) == HistorySource::Notebooks {
+                if *pixels {
+                    return Err(CommandError::Usage(
+                        "--pixels is for activity logs; notebooks in git: see the cell screen's p"
+                            .into(),
+                    )
+                    .into());
+                }
                 let spec = commands::nbcell::CellSpec {
                     commit,
                     notebook: notebook.as_deref(),
@@ -553,6 +566,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
                     color,
                     width,
                     palette,
+                    pixels: false,
                 };
                 commands::nbcell::diff(&project, spec, look, out)?;
                 return Ok(());
@@ -562,6 +576,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
                 color,
                 width,
                 palette,
+                pixels: *pixels,
             };
             crate::commands::cell::diff(&project, commit, *ex, look, &lineage_cache(cli), out)?;
         }
@@ -791,6 +806,7 @@ mod palette_tests {
             color: true,
             width: 80,
             palette,
+            pixels: false,
         };
         let (old, new) = ("x = 1\n", "x = 1\ny = 2\n");
         let out = look.render(&diff_text(old, new), old, new, Some(Lang::Python));
@@ -824,6 +840,7 @@ mod palette_tests {
             color: false,
             width: 80,
             palette: palette_of(false, None, unread).unwrap(),
+            pixels: false,
         };
         let out = look.render(&diff_text("a\n", "b\n"), "a\n", "b\n", None);
         assert!(!out.contains('\u{1b}'), "{out:?}");

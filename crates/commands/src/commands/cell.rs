@@ -173,6 +173,8 @@ pub struct DiffLook {
     pub width: u16,
     /// The diff and code colours, from the config file's `[theme]` (the binary reads it).
     pub palette: Palette,
+    /// `diff --pixels`: each changed pair of pictures compared pixel by pixel too.
+    pub pixels: bool,
 }
 
 impl DiffLook {
@@ -307,6 +309,18 @@ pub fn diff(
             describe_image(pair.old.as_ref()),
             describe_image(pair.new.as_ref())
         )?;
+        if let (true, false, Some(o), Some(n)) =
+            (look.pixels, pair.identical(), &pair.old, &pair.new)
+        {
+            match crate::render::image::pixel_diff(&o.data, &n.data) {
+                Ok(d) => writeln!(out, "   {}", d.summary())?,
+                Err(e) => writeln!(
+                    out,
+                    "   cannot compare the pixels: {}",
+                    crate::render::sanitize::line(&e)
+                )?,
+            }
+        }
     }
     if let Some(b) = &cmp.between {
         for line in why_lines(l, b) {
