@@ -427,8 +427,10 @@ fn pixel_lines(
         let p = &d.mask;
         let cols = width.min(u16::try_from(p.width.max(1)).unwrap_or(u16::MAX));
         let rows = PICTURE_ROWS.min(u16::try_from(p.height.div_ceil(2).max(1)).unwrap_or(u16::MAX));
+        // Fitted keeping every change: half-blocks would average a few red pixels away.
+        let fitted = d.mask_for_cells(cols, rows);
         out.extend(halfblocks(
-            p,
+            &fitted,
             cols,
             rows,
             look.depth != ColorDepth::TrueColor,

@@ -167,12 +167,43 @@ impl PixelDiff {
             return self;
         }
         let (w, h) = fit(m.width, m.height, max, max);
-        let rgb = resample(&m.rgb, m.width, m.height, w, h);
-        if let Some(p) = Picture::from_rgb(w, h, rgb) {
-            self.mask = p;
-        }
+        self.mask = scaled_mask(m, w, h);
         self
     }
+
+    /// The mask fitted to `cols`×`rows` half-block cells, as
+    /// [`super::halfblocks`] would fit it, but keeping every change: a pixel
+    /// of the result covering any changed pixel is the marking colour.
+    pub fn mask_for_cells(&self, cols: u16, rows: u16) -> Picture {
+        let m = &self.mask;
+        let (w, h) = fit(m.width, m.height, u32::from(cols), 2 * u32::from(rows));
+        if (w, h) == (m.width, m.height) || w > m.width || h > m.height {
+            return m.clone();
+        }
+        scaled_mask(m, w, h)
+    }
+}
+
+/// `m` shrunk to `w`×`h` by averaging, then every pixel a change falls in
+/// set to [`CHANGED`]: averaging alone fades a few changed pixels of a
+/// large plot into the grey around them.
+fn scaled_mask(m: &Picture, w: u32, h: u32) -> Picture {
+    let mut rgb = resample(&m.rgb, m.width, m.height, w, h);
+    let (sw, sh) = (u64::from(m.width.max(1)), u64::from(m.height.max(1)));
+    for y in 0..m.height {
+        for x in 0..m.width {
+            if m.pixel(x, y) != Some(CHANGED) {
+                continue;
+            }
+            let dx = u64::from(x) * u64::from(w) / sw;
+            let dy = u64::from(y) * u64::from(h) / sh;
+            let at = usize::try_from((dy * u64::from(w) + dx) * 3).unwrap_or(usize::MAX);
+            if let Some(px) = rgb.get_mut(at..at.saturating_add(3)) {
+                px.copy_from_slice(&CHANGED);
+            }
+        }
+    }
+    Picture::from_rgb(w, h, rgb).unwrap_or_else(|| m.clone())
 }
 
 #[cfg(test)]
@@ -267,5 +298,21 @@ mod tests {
         let small = d.shrink_mask(640);
         assert!(small.mask.width <= 640 && small.mask.height <= 640);
         assert_eq!(small.differ, 0);
+    }
+
+    #[test]
+    fn a_scaled_mask_keeps_a_single_change_in_full() {
+        let old = solid(400, 200, [255, 255, 255]);
+        let new = with_pixel(old.clone(), 201, 99, [0, 0, 0]);
+        let d = compare(&old, &new);
+        let cells = d.mask_for_cells(40, 10);
+        assert_eq!((cells.width, cells.height), (40, 20));
+        let marked = (0..20)
+            .flat_map(|y| (0..40).map(move |x| (x, y)))
+            .filter(|&(x, y)| cells.pixel(x, y) == Some(CHANGED))
+            .count();
+        assert_eq!(marked, 1, "the one change, not faded away");
+        let small = d.shrink_mask(100);
+        assert_eq!(small.mask.pixel(50, 24), Some(CHANGED));
     }
 }
