@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::commands::{self, CommandError, ExportFormat};
 use crate::lineage::CachePolicy;
 use crate::render::image::Protocol;
+use crate::render::palette::Palette;
 use crate::repo::{HistorySource, Project, RepoError};
 
 /// Read the history of a notebook project from its git repository: the .ipynb files
@@ -127,6 +128,10 @@ pub enum Command {
         /// One column with -/+ lines instead of side by side (the default below 100 columns).
         #[arg(long)]
         unified: bool,
+        /// Compare changed pictures pixel by pixel: how many pixels differ, and where
+        /// (activity logs).
+        #[arg(long)]
+        pixels: bool,
         #[arg(value_name = "PATH")]
         path: Option<PathBuf>,
     },
@@ -332,6 +337,34 @@ fn terminal_look() -> (bool, u16) {
     (colour(), output_width(120))
 }
 
+/// The diff and code colours for coloured output, as the TUI draws them: the built-in theme
+/// `--theme` names, else the config file's `[theme]` (a broken file is said as the TUI says
+/// it). Only read when colour is on, so `NO_COLOR` and pipes never depend on the file.
+fn palette(cli: &Cli, color: bool) -> Result<Palette, CliError> {
+    palette_of(
+        color,
+        cli.theme.as_deref(),
+        crate::tui::config::Config::load,
+    )
+}
+
+fn palette_of(
+    color: bool,
+    theme: Option<&str>,
+    load: impl FnOnce() -> Result<crate::tui::config::Config, crate::tui::config::ConfigError>,
+) -> Result<Palette, CliError> {
+    if !color {
+        return Ok(Palette::dark());
+    }
+    if let Some(name) = theme {
+        return crate::tui::theme::Theme::named(name)
+            .map(|t| t.palette)
+            .ok_or_else(|| crate::tui::TuiError::Theme(name.to_string()).into());
+    }
+    let config = load().map_err(crate::tui::TuiError::from)?;
+    Ok(config.theme.palette)
+}
+
 /// Columns to lay output out in: the terminal's, else `$COLUMNS`, else
 /// `default`.
 fn output_width(default: u16) -> u16 {
@@ -487,6 +520,8 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
                         unified: true,
                         color,
                         width,
+                        palette: palette(cli, color)?,
+                        pixels: false,
                     },
                 };
                 commands::nbshow::show(&project, commit, opts, out)?;
@@ -527,11 +562,20 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
             notebook,
             index,
             unified,
+            pixels,
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
             let (color, width) = terminal_look();
+            let palette = palette(cli, color)?;
             if source_of(cli, &project) == HistorySource::Notebooks {
+                if *pixels {
+                    return Err(CommandError::Usage(
+                        "--pixels is for activity logs; notebooks in git: see the cell screen's p"
+                            .into(),
+                    )
+                    .into());
+                }
                 let spec = commands::nbcell::CellSpec {
                     commit,
                     notebook: notebook.as_deref(),
@@ -541,6 +585,8 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
                     unified: *unified,
                     color,
                     width,
+                    palette,
+                    pixels: false,
                 };
                 commands::nbcell::diff(&project, spec, look, out)?;
                 return Ok(());
@@ -549,6 +595,8 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
                 unified: *unified,
                 color,
                 width,
+                palette,
+                pixels: *pixels,
             };
             crate::commands::cell::diff(&project, commit, *ex, look, &lineage_cache(cli), out)?;
         }
@@ -564,6 +612,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
                 unified: *unified,
                 color,
                 width,
+                palette: palette(cli, color)?,
             };
             if source_of(cli, &project) == HistorySource::Notebooks {
                 commands::nbshow::files(&project, commit, *json, look, out)?;
@@ -790,5 +839,77 @@ mod tests {
         ] {
             assert_eq!(capable_term(term, unix), want, "{term:?} unix={unix}");
         }
+    }
+}
+
+#[cfg(test)]
+mod palette_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::palette_of;
+    use crate::commands::cell::DiffLook;
+    use crate::diff::diff_text;
+    use crate::render::highlight::Lang;
+    use crate::render::palette::Palette;
+    use crate::tui::config::Config;
+    use ratatui::style::{Color, Style};
+
+    fn config_with(toml: &str) -> Config {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, toml).unwrap();
+        Config::load_from(&path).unwrap()
+    }
+
+    #[test]
+    fn the_command_line_colours_diffs_from_the_config_files_theme() {
+        let config = config_with("[theme]\ndiff_added = { fg = 201, bg = 53 }\n");
+        let palette = palette_of(true, None, || Ok(config)).unwrap();
+        assert_eq!(
+            palette.added,
+            Style::new().fg(Color::Indexed(201)).bg(Color::Indexed(53))
+        );
+        let look = DiffLook {
+            unified: true,
+            color: true,
+            width: 80,
+            palette,
+            pixels: false,
+        };
+        let (old, new) = ("x = 1\n", "x = 1\ny = 2\n");
+        let out = look.render(&diff_text(old, new), old, new, Some(Lang::Python));
+        assert!(
+            out.contains("48;5;53"),
+            "the added line's background: {out:?}"
+        );
+        assert!(out.contains("38;5;201"), "its marker: {out:?}");
+        // The built-in palette does not use them.
+        let plain = DiffLook {
+            palette: Palette::dark(),
+            ..look
+        }
+        .render(&diff_text(old, new), old, new, Some(Lang::Python));
+        assert!(!plain.contains("48;5;53"), "{plain:?}");
+    }
+
+    #[test]
+    fn no_colour_never_reads_the_file_and_theme_names_a_base() {
+        let unread = || -> Result<Config, crate::tui::config::ConfigError> {
+            panic!("the config file is read only for colour")
+        };
+        assert_eq!(palette_of(false, None, unread).unwrap(), Palette::dark());
+        assert_eq!(
+            palette_of(true, Some("light"), unread).unwrap(),
+            Palette::light()
+        );
+        assert!(palette_of(true, Some("sepia"), unread).is_err());
+        let look = DiffLook {
+            unified: true,
+            color: false,
+            width: 80,
+            palette: palette_of(false, None, unread).unwrap(),
+            pixels: false,
+        };
+        let out = look.render(&diff_text("a\n", "b\n"), "a\n", "b\n", None);
+        assert!(!out.contains('\u{1b}'), "{out:?}");
     }
 }

@@ -301,3 +301,40 @@ fn unchanged_stretches_fold_and_z_shows_them_whole() {
     press(&mut app, &project, Action::ToggleFold);
     assert!(draw(&mut app, 120, 40).contains("17 unchanged lines"));
 }
+
+#[test]
+fn p_marks_the_pixels_that_differ_and_says_when_there_are_no_two_pictures() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = common::screens::picture_runs(dir.path());
+    let mut app = common::screens::loaded_app(&project);
+    open(&mut app, &project, run_of(&project, 2));
+    let side = draw(&mut app, 120, 40);
+    assert!(side.contains("Image 1 · changed"), "{side}");
+    assert!(side.contains(" │ "), "side by side first:\n{side}");
+    press(&mut app, &project, Action::PixelDiff);
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("differing pixels marked"),
+        "{:?}",
+        app.flash
+    );
+    let marked = draw(&mut app, 120, 40);
+    assert!(
+        marked.contains("16 of 1,800 pixels differ (0.9%) · in 6×4 at 10,8"),
+        "{marked}"
+    );
+    assert!(!marked.contains("▀ │ ▀"), "one picture, not two:\n{marked}");
+    press(&mut app, &project, Action::PixelDiff);
+    let back = draw(&mut app, 120, 40);
+    assert!(!back.contains("pixels differ"), "{back}");
+    // The first run has nothing to compare its picture with.
+    press(&mut app, &project, Action::PrevRun);
+    press(&mut app, &project, Action::PixelDiff);
+    assert_eq!(
+        app.flash.as_deref(),
+        Some("no two pictures differ here to compare pixel by pixel")
+    );
+    assert!(!app.cell().unwrap().list.pane.pixels);
+}

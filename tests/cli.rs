@@ -712,3 +712,25 @@ fn demo_removes_its_project_on_exit_unless_kept() {
     let (_, _) = run(tmp.path(), &["demo", "--into", named.to_str().unwrap()]);
     assert!(named.join(".git").exists(), "a directory named is kept");
 }
+
+#[test]
+fn diff_pixels_counts_the_pixels_that_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = common::screens::picture_runs(dir.path());
+    let rows = project.records().unwrap();
+    let l = gtm_tui::lineage::build(&project, &rows, None);
+    let second = l.executions.iter().find(|e| e.ex == Some(2)).unwrap();
+    let (commit, p) = (second.commit.to_string(), dir.path().to_str().unwrap());
+    let (code, out, err) = gtm(&["diff", &commit, "--ex", "2", "--pixels", p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("── image 1: changed"), "{out}");
+    assert!(
+        out.contains("16 of 1,800 pixels differ (0.9%) · in 6×4 at 10,8"),
+        "{out}"
+    );
+    let (_, without, _) = gtm(&["diff", &commit, "--ex", "2", p]);
+    assert!(
+        !without.contains("pixels differ"),
+        "only when asked: {without}"
+    );
+}

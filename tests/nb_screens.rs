@@ -1837,3 +1837,34 @@ fn nb_long_lines_wrap_or_scroll_sideways_and_search_steps_inside_the_pane() {
     assert_eq!(app.pane_hscroll, 0);
     assert_eq!(app.focus, NbFocus::Record);
 }
+
+#[test]
+fn nb_cell_screen_p_marks_the_pixels_that_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    nbrepo::write_pictures(dir.path());
+    let project = Project::open(dir.path(), None).unwrap();
+    // Red against blue: every pixel differs.
+    let mut app = cell_screen(&project, 1);
+    press(&mut app, &project, Action::PixelDiff);
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("differing pixels marked")
+    );
+    let marked = draw(&mut app, 120, 40);
+    assert!(
+        marked.contains("32 of 32 pixels differ (100.0%) · in 8×4 at 0,0"),
+        "{marked}"
+    );
+    press(&mut app, &project, Action::PixelDiff);
+    assert!(!draw(&mut app, 120, 40).contains("pixels differ"));
+    // The first version: one picture, nothing to compare it with.
+    press(&mut app, &project, Action::PrevRun);
+    press(&mut app, &project, Action::PixelDiff);
+    assert_eq!(
+        app.flash.as_deref(),
+        Some("no two pictures differ here to compare pixel by pixel")
+    );
+    assert!(!app.cell.as_ref().unwrap().list.pane.pixels);
+}

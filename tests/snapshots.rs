@@ -428,3 +428,61 @@ fn annotated_timeline_with_a_folded_and_an_opened_streak() {
         ));
     }
 }
+
+#[test]
+fn the_pixel_view_marks_what_changed_at_80x24_and_120x40() {
+    use common::screens::{draw as draw_screen, press};
+    use gtm_tui::render::image::CHANGED;
+    use ratatui::style::Color;
+    let dir = tempfile::tempdir().unwrap();
+    let project = common::screens::picture_runs(dir.path());
+    let mut app = common::screens::loaded_app(&project);
+    // The second run of the plot against the first.
+    let rows = project.records().unwrap();
+    let commit = gtm_tui::lineage::build(&project, &rows, None)
+        .executions
+        .iter()
+        .find(|e| e.ex == Some(2))
+        .map(|e| e.commit)
+        .unwrap();
+    let second = app
+        .view
+        .iter()
+        .position(|&i| app.rows.get(i).unwrap().commit() == commit)
+        .unwrap();
+    app.click_record(second);
+    press(&mut app, &project, Action::CellHistory);
+    press(&mut app, &project, Action::PixelDiff);
+    let wide = draw_screen(&mut app, 120, 40);
+    assert!(
+        wide.contains("16 of 1,800 pixels differ (0.9%) · in 6×4 at 10,8"),
+        "{wide}"
+    );
+    let [r, g, b] = CHANGED;
+    let marked = |c: Color| {
+        c == Color::Rgb(r, g, b)
+            || c == Color::Indexed(gtm_tui::render::palette::nearest_256((r, g, b)))
+    };
+    fit(&mut app, Rect::new(0, 0, 120, 40));
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| views::render(&app, f)).unwrap();
+    let cells = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .filter(|c| marked(c.fg) || marked(c.bg))
+        .count();
+    assert!(
+        cells > 0,
+        "the changed pixels are drawn in the marking colour"
+    );
+    check("pixel_diff_120x40", &wide);
+    // At 80 columns the pane scrolls down to the picture.
+    draw_screen(&mut app, 80, 24);
+    press(&mut app, &project, Action::FocusNext);
+    press(&mut app, &project, Action::Bottom);
+    let narrow = draw_screen(&mut app, 80, 24);
+    assert!(narrow.contains("pixels differ"), "{narrow}");
+    check("pixel_diff_80x24", &narrow);
+}

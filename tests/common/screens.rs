@@ -112,3 +112,55 @@ pub fn draw(app: &mut App, w: u16, h: u16) -> String {
     t.draw(|f| views::render(app, f)).unwrap();
     t.backend().to_string()
 }
+
+/// A `w`×`h` white PNG with a black `4`×`3` block at `at`: plots that differ in a few pixels.
+pub fn block_png(w: u32, h: u32, at: (u32, u32)) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let inside = (at.0..at.0 + 4).contains(&x) && (at.1..at.1 + 3).contains(&y);
+        image::Rgb(if inside { [0, 0, 0] } else { [255, 255, 255] })
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+    bytes.into_inner()
+}
+
+/// One plotting cell run three times with the same code in an activity log: its picture's
+/// block moves a little between the first two runs, and the third run prints text only.
+pub fn picture_runs(dir: &std::path::Path) -> Project {
+    use gtm_tui::synth::{DetailSpec, ProjectWriter, RecordSpec, WriterOptions};
+    let mut w = ProjectWriter::new(WriterOptions::default());
+    w.set_author("Alice Example", "alice@example.com", 0);
+    w.set_time(1_552_000_000);
+    let tagged = |mut d: DetailSpec, ex: u32| {
+        if let DetailSpec::Object { tags, .. } = &mut d {
+            *tags = vec![format!("ex:{ex}")];
+        }
+        d
+    };
+    let code = "import matplotlib.pyplot as plt\nplt.plot(x)\nplt.show()";
+    for (ex, picture) in [
+        (1, Some(block_png(60, 30, (10, 8)))),
+        (2, Some(block_png(60, 30, (12, 9)))),
+        (3, None),
+    ] {
+        let mut r = RecordSpec::new(
+            2,
+            "Executed cell in notebook code/plots.ipynb and generated a result",
+        );
+        let out = match picture {
+            Some(png) => DetailSpec::text(2, 1, "image/png", png),
+            None => DetailSpec::text(2, 1, "text/plain", "no figure".to_string()),
+        };
+        r.details = vec![
+            tagged(out, ex),
+            tagged(
+                DetailSpec::text(3, 4, "text/markdown", format!("```\n{code}\n```")),
+                ex,
+            ),
+        ];
+        w.record(r);
+        w.advance(90);
+    }
+    w.finish(dir).unwrap();
+    Project::open(dir, None).unwrap()
+}

@@ -12,6 +12,7 @@ use crate::lineage::{self, CachePolicy, Execution, Lineage, notebook_of};
 use crate::render::cell::{describe_image, why_lines};
 use crate::render::diff::{DiffStyles, side_by_side, to_ansi, to_plain, unified};
 use crate::render::highlight::{Highlighter, Lang};
+use crate::render::palette::Palette;
 use crate::repo::{Project, RecordRow, short_id};
 use crate::timefmt;
 
@@ -170,6 +171,10 @@ pub struct DiffLook {
     pub unified: bool,
     pub color: bool,
     pub width: u16,
+    /// The diff and code colours, from the config file's `[theme]` (the binary reads it).
+    pub palette: Palette,
+    /// `diff --pixels`: each changed pair of pictures compared pixel by pixel too.
+    pub pixels: bool,
 }
 
 impl DiffLook {
@@ -177,7 +182,7 @@ impl DiffLook {
     /// by side, with 3 lines of context; `lang` highlights code when colouring.
     pub fn render(&self, d: &TextDiff, old: &str, new: &str, lang: Option<Lang>) -> String {
         let styles = if self.color {
-            DiffStyles::dark().to_indexed()
+            DiffStyles::from_palette(&self.palette).to_indexed()
         } else {
             DiffStyles::no_color()
         };
@@ -185,8 +190,8 @@ impl DiffLook {
             Some(lang) => {
                 let h = Highlighter::get();
                 (
-                    Some(h.highlight(old, lang, true)),
-                    Some(h.highlight(new, lang, true)),
+                    Some(h.highlight(old, lang, self.palette.syntax)),
+                    Some(h.highlight(new, lang, self.palette.syntax)),
                 )
             }
             None => (None, None),
@@ -304,6 +309,18 @@ pub fn diff(
             describe_image(pair.old.as_ref()),
             describe_image(pair.new.as_ref())
         )?;
+        if let (true, false, Some(o), Some(n)) =
+            (look.pixels, pair.identical(), &pair.old, &pair.new)
+        {
+            match crate::render::image::pixel_diff(&o.data, &n.data) {
+                Ok(d) => writeln!(out, "   {}", d.summary())?,
+                Err(e) => writeln!(
+                    out,
+                    "   cannot compare the pixels: {}",
+                    crate::render::sanitize::line(&e)
+                )?,
+            }
+        }
     }
     if let Some(b) = &cmp.between {
         for line in why_lines(l, b) {

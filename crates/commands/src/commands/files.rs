@@ -18,6 +18,7 @@ use crate::render::files::{
 };
 use crate::render::highlight::{Highlighter, Lang};
 use crate::render::numbers::human_bytes as human;
+use crate::render::palette::Palette;
 use crate::repo::{Project, RecordRow, RepoError, short_id};
 use crate::timefmt;
 
@@ -36,6 +37,8 @@ pub struct FilesLook {
     pub unified: bool,
     pub color: bool,
     pub width: u16,
+    /// The diff and code colours, from the config file's `[theme]` (the binary reads it).
+    pub palette: Palette,
 }
 
 impl From<FilesError> for CommandError {
@@ -184,7 +187,7 @@ pub fn print_changes(
     }
     out.flush()?;
     let styles = if look.color {
-        DiffStyles::dark().to_indexed()
+        DiffStyles::from_palette(&look.palette).to_indexed()
     } else {
         DiffStyles::no_color()
     };
@@ -238,8 +241,8 @@ impl Draw<'_> {
         let (ho, hn) = if highlight {
             let h = Highlighter::get();
             (
-                Some(h.highlight(&old, lang, true)),
-                Some(h.highlight(&new, lang, true)),
+                Some(h.highlight(&old, lang, look.palette.syntax)),
+                Some(h.highlight(&new, lang, look.palette.syntax)),
             )
         } else {
             (None, None)

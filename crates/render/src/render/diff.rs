@@ -8,7 +8,7 @@
 //! count two) and is padded to it, so the background of a changed line runs to the column edge.
 
 use crate::render::numbers::thousands;
-use crate::render::palette::nearest_256;
+use crate::render::palette::{Palette, bg_part, bold, fg_part, nearest_256};
 
 pub use crate::render::ansi::{to_ansi, to_plain};
 
@@ -73,60 +73,35 @@ pub struct DiffStyles {
 }
 
 impl DiffStyles {
-    /// For dark terminals: dim red and green line backgrounds, brighter ones for changed words
-    /// (delta's defaults), which keep base16-ocean's syntax colours readable.
+    /// The dark palette's diff colours.
     pub fn dark() -> DiffStyles {
-        let deleted = Style::new().bg(Color::Rgb(0x3f, 0x00, 0x01));
-        let inserted = Style::new().bg(Color::Rgb(0x00, 0x28, 0x00));
-        DiffStyles {
-            line_number: Style::new().fg(Color::Rgb(0x6e, 0x76, 0x81)),
-            line_number_deleted: deleted.fg(Color::Rgb(0xf0, 0x70, 0x70)),
-            line_number_inserted: inserted.fg(Color::Rgb(0x70, 0xd0, 0x70)),
-            gutter: Style::new().fg(Color::Rgb(0x48, 0x4f, 0x58)),
-            equal: Style::new(),
-            deleted,
-            inserted,
-            deleted_emph: Style::new().bg(Color::Rgb(0x90, 0x10, 0x11)),
-            inserted_emph: Style::new().bg(Color::Rgb(0x00, 0x60, 0x00)),
-            deleted_marker: deleted
-                .fg(Color::Rgb(0xff, 0x70, 0x70))
-                .add_modifier(Modifier::BOLD),
-            inserted_marker: inserted
-                .fg(Color::Rgb(0x70, 0xe0, 0x70))
-                .add_modifier(Modifier::BOLD),
-            empty: Style::new(),
-            fold: Style::new()
-                .fg(Color::Rgb(0x8c, 0xaa, 0xdc))
-                .bg(Color::Rgb(0x19, 0x23, 0x37)),
-            control: Style::new().add_modifier(Modifier::DIM),
-            markers: false,
-        }
+        DiffStyles::from_palette(&Palette::dark())
     }
 
-    /// For light terminals: pale red and green backgrounds, stronger ones for changed words.
+    /// The light palette's diff colours.
     pub fn light() -> DiffStyles {
-        let deleted = Style::new().bg(Color::Rgb(0xff, 0xe0, 0xe0));
-        let inserted = Style::new().bg(Color::Rgb(0xd0, 0xff, 0xd0));
+        DiffStyles::from_palette(&Palette::light())
+    }
+
+    /// A palette's diff colours: each side's background under its lines, its foreground on
+    /// the `-`/`+` markers (bold) and line numbers.
+    pub fn from_palette(p: &Palette) -> DiffStyles {
+        let deleted = bg_part(p.removed);
+        let inserted = bg_part(p.added);
         DiffStyles {
-            line_number: Style::new().fg(Color::Rgb(0x8c, 0x95, 0x9f)),
-            line_number_deleted: deleted.fg(Color::Rgb(0xcf, 0x22, 0x2e)),
-            line_number_inserted: inserted.fg(Color::Rgb(0x1a, 0x7f, 0x37)),
-            gutter: Style::new().fg(Color::Rgb(0xd0, 0xd7, 0xde)),
+            line_number: p.line_number,
+            line_number_deleted: deleted.patch(fg_part(p.removed)),
+            line_number_inserted: inserted.patch(fg_part(p.added)),
+            gutter: p.gutter,
             equal: Style::new(),
             deleted,
             inserted,
-            deleted_emph: Style::new().bg(Color::Rgb(0xff, 0xc0, 0xc0)),
-            inserted_emph: Style::new().bg(Color::Rgb(0xa0, 0xef, 0xa0)),
-            deleted_marker: deleted
-                .fg(Color::Rgb(0xcf, 0x22, 0x2e))
-                .add_modifier(Modifier::BOLD),
-            inserted_marker: inserted
-                .fg(Color::Rgb(0x1a, 0x7f, 0x37))
-                .add_modifier(Modifier::BOLD),
+            deleted_emph: p.removed_word,
+            inserted_emph: p.added_word,
+            deleted_marker: bold(deleted.patch(fg_part(p.removed))),
+            inserted_marker: bold(inserted.patch(fg_part(p.added))),
             empty: Style::new(),
-            fold: Style::new()
-                .fg(Color::Rgb(0x57, 0x60, 0x6a))
-                .bg(Color::Rgb(0xdd, 0xf4, 0xff)),
+            fold: p.hunk,
             control: Style::new().add_modifier(Modifier::DIM),
             markers: false,
         }

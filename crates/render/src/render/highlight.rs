@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use crate::render::palette::{SYNTAX_THEMES, SyntaxTheme};
 use ratatui::style::{Color, Modifier, Style};
 use syntect::highlighting::{self, FontStyle, Theme, ThemeSet};
 use syntect::parsing::{
@@ -22,11 +23,6 @@ const OWN_SYNTAXES: [&str; 3] = [
     include_str!("../../../../assets/syntaxes/R.sublime-syntax"),
     include_str!("../../../../assets/syntaxes/Julia.sublime-syntax"),
 ];
-
-/// Theme used when the pane background is dark.
-const DARK_THEME: &str = "base16-ocean.dark";
-/// Theme used when the pane background is light.
-const LIGHT_THEME: &str = "InspiredGitHub";
 
 /// Lines longer than this (in bytes) are shown unstyled and not fed to the parser: parsing costs
 /// about 4 ms per KiB of dense code, so one line of pasted data (a 16 KiB literal took ~70 ms)
@@ -197,10 +193,8 @@ pub struct Highlighter {
     /// did. Adding them to the bundled set instead (`into_builder` + `build`) relinks every
     /// bundled grammar, which measured ~0.45 s against a few ms for a set of three.
     own: Option<SyntaxSet>,
-    /// Theme for dark backgrounds; `None` only if syntect stopped shipping it.
-    dark: Option<Theme>,
-    /// Theme for light backgrounds.
-    light: Option<Theme>,
+    /// The themes of [`SYNTAX_THEMES`], in its order; `None` for one syntect stopped shipping.
+    themes: Vec<Option<Theme>>,
 }
 
 static HIGHLIGHTER: OnceLock<Highlighter> = OnceLock::new();
@@ -261,9 +255,18 @@ impl Highlighter {
         Highlighter {
             bundled: SyntaxSet::load_defaults_newlines(),
             own,
-            dark: theme(DARK_THEME),
-            light: theme(LIGHT_THEME),
+            themes: SYNTAX_THEMES.iter().map(|&name| theme(name)).collect(),
         }
+    }
+
+    /// The loaded syntect theme `syntax` names; `None` if syntect stopped shipping it.
+    pub(crate) fn theme(&self, syntax: impl Into<SyntaxTheme>) -> Option<&Theme> {
+        let name = syntax.into().name();
+        SYNTAX_THEMES
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| self.themes.get(i))
+            .and_then(Option::as_ref)
     }
 
     /// Whether `lang` gets real highlighting (false for Plain, and for Julia if our grammar
@@ -294,8 +297,9 @@ impl Highlighter {
     }
 
     /// Highlights `code` (many lines) for `lang`: one Vec of (ratatui Style, String) runs per
-    /// line, no trailing newline runs. `dark` picks colours that read on a dark background (else
-    /// light). Plain/unknown → one unstyled run per line.
+    /// line, no trailing newline runs, in the colours of the syntax theme `syntax` (`true` and
+    /// `false` name the dark and light palettes' themes). Plain/unknown → one unstyled run per
+    /// line.
     ///
     /// Lines are split as [`str::lines`] does (a trailing `\r` before `\n` is dropped, everything
     /// else including tabs and control characters is kept), so the runs of line `i` joined give
@@ -309,8 +313,13 @@ impl Highlighter {
     /// shared among the cores, with the same result: 5,000 lines of Python take ~25 ms on two.
     /// Use [`Highlighter::highlight_lines`] for what is on screen, or cache the result, rather
     /// than calling this every frame on a long cell.
-    pub fn highlight(&self, code: &str, lang: Lang, dark: bool) -> Vec<StyledLine> {
-        self.highlight_lines(code, lang, dark, usize::MAX)
+    pub fn highlight(
+        &self,
+        code: &str,
+        lang: Lang,
+        syntax: impl Into<SyntaxTheme>,
+    ) -> Vec<StyledLine> {
+        self.highlight_lines(code, lang, syntax, usize::MAX)
     }
 
     /// Like [`Highlighter::highlight`], but only the first `upto` lines: the pane shows about
@@ -322,12 +331,11 @@ impl Highlighter {
         &self,
         code: &str,
         lang: Lang,
-        dark: bool,
+        syntax: impl Into<SyntaxTheme>,
         upto: usize,
     ) -> Vec<StyledLine> {
         let lines: Vec<&str> = code.lines().take(upto).collect();
-        let theme = if dark { &self.dark } else { &self.light };
-        let (Some((set, syntax)), Some(theme)) = (self.syntax(lang), theme.as_ref()) else {
+        let (Some((set, syntax)), Some(theme)) = (self.syntax(lang), self.theme(syntax)) else {
             return lines.into_iter().map(plain_line).collect();
         };
         let job = Job { set, syntax, theme };

@@ -1,8 +1,191 @@
-//! The xterm palette, and the nearest colour in it to any RGB colour: one
-//! mapping for the theme, the diff colours and the pictures, so a colour
-//! looks the same on the command line and in the TUI.
+//! The colours the command line and the TUI share: the diff colours and
+//! the syntax theme ([`Palette`], built in for dark and light terminals and
+//! overridden by the config file's `[theme]`), and the xterm palette with
+//! the nearest colour in it to any RGB colour: one mapping for the theme,
+//! the diff colours and the pictures, so a colour looks the same on the
+//! command line and in the TUI.
 
-use ratatui::style::Color;
+use ratatui::style::{Color, Modifier, Style};
+
+/// The syntect themes a palette can name for code, as syntect ships them.
+pub const SYNTAX_THEMES: [&str; 7] = [
+    "base16-ocean.dark",
+    "base16-eighties.dark",
+    "base16-mocha.dark",
+    "base16-ocean.light",
+    "InspiredGitHub",
+    "Solarized (dark)",
+    "Solarized (light)",
+];
+
+/// One of [`SYNTAX_THEMES`]: a copyable name for the highlighter, so the
+/// choice travels to worker threads as cheaply as a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SyntaxTheme(usize);
+
+impl SyntaxTheme {
+    /// base16-ocean.dark, the dark palette's.
+    pub const DARK: SyntaxTheme = SyntaxTheme(0);
+    /// InspiredGitHub, the light palette's.
+    pub const LIGHT: SyntaxTheme = SyntaxTheme(4);
+
+    /// The theme syntect calls `name`, exactly as [`SYNTAX_THEMES`] spells it.
+    pub fn named(name: &str) -> Option<SyntaxTheme> {
+        SYNTAX_THEMES
+            .iter()
+            .position(|n| *n == name)
+            .map(SyntaxTheme)
+    }
+
+    pub fn name(self) -> &'static str {
+        SYNTAX_THEMES
+            .get(self.0)
+            .copied()
+            .unwrap_or(SYNTAX_THEMES[0])
+    }
+}
+
+/// `true` is the dark palette's theme, `false` the light one's.
+impl From<bool> for SyntaxTheme {
+    fn from(dark: bool) -> SyntaxTheme {
+        if dark {
+            SyntaxTheme::DARK
+        } else {
+            SyntaxTheme::LIGHT
+        }
+    }
+}
+
+/// The diff colours and the syntax theme, the same for `gtm-tui diff` /
+/// `files` and the TUI's diff panes. Each side's style gives the line's
+/// background (`bg`) and the colour of its `-`/`+` marker and line number
+/// (`fg`); the word styles are laid over changed words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Palette {
+    /// An added line.
+    pub added: Style,
+    /// A removed line.
+    pub removed: Style,
+    /// Changed words of an added line.
+    pub added_word: Style,
+    /// Changed words of a removed line.
+    pub removed_word: Style,
+    /// The "⋯ 120 unchanged lines" fold marker between hunks.
+    pub hunk: Style,
+    /// Line numbers of unchanged lines.
+    pub line_number: Style,
+    /// The divider between the columns of a side-by-side diff.
+    pub gutter: Style,
+    /// Colours for code.
+    pub syntax: SyntaxTheme,
+}
+
+const fn rgb(hex: u32) -> Color {
+    Color::Rgb((hex >> 16) as u8, (hex >> 8) as u8, hex as u8)
+}
+
+impl Palette {
+    /// For dark terminals: dim red and green line backgrounds, brighter ones
+    /// for changed words (delta's defaults), which keep base16-ocean's
+    /// syntax colours readable.
+    pub fn dark() -> Palette {
+        Palette {
+            added: Style::new().fg(rgb(0x70e070)).bg(rgb(0x002800)),
+            removed: Style::new().fg(rgb(0xff7070)).bg(rgb(0x3f0001)),
+            added_word: Style::new().bg(rgb(0x006000)),
+            removed_word: Style::new().bg(rgb(0x901011)),
+            hunk: Style::new().fg(rgb(0x8caadc)).bg(rgb(0x192337)),
+            line_number: Style::new().fg(rgb(0x6e7681)),
+            gutter: Style::new().fg(rgb(0x484f58)),
+            syntax: SyntaxTheme::DARK,
+        }
+    }
+
+    /// For light terminals: pale red and green backgrounds, stronger ones
+    /// for changed words.
+    pub fn light() -> Palette {
+        Palette {
+            added: Style::new().fg(rgb(0x1a7f37)).bg(rgb(0xd0ffd0)),
+            removed: Style::new().fg(rgb(0xcf222e)).bg(rgb(0xffe0e0)),
+            added_word: Style::new().bg(rgb(0xa0efa0)),
+            removed_word: Style::new().bg(rgb(0xffc0c0)),
+            hunk: Style::new().fg(rgb(0x57606a)).bg(rgb(0xddf4ff)),
+            line_number: Style::new().fg(rgb(0x8c959f)),
+            gutter: Style::new().fg(rgb(0xd0d7de)),
+            syntax: SyntaxTheme::LIGHT,
+        }
+    }
+
+    /// The built-in palette for the theme called `name`: light for
+    /// `light`, else dark.
+    pub fn for_theme(name: &str) -> Palette {
+        if name == "light" {
+            Palette::light()
+        } else {
+            Palette::dark()
+        }
+    }
+
+    /// The palette's styles by config name (`diff_added`, ...), for the
+    /// config file's `[theme]` section, with the comment written above each.
+    pub fn styles_mut(&mut self) -> [(&'static str, &'static str, &mut Style); 7] {
+        [
+            (
+                "diff_added",
+                "An added line: bg for the line, fg for its + and number.",
+                &mut self.added,
+            ),
+            (
+                "diff_removed",
+                "A removed line: bg for the line, fg for its - and number.",
+                &mut self.removed,
+            ),
+            (
+                "diff_added_word",
+                "Changed words of an added line.",
+                &mut self.added_word,
+            ),
+            (
+                "diff_removed_word",
+                "Changed words of a removed line.",
+                &mut self.removed_word,
+            ),
+            (
+                "diff_hunk",
+                "The fold marker between hunks (\"⋯ 12 unchanged lines\").",
+                &mut self.hunk,
+            ),
+            (
+                "diff_line_number",
+                "Line numbers of unchanged lines in diffs.",
+                &mut self.line_number,
+            ),
+            (
+                "diff_gutter",
+                "The divider between the sides of a side-by-side diff.",
+                &mut self.gutter,
+            ),
+        ]
+    }
+}
+
+/// A style's foreground and modifiers without its background.
+pub fn fg_part(s: Style) -> Style {
+    Style { bg: None, ..s }
+}
+
+/// A style's background alone.
+pub fn bg_part(s: Style) -> Style {
+    Style {
+        bg: s.bg,
+        ..Style::new()
+    }
+}
+
+/// Bold on top of `s`.
+pub fn bold(s: Style) -> Style {
+    s.add_modifier(Modifier::BOLD)
+}
 
 /// xterm's default RGB for the 16 named colours, in ANSI index order, so
 /// [`xterm_rgb`] covers the whole palette. Real terminals vary, which is
@@ -134,6 +317,30 @@ pub fn nearest_16((r, g, b): (u8, u8, u8)) -> Color {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn palettes_for_dark_and_light_and_syntax_names() {
+        let (d, l) = (Palette::dark(), Palette::light());
+        assert_eq!(d.syntax.name(), "base16-ocean.dark");
+        assert_eq!(l.syntax.name(), "InspiredGitHub");
+        assert_eq!(Palette::for_theme("light"), l);
+        assert_eq!(Palette::for_theme("dark"), d);
+        // Both bases colour every diff part, and differently.
+        for (a, b) in [(d.added, l.added), (d.removed, l.removed), (d.hunk, l.hunk)] {
+            assert!(a.bg.is_some() && a.fg.is_some() || a.fg.is_none());
+            assert_ne!(a, b);
+        }
+        assert_eq!(
+            SyntaxTheme::named("Solarized (dark)").map(SyntaxTheme::name),
+            Some("Solarized (dark)")
+        );
+        assert_eq!(SyntaxTheme::named("monokai"), None);
+        let mut p = d;
+        let names: Vec<&str> = p.styles_mut().iter().map(|(n, _, _)| *n).collect();
+        assert!(names.iter().all(|n| n.starts_with("diff_")), "{names:?}");
+        assert_eq!(fg_part(d.added).bg, None);
+        assert_eq!(bg_part(d.added).fg, None);
+    }
 
     #[test]
     fn nearest_colours() {

@@ -2,6 +2,7 @@
 //! linked commit), and the diff of the selected file — notebooks cell by
 //! cell, text side by side, binary and large files summarised.
 
+use crate::render::palette::SyntaxTheme;
 use std::sync::Arc;
 
 use git2::Oid;
@@ -132,8 +133,9 @@ pub fn prepare_file(
     project: &Project,
     changes: &Changes,
     index: usize,
-    dark: bool,
+    syntax: impl Into<SyntaxTheme>,
 ) -> Option<FileView> {
+    let syntax: SyntaxTheme = syntax.into();
     let change = changes.files.get(index)?;
     let diff = file_diff(project, change);
     let h = Highlighter::get();
@@ -143,8 +145,8 @@ pub fn prepare_file(
     let mut cells_hl = Vec::new();
     match &diff {
         FileDiff::Text(d) => {
-            old_hl = h.highlight(&crate::files::old_text(d), lang, dark);
-            new_hl = h.highlight(&crate::files::new_text(d), lang, dark);
+            old_hl = h.highlight(&crate::files::old_text(d), lang, syntax);
+            new_hl = h.highlight(&crate::files::new_text(d), lang, syntax);
         }
         FileDiff::Notebook(cells) => {
             lang = crate::render::files::notebook_lang(project, changes, change);
@@ -155,8 +157,8 @@ pub fn prepare_file(
                     _ => Lang::Plain,
                 };
                 let (o, n) = (
-                    h.highlight(&crate::files::old_text(&c.source), cell_lang, dark),
-                    h.highlight(&crate::files::new_text(&c.source), cell_lang, dark),
+                    h.highlight(&crate::files::old_text(&c.source), cell_lang, syntax),
+                    h.highlight(&crate::files::new_text(&c.source), cell_lang, syntax),
                 );
                 cells_hl.push((o, n));
             }

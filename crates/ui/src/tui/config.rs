@@ -278,7 +278,7 @@ fn load_optional(path: Option<&Path>) -> Result<Config, ConfigError> {
 mod tests {
     use super::*;
     use crate::tui::keymap::{Action, KeyBinding};
-    use ratatui::style::{Color, Modifier};
+    use ratatui::style::{Color, Modifier, Style};
 
     fn write(dir: &tempfile::TempDir, text: &str) -> PathBuf {
         let path = dir.path().join("config.toml");
@@ -424,6 +424,40 @@ selected = { fg = "#ffffff", bg = "blue", bold = true }
         let msg = Config::load_from(&path).unwrap_err().to_string();
         assert!(msg.contains("config.toml:2: theme.text.fg:"), "{msg}");
         assert!(msg.contains("#12345"), "{msg}");
+    }
+
+    #[test]
+    fn diff_colours_and_the_syntax_theme_come_from_the_file() {
+        use crate::render::palette::{Palette, SyntaxTheme};
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "[theme]\nbase = \"light\"\ndiff_added = { fg = \"blue\", bg = 22 }\nsyntax = \"Solarized (light)\"\n",
+        );
+        let c = Config::load_from(&path).unwrap();
+        let p = c.theme.palette;
+        assert_eq!(p.added, Style::new().fg(Color::Blue).bg(Color::Indexed(22)));
+        assert_eq!(
+            p.removed,
+            Palette::light().removed,
+            "the rest from the base"
+        );
+        assert_eq!(p.syntax, SyntaxTheme::named("Solarized (light)").unwrap());
+
+        let path = write(
+            &dir,
+            "[theme]\n\ndiff_removed_word = { bg = \"crimson\" }\n",
+        );
+        let msg = Config::load_from(&path).unwrap_err().to_string();
+        assert!(
+            msg.contains("config.toml:3: theme.diff_removed_word.bg:"),
+            "{msg}"
+        );
+        assert!(msg.contains("crimson"), "{msg}");
+        let path = write(&dir, "[theme]\nsyntax = \"monokai\"\n");
+        let msg = Config::load_from(&path).unwrap_err().to_string();
+        assert!(msg.contains("config.toml:2: theme.syntax:"), "{msg}");
+        assert!(msg.contains("InspiredGitHub"), "names the choices: {msg}");
     }
 
     /// Two actions given one key in the file is an error like any other

@@ -18,8 +18,8 @@ use crate::render::highlight::StyledLine;
 
 /// Lines of the pane as last drawn, with what they were built from.
 pub struct Drawn {
-    /// What the lines show (the caller's key), the width they fit, unified, whole.
-    pub key: (u64, u16, bool, bool),
+    /// What the lines show (the caller's key), the width they fit, unified, whole, pixels.
+    pub key: (u64, u16, bool, bool, bool),
     pub lines: Arc<Vec<Line<'static>>>,
 }
 
@@ -43,6 +43,8 @@ pub struct DiffPane {
     pub height: usize,
     /// Diffs drawn whole, not folded to a few lines around each change (`z`).
     pub whole: bool,
+    /// Changed pictures drawn with the pixels that differ marked, not side by side (`p`).
+    pub pixels: bool,
 }
 
 impl DiffPane {
@@ -89,6 +91,12 @@ impl DiffPane {
         self.whole
     }
 
+    /// Flips side-by-side pictures and the pixel view (`p`); returns whether it is on now.
+    pub fn toggle_pixels(&mut self) -> bool {
+        self.pixels = !self.pixels;
+        self.pixels
+    }
+
     /// Flips unified and side by side; returns what it is now.
     pub fn toggle_unified(&mut self) -> bool {
         let width = self
@@ -111,7 +119,7 @@ impl DiffPane {
         build: impl FnOnce(bool) -> Vec<Line<'static>>,
     ) -> Arc<Vec<Line<'static>>> {
         let unified = self.is_unified(width.saturating_add(2));
-        let full = (key, width, unified, self.whole);
+        let full = (key, width, unified, self.whole, self.pixels);
         if let Some(d) = self.drawn.borrow().as_ref()
             && d.key == full
         {
@@ -172,13 +180,9 @@ impl DiffPane {
     }
 }
 
-/// Diff colours for the theme, brought down to the terminal's colours.
+/// Diff colours of the theme's palette, brought down to the terminal's colours.
 pub fn diff_styles(look: &Look<'_>) -> DiffStyles {
-    let base = if look.theme.name == "light" {
-        DiffStyles::light()
-    } else {
-        DiffStyles::dark()
-    };
+    let base = DiffStyles::from_palette(&look.theme.palette);
     match look.depth {
         ColorDepth::None => DiffStyles::no_color(),
         ColorDepth::TrueColor => base,

@@ -42,7 +42,7 @@ fn restart(
         opts.path.clone(),
         rev.to_string(),
         load,
-        app_dark(&app.config),
+        app_syntax(&app.config),
         opts.lineage_cache.clone(),
         tx.clone(),
     );

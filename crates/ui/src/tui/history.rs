@@ -1,6 +1,7 @@
 //! The cell history screen: one cell's runs, newest first, and the diff of
 //! the selected run against the one before it (or against a marked run).
 
+use crate::render::palette::SyntaxTheme;
 use std::sync::Arc;
 
 use git2::Oid;
@@ -14,7 +15,7 @@ use crate::compare::{Comparison, compare};
 use crate::diff::diff_text;
 use crate::lineage::{self, Lineage};
 use crate::render::highlight::{Highlighter, Lang, StyledLine};
-use crate::render::image::{Picture, decode};
+use crate::render::image::{Picture, PixelDiff, decode, pixel_diff};
 use crate::repo::{DetailStore, Project, RecordRow, Rows};
 
 /// A run as listed: what changed against the run before it.
@@ -43,8 +44,23 @@ pub struct CellRuns {
 /// A picture decoded for drawing, or why it could not be.
 pub type Decoded = Option<Result<Picture, String>>;
 
-/// The n-th picture of the old and of the new run.
-pub type PicturePair = (Decoded, Decoded);
+/// The n-th picture of the old and of the new run, decoded for drawing, and the two compared
+/// pixel by pixel when both are there and differ.
+#[derive(Debug, Clone)]
+pub struct PicturePair {
+    pub old: Decoded,
+    pub new: Decoded,
+    /// `None` when there are not two different pictures to compare; an error when one of them
+    /// could not be read for the comparison.
+    pub pixels: Option<Result<PixelDiff, String>>,
+}
+
+impl PicturePair {
+    /// Whether two pictures of this pair were compared (or tried to be).
+    pub fn has_pixels(&self) -> bool {
+        self.pixels.is_some()
+    }
+}
 
 /// Two runs prepared for drawing: compared, highlighted, pictures decoded.
 pub struct PairView {
@@ -238,6 +254,10 @@ impl CellScreen {
                     fx,
                 );
             }
+            (Action::PixelDiff, _) => {
+                let pictures = self.shown.as_ref().map_or(&[][..], |v| &v.pictures[..]);
+                return pixel_key(&mut self.list, pictures);
+            }
             _ => {}
         }
         match self.list.key(action, self.run_count(), Order::NextIsUp) {
@@ -273,7 +293,15 @@ impl CellScreen {
     }
 }
 
-/// What the status bar says after `u`.
+/// `p` on a cell screen: the pixel view on or off, or why there is none. Off always works, so
+/// moving to a pair without pictures never strands the view on.
+pub fn pixel_key(list: &mut ListPane, pictures: &[PicturePair]) -> Outcome {
+    if !list.pane.pixels && !any_pixels(pictures) {
+        return Outcome::Flash(NO_PIXELS.into(), Vec::new());
+    }
+    Outcome::Flash(pixels_note(list.pane.toggle_pixels()), Vec::new())
+}
+
 /// What the status line says after `z` on a diff.
 pub fn whole_note(whole: bool) -> String {
     if whole {
@@ -284,6 +312,7 @@ pub fn whole_note(whole: bool) -> String {
     .into()
 }
 
+/// What the status bar says after `u`.
 pub fn unified_note(now: bool) -> String {
     if now {
         "unified diff"
@@ -338,9 +367,36 @@ pub fn pictures_of(cmp: &Comparison) -> Vec<PicturePair> {
     };
     cmp.images
         .iter()
-        .map(|p| (pic(p.old.as_ref()), pic(p.new.as_ref())))
+        .map(|p| PicturePair {
+            old: pic(p.old.as_ref()),
+            new: pic(p.new.as_ref()),
+            pixels: match (&p.old, &p.new) {
+                (Some(o), Some(n)) if !p.identical() => {
+                    Some(pixel_diff(&o.data, &n.data).map(|d| d.shrink_mask(PICTURE_MAX)))
+                }
+                _ => None,
+            },
+        })
         .collect()
 }
+
+/// Whether any pair of pictures on screen can be compared pixel by pixel (`p`).
+pub fn any_pixels(pictures: &[PicturePair]) -> bool {
+    pictures.iter().any(PicturePair::has_pixels)
+}
+
+/// What the status line says after `p`.
+pub fn pixels_note(on: bool) -> String {
+    if on {
+        "differing pixels marked (p shows the pictures side by side)"
+    } else {
+        "pictures side by side (p marks the pixels that differ)"
+    }
+    .into()
+}
+
+/// What the status line says after `p` where no two pictures differ.
+pub const NO_PIXELS: &str = "no two pictures differ here to compare pixel by pixel";
 
 /// Compares two runs and prepares them for drawing (on a worker thread).
 pub fn prepare_pair(
@@ -350,8 +406,9 @@ pub fn prepare_pair(
     rows: &Rows,
     old: usize,
     new: usize,
-    dark: bool,
+    syntax: impl Into<SyntaxTheme>,
 ) -> Option<PairView> {
+    let syntax: SyntaxTheme = syntax.into();
     let rows = rows_between(rows, lineage, old, new);
     let cmp = compare(store, lineage, &rows, old, new)?;
     let lang = lineage
@@ -366,8 +423,8 @@ pub fn prepare_pair(
             .get(i)
             .map_or(String::new(), |e| e.source.clone())
     };
-    let old_hl = h.highlight(&source(cmp.old), lang, dark);
-    let new_hl = h.highlight(&source(cmp.new), lang, dark);
+    let old_hl = h.highlight(&source(cmp.old), lang, syntax);
+    let new_hl = h.highlight(&source(cmp.new), lang, syntax);
     let pictures = pictures_of(&cmp);
     Some(PairView {
         cmp,

@@ -17,7 +17,7 @@ use crate::diff::TextDiff;
 use crate::render::cell::{describe_image, why_lines};
 use crate::render::diff::{side_by_side, unified};
 use crate::render::highlight::StyledLine;
-use crate::render::image::{Protocol, halfblocks};
+use crate::render::image::{PixelDiff, Protocol, halfblocks};
 use crate::timefmt;
 
 /// Context lines kept around changes once a diff is this long; shorter
@@ -200,8 +200,8 @@ fn render_diff(look: &Look<'_>, screen: &CellScreen, f: &mut Frame, area: Rect) 
         return;
     };
     let title = diff_title(screen, runs, view);
-    let whole = screen.list.pane.whole;
-    let build = |width: u16, unified: bool| build_lines(look, runs, view, width, unified, whole);
+    let modes = (screen.list.pane.whole, screen.list.pane.pixels);
+    let build = |width: u16, unified: bool| build_lines(look, runs, view, width, unified, modes);
     screen
         .list
         .render_pane(look, f, area, &title, "", Some((key_of(view, 0), &build)));
@@ -213,7 +213,7 @@ fn build_lines(
     view: &PairView,
     width: u16,
     unified_mode: bool,
-    whole: bool,
+    (whole, pixels): (bool, bool),
 ) -> Vec<Line<'static>> {
     let cmp = &view.cmp;
     let first = cmp.old == cmp.new;
@@ -252,7 +252,7 @@ fn build_lines(
         &view.pictures,
         &head,
         width,
-        (unified_mode, whole),
+        (unified_mode, whole, pixels),
     )
 }
 
@@ -270,8 +270,8 @@ pub struct PairHead {
 }
 
 /// A comparison of two runs (or versions) of a cell drawn for `width`: code and text output
-/// diffed unified or side by side, the pictures side by side with their verdicts, and why the
-/// output changed. The one drawing of it, for the activity log's cell screen and the
+/// diffed unified or side by side, the pictures side by side with their verdicts (or, with
+/// `pixels`, the new one with the pixels that differ marked), and why the output changed. The one drawing of it, for the activity log's cell screen and the
 /// notebook timeline's alike.
 pub fn comparison_lines(
     look: &Look<'_>,
@@ -280,7 +280,7 @@ pub fn comparison_lines(
     pictures_of: &[PicturePair],
     head: &PairHead,
     width: u16,
-    (unified_mode, whole): (bool, bool),
+    (unified_mode, whole, pixels): (bool, bool, bool),
 ) -> Vec<Line<'static>> {
     let t = &look.theme;
     let styles = diff_styles(look);
@@ -376,7 +376,10 @@ pub fn comparison_lines(
                 .replace('×', if look.ascii { "x" } else { "×" }),
         ));
         if let Some(pics) = pictures_of.get(k) {
-            out.extend(pictures(look, pics, width, first));
+            match (&pics.pixels, pixels && !first) {
+                (Some(diff), true) => out.extend(pixel_lines(look, diff, width)),
+                _ => out.extend(pictures(look, pics, width, first)),
+            }
         }
     }
     if !head.why.is_empty() {
@@ -398,6 +401,42 @@ fn capitalize(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
+}
+
+/// The pixel view of a pair: how many pixels differ and where, over the new picture with them
+/// marked; an error in place of both when a picture could not be read for it.
+fn pixel_lines(
+    look: &Look<'_>,
+    diff: &Result<PixelDiff, String>,
+    width: u16,
+) -> Vec<Line<'static>> {
+    let t = &look.theme;
+    let fit = |s: String| truncate_mark(&plain(&s, look.ascii), usize::from(width), look.ascii);
+    let d = match diff {
+        Err(e) => {
+            return vec![Line::from(Span::styled(
+                fit(format!("cannot compare the pixels: {e}")),
+                t.error,
+            ))];
+        }
+        Ok(d) => d,
+    };
+    let summary = d.summary().replace('×', if look.ascii { "x" } else { "×" });
+    let mut out = vec![Line::from(Span::styled(fit(summary), t.warning))];
+    if look.protocol != Protocol::Off {
+        let p = &d.mask;
+        let cols = width.min(u16::try_from(p.width.max(1)).unwrap_or(u16::MAX));
+        let rows = PICTURE_ROWS.min(u16::try_from(p.height.div_ceil(2).max(1)).unwrap_or(u16::MAX));
+        // Fitted keeping every change: half-blocks would average a few red pixels away.
+        let fitted = d.mask_for_cells(cols, rows);
+        out.extend(halfblocks(
+            &fitted,
+            cols,
+            rows,
+            look.depth != ColorDepth::TrueColor,
+        ));
+    }
+    out
 }
 
 /// Two pictures side by side in half-blocks (one, for a first run).
@@ -427,11 +466,11 @@ fn pictures(look: &Look<'_>, pics: &PicturePair, width: u16, first: bool) -> Vec
             }
         }
     };
-    let right = render(&pics.1);
+    let right = render(&pics.new);
     if first {
         return right;
     }
-    let left = render(&pics.0);
+    let left = render(&pics.old);
     let rows = left.len().max(right.len());
     (0..rows)
         .map(|i| {

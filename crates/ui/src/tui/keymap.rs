@@ -82,6 +82,8 @@ pub enum Action {
     Mark,
     /// In a cell's history: unified or side-by-side diff.
     ToggleUnified,
+    /// In a cell's history: mark the pixels that differ between two pictures.
+    PixelDiff,
     /// What the selected record changed: its files, or its environment.
     Changes,
     /// The environment as of the selected record.
@@ -102,7 +104,7 @@ pub const GROUPS: [&str; 5] = ["Move", "View", "Cell history", "Search & filter"
 impl Action {
     /// Every action, in help-screen and config-file order (grouped as
     /// [`GROUPS`]).
-    pub const ALL: [Action; 41] = [
+    pub const ALL: [Action; 42] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -132,6 +134,7 @@ impl Action {
         Action::NextRun,
         Action::Mark,
         Action::ToggleUnified,
+        Action::PixelDiff,
         Action::Search,
         Action::NextMatch,
         Action::PrevMatch,
@@ -184,6 +187,7 @@ impl Action {
             Action::NextRun => "next_run",
             Action::Mark => "mark",
             Action::ToggleUnified => "toggle_unified",
+            Action::PixelDiff => "pixel_diff",
             Action::Changes => "changes",
             Action::Environment => "environment",
             Action::Insights => "insights",
@@ -238,6 +242,7 @@ impl Action {
             Action::NextRun => "Next (newer) run of the cell",
             Action::Mark => "Mark a run to compare with the selected one",
             Action::ToggleUnified => "Unified or side-by-side diff",
+            Action::PixelDiff => "Mark the pixels that differ between two pictures",
             Action::Changes => "What the record changed: files side by side, notebooks by cell",
             Action::Environment => "The environment as of the record: base, packages, snippets",
             Action::Insights => "Where people got stuck (retry streaks) and usage figures",
@@ -279,7 +284,8 @@ impl Action {
             | Action::PrevRun
             | Action::NextRun
             | Action::Mark
-            | Action::ToggleUnified => GROUPS[2],
+            | Action::ToggleUnified
+            | Action::PixelDiff => GROUPS[2],
             Action::Search
             | Action::NextMatch
             | Action::PrevMatch
@@ -625,6 +631,7 @@ fn default_keys(a: Action) -> &'static [&'static str] {
         Action::NextRun => &["]"],
         Action::Mark => &["m"],
         Action::ToggleUnified => &["u"],
+        Action::PixelDiff => &["p"],
         Action::Changes => &["d"],
         Action::Environment => &["e"],
         Action::Insights => &["i"],

@@ -36,6 +36,7 @@ use self::effects::*;
 pub use self::picker::branch_picker;
 pub use self::terminal::restore_terminal;
 use self::terminal::*;
+use crate::render::palette::SyntaxTheme;
 
 use std::io::{self};
 use std::path::PathBuf;
@@ -97,8 +98,8 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
         return nb::run(opts, project, config);
     }
     let (tx, rx) = channel();
-    let dark = app_dark(&config);
-    let workers = Workers::start(&project, &tx, 0, dark, opts.lineage_cache.clone())?;
+    let syntax = app_syntax(&config);
+    let workers = Workers::start(&project, &tx, 0, syntax, opts.lineage_cache.clone())?;
     let mut app = App::new(&project.name, &project.rev, config, opts.ascii);
     app.repo_dirs = repo_dirs(&project);
     app.protocol = opts.images.unwrap_or_else(Protocol::detect);
@@ -124,9 +125,9 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
     result
 }
 
-/// Code colours for a dark background unless the theme is the light one.
-pub(super) fn app_dark(config: &Config) -> bool {
-    config.theme.name != "light"
+/// The theme's colours for code.
+pub(super) fn app_syntax(config: &Config) -> SyntaxTheme {
+    config.theme.palette.syntax
 }
 
 /// Updates the app's idea of pane sizes from the terminal size.

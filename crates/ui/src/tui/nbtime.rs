@@ -305,8 +305,9 @@ pub fn prepare(
     notebook: &str,
     steps: &[Oid],
     step: usize,
-    dark: bool,
+    syntax: impl Into<crate::render::palette::SyntaxTheme>,
 ) -> Option<NbAtView> {
+    let syntax = syntax.into();
     let at = *steps.get(step)?;
     let cells_at = |commit: Oid| {
         let n = upto(lineage, commit);
@@ -336,7 +337,7 @@ pub fn prepare(
         .map_or(Lang::Plain, |r| super::prepare::language(project, r));
     let cells = now
         .iter()
-        .map(|c| shown(store, lineage, &records, c, lang, dark))
+        .map(|c| shown(store, lineage, &records, c, lang, syntax))
         .collect();
     Some(NbAtView {
         step,
@@ -352,7 +353,7 @@ fn shown(
     records: &std::collections::HashMap<Oid, RecordRow>,
     c: &AtCell,
     lang: Lang,
-    dark: bool,
+    syntax: crate::render::palette::SyntaxTheme,
 ) -> ShownCell {
     let number = c
         .cell
@@ -367,7 +368,7 @@ fn shown(
         },
         _ => "saved, not run in the log".into(),
     };
-    let code = Highlighter::get().highlight(&sanitize::text(&c.source), lang, dark);
+    let code = Highlighter::get().highlight(&sanitize::text(&c.source), lang, syntax);
     let mut output = Vec::new();
     let mut images = Vec::new();
     if let Some(e) = exec

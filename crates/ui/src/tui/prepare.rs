@@ -1,6 +1,7 @@
 //! Off the UI thread: a record's details decoded and made ready to draw
 //! (code highlighted, outputs' escape codes turned into styles, images decoded).
 
+use crate::render::palette::SyntaxTheme;
 use std::sync::Arc;
 
 use ratatui::style::Style;
@@ -62,8 +63,8 @@ pub struct Prepared {
     pub lang: Lang,
     /// Each detail's kind, from the record's detail lines.
     kinds: Vec<DetailKind>,
-    /// Code colours for a dark background.
-    dark: bool,
+    /// The theme's colours for code.
+    syntax: SyntaxTheme,
     /// For an environment record: what it changed, in one line (read from
     /// `.gigantum/env/` of its linked commit and that commit's parent).
     pub env_summary: Option<String>,
@@ -92,9 +93,15 @@ pub fn language(project: &Project, row: &RecordRow) -> Lang {
 /// longer cell shows plain until the second pass (~5 ms of Python).
 pub const QUICK_LINES: usize = 200;
 
-/// Decodes and prepares a record. `dark` picks the code colours.
-pub fn prepare(project: &Project, store: &DetailStore, row: &RecordRow, dark: bool) -> Prepared {
-    prepare_upto(project, store, row, dark, usize::MAX).0
+/// Decodes and prepares a record. `syntax` colours the code.
+pub fn prepare(
+    project: &Project,
+    store: &DetailStore,
+    row: &RecordRow,
+    syntax: impl Into<SyntaxTheme>,
+) -> Prepared {
+    let syntax: SyntaxTheme = syntax.into();
+    prepare_upto(project, store, row, syntax, usize::MAX).0
 }
 
 /// Like [`prepare`], highlighting at most `upto` lines of each code cell;
@@ -103,9 +110,10 @@ pub fn prepare_upto(
     project: &Project,
     store: &DetailStore,
     row: &RecordRow,
-    dark: bool,
+    syntax: impl Into<SyntaxTheme>,
     upto: usize,
 ) -> (Prepared, bool) {
+    let syntax: SyntaxTheme = syntax.into();
     let details = store.record_details(row);
     let lang = language(project, row);
     let kinds: Vec<DetailKind> = row.record.details.iter().map(|l| l.kind).collect();
@@ -116,7 +124,7 @@ pub fn prepare_upto(
         .map(|(kind, d)| {
             d.content
                 .iter()
-                .map(|c| body(*kind, c, lang, dark, upto, &mut partial))
+                .map(|c| body(*kind, c, lang, syntax, upto, &mut partial))
                 .collect()
         })
         .collect();
@@ -128,7 +136,7 @@ pub fn prepare_upto(
         streams,
         lang,
         kinds,
-        dark,
+        syntax,
         env_summary: crate::env::record_change_summary(project, row),
         code_gist,
     };
@@ -151,7 +159,7 @@ impl Prepared {
                     .zip(old)
                     .map(|(c, b)| match b {
                         Body::Code(_) => {
-                            body(*kind, c, self.lang, self.dark, usize::MAX, &mut partial)
+                            body(*kind, c, self.lang, self.syntax, usize::MAX, &mut partial)
                         }
                         other => other.clone(),
                     })
@@ -166,7 +174,7 @@ impl Prepared {
             kinds: self.kinds.clone(),
             env_summary: self.env_summary.clone(),
             code_gist: self.code_gist.clone(),
-            dark: self.dark,
+            syntax: self.syntax,
         }
     }
 }
@@ -267,7 +275,7 @@ fn body(
     kind: DetailKind,
     c: &Content,
     lang: Lang,
-    dark: bool,
+    syntax: SyntaxTheme,
     upto: usize,
     partial: &mut bool,
 ) -> Body {
@@ -279,7 +287,7 @@ fn body(
                 } else {
                     text.as_str()
                 };
-                let mut lines = Highlighter::get().highlight_lines(code, lang, dark, upto);
+                let mut lines = Highlighter::get().highlight_lines(code, lang, syntax, upto);
                 let rest = code.lines().skip(lines.len());
                 let before = lines.len();
                 lines.extend(rest.map(|l| {

@@ -3,7 +3,9 @@
 //! show.
 
 use crate::activity::kinds::RecordKind;
-use crate::render::palette::{nearest_16, nearest_256, xterm_rgb};
+use crate::render::palette::{
+    Palette, SYNTAX_THEMES, SyntaxTheme, nearest_16, nearest_256, xterm_rgb,
+};
 use ratatui::style::{Color, Modifier, Style};
 
 use super::config::ConfigError;
@@ -117,6 +119,8 @@ pub struct Theme {
     pub output: Style,
     /// Line numbers beside code.
     pub line_number: Style,
+    /// Diff colours and the syntax theme, shared with the command line's output.
+    pub palette: Palette,
 }
 
 impl Default for Theme {
@@ -250,6 +254,7 @@ impl Theme {
             code: fg(0xa9b1d6),
             output: fg(0x9aa5ce),
             line_number: fg(0x636a8a),
+            palette: Palette::dark(),
         }
     }
 
@@ -297,6 +302,7 @@ impl Theme {
             code: fg(0x0a3069),
             output: fg(0x57606a),
             line_number: fg(0x8c959f),
+            palette: Palette::light(),
         }
     }
 
@@ -389,6 +395,14 @@ impl Theme {
     }
 
     fn style_mut(&mut self, name: &str) -> Option<&mut Style> {
+        if name.starts_with("diff_") {
+            return self
+                .palette
+                .styles_mut()
+                .into_iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, _, s)| s);
+        }
         self.named_styles_mut()
             .into_iter()
             .find(|(n, _)| *n == name)
@@ -400,6 +414,8 @@ impl Theme {
         for (_, style) in self.named_styles_mut() {
             *style = f(*style);
         }
+        // The palette is left as it is: the diff panes bring it down to the terminal's
+        // colours themselves (see `diffpane::diff_styles`), as the command line does.
         for style in &mut self.record_types {
             *style = f(*style);
         }
@@ -433,6 +449,23 @@ impl Theme {
             let entry = format!("theme.{key}");
             match key.as_str() {
                 "base" => {}
+                "syntax" => {
+                    let name = value.as_str().ok_or_else(|| {
+                        ConfigError::entry(
+                            &entry,
+                            format!("expected a theme name, found {}", value.type_str()),
+                        )
+                    })?;
+                    theme.palette.syntax = SyntaxTheme::named(name).ok_or_else(|| {
+                        ConfigError::entry(
+                            &entry,
+                            format!(
+                                "unknown syntax theme {name:?}; expected one of: {}",
+                                SYNTAX_THEMES.join(", ")
+                            ),
+                        )
+                    })?;
+                }
                 "authors" => {
                     let items = value.as_array().ok_or_else(|| {
                         ConfigError::entry(
@@ -481,11 +514,16 @@ impl Theme {
                 name => {
                     let style = parse_style(&entry, value)?;
                     let slot = theme.style_mut(name).ok_or_else(|| {
-                        let names: Vec<&str> = STYLE_FIELDS.iter().map(|(n, _)| *n).collect();
+                        let mut palette = Palette::dark();
+                        let names: Vec<&str> = STYLE_FIELDS
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .chain(palette.styles_mut().iter().map(|(n, _, _)| *n))
+                            .collect();
                         ConfigError::entry(
                             &entry,
                             format!(
-                                "unknown theme entry {name:?}; expected base, authors, record_types or one of: {}",
+                                "unknown theme entry {name:?}; expected base, syntax, authors, record_types or one of: {}",
                                 names.join(", ")
                             ),
                         )
@@ -516,6 +554,14 @@ impl Theme {
         {
             out.push_str(&format!("# {describe}\n{name} = {}\n", style_toml(*style)));
         }
+        for (name, describe, style) in copy.palette.styles_mut() {
+            out.push_str(&format!("# {describe}\n{name} = {}\n", style_toml(*style)));
+        }
+        out.push_str(&format!(
+            "# Colours for code: one of {}.\nsyntax = {}\n",
+            SYNTAX_THEMES.join(", "),
+            toml_string(self.palette.syntax.name())
+        ));
         let authors: Vec<String> = self.authors.iter().map(|c| color_toml(*c)).collect();
         out.push_str("# Author names cycle through these colours.\n");
         out.push_str(&format!("authors = [{}]\n", authors.join(", ")));

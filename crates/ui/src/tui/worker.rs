@@ -2,6 +2,7 @@
 //! detail search, the screens' jobs, opening the project anew, terminal
 //! input and signals, all feeding one channel.
 
+use crate::render::palette::SyntaxTheme;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -199,13 +200,14 @@ pub fn open(
     path: std::path::PathBuf,
     rev: String,
     load: u64,
-    dark: bool,
+    syntax: impl Into<SyntaxTheme>,
     cache: CachePolicy,
     tx: Sender<Msg>,
 ) {
+    let syntax: SyntaxTheme = syntax.into();
     std::thread::spawn(move || {
         let opened = Project::open(&path, Some(&rev))
-            .and_then(|p| Ok((Workers::jobs(&p, &tx, load, dark, cache)?, p)))
+            .and_then(|p| Ok((Workers::jobs(&p, &tx, load, syntax, cache)?, p)))
             .map_err(|e| e.to_string());
         let (result, project) = match opened {
             Ok((workers, project)) => {
@@ -255,11 +257,12 @@ impl Workers {
         project: &Project,
         tx: &Sender<Msg>,
         load: u64,
-        dark: bool,
+        syntax: impl Into<SyntaxTheme>,
         cache: CachePolicy,
     ) -> Result<Workers, crate::repo::RepoError> {
+        let syntax: SyntaxTheme = syntax.into();
         Self::walk(project, tx, load)?;
-        Self::jobs(project, tx, load, dark, cache)
+        Self::jobs(project, tx, load, syntax, cache)
     }
 
     /// Starts the walk of `project`'s history, sending as load `load`.
@@ -279,13 +282,13 @@ impl Workers {
         project: &Project,
         tx: &Sender<Msg>,
         load: u64,
-        dark: bool,
+        syntax: SyntaxTheme,
         cache: CachePolicy,
     ) -> Result<Workers, crate::repo::RepoError> {
         let (decode, decode_rx) = channel::<Vec<Arc<RecordRow>>>();
         let decoder = project.reopen()?;
         let t = tx.clone();
-        std::thread::spawn(move || decode_loop(&decoder, &decode_rx, &t, load, dark));
+        std::thread::spawn(move || decode_loop(&decoder, &decode_rx, &t, load, syntax));
 
         let (search, search_rx) = channel::<SearchJob>();
         let searcher = project.reopen()?;
@@ -298,7 +301,7 @@ impl Workers {
         let reader = project.reopen()?;
         let t = tx.clone();
         let c = cache.clone();
-        std::thread::spawn(move || cell_loop(&reader, &cells_rx, &t, load, dark, &c));
+        std::thread::spawn(move || cell_loop(&reader, &cells_rx, &t, load, syntax, &c));
 
         // Its own thread: a whole-history walk must not hold up the screens' jobs.
         let (annotate, annotate_rx) = channel::<Rows>();
@@ -355,7 +358,7 @@ fn decode_loop(
     rx: &Receiver<Vec<Arc<RecordRow>>>,
     tx: &Sender<Msg>,
     load: u64,
-    dark: bool,
+    syntax: SyntaxTheme,
 ) {
     let store = project.details();
     // A stack: the newest request goes first, the user has moved on;
@@ -378,7 +381,7 @@ fn decode_loop(
                     project,
                     &store,
                     &row,
-                    dark,
+                    syntax,
                     super::prepare::QUICK_LINES,
                 );
                 if partial {
@@ -468,7 +471,7 @@ fn cell_loop(
     rx: &Receiver<CellJob>,
     tx: &Sender<Msg>,
     load: u64,
-    dark: bool,
+    syntax: SyntaxTheme,
     cache: &CachePolicy,
 ) {
     let store = project.details();
@@ -481,7 +484,7 @@ fn cell_loop(
             }
         }
         for job in newest.into_iter().flatten() {
-            let Some(msg) = run_cell_job(project, &store, job, load, dark, cache) else {
+            let Some(msg) = run_cell_job(project, &store, job, load, syntax, cache) else {
                 continue;
             };
             if tx.send(msg).is_err() {
@@ -497,7 +500,7 @@ fn run_cell_job(
     store: &crate::repo::DetailStore,
     job: CellJob,
     load: u64,
-    dark: bool,
+    syntax: SyntaxTheme,
     cache: &CachePolicy,
 ) -> Option<Msg> {
     // Lineage of a history still loading covers its newest records only:
@@ -549,7 +552,7 @@ fn run_cell_job(
             load,
             generation,
             view: Arc::new(super::changes::prepare_file(
-                project, &changes, index, dark,
+                project, &changes, index, syntax,
             )?),
         },
         CellJob::Lineage {
@@ -582,7 +585,7 @@ fn run_cell_job(
             generation,
         } => {
             let view = super::nbtime::prepare(
-                project, store, &lineage, &rows, &notebook, &steps, step, dark,
+                project, store, &lineage, &rows, &notebook, &steps, step, syntax,
             )?;
             Msg::NotebookAt {
                 load,
@@ -598,7 +601,7 @@ fn run_cell_job(
             generation,
         } => {
             let view =
-                super::history::prepare_pair(project, store, &lineage, &rows, old, new, dark)?;
+                super::history::prepare_pair(project, store, &lineage, &rows, old, new, syntax)?;
             Msg::Compared {
                 load,
                 generation,

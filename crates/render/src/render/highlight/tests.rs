@@ -549,11 +549,11 @@ fn r_grammar_styles_notebook_code() {
 fn job(lang: Lang, dark: bool) -> Job<'static> {
     let h = Highlighter::get();
     let (set, syntax) = h.syntax(lang).expect("a syntax");
-    let theme = if dark { &h.dark } else { &h.light };
+    let theme = h.theme(dark);
     Job {
         set,
         syntax,
-        theme: theme.as_ref().expect("theme"),
+        theme: theme.expect("theme"),
     }
 }
 
@@ -643,8 +643,8 @@ fn painter_matches_syntect_highlight_lines() {
         let Some((set, syntax)) = h.syntax(lang) else {
             panic!("no syntax for {lang:?}");
         };
-        let theme = if dark { &h.dark } else { &h.light };
-        let theme = theme.as_ref().expect("theme");
+        let theme = h.theme(dark);
+        let theme = theme.expect("theme");
         let mut easy = syntect::easy::HighlightLines::new(syntax, theme);
         for (line, got) in code.lines().zip(&ours) {
             let with_newline = format!("{line}\n");
@@ -742,7 +742,7 @@ fn highlight_timing() {
         let Some((set, syntax)) = h.syntax(lang) else {
             return "no grammar".to_owned();
         };
-        let Some(theme) = h.dark.as_ref() else {
+        let Some(theme) = h.theme(true) else {
             return "no theme".to_owned();
         };
         let job = Job { set, syntax, theme };
@@ -789,4 +789,29 @@ fn highlight_timing() {
         near_cap.len(),
         t.elapsed()
     );
+}
+
+#[test]
+fn the_syntax_theme_chosen_colours_the_code() {
+    use crate::render::palette::SyntaxTheme;
+    let h = Highlighter::get();
+    let code = "def f(x):\n    return 'a' + str(x)  # note";
+    let ocean = h.highlight(code, Lang::Python, SyntaxTheme::DARK);
+    let solarized = h.highlight(
+        code,
+        Lang::Python,
+        SyntaxTheme::named("Solarized (dark)").unwrap(),
+    );
+    assert_eq!(
+        ocean,
+        h.highlight(code, Lang::Python, true),
+        "true names the dark palette's"
+    );
+    assert_ne!(ocean, solarized, "another theme, other colours");
+    for name in crate::render::palette::SYNTAX_THEMES {
+        assert!(
+            h.theme(SyntaxTheme::named(name).unwrap()).is_some(),
+            "{name} ships"
+        );
+    }
 }

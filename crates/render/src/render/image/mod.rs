@@ -7,6 +7,7 @@ mod detect;
 mod halfblocks;
 mod iterm;
 mod kitty;
+mod pixels;
 mod save;
 mod sixel;
 #[cfg(test)]
@@ -26,6 +27,7 @@ pub use decode::{MAX_DECODE_BYTES, MAX_PIXELS, decode};
 pub use detect::cell_pixels;
 pub use halfblocks::halfblocks;
 pub use kitty::KITTY_DELETE_ALL;
+pub use pixels::{CHANGED, PIXEL_DIFF_SIDE, PIXEL_TOLERANCE, PixelDiff, compare, pixel_diff};
 pub use save::{open_in_viewer, save};
 
 /// How to draw images.

@@ -32,7 +32,7 @@ fn action_names_round_trip() {
     let mut sorted = Action::ALL.to_vec();
     sorted.sort();
     sorted.dedup();
-    assert_eq!(sorted.len(), 41);
+    assert_eq!(sorted.len(), 42);
     assert_eq!(sorted.first(), Some(&Action::Quit));
     assert_eq!(sorted.last(), Some(&Action::Authors));
 }

@@ -182,6 +182,19 @@ impl CellScreen {
                     ask,
                 );
             }
+            (Action::PixelDiff, _) => {
+                let on = self.list.pane.pixels;
+                let any = self
+                    .current()
+                    .is_some_and(|p| crate::tui::history::any_pixels(&p.pictures));
+                if !on && !any {
+                    return Outcome::Flash(crate::tui::history::NO_PIXELS.into(), None);
+                }
+                return Outcome::Flash(
+                    crate::tui::history::pixels_note(self.list.pane.toggle_pixels()),
+                    None,
+                );
+            }
             _ => {}
         }
         match self.list.key(action, self.count(), Order::NextIsUp) {

@@ -92,7 +92,7 @@ pub fn render(app: &NbApp, look: &Look<'_>, s: &CellScreen, f: &mut Frame, body:
         return;
     };
     let title = diff_title(s, hist, pair);
-    let whole = s.list.pane.whole;
+    let (whole, pixels) = (s.list.pane.whole, s.list.pane.pixels);
     let build = |width: u16, unified: bool| {
         let head = head(look, hist, pair);
         comparison_lines(
@@ -102,7 +102,7 @@ pub fn render(app: &NbApp, look: &Look<'_>, s: &CellScreen, f: &mut Frame, body:
             &pair.pictures,
             &head,
             width,
-            (unified, whole),
+            (unified, whole, pixels),
         )
     };
     s.list

@@ -3,6 +3,7 @@
 //! history. What comes out is sanitised and highlighted but not yet laid out, so a resize
 //! needs no new read.
 
+use crate::render::palette::SyntaxTheme;
 use std::collections::HashMap;
 
 use git2::Oid;
@@ -79,10 +80,15 @@ pub(super) fn clean(s: &str) -> String {
     sanitize::text(s).replace('\t', "    ")
 }
 
-pub(super) fn highlight(source: &str, kind: CellKind, lang: Lang, dark: bool) -> Vec<StyledLine> {
+pub(super) fn highlight(
+    source: &str,
+    kind: CellKind,
+    lang: Lang,
+    syntax: SyntaxTheme,
+) -> Vec<StyledLine> {
     match kind {
-        CellKind::Code => Highlighter::get().highlight(source, lang, dark),
-        CellKind::Markdown => Highlighter::get().highlight(source, Lang::Markdown, dark),
+        CellKind::Code => Highlighter::get().highlight(source, lang, syntax),
+        CellKind::Markdown => Highlighter::get().highlight(source, Lang::Markdown, syntax),
         _ => source
             .lines()
             .map(|l| vec![(Style::default(), l.to_string())])
@@ -91,7 +97,8 @@ pub(super) fn highlight(source: &str, kind: CellKind, lang: Lang, dark: bool) ->
 }
 
 /// Reads the version an entry left and lays out its changed cells.
-pub fn decode(project: &Project, entry: &NbEntry, dark: bool) -> RecordView {
+pub fn decode(project: &Project, entry: &NbEntry, syntax: impl Into<SyntaxTheme>) -> RecordView {
+    let syntax: SyntaxTheme = syntax.into();
     let mut pieces = Vec::new();
     if let Some(e) = &entry.error {
         pieces.push(Piece::Line(
@@ -161,8 +168,8 @@ pub fn decode(project: &Project, entry: &NbEntry, dark: bool) -> RecordView {
             Some(old) if ec.state == CellState::Modified => {
                 let (o, n) = (clean(&old.source), clean(&cell.source));
                 pieces.push(Piece::Diff {
-                    old_hl: highlight(&o, old.kind, lang, dark),
-                    new_hl: highlight(&n, cell.kind, lang, dark),
+                    old_hl: highlight(&o, old.kind, lang, syntax),
+                    new_hl: highlight(&n, cell.kind, lang, syntax),
                     old: o,
                     new: n,
                 });
@@ -170,7 +177,7 @@ pub fn decode(project: &Project, entry: &NbEntry, dark: bool) -> RecordView {
             _ => {
                 let src = clean(&cell.source);
                 if !src.trim().is_empty() {
-                    pieces.push(Piece::Code(highlight(&src, cell.kind, lang, dark)));
+                    pieces.push(Piece::Code(highlight(&src, cell.kind, lang, syntax)));
                 }
             }
         }
@@ -208,7 +215,12 @@ pub fn change_word(c: &crate::nbhistory::EntryCell) -> Option<&'static str> {
 
 /// Reads the version an entry left and lays out every cell, in notebook order, each with its
 /// code and outputs; the cells the version changed say how in their heading.
-pub fn decode_whole(project: &Project, entry: &NbEntry, dark: bool) -> RecordView {
+pub fn decode_whole(
+    project: &Project,
+    entry: &NbEntry,
+    syntax: impl Into<SyntaxTheme>,
+) -> RecordView {
+    let syntax: SyntaxTheme = syntax.into();
     let mut pieces = Vec::new();
     if let Some(e) = &entry.error {
         pieces.push(Piece::Line(
@@ -249,7 +261,7 @@ pub fn decode_whole(project: &Project, entry: &NbEntry, dark: bool) -> RecordVie
         pieces.push(Piece::Line(head, tone));
         let src = clean(&cell.source);
         if !src.trim().is_empty() {
-            pieces.push(Piece::Code(highlight(&src, cell.kind, lang, dark)));
+            pieces.push(Piece::Code(highlight(&src, cell.kind, lang, syntax)));
         }
         outputs(cell, &mut pieces);
         pieces.push(Piece::Line(String::new(), Tone::Text));
@@ -401,8 +413,9 @@ pub fn cell_history(
     project: &Project,
     history: &NbHistory,
     number: u32,
-    dark: bool,
+    syntax: impl Into<SyntaxTheme>,
 ) -> Result<CellHist, String> {
+    let syntax: SyntaxTheme = syntax.into();
     let life = history
         .cells
         .get(number as usize)
@@ -434,7 +447,7 @@ pub fn cell_history(
             path: entry.path.clone(),
             states,
             count: cell.execution_count,
-            hl: highlight(&source, cell.kind, kernel_lang(nb), dark),
+            hl: highlight(&source, cell.kind, kernel_lang(nb), syntax),
             source,
             entry: e,
             index: ci,

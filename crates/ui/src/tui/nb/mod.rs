@@ -20,6 +20,7 @@ pub mod live;
 pub mod pair;
 pub mod view;
 
+use crate::render::palette::SyntaxTheme;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -966,7 +967,12 @@ pub fn spawn_walk(project: Project, tx: Sender<NbMsg>, load: u64) {
 
 /// The decoding worker: the effects that read the repository (decoding a version, a cell's
 /// history, a pair, the environment, the insights), answered as messages.
-fn spawn_decoder(project: Project, jobs: Receiver<NbEffect>, tx: Sender<NbMsg>, dark: bool) {
+fn spawn_decoder(
+    project: Project,
+    jobs: Receiver<NbEffect>,
+    tx: Sender<NbMsg>,
+    syntax: SyntaxTheme,
+) {
     std::thread::spawn(move || {
         let mut pending = std::collections::VecDeque::new();
         loop {
@@ -985,7 +991,7 @@ fn spawn_decoder(project: Project, jobs: Receiver<NbEffect>, tx: Sender<NbMsg>, 
             }
             let msg = match job {
                 NbEffect::Decode(entry) => {
-                    let view = crate::contained::catch(|| decode::decode(&project, &entry, dark))
+                    let view = crate::contained::catch(|| decode::decode(&project, &entry, syntax))
                         .unwrap_or_else(|_| RecordView {
                             pieces: vec![decode::Piece::Line(
                                 "this version could not be shown".into(),
@@ -1000,7 +1006,7 @@ fn spawn_decoder(project: Project, jobs: Receiver<NbEffect>, tx: Sender<NbMsg>, 
                     entry,
                 } => {
                     let view =
-                        crate::contained::catch(|| decode::decode_whole(&project, &entry, dark))
+                        crate::contained::catch(|| decode::decode_whole(&project, &entry, syntax))
                             .unwrap_or_else(|_| RecordView {
                                 pieces: vec![decode::Piece::Line(
                                     "this version could not be shown".into(),
@@ -1019,7 +1025,7 @@ fn spawn_decoder(project: Project, jobs: Receiver<NbEffect>, tx: Sender<NbMsg>, 
                     history,
                 } => {
                     let result = crate::contained::catch(|| {
-                        decode::cell_history(&project, &history, number, dark)
+                        decode::cell_history(&project, &history, number, syntax)
                     })
                     .unwrap_or_else(|_| Err("this cell's history could not be read".into()))
                     .map(Arc::new);
@@ -1053,7 +1059,7 @@ fn spawn_decoder(project: Project, jobs: Receiver<NbEffect>, tx: Sender<NbMsg>, 
                     history,
                 } => {
                     let result = crate::contained::catch(|| {
-                        pair::prepare(&project, &history, &hist, at, dark)
+                        pair::prepare(&project, &history, &hist, at, syntax)
                     })
                     .unwrap_or_else(|_| Err("these versions could not be compared".into()))
                     .map(Arc::new);
@@ -1078,7 +1084,7 @@ fn spawn_decoder(project: Project, jobs: Receiver<NbEffect>, tx: Sender<NbMsg>, 
 /// Runs the notebook timeline on `project` until the user quits.
 pub fn run(opts: &TuiOptions, project: Project, config: Config) -> Result<(), TuiError> {
     let (tx, rx) = channel::<NbMsg>();
-    let dark = super::app_dark(&config);
+    let syntax = super::app_syntax(&config);
     let walker = reopen(opts, project.tip)?;
     let decoder = reopen(opts, project.tip)?;
     let mut app = NbApp::new(&project.name, config, opts.ascii, opts.all_commits);
@@ -1100,7 +1106,7 @@ pub fn run(opts: &TuiOptions, project: Project, config: Config) -> Result<(), Tu
     drop(project);
     spawn_walk(walker, tx.clone(), 0);
     let (jobs, job_rx) = channel();
-    spawn_decoder(decoder, job_rx, tx.clone(), dark);
+    spawn_decoder(decoder, job_rx, tx.clone(), syntax);
 
     super::install_panic_hook();
     let guard = super::TerminalGuard::enter()?;

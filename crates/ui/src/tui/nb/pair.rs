@@ -8,6 +8,7 @@ use crate::nbhistory::{NbHistory, between};
 use crate::notebook::{Cell, Parts};
 use crate::render::highlight::StyledLine;
 use crate::render::notebooks::why_lines;
+use crate::render::palette::SyntaxTheme;
 use crate::repo::Project;
 use crate::tui::history::{PicturePair, pictures_of};
 
@@ -62,8 +63,9 @@ pub fn prepare(
     history: &NbHistory,
     hist: &CellHist,
     at: (usize, usize),
-    dark: bool,
+    syntax: impl Into<SyntaxTheme>,
 ) -> Result<NbPair, String> {
+    let syntax: SyntaxTheme = syntax.into();
     let version = |i: usize| hist.versions.get(i).ok_or("no such version");
     let (ov, nv) = (version(at.0)?, version(at.1)?);
     let (new, lang) = read_cell(project, history, nv)?;
@@ -82,8 +84,8 @@ pub fn prepare(
     };
     Ok(NbPair {
         at,
-        old_hl: highlight(&clean(&old.source), old.kind, lang, dark),
-        new_hl: highlight(&clean(&new.source), new.kind, lang, dark),
+        old_hl: highlight(&clean(&old.source), old.kind, lang, syntax),
+        new_hl: highlight(&clean(&new.source), new.kind, lang, syntax),
         pictures: pictures_of(&cmp),
         cmp,
         why,

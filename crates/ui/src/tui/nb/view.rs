@@ -623,7 +623,7 @@ const HELP: [&[Action]; 21] = [
     &[Action::PrevRun, Action::NextRun],
     &[Action::Environment],
     &[Action::Insights, Action::Notebook],
-    &[Action::Mark, Action::ToggleUnified],
+    &[Action::Mark, Action::ToggleUnified, Action::PixelDiff],
     &[Action::Search],
     &[Action::Jump, Action::CopyHash],
     &[Action::NextMatch, Action::PrevMatch],
@@ -648,7 +648,9 @@ fn help_text(a: &[Action]) -> &'static str {
         [Action::PrevRun, Action::NextRun] => "Older / newer version (cell) or change (env)",
         [Action::Environment] => "Environment files at the commit, what changed",
         [Action::Insights, Action::Notebook] => "Hot spots and usage / the notebook at the commit",
-        [Action::Mark, Action::ToggleUnified] => "Mark to compare with / unified or side by side",
+        [Action::Mark, Action::ToggleUnified, Action::PixelDiff] => {
+            "Mark to compare / unified or side by side / pixels"
+        }
         [Action::Search] => "Search: the cells, notebook, message, hash, author, date",
         [Action::NextMatch, Action::PrevMatch] => "Next / previous match (in the version first)",
         [Action::Jump, Action::CopyHash] => "Jump to a hash, date or In [n] / copy the hash",

@@ -291,3 +291,57 @@ fn patch_errors_name_the_entry() {
         assert_eq!(t, Theme::dark(), "a failed patch changed the theme");
     }
 }
+
+#[test]
+fn the_palette_has_dark_and_light_defaults_and_config_keys() {
+    use crate::render::palette::{Palette, SyntaxTheme};
+    assert_eq!(Theme::dark().palette, Palette::dark());
+    assert_eq!(Theme::light().palette, Palette::light());
+    assert_eq!(Theme::light().palette.syntax, SyntaxTheme::LIGHT);
+    // `base` starts the palette over too, wherever it stands in the table.
+    let mut t = Theme::dark();
+    t.patch(&table(
+        r##"
+diff_hunk = { fg = "yellow", italic = true }
+diff_line_number = 240
+base = "light"
+syntax = "base16-mocha.dark"
+"##,
+    ))
+    .unwrap();
+    assert_eq!(
+        t.palette.hunk,
+        Style::new()
+            .fg(Color::Yellow)
+            .add_modifier(Modifier::ITALIC)
+    );
+    assert_eq!(t.palette.line_number, Style::new().fg(Color::Indexed(240)));
+    assert_eq!(t.palette.added, Palette::light().added);
+    assert_eq!(t.palette.syntax.name(), "base16-mocha.dark");
+    // Written out and read back, every diff key and the syntax theme survive.
+    let text = t.to_toml();
+    for key in [
+        "diff_added =",
+        "diff_removed =",
+        "diff_added_word =",
+        "diff_removed_word =",
+        "diff_hunk =",
+        "syntax = \"base16-mocha.dark\"",
+    ] {
+        assert!(text.contains(key), "{key} in\n{text}");
+    }
+    let mut back = Theme::dark();
+    back.patch(&section(&text, "theme")).unwrap();
+    assert_eq!(back, t);
+    for (text, entry) in [
+        ("diff_added = { bg = \"nope\" }", "theme.diff_added.bg"),
+        ("syntax = 3", "theme.syntax"),
+        ("syntax = \"monokai\"", "theme.syntax"),
+        ("diff_addd = \"red\"", "theme.diff_addd"),
+    ] {
+        let mut t = Theme::dark();
+        let err = t.patch(&table(text)).unwrap_err();
+        assert_eq!(err.entry_name(), Some(entry), "{text}");
+        assert_eq!(t, Theme::dark(), "a failed patch changed the theme");
+    }
+}
