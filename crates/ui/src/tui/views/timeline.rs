@@ -69,7 +69,11 @@ pub(super) fn run_line(note: &RunNote, ascii: bool) -> String {
         head.push_str(&format!(" In [{ex}]"));
     }
     if note.cells > 1 {
-        head.push_str(&format!(" (+{} cells)", note.cells - 1));
+        let more = note.cells - 1;
+        head.push_str(&format!(
+            " (+{more} {})",
+            if more == 1 { "cell" } else { "cells" }
+        ));
     }
     if note.error {
         head.push_str(if ascii { " X" } else { " ✗" });
@@ -459,6 +463,12 @@ mod tests {
             run_line(&note(Change::Removed, true), false),
             "Untitled.ipynb #11 In [14] ✗ ▸ removed fit(x, k=3)"
         );
+        let two = |cells| RunNote {
+            cells,
+            ..note(Change::Edited, false)
+        };
+        assert!(run_line(&two(2), false).contains("In [14] (+1 cell) ▸"));
+        assert!(run_line(&two(3), false).contains("In [14] (+2 cells) ▸"));
     }
 
     #[test]
