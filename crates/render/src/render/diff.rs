@@ -285,14 +285,14 @@ fn digits(n: usize) -> usize {
     n.max(1).ilog10() as usize + 1
 }
 
-/// Lays one line's text, with its syntax runs and emphasis, into rows of exactly `width` cells.
+/// Lays one line's text, with its syntax runs and emphasis, into rows of exactly `width` cells,
+/// breaking after a space where the row has one (as prose and code read), else at the edge.
 struct Wrapper {
     width: usize,
     pad: Style,
     rows: Vec<Vec<Span<'static>>>,
-    spans: Vec<Span<'static>>,
-    buf: String,
-    buf_style: Style,
+    /// The row being filled: each character (or marker piece) with its width and style.
+    cells: Vec<(String, usize, Style)>,
     col: usize,
 }
 
@@ -302,9 +302,7 @@ impl Wrapper {
             width,
             pad,
             rows: Vec::new(),
-            spans: Vec::new(),
-            buf: String::new(),
-            buf_style: Style::new(),
+            cells: Vec::new(),
             col: 0,
         }
     }
@@ -312,30 +310,63 @@ impl Wrapper {
     /// Adds `s`, `w` cells wide, wrapping first if it does not fit the row.
     fn push(&mut self, s: &str, w: usize, style: Style) {
         if self.col + w > self.width && self.col > 0 {
-            self.break_row();
+            self.wrap_row(s == " ");
         }
-        if style != self.buf_style {
-            self.flush();
-            self.buf_style = style;
-        }
-        self.buf.push_str(s);
+        self.cells.push((s.to_string(), w, style));
         self.col += w;
     }
 
-    fn flush(&mut self) {
-        if !self.buf.is_empty() {
-            let text = std::mem::take(&mut self.buf);
-            self.spans.push(Span::styled(text, self.buf_style));
+    /// The row is full: it ends after its last space (the word being written moves down
+    /// whole), unless that would leave more than half the row empty — a long token of code
+    /// (a path, a call) breaks at the edge instead. `at_space`: what comes next is a space,
+    /// so the row ends at a word's end already.
+    fn wrap_row(&mut self, at_space: bool) {
+        let cut = if at_space {
+            None
+        } else {
+            self.cells
+                .iter()
+                .rposition(|(t, _, _)| t == " ")
+                .filter(|&i| i > 0 && i + 1 < self.cells.len())
+                .filter(|&i| {
+                    let kept: usize = self.cells.iter().take(i + 1).map(|c| c.1).sum();
+                    kept * 2 >= self.width
+                })
+        };
+        let carry = match cut {
+            Some(i) => self.cells.split_off(i + 1),
+            None => Vec::new(),
+        };
+        self.break_row();
+        for (t, w, st) in carry {
+            self.col += w;
+            self.cells.push((t, w, st));
         }
     }
 
     fn break_row(&mut self) {
-        self.flush();
-        if self.col < self.width {
-            self.spans
-                .push(Span::styled(" ".repeat(self.width - self.col), self.pad));
+        let mut spans: Vec<Span<'static>> = Vec::new();
+        let mut col = 0;
+        let mut text = String::new();
+        let mut style = None;
+        for (t, w, st) in self.cells.drain(..) {
+            if style.is_some_and(|s| s != st) {
+                spans.push(Span::styled(
+                    std::mem::take(&mut text),
+                    style.unwrap_or_default(),
+                ));
+            }
+            style = Some(st);
+            text.push_str(&t);
+            col += w;
         }
-        self.rows.push(std::mem::take(&mut self.spans));
+        if !text.is_empty() {
+            spans.push(Span::styled(text, style.unwrap_or_default()));
+        }
+        if col < self.width {
+            spans.push(Span::styled(" ".repeat(self.width - col), self.pad));
+        }
+        self.rows.push(spans);
         self.col = 0;
     }
 

@@ -119,6 +119,32 @@ fn long_line_wraps_without_loss() {
     assert!(cols(rows[1], 0, 2).trim().is_empty());
 }
 
+/// A long line of words breaks after a space: no word is cut in two, and nothing is lost.
+#[test]
+fn long_lines_wrap_at_words() {
+    let words: Vec<String> = (0..30).map(|i| format!("word{i:02}")).collect();
+    let long = words.join(" ");
+    let d = diff_text(&format!("a\n{long}\n"), "a\nshort\n");
+    let st = DiffStyles::dark();
+    let lines = side_by_side(&d, None, None, 80, None, &st, false);
+    assert_widths(&lines, 80);
+    let rows: Vec<String> = lines[1..]
+        .iter()
+        .map(|l| cols(l, 2, 39).trim_end().to_string())
+        .filter(|r| !r.is_empty())
+        .collect();
+    assert!(rows.len() > 1, "{rows:?}");
+    for r in &rows {
+        for w in r.split(' ').filter(|w| !w.is_empty()) {
+            assert!(
+                words.iter().any(|x| x == w),
+                "a word cut: {w:?} in {rows:?}"
+            );
+        }
+    }
+    assert_eq!(rows.join(" ").split_whitespace().collect::<Vec<_>>(), words);
+}
+
 #[test]
 fn unified_markers_and_numbers() {
     let d = diff_text(OLD, NEW);
