@@ -56,6 +56,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub all_commits: bool,
 
+    /// When to colour: auto (on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1
+    /// colours a pipe too), always, or never (the timeline too).
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto",
+          value_parser = ["auto", "always", "never"])]
+    pub color: String,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -312,12 +318,31 @@ fn local(path: &Path) -> Result<PathBuf, CommandError> {
     crate::clone::local(path).map_err(|e| CommandError::Usage(e.to_string()))
 }
 
-/// Whether the commands colour their output: stdout is a terminal and
-/// `NO_COLOR` is unset or empty. The binary's output guard lets colour
-/// sequences through only then.
-pub fn colour() -> bool {
+/// Whether the commands colour their output (see [`colour_for`]). The binary's output guard
+/// lets colour sequences through only then.
+pub fn colour(cli: &Cli) -> bool {
     use std::io::IsTerminal;
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    let var = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+    colour_for(
+        &cli.color,
+        var("NO_COLOR").as_deref(),
+        var("CLICOLOR_FORCE").as_deref(),
+        std::io::stdout().is_terminal(),
+    )
+}
+
+/// `--color always` and `never` say it; `auto` colours a terminal unless `NO_COLOR` is set
+/// (non-empty), and anything when `CLICOLOR_FORCE` is set (non-empty, not `0`), as ripgrep,
+/// git and the CLICOLOR convention have it. `NO_COLOR` wins over `CLICOLOR_FORCE`.
+pub fn colour_for(when: &str, no_color: Option<&str>, force: Option<&str>, terminal: bool) -> bool {
+    let set = |v: Option<&str>| v.is_some_and(|v| !v.is_empty());
+    match when {
+        "always" => true,
+        "never" => false,
+        _ if set(no_color) => false,
+        _ if set(force) && force != Some("0") => true,
+        _ => terminal,
+    }
 }
 
 /// Whether the command the arguments name writes colour, so the output
@@ -328,13 +353,13 @@ pub fn writes_colour(cli: &Cli) -> bool {
     matches!(
         cli.command,
         Some(Command::Show { .. } | Command::Diff { .. } | Command::Files { .. })
-    ) && colour()
+    ) && colour(cli)
 }
 
 /// Colour (see [`colour`]) and the width to draw diffs at: the terminal's,
 /// else `$COLUMNS`, else 120.
-fn terminal_look() -> (bool, u16) {
-    (colour(), output_width(120))
+fn terminal_look(cli: &Cli) -> (bool, u16) {
+    (colour(cli), output_width(120))
 }
 
 /// The diff and code colours for coloured output, as the TUI draws them: the built-in theme
@@ -426,6 +451,7 @@ fn interactive(cli: &Cli, path: PathBuf, out: &mut impl Write) -> Result<(), Cli
             lineage_cache: lineage_cache(cli),
             source,
             all_commits: cli.all_commits,
+            no_color: cli.color == "never",
         };
         crate::tui::run(&opts)?;
     } else {
@@ -511,7 +537,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
                 std::fs::create_dir_all(dir)?;
             }
             if source_of(cli, &project) == HistorySource::Notebooks {
-                let (color, width) = terminal_look();
+                let (color, width) = terminal_look(cli);
                 let opts = commands::nbshow::NbShowOptions {
                     notebook: notebook.as_deref(),
                     save_images: save_images.as_deref(),
@@ -534,7 +560,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
                 )
                 .into());
             }
-            commands::show(&project, commit, save_images.as_deref(), colour(), out)?;
+            commands::show(&project, commit, save_images.as_deref(), colour(cli), out)?;
         }
         Some(Command::Cell {
             commit,
@@ -566,7 +592,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
-            let (color, width) = terminal_look();
+            let (color, width) = terminal_look(cli);
             let palette = palette(cli, color)?;
             if source_of(cli, &project) == HistorySource::Notebooks {
                 if *pixels {
@@ -607,7 +633,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<(), CliError> {
             path,
         }) => {
             let project = open(path.as_deref(), rev)?;
-            let (color, width) = terminal_look();
+            let (color, width) = terminal_look(cli);
             let look = crate::commands::files::FilesLook {
                 unified: *unified,
                 color,

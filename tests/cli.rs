@@ -734,3 +734,65 @@ fn diff_pixels_counts_the_pixels_that_differ() {
         "only when asked: {without}"
     );
 }
+
+/// `--color always|never` beat the environment; `auto` colours a pipe only with
+/// `CLICOLOR_FORCE`, and never with `NO_COLOR` set.
+#[test]
+fn color_flag_and_the_environment_decide_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    gtm_tui::synth::demo::write(dir.path()).unwrap();
+    let p = dir.path().to_str().unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gtm-tui"));
+        cmd.args(args)
+            .env("TZ", "UTC")
+            .env("GTM_CACHE_DIR", common::test_cache_dir())
+            .env("GTM_TUI_CONFIG", "/nonexistent/gtm-tui-test.toml")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // The newest record's second line is a run of a cell run before: a diff to colour.
+    let log = run(&["log", "--limit", "2", p], &[]);
+    let hash = log
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let coloured = |s: &str| s.contains("\x1b[");
+    let diff = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec!["diff", hash.as_str()];
+        args.extend_from_slice(extra);
+        args.push(p);
+        run(&args, env)
+    };
+    assert!(!coloured(&diff(&[], &[])), "a pipe, auto: plain");
+    assert!(coloured(&diff(&["--color", "always"], &[])));
+    assert!(coloured(&diff(
+        &["--color", "always"],
+        &[("NO_COLOR", "1")]
+    )));
+    assert!(coloured(&diff(&[], &[("CLICOLOR_FORCE", "1")])));
+    assert!(!coloured(&diff(&[], &[("CLICOLOR_FORCE", "0")])));
+    assert!(!coloured(&diff(
+        &[],
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]
+    )));
+    assert!(!coloured(&diff(
+        &["--color", "never"],
+        &[("CLICOLOR_FORCE", "1")]
+    )));
+    // The flag goes before the command too, and only the three words are taken.
+    let before = run(&["--color", "always", "diff", &hash, p], &[]);
+    assert!(coloured(&before));
+    let (code, _, err) = common::gtm(&["--color", "sometimes", "log", p]);
+    assert_eq!(code, 2, "{err}");
+}

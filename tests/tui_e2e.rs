@@ -1483,3 +1483,26 @@ fn enter_opens_a_folded_streak_and_zc_closes_it() {
     s.send("q");
     assert!(s.finish().success());
 }
+
+/// `--color never` draws the timeline without a colour, as `NO_COLOR` does; without it the
+/// same terminal gets colours.
+#[test]
+fn color_never_draws_no_colour() {
+    let dir = project(40);
+    // A colour set by SGR 38 (foreground) or 48 (background), in any form.
+    let colours = |s: &Session| {
+        s.raw_contains("\x1b[38;") || s.raw_contains("[38;5;") || s.raw_contains(";38;")
+    };
+    let mut plain = Session::start(dir.path(), &["--color", "never"], 80, 24, &[]);
+    plain.wait_for("timeline", |t| t.contains("Timeline 1/"));
+    plain.send("j");
+    plain.wait_for("moved", |t| t.contains("Timeline 2/"));
+    assert!(!colours(&plain), "--color never sent a colour");
+    plain.send("q");
+    assert!(plain.finish().success());
+    let mut coloured = Session::start(dir.path(), &[], 80, 24, &[]);
+    coloured.wait_for("timeline", |t| t.contains("Timeline 1/"));
+    assert!(colours(&coloured), "the default draws colours");
+    coloured.send("q");
+    assert!(coloured.finish().success());
+}

@@ -71,6 +71,19 @@ pub struct TuiOptions {
     pub source: Option<crate::repo::HistorySource>,
     /// `--all-commits`: the notebook timeline shows commits that changed no notebook too.
     pub all_commits: bool,
+    /// `--color never`: no colour, as with `NO_COLOR`.
+    pub no_color: bool,
+}
+
+impl TuiOptions {
+    /// How many colours to draw with: none when asked for none, else what the terminal says.
+    pub fn depth(&self) -> theme::ColorDepth {
+        if self.no_color {
+            theme::ColorDepth::None
+        } else {
+            theme::ColorDepth::detect()
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +104,7 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
     if let Some(name) = &opts.theme {
         config.theme = theme::Theme::named(name).ok_or_else(|| TuiError::Theme(name.clone()))?;
     }
-    config.theme = config.theme.for_depth(theme::ColorDepth::detect());
+    config.theme = config.theme.for_depth(opts.depth());
     let project = Project::open(&opts.path, opts.rev.as_deref())?;
     let source = opts.source.unwrap_or_else(|| project.likely_source());
     if source == crate::repo::HistorySource::Notebooks {
@@ -107,7 +120,7 @@ pub fn run(opts: &TuiOptions) -> Result<(), TuiError> {
         app.protocol == Protocol::Kitty,
         std::sync::atomic::Ordering::SeqCst,
     );
-    app.depth = theme::ColorDepth::detect();
+    app.depth = opts.depth();
     app.truecolor = app.depth == theme::ColorDepth::TrueColor;
 
     // Read before any handler is set (see `worker::ignored`).

@@ -1088,7 +1088,7 @@ pub fn run(opts: &TuiOptions, project: Project, config: Config) -> Result<(), Tu
     let walker = reopen(opts, project.tip)?;
     let decoder = reopen(opts, project.tip)?;
     let mut app = NbApp::new(&project.name, config, opts.ascii, opts.all_commits);
-    app.depth = ColorDepth::detect();
+    app.depth = opts.depth();
     app.protocol = match opts.images {
         Some(p) => p,
         None if opts.ascii => Protocol::Off,
