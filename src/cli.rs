@@ -62,6 +62,11 @@ pub struct Cli {
           value_parser = ["auto", "always", "never"])]
     pub color: String,
 
+    /// Write long output (show, diff, files, cell, env, stats) straight to the terminal
+    /// instead of through $GTM_PAGER, $PAGER or `less -FRX`.
+    #[arg(long, global = true)]
+    pub no_pager: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -343,6 +348,49 @@ pub fn colour_for(when: &str, no_color: Option<&str>, force: Option<&str>, termi
         _ if set(force) && force != Some("0") => true,
         _ => terminal,
     }
+}
+
+/// The pager to send the output through, as git chooses one: for the commands whose output
+/// runs long, on a terminal only, unless `--no-pager`: `$GTM_PAGER`, else `$PAGER`, else
+/// `less -FRX` (quits at once on a screenful, keeps colours, leaves the text on screen).
+/// Empty or `cat` means none.
+pub fn pager(cli: &Cli) -> Option<String> {
+    use std::io::IsTerminal;
+    let long = matches!(
+        cli.command,
+        Some(
+            Command::Show { .. }
+                | Command::Diff { .. }
+                | Command::Files { .. }
+                | Command::Cell { .. }
+                | Command::Env { .. }
+                | Command::Stats { .. }
+        )
+    );
+    if !long || cli.no_pager || !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let var = |name: &str| std::env::var(name).ok();
+    let (gtm, pager) = (var("GTM_PAGER"), var("PAGER"));
+    // The default only where there is a `less` to run: output is never lost to a
+    // pager that is not there.
+    if gtm.is_none() && pager.is_none() && !on_path("less") {
+        return None;
+    }
+    pager_for(gtm, pager)
+}
+
+/// Whether `$PATH` holds a program `name`.
+fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(name).is_file()))
+}
+
+/// [`pager`]'s choice from the two variables.
+pub fn pager_for(gtm: Option<String>, pager: Option<String>) -> Option<String> {
+    let cmd = gtm.or(pager).unwrap_or_else(|| "less -FRX".to_string());
+    let cmd = cmd.trim();
+    (!cmd.is_empty() && cmd != "cat").then(|| cmd.to_string())
 }
 
 /// Whether the command the arguments name writes colour, so the output
@@ -846,6 +894,17 @@ fn man_keys() -> String {
 #[cfg(test)]
 mod tests {
     use super::capable_term;
+
+    #[test]
+    fn the_pager_is_gtm_pager_then_pager_then_less() {
+        use super::pager_for;
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(pager_for(None, None).as_deref(), Some("less -FRX"));
+        assert_eq!(pager_for(None, s("most")).as_deref(), Some("most"));
+        assert_eq!(pager_for(s("bat -p"), s("most")).as_deref(), Some("bat -p"));
+        assert_eq!(pager_for(s(""), s("most")), None, "empty: none");
+        assert_eq!(pager_for(None, s(" cat ")), None);
+    }
     use std::ffi::OsStr;
 
     #[test]

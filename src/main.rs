@@ -12,17 +12,37 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(sanitize::panic_hook));
     let args = Cli::parse();
     let stdout = io::stdout();
+    // Long output goes through a pager on a terminal, as git's does; one that does not
+    // start leaves the output on the terminal.
+    let mut pager = cli::pager(&args).and_then(|cmd| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&cmd)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .ok()
+    });
+    let sink: Box<dyn io::Write> = match pager.as_mut().and_then(|p| p.stdin.take()) {
+        Some(stdin) => Box::new(stdin),
+        None => Box::new(stdout.lock()),
+    };
     // Every byte the commands write passes the sanitiser: only our own
     // colour sequences, and only on a colour terminal, reach the reader.
     let mut out = Guard::new(
-        BufWriter::with_capacity(64 * 1024, stdout.lock()),
+        BufWriter::with_capacity(64 * 1024, sink),
         cli::writes_colour(&args),
     );
     let result = cli::run(&args, &mut out);
     let finished = out.finish();
+    let broken_pipe = out.broken_pipe();
+    // The pager reads to the end of its input and the user quits it: wait for that.
+    drop(out);
+    if let Some(mut p) = pager {
+        let _ = p.wait();
+    }
     // The reader went away (`| head`): git ends quietly with 0, and so do
     // we, whichever error the closed pipe surfaced as.
-    if out.broken_pipe() {
+    if broken_pipe {
         return ExitCode::SUCCESS;
     }
     match result {

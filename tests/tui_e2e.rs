@@ -1506,3 +1506,36 @@ fn color_never_draws_no_colour() {
     coloured.send("q");
     assert!(coloured.finish().success());
 }
+
+/// On a terminal `show` goes through the pager (`$GTM_PAGER` here, a script that keeps what
+/// it is given), `--no-pager` writes to the terminal itself; through a pipe there is none.
+#[test]
+fn long_output_goes_through_the_pager_on_a_terminal_only() {
+    let dir = project(40);
+    let repo = gtm_tui::repo::Project::open(dir.path(), None).unwrap();
+    let hash = repo.records().unwrap()[0].commit.to_string();
+    let kept = dir.path().join("paged.txt");
+    let pager = format!("cat > '{}'", kept.display());
+    let env = [("GTM_PAGER", pager.as_str())];
+    let s = Session::start(dir.path(), &["show", &hash], 100, 30, &env);
+    assert!(s.finish().success());
+    let paged = std::fs::read_to_string(&kept).expect("the pager ran");
+    assert!(paged.contains(&format!("commit   {hash}")), "{paged}");
+    std::fs::remove_file(&kept).unwrap();
+
+    let s = Session::start(dir.path(), &["--no-pager", "show", &hash], 100, 30, &env);
+    s.wait_for("show on the terminal", |t| t.contains("detail "));
+    assert!(s.raw_contains("commit   "));
+    assert!(s.finish().success());
+    assert!(!kept.exists(), "--no-pager ran the pager");
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gtm-tui"))
+        .args(["show", &hash])
+        .arg(dir.path())
+        .env("GTM_PAGER", &pager)
+        .env("GTM_CACHE_DIR", common::test_cache_dir())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("commit   "));
+    assert!(!kept.exists(), "a pipe got a pager");
+}
