@@ -354,6 +354,8 @@ fn on_pty(args: &[String], project: &str, env: &[(&str, &str)]) -> Vec<u8> {
     cmd.env("TZ", "UTC");
     cmd.env("GTM_CACHE_DIR", common::test_cache_dir());
     cmd.env_remove("NO_COLOR");
+    // What the program itself writes is under test, not a pager's screen.
+    cmd.env("GTM_PAGER", "");
     for (k, v) in env {
         cmd.env(k, v);
     }

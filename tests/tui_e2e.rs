@@ -44,6 +44,8 @@ impl Session {
         cmd.env("TZ", "UTC");
         cmd.env("GTM_TUI_CONFIG", "/nonexistent/gtm-tui-test.toml");
         cmd.env("GTM_CACHE_DIR", common::test_cache_dir());
+        // What the program itself writes is under test, not a pager's screen.
+        cmd.env("GTM_PAGER", "");
         for (k, v) in env {
             cmd.env(k, v);
         }
