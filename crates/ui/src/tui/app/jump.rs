@@ -115,11 +115,7 @@ impl App {
         // from the selection on, older first, going round.
         let found = match target {
             JumpTarget::Exec(n) => {
-                let at = self
-                    .current_commit()
-                    .and_then(|c| self.position(c))
-                    .and_then(|r| self.shown.binary_search(&r).ok())
-                    .unwrap_or(0);
+                let at = self.shown_position();
                 next_round(self.shown.len(), at, |p| {
                     self.shown.get(p).is_some_and(|&i| self.ran(i, n))
                 })

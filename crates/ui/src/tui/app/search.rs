@@ -170,11 +170,7 @@ impl App {
         // Over every record shown, folded ones too: a hit in a closed
         // fold opens it.
         let n = self.shown.len();
-        let at = self
-            .current_commit()
-            .and_then(|c| self.position(c))
-            .and_then(|r| self.shown.binary_search(&r).ok())
-            .unwrap_or(0);
+        let at = self.shown_position();
         for k in 1..=n {
             let pos = if forward {
                 (at + k) % n
