@@ -96,37 +96,43 @@ pub(super) fn highlight(
     }
 }
 
+/// The version an entry left, read whole; else the one line that says why there is none
+/// (unreadable, or `deleted` for a notebook the commit removed).
+fn open_version(
+    project: &Project,
+    entry: &NbEntry,
+    deleted: String,
+) -> Result<Notebook, RecordView> {
+    let said = |text: String, tone: Tone| RecordView {
+        pieces: vec![Piece::Line(text, tone)],
+    };
+    let unreadable = |e: &str| {
+        said(
+            format!("This version cannot be read: {}", sanitize::line(e)),
+            Tone::Error,
+        )
+    };
+    if let Some(e) = &entry.error {
+        return Err(unreadable(e));
+    }
+    let Some(blob) = entry.blob else {
+        return Err(said(deleted, Tone::Dim));
+    };
+    read_version(project, blob, Parts::All).map_err(|e| unreadable(&e))
+}
+
 /// Reads the version an entry left and lays out its changed cells.
 pub fn decode(project: &Project, entry: &NbEntry, syntax: impl Into<SyntaxTheme>) -> RecordView {
     let syntax: SyntaxTheme = syntax.into();
-    let mut pieces = Vec::new();
-    if let Some(e) = &entry.error {
-        pieces.push(Piece::Line(
-            format!("This version cannot be read: {}", sanitize::line(e)),
-            Tone::Error,
-        ));
-        return RecordView { pieces };
-    }
-    let Some(blob) = entry.blob else {
-        pieces.push(Piece::Line(
-            format!(
-                "The notebook was deleted ({} cells).",
-                entry.summary.removed
-            ),
-            Tone::Dim,
-        ));
-        return RecordView { pieces };
-    };
-    let nb = match read_version(project, blob, Parts::All) {
+    let deleted = format!(
+        "The notebook was deleted ({} cells).",
+        entry.summary.removed
+    );
+    let nb = match open_version(project, entry, deleted) {
         Ok(nb) => nb,
-        Err(e) => {
-            pieces.push(Piece::Line(
-                format!("This version cannot be read: {}", sanitize::line(&e)),
-                Tone::Error,
-            ));
-            return RecordView { pieces };
-        }
+        Err(said) => return said,
     };
+    let mut pieces = Vec::new();
     // An unreadable base leaves the modified cells without a diff: their source is shown whole.
     let base = entry
         .base
@@ -221,31 +227,12 @@ pub fn decode_whole(
     syntax: impl Into<SyntaxTheme>,
 ) -> RecordView {
     let syntax: SyntaxTheme = syntax.into();
-    let mut pieces = Vec::new();
-    if let Some(e) = &entry.error {
-        pieces.push(Piece::Line(
-            format!("This version cannot be read: {}", sanitize::line(e)),
-            Tone::Error,
-        ));
-        return RecordView { pieces };
-    }
-    let Some(blob) = entry.blob else {
-        pieces.push(Piece::Line(
-            "The notebook was deleted in this commit.".into(),
-            Tone::Dim,
-        ));
-        return RecordView { pieces };
-    };
-    let nb = match read_version(project, blob, Parts::All) {
+    let deleted = "The notebook was deleted in this commit.".to_string();
+    let nb = match open_version(project, entry, deleted) {
         Ok(nb) => nb,
-        Err(e) => {
-            pieces.push(Piece::Line(
-                format!("This version cannot be read: {}", sanitize::line(&e)),
-                Tone::Error,
-            ));
-            return RecordView { pieces };
-        }
+        Err(said) => return said,
     };
+    let mut pieces = Vec::new();
     let lang = kernel_lang(&nb);
     for (i, cell) in nb.cells.iter().enumerate() {
         let ec = entry.cells.get(i);
