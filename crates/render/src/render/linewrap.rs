@@ -57,12 +57,7 @@ pub fn lay_out(
         let (line, found) = mark(line, g, &query, how.hit);
         let base = out.lines.len();
         out.first.push(base);
-        let body: usize = line
-            .spans
-            .iter()
-            .skip(g)
-            .map(|s| width_of(&s.content))
-            .sum();
+        let (_, body) = widths(&line, g);
         out.widest = out.widest.max(body);
         if how.wrap {
             let parts = wrap(&line, g, how.width, &how.marker);
@@ -95,6 +90,20 @@ pub fn lay_out(
 /// A character as the search compares it (case aside, one char for one).
 fn fold(c: char) -> char {
     c.to_lowercase().next().unwrap_or(c)
+}
+
+/// Columns of a line's gutter (its first `gutter` spans) and of the rest.
+fn widths(line: &Line<'_>, gutter: usize) -> (usize, usize) {
+    let mut w = (0, 0);
+    for (i, s) in line.spans.iter().enumerate() {
+        let n = width_of(&s.content);
+        if i < gutter {
+            w.0 += n;
+        } else {
+            w.1 += n;
+        }
+    }
+    w
 }
 
 fn width_of(s: &str) -> usize {
@@ -203,18 +212,7 @@ pub fn wrap(
     width: usize,
     marker: &Span<'static>,
 ) -> Vec<(Line<'static>, usize)> {
-    let gw: usize = line
-        .spans
-        .iter()
-        .take(gutter)
-        .map(|s| width_of(&s.content))
-        .sum();
-    let body: usize = line
-        .spans
-        .iter()
-        .skip(gutter)
-        .map(|s| width_of(&s.content))
-        .sum();
+    let (gw, body) = widths(line, gutter);
     let mw = width_of(&marker.content);
     if gw + body <= width || gw + mw >= width {
         return vec![(line.clone(), 0)];
@@ -277,12 +275,7 @@ pub fn cut(line: &Line<'static>, gutter: usize, skip: usize, width: usize) -> Li
     if skip == 0 {
         return line.clone();
     }
-    let gw: usize = line
-        .spans
-        .iter()
-        .take(gutter)
-        .map(|s| width_of(&s.content))
-        .sum();
+    let (gw, _) = widths(line, gutter);
     let room = width.saturating_sub(gw);
     let mut kept = Vec::new();
     let (mut col, mut used) = (0, 0);
