@@ -22,6 +22,14 @@ fn main() -> ExitCode {
             .spawn()
             .ok()
     });
+    // Ctrl-C while paging is the pager's (less stops a search with it), as in git: stay
+    // until the pager ends rather than die and leave it holding the terminal. A handler,
+    // not an ignored signal, so the commands' own children keep the default.
+    #[cfg(unix)]
+    if pager.is_some() {
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, seen);
+    }
     let sink: Box<dyn io::Write> = match pager.as_mut().and_then(|p| p.stdin.take()) {
         Some(stdin) => Box::new(stdin),
         None => Box::new(stdout.lock()),

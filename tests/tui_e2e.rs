@@ -1541,3 +1541,42 @@ fn long_output_goes_through_the_pager_on_a_terminal_only() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("commit   "));
     assert!(!kept.exists(), "a pipe got a pager");
 }
+
+/// Ctrl-C while the pager shows the output is the pager's (less uses it to stop a search),
+/// as in git: gtm-tui stays until the pager ends, then exits as usual; it does not die and
+/// leave the pager holding the terminal with half the output.
+#[test]
+fn ctrl_c_while_paging_is_left_to_the_pager() {
+    let dir = project(40);
+    let repo = gtm_tui::repo::Project::open(dir.path(), None).unwrap();
+    let hash = repo.records().unwrap()[0].commit.to_string();
+    let kept = dir.path().join("paged.txt");
+    let k = kept.display().to_string();
+    // A pager that, like less, lives through Ctrl-C: it notes the signal and waits to be told
+    // to quit.
+    let pager = format!(
+        "trap 'echo int >> \"{k}.int\"' INT; cat > '{k}'; : > '{k}.ready'; \
+         while [ ! -e '{k}.quit' ]; do sleep 0.05; done"
+    );
+    let env = [("GTM_PAGER", pager.as_str())];
+    let mut s = Session::start(dir.path(), &["show", &hash], 100, 30, &env);
+    let until = |path: &str| {
+        let start = Instant::now();
+        while !Path::new(path).exists() {
+            assert!(start.elapsed() < Duration::from_secs(15), "no {path}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    until(&format!("{k}.ready"));
+    s.send("\x03");
+    until(&format!("{k}.int"));
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        s.child.try_wait().unwrap().is_none(),
+        "Ctrl-C ended gtm-tui while its pager ran"
+    );
+    std::fs::write(format!("{k}.quit"), "").unwrap();
+    assert!(s.finish().success());
+    let paged = std::fs::read_to_string(&kept).unwrap();
+    assert!(paged.contains(&format!("commit   {hash}")), "{paged}");
+}
