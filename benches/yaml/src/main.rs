@@ -508,6 +508,18 @@ fn speed() {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("show") {
+        // One document per file, each shown on a line, for a differential
+        // check against another reader.
+        for path in &args[1..] {
+            let text = std::fs::read_to_string(path).expect("a UTF-8 file");
+            match read(Which::Ours, &text) {
+                Ok(y) => println!("{}", show(&y)),
+                Err((line, msg)) => println!("error, line {line}: {msg}"),
+            }
+        }
+        return;
+    }
     if args.first().map(String::as_str) == Some("hostile") {
         hostile_child(&args[1], &args[2]);
         return;

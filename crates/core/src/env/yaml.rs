@@ -1,12 +1,18 @@
 //! A small YAML reader for the files the Gigantum client wrote under
-//! `.gigantum/env/`: block maps and lists (a list may sit at its key's own
-//! indentation, as PyYAML writes it), `- key: value` items, plain, quoted
-//! and block (`|`, `>`) scalars, also over several lines, and one-line flow
-//! lists and maps. Scalars stay text (`2`, `true` and `'18.04'` alike); only
-//! `null`, `~` and nothing read as null. Anchors, tags and several-line flow
-//! collections are not needed there, and are not understood.
+//! `.gigantum/env/` and for conda's `environment.yml`: block maps and lists
+//! (a list may sit at its key's own indentation, as PyYAML writes it),
+//! `- key: value` items, plain, quoted and block (`|`, `>`) scalars, also
+//! over several lines, one-line flow lists and maps (nested too), `&anchor`
+//! and `*alias`, `<<` merge keys, and tags (skipped). Scalars stay text
+//! (`2`, `true` and `'18.04'` alike); only `null`, `~` and nothing read as
+//! null. Flow collections over several lines are refused.
 //!
-//! It never panics: what it cannot read is a [`YamlError`] with the line.
+//! It never panics, and its work is bounded by the text: nesting deeper than
+//! [`MAX_DEPTH`] (aliases included) and aliases that would copy more than
+//! [`ALIAS_BUDGET`] values are refused. What it cannot read is a
+//! [`YamlError`] with the line.
+
+use std::collections::HashMap;
 
 use std::borrow::Cow;
 
@@ -51,6 +57,11 @@ impl Yaml {
 /// whatever the file holds (`- - - - …` on one line nests once per dash).
 const MAX_DEPTH: usize = 64;
 
+/// How many values all the aliases of one document may copy: a few anchors
+/// of a few aliases each would otherwise grow exponentially (a 500-byte file
+/// into a billion values). Real environment files copy a handful.
+const ALIAS_BUDGET: usize = 100_000;
+
 /// Parses one document.
 pub fn parse(text: &str) -> Result<Yaml, YamlError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -75,7 +86,12 @@ pub fn parse(text: &str) -> Result<Yaml, YamlError> {
         }
         break;
     }
-    let mut p = Parser { lines, pos: 0 };
+    let mut p = Parser {
+        lines,
+        pos: 0,
+        anchors: HashMap::new(),
+        alias_budget: ALIAS_BUDGET,
+    };
     p.skip_blank();
     let Some(first) = p.line() else {
         return Ok(Yaml::Null);
@@ -92,6 +108,94 @@ pub fn parse(text: &str) -> Result<Yaml, YamlError> {
 struct Parser<'a> {
     lines: Vec<Cow<'a, str>>,
     pos: usize,
+    /// Only looked up, never iterated, so its order cannot reach an answer.
+    anchors: HashMap<String, Yaml>,
+    alias_budget: usize,
+}
+
+/// Node properties in front of a value, `&anchor` and `!tag` in either order:
+/// the anchor's name and the rest. Tags are dropped: every scalar is text.
+fn properties(s: &str) -> (Option<&str>, &str) {
+    let mut anchor = None;
+    let mut rest = s.trim_start();
+    if !rest.starts_with(['&', '!']) {
+        return (None, rest);
+    }
+    loop {
+        let end = rest.find([' ', '\t']).unwrap_or(rest.len());
+        if let Some(name) = rest.get(..end).and_then(|p| p.strip_prefix('&')) {
+            anchor = Some(name);
+        } else if !rest.starts_with('!') {
+            return (anchor, rest);
+        }
+        rest = rest.get(end..).unwrap_or("").trim_start();
+    }
+}
+
+/// `*name` as a whole value: the name.
+fn alias_name(s: &str) -> Option<&str> {
+    if !s.starts_with('*') {
+        return None;
+    }
+    let name = plain(s).strip_prefix('*')?;
+    (!name.is_empty() && !name.contains([' ', '\t'])).then_some(name)
+}
+
+/// The values in `y` and how deep it nests, counting stops past `limit`.
+fn measure(y: &Yaml, limit: usize) -> (usize, usize) {
+    let (mut count, mut deepest) = (0, 0);
+    let mut todo = vec![(y, 1)];
+    while let Some((y, d)) = todo.pop() {
+        count += 1;
+        deepest = deepest.max(d);
+        if count > limit {
+            break;
+        }
+        match y {
+            Yaml::List(items) => todo.extend(items.iter().map(|v| (v, d + 1))),
+            Yaml::Map(entries) => todo.extend(entries.iter().map(|(_, v)| (v, d + 1))),
+            Yaml::Null | Yaml::Str(_) => {}
+        }
+    }
+    (count, deepest)
+}
+
+/// A map's `<<` entries replaced by the maps they name: keys of the map
+/// itself win, then earlier maps of a `<<` list over later ones (PyYAML).
+fn merge_keys(entries: Vec<(String, Yaml)>) -> Vec<(String, Yaml)> {
+    if !entries.iter().any(|(k, _)| k == "<<") {
+        return entries;
+    }
+    let (merges, own): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(k, v)| {
+        k == "<<"
+            && match v {
+                Yaml::Map(_) => true,
+                Yaml::List(l) => l.iter().all(|m| matches!(m, Yaml::Map(_))),
+                _ => false,
+            }
+    });
+    let mut seen: std::collections::HashSet<String> = own.iter().map(|(k, _)| k.clone()).collect();
+    let mut out = Vec::new();
+    for (_, v) in merges {
+        let sources = match v {
+            Yaml::Map(m) => vec![m],
+            Yaml::List(l) => l
+                .into_iter()
+                .filter_map(|m| match m {
+                    Yaml::Map(m) => Some(m),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (k, v) in sources.into_iter().flatten() {
+            if seen.insert(k.clone()) {
+                out.push((k, v));
+            }
+        }
+    }
+    out.extend(own);
+    out
 }
 
 fn indent(line: &str) -> usize {
@@ -209,21 +313,46 @@ fn plain_value(s: &str) -> Yaml {
     }
 }
 
-/// Splits a one-line flow collection's inside at top-level commas.
+/// Splits a one-line flow collection's inside at top-level commas. A quote
+/// opens a quoted scalar only where a scalar starts (`it's` is plain text).
 fn flow_items(inner: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let (mut depth, mut start, mut quote) = (0i32, 0usize, None::<char>);
-    for (i, c) in inner.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '[' | '{') => depth += 1,
-            (None, ']' | '}') => depth -= 1,
-            (None, ',') if depth == 0 => {
-                out.push(inner[start..i].trim());
-                start = i + 1;
+    let mut at_start = true;
+    let mut escaped = false;
+    let mut chars = inner.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if q == '"' && c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+                continue;
             }
+            None if c == ' ' || c == '\t' => continue,
+            None => {}
+        }
+        let starts = at_start;
+        at_start = false;
+        match c {
+            '"' | '\'' if starts => quote = Some(c),
+            '[' | '{' => {
+                depth += 1;
+                at_start = true;
+            }
+            ']' | '}' => depth -= 1,
+            ',' => {
+                if depth == 0 {
+                    out.push(inner[start..i].trim());
+                    start = i + 1;
+                }
+                at_start = true;
+            }
+            ':' if chars.peek().is_none_or(|&(_, n)| n == ' ' || n == '\t') => at_start = true,
             _ => {}
         }
     }
@@ -261,6 +390,75 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// A copy of what `*name` names, refused when it has no anchor before it,
+    /// would nest deeper than [`MAX_DEPTH`] at `depth`, or would spend more
+    /// than the budget left. The error is on the line just read.
+    fn alias(&mut self, name: &str, depth: usize) -> Result<Yaml, YamlError> {
+        let Some(node) = self.anchors.get(name) else {
+            return Err(
+                self.error_before(format!("`*{}` names no anchor before it", shorten(name)))
+            );
+        };
+        let (count, deep) = measure(node, self.alias_budget);
+        if depth + deep > MAX_DEPTH + 1 {
+            return Err(self.error_before("aliases nested too deeply"));
+        }
+        if count > self.alias_budget {
+            return Err(self.error_before(format!("aliases copy more than {ALIAS_BUDGET} values")));
+        }
+        self.alias_budget -= count;
+        Ok(node.clone())
+    }
+
+    fn anchor(&mut self, name: Option<String>, value: &Yaml) {
+        if let Some(name) = name {
+            self.anchors.insert(name, value.clone());
+        }
+    }
+
+    /// A one-line flow collection `t` (`[…]` or `{…}`, trimmed), nested ones
+    /// inside it read the same way.
+    fn flow(&mut self, t: &str, depth: usize) -> Result<Yaml, YamlError> {
+        if depth > MAX_DEPTH {
+            return Err(self.error_before("nested too deeply"));
+        }
+        let (open, close) = if t.starts_with('[') {
+            ('[', ']')
+        } else {
+            ('{', '}')
+        };
+        let Some(inner) = t.strip_prefix(open).and_then(|t| t.strip_suffix(close)) else {
+            return Err(self.error_before("a flow collection over several lines"));
+        };
+        let items = flow_items(inner);
+        if open == '[' {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                out.push(self.flow_value(item, depth + 1)?);
+            }
+            return Ok(Yaml::List(out));
+        }
+        let mut entries = Vec::new();
+        for item in items {
+            let (k, v) = split_key(item).unwrap_or((item.to_string(), ""));
+            entries.push((k, self.flow_value(v, depth + 1)?));
+        }
+        Ok(Yaml::Map(merge_keys(entries)))
+    }
+
+    fn flow_value(&mut self, item: &str, depth: usize) -> Result<Yaml, YamlError> {
+        let (anchor, rest) = properties(item);
+        let value = if let Some(name) = alias_name(rest) {
+            self.alias(name, depth)?
+        } else if rest.starts_with(['[', '{']) {
+            self.flow(rest, depth)?
+        } else {
+            flow_scalar(rest)
+        };
+        self.anchor(anchor.map(str::to_string), &value);
+        Ok(value)
+    }
+
     /// The node whose first line is the current one, at indentation `ind`.
     /// `parent` is the indentation of the key or dash that holds it:
     /// continuation lines of a scalar must be deeper than that.
@@ -281,9 +479,26 @@ impl<'a> Parser<'a> {
         if split_key(content).is_some() {
             return self.map(ind, depth);
         }
-        let content = content.to_string();
+        let (anchor, rest) = properties(content);
+        let (anchor, rest) = (anchor.map(str::to_string), rest.to_string());
         self.pos += 1;
-        self.scalar(&content, parent)
+        let value = if rest.is_empty() || rest.starts_with('#') {
+            // Only properties, as `--- !!map` or `&base` alone: the node follows.
+            self.skip_blank();
+            match self.line() {
+                Some(l) if parent.is_none_or(|p| indent(l) > p) => {
+                    let i = indent(l);
+                    self.node(i, parent, depth + 1)?
+                }
+                _ => Yaml::Null,
+            }
+        } else if let Some(name) = alias_name(&rest) {
+            self.alias(name, depth)?
+        } else {
+            self.scalar(&rest, parent, depth)?
+        };
+        self.anchor(anchor, &value);
+        Ok(value)
     }
 
     fn list(&mut self, ind: usize, depth: usize) -> Result<Yaml, YamlError> {
@@ -299,21 +514,41 @@ impl<'a> Parser<'a> {
             if i > ind {
                 return Err(self.error("unexpected indentation in a list"));
             }
-            let rest = content.get(1..).unwrap_or("").trim_start();
-            if rest.is_empty() || rest.starts_with('#') {
+            let item = content.get(1..).unwrap_or("").trim_start();
+            let (anchor, rest) = properties(item);
+            let mut anchor = anchor.map(str::to_string);
+            let value = if rest.is_empty() || rest.starts_with('#') {
                 self.pos += 1;
-                items.push(self.child(ind, depth)?);
+                self.child(ind, depth)?
+            } else if let Some(name) = alias_name(rest) {
+                let name = name.to_string();
+                self.pos += 1;
+                self.alias(&name, depth + 1)?
             } else {
                 // The item's text becomes a line of its own at its column:
                 // `- pip: null` then reads as a map at that column, whose
                 // other keys are the next lines at the same column.
-                let col = ind + (content.len() - rest.len());
+                let mut col = ind + (content.len() - rest.len());
+                let mut key_anchor = None;
+                if rest.len() != item.len()
+                    && let Some((key, _)) = split_key(rest)
+                {
+                    // `- &a name: x` anchors the key (PyYAML), and the map
+                    // starts where the properties do.
+                    key_anchor = anchor.take().map(|a| (a, Yaml::Str(key)));
+                    col = ind + (content.len() - item.len());
+                }
                 let rewritten = format!("{}{rest}", " ".repeat(col));
+                if let Some((a, key)) = key_anchor {
+                    self.anchor(Some(a), &key);
+                }
                 if let Some(slot) = self.lines.get_mut(self.pos) {
                     *slot = Cow::Owned(rewritten);
                 }
-                items.push(self.node(col, Some(ind), depth + 1)?);
-            }
+                self.node(col, Some(ind), depth + 1)?
+            };
+            self.anchor(anchor, &value);
+            items.push(value);
         }
         Ok(Yaml::List(items))
     }
@@ -351,7 +586,8 @@ impl<'a> Parser<'a> {
                     format!("expected `key: value`, found `{}`", shorten(content))
                 }));
             };
-            let rest = rest.to_string();
+            let (anchor, rest) = properties(rest);
+            let (anchor, rest) = (anchor.map(str::to_string), rest.to_string());
             self.pos += 1;
             let value = if rest.is_empty() || rest.starts_with('#') {
                 self.skip_blank();
@@ -364,17 +600,25 @@ impl<'a> Parser<'a> {
                     }
                     _ => self.child(ind, depth)?,
                 }
+            } else if let Some(name) = alias_name(&rest) {
+                self.alias(name, depth + 1)?
             } else {
-                self.scalar(&rest, Some(ind))?
+                self.scalar(&rest, Some(ind), depth + 1)?
             };
+            self.anchor(anchor, &value);
             entries.push((key, value));
         }
-        Ok(Yaml::Map(entries))
+        Ok(Yaml::Map(merge_keys(entries)))
     }
 
     /// A scalar starting with `first` (already consumed); further lines
     /// deeper than `parent` continue it.
-    fn scalar(&mut self, first: &str, parent: Option<usize>) -> Result<Yaml, YamlError> {
+    fn scalar(
+        &mut self,
+        first: &str,
+        parent: Option<usize>,
+        depth: usize,
+    ) -> Result<Yaml, YamlError> {
         let deeper = |l: &str| parent.is_none_or(|p| indent(l) > p);
         match first.chars().next() {
             Some('|' | '>') => self.block(first, parent),
@@ -416,30 +660,7 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
-            Some('[') | Some('{') => {
-                let t = plain(first);
-                let (open, close) = if t.starts_with('[') {
-                    ('[', ']')
-                } else {
-                    ('{', '}')
-                };
-                let Some(inner) = t.strip_prefix(open).and_then(|t| t.strip_suffix(close)) else {
-                    return Err(YamlError {
-                        line: self.pos,
-                        message: "a flow collection over several lines".into(),
-                    });
-                };
-                let items = flow_items(inner);
-                if open == '[' {
-                    return Ok(Yaml::List(items.into_iter().map(flow_scalar).collect()));
-                }
-                let mut entries = Vec::new();
-                for item in items {
-                    let (k, v) = split_key(item).unwrap_or((item.to_string(), ""));
-                    entries.push((k, flow_scalar(v)));
-                }
-                Ok(Yaml::Map(entries))
-            }
+            Some('[') | Some('{') => self.flow(plain(first), depth),
             _ => {
                 let mut text = plain(first).to_string();
                 let mut newlines = 0;
@@ -651,6 +872,75 @@ mod tests {
         assert_eq!(v.get("nothing"), Some(&Yaml::Null));
         assert_eq!(parse("").unwrap(), Yaml::Null);
         assert_eq!(parse("# only a comment\n").unwrap(), Yaml::Null);
+    }
+
+    #[test]
+    fn anchors_aliases_merges_and_tags() {
+        let y = "base: &b\n  python: '3.10'\n  pip: 23.1\nother: *b\ndependencies:\n  - &py python=3.10\n  - *py\n  - [*py, &np numpy, *np]\nversion: !!str 1.10\ntagged: !custom &t {a: [1, {b: c}]}\nagain: *t\n";
+        let v = parse(y).unwrap();
+        let base = Yaml::Map(vec![
+            ("python".into(), s("3.10")),
+            ("pip".into(), s("23.1")),
+        ]);
+        assert_eq!(v.get("other"), Some(&base));
+        assert_eq!(
+            v.get("dependencies"),
+            Some(&Yaml::List(vec![
+                s("python=3.10"),
+                s("python=3.10"),
+                Yaml::List(vec![s("python=3.10"), s("numpy"), s("numpy")]),
+            ]))
+        );
+        assert_eq!(v.get("version"), Some(&s("1.10")));
+        let tagged = Yaml::Map(vec![(
+            "a".into(),
+            Yaml::List(vec![s("1"), Yaml::Map(vec![("b".into(), s("c"))])]),
+        )]);
+        assert_eq!(v.get("tagged"), Some(&tagged));
+        assert_eq!(v.get("again"), Some(&tagged));
+
+        // The map's own keys win over merged ones, earlier merges over later.
+        let m =
+            parse("a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nc:\n  <<: [*a, *b]\n  x: 3\n").unwrap();
+        assert_eq!(
+            m.get("c"),
+            Some(&Yaml::Map(vec![
+                ("y".into(), s("1")),
+                ("z".into(), s("2")),
+                ("x".into(), s("3")),
+            ]))
+        );
+        // An anchor on a list item that is a map, and on a document.
+        let l = parse("--- &doc\n- &first\n  name: a\n  size: 1\n- *first\n").unwrap();
+        let first = Yaml::Map(vec![("name".into(), s("a")), ("size".into(), s("1"))]);
+        assert_eq!(l, Yaml::List(vec![first.clone(), first.clone()]));
+        // On a `- key: value` line the anchor is the key's, as PyYAML reads it.
+        let k = parse("- &k name: a\n  size: 1\n- *k\n").unwrap();
+        assert_eq!(k, Yaml::List(vec![first, s("name")]));
+    }
+
+    #[test]
+    fn aliases_are_bounded() {
+        let e = parse("a: 1\nb: *nothing\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("no anchor"), "{e}");
+        // Nine anchors of nine aliases: 9^9 values if copied without a budget.
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..=9 {
+            let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+            bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let e = parse(&bomb).unwrap_err();
+        assert!(e.message.contains("more than"), "{e}");
+        assert!(e.line <= 7, "refused where the budget ran out: {e}");
+        // Aliases cannot build nesting deeper than the text may.
+        let mut deep = String::from("a0: &a0 x\n");
+        for i in 1..200 {
+            deep.push_str(&format!("a{i}: &a{i} [*a{}]\n", i - 1));
+        }
+        assert!(parse(&deep).unwrap_err().message.contains("deeply"));
+        let flow = "k: ".to_string() + &"[".repeat(10_000) + &"]".repeat(10_000);
+        assert!(parse(&flow).unwrap_err().message.contains("deeply"));
     }
 
     #[test]
