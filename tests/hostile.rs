@@ -1,6 +1,7 @@
 //! A project written to take over its reader's terminal: every field that can
 //! reach output carries OSC 0 (window title), OSC 8 (hyperlink), OSC 52
-//! (clipboard), CSI 2J (clear screen), DCS, BEL, BS and a C1 CSI. Every
+//! (clipboard), CSI 2J (clear screen), DCS, BEL, BS, a C1 CSI and bidi
+//! overrides. Every
 //! command, piped and on a pseudo-terminal, must emit none of them: only the
 //! colour sequences gtm-tui writes itself may reach a terminal.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -24,6 +25,8 @@ const HOSTILE: &str = concat!(
     "\x07\x08",
     "\u{9b}2J",
     "\x1b[?25l",
+    // Bidi override and isolate: they reorder what follows on screen.
+    "\u{202e}\u{2066}",
     // SGR is what the guard may pass on a colour terminal: not this one,
     // which hides the rest of the screen (conceal) or blinks it.
     "\x1b[8m\x1b[5m",
@@ -220,6 +223,8 @@ fn assert_clean(what: &str, bytes: &[u8], sgr: bool) {
         ("\x1b[?25l", "hide cursor"),
         ("\x1b[8m", "SGR conceal"),
         ("\x1b[5m", "SGR blink"),
+        ("\u{202e}", "bidi override"),
+        ("\u{2066}", "bidi isolate"),
     ] {
         assert!(
             !text.contains(bad),

@@ -58,6 +58,10 @@ impl<'a> Reader<'a> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
+            // The tenth byte holds the 64th bit alone; more is damage.
+            if shift == 63 && b > 1 {
+                return None;
+            }
             v |= u64::from(b & 0x7f) << shift;
             if b & 0x80 == 0 {
                 return Some(v);
@@ -126,6 +130,13 @@ mod tests {
         // Eleven continuation bytes are no varint; a length past the end
         // reads nothing; a count no bytes left could hold is refused.
         assert_eq!(Reader(&[0x80; 11]).var(), None);
+        // A tenth byte carrying bits past the 64th is damage, not u64::MAX.
+        let mut past = vec![0xff; 9];
+        past.push(0x7f);
+        assert_eq!(Reader(&past).var(), None);
+        let mut max = vec![0xff; 9];
+        max.push(0x01);
+        assert_eq!(Reader(&max).var(), Some(u64::MAX));
         assert_eq!(Reader(&[5, b'a']).bytes(), None);
         assert_eq!(Reader(&[9, 0, 0]).count(1), None);
         assert_eq!(Reader(&[2, 0, 0]).count(1), Some(2));

@@ -1,5 +1,6 @@
 //! Fitting text into a number of terminal columns.
 
+use unicode_truncate::UnicodeTruncateStr;
 use unicode_width::UnicodeWidthStr;
 
 /// Cuts a string to `width` columns, marking the cut with `…`.
@@ -8,20 +9,15 @@ pub fn truncate(s: &str, width: usize) -> String {
 }
 
 /// Cuts a string to `width` columns, marking the cut with `…` or, in ASCII mode, `~`.
+/// Whole grapheme clusters are kept or dropped (unicode-truncate, which
+/// ratatui lays text out with), so an emoji sequence is never cut in two
+/// and `❤️` counts the two columns it takes.
 pub fn truncate_mark(s: &str, width: usize, ascii: bool) -> String {
     if s.width() <= width {
         return s.to_string();
     }
-    let mut out = String::new();
-    let mut w = 0;
-    for c in s.chars() {
-        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if w + cw + 1 > width {
-            break;
-        }
-        out.push(c);
-        w += cw;
-    }
+    let (kept, _) = s.unicode_truncate(width.saturating_sub(1));
+    let mut out = kept.to_string();
     out.push(if ascii { '~' } else { '…' });
     out
 }
@@ -64,5 +60,20 @@ mod tests {
         assert_eq!(truncate("数据分析师", 6), "数据…");
         assert_eq!(truncate_mark("abcdef", 4, true), "abc~");
         assert_eq!(truncate("", 0), "");
+        // Grapheme clusters stay whole and count what they take.
+        assert_eq!(
+            truncate("❤\u{fe0f}❤\u{fe0f}❤\u{fe0f} love", 3),
+            "❤\u{fe0f}…"
+        );
+        let family = "👨\u{200d}👩\u{200d}👧";
+        assert_eq!(
+            truncate(&format!("{family}{family}"), 3),
+            format!("{family}…")
+        );
+        assert_eq!(truncate("🇩🇪🇫🇷", 3), "🇩🇪…");
+        for w in 0..12 {
+            let cut = truncate("❤\u{fe0f}a👨\u{200d}👩\u{200d}👧🇩🇪数据 é", w);
+            assert!(cut.width() <= w.max(1), "{w}: {cut:?}");
+        }
     }
 }

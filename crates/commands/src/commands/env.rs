@@ -100,7 +100,12 @@ fn print_env(
         .map(|c| timefmt::local_minutes(c.time().seconds()))
         .unwrap_or_default();
     match &record {
-        Some(m) => writeln!(out, "environment at {}  {time}  {m}", short_id(at))?,
+        Some(m) => writeln!(
+            out,
+            "environment at {}  {time}  {}",
+            short_id(at),
+            crate::render::sanitize::line(m)
+        )?,
         None => writeln!(out, "environment at {}  {time}", short_id(at))?,
     }
     if env.is_empty() && env.errors.is_empty() {

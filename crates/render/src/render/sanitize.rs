@@ -31,16 +31,37 @@ const C1: [&str; 32] = [
     "\\u{98}", "\\u{99}", "\\u{9a}", "\\u{9b}", "\\u{9c}", "\\u{9d}", "\\u{9e}", "\\u{9f}",
 ];
 
+/// The bidirectional embeddings, overrides and isolates, which reorder the
+/// text after them until their pop: a line of code or a file name can read
+/// differently from what it is ("Trojan Source"). The marks (U+200E/F,
+/// U+061C) only nudge neutral characters and stay, as right-to-left text
+/// uses them.
+const BIDI: [(char, &str); 9] = [
+    ('\u{202a}', "\\u{202a}"),
+    ('\u{202b}', "\\u{202b}"),
+    ('\u{202c}', "\\u{202c}"),
+    ('\u{202d}', "\\u{202d}"),
+    ('\u{202e}', "\\u{202e}"),
+    ('\u{2066}', "\\u{2066}"),
+    ('\u{2067}', "\\u{2067}"),
+    ('\u{2068}', "\\u{2068}"),
+    ('\u{2069}', "\\u{2069}"),
+];
+
 /// The visible stand-in for a control character, or `None` if `c` is not
 /// one: caret notation for C0 controls (`^@` … `^_`, so BEL is `^G` and
-/// ESC is `^[`) and DEL (`^?`), `\u{80}` … `\u{9f}` for the C1 controls.
-/// Tab and newline have markers too; callers that lay out text keep those
-/// before asking.
+/// ESC is `^[`) and DEL (`^?`), `\u{80}` … `\u{9f}` for the C1 controls
+/// and `\u{202e}` and the like for the bidirectional overrides and
+/// isolates. Tab and newline have markers too; callers that lay out text
+/// keep those before asking.
 pub fn marker(c: char) -> Option<&'static str> {
     match c {
         '\0'..='\x1f' => CARET.get(c as usize).copied(),
         '\x7f' => Some("^?"),
         '\u{80}'..='\u{9f}' => C1.get(c as usize - 0x80).copied(),
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+            BIDI.iter().find(|(b, _)| *b == c).map(|(_, m)| *m)
+        }
         _ => None,
     }
 }
@@ -82,25 +103,42 @@ fn clean_with(s: &str, mark: impl Fn(char) -> bool) -> Cow<'_, str> {
 }
 
 /// Escapes, inside JSON text, the characters serde_json writes raw but a
-/// terminal may act on: DEL as `\u007f` and the C1 controls as `\u0080` …
-/// `\u009f`. Outside strings JSON is plain ASCII, so every such character
+/// terminal may act on: DEL as `\u007f`, the C1 controls as `\u0080` …
+/// `\u009f`, and the bidi overrides and isolates (`\u202e`, …), which
+/// reorder what a terminal shows. Outside strings JSON is plain ASCII, so every such character
 /// found is inside a string, where the escape means the same character.
 pub fn escape_json(json: Vec<u8>) -> Vec<u8> {
-    // One quick pass decides: most exports hold neither byte.
-    if !json.iter().any(|&b| b == 0x7f || b == 0xc2) {
+    // One quick pass decides: most exports hold none of these bytes.
+    if !json.iter().any(|&b| b == 0x7f || b == 0xc2 || b == 0xe2) {
         return json;
     }
     let mut out = Vec::with_capacity(json.len() + 32);
-    let mut bytes = json.iter().copied().peekable();
-    while let Some(b) = bytes.next() {
-        match (b, bytes.peek().copied()) {
-            (0x7f, _) => out.extend_from_slice(b"\\u007f"),
-            (0xc2, Some(n @ 0x80..=0x9f)) => {
-                bytes.next();
+    let mut i = 0;
+    while let Some(&b) = json.get(i) {
+        let next = json.get(i + 1).copied();
+        let third = json.get(i + 2).copied();
+        match (b, next, third) {
+            (0x7f, _, _) => out.extend_from_slice(b"\\u007f"),
+            (0xc2, Some(n @ 0x80..=0x9f), _) => {
+                i += 1;
                 out.extend_from_slice(format!("\\u{:04x}", n).as_bytes());
+            }
+            // U+202A … U+202E and U+2066 … U+2069, the bidi overrides and isolates.
+            (0xe2, Some(0x80), Some(n @ 0xaa..=0xae)) => {
+                i += 2;
+                out.extend_from_slice(
+                    format!("\\u{:04x}", 0x2000 + u32::from(n) - 0x80).as_bytes(),
+                );
+            }
+            (0xe2, Some(0x81), Some(n @ 0xa6..=0xa9)) => {
+                i += 2;
+                out.extend_from_slice(
+                    format!("\\u{:04x}", 0x2040 + u32::from(n) - 0x80).as_bytes(),
+                );
             }
             _ => out.push(b),
         }
+        i += 1;
     }
     out
 }
@@ -185,8 +223,14 @@ pub struct Guard<W: Write> {
     sgr: bool,
     state: State,
     pending: Vec<u8>,
+    /// The start of a UTF-8 character the last write ended inside (at most
+    /// three bytes), completed by the next.
+    partial: Vec<u8>,
     broken_pipe: bool,
 }
+
+/// What stands for bytes that are not UTF-8: U+FFFD, as `from_utf8_lossy` writes.
+const REPLACEMENT: &[u8] = "\u{fffd}".as_bytes();
 
 impl<W: Write> Guard<W> {
     /// `sgr`: pass colour sequences through (the output is a terminal and
@@ -197,6 +241,7 @@ impl<W: Write> Guard<W> {
             sgr,
             state: State::Text,
             pending: Vec::new(),
+            partial: Vec::new(),
             broken_pipe: false,
         }
     }
@@ -211,6 +256,10 @@ impl<W: Write> Guard<W> {
     pub fn finish(&mut self) -> io::Result<()> {
         let mut tail = Vec::new();
         self.flush_pending(&mut tail);
+        if !self.partial.is_empty() {
+            tail.extend_from_slice(REPLACEMENT);
+            self.partial.clear();
+        }
         self.state = State::Text;
         self.put(&tail)?;
         self.flush()
@@ -244,9 +293,35 @@ impl<W: Write> Guard<W> {
                 out.extend_from_slice(b"^[[");
                 out.append(&mut self.pending);
             }
-            State::Lead => out.push(0xc2),
+            State::Lead => out.extend_from_slice(REPLACEMENT),
         }
         self.pending.clear();
+    }
+
+    /// Valid UTF-8 up to the first byte to look at passes without a copy:
+    /// all of it, in the common case. Only UTF-8 passes at all, since a
+    /// stray 0x9B byte is a CSI to a terminal that reads 8-bit controls.
+    fn write_through(&mut self, buf: &[u8]) -> io::Result<()> {
+        let clean = match self.state {
+            State::Text => buf
+                .iter()
+                .position(|&b| SPECIAL[usize::from(b)])
+                .unwrap_or(buf.len()),
+            _ => 0,
+        };
+        let clean = match std::str::from_utf8(&buf[..clean]) {
+            Ok(_) => clean,
+            Err(e) => e.valid_up_to(),
+        };
+        let clean = find_bidi(&buf[..clean]).unwrap_or(clean);
+        let (head, rest) = buf.split_at(clean);
+        self.put(head)?;
+        if !rest.is_empty() {
+            let mut out = Vec::with_capacity(rest.len() + 16);
+            self.filter(rest, &mut out);
+            self.put(&out)?;
+        }
+        Ok(())
     }
 
     /// Cleans `buf` into `out`.
@@ -259,7 +334,10 @@ impl<W: Write> Guard<W> {
                     .iter()
                     .position(|&b| special(b))
                     .unwrap_or(buf.len() - i);
-                out.extend_from_slice(&buf[i..i + run]);
+                let at_end = i + run == buf.len();
+                if let Some(tail) = utf8_into(&buf[i..i + run], out, at_end) {
+                    self.partial.extend_from_slice(tail);
+                }
                 i += run;
                 if i >= buf.len() {
                     break;
@@ -300,14 +378,84 @@ impl<W: Write> Guard<W> {
                     out.extend_from_slice(marker(char::from(b)).unwrap_or("?").as_bytes());
                     self.state = State::Text;
                 }
+                State::Lead if (0xa0..=0xbf).contains(&b) => {
+                    out.extend_from_slice(&[0xc2, b]);
+                    self.state = State::Text;
+                }
                 State::Lead => {
-                    out.push(0xc2);
+                    out.extend_from_slice(REPLACEMENT);
                     self.state = State::Text;
                     i -= 1;
                 }
             }
         }
     }
+}
+
+/// Copies the UTF-8 in `run` to `out`, each byte that is not part of a whole
+/// character as U+FFFD. A character cut off at the end is returned to be
+/// completed by the next write when `at_end` (else it was cut by a control
+/// and is replaced).
+fn utf8_into<'a>(mut run: &'a [u8], out: &mut Vec<u8>, at_end: bool) -> Option<&'a [u8]> {
+    loop {
+        match std::str::from_utf8(run) {
+            Ok(_) => {
+                push_marking_bidi(run, out);
+                return None;
+            }
+            Err(e) => {
+                let (good, bad) = run.split_at(e.valid_up_to());
+                push_marking_bidi(good, out);
+                match e.error_len() {
+                    Some(n) => {
+                        out.extend_from_slice(REPLACEMENT);
+                        run = bad.get(n..).unwrap_or_default();
+                    }
+                    None if at_end => return Some(bad),
+                    None => {
+                        out.extend_from_slice(REPLACEMENT);
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The marker of the bidi override or isolate at byte `i` of UTF-8 `b`, if
+/// one is there (U+202A … U+202E are E2 80 AA … AE, U+2066 … U+2069 are
+/// E2 81 A6 … A9).
+fn bidi_at(b: &[u8], i: usize) -> Option<&'static str> {
+    let code = match (b.get(i), b.get(i + 1), b.get(i + 2)) {
+        (Some(0xe2), Some(0x80), Some(&n @ 0xaa..=0xae)) => 0x2000 + u32::from(n) - 0x80,
+        (Some(0xe2), Some(0x81), Some(&n @ 0xa6..=0xa9)) => 0x2040 + u32::from(n) - 0x80,
+        _ => return None,
+    };
+    char::from_u32(code).and_then(marker)
+}
+
+/// Byte index of the first bidi override or isolate in UTF-8 `b`.
+fn find_bidi(b: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(at) = b.get(from..)?.iter().position(|&x| x == 0xe2) {
+        if bidi_at(b, from + at).is_some() {
+            return Some(from + at);
+        }
+        from += at + 1;
+    }
+    None
+}
+
+/// Copies valid UTF-8 `good` to `out` with its bidi overrides and isolates as markers.
+fn push_marking_bidi(good: &[u8], out: &mut Vec<u8>) {
+    let mut rest = good;
+    while let Some(i) = find_bidi(rest) {
+        let (before, after) = rest.split_at(i);
+        out.extend_from_slice(before);
+        out.extend_from_slice(bidi_at(rest, i).unwrap_or("?").as_bytes());
+        rest = after.get(3..).unwrap_or_default();
+    }
+    out.extend_from_slice(rest);
 }
 
 /// The bytes [`Guard`] looks at: C0 controls but newline and tab, DEL, and
@@ -327,21 +475,12 @@ const SPECIAL: [bool; 256] = {
 
 impl<W: Write> Write for Guard<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        // Text up to the first byte to look at passes without a copy: all
-        // of it, in the common case.
-        let clean = match self.state {
-            State::Text => buf
-                .iter()
-                .position(|&b| SPECIAL[usize::from(b)])
-                .unwrap_or(buf.len()),
-            _ => 0,
-        };
-        let (head, rest) = buf.split_at(clean);
-        self.put(head)?;
-        if !rest.is_empty() {
-            let mut out = Vec::with_capacity(rest.len() + 16);
-            self.filter(rest, &mut out);
-            self.put(&out)?;
+        if !self.partial.is_empty() {
+            let mut joined = std::mem::take(&mut self.partial);
+            joined.extend_from_slice(buf);
+            self.write_through(&joined)?;
+        } else {
+            self.write_through(buf)?;
         }
         Ok(buf.len())
     }
@@ -465,6 +604,52 @@ mod tests {
     }
 
     #[test]
+    fn guard_marks_bidi_overrides() {
+        let text = "a\u{202e}b\u{2069}c \u{2026}\u{200f}";
+        assert_eq!(
+            guarded(&[text.as_bytes()], false),
+            "a\\u{202e}b\\u{2069}c \u{2026}\u{200f}"
+        );
+        let split: Vec<&[u8]> = text.as_bytes().chunks(1).collect();
+        assert_eq!(
+            guarded(&split, false),
+            "a\\u{202e}b\\u{2069}c \u{2026}\u{200f}"
+        );
+        assert_eq!(guarded(&[b"\x1b[m\xe2\x80\xae"], true), "\x1b[m\\u{202e}");
+    }
+
+    #[test]
+    fn guard_passes_only_utf8() {
+        // A lone 0x9B is a one-byte CSI to a terminal that reads 8-bit controls.
+        assert_eq!(guarded(&[b"a\x9b2Jb"], false), "a\u{fffd}2Jb");
+        assert_eq!(
+            guarded(&[b"\xff\xfe\xc0\xaf!"], false),
+            "\u{fffd}\u{fffd}\u{fffd}\u{fffd}!"
+        );
+        // 0xC2 that leads nothing, and one cut off at the end.
+        assert_eq!(guarded(&[b"\xc2A", b"\xc2"], false), "\u{fffd}A\u{fffd}");
+        // A character cut off by a control, or by the end.
+        assert_eq!(guarded(&[b"\xe2\x82\x1b[m"], false), "\u{fffd}^[[m");
+        assert_eq!(guarded(&[b"ok\xe2\x82"], false), "ok\u{fffd}");
+        // Characters split over writes, as a copy in blocks splits them, pass whole.
+        let euro = "€ and 😀".as_bytes();
+        for cut in 0..euro.len() {
+            let (a, b) = euro.split_at(cut);
+            assert_eq!(guarded(&[a, b], false), "€ and 😀", "cut at {cut}");
+        }
+        let split: Vec<&[u8]> = "x€é😀\u{9b}".as_bytes().chunks(1).collect();
+        assert_eq!(guarded(&split, false), "x€é😀\\u{9b}");
+    }
+
+    #[test]
+    fn bidi_overrides_are_marked() {
+        assert_eq!(line("a\u{202e}cod\u{2066}b"), "a\\u{202e}cod\\u{2066}b");
+        assert_eq!(text("x\u{2069}\n"), "x\\u{2069}\n");
+        // Right-to-left marks stay: right-to-left text uses them.
+        assert_eq!(line("\u{5e9}\u{200f}1"), "\u{5e9}\u{200f}1");
+    }
+
+    #[test]
     fn guard_passes_only_the_colours_we_write() {
         for ok in [
             "\x1b[0m",
@@ -500,6 +685,11 @@ mod tests {
             s,
             r#"{"m":"a\u009bb\u007fc\u0085 \u001b"}"#.replace(' ', "\u{a0}")
         );
+        let back: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(back, v);
+        let v = serde_json::json!({"m": "\u{202e}x\u{2066}\u{2069}\u{2026}\u{200f}"});
+        let s = String::from_utf8(json(&v).unwrap()).unwrap();
+        assert_eq!(s, "{\"m\":\"\\u202ex\\u2066\\u2069\u{2026}\u{200f}\"}");
         let back: serde_json::Value = serde_json::from_str(&s).unwrap();
         assert_eq!(back, v);
     }
