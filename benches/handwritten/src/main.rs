@@ -2,7 +2,7 @@
 //! (README "Other hand-written parts"): what each gives on ordinary and hostile input, how fast
 //! (best of N, as a ratio to ours) and how many crates each would add to the project's tree.
 //! `cargo run --release --manifest-path benches/handwritten/Cargo.toml [-- SECTION...]`, with
-//! sections sanitize, wrap, truncate, varint, numbers, pep508, time and deps.
+//! sections wrap, sanitize, truncate, varint, numbers, pep508, time, ansi and deps.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
@@ -28,11 +28,11 @@ use gtm_render::render::{linewrap, numbers, sanitize};
 fn main() {
     let only: Vec<String> = std::env::args().skip(1).collect();
     let want = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
-    if want("sanitize") {
-        sanitiser();
-    }
     if want("wrap") {
         wrapping();
+    }
+    if want("sanitize") {
+        sanitiser();
     }
     if want("truncate") {
         truncating();
@@ -48,6 +48,9 @@ fn main() {
     }
     if want("time") {
         times();
+    }
+    if want("ansi") {
+        cell_outputs();
     }
     if want("deps") {
         dependencies();
@@ -758,6 +761,143 @@ fn requirements() {
     );
 }
 
+// ------------------------------------------------------------------- 8. cell outputs
+
+/// A line's runs as text, a run's colour and attributes as `{Red BOLD}` before it.
+fn runs_shown(runs: &[(ratatui::style::Style, String)]) -> String {
+    runs.iter()
+        .map(|(st, t)| {
+            let mut tag = Vec::new();
+            if let Some(c) = st.fg {
+                tag.push(c.to_string());
+            }
+            if !st.add_modifier.is_empty() {
+                tag.push(format!("{:?}", st.add_modifier));
+            }
+            let t = shown(t.as_bytes());
+            if tag.is_empty() {
+                t
+            } else {
+                format!("{{{}}}{t}", tag.join(" "))
+            }
+        })
+        .collect()
+}
+
+fn ours_output(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    gtm_render::render::text::render_output(&text, ratatui::style::Style::default())
+        .iter()
+        .map(|l| runs_shown(l))
+        .collect()
+}
+
+fn ansi_to_tui_output(bytes: &[u8]) -> Result<Vec<String>, String> {
+    use ansi_to_tui::IntoText as _;
+    let text = bytes.into_text().map_err(|e| e.to_string())?;
+    Ok(text
+        .lines
+        .iter()
+        .map(|l| {
+            let runs: Vec<(ratatui::style::Style, String)> = l
+                .spans
+                .iter()
+                .map(|s| (s.style, s.content.to_string()))
+                .collect();
+            runs_shown(&runs)
+        })
+        .collect())
+}
+
+fn cell_outputs() {
+    println!("== 8. text.rs render_output (cell outputs as a tiny terminal) vs ansi-to-tui 8.0.1");
+    println!(
+        "  each line: text, a run's colour and attributes as {{Red BOLD}} before it; [what is left]"
+    );
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "16 colours",
+            b"\x1b[31mred\x1b[0m plain \x1b[1;32mbold green\x1b[0m".to_vec(),
+        ),
+        (
+            "256 and truecolour",
+            b"\x1b[38;5;208mo\x1b[38;2;10;20;30mt\x1b[0m".to_vec(),
+        ),
+        ("colon sub-params", b"\x1b[38:5:208mo\x1b[0m".to_vec()),
+        ("progress bar with CR", b"10%\r50%\r100%\ndone".to_vec()),
+        (
+            "CR then erase line",
+            b"working...\r\x1b[2Kfinished".to_vec(),
+        ),
+        ("backspace", b"ab\x08c".to_vec()),
+        ("tab stops", b"a\tbc\td".to_vec()),
+        ("cursor movement", b"x\x1b[2Ay\x1b[10;10Hz".to_vec()),
+        ("OSC title, BEL", b"\x1b]0;pwned\x07after".to_vec()),
+        (
+            "OSC never ended",
+            b"\x1b]0;title\nnext line\nlast line".to_vec(),
+        ),
+        ("conceal", b"\x1b[8msecret\x1b[0m".to_vec()),
+        ("BEL, NUL, DEL", b"a\x07b\x00c\x7fd".to_vec()),
+        ("C1 CSI U+009B", "\u{9b}2Jx".as_bytes().to_vec()),
+        ("bidi RLO", "a\u{202e}b".as_bytes().to_vec()),
+        ("invalid UTF-8", b"ok\xff\xfeend".to_vec()),
+    ];
+    for (name, input) in &cases {
+        println!("  {name}: \"{}\"", shown(input));
+        let ours = ours_output(input);
+        // `shown` escaped the lines above; what is left is checked on the raw text.
+        let ours_raw: String = gtm_render::render::text::render_output(
+            &String::from_utf8_lossy(input),
+            ratatui::style::Style::default(),
+        )
+        .iter()
+        .flat_map(|l| l.iter().map(|(_, t)| t.clone()))
+        .collect();
+        println!(
+            "      ours        {ours:?} [{}]",
+            residue(ours_raw.as_bytes())
+        );
+        match ansi_to_tui_output(input) {
+            Ok(theirs) => {
+                use ansi_to_tui::IntoText as _;
+                let raw: String = input
+                    .into_text()
+                    .map(|t| {
+                        t.lines
+                            .iter()
+                            .flat_map(|l| l.spans.iter().map(|s| s.content.to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                println!("      ansi-to-tui {theirs:?} [{}]", residue(raw.as_bytes()));
+            }
+            Err(e) => println!("      ansi-to-tui ERROR {e}"),
+        }
+    }
+    let mut output = String::new();
+    for i in 0..20_000 {
+        output.push_str(&format!(
+            "\x1b[32mepoch {i}\x1b[0m loss=\x1b[1;31m0.{i}\x1b[0m\r\x1b[2K{i}% [=====>    ]\n"
+        ));
+    }
+    let ours = best_of(7, || {
+        black_box(gtm_render::render::text::render_output(
+            black_box(&output),
+            ratatui::style::Style::default(),
+        ));
+    });
+    let theirs = best_of(7, || {
+        use ansi_to_tui::IntoText as _;
+        black_box(black_box(output.as_bytes()).into_text().unwrap());
+    });
+    speed(
+        &format!("{} KB of coloured progress output", output.len() / 1024),
+        ours,
+        &[("ansi-to-tui", theirs)],
+    );
+}
+
 // ------------------------------------------------------------------- 7. time
 
 fn times() {
@@ -838,6 +978,7 @@ fn dependencies() {
         "humansize",
         "bytesize",
         "pep508_rs",
+        "ansi-to-tui",
     ] {
         let Some(t) = tree(&bench_manifest, Some(krate)) else {
             println!("  {krate}: not measured");
