@@ -12,9 +12,8 @@
 //! [`ALIAS_BUDGET`] values are refused. What it cannot read is a
 //! [`YamlError`] with the line.
 
-use std::collections::HashMap;
-
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 /// A parsed YAML value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,18 +117,14 @@ struct Parser<'a> {
 fn properties(s: &str) -> (Option<&str>, &str) {
     let mut anchor = None;
     let mut rest = s.trim_start();
-    if !rest.starts_with(['&', '!']) {
-        return (None, rest);
-    }
-    loop {
+    while rest.starts_with(['&', '!']) {
         let end = rest.find([' ', '\t']).unwrap_or(rest.len());
         if let Some(name) = rest.get(..end).and_then(|p| p.strip_prefix('&')) {
             anchor = Some(name);
-        } else if !rest.starts_with('!') {
-            return (anchor, rest);
         }
         rest = rest.get(end..).unwrap_or("").trim_start();
     }
+    (anchor, rest)
 }
 
 /// `*name` as a whole value: the name.
@@ -174,7 +169,7 @@ fn merge_keys(entries: Vec<(String, Yaml)>) -> Vec<(String, Yaml)> {
                 _ => false,
             }
     });
-    let mut seen: std::collections::HashSet<String> = own.iter().map(|(k, _)| k.clone()).collect();
+    let mut seen: HashSet<String> = own.iter().map(|(k, _)| k.clone()).collect();
     let mut out = Vec::new();
     for (_, v) in merges {
         let sources = match v {

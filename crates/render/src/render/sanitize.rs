@@ -105,8 +105,9 @@ fn clean_with(s: &str, mark: impl Fn(char) -> bool) -> Cow<'_, str> {
 /// Escapes, inside JSON text, the characters serde_json writes raw but a
 /// terminal may act on: DEL as `\u007f`, the C1 controls as `\u0080` …
 /// `\u009f`, and the bidi overrides and isolates (`\u202e`, …), which
-/// reorder what a terminal shows. Outside strings JSON is plain ASCII, so every such character
-/// found is inside a string, where the escape means the same character.
+/// reorder what a terminal shows. Outside strings JSON is plain ASCII, so
+/// every such character found is inside a string, where the escape means
+/// the same character.
 pub fn escape_json(json: Vec<u8>) -> Vec<u8> {
     // One quick pass decides: most exports hold none of these bytes.
     if !json.iter().any(|&b| b == 0x7f || b == 0xc2 || b == 0xe2) {
@@ -115,28 +116,18 @@ pub fn escape_json(json: Vec<u8>) -> Vec<u8> {
     let mut out = Vec::with_capacity(json.len() + 32);
     let mut i = 0;
     while let Some(&b) = json.get(i) {
-        let next = json.get(i + 1).copied();
-        let third = json.get(i + 2).copied();
-        match (b, next, third) {
-            (0x7f, _, _) => out.extend_from_slice(b"\\u007f"),
-            (0xc2, Some(n @ 0x80..=0x9f), _) => {
-                i += 1;
-                out.extend_from_slice(format!("\\u{:04x}", n).as_bytes());
+        if let Some(code) = bidi_code(&json, i) {
+            i += 2;
+            out.extend_from_slice(format!("\\u{code:04x}").as_bytes());
+        } else {
+            match (b, json.get(i + 1).copied()) {
+                (0x7f, _) => out.extend_from_slice(b"\\u007f"),
+                (0xc2, Some(n @ 0x80..=0x9f)) => {
+                    i += 1;
+                    out.extend_from_slice(format!("\\u{:04x}", n).as_bytes());
+                }
+                _ => out.push(b),
             }
-            // U+202A … U+202E and U+2066 … U+2069, the bidi overrides and isolates.
-            (0xe2, Some(0x80), Some(n @ 0xaa..=0xae)) => {
-                i += 2;
-                out.extend_from_slice(
-                    format!("\\u{:04x}", 0x2000 + u32::from(n) - 0x80).as_bytes(),
-                );
-            }
-            (0xe2, Some(0x81), Some(n @ 0xa6..=0xa9)) => {
-                i += 2;
-                out.extend_from_slice(
-                    format!("\\u{:04x}", 0x2040 + u32::from(n) - 0x80).as_bytes(),
-                );
-            }
-            _ => out.push(b),
         }
         i += 1;
     }
@@ -422,23 +413,27 @@ fn utf8_into<'a>(mut run: &'a [u8], out: &mut Vec<u8>, at_end: bool) -> Option<&
     }
 }
 
-/// The marker of the bidi override or isolate at byte `i` of UTF-8 `b`, if
-/// one is there (U+202A … U+202E are E2 80 AA … AE, U+2066 … U+2069 are
+/// The code point of the bidi override or isolate at byte `i` of UTF-8 `b`,
+/// if one is there (U+202A … U+202E are E2 80 AA … AE, U+2066 … U+2069 are
 /// E2 81 A6 … A9).
+fn bidi_code(b: &[u8], i: usize) -> Option<u32> {
+    match (b.get(i), b.get(i + 1), b.get(i + 2)) {
+        (Some(0xe2), Some(0x80), Some(&n @ 0xaa..=0xae)) => Some(0x2000 + u32::from(n) - 0x80),
+        (Some(0xe2), Some(0x81), Some(&n @ 0xa6..=0xa9)) => Some(0x2040 + u32::from(n) - 0x80),
+        _ => None,
+    }
+}
+
+/// The marker of the bidi override or isolate at byte `i` of UTF-8 `b`.
 fn bidi_at(b: &[u8], i: usize) -> Option<&'static str> {
-    let code = match (b.get(i), b.get(i + 1), b.get(i + 2)) {
-        (Some(0xe2), Some(0x80), Some(&n @ 0xaa..=0xae)) => 0x2000 + u32::from(n) - 0x80,
-        (Some(0xe2), Some(0x81), Some(&n @ 0xa6..=0xa9)) => 0x2040 + u32::from(n) - 0x80,
-        _ => return None,
-    };
-    char::from_u32(code).and_then(marker)
+    bidi_code(b, i).and_then(char::from_u32).and_then(marker)
 }
 
 /// Byte index of the first bidi override or isolate in UTF-8 `b`.
 fn find_bidi(b: &[u8]) -> Option<usize> {
     let mut from = 0;
     while let Some(at) = b.get(from..)?.iter().position(|&x| x == 0xe2) {
-        if bidi_at(b, from + at).is_some() {
+        if bidi_code(b, from + at).is_some() {
             return Some(from + at);
         }
         from += at + 1;
