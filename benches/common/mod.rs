@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)]
 
+pub mod timing;
 pub mod tui;
 
 use std::path::{Path, PathBuf};
@@ -77,18 +78,9 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// The fastest of `n` runs of `f`: on a shared machine the minimum is the
-/// least disturbed figure.
-pub fn best(n: usize, mut f: impl FnMut()) -> Duration {
-    (0..n)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
+// Not every benchmark times with it, as `dead_code` is allowed above for the rest.
+#[allow(unused_imports)]
+pub use timing::best;
 
 /// Runs `cmd` with its output to /dev/null; its wall time and peak resident
 /// memory (the kernel's count for that one child, through wait4).

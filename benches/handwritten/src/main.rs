@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::io::Write as _;
 use std::process::Command;
 use std::str::FromStr as _;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ratatui::text::{Line, Span};
 use unicode_segmentation::UnicodeSegmentation as _;
@@ -25,51 +25,32 @@ mod ours_bytes;
 use gtm_core::columns;
 use gtm_render::render::{linewrap, numbers, sanitize};
 
+/// `best`, shared with the other benchmarks.
+#[path = "../../common/timing.rs"]
+mod timing;
+use timing::best;
+
 fn main() {
     let only: Vec<String> = std::env::args().skip(1).collect();
-    let want = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
-    if want("wrap") {
-        wrapping();
-    }
-    if want("sanitize") {
-        sanitiser();
-    }
-    if want("truncate") {
-        truncating();
-    }
-    if want("varint") {
-        varints();
-    }
-    if want("numbers") {
-        number_formats();
-    }
-    if want("pep508") {
-        requirements();
-    }
-    if want("time") {
-        times();
-    }
-    if want("ansi") {
-        cell_outputs();
-    }
-    if want("deps") {
-        dependencies();
+    let sections: [(&str, fn()); 9] = [
+        ("wrap", wrapping),
+        ("sanitize", sanitiser),
+        ("truncate", truncating),
+        ("varint", varints),
+        ("numbers", number_formats),
+        ("pep508", requirements),
+        ("time", times),
+        ("ansi", cell_outputs),
+        ("deps", dependencies),
+    ];
+    for (name, run) in sections {
+        if only.is_empty() || only.iter().any(|o| o == name) {
+            run();
+        }
     }
 }
 
 // ------------------------------------------------------------------- helpers
-
-/// The fastest of `n` runs of `f`.
-fn best_of(n: usize, mut f: impl FnMut()) -> Duration {
-    (0..n)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .min()
-        .unwrap()
-}
 
 fn speed(what: &str, ours: Duration, theirs: &[(&str, Duration)]) {
     let mut line = format!("  speed {what}: ours {:.2} ms", ours.as_secs_f64() * 1e3);
@@ -241,16 +222,16 @@ fn sanitiser() {
     let plain = "the quick brown fox jumps over the lazy dog, 0123456789\n".repeat(18_000);
     let dirty = "some output \x1b[31mred\x1b[0m and a \x07bell, \u{9b}2J tail\n".repeat(20_000);
     for (what, text) in [("1 MB plain", &plain), ("1 MB with escapes", &dirty)] {
-        let ours = best_of(7, || {
+        let ours = best(7, || {
             black_box(sanitize::text(black_box(text)));
         });
-        let guard_t = best_of(7, || {
+        let guard_t = best(7, || {
             black_box(guard_bytes(black_box(text.as_bytes()), false));
         });
-        let strip = best_of(7, || {
+        let strip = best(7, || {
             black_box(strip_ansi_escapes::strip(black_box(text.as_bytes())));
         });
-        let v = best_of(7, || {
+        let v = best(7, || {
             black_box(vte_clean(black_box(text.as_bytes())));
         });
         speed(
@@ -363,10 +344,10 @@ fn wrapping() {
         ("5 KB JSON line at 80", &json),
         ("6 KB prose at 80", &prose),
     ] {
-        let ours = best_of(20, || {
+        let ours = best(20, || {
             black_box(ours_wrap(black_box(text), 80));
         });
-        let tw = best_of(20, || {
+        let tw = best(20, || {
             black_box(textwrap_wrap(black_box(text), 80));
         });
         speed(what, ours, &[("textwrap", tw)]);
@@ -439,12 +420,12 @@ fn truncating() {
     let names: Vec<String> = (0..10_000)
         .map(|i| format!("Author Name Number {i} 数据分析 👩‍🔬"))
         .collect();
-    let ours = best_of(20, || {
+    let ours = best(20, || {
         for n in &names {
             black_box(columns::truncate(black_box(n), 16));
         }
     });
-    let theirs = best_of(20, || {
+    let theirs = best(20, || {
         for n in &names {
             black_box(ut_truncate(black_box(n), 16));
         }
@@ -504,21 +485,21 @@ fn varints() {
     let values: Vec<u64> = (0..1_000_000u64)
         .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (i % 64))
         .collect();
-    let ours_enc = best_of(7, || {
+    let ours_enc = best(7, || {
         let mut out = Vec::with_capacity(values.len() * 5);
         for &v in &values {
             ours_bytes::put_var(&mut out, v);
         }
         black_box(out);
     });
-    let lb_enc = best_of(7, || {
+    let lb_enc = best(7, || {
         let mut out = Vec::with_capacity(values.len() * 5);
         for &v in &values {
             leb128::write::unsigned(&mut out, v).unwrap();
         }
         black_box(out);
     });
-    let ie_enc = best_of(7, || {
+    let ie_enc = best(7, || {
         let mut out = Vec::with_capacity(values.len() * 5);
         let mut buf = [0u8; 10];
         for &v in &values {
@@ -536,7 +517,7 @@ fn varints() {
     for &v in &values {
         ours_bytes::put_var(&mut encoded, v);
     }
-    let ours_dec = best_of(7, || {
+    let ours_dec = best(7, || {
         let mut r = ours_bytes::Reader(&encoded);
         let mut sum = 0u64;
         while let Some(v) = r.var() {
@@ -544,7 +525,7 @@ fn varints() {
         }
         black_box(sum);
     });
-    let lb_dec = best_of(7, || {
+    let lb_dec = best(7, || {
         let mut r = encoded.as_slice();
         let mut sum = 0u64;
         while let Ok(v) = leb128::read::unsigned(&mut r) {
@@ -552,7 +533,7 @@ fn varints() {
         }
         black_box(sum);
     });
-    let ie_dec = best_of(7, || {
+    let ie_dec = best(7, || {
         let mut r = encoded.as_slice();
         let mut sum = 0u64;
         while let Some((v, n)) = u64::decode_var(r) {
@@ -603,29 +584,29 @@ fn number_formats() {
         );
     }
     let ns: Vec<usize> = (0..200_000).map(|i| i * 7919).collect();
-    let ours = best_of(10, || {
+    let ours = best(10, || {
         for &n in &ns {
             black_box(numbers::thousands(black_box(n)));
         }
     });
-    let theirs = best_of(10, || {
+    let theirs = best(10, || {
         for &n in &ns {
             black_box(n.to_formatted_string(&Locale::en));
         }
     });
     speed("200k thousands()", ours, &[("num-format", theirs)]);
     let sizes: Vec<u64> = (0..200_000u64).map(|i| i * 104_729).collect();
-    let ours = best_of(10, || {
+    let ours = best(10, || {
         for &n in &sizes {
             black_box(numbers::human_bytes(black_box(n)));
         }
     });
-    let hs = best_of(10, || {
+    let hs = best(10, || {
         for &n in &sizes {
             black_box(humansize::format_size(black_box(n), humansize::WINDOWS));
         }
     });
-    let bs = best_of(10, || {
+    let bs = best(10, || {
         for &n in &sizes {
             black_box(bytesize::ByteSize(black_box(n)).to_string());
         }
@@ -740,12 +721,12 @@ fn requirements() {
             _ => format!("tool{i}\n"),
         })
         .collect();
-    let ours = best_of(10, || {
+    let ours = best(10, || {
         let f = gtm_core::env::declared::read_file("requirements.txt", black_box(file.as_bytes()));
         assert_eq!(f.packages.len(), 10_000);
         black_box(f);
     });
-    let theirs = best_of(10, || {
+    let theirs = best(10, || {
         let mut n = 0;
         for l in black_box(&file).lines() {
             if pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(l).is_ok() {
@@ -881,13 +862,13 @@ fn cell_outputs() {
             "\x1b[32mepoch {i}\x1b[0m loss=\x1b[1;31m0.{i}\x1b[0m\r\x1b[2K{i}% [=====>    ]\n"
         ));
     }
-    let ours = best_of(7, || {
+    let ours = best(7, || {
         black_box(gtm_render::render::text::render_output(
             black_box(&output),
             ratatui::style::Style::default(),
         ));
     });
-    let theirs = best_of(7, || {
+    let theirs = best(7, || {
         use ansi_to_tui::IntoText as _;
         black_box(black_box(output.as_bytes()).into_text().unwrap());
     });

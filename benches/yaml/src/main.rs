@@ -12,6 +12,10 @@ use std::time::{Duration, Instant};
 
 use gtm_core::env::yaml::{self as ours, Yaml};
 
+#[path = "../../common/timing.rs"]
+mod timing;
+use timing::best;
+
 /// The stack our worker threads get (Rust's default for spawned threads).
 const STACK: usize = 2 << 20;
 
@@ -460,16 +464,6 @@ fn speed_corpora() -> Vec<(&'static str, Vec<String>)> {
         ("project env files (42 files)", env),
         ("conda export, 750 packages", vec![conda]),
     ]
-}
-
-fn best(n: usize, mut f: impl FnMut()) -> Duration {
-    let mut best = Duration::MAX;
-    for _ in 0..n {
-        let t = Instant::now();
-        f();
-        best = best.min(t.elapsed());
-    }
-    best
 }
 
 fn speed() {
