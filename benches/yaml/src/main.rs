@@ -291,26 +291,23 @@ fn hostile(case: &str) -> String {
             }
             s
         }
-        "alias bomb, 9 levels of 9" => {
-            let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
-            for i in 1..=9 {
-                let refs = vec![format!("*a{}", i - 1); 9].join(", ");
-                s.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
-            }
-            s
-        }
-        "alias bomb, 6 levels of 9" => {
-            let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
-            for i in 1..=6 {
-                let refs = vec![format!("*a{}", i - 1); 9].join(", ");
-                s.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
-            }
-            s
-        }
+        "alias bomb, 9 levels of 9" => alias_bomb(9),
+        "alias bomb, 6 levels of 9" => alias_bomb(6),
         "16 MB scalar" => format!("k: {}\n", "x".repeat(16 << 20)),
         "200,000 keys" => (0..200_000).map(|i| format!("k{i}: v{i}\n")).collect(),
         other => panic!("no hostile case {other}"),
     }
+}
+
+/// `levels` anchors, each a list of nine aliases of the one before: 9^levels
+/// values if every alias is copied.
+fn alias_bomb(levels: usize) -> String {
+    let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..=levels {
+        let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+        s.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    s
 }
 
 const HOSTILE: [&str; 8] = [
