@@ -1,9 +1,9 @@
 //! A project written to take over its reader's terminal: every field that can
 //! reach output carries OSC 0 (window title), OSC 8 (hyperlink), OSC 52
 //! (clipboard), CSI 2J (clear screen), DCS, BEL, BS, a C1 CSI and bidi
-//! overrides. Every
-//! command, piped and on a pseudo-terminal, must emit none of them: only the
-//! colour sequences gtm-tui writes itself may reach a terminal.
+//! overrides. Every command, piped and on a pseudo-terminal, must emit none
+//! of them: only the colour sequences gtm-tui writes itself may reach a
+//! terminal.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
